@@ -1,0 +1,129 @@
+#include "io/config.h"
+
+#include "io/json_util.h"
+
+namespace bt {
+namespace {
+
+constexpr const char* kWhere = "config.json";
+
+// Reads an integer field that must be positive.
+Status ReadPositive(const Json& json, const char* key, int64_t fallback, int32_t* out) {
+  BT_ASSIGN_OR_RETURN(int64_t value, JsonInt(json, key, fallback, kWhere));
+  if (value <= 0 || value > (1 << 24)) {
+    return Status::Error(std::string(kWhere) + ": field '" + key + "' must be a positive integer (got " +
+                         std::to_string(value) + ")");
+  }
+  *out = static_cast<int32_t>(value);
+  return Status::Ok();
+}
+
+Status ReadLabels(const Json& json, ModelConfig* config) {
+  auto it = json.find("id2label");
+  if (it == json.end() || it->is_null()) return Status::Ok();
+  if (!it->is_object()) return Status::Error("config.json: field 'id2label' must be an object");
+  for (auto label = it->begin(); label != it->end(); ++label) {
+    char* end = nullptr;
+    long id = std::strtol(label.key().c_str(), &end, 10);
+    if (label.key().empty() || *end != '\0' || id < 0 || id > (1 << 20) || !label.value().is_string()) {
+      return Status::Error("config.json: id2label entries must map integer ids to strings");
+    }
+    config->id2label[static_cast<int32_t>(id)] = label.value().get<std::string>();
+  }
+  return Status::Ok();
+}
+
+Status ReadDistilBert(const Json& json, ModelConfig* c) {
+  BT_RETURN_IF_ERROR(ReadPositive(json, "dim", 768, &c->hidden_size));
+  BT_RETURN_IF_ERROR(ReadPositive(json, "n_layers", 6, &c->num_hidden_layers));
+  BT_RETURN_IF_ERROR(ReadPositive(json, "n_heads", 12, &c->num_attention_heads));
+  BT_RETURN_IF_ERROR(ReadPositive(json, "hidden_dim", 3072, &c->intermediate_size));
+  BT_ASSIGN_OR_RETURN(c->hidden_act_name, JsonString(json, "activation", "gelu", kWhere));
+  // sinusoidal_pos_embds needs nothing special: the table is saved in the checkpoint like a learned one.
+  c->type_vocab_size = 0;
+  c->layer_norm_eps = 1e-12f;  // fixed in DistilBERT's modelling code
+  return Status::Ok();
+}
+
+Status ReadBertLike(const Json& json, ModelConfig* c) {
+  BT_RETURN_IF_ERROR(ReadPositive(json, "hidden_size", 768, &c->hidden_size));
+  BT_RETURN_IF_ERROR(ReadPositive(json, "num_hidden_layers", 12, &c->num_hidden_layers));
+  BT_RETURN_IF_ERROR(ReadPositive(json, "num_attention_heads", 12, &c->num_attention_heads));
+  BT_RETURN_IF_ERROR(ReadPositive(json, "intermediate_size", 3072, &c->intermediate_size));
+  BT_RETURN_IF_ERROR(ReadPositive(json, "type_vocab_size", 2, &c->type_vocab_size));
+  BT_ASSIGN_OR_RETURN(c->hidden_act_name, JsonString(json, "hidden_act", "gelu", kWhere));
+  BT_ASSIGN_OR_RETURN(double eps, JsonNumber(json, "layer_norm_eps", 1e-12, kWhere));
+  if (!(eps > 0 && eps < 1)) return Status::Error("config.json: field 'layer_norm_eps' must be in (0, 1)");
+  c->layer_norm_eps = static_cast<float>(eps);
+  BT_ASSIGN_OR_RETURN(std::string position_type,
+                      JsonString(json, "position_embedding_type", "absolute", kWhere));
+  if (position_type != "absolute") {
+    return Status::Error("config.json: position_embedding_type '" + position_type +
+                         "' is not supported (only 'absolute')");
+  }
+  if (c->model_type == ModelType::kAlbert) {
+    BT_RETURN_IF_ERROR(ReadPositive(json, "embedding_size", 128, &c->embedding_size));
+    BT_RETURN_IF_ERROR(ReadPositive(json, "num_hidden_groups", 1, &c->num_hidden_groups));
+    BT_RETURN_IF_ERROR(ReadPositive(json, "inner_group_num", 1, &c->inner_group_num));
+    if (c->num_hidden_layers % c->num_hidden_groups != 0) {
+      return Status::Error("config.json: num_hidden_layers must be a multiple of num_hidden_groups");
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<Activation> ParseActivation(const std::string& name, const std::string& where) {
+  if (name == "gelu") return Activation::kGeluErf;
+  if (name == "gelu_new" || name == "gelu_pytorch_tanh" || name == "gelu_fast") return Activation::kGeluTanh;
+  if (name == "relu") return Activation::kRelu;
+  if (name == "tanh") return Activation::kTanh;
+  return Status::Error(where + ": activation '" + name + "' is not supported (gelu, gelu_new, relu, tanh)");
+}
+
+Result<ModelConfig> ParseModelConfig(std::string_view config_json) {
+  BT_ASSIGN_OR_RETURN(Json json, ParseJson(config_json, kWhere));
+  if (!json.is_object()) return Status::Error("config.json: must be a JSON object");
+  ModelConfig c;
+  BT_ASSIGN_OR_RETURN(c.model_type_name, JsonString(json, "model_type", "", kWhere));
+  if (c.model_type_name == "bert") {
+    c.model_type = ModelType::kBert;
+  } else if (c.model_type_name == "distilbert") {
+    c.model_type = ModelType::kDistilBert;
+  } else if (c.model_type_name == "roberta") {
+    c.model_type = ModelType::kRoberta;
+  } else if (c.model_type_name == "albert") {
+    c.model_type = ModelType::kAlbert;
+  } else {
+    return Status::Error("config.json: unknown model_type '" + c.model_type_name +
+                         "' (supported: bert, distilbert, roberta, albert)");
+  }
+  auto arch = json.find("architectures");
+  if (arch != json.end() && arch->is_array()) {
+    for (const Json& a : *arch) {
+      if (a.is_string()) c.architectures.push_back(a.get<std::string>());
+    }
+  }
+  BT_RETURN_IF_ERROR(ReadPositive(json, "vocab_size", 30522, &c.vocab_size));
+  BT_RETURN_IF_ERROR(ReadPositive(json, "max_position_embeddings", 512, &c.max_position_embeddings));
+  BT_ASSIGN_OR_RETURN(int64_t pad, JsonInt(json, "pad_token_id", 0, kWhere));
+  if (pad < 0 || pad >= c.vocab_size) return Status::Error("config.json: pad_token_id out of range");
+  c.pad_token_id = static_cast<int32_t>(pad);
+  if (c.model_type == ModelType::kDistilBert) {
+    BT_RETURN_IF_ERROR(ReadDistilBert(json, &c));
+  } else {
+    BT_RETURN_IF_ERROR(ReadBertLike(json, &c));
+  }
+  if (c.embedding_size == 0) c.embedding_size = c.hidden_size;
+  if (c.hidden_size % c.num_attention_heads != 0) {
+    return Status::Error("config.json: hidden size " + std::to_string(c.hidden_size) +
+                         " is not a multiple of the number of attention heads");
+  }
+  BT_ASSIGN_OR_RETURN(c.hidden_act, ParseActivation(c.hidden_act_name, "config.json"));
+  BT_RETURN_IF_ERROR(ReadLabels(json, &c));
+  BT_ASSIGN_OR_RETURN(c.problem_type, JsonString(json, "problem_type", "", kWhere));
+  return c;
+}
+
+}  // namespace bt

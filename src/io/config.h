@@ -1,0 +1,44 @@
+// ModelConfig: the fields of a Hugging Face config.json that the encoder needs, normalised
+// across architectures (DistilBERT's dim/n_layers/... map onto hidden_size/num_hidden_layers/...).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+#include "kernels/gemm.h"
+
+namespace bt {
+
+enum class ModelType { kBert, kDistilBert, kRoberta, kAlbert };
+
+struct ModelConfig {
+  ModelType model_type = ModelType::kBert;
+  std::string model_type_name;
+  std::vector<std::string> architectures;
+  int32_t vocab_size = 0;
+  int32_t hidden_size = 0;
+  int32_t embedding_size = 0;  // ALBERT's factorised embeddings; = hidden_size elsewhere
+  int32_t num_hidden_layers = 0;
+  int32_t num_attention_heads = 0;
+  int32_t intermediate_size = 0;
+  int32_t max_position_embeddings = 0;
+  int32_t type_vocab_size = 0;  // 0 = no token type embeddings (DistilBERT)
+  int32_t pad_token_id = 0;
+  int32_t num_hidden_groups = 1;  // ALBERT
+  int32_t inner_group_num = 1;    // ALBERT
+  float layer_norm_eps = 1e-12f;
+  Activation hidden_act = Activation::kGeluErf;
+  std::string hidden_act_name;
+  std::map<int32_t, std::string> id2label;
+  std::string problem_type;  // "", single_label_classification, multi_label_classification, regression
+};
+
+// Parses config.json; unknown model_type or unsupported settings are errors naming the field.
+Result<ModelConfig> ParseModelConfig(std::string_view config_json);
+Result<Activation> ParseActivation(const std::string& name, const std::string& where);
+
+}  // namespace bt

@@ -1,0 +1,209 @@
+#include "io/safetensors.h"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+
+#include "io/json_util.h"
+
+namespace bt {
+namespace {
+
+struct DTypeInfo {
+  const char* name;
+  DType dtype;
+  size_t size;
+};
+
+constexpr DTypeInfo kDTypes[] = {
+    {"F32", DType::kF32, 4}, {"F16", DType::kF16, 2}, {"BF16", DType::kBF16, 2}, {"F64", DType::kF64, 8},
+    {"I64", DType::kI64, 8}, {"I32", DType::kI32, 4}, {"I16", DType::kI16, 2},   {"I8", DType::kI8, 1},
+    {"U8", DType::kU8, 1},   {"BOOL", DType::kBool, 1},
+};
+
+bool LookupDType(const std::string& name, DType* dtype) {
+  for (const DTypeInfo& info : kDTypes) {
+    if (name == info.name) {
+      *dtype = info.dtype;
+      return true;
+    }
+  }
+  return false;
+}
+
+bool MulOverflows(uint64_t a, uint64_t b, uint64_t* out) {
+  if (a != 0 && b > std::numeric_limits<uint64_t>::max() / a) return true;
+  *out = a * b;
+  return false;
+}
+
+Result<TensorView> ParseEntry(const std::string& name, const Json& entry, const uint8_t* data_start,
+                              uint64_t data_size, const std::string& where) {
+  if (!entry.is_object()) return Status::Error(where + ": entry must be an object");
+  auto dtype_it = entry.find("dtype");
+  auto shape_it = entry.find("shape");
+  auto offsets_it = entry.find("data_offsets");
+  if (dtype_it == entry.end() || !dtype_it->is_string()) return Status::Error(where + ": missing string 'dtype'");
+  if (shape_it == entry.end() || !shape_it->is_array()) return Status::Error(where + ": missing array 'shape'");
+  if (offsets_it == entry.end() || !offsets_it->is_array() || offsets_it->size() != 2) {
+    return Status::Error(where + ": 'data_offsets' must be [begin, end]");
+  }
+  TensorView view;
+  view.name = name;
+  const std::string dtype_name = dtype_it->get<std::string>();
+  if (!LookupDType(dtype_name, &view.dtype)) return Status::Error(where + ": unsupported dtype '" + dtype_name + "'");
+
+  uint64_t elements = 1;
+  for (const Json& dim : *shape_it) {
+    if (!dim.is_number_unsigned()) return Status::Error(where + ": shape entries must be non-negative integers");
+    uint64_t d = dim.get<uint64_t>();
+    if (d > (1ull << 40) || MulOverflows(elements, d, &elements)) return Status::Error(where + ": shape too large");
+    view.shape.push_back(static_cast<int64_t>(d));
+  }
+  const Json& begin_json = (*offsets_it)[0];
+  const Json& end_json = (*offsets_it)[1];
+  if (!begin_json.is_number_unsigned() || !end_json.is_number_unsigned()) {
+    return Status::Error(where + ": data_offsets must be non-negative integers");
+  }
+  uint64_t begin = begin_json.get<uint64_t>();
+  uint64_t end = end_json.get<uint64_t>();
+  if (begin > end || end > data_size) {
+    return Status::Error(where + ": data_offsets [" + std::to_string(begin) + ", " + std::to_string(end) +
+                         "] out of range (data section is " + std::to_string(data_size) + " bytes)");
+  }
+  uint64_t expected = 0;
+  if (MulOverflows(elements, DTypeSize(view.dtype), &expected) || expected != end - begin) {
+    return Status::Error(where + ": " + std::to_string(end - begin) + " bytes do not match dtype " + dtype_name +
+                         " and its shape");
+  }
+  view.data = data_start + begin;
+  view.bytes = static_cast<size_t>(end - begin);
+  return view;
+}
+
+}  // namespace
+
+const char* DTypeName(DType dtype) {
+  for (const DTypeInfo& info : kDTypes) {
+    if (info.dtype == dtype) return info.name;
+  }
+  return "?";
+}
+
+size_t DTypeSize(DType dtype) {
+  for (const DTypeInfo& info : kDTypes) {
+    if (info.dtype == dtype) return info.size;
+  }
+  return 0;
+}
+
+int64_t TensorView::elements() const {
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
+  return n;
+}
+
+Result<SafetensorsFile> SafetensorsFile::Parse(const uint8_t* data, size_t size, const std::string& file_name,
+                                               const SafetensorsLimits& limits) {
+  if (size < 8) return Status::Error(file_name + ": truncated safetensors file (" + std::to_string(size) + " bytes)");
+  uint64_t header_len = 0;
+  for (int i = 7; i >= 0; --i) header_len = (header_len << 8) | data[i];
+  if (header_len > size - 8) {
+    return Status::Error(file_name + ": header length " + std::to_string(header_len) + " is beyond the file (" +
+                         std::to_string(size) + " bytes); the file is truncated or not safetensors");
+  }
+  if (header_len > limits.max_header_bytes) {
+    return Status::Error(file_name + ": header of " + std::to_string(header_len) +
+                         " bytes exceeds the limit max_header_bytes=" + std::to_string(limits.max_header_bytes));
+  }
+  std::string_view header(reinterpret_cast<const char*>(data + 8), static_cast<size_t>(header_len));
+  BT_ASSIGN_OR_RETURN(Json json, ParseJson(header, file_name + " header"));
+  if (!json.is_object()) return Status::Error(file_name + ": header must be a JSON object");
+  if (json.size() > limits.max_tensors) {
+    return Status::Error(file_name + ": " + std::to_string(json.size()) +
+                         " tensors exceed the limit max_tensors=" + std::to_string(limits.max_tensors));
+  }
+
+  SafetensorsFile file;
+  file.file_name_ = file_name;
+  const uint8_t* data_start = data + 8 + header_len;
+  const uint64_t data_size = size - 8 - header_len;
+  std::vector<std::pair<size_t, size_t>> ranges;
+  for (auto it = json.begin(); it != json.end(); ++it) {
+    if (it.key() == "__metadata__") continue;
+    const std::string where = file_name + ": tensor '" + it.key() + "'";
+    BT_ASSIGN_OR_RETURN(TensorView view, ParseEntry(it.key(), it.value(), data_start, data_size, where));
+    size_t begin = static_cast<size_t>(view.data - data_start);
+    if (view.bytes > 0) ranges.emplace_back(begin, begin + view.bytes);
+    file.tensors_.emplace(it.key(), std::move(view));
+  }
+  std::sort(ranges.begin(), ranges.end());
+  for (size_t i = 1; i < ranges.size(); ++i) {
+    if (ranges[i].first < ranges[i - 1].second) {
+      return Status::Error(file_name + ": tensor data ranges overlap at byte " + std::to_string(ranges[i].first));
+    }
+  }
+  return file;
+}
+
+const TensorView* SafetensorsFile::Find(const std::string& name) const {
+  auto it = tensors_.find(name);
+  return it == tensors_.end() ? nullptr : &it->second;
+}
+
+float HalfToFloat(uint16_t half) {
+  const uint32_t sign = static_cast<uint32_t>(half & 0x8000u) << 16;
+  const uint32_t exponent = (half >> 10) & 0x1fu;
+  uint32_t mantissa = half & 0x3ffu;
+  uint32_t bits;
+  if (exponent == 0) {
+    if (mantissa == 0) {
+      bits = sign;
+    } else {  // subnormal: renormalise
+      int shift = 0;
+      while ((mantissa & 0x400u) == 0) {
+        mantissa <<= 1;
+        ++shift;
+      }
+      mantissa &= 0x3ffu;
+      bits = sign | (static_cast<uint32_t>(127 - 15 - shift + 1) << 23) | (mantissa << 13);
+    }
+  } else if (exponent == 0x1f) {
+    bits = sign | 0x7f800000u | (mantissa << 13);
+  } else {
+    bits = sign | ((exponent + 127 - 15) << 23) | (mantissa << 13);
+  }
+  return __builtin_bit_cast(float, bits);
+}
+
+float BFloat16ToFloat(uint16_t bf16) { return __builtin_bit_cast(float, static_cast<uint32_t>(bf16) << 16); }
+
+Status DecodeToFloat32(const TensorView& tensor, float* out) {
+  const int64_t n = tensor.elements();
+  const uint8_t* src = tensor.data;
+  switch (tensor.dtype) {
+    case DType::kF32:
+      std::memcpy(out, src, static_cast<size_t>(n) * 4);
+      return Status::Ok();
+    case DType::kF16:
+    case DType::kBF16:
+      for (int64_t i = 0; i < n; ++i) {
+        uint16_t v;
+        std::memcpy(&v, src + 2 * i, 2);
+        out[i] = tensor.dtype == DType::kF16 ? HalfToFloat(v) : BFloat16ToFloat(v);
+      }
+      return Status::Ok();
+    case DType::kF64:
+      for (int64_t i = 0; i < n; ++i) {
+        double v;
+        std::memcpy(&v, src + 8 * i, 8);
+        out[i] = static_cast<float>(v);
+      }
+      return Status::Ok();
+    default:
+      return Status::Error("tensor '" + tensor.name + "' has dtype " + DTypeName(tensor.dtype) +
+                           "; expected F32, F16, BF16 or F64");
+  }
+}
+
+}  // namespace bt

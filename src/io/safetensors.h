@@ -1,0 +1,56 @@
+// safetensors reader: an 8-byte little-endian header length, a JSON header
+// {name: {dtype, shape, data_offsets: [begin, end]}} and the data. Every field is
+// validated (sizes, offsets in range and non-overlapping, byte counts matching
+// dtype × shape, with overflow checks) because the file may come from anywhere.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+
+namespace bt {
+
+enum class DType { kF32, kF16, kBF16, kF64, kI64, kI32, kI16, kI8, kU8, kBool };
+
+const char* DTypeName(DType dtype);
+size_t DTypeSize(DType dtype);
+
+struct TensorView {
+  std::string name;
+  DType dtype = DType::kF32;
+  std::vector<int64_t> shape;
+  const uint8_t* data = nullptr;  // not necessarily aligned
+  size_t bytes = 0;
+  int64_t elements() const;
+};
+
+struct SafetensorsLimits {
+  size_t max_header_bytes = 100u << 20;  // what the safetensors format itself allows
+  size_t max_tensors = 100000;
+};
+
+class SafetensorsFile {
+ public:
+  // `data` must outlive the returned views. `file_name` is used in error messages.
+  static Result<SafetensorsFile> Parse(const uint8_t* data, size_t size, const std::string& file_name,
+                                       const SafetensorsLimits& limits = {});
+  const TensorView* Find(const std::string& name) const;
+  const std::map<std::string, TensorView>& tensors() const { return tensors_; }
+  const std::string& file_name() const { return file_name_; }
+
+ private:
+  std::string file_name_;
+  std::map<std::string, TensorView> tensors_;
+};
+
+// Decodes a floating-point tensor (F32/F16/BF16/F64) to float32 into `out` (tensor.elements()
+// floats). float16 subnormals are decoded exactly, never flushed.
+Status DecodeToFloat32(const TensorView& tensor, float* out);
+float HalfToFloat(uint16_t half);
+float BFloat16ToFloat(uint16_t bf16);
+
+}  // namespace bt

@@ -1,0 +1,27 @@
+// Multi-head scaled dot-product self-attention over a padded batch.
+#pragma once
+
+#include <cstdint>
+
+#include "core/thread_pool.h"
+
+namespace bt {
+
+struct AttentionShape {
+  int32_t batch, seq, heads, head_dim;
+  // Row strides (in floats) of q, k, v rows: e.g. 3*hidden when q/k/v sit side by side in one buffer.
+  int32_t q_stride, k_stride, v_stride;
+};
+
+// q, k, v: token-major [batch*seq rows, heads*head_dim at column offset h*head_dim] with the strides
+// above. mask: [batch, seq] of 0/1 (1 = attend). ctx: [batch*seq, heads*head_dim] (stride heads*head_dim).
+// probs: nullptr, or [batch, heads, seq, seq] to receive the attention probabilities.
+// Keys with mask 0 get probability exactly 0 (a row with no valid key is uniform, as Hugging
+// Face's additive finfo.min mask gives). Scores are (q·k) * scale before the softmax.
+// scratch: at least AttentionScratchFloats(shape, pool) floats.
+void MultiHeadAttention(const AttentionShape& shape, const float* q, const float* k, const float* v,
+                        const int32_t* mask, float scale, float* ctx, float* probs, float* scratch,
+                        ThreadPool& pool);
+int64_t AttentionScratchFloats(const AttentionShape& shape, const ThreadPool& pool);
+
+}  // namespace bt

@@ -1,0 +1,37 @@
+// Linear layers: y[M,N] = epilogue(x[M,K] · W[N,K]^T + bias[N]) (+ residual[M,N]).
+// W arrives in PyTorch's nn.Linear layout ([out, in], row-major) and is packed once at load
+// into the microkernel's panel layout; the raw matrix can be freed afterwards.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "core/thread_pool.h"
+
+namespace bt {
+
+enum class Activation { kNone, kGeluErf, kGeluTanh, kRelu, kTanh };
+
+// Opaque packed weights (f32 panels). Owns its memory.
+class PackedLinear {
+ public:
+  virtual ~PackedLinear() = default;
+  virtual int32_t n() const = 0;  // output features
+  virtual int32_t k() const = 0;  // input features
+  virtual size_t bytes() const = 0;
+};
+
+// w: [n, k] row-major; bias: [n] or nullptr (zero bias).
+std::unique_ptr<PackedLinear> PackLinearF32(const float* w, const float* bias, int32_t n, int32_t k);
+
+// y = act(x · W^T + b) + residual. x: [m, k] with row stride k; y, residual: [m, n] row stride n.
+// residual may be nullptr; y must not alias x (it may alias residual).
+void LinearForward(const PackedLinear& w, const float* x, int32_t m, Activation act, const float* residual,
+                   float* y, ThreadPool& pool);
+
+// Reference: the same math with plain loops on the unpacked weights (for tests).
+void LinearReference(const float* w, const float* bias, int32_t n, int32_t k, const float* x, int32_t m,
+                     Activation act, const float* residual, float* y);
+
+}  // namespace bt

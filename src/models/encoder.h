@@ -1,0 +1,77 @@
+// The post-LayerNorm transformer encoder that BERT, DistilBERT, RoBERTa and ALBERT share:
+//   embeddings (word + position [+ token type]) -> LayerNorm [-> ALBERT projection E->H]
+//   per layer: x = LN(x + Wo·attention(Wqkv·x)); x = LN(x + W2·act(W1·x))
+// Architecture files only map checkpoint names onto these weights.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "core/status.h"
+#include "core/thread_pool.h"
+#include "models/layers.h"
+
+namespace bt {
+
+struct EmbeddingWeights {
+  std::vector<float> word;        // [vocab, E]
+  std::vector<float> position;    // [max_positions, E]
+  std::vector<float> token_type;  // [type_vocab, E], empty when the model has none
+  LayerNormWeights norm;
+  Linear projection;              // ALBERT's E -> H mapping, else null
+  bool roberta_positions = false; // positions count non-pad ids from padding_idx + 1
+  int32_t padding_idx = 0;
+};
+
+struct EncoderLayerWeights {
+  Linear qkv;  // [3H, H]: query, key, value side by side
+  Linear attention_output;
+  LayerNormWeights attention_norm;
+  Linear ffn_in;
+  Linear ffn_out;
+  LayerNormWeights ffn_norm;
+};
+
+struct EncoderWeights {
+  int32_t vocab_size = 0, embedding_size = 0, hidden_size = 0, intermediate_size = 0;
+  int32_t num_heads = 0, max_positions = 0, type_vocab_size = 0;
+  Activation activation = Activation::kGeluErf;
+  EmbeddingWeights embeddings;
+  std::vector<EncoderLayerWeights> layers;  // distinct layers (ALBERT shares them)
+  std::vector<int32_t> layer_order;         // for each applied layer, its index in `layers`
+  int32_t num_layers() const { return static_cast<int32_t>(layer_order.size()); }
+  // Longest sequence the position table allows (RoBERTa loses padding_idx + 1 positions).
+  int32_t max_sequence() const;
+};
+
+struct EncoderInput {
+  int32_t batch = 0, seq = 0;
+  const int32_t* ids = nullptr;       // [batch, seq]
+  const int32_t* type_ids = nullptr;  // [batch, seq] or null (all zero)
+  const int32_t* mask = nullptr;      // [batch, seq] of 0/1
+};
+
+// Where the encoder writes. hidden: [batch*seq, H] (the last layer's output).
+// all_hidden: null or [layers + 1, batch*seq, H]; attentions: null or [layers, batch, heads, seq, seq].
+struct EncoderOutput {
+  float* hidden = nullptr;
+  float* all_hidden = nullptr;
+  float* attentions = nullptr;
+};
+
+// Checks ids, type ids, mask and sizes against the weights; errors say which row/position.
+Status ValidateEncoderInput(const EncoderWeights& weights, const EncoderInput& input);
+
+// Scratch memory reused across calls (grows to the largest batch seen, never per call).
+class EncoderWorkspace {
+ public:
+  float* Reserve(int64_t floats);
+
+ private:
+  std::vector<float> buffer_;
+};
+
+void RunEncoder(const EncoderWeights& weights, const EncoderInput& input, const EncoderOutput& output,
+                EncoderWorkspace& workspace, ThreadPool& pool);
+
+}  // namespace bt

@@ -1,0 +1,71 @@
+#include "models/head.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "kernels/norm.h"
+
+namespace bt {
+
+const char* HeadKindName(HeadKind kind) {
+  switch (kind) {
+    case HeadKind::kBase: return "base";
+    case HeadKind::kMaskedLm: return "masked_lm";
+    case HeadKind::kSequenceClassification: return "sequence_classification";
+    case HeadKind::kTokenClassification: return "token_classification";
+    case HeadKind::kQuestionAnswering: return "question_answering";
+  }
+  return "?";
+}
+
+int32_t HeadProgram::output_size() const {
+  for (auto it = steps.rbegin(); it != steps.rend(); ++it) {
+    if (it->linear) return it->linear->n();
+  }
+  return 0;
+}
+
+HeadStep LinearStep(Linear linear, Activation activation) {
+  HeadStep step;
+  step.linear = std::move(linear);
+  step.activation = activation;
+  return step;
+}
+
+HeadStep NormStep(LayerNormWeights norm) {
+  HeadStep step;
+  step.norm = std::move(norm);
+  return step;
+}
+
+void RunHead(const HeadProgram& head, const float* hidden, int32_t batch, int32_t seq, int32_t hidden_size,
+             std::vector<float>& out, std::vector<float>& scratch, ThreadPool& pool) {
+  const int32_t rows = head.first_token_only ? batch : batch * seq;
+  int32_t width = hidden_size;
+  // `current` holds the rows being transformed; the first token of each sequence is gathered.
+  std::vector<float> current;
+  const float* input = hidden;
+  if (head.first_token_only) {
+    current.resize(static_cast<size_t>(rows) * width);
+    for (int32_t b = 0; b < batch; ++b) {
+      std::memcpy(current.data() + static_cast<size_t>(b) * width,
+                  hidden + static_cast<size_t>(b) * seq * width, sizeof(float) * width);
+    }
+    input = current.data();
+  }
+  for (const HeadStep& step : head.steps) {
+    if (step.linear) {
+      scratch.resize(static_cast<size_t>(rows) * step.linear->n());
+      LinearForward(*step.linear, input, rows, step.activation, nullptr, scratch.data(), pool);
+      width = step.linear->n();
+      current.swap(scratch);
+    } else {
+      if (input != current.data()) current.assign(input, input + static_cast<size_t>(rows) * width);
+      LayerNorm(current.data(), rows, width, step.norm.gamma.data(), step.norm.beta.data(), step.norm.eps, pool);
+    }
+    input = current.data();
+  }
+  out.assign(input, input + static_cast<size_t>(rows) * width);
+}
+
+}  // namespace bt

@@ -1,0 +1,127 @@
+#include "models/model.h"
+
+#include "io/json_util.h"
+
+namespace bt {
+namespace {
+
+Result<std::unique_ptr<Tokenizer>> LoadTokenizer(const FileStore& files, const ModelConfig& config) {
+  const Bytes* json = files.Find("tokenizer.json");
+  if (json == nullptr) return std::unique_ptr<Tokenizer>();
+  Result<std::unique_ptr<Tokenizer>> tokenizer = Tokenizer::FromJson(json->view());
+  if (!tokenizer.ok()) return tokenizer.status().WithContext("tokenizer.json");
+  int64_t max_length = 0;
+  if (const Bytes* tc = files.Find("tokenizer_config.json")) {
+    BT_ASSIGN_OR_RETURN(Json json_config, ParseJson(tc->view(), "tokenizer_config.json"));
+    // Hugging Face writes a huge sentinel (1e30) when there is no limit: ignore it then.
+    BT_ASSIGN_OR_RETURN(double value, JsonNumber(json_config, "model_max_length", 0, "tokenizer_config.json"));
+    if (value > 0 && value < 1e7) max_length = static_cast<int64_t>(value);
+  }
+  if (max_length == 0 && tokenizer.value()->model_max_length() == 0) max_length = config.max_position_embeddings;
+  if (max_length > 0) tokenizer.value()->set_model_max_length(static_cast<int32_t>(max_length));
+  return std::move(tokenizer).value();
+}
+
+size_t WeightBytes(const ModelParts& parts) {
+  const EmbeddingWeights& e = parts.encoder.embeddings;
+  size_t bytes = sizeof(float) * (e.word.size() + e.position.size() + e.token_type.size());
+  auto linear = [](const Linear& l) { return l ? l->bytes() : 0; };
+  bytes += linear(e.projection);
+  for (const EncoderLayerWeights& layer : parts.encoder.layers) {
+    bytes += linear(layer.qkv) + linear(layer.attention_output) + linear(layer.ffn_in) + linear(layer.ffn_out);
+  }
+  for (const HeadProgram* head : {&parts.head_program, &parts.pooler}) {
+    for (const HeadStep& step : head->steps) bytes += linear(step.linear);
+  }
+  return bytes;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Model>> Model::Load(FileStore& files) {
+  const Bytes* config_json = files.Find("config.json");
+  if (config_json == nullptr) return Status::Error("missing config.json");
+  auto model = std::make_unique<Model>();
+  BT_ASSIGN_OR_RETURN(model->config_, ParseModelConfig(config_json->view()));
+  BT_ASSIGN_OR_RETURN(model->tokenizer_, LoadTokenizer(files, model->config_));
+  {
+    BT_ASSIGN_OR_RETURN(WeightSource weights, WeightSource::Open(files));
+    BT_ASSIGN_OR_RETURN(model->parts_, LoadModelParts(model->config_, weights));
+    for (const std::string& shard : weights.shard_names()) files.Erase(shard);
+  }
+  model->weight_bytes_ = WeightBytes(model->parts_);
+  for (const char* name : {"config.json", "tokenizer.json", "tokenizer_config.json", "model.safetensors.index.json"}) {
+    files.Erase(name);
+  }
+  return model;
+}
+
+int32_t Model::num_labels() const {
+  return parts_.head == HeadKind::kSequenceClassification || parts_.head == HeadKind::kTokenClassification
+             ? parts_.head_program.output_size()
+             : 0;
+}
+
+Result<ForwardResult> Model::Forward(const ForwardRequest& request) {
+  const int64_t tokens = static_cast<int64_t>(request.batch) * request.seq;
+  if (request.batch <= 0 || request.seq <= 0) return Status::Error("forward: batch and sequence length must be positive");
+  if (static_cast<int64_t>(request.ids.size()) != tokens) {
+    return Status::Error("forward: expected " + std::to_string(tokens) + " ids for batch " +
+                         std::to_string(request.batch) + " x seq " + std::to_string(request.seq) + ", got " +
+                         std::to_string(request.ids.size()));
+  }
+  for (const auto* v : {&request.type_ids, &request.mask}) {
+    if (!v->empty() && static_cast<int64_t>(v->size()) != tokens) {
+      return Status::Error("forward: token type ids and attention mask must have one entry per id");
+    }
+  }
+  std::vector<int32_t> ones;
+  if (request.mask.empty()) ones.assign(static_cast<size_t>(tokens), 1);
+  EncoderInput input;
+  input.batch = request.batch;
+  input.seq = request.seq;
+  input.ids = request.ids.data();
+  input.type_ids = request.type_ids.empty() ? nullptr : request.type_ids.data();
+  input.mask = request.mask.empty() ? ones.data() : request.mask.data();
+  BT_RETURN_IF_ERROR(ValidateEncoderInput(parts_.encoder, input));
+
+  const EncoderWeights& enc = parts_.encoder;
+  const int64_t mh = tokens * enc.hidden_size;
+  ForwardResult result;
+  result.last_hidden_state.resize(static_cast<size_t>(mh));
+  if (request.output_hidden_states) result.hidden_states.resize(static_cast<size_t>(mh * (enc.num_layers() + 1)));
+  if (request.output_attentions) {
+    result.attentions.resize(static_cast<size_t>(enc.num_layers()) * request.batch * enc.num_heads * request.seq *
+                             request.seq);
+  }
+  EncoderOutput output{result.last_hidden_state.data(),
+                       request.output_hidden_states ? result.hidden_states.data() : nullptr,
+                       request.output_attentions ? result.attentions.data() : nullptr};
+  ThreadPool& pool = DefaultThreadPool();
+  RunEncoder(enc, input, output, workspace_, pool);
+
+  const float* hidden = result.last_hidden_state.data();
+  if (!parts_.pooler.empty()) {
+    RunHead(parts_.pooler, hidden, request.batch, request.seq, enc.hidden_size, result.pooled, head_scratch_, pool);
+  }
+  if (parts_.head_program.empty()) return result;
+  std::vector<float> out;
+  RunHead(parts_.head_program, hidden, request.batch, request.seq, enc.hidden_size, out, head_scratch_, pool);
+  const int64_t n = parts_.head_program.output_size();
+  if (parts_.head == HeadKind::kQuestionAnswering) {
+    result.start_logits.resize(static_cast<size_t>(tokens));
+    result.end_logits.resize(static_cast<size_t>(tokens));
+    for (int64_t t = 0; t < tokens; ++t) {
+      result.start_logits[t] = out[2 * t];
+      result.end_logits[t] = out[2 * t + 1];
+    }
+  } else {
+    result.logits = std::move(out);
+    result.logits_shape = parts_.head_program.first_token_only
+                              ? std::vector<int64_t>{request.batch, n}
+                              : std::vector<int64_t>{request.batch, request.seq, n};
+  }
+  return result;
+}
+
+}  // namespace bt

@@ -1,0 +1,63 @@
+// Model: a loaded checkpoint (config + encoder + head) and, when the files include one, its
+// tokenizer. Forward runs ids through the encoder and the head; hidden states and attention
+// probabilities are computed only when asked for.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "io/config.h"
+#include "io/file_store.h"
+#include "models/architecture.h"
+#include "tokenizers/tokenizer.h"
+
+namespace bt {
+
+struct ForwardRequest {
+  int32_t batch = 0, seq = 0;
+  std::vector<int32_t> ids;       // [batch*seq]
+  std::vector<int32_t> type_ids;  // [batch*seq] or empty (zeros)
+  std::vector<int32_t> mask;      // [batch*seq] or empty (all ones)
+  bool output_hidden_states = false;
+  bool output_attentions = false;
+};
+
+struct ForwardResult {
+  std::vector<float> logits;          // sequence cls [batch, labels]; token cls / MLM [batch, seq, n]
+  std::vector<int64_t> logits_shape;  // empty when the head has no logits (base model)
+  std::vector<float> start_logits, end_logits;  // QA: [batch, seq]
+  std::vector<float> last_hidden_state;         // [batch, seq, hidden]
+  std::vector<float> pooled;                    // base models with a pooler: [batch, hidden]
+  std::vector<float> hidden_states;             // [layers+1, batch, seq, hidden] when asked
+  std::vector<float> attentions;                // [layers, batch, heads, seq, seq] when asked
+};
+
+class Model {
+ public:
+  // Loads from config.json, weights (single or sharded safetensors) and, optionally,
+  // tokenizer.json + tokenizer_config.json. Consumes (erases) the files it used.
+  static Result<std::unique_ptr<Model>> Load(FileStore& files);
+
+  Result<ForwardResult> Forward(const ForwardRequest& request);
+
+  const ModelConfig& config() const { return config_; }
+  HeadKind head() const { return parts_.head; }
+  int32_t num_labels() const;
+  int32_t num_layers() const { return parts_.encoder.num_layers(); }
+  int32_t max_sequence() const { return parts_.encoder.max_sequence(); }
+  const Tokenizer* tokenizer() const { return tokenizer_.get(); }
+  size_t weight_bytes() const { return weight_bytes_; }
+
+ private:
+  ModelConfig config_;
+  ModelParts parts_;
+  std::unique_ptr<Tokenizer> tokenizer_;
+  EncoderWorkspace workspace_;
+  std::vector<float> head_scratch_;
+  size_t weight_bytes_ = 0;
+};
+
+}  // namespace bt

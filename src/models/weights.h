@@ -1,0 +1,31 @@
+// WeightSource: every tensor of a checkpoint, from `model.safetensors` or from the shards
+// listed in `model.safetensors.index.json`, looked up by Hugging Face name and decoded to
+// float32 with its shape checked against what the config implies.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "io/file_store.h"
+#include "io/safetensors.h"
+
+namespace bt {
+
+class WeightSource {
+ public:
+  // The store must outlive the WeightSource (views point into its buffers).
+  static Result<WeightSource> Open(const FileStore& store);
+
+  const TensorView* Find(const std::string& name) const;
+  bool Has(const std::string& name) const { return Find(name) != nullptr; }
+  // Decodes `name` to float32, checking that its shape equals `shape`.
+  Result<std::vector<float>> Get(const std::string& name, const std::vector<int64_t>& shape) const;
+  std::vector<std::string> shard_names() const;
+
+ private:
+  std::vector<SafetensorsFile> shards_;
+};
+
+}  // namespace bt

@@ -1,0 +1,76 @@
+// Tokenizer: text -> ids, the first stage of text -> tokenizer -> encoder -> head -> result.
+// Built from a Hugging Face `tokenizer.json` (normalizer, pre_tokenizer, model, post_processor,
+// decoder, added_tokens). Offsets are in Unicode code points of the original text, as Hugging
+// Face reports them; the JS layer converts them to UTF-16 indices.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/status.h"
+
+namespace bt {
+
+struct Encoding {
+  std::vector<int32_t> ids;
+  std::vector<int32_t> type_ids;
+  std::vector<std::string> tokens;
+  // [start, end) in code points of the sequence the token came from; (0,0) for special tokens.
+  std::vector<std::pair<int32_t, int32_t>> offsets;
+  // Which input sequence each token came from: 0, 1, or -1 for special tokens.
+  std::vector<int32_t> sequence_ids;
+  // Index of the pre-tokenized word within its sequence, -1 for special tokens.
+  std::vector<int32_t> word_ids;
+  // 1 for every token (no padding inside an Encoding; batching pads).
+  std::vector<int32_t> attention_mask;
+  bool truncated = false;  // the input did not fit max_length and was cut
+};
+
+enum class TruncationSide { kLongestFirst, kOnlyFirst, kOnlySecond };
+
+struct EncodeOptions {
+  bool add_special_tokens = true;
+  bool truncation = false;
+  int32_t max_length = 0;  // 0 = the tokenizer's model_max_length when truncation is on
+  TruncationSide truncation_strategy = TruncationSide::kLongestFirst;
+};
+
+struct WindowOptions {
+  int32_t max_length = 384;
+  int32_t stride = 128;  // tokens shared by consecutive context windows
+};
+
+class Tokenizer {
+ public:
+  virtual ~Tokenizer() = default;
+
+  // Parses tokenizer.json. Errors name the field that is wrong.
+  static Result<std::unique_ptr<Tokenizer>> FromJson(std::string_view tokenizer_json);
+
+  // Text must be valid UTF-8 (error otherwise). Empty text gives just the special tokens.
+  virtual Result<Encoding> Encode(std::string_view text, const EncodeOptions& options) const = 0;
+  virtual Result<Encoding> EncodePair(std::string_view first, std::string_view second,
+                                      const EncodeOptions& options) const = 0;
+  // Question/context windows as transformers' QA preprocessing builds them (truncation
+  // only_second + return_overflowing_tokens): [CLS] q [SEP] chunk [SEP], each chunk holding
+  // max_length - len(q) - 3 tokens and starting `stride` tokens before the previous one ended.
+  virtual Result<std::vector<Encoding>> EncodeWindows(std::string_view question, std::string_view context,
+                                                      const WindowOptions& options) const = 0;
+
+  virtual std::string Decode(const std::vector<int32_t>& ids, bool skip_special_tokens) const = 0;
+  virtual std::string IdToToken(int32_t id) const = 0;    // "" when out of range
+  virtual int32_t TokenToId(std::string_view token) const = 0;  // -1 when unknown
+  virtual bool IsSpecial(int32_t id) const = 0;
+  virtual int32_t vocab_size() const = 0;
+  virtual int32_t pad_id() const = 0;
+  virtual int32_t mask_id() const = 0;  // -1 when the vocabulary has no mask token
+  virtual std::string mask_token() const = 0;
+  virtual int32_t model_max_length() const = 0;  // 0 when unknown (use config max positions)
+  virtual void set_model_max_length(int32_t n) = 0;  // from tokenizer_config.json
+};
+
+}  // namespace bt

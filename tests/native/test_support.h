@@ -1,0 +1,26 @@
+// Helpers shared by the native tests: where ../shared is, reading files, skipping without it.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace bt::testing {
+
+// BERTOLOGY_SHARED from the environment, else the CMake default (<repo>/../shared).
+std::string SharedDir();
+bool HaveShared();
+std::string SharedPath(const std::string& relative);
+// Whole file as bytes/string; empty + ADD_FAILURE when unreadable.
+std::string ReadFileOrFail(const std::string& path);
+
+}  // namespace bt::testing
+
+// Skips the current test with a clear message when ../shared is absent.
+#define BT_REQUIRE_SHARED()                                                                 \
+  do {                                                                                      \
+    if (!::bt::testing::HaveShared())                                                       \
+      GTEST_SKIP() << "shared assets not found at '" << ::bt::testing::SharedDir()          \
+                   << "' (set BERTOLOGY_SHARED to the shared/ folder)";                     \
+  } while (0)

@@ -1,0 +1,21 @@
+// --pre-js (emscripten 3.1.6 workaround, see README "Build notes"): the glue calls Node's global
+// `fetch` on a file path, which Node 20 rejects. Under Node we hide `fetch` from the glue so it
+// reads the .wasm with fs, and we resolve files next to this module.
+if (typeof process === 'object' && process.versions && process.versions.node &&
+    typeof window === 'undefined' && typeof importScripts === 'undefined') {
+  var fetch = undefined;  // shadows the global inside the glue only
+  if (!Module['locateFile']) {
+    Module['locateFile'] = function (path) { return __dirname + '/' + path; };
+  }
+}
+
+// loadModel(store) -> {model} | {error}: a failed load is deleted here, so it leaves nothing allocated.
+Module['loadModel'] = function (store) {
+  var model = new Module['Model'](store);
+  var error = model.error();
+  if (error) {
+    model.delete();
+    return { error: error };
+  }
+  return { model: model };
+};
