@@ -49,6 +49,11 @@ Result<std::unique_ptr<Model>> Model::Load(FileStore& files) {
     BT_ASSIGN_OR_RETURN(model->parts_, LoadModelParts(model->config_, weights));
     for (const std::string& shard : weights.shard_names()) files.Erase(shard);
   }
+  const int32_t labels = model->num_labels();
+  if (labels > 0 && !model->config_.id2label.empty() && static_cast<int32_t>(model->config_.id2label.size()) != labels) {
+    return Status::Error("config.json: id2label names " + std::to_string(model->config_.id2label.size()) +
+                         " labels but the classifier has " + std::to_string(labels) + " outputs");
+  }
   model->weight_bytes_ = WeightBytes(model->parts_);
   for (const char* name : {"config.json", "tokenizer.json", "tokenizer_config.json", "model.safetensors.index.json"}) {
     files.Erase(name);

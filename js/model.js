@@ -1,0 +1,269 @@
+// BertologyModel: one loaded model (weights + optional tokenizer) on a wasm runtime.
+
+import { BertologyError, check, unwrap } from './errors.js';
+import { fillStore, openSource } from './files.js';
+import { getRuntime } from './runtime.js';
+import { decodeUtf8, toUtf16Offsets } from './offsets.js';
+import { idsInputs, padEncodings } from './batch.js';
+import { tensor } from './tensor.js';
+import { classify } from './classify.js';
+
+/**
+ * What `info()` reports (the engine's view of config.json and the tokenizer files).
+ * @typedef {object} ModelInfo
+ * @property {string} model_type
+ * @property {'base'|'masked_lm'|'sequence_classification'|'token_classification'|'question_answering'} head
+ * @property {Record<string, string>} id2label
+ * @property {string} [problem_type]
+ * @property {number} num_labels
+ * @property {number} hidden_size
+ * @property {number} num_layers
+ * @property {number} num_heads
+ * @property {number} vocab_size
+ * @property {number} max_position_embeddings
+ * @property {number} [max_sequence_length] longest input the position embeddings allow
+ * @property {number} pad_token_id
+ * @property {boolean} has_tokenizer
+ * @property {number} [model_max_length] from tokenizer_config.json (when there is a tokenizer)
+ */
+
+/**
+ * One tokenized text (or text pair). Offsets are [start, end) pairs, 2 per token.
+ * @typedef {object} Encoding
+ * @property {Int32Array} ids
+ * @property {Int32Array} type_ids
+ * @property {Int32Array} attention_mask
+ * @property {string[]} tokens
+ * @property {Int32Array} offsets UTF-16 indices into the text (sequence 0) or the pair (sequence 1)
+ * @property {Int32Array} codepoint_offsets the engine's offsets, in Unicode code points
+ * @property {Int32Array} sequence_ids 0, 1, or -1 for special tokens
+ * @property {Int32Array} word_ids -1 for special tokens
+ * @property {boolean} truncated
+ */
+
+/**
+ * @typedef {object} TokenizeOptions
+ * @property {boolean} [add_special_tokens] default true
+ * @property {boolean} [truncation] default false
+ * @property {number} [max_length] with truncation; default: the model's limit (`maxLength`)
+ */
+
+/**
+ * @typedef {object} ForwardOptions
+ * @property {string | string[] | null} [pairs] second texts, one per text
+ * @property {boolean} [output_hidden_states]
+ * @property {boolean} [output_attentions]
+ * @property {boolean} [truncation] texts only; default true (to `max_length`)
+ * @property {number} [max_length] default: the model's limit
+ */
+
+/**
+ * Float32 outputs are {data, dims}; inputs are returned as int32 tensors.
+ * @typedef {object} ForwardOutput
+ * @property {import('./tensor.js').Tensor} [logits] [batch, num_labels] or [batch, seq, labels|vocab]
+ * @property {import('./tensor.js').Tensor} [start_logits] [batch, seq]
+ * @property {import('./tensor.js').Tensor} [end_logits] [batch, seq]
+ * @property {import('./tensor.js').Tensor} [pooler_output] [batch, hidden]
+ * @property {import('./tensor.js').Tensor} [last_hidden_state] [batch, seq, hidden] (base models)
+ * @property {import('./tensor.js').Tensor} [hidden_states] [layers + 1, batch, seq, hidden]
+ * @property {import('./tensor.js').Tensor} [attentions] [layers, batch, heads, seq, seq]
+ * @property {import('./tensor.js').Tensor<Int32Array>} input_ids
+ * @property {import('./tensor.js').Tensor<Int32Array>} attention_mask
+ * @property {import('./tensor.js').Tensor<Int32Array> | null} token_type_ids
+ * @property {Encoding[]} [encodings] when texts were given
+ */
+
+/** Copies arrays that are views into wasm memory (they die with the next engine call). */
+function own(/** @type {any} */ a) {
+  return a && typeof SharedArrayBuffer !== 'undefined' && a.buffer instanceof SharedArrayBuffer ? a.slice() : a;
+}
+
+/**
+ * Builds the engine model from a filled store. The binding offers either `loadModel(store)` →
+ * `{model} | {error}`, or a `Model` class whose constructor records a failure in `error()`.
+ * @param {import('./runtime.js').EngineModule & Record<string, any>} module
+ * @param {any} store
+ * @param {string} operation
+ */
+function loadHandle(module, store, operation) {
+  if (typeof module.loadModel === 'function') return unwrap(module.loadModel(store), operation).model;
+  const model = new module.Model(store);
+  const error = model.error();
+  if (error) {
+    model.delete();
+    unwrap({ error }, operation);
+  }
+  return model;
+}
+
+export class BertologyModel {
+  /** @type {any} */ #handle;
+  /** @type {ModelInfo} */ #info;
+
+  /**
+   * @param {any} handle the engine's model
+   * @param {import('./runtime.js').Runtime} runtime
+   */
+  constructor(handle, runtime) {
+    this.#handle = handle;
+    this.runtime = runtime;
+    this.#info = JSON.parse(handle.info());
+  }
+
+  /**
+   * Loads a model from a directory (Node) or from its files' bytes.
+   * @param {import('./files.js').ModelSource} source
+   * @param {{threads?: number}} [options]
+   * @returns {Promise<BertologyModel>}
+   */
+  static async load(source, { threads } = {}) {
+    const runtime = await getRuntime({ threads });
+    const files = await openSource(source);
+    const store = new runtime.module.FileStore();
+    try {
+      fillStore(store, files);
+      return new BertologyModel(loadHandle(runtime.module, store, `loadModel(${files.label})`), runtime);
+    } finally {
+      store.delete();
+    }
+  }
+
+  /** The engine handle (for tests and advanced use); throws after dispose(). */
+  get raw() {
+    if (!this.#handle) throw new BertologyError('model used after dispose()', { code: 'DISPOSED' });
+    return this.#handle;
+  }
+
+  /** @returns {ModelInfo} */
+  get info() { return this.#info; }
+
+  /** The longest input (in tokens, specials included) texts are truncated to. */
+  get maxLength() {
+    const { model_max_length: tok, max_position_embeddings: pos, model_type: type, max_sequence_length: seq } = this.#info;
+    const positions = seq > 0 ? seq : type === 'roberta' ? pos - 2 : pos;
+    return tok > 0 ? Math.min(tok, positions) : positions;
+  }
+
+  /**
+   * @param {string | Uint8Array} text
+   * @param {string | Uint8Array | null} [pair]
+   * @param {TokenizeOptions} [options]
+   * @returns {Encoding}
+   */
+  tokenize(text, pair = null, { add_special_tokens = true, truncation = false, max_length } = {}) {
+    check(typeof text === 'string' || text instanceof Uint8Array, 'tokenize: text must be a string or Uint8Array');
+    const opts = JSON.stringify({ add_special_tokens, truncation, max_length: truncation ? (max_length ?? this.maxLength) : 0 });
+    const r = unwrap(this.raw.tokenize(text, pair ?? null, opts), 'tokenize');
+    return this.#encoding(r, [text, pair]);
+  }
+
+  /**
+   * Question-answering windows: [CLS] question [SEP] context-chunk [SEP], each chunk starting
+   * `stride` tokens before the previous one ends.
+   * @param {string} question
+   * @param {string} context
+   * @param {{max_length?: number, stride?: number}} [options]
+   * @returns {Encoding[]}
+   */
+  tokenizeWindows(question, context, { max_length = this.maxLength, stride = 128 } = {}) {
+    const r = unwrap(this.raw.tokenizeWindows(question, context, max_length, stride), 'tokenizeWindows');
+    return r.windows.map((/** @type {any} */ w) => this.#encoding(w, [question, context]));
+  }
+
+  /**
+   * @param {any} r engine encoding
+   * @param {(string | Uint8Array | null | undefined)[]} texts
+   * @returns {Encoding}
+   */
+  #encoding(r, texts) {
+    const strings = texts.map((t) => (t instanceof Uint8Array ? decodeUtf8(t) : t ?? ''));
+    const codepoint_offsets = own(r.offsets);
+    const sequence_ids = own(r.sequence_ids);
+    return {
+      ids: own(r.ids), type_ids: own(r.type_ids), attention_mask: own(r.attention_mask),
+      tokens: Array.from(r.tokens), offsets: toUtf16Offsets(codepoint_offsets, sequence_ids, strings),
+      codepoint_offsets, sequence_ids, word_ids: own(r.word_ids), truncated: Boolean(r.truncated),
+    };
+  }
+
+  /**
+   * Runs the model on texts (tokenized, truncated, padded to the longest) or on ids.
+   * @param {string | string[] | {input_ids: import('./batch.js').IdsLike, attention_mask?: import('./batch.js').IdsLike | null, token_type_ids?: import('./batch.js').IdsLike | null}} inputs
+   * @param {ForwardOptions} [options]
+   * @returns {ForwardOutput}
+   */
+  forward(inputs, { pairs = null, output_hidden_states = false, output_attentions = false, truncation = true, max_length } = {}) {
+    if (typeof inputs === 'string' || Array.isArray(inputs)) {
+      const texts = typeof inputs === 'string' ? [inputs] : inputs;
+      const seconds = pairs == null ? null : typeof pairs === 'string' ? [pairs] : pairs;
+      check(!seconds || seconds.length === texts.length, `forward: ${texts.length} texts but ${seconds?.length} pairs`);
+      const encodings = texts.map((t, i) => this.tokenize(t, seconds ? seconds[i] : null, { truncation, max_length }));
+      return this.forwardEncodings(encodings, { output_hidden_states, output_attentions });
+    }
+    check(inputs && typeof inputs === 'object' && 'input_ids' in inputs, 'forward: expected text(s) or {input_ids, ...}');
+    return this.#run(idsInputs(inputs), { output_hidden_states, output_attentions });
+  }
+
+  /**
+   * Runs the model on encodings from `tokenize`, padded to the longest.
+   * @param {Encoding[]} encodings
+   * @param {{output_hidden_states?: boolean, output_attentions?: boolean}} [options]
+   * @returns {ForwardOutput}
+   */
+  forwardEncodings(encodings, options = {}) {
+    check(encodings.length > 0, 'forward: empty batch');
+    const out = this.#run(padEncodings(encodings, this.#info.pad_token_id), options);
+    out.encodings = encodings;
+    return out;
+  }
+
+  /**
+   * @param {import('./batch.js').BatchInputs} batch
+   * @param {{output_hidden_states?: boolean, output_attentions?: boolean}} options
+   * @returns {ForwardOutput}
+   */
+  #run(batch, { output_hidden_states = false, output_attentions = false }) {
+    const flags = (output_hidden_states ? 1 : 0) | (output_attentions ? 2 : 0);
+    const { ids, typeIds, mask, batch: b, seq } = batch;
+    const r = unwrap(this.raw.forward(ids, typeIds, mask, b, seq, flags), 'forward');
+    /** @type {ForwardOutput & Record<string, any>} */
+    const out = {
+      input_ids: tensor(ids, [b, seq]), attention_mask: tensor(mask, [b, seq]),
+      token_type_ids: typeIds ? tensor(typeIds, [b, seq]) : null,
+    };
+    const { num_layers: layers, num_heads: heads, hidden_size: hidden, head } = this.#info;
+    const shapeOf = (/** @type {string} */ name, /** @type {number[]} */ fallback) =>
+      r[`${name}_shape`] ? Array.from(r[`${name}_shape`], Number) : fallback;
+    const take = (/** @type {string} */ name, /** @type {string} */ as, /** @type {number[]} */ fallback) => {
+      if (r[name]) out[as] = tensor(own(r[name]), shapeOf(name, fallback));
+    };
+    const perRow = r.logits ? r.logits.length / b : 0;
+    take('logits', 'logits', head === 'sequence_classification' ? [b, perRow] : [b, seq, perRow / seq]);
+    take('start_logits', 'start_logits', [b, seq]);
+    take('end_logits', 'end_logits', [b, seq]);
+    take('pooled', 'pooler_output', [b, hidden]);
+    take('hidden_states', 'hidden_states', [layers + 1, b, seq, hidden]);
+    take('attentions', 'attentions', [layers, b, heads, seq, seq]);
+    take('last_hidden_state', 'last_hidden_state', [b, seq, hidden]);
+    if (head === 'base' && !out.last_hidden_state && out.logits) out.last_hidden_state = out.logits;
+    return out;
+  }
+
+  /**
+   * Text classification scores: softmax over the labels, or sigmoid for multi-label models.
+   * One text gives one list; an array gives one list per text. Each list is sorted by score.
+   * @param {string | string[]} texts
+   * @param {import('./classify.js').ClassifyOptions} [options]
+   */
+  classify(texts, options) {
+    return classify(this, texts, options);
+  }
+
+  /** Frees the model's wasm memory. The runtime (and other models on it) stay usable. */
+  dispose() {
+    if (this.#handle) {
+      this.#handle.delete();
+      this.#handle = null;
+    }
+  }
+}

@@ -1,0 +1,134 @@
+// A persistent std::thread pool. Workers are created once (when SetNumThreads grows the pool)
+// and live for the whole process: they are never joined, so nothing ever blocks on thread exit
+// (under emscripten pthreads a join on the browser main thread can deadlock).
+//
+// Scheduling: ParallelFor cuts [0, n) into at most num_threads() chunks whose boundaries depend
+// only on (n, grain, num_threads()). Chunks are claimed dynamically from an atomic counter, and
+// the calling thread claims chunks too. A worker that has not started yet (a pthread whose web
+// worker is still booting) simply claims nothing: the caller then runs every chunk itself, so a
+// slow or missing worker can cost speed but never deadlock. Waiting uses condition variables.
+#include "core/thread_pool.h"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace bt {
+namespace {
+
+thread_local bool tls_inside_parallel_for = false;
+
+class StdThreadPool final : public ThreadPool {
+ public:
+  int num_threads() const override { return num_threads_.load(std::memory_order_relaxed); }
+
+  void SetNumThreads(int n) {
+    std::lock_guard<std::mutex> call_lock(call_mutex_);  // never resize under a running job
+    n = std::max(n, 1);
+    while (static_cast<int>(workers_started_) < n - 1) {
+      const int index = static_cast<int>(workers_started_++);
+      std::thread(&StdThreadPool::WorkerLoop, this, index).detach();
+    }
+    num_threads_.store(n, std::memory_order_relaxed);
+  }
+
+  void ParallelFor(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) override {
+    if (n <= 0) return;
+    grain = std::max<int64_t>(grain, 1);
+    const int64_t units = (n + grain - 1) / grain;
+    const int threads = num_threads();
+    const int64_t chunks = std::min<int64_t>(units, threads);
+    if (chunks <= 1 || tls_inside_parallel_for) {  // nested calls run inline
+      fn(0, n);
+      return;
+    }
+    std::lock_guard<std::mutex> call_lock(call_mutex_);  // one job at a time
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      job_fn_ = &fn;
+      job_n_ = n;
+      job_grain_ = grain;
+      job_units_ = units;
+      job_chunks_ = chunks;
+      next_chunk_.store(0, std::memory_order_relaxed);
+      chunks_done_ = 0;
+      job_open_ = true;
+      ++generation_;
+    }
+    work_cv_.notify_all();
+
+    tls_inside_parallel_for = true;
+    const int64_t mine = RunChunks();
+    tls_inside_parallel_for = false;
+
+    std::unique_lock<std::mutex> lock(mutex_);
+    chunks_done_ += mine;
+    job_open_ = false;  // late wakers skip this job
+    done_cv_.wait(lock, [&] { return chunks_done_ == job_chunks_ && active_workers_ == 0; });
+    job_fn_ = nullptr;
+  }
+
+ private:
+  // Claims and runs chunks until none are left; returns how many this thread ran.
+  int64_t RunChunks() {
+    int64_t ran = 0;
+    for (;;) {
+      const int64_t c = next_chunk_.fetch_add(1, std::memory_order_relaxed);
+      if (c >= job_chunks_) break;
+      // Chunk c covers units [c*units/chunks, (c+1)*units/chunks): balanced, grain-aligned.
+      const int64_t u0 = c * job_units_ / job_chunks_;
+      const int64_t u1 = (c + 1) * job_units_ / job_chunks_;
+      (*job_fn_)(u0 * job_grain_, std::min(u1 * job_grain_, job_n_));
+      ++ran;
+    }
+    return ran;
+  }
+
+  void WorkerLoop(int index) {
+    tls_inside_parallel_for = true;
+    uint64_t seen = 0;
+    std::unique_lock<std::mutex> lock(mutex_);
+    for (;;) {
+      work_cv_.wait(lock, [&] { return generation_ != seen; });
+      seen = generation_;
+      if (!job_open_ || index >= num_threads() - 1) continue;
+      ++active_workers_;
+      lock.unlock();
+      const int64_t ran = RunChunks();
+      lock.lock();
+      chunks_done_ += ran;
+      --active_workers_;
+      if (active_workers_ == 0 && chunks_done_ == job_chunks_) done_cv_.notify_one();
+    }
+  }
+
+  std::mutex call_mutex_;  // serialises ParallelFor callers and resizing
+  std::mutex mutex_;       // guards the job fields below
+  std::condition_variable work_cv_;
+  std::condition_variable done_cv_;
+  std::atomic<int> num_threads_{1};
+  size_t workers_started_ = 0;
+
+  const std::function<void(int64_t, int64_t)>* job_fn_ = nullptr;
+  int64_t job_n_ = 0, job_grain_ = 1, job_units_ = 0, job_chunks_ = 0;
+  std::atomic<int64_t> next_chunk_{0};
+  int64_t chunks_done_ = 0;
+  int active_workers_ = 0;
+  bool job_open_ = false;
+  uint64_t generation_ = 0;
+};
+
+StdThreadPool& Pool() {
+  static StdThreadPool* pool = new StdThreadPool();  // leaked on purpose: workers outlive main
+  return *pool;
+}
+
+}  // namespace
+
+ThreadPool& DefaultThreadPool() { return Pool(); }
+void SetNumThreads(int n) { Pool().SetNumThreads(n); }
+
+}  // namespace bt

@@ -1,0 +1,50 @@
+// f32 weight packing: PyTorch nn.Linear [out, in] → NR-wide panels, bias first (see
+// gemm_f32_ukernel.h for the layout).
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+#include "kernels/gemm_f32_ukernel.h"
+
+namespace bt {
+
+void* AlignedAlloc(size_t bytes) {
+  constexpr size_t kAlign = 64;
+  void* p = nullptr;
+  if (posix_memalign(&p, kAlign, bytes == 0 ? kAlign : bytes) != 0) return nullptr;
+  return p;
+}
+
+void AlignedFree(void* p) { std::free(p); }
+
+PackedLinearF32::~PackedLinearF32() { AlignedFree(data_); }
+
+void PackF32GemmGoiW(const float* w, const float* bias, int32_t n, int32_t k, float* out) {
+  const size_t stride = kGemmNR + static_cast<size_t>(kGemmNR) * k;
+  const int32_t panels = (n + kGemmNR - 1) / kGemmNR;
+  for (int32_t p = 0; p < panels; ++p) {
+    float* dst = out + p * stride;
+    std::memset(dst, 0, sizeof(float) * stride);
+    const int32_t n0 = p * kGemmNR;
+    const int32_t nc = n - n0 < kGemmNR ? n - n0 : kGemmNR;
+    for (int32_t j = 0; j < nc; ++j) {
+      if (bias != nullptr) dst[j] = bias[n0 + j];
+      const float* row = w + static_cast<size_t>(n0 + j) * k;
+      for (int32_t kk = 0; kk < k; ++kk) dst[kGemmNR + static_cast<size_t>(kk) * kGemmNR + j] = row[kk];
+    }
+  }
+}
+
+std::unique_ptr<PackedLinear> PackLinearF32(const float* w, const float* bias, int32_t n, int32_t k) {
+  if (n <= 0 || k <= 0) return nullptr;
+  const size_t panels = (static_cast<size_t>(n) + kGemmNR - 1) / kGemmNR;
+  const size_t floats = panels * (kGemmNR + static_cast<size_t>(kGemmNR) * k);
+  float* data = static_cast<float*>(AlignedAlloc(sizeof(float) * floats));
+  if (data == nullptr) return nullptr;
+  PackF32GemmGoiW(w, bias, n, k, data);
+  std::unique_ptr<PackedLinear> packed(new (std::nothrow) PackedLinearF32(n, k, data));
+  if (packed == nullptr) AlignedFree(data);
+  return packed;
+}
+
+}  // namespace bt

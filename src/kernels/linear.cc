@@ -1,0 +1,112 @@
+// LinearForward: the f32 GEMM driver. Blocks the problem for cache, splits it over the thread
+// pool and runs the packed microkernel, with bias fused into the accumulator init and the
+// activation + residual fused into a per-block epilogue. LinearReference is the plain-loop twin.
+//
+// Blocking: the output is cut into units of (kBlockM rows) x (kBlockPanels panels of 8 columns).
+// A unit accumulates into a small stack buffer over K blocks of kBlockK, then the epilogue writes
+// y = act(buf) + residual once — so y may alias residual, and partial columns never reach the
+// microkernel (it always sees nc = 8). Every output element sees the same operation sequence
+// whatever the unit split, hence results are bitwise identical for any thread count.
+#include <algorithm>
+
+#include "kernels/activation.h"
+#include "kernels/gemm_f32_ukernel.h"
+
+namespace bt {
+namespace {
+
+constexpr int kBlockM = 64;       // rows per unit (multiple of kGemmMR)
+constexpr int kBlockPanels = 8;   // panels per unit: 64 output columns
+constexpr int kBlockK = 512;      // K block; K <= kMaxUnblockedK runs in one block
+constexpr int kMaxUnblockedK = 1024;
+constexpr int kUnitCols = kBlockPanels * kGemmNR;
+
+static_assert(kBlockM % kGemmMR == 0, "M block must hold whole tiles");
+
+void Epilogue(Activation act, const float* acc, int rows, int cols, const float* residual, float* y,
+              int32_t n) {
+  for (int r = 0; r < rows; ++r) {
+    float* row = const_cast<float*>(acc) + r * kUnitCols;
+    if (act != Activation::kNone) ApplyActivation(act, row, cols);
+    float* yr = y + static_cast<size_t>(r) * n;
+    if (residual != nullptr) {
+      const float* rr = residual + static_cast<size_t>(r) * n;
+      for (int j = 0; j < cols; ++j) yr[j] = row[j] + rr[j];
+    } else {
+      for (int j = 0; j < cols; ++j) yr[j] = row[j];
+    }
+  }
+}
+
+void ForwardF32(const PackedLinearF32& w, const float* x, int32_t m, Activation act, const float* residual,
+                float* y, ThreadPool& pool) {
+  const F32GemmUkernelFn ukernel = BestF32GemmUkernel();
+  const int32_t n = w.n(), k = w.k();
+  const int64_t panels = static_cast<int64_t>(w.num_panels());
+  const int64_t m_blocks = (m + kBlockM - 1) / kBlockM;
+  const int64_t n_blocks = (panels + kBlockPanels - 1) / kBlockPanels;
+  const int32_t kc_max = k <= kMaxUnblockedK ? k : kBlockK;
+
+  // Units are ordered N-block-major so a thread's consecutive units reuse the same weights.
+  auto run_units = [&](int64_t u0, int64_t u1) {
+    alignas(64) float acc[kBlockM * kUnitCols];
+    for (int64_t u = u0; u < u1; ++u) {
+      const int64_t nb = u / m_blocks, mb = u % m_blocks;
+      const int32_t row0 = static_cast<int32_t>(mb * kBlockM);
+      const int32_t rows = std::min<int32_t>(kBlockM, m - row0);
+      const int64_t p0 = nb * kBlockPanels, p1 = std::min<int64_t>(p0 + kBlockPanels, panels);
+      for (int32_t k0 = 0; k0 < k; k0 += kc_max) {
+        const int32_t kc = std::min<int32_t>(kc_max, k - k0);
+        for (int64_t p = p0; p < p1; ++p) {  // the kc x 8 weight block stays in L1 across all rows
+          const float* panel = w.panel(static_cast<size_t>(p));
+          const float* wk = panel + kGemmNR + static_cast<size_t>(k0) * kGemmNR;
+          for (int32_t r = 0; r < rows; r += kGemmMR) {
+            const size_t mr = std::min<int32_t>(kGemmMR, rows - r);
+            ukernel(mr, kGemmNR, kc, x + static_cast<size_t>(row0 + r) * k + k0, k, wk, k0 == 0 ? panel : nullptr,
+                    acc + r * kUnitCols + (p - p0) * kGemmNR, kUnitCols);
+          }
+        }
+      }
+      const int32_t col0 = static_cast<int32_t>(p0 * kGemmNR);
+      const int32_t cols = std::min<int32_t>(static_cast<int32_t>((p1 - p0) * kGemmNR), n - col0);
+      const size_t offset = static_cast<size_t>(row0) * n + col0;
+      Epilogue(act, acc, rows, cols, residual != nullptr ? residual + offset : nullptr, y + offset, n);
+    }
+  };
+  pool.ParallelFor(m_blocks * n_blocks, 1, run_units);
+}
+
+}  // namespace
+
+F32GemmUkernelFn BestF32GemmUkernel() {
+#if defined(__wasm_simd128__)
+  return f32_gemm_ukernel_4x8__wasmsimd;
+#else
+  return f32_gemm_ukernel_4x8__vec128;
+#endif
+}
+
+void LinearForward(const PackedLinear& w, const float* x, int32_t m, Activation act, const float* residual,
+                   float* y, ThreadPool& pool) {
+  if (m <= 0) return;
+  if (const auto* f32 = dynamic_cast<const PackedLinearF32*>(&w)) {
+    ForwardF32(*f32, x, m, act, residual, y, pool);
+  }
+}
+
+void LinearReference(const float* w, const float* bias, int32_t n, int32_t k, const float* x, int32_t m,
+                     Activation act, const float* residual, float* y) {
+  for (int32_t i = 0; i < m; ++i) {
+    float* yr = y + static_cast<size_t>(i) * n;
+    for (int32_t j = 0; j < n; ++j) {
+      float acc = bias != nullptr ? bias[j] : 0.0f;
+      const float* wr = w + static_cast<size_t>(j) * k;
+      const float* xr = x + static_cast<size_t>(i) * k;
+      for (int32_t kk = 0; kk < k; ++kk) acc += xr[kk] * wr[kk];
+      ApplyActivation(act, &acc, 1);
+      yr[j] = residual != nullptr ? acc + residual[static_cast<size_t>(i) * n + j] : acc;
+    }
+  }
+}
+
+}  // namespace bt

@@ -1,0 +1,136 @@
+// Bad checkpoints give clear errors naming the file/tensor/field, never a crash; a model loads
+// normally afterwards. Each case corrupts a copy of a real tiny checkpoint in memory.
+#include <cstring>
+
+#include "io/config.h"
+#include "io/safetensors.h"
+#include "models/model.h"
+#include "test_support.h"
+
+namespace bt {
+namespace {
+
+const char* kTiny = "models/tiny/tiny-bert-bert-sequenceclassification";
+
+FileStore TinyFiles() {
+  FileStore store;
+  for (const char* name : {"config.json", "model.safetensors"}) {
+    EXPECT_TRUE(store.Put(name, testing::ReadFileOrFail(testing::SharedPath(std::string(kTiny) + "/" + name))).ok());
+  }
+  return store;
+}
+
+std::string LoadError(FileStore store) {
+  auto model = Model::Load(store);
+  return model.ok() ? "" : model.status().message();
+}
+
+std::string Header(const std::string& weights) {
+  uint64_t n = 0;
+  std::memcpy(&n, weights.data(), 8);
+  return weights.substr(8, n);
+}
+
+// Rebuilds a safetensors file with a new header text (padded to the old length when possible).
+std::string WithHeader(const std::string& weights, std::string header) {
+  const std::string old = Header(weights);
+  if (header.size() < old.size()) header.append(old.size() - header.size(), ' ');
+  uint64_t n = header.size();
+  std::string out(reinterpret_cast<const char*>(&n), 8);
+  return out + header + weights.substr(8 + old.size());
+}
+
+std::string Replace(std::string s, const std::string& from, const std::string& to) {
+  size_t at = s.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  if (at != std::string::npos) s.replace(at, from.size(), to);
+  return s;
+}
+
+class LoadingErrors : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!testing::HaveShared()) GTEST_SKIP() << "shared assets not found at " << testing::SharedDir();
+    weights_ = testing::ReadFileOrFail(testing::SharedPath(std::string(kTiny) + "/model.safetensors"));
+    config_ = testing::ReadFileOrFail(testing::SharedPath(std::string(kTiny) + "/config.json"));
+  }
+  void TearDown() override {
+    if (!testing::HaveShared()) return;
+    EXPECT_EQ(LoadError(TinyFiles()), "") << "a good model must still load after the failure";
+  }
+  std::string WithWeights(const std::string& weights) {
+    FileStore store = TinyFiles();
+    EXPECT_TRUE(store.Put("model.safetensors", weights).ok());
+    return LoadError(std::move(store));
+  }
+  std::string WithConfig(const std::string& config) {
+    FileStore store = TinyFiles();
+    EXPECT_TRUE(store.Put("config.json", config).ok());
+    return LoadError(std::move(store));
+  }
+  std::string weights_, config_;
+};
+
+TEST_F(LoadingErrors, TruncatedFile) {
+  EXPECT_NE(WithWeights(weights_.substr(0, 5)).find("model.safetensors: truncated"), std::string::npos);
+  EXPECT_NE(WithWeights(weights_.substr(0, weights_.size() / 2)).find("out of range"), std::string::npos);
+}
+
+TEST_F(LoadingErrors, HeaderLengthBeyondFile) {
+  std::string bad = weights_;
+  uint64_t n = weights_.size();
+  std::memcpy(bad.data(), &n, 8);
+  EXPECT_NE(WithWeights(bad).find("header length"), std::string::npos);
+}
+
+TEST_F(LoadingErrors, OffsetsOutOfRangeOrOverlapping) {
+  const std::string header = Header(weights_);
+  // Point the classifier bias (12 bytes) at the first bytes of the data section, owned by another tensor.
+  auto entry = [&](const std::string& name) {
+    size_t at = header.find("\"" + name + "\"");
+    size_t open = header.find("data_offsets", at);
+    return header.substr(open, header.find(']', open) - open + 1);
+  };
+  std::string overlap = Replace(header, entry("classifier.bias"), "data_offsets\":[0,12]");
+  EXPECT_NE(WithWeights(WithHeader(weights_, overlap)).find("overlap"), std::string::npos);
+  std::string out_of_range = Replace(header, entry("classifier.bias"), "data_offsets\":[999999988,1000000000]");
+  const std::string error = WithWeights(WithHeader(weights_, out_of_range));
+  EXPECT_NE(error.find("classifier.bias"), std::string::npos) << error;
+  EXPECT_NE(error.find("out of range"), std::string::npos) << error;
+}
+
+TEST_F(LoadingErrors, ShapeOrDtypeNotMatchingConfig) {
+  const std::string error = WithConfig(Replace(config_, "\"hidden_size\": 32", "\"hidden_size\": 64"));
+  EXPECT_NE(error.find("shape"), std::string::npos) << error;
+  const std::string header = Header(weights_);
+  std::string bad_dtype = Replace(header, "\"dtype\":\"F32\"", "\"dtype\":\"I32\"");
+  const std::string dtype_error = WithWeights(WithHeader(weights_, bad_dtype));
+  EXPECT_NE(dtype_error.find("dtype I32"), std::string::npos) << dtype_error;
+}
+
+TEST_F(LoadingErrors, MissingTensor) {
+  std::string header = Header(weights_);
+  header = Replace(header, "\"classifier.weight\"", "\"classifier.weigh_\"");
+  const std::string error = WithWeights(WithHeader(weights_, header));
+  EXPECT_NE(error.find("missing tensor 'classifier.weight'"), std::string::npos) << error;
+}
+
+TEST_F(LoadingErrors, UnknownModelTypeAndInvalidJson) {
+  EXPECT_NE(WithConfig(Replace(config_, "\"bert\"", "\"gpt2\"")).find("unknown model_type 'gpt2'"), std::string::npos);
+  EXPECT_NE(WithConfig("{\"model_type\": ").find("config.json: invalid JSON"), std::string::npos);
+  EXPECT_NE(WithConfig(Replace(config_, "\"gelu\"", "\"swish\"")).find("activation 'swish'"), std::string::npos);
+  FileStore store = TinyFiles();
+  store.Erase("config.json");
+  EXPECT_EQ(LoadError(std::move(store)), "missing config.json");
+}
+
+TEST(Float16, SubnormalsAreDecodedNotFlushed) {
+  EXPECT_EQ(HalfToFloat(0x0001), 5.9604644775390625e-08f);  // smallest subnormal 2^-24
+  EXPECT_EQ(HalfToFloat(0x03ff), 6.0975551605224609e-05f);  // largest subnormal
+  EXPECT_EQ(HalfToFloat(0x3c00), 1.0f);
+  EXPECT_EQ(HalfToFloat(0xc000), -2.0f);
+  EXPECT_EQ(BFloat16ToFloat(0x3f80), 1.0f);
+}
+
+}  // namespace
+}  // namespace bt
