@@ -36,6 +36,30 @@ val ShapeToJs(const std::vector<int64_t>& shape) {
   return out;
 }
 
+// A file read on demand by a JS function reader(offset, length, view) that copies the bytes
+// into `view` (a Uint8Array over wasm memory) and returns how many it copied. The reader must
+// not throw: a JS exception would unwind through wasm frames without running destructors.
+class JsSource : public FileSource {
+ public:
+  JsSource(double size, val reader) : size_(static_cast<uint64_t>(size)), reader_(std::move(reader)) {}
+  uint64_t size() const override { return size_; }
+  Status Read(uint64_t offset, size_t length, uint8_t* dst) const override {
+    if (offset > size_ || length > size_ - offset) return Status::Error("read beyond the end of the file");
+    const double copied = reader_(static_cast<double>(offset), static_cast<double>(length),
+                                  val(emscripten::typed_memory_view(length, dst)))
+                              .as<double>();
+    if (copied != static_cast<double>(length)) {
+      return Status::Error("short read: " + std::to_string(static_cast<int64_t>(copied)) + " of " +
+                           std::to_string(length) + " bytes at offset " + std::to_string(offset));
+    }
+    return Status::Ok();
+  }
+
+ private:
+  uint64_t size_;
+  val reader_;
+};
+
 class JsFileStore {
  public:
   // A Uint8Array view of `size` fresh bytes inside wasm memory; fill it before the next allocation.
@@ -44,6 +68,10 @@ class JsFileStore {
     Result<uint8_t*> data = store_.Allocate(name, static_cast<size_t>(size));
     if (!data.ok()) return ErrorObject(data.status().WithContext(name).message());
     return val(emscripten::typed_memory_view(static_cast<size_t>(size), data.value()));
+  }
+  // Registers `name` as streamed: its bytes are pulled through `reader` while the model loads.
+  void addSource(const std::string& name, double size, val reader) {
+    store_.PutSource(name, std::make_unique<JsSource>(size, std::move(reader)));
   }
   bool has(const std::string& name) const { return store_.Has(name); }
   void remove(const std::string& name) { store_.Erase(name); }
@@ -217,7 +245,13 @@ class JsModel {
   std::string error_;
 };
 
-int MaxThreads() { return EM_ASM_INT({ return Module['numThreads'] > 1 ? Module['numThreads'] : 1; }); }
+int MaxThreads() {
+#ifdef __EMSCRIPTEN_PTHREADS__
+  return EM_ASM_INT({ return Module['numThreads'] > 1 ? Module['numThreads'] : 1; });
+#else
+  return 1;  // the single-threaded build
+#endif
+}
 
 int SetThreads(int n) {
   const int threads = n < 1 ? 1 : (n > MaxThreads() ? MaxThreads() : n);
@@ -234,6 +268,7 @@ EMSCRIPTEN_BINDINGS(bertology) {
   class_<bt::JsFileStore>("FileStore")
       .constructor<>()
       .function("allocate", &bt::JsFileStore::allocate)
+      .function("addSource", &bt::JsFileStore::addSource)
       .function("has", &bt::JsFileStore::has)
       .function("remove", &bt::JsFileStore::remove)
       .function("totalBytes", &bt::JsFileStore::totalBytes);

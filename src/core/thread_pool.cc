@@ -28,6 +28,9 @@ class StdThreadPool final : public ThreadPool {
   void SetNumThreads(int n) {
     std::lock_guard<std::mutex> call_lock(call_mutex_);  // never resize under a running job
     n = std::max(n, 1);
+#if defined(__EMSCRIPTEN__) && !defined(__EMSCRIPTEN_PTHREADS__)
+    n = 1;  // the single-threaded wasm build (no SharedArrayBuffer) cannot start threads
+#endif
     while (static_cast<int>(workers_started_) < n - 1) {
       const int index = static_cast<int>(workers_started_++);
       std::thread(&StdThreadPool::WorkerLoop, this, index).detach();

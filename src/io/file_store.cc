@@ -7,6 +7,51 @@
 #include <sys/stat.h>
 
 namespace bt {
+namespace {
+
+Status CheckRange(uint64_t offset, size_t length, uint64_t size) {
+  if (offset > size || length > size - offset) {
+    return Status::Error("read of " + std::to_string(length) + " bytes at offset " + std::to_string(offset) +
+                         " is beyond the end of the file (" + std::to_string(size) + " bytes)");
+  }
+  return Status::Ok();
+}
+
+class MemorySource : public FileSource {
+ public:
+  explicit MemorySource(Bytes bytes) : bytes_(std::move(bytes)) {}
+  uint64_t size() const override { return bytes_.size(); }
+  Status Read(uint64_t offset, size_t length, uint8_t* dst) const override {
+    BT_RETURN_IF_ERROR(CheckRange(offset, length, bytes_.size()));
+    if (length > 0) std::memcpy(dst, bytes_.data() + offset, length);
+    return Status::Ok();
+  }
+  const Bytes* bytes() const override { return &bytes_; }
+
+ private:
+  Bytes bytes_;
+};
+
+class DiskSource : public FileSource {
+ public:
+  DiskSource(std::string path, uint64_t size) : path_(std::move(path)), size_(size) {}
+  uint64_t size() const override { return size_; }
+  Status Read(uint64_t offset, size_t length, uint8_t* dst) const override {
+    BT_RETURN_IF_ERROR(CheckRange(offset, length, size_));
+    FILE* file = std::fopen(path_.c_str(), "rb");
+    if (file == nullptr) return Status::Error("cannot open '" + path_ + "'");
+    const bool ok = std::fseek(file, static_cast<long>(offset), SEEK_SET) == 0 &&
+                    std::fread(dst, 1, length, file) == length;
+    std::fclose(file);
+    return ok ? Status::Ok() : Status::Error("short read of '" + path_ + "'");
+  }
+
+ private:
+  std::string path_;
+  uint64_t size_;
+};
+
+}  // namespace
 
 Result<Bytes> Bytes::Allocate(size_t size) {
   Bytes bytes;
@@ -39,7 +84,7 @@ Bytes::~Bytes() { std::free(data_); }
 Result<uint8_t*> FileStore::Allocate(const std::string& name, size_t size) {
   BT_ASSIGN_OR_RETURN(Bytes bytes, Bytes::Allocate(size));
   uint8_t* data = bytes.data();
-  files_[name] = std::move(bytes);
+  files_[name] = std::make_unique<MemorySource>(std::move(bytes));
   return data;
 }
 
@@ -49,20 +94,34 @@ Status FileStore::Put(const std::string& name, std::string_view contents) {
   return Status::Ok();
 }
 
-const Bytes* FileStore::Find(const std::string& name) const {
+void FileStore::PutSource(const std::string& name, std::unique_ptr<FileSource> source) {
+  files_[name] = std::move(source);
+}
+
+const FileSource* FileStore::Find(const std::string& name) const {
   auto it = files_.find(name);
-  return it == files_.end() ? nullptr : &it->second;
+  return it == files_.end() ? nullptr : it->second.get();
+}
+
+Result<std::string> FileStore::ReadText(const std::string& name) const {
+  const FileSource* source = Find(name);
+  if (source == nullptr) return Status::Error("missing " + name);
+  if (const Bytes* bytes = source->bytes()) return std::string(bytes->view());
+  if (source->size() > (256u << 20)) return Status::Error(name + ": too large for a text file");
+  std::string text(static_cast<size_t>(source->size()), '\0');
+  BT_RETURN_IF_ERROR(source->Read(0, text.size(), reinterpret_cast<uint8_t*>(text.data())).WithContext(name));
+  return text;
 }
 
 std::vector<std::string> FileStore::Names() const {
   std::vector<std::string> names;
-  for (const auto& [name, bytes] : files_) names.push_back(name);
+  for (const auto& [name, source] : files_) names.push_back(name);
   return names;
 }
 
 size_t FileStore::total_bytes() const {
   size_t total = 0;
-  for (const auto& [name, bytes] : files_) total += bytes.size();
+  for (const auto& [name, source] : files_) total += static_cast<size_t>(source->size());
   return total;
 }
 
@@ -70,26 +129,13 @@ Result<FileStore> ReadDirectory(const std::string& dir) {
   DIR* handle = opendir(dir.c_str());
   if (handle == nullptr) return Status::Error("cannot open model directory '" + dir + "'");
   FileStore store;
-  Status status;
   while (dirent* entry = readdir(handle)) {
     std::string path = dir + "/" + entry->d_name;
     struct stat st {};
     if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
-    FILE* file = std::fopen(path.c_str(), "rb");
-    if (file == nullptr) {
-      status = Status::Error("cannot read '" + path + "'");
-      break;
-    }
-    Result<uint8_t*> data = store.Allocate(entry->d_name, static_cast<size_t>(st.st_size));
-    size_t read = data.ok() ? std::fread(data.value(), 1, static_cast<size_t>(st.st_size), file) : 0;
-    std::fclose(file);
-    if (!data.ok() || read != static_cast<size_t>(st.st_size)) {
-      status = data.ok() ? Status::Error("short read of '" + path + "'") : data.status().WithContext(path);
-      break;
-    }
+    store.PutSource(entry->d_name, std::make_unique<DiskSource>(path, static_cast<uint64_t>(st.st_size)));
   }
   closedir(handle);
-  if (!status.ok()) return status;
   return store;
 }
 

@@ -1,12 +1,16 @@
-// FileStore: the named byte buffers a model is loaded from (config.json, *.safetensors,
-// tokenizer.json, ...). JS fills them in place in wasm memory (no second copy); native code
-// fills them from disk. Loading consumes the buffers so weights are not held twice.
+// FileStore: the named files a model is loaded from (config.json, *.safetensors,
+// tokenizer.json, ...). A file is either bytes held in memory (small JSON files, or whole
+// files a caller already has) or a reader that copies byte ranges on demand (JS reading a
+// file or an ArrayBuffer slice by slice), so weights are streamed tensor by tensor into
+// their packed form and never held twice.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/status.h"
@@ -34,22 +38,37 @@ class Bytes {
   size_t size_ = 0;
 };
 
+// Random access to one file's bytes.
+class FileSource {
+ public:
+  virtual ~FileSource() = default;
+  virtual uint64_t size() const = 0;
+  // Copies [offset, offset + length) into dst; an error when the range is outside the file
+  // or the underlying read fails.
+  virtual Status Read(uint64_t offset, size_t length, uint8_t* dst) const = 0;
+  // The whole file when it is held in memory, else null.
+  virtual const Bytes* bytes() const { return nullptr; }
+};
+
 class FileStore {
  public:
   // Creates (or replaces) `name` with `size` uninitialised bytes for the caller to fill.
   Result<uint8_t*> Allocate(const std::string& name, size_t size);
   Status Put(const std::string& name, std::string_view contents);
+  void PutSource(const std::string& name, std::unique_ptr<FileSource> source);
   bool Has(const std::string& name) const { return files_.count(name) != 0; }
-  const Bytes* Find(const std::string& name) const;
+  const FileSource* Find(const std::string& name) const;
+  // The whole file as text (read into memory if it is a streamed source); for small JSON files.
+  Result<std::string> ReadText(const std::string& name) const;
   void Erase(const std::string& name) { files_.erase(name); }
   std::vector<std::string> Names() const;
   size_t total_bytes() const;
 
  private:
-  std::map<std::string, Bytes> files_;
+  std::map<std::string, std::unique_ptr<FileSource>> files_;
 };
 
-// Native helper: reads every regular file of `dir` (non-recursive) into a store.
+// Native helper: every regular file of `dir` (non-recursive), streamed from disk on demand.
 Result<FileStore> ReadDirectory(const std::string& dir);
 
 }  // namespace bt

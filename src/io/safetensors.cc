@@ -37,8 +37,8 @@ bool MulOverflows(uint64_t a, uint64_t b, uint64_t* out) {
   return false;
 }
 
-Result<TensorView> ParseEntry(const std::string& name, const Json& entry, const uint8_t* data_start,
-                              uint64_t data_size, const std::string& where) {
+Result<TensorView> ParseEntry(const std::string& name, const Json& entry, const FileSource& source,
+                              uint64_t data_start, uint64_t data_size, const std::string& where) {
   if (!entry.is_object()) return Status::Error(where + ": entry must be an object");
   auto dtype_it = entry.find("dtype");
   auto shape_it = entry.find("shape");
@@ -76,7 +76,8 @@ Result<TensorView> ParseEntry(const std::string& name, const Json& entry, const 
     return Status::Error(where + ": " + std::to_string(end - begin) + " bytes do not match dtype " + dtype_name +
                          " and its shape");
   }
-  view.data = data_start + begin;
+  view.source = &source;
+  view.offset = data_start + begin;
   view.bytes = static_cast<size_t>(end - begin);
   return view;
 }
@@ -103,11 +104,14 @@ int64_t TensorView::elements() const {
   return n;
 }
 
-Result<SafetensorsFile> SafetensorsFile::Parse(const uint8_t* data, size_t size, const std::string& file_name,
+Result<SafetensorsFile> SafetensorsFile::Parse(const FileSource& source, const std::string& file_name,
                                                const SafetensorsLimits& limits) {
+  const uint64_t size = source.size();
   if (size < 8) return Status::Error(file_name + ": truncated safetensors file (" + std::to_string(size) + " bytes)");
+  uint8_t length_bytes[8];
+  BT_RETURN_IF_ERROR(source.Read(0, 8, length_bytes).WithContext(file_name));
   uint64_t header_len = 0;
-  for (int i = 7; i >= 0; --i) header_len = (header_len << 8) | data[i];
+  for (int i = 7; i >= 0; --i) header_len = (header_len << 8) | length_bytes[i];
   if (header_len > size - 8) {
     return Status::Error(file_name + ": header length " + std::to_string(header_len) + " is beyond the file (" +
                          std::to_string(size) + " bytes); the file is truncated or not safetensors");
@@ -116,7 +120,9 @@ Result<SafetensorsFile> SafetensorsFile::Parse(const uint8_t* data, size_t size,
     return Status::Error(file_name + ": header of " + std::to_string(header_len) +
                          " bytes exceeds the limit max_header_bytes=" + std::to_string(limits.max_header_bytes));
   }
-  std::string_view header(reinterpret_cast<const char*>(data + 8), static_cast<size_t>(header_len));
+  std::string header(static_cast<size_t>(header_len), '\0');
+  BT_RETURN_IF_ERROR(
+      source.Read(8, header.size(), reinterpret_cast<uint8_t*>(header.data())).WithContext(file_name));
   BT_ASSIGN_OR_RETURN(Json json, ParseJson(header, file_name + " header"));
   if (!json.is_object()) return Status::Error(file_name + ": header must be a JSON object");
   if (json.size() > limits.max_tensors) {
@@ -126,14 +132,14 @@ Result<SafetensorsFile> SafetensorsFile::Parse(const uint8_t* data, size_t size,
 
   SafetensorsFile file;
   file.file_name_ = file_name;
-  const uint8_t* data_start = data + 8 + header_len;
+  const uint64_t data_start = 8 + header_len;
   const uint64_t data_size = size - 8 - header_len;
-  std::vector<std::pair<size_t, size_t>> ranges;
+  std::vector<std::pair<uint64_t, uint64_t>> ranges;
   for (auto it = json.begin(); it != json.end(); ++it) {
     if (it.key() == "__metadata__") continue;
     const std::string where = file_name + ": tensor '" + it.key() + "'";
-    BT_ASSIGN_OR_RETURN(TensorView view, ParseEntry(it.key(), it.value(), data_start, data_size, where));
-    size_t begin = static_cast<size_t>(view.data - data_start);
+    BT_ASSIGN_OR_RETURN(TensorView view, ParseEntry(it.key(), it.value(), source, data_start, data_size, where));
+    const uint64_t begin = view.offset;
     if (view.bytes > 0) ranges.emplace_back(begin, begin + view.bytes);
     file.tensors_.emplace(it.key(), std::move(view));
   }
@@ -180,30 +186,26 @@ float BFloat16ToFloat(uint16_t bf16) { return __builtin_bit_cast(float, static_c
 
 Status DecodeToFloat32(const TensorView& tensor, float* out) {
   const int64_t n = tensor.elements();
-  const uint8_t* src = tensor.data;
-  switch (tensor.dtype) {
-    case DType::kF32:
-      std::memcpy(out, src, static_cast<size_t>(n) * 4);
-      return Status::Ok();
-    case DType::kF16:
-    case DType::kBF16:
-      for (int64_t i = 0; i < n; ++i) {
-        uint16_t v;
-        std::memcpy(&v, src + 2 * i, 2);
-        out[i] = tensor.dtype == DType::kF16 ? HalfToFloat(v) : BFloat16ToFloat(v);
-      }
-      return Status::Ok();
-    case DType::kF64:
-      for (int64_t i = 0; i < n; ++i) {
-        double v;
-        std::memcpy(&v, src + 8 * i, 8);
-        out[i] = static_cast<float>(v);
-      }
-      return Status::Ok();
-    default:
-      return Status::Error("tensor '" + tensor.name + "' has dtype " + DTypeName(tensor.dtype) +
-                           "; expected F32, F16, BF16 or F64");
+  if (tensor.dtype == DType::kF32) return tensor.ReadBytes(reinterpret_cast<uint8_t*>(out));
+  if (tensor.dtype != DType::kF16 && tensor.dtype != DType::kBF16 && tensor.dtype != DType::kF64) {
+    return Status::Error("tensor '" + tensor.name + "' has dtype " + DTypeName(tensor.dtype) +
+                         "; expected F32, F16, BF16 or F64");
   }
+  BT_ASSIGN_OR_RETURN(Bytes raw, Bytes::Allocate(tensor.bytes));
+  BT_RETURN_IF_ERROR(tensor.ReadBytes(raw.data()));
+  const uint8_t* src = raw.data();
+  for (int64_t i = 0; i < n; ++i) {
+    if (tensor.dtype == DType::kF64) {
+      double v;
+      std::memcpy(&v, src + 8 * i, 8);
+      out[i] = static_cast<float>(v);
+    } else {
+      uint16_t v;
+      std::memcpy(&v, src + 2 * i, 2);
+      out[i] = tensor.dtype == DType::kF16 ? HalfToFloat(v) : BFloat16ToFloat(v);
+    }
+  }
+  return Status::Ok();
 }
 
 }  // namespace bt

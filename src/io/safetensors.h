@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "io/file_store.h"
 
 namespace bt {
 
@@ -23,9 +24,11 @@ struct TensorView {
   std::string name;
   DType dtype = DType::kF32;
   std::vector<int64_t> shape;
-  const uint8_t* data = nullptr;  // not necessarily aligned
+  const FileSource* source = nullptr;  // where the bytes are read from
+  uint64_t offset = 0;                 // absolute position in the file
   size_t bytes = 0;
   int64_t elements() const;
+  Status ReadBytes(uint8_t* dst) const { return source->Read(offset, bytes, dst).WithContext(name); }
 };
 
 struct SafetensorsLimits {
@@ -35,8 +38,9 @@ struct SafetensorsLimits {
 
 class SafetensorsFile {
  public:
-  // `data` must outlive the returned views. `file_name` is used in error messages.
-  static Result<SafetensorsFile> Parse(const uint8_t* data, size_t size, const std::string& file_name,
+  // Reads and validates the header; `source` must outlive the returned views.
+  // `file_name` is used in error messages.
+  static Result<SafetensorsFile> Parse(const FileSource& source, const std::string& file_name,
                                        const SafetensorsLimits& limits = {});
   const TensorView* Find(const std::string& name) const;
   const std::map<std::string, TensorView>& tensors() const { return tensors_; }
@@ -47,8 +51,8 @@ class SafetensorsFile {
   std::map<std::string, TensorView> tensors_;
 };
 
-// Decodes a floating-point tensor (F32/F16/BF16/F64) to float32 into `out` (tensor.elements()
-// floats). float16 subnormals are decoded exactly, never flushed.
+// Reads and decodes a floating-point tensor (F32/F16/BF16/F64) to float32 into `out`
+// (tensor.elements() floats). float16 subnormals are decoded exactly, never flushed.
 Status DecodeToFloat32(const TensorView& tensor, float* out);
 float HalfToFloat(uint16_t half);
 float BFloat16ToFloat(uint16_t bf16);

@@ -6,13 +6,14 @@ namespace bt {
 namespace {
 
 Result<std::unique_ptr<Tokenizer>> LoadTokenizer(const FileStore& files, const ModelConfig& config) {
-  const Bytes* json = files.Find("tokenizer.json");
-  if (json == nullptr) return std::unique_ptr<Tokenizer>();
-  Result<std::unique_ptr<Tokenizer>> tokenizer = Tokenizer::FromJson(json->view());
-  if (!tokenizer.ok()) return tokenizer.status().WithContext("tokenizer.json");
+  if (!files.Has("tokenizer.json")) return std::unique_ptr<Tokenizer>();
+  BT_ASSIGN_OR_RETURN(std::string json, files.ReadText("tokenizer.json"));
+  Result<std::unique_ptr<Tokenizer>> tokenizer = Tokenizer::FromJson(json);
+  if (!tokenizer.ok()) return tokenizer.status();  // its messages already name tokenizer.json
   int64_t max_length = 0;
-  if (const Bytes* tc = files.Find("tokenizer_config.json")) {
-    BT_ASSIGN_OR_RETURN(Json json_config, ParseJson(tc->view(), "tokenizer_config.json"));
+  if (files.Has("tokenizer_config.json")) {
+    BT_ASSIGN_OR_RETURN(std::string text, files.ReadText("tokenizer_config.json"));
+    BT_ASSIGN_OR_RETURN(Json json_config, ParseJson(text, "tokenizer_config.json"));
     // Hugging Face writes a huge sentinel (1e30) when there is no limit: ignore it then.
     BT_ASSIGN_OR_RETURN(double value, JsonNumber(json_config, "model_max_length", 0, "tokenizer_config.json"));
     if (value > 0 && value < 1e7) max_length = static_cast<int64_t>(value);
@@ -39,10 +40,10 @@ size_t WeightBytes(const ModelParts& parts) {
 }  // namespace
 
 Result<std::unique_ptr<Model>> Model::Load(FileStore& files) {
-  const Bytes* config_json = files.Find("config.json");
-  if (config_json == nullptr) return Status::Error("missing config.json");
+  if (!files.Has("config.json")) return Status::Error("missing config.json");
+  BT_ASSIGN_OR_RETURN(std::string config_json, files.ReadText("config.json"));
   auto model = std::make_unique<Model>();
-  BT_ASSIGN_OR_RETURN(model->config_, ParseModelConfig(config_json->view()));
+  BT_ASSIGN_OR_RETURN(model->config_, ParseModelConfig(config_json));
   BT_ASSIGN_OR_RETURN(model->tokenizer_, LoadTokenizer(files, model->config_));
   {
     BT_ASSIGN_OR_RETURN(WeightSource weights, WeightSource::Open(files));

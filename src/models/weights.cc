@@ -14,15 +14,15 @@ std::string ShapeString(const std::vector<int64_t>& shape) {
 }
 
 Result<SafetensorsFile> ParseShard(const FileStore& store, const std::string& name) {
-  const Bytes* bytes = store.Find(name);
-  if (bytes == nullptr) return Status::Error("missing weights file '" + name + "'");
-  return SafetensorsFile::Parse(bytes->data(), bytes->size(), name);
+  const FileSource* source = store.Find(name);
+  if (source == nullptr) return Status::Error("missing weights file '" + name + "'");
+  return SafetensorsFile::Parse(*source, name);
 }
 
 Result<std::vector<std::string>> ShardsFromIndex(const FileStore& store) {
   const std::string index_name = "model.safetensors.index.json";
-  const Bytes* index = store.Find(index_name);
-  BT_ASSIGN_OR_RETURN(Json json, ParseJson(index->view(), index_name));
+  BT_ASSIGN_OR_RETURN(std::string index, store.ReadText(index_name));
+  BT_ASSIGN_OR_RETURN(Json json, ParseJson(index, index_name));
   auto map = json.is_object() ? json.find("weight_map") : json.end();
   if (map == json.end() || !map->is_object()) return Status::Error(index_name + ": missing object 'weight_map'");
   std::set<std::string> files;

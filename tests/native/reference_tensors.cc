@@ -12,8 +12,9 @@ namespace bt::testing {
 
 std::map<std::string, ReferenceTensor> ReadReference(const std::string& path) {
   std::map<std::string, ReferenceTensor> out;
-  const std::string bytes = ReadFileOrFail(path);
-  auto file = SafetensorsFile::Parse(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), path);
+  FileStore store;
+  EXPECT_TRUE(store.Put("reference", ReadFileOrFail(path)).ok());
+  auto file = SafetensorsFile::Parse(*store.Find("reference"), path);
   if (!file.ok()) {
     ADD_FAILURE() << file.status().message();
     return out;
@@ -23,12 +24,9 @@ std::map<std::string, ReferenceTensor> ReadReference(const std::string& path) {
     t.shape = view.shape;
     const int64_t n = view.elements();
     if (view.dtype == DType::kI64) {
-      t.i32.resize(n);
-      for (int64_t i = 0; i < n; ++i) {
-        int64_t v;
-        std::memcpy(&v, view.data + 8 * i, 8);
-        t.i32[i] = static_cast<int32_t>(v);
-      }
+      std::vector<int64_t> wide(n);
+      EXPECT_TRUE(view.ReadBytes(reinterpret_cast<uint8_t*>(wide.data())).ok()) << name;
+      t.i32.assign(wide.begin(), wide.end());
     } else {
       t.f32.resize(n);
       EXPECT_TRUE(DecodeToFloat32(view, t.f32.data()).ok()) << name;
