@@ -9,9 +9,10 @@ if (typeof process === 'object' && process.versions && process.versions.node &&
   }
 }
 
-// loadModel(store) -> {model} | {error}: a failed load is deleted here, so it leaves nothing allocated.
-Module['loadModel'] = function (store) {
-  var model = new Module['Model'](store);
+// loadModel(store, optionsJson?) -> {model} | {error}: a failed load is deleted here, so it leaves
+// nothing allocated. optionsJson: '{"dtype": "q8"}' loads int8 encoder weights.
+Module['loadModel'] = function (store, optionsJson) {
+  var model = new Module['Model'](store, optionsJson || '');
   var error = model.error();
   if (error) {
     model.delete();

@@ -117,8 +117,13 @@ val EncodingToJs(const Encoding& e) {
 
 class JsModel {
  public:
-  explicit JsModel(JsFileStore& files) {
-    Result<std::unique_ptr<Model>> model = Model::Load(files.store());
+  JsModel(JsFileStore& files, const std::string& options_json) {
+    Result<LoadOptions> options = ParseLoadOptions(options_json);
+    if (!options.ok()) {
+      error_ = options.status().message();
+      return;
+    }
+    Result<std::unique_ptr<Model>> model = Model::Load(files.store(), options.value());
     if (model.ok()) {
       model_ = std::move(model).value();
     } else {
@@ -273,7 +278,7 @@ EMSCRIPTEN_BINDINGS(bertology) {
       .function("remove", &bt::JsFileStore::remove)
       .function("totalBytes", &bt::JsFileStore::totalBytes);
   class_<bt::JsModel>("Model")
-      .constructor<bt::JsFileStore&>()
+      .constructor<bt::JsFileStore&, std::string>()
       .function("error", &bt::JsModel::error)
       .function("info", &bt::JsModel::info)
       .function("tokenize", &bt::JsModel::tokenize)

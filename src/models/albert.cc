@@ -18,10 +18,10 @@ Status LoadAlbertGroups(const ModelConfig& c, const WeightSource& weights, const
     BT_ASSIGN_OR_RETURN(layer.qkv, LoadFusedLinear(weights,
                                                    {p + "attention.query", p + "attention.key", p + "attention.value"},
                                                    h, h));
-    BT_ASSIGN_OR_RETURN(layer.attention_output, LoadLinear(weights, p + "attention.dense", h, h));
+    BT_ASSIGN_OR_RETURN(layer.attention_output, LoadEncoderLinear(weights, p + "attention.dense", h, h));
     BT_ASSIGN_OR_RETURN(layer.attention_norm, LoadLayerNorm(weights, p + "attention.LayerNorm", h, c.layer_norm_eps));
-    BT_ASSIGN_OR_RETURN(layer.ffn_in, LoadLinear(weights, p + "ffn", inter, h));
-    BT_ASSIGN_OR_RETURN(layer.ffn_out, LoadLinear(weights, p + "ffn_output", h, inter));
+    BT_ASSIGN_OR_RETURN(layer.ffn_in, LoadEncoderLinear(weights, p + "ffn", inter, h));
+    BT_ASSIGN_OR_RETURN(layer.ffn_out, LoadEncoderLinear(weights, p + "ffn_output", h, inter));
     BT_ASSIGN_OR_RETURN(layer.ffn_norm, LoadLayerNorm(weights, p + "full_layer_layer_norm", h, c.layer_norm_eps));
     encoder.layers.push_back(std::move(layer));
   }

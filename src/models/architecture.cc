@@ -49,7 +49,9 @@ void FillEncoderShape(const ModelConfig& c, EncoderWeights& e) {
 Result<EmbeddingWeights> LoadEmbeddings(const ModelConfig& c, const WeightSource& weights, const std::string& prefix) {
   const std::string p = prefix + "embeddings.";
   EmbeddingWeights emb;
-  BT_ASSIGN_OR_RETURN(emb.word, weights.Get(p + "word_embeddings.weight", {c.vocab_size, c.embedding_size}));
+  BT_ASSIGN_OR_RETURN(std::vector<float> word,
+                      weights.Get(p + "word_embeddings.weight", {c.vocab_size, c.embedding_size}));
+  emb.word = EmbeddingTable(std::move(word), c.vocab_size, c.embedding_size, weights.quantized());
   BT_ASSIGN_OR_RETURN(emb.position,
                       weights.Get(p + "position_embeddings.weight", {c.max_position_embeddings, c.embedding_size}));
   if (c.type_vocab_size > 0) {
@@ -100,11 +102,11 @@ Status LoadBertLayers(const ModelConfig& c, const WeightSource& weights, const s
                                                    {p + "attention.self.query", p + "attention.self.key",
                                                     p + "attention.self.value"},
                                                    h, h));
-    BT_ASSIGN_OR_RETURN(layer.attention_output, LoadLinear(weights, p + "attention.output.dense", h, h));
+    BT_ASSIGN_OR_RETURN(layer.attention_output, LoadEncoderLinear(weights, p + "attention.output.dense", h, h));
     BT_ASSIGN_OR_RETURN(layer.attention_norm,
                         LoadLayerNorm(weights, p + "attention.output.LayerNorm", h, c.layer_norm_eps));
-    BT_ASSIGN_OR_RETURN(layer.ffn_in, LoadLinear(weights, p + "intermediate.dense", inter, h));
-    BT_ASSIGN_OR_RETURN(layer.ffn_out, LoadLinear(weights, p + "output.dense", h, inter));
+    BT_ASSIGN_OR_RETURN(layer.ffn_in, LoadEncoderLinear(weights, p + "intermediate.dense", inter, h));
+    BT_ASSIGN_OR_RETURN(layer.ffn_out, LoadEncoderLinear(weights, p + "output.dense", h, inter));
     BT_ASSIGN_OR_RETURN(layer.ffn_norm, LoadLayerNorm(weights, p + "output.LayerNorm", h, c.layer_norm_eps));
     encoder.layers.push_back(std::move(layer));
     encoder.layer_order.push_back(i);

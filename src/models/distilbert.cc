@@ -15,10 +15,10 @@ Status LoadDistilBertLayers(const ModelConfig& c, const WeightSource& weights, c
     BT_ASSIGN_OR_RETURN(layer.qkv, LoadFusedLinear(weights,
                                                    {p + "attention.q_lin", p + "attention.k_lin", p + "attention.v_lin"},
                                                    h, h));
-    BT_ASSIGN_OR_RETURN(layer.attention_output, LoadLinear(weights, p + "attention.out_lin", h, h));
+    BT_ASSIGN_OR_RETURN(layer.attention_output, LoadEncoderLinear(weights, p + "attention.out_lin", h, h));
     BT_ASSIGN_OR_RETURN(layer.attention_norm, LoadLayerNorm(weights, p + "sa_layer_norm", h, c.layer_norm_eps));
-    BT_ASSIGN_OR_RETURN(layer.ffn_in, LoadLinear(weights, p + "ffn.lin1", inter, h));
-    BT_ASSIGN_OR_RETURN(layer.ffn_out, LoadLinear(weights, p + "ffn.lin2", h, inter));
+    BT_ASSIGN_OR_RETURN(layer.ffn_in, LoadEncoderLinear(weights, p + "ffn.lin1", inter, h));
+    BT_ASSIGN_OR_RETURN(layer.ffn_out, LoadEncoderLinear(weights, p + "ffn.lin2", h, inter));
     BT_ASSIGN_OR_RETURN(layer.ffn_norm, LoadLayerNorm(weights, p + "output_layer_norm", h, c.layer_norm_eps));
     encoder.layers.push_back(std::move(layer));
     encoder.layer_order.push_back(i);

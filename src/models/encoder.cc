@@ -35,16 +35,16 @@ void EmbedTokens(const EncoderWeights& w, const EncoderInput& in, float* out, Th
   PositionIds(emb, in, positions);
   const int64_t tokens = static_cast<int64_t>(in.batch) * in.seq;
   for (int64_t t = 0; t < tokens; ++t) {
-    const float* word = emb.word.data() + static_cast<int64_t>(in.ids[t]) * e;
-    const float* pos = emb.position.data() + static_cast<int64_t>(positions[t]) * e;
     float* row = out + t * e;
+    emb.word.Gather(in.ids[t], row);  // the word vector, then the sums in place
+    const float* pos = emb.position.data() + static_cast<int64_t>(positions[t]) * e;
     if (emb.token_type.empty()) {
-      for (int32_t j = 0; j < e; ++j) row[j] = word[j] + pos[j];
+      for (int32_t j = 0; j < e; ++j) row[j] += pos[j];
     } else {
       const int32_t type = in.type_ids != nullptr ? in.type_ids[t] : 0;
       const float* tt = emb.token_type.data() + static_cast<int64_t>(type) * e;
       // Hugging Face adds word + token type first, then position: keep its rounding order.
-      for (int32_t j = 0; j < e; ++j) row[j] = (word[j] + tt[j]) + pos[j];
+      for (int32_t j = 0; j < e; ++j) row[j] = (row[j] + tt[j]) + pos[j];
     }
   }
   LayerNorm(out, static_cast<int32_t>(tokens), e, emb.norm.gamma.data(), emb.norm.beta.data(), emb.norm.eps, pool);

@@ -9,12 +9,13 @@
 
 #include "core/status.h"
 #include "core/thread_pool.h"
+#include "models/embedding_table.h"
 #include "models/layers.h"
 
 namespace bt {
 
 struct EmbeddingWeights {
-  std::vector<float> word;        // [vocab, E]
+  EmbeddingTable word;            // [vocab, E]
   std::vector<float> position;    // [max_positions, E]
   std::vector<float> token_type;  // [type_vocab, E], empty when the model has none
   LayerNormWeights norm;

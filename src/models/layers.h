@@ -19,9 +19,11 @@ struct LayerNormWeights {
 
 using Linear = std::unique_ptr<PackedLinear>;
 
-// Reads `<prefix>.weight` [out, in] and `<prefix>.bias` [out].
+// Reads `<prefix>.weight` [out, in] and `<prefix>.bias` [out]; always float32 (heads, poolers).
 Result<Linear> LoadLinear(const WeightSource& weights, const std::string& prefix, int64_t out, int64_t in);
-// Concatenates several linears that read the same input into one (e.g. query, key, value).
+// The same for the encoder's layers: packed int8 when the weights are loaded quantized.
+Result<Linear> LoadEncoderLinear(const WeightSource& weights, const std::string& prefix, int64_t out, int64_t in);
+// Concatenates several linears (encoder layers: int8 when quantized) that read the same input into one (e.g. query, key, value).
 Result<Linear> LoadFusedLinear(const WeightSource& weights, const std::vector<std::string>& prefixes, int64_t out_each,
                                int64_t in);
 // Linear from a [out, in] matrix stored elsewhere (tied MLM decoder = word embeddings) + `bias_name`.

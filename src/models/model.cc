@@ -25,7 +25,7 @@ Result<std::unique_ptr<Tokenizer>> LoadTokenizer(const FileStore& files, const M
 
 size_t WeightBytes(const ModelParts& parts) {
   const EmbeddingWeights& e = parts.encoder.embeddings;
-  size_t bytes = sizeof(float) * (e.word.size() + e.position.size() + e.token_type.size());
+  size_t bytes = e.word.bytes() + sizeof(float) * (e.position.size() + e.token_type.size());
   auto linear = [](const Linear& l) { return l ? l->bytes() : 0; };
   bytes += linear(e.projection);
   for (const EncoderLayerWeights& layer : parts.encoder.layers) {
@@ -39,7 +39,20 @@ size_t WeightBytes(const ModelParts& parts) {
 
 }  // namespace
 
-Result<std::unique_ptr<Model>> Model::Load(FileStore& files) {
+Result<LoadOptions> ParseLoadOptions(const std::string& json_text) {
+  LoadOptions options;
+  if (json_text.empty()) return options;
+  BT_ASSIGN_OR_RETURN(Json json, ParseJson(json_text, "load options"));
+  BT_ASSIGN_OR_RETURN(std::string dtype, JsonString(json, "dtype", "fp32", "load options"));
+  if (dtype == "q8" || dtype == "int8") {
+    options.quantize_int8 = true;
+  } else if (dtype != "fp32" && dtype != "float32") {
+    return Status::Error("load options: dtype '" + dtype + "' is not supported (fp32 or q8)");
+  }
+  return options;
+}
+
+Result<std::unique_ptr<Model>> Model::Load(FileStore& files, const LoadOptions& options) {
   if (!files.Has("config.json")) return Status::Error("missing config.json");
   BT_ASSIGN_OR_RETURN(std::string config_json, files.ReadText("config.json"));
   auto model = std::make_unique<Model>();
@@ -47,6 +60,7 @@ Result<std::unique_ptr<Model>> Model::Load(FileStore& files) {
   BT_ASSIGN_OR_RETURN(model->tokenizer_, LoadTokenizer(files, model->config_));
   {
     BT_ASSIGN_OR_RETURN(WeightSource weights, WeightSource::Open(files));
+    weights.set_quantized(options.quantize_int8);
     BT_ASSIGN_OR_RETURN(model->parts_, LoadModelParts(model->config_, weights));
     for (const std::string& shard : weights.shard_names()) files.Erase(shard);
   }

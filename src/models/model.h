@@ -16,6 +16,13 @@
 
 namespace bt {
 
+struct LoadOptions {
+  bool quantize_int8 = false;  // dtype "q8": int8 encoder weights and word embeddings
+};
+
+// Parses {"dtype": "fp32" | "q8"} (empty text = defaults).
+Result<LoadOptions> ParseLoadOptions(const std::string& json_text);
+
 struct ForwardRequest {
   int32_t batch = 0, seq = 0;
   std::vector<int32_t> ids;       // [batch*seq]
@@ -39,7 +46,7 @@ class Model {
  public:
   // Loads from config.json, weights (single or sharded safetensors) and, optionally,
   // tokenizer.json + tokenizer_config.json. Consumes (erases) the files it used.
-  static Result<std::unique_ptr<Model>> Load(FileStore& files);
+  static Result<std::unique_ptr<Model>> Load(FileStore& files, const LoadOptions& options = {});
 
   Result<ForwardResult> Forward(const ForwardRequest& request);
 

@@ -18,6 +18,10 @@ class WeightSource {
   // The store must outlive the WeightSource (views point into its buffers).
   static Result<WeightSource> Open(const FileStore& store);
 
+  // With `quantized`, encoder linears and word embeddings are stored as int8 (dtype "q8").
+  void set_quantized(bool quantized) { quantized_ = quantized; }
+  bool quantized() const { return quantized_; }
+
   const TensorView* Find(const std::string& name) const;
   bool Has(const std::string& name) const { return Find(name) != nullptr; }
   // Decodes `name` to float32, checking that its shape equals `shape`.
@@ -26,6 +30,7 @@ class WeightSource {
 
  private:
   std::vector<SafetensorsFile> shards_;
+  bool quantized_ = false;
 };
 
 }  // namespace bt

@@ -1,0 +1,38 @@
+#include "models/embedding_table.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+namespace bt {
+
+EmbeddingTable::EmbeddingTable(std::vector<float> values, int32_t rows, int32_t width, bool quantize)
+    : rows_(rows), width_(width) {
+  if (!quantize) {
+    f32_ = std::move(values);
+    return;
+  }
+  q8_.resize(static_cast<size_t>(rows) * width);
+  scales_.resize(static_cast<size_t>(rows));
+  for (int32_t r = 0; r < rows; ++r) {
+    const float* row = values.data() + static_cast<size_t>(r) * width;
+    float max_abs = 0.0f;
+    for (int32_t j = 0; j < width; ++j) max_abs = std::max(max_abs, std::fabs(row[j]));
+    const float scale = max_abs > 0.0f ? max_abs / 127.0f : 1.0f;
+    scales_[r] = scale;
+    int8_t* q = q8_.data() + static_cast<size_t>(r) * width;
+    for (int32_t j = 0; j < width; ++j) q[j] = static_cast<int8_t>(std::lrintf(row[j] / scale));
+  }
+}
+
+void EmbeddingTable::Gather(int32_t id, float* out) const {
+  const size_t offset = static_cast<size_t>(id) * width_;
+  if (q8_.empty()) {
+    std::memcpy(out, f32_.data() + offset, sizeof(float) * width_);
+    return;
+  }
+  const float scale = scales_[id];
+  for (int32_t j = 0; j < width_; ++j) out[j] = static_cast<float>(q8_[offset + j]) * scale;
+}
+
+}  // namespace bt
