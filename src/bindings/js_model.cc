@@ -1,0 +1,168 @@
+#include "js_model.h"
+
+#include "io/json_util.h"
+
+namespace bt {
+namespace {
+
+Result<EncodeOptions> ParseEncodeOptions(const std::string& json_text) {
+  EncodeOptions options;
+  if (json_text.empty()) return options;
+  BT_ASSIGN_OR_RETURN(Json json, ParseJson(json_text, "tokenize options"));
+  BT_ASSIGN_OR_RETURN(options.add_special_tokens, JsonBool(json, "add_special_tokens", true, "tokenize options"));
+  BT_ASSIGN_OR_RETURN(options.truncation, JsonBool(json, "truncation", false, "tokenize options"));
+  BT_ASSIGN_OR_RETURN(int64_t max_length, JsonInt(json, "max_length", 0, "tokenize options"));
+  if (max_length < 0 || max_length > (1 << 24)) return Status::Error("tokenize options: max_length out of range");
+  options.max_length = static_cast<int32_t>(max_length);
+  return options;
+}
+
+}  // namespace
+
+val EncodingToJs(const Encoding& e) {
+  val out = val::object();
+  out.set("ids", CopyToJs(e.ids));
+  out.set("type_ids", CopyToJs(e.type_ids));
+  out.set("attention_mask", CopyToJs(e.attention_mask));
+  std::vector<int32_t> offsets;
+  offsets.reserve(e.offsets.size() * 2);
+  for (const auto& [start, end] : e.offsets) {
+    offsets.push_back(start);
+    offsets.push_back(end);
+  }
+  out.set("offsets", CopyToJs(offsets));
+  val tokens = val::array();
+  for (const std::string& token : e.tokens) tokens.call<void>("push", token);
+  out.set("tokens", tokens);
+  out.set("sequence_ids", CopyToJs(e.sequence_ids));
+  out.set("word_ids", CopyToJs(e.word_ids));
+  out.set("truncated", e.truncated);
+  return out;
+}
+
+JsModel::JsModel(JsFileStore& files, const std::string& options_json) {
+  Result<LoadOptions> options = ParseLoadOptions(options_json);
+  if (!options.ok()) {
+    error_ = options.status().message();
+    return;
+  }
+  Result<std::unique_ptr<Model>> model = Model::Load(files.store(), options.value());
+  if (model.ok()) {
+    model_ = std::move(model).value();
+  } else {
+    error_ = model.status().message();
+  }
+}
+
+std::string JsModel::info() const {
+  const ModelConfig& c = model_->config();
+  Json info = {
+      {"model_type", c.model_type_name},
+      {"head", HeadKindName(model_->head())},
+      {"num_labels", model_->num_labels()},
+      {"problem_type", c.problem_type},
+      {"hidden_size", c.hidden_size},
+      {"num_layers", model_->num_layers()},
+      {"num_heads", c.num_attention_heads},
+      {"vocab_size", c.vocab_size},
+      {"max_position_embeddings", c.max_position_embeddings},
+      {"max_sequence_length", model_->max_sequence()},
+      {"type_vocab_size", c.type_vocab_size},
+      {"pad_token_id", c.pad_token_id},
+      {"hidden_act", c.hidden_act_name},
+      {"has_tokenizer", model_->tokenizer() != nullptr},
+      {"weight_bytes", model_->weight_bytes()},
+  };
+  Json labels = Json::object();
+  for (const auto& [id, label] : c.id2label) labels[std::to_string(id)] = label;
+  info["id2label"] = labels;
+  if (const Tokenizer* t = model_->tokenizer()) {
+    info["model_max_length"] = t->model_max_length();
+    info["mask_token"] = t->mask_token();
+    info["mask_token_id"] = t->mask_id();
+  }
+  return info.dump();
+}
+
+val JsModel::tokenize(val text, val pair, const std::string& options_json) const {
+  const Tokenizer* tokenizer = model_->tokenizer();
+  if (tokenizer == nullptr) return ErrorObject("tokenize: this model was loaded without a tokenizer.json");
+  Result<EncodeOptions> options = ParseEncodeOptions(options_json);
+  if (!options.ok()) return ErrorObject(options.status().message());
+  if (!IsText(text) || !(pair.isNull() || pair.isUndefined() || IsText(pair))) {
+    return ErrorObject("tokenize: text must be a string or a Uint8Array of UTF-8 bytes");
+  }
+  const std::string first = text.as<std::string>();
+  Result<Encoding> encoding = pair.isNull() || pair.isUndefined()
+                                  ? tokenizer->Encode(first, options.value())
+                                  : tokenizer->EncodePair(first, pair.as<std::string>(), options.value());
+  if (!encoding.ok()) return ErrorObject("tokenize: " + encoding.status().message());
+  return EncodingToJs(encoding.value());
+}
+
+val JsModel::tokenizeWindows(val question, val context, int max_length, int stride) const {
+  const Tokenizer* tokenizer = model_->tokenizer();
+  if (tokenizer == nullptr) return ErrorObject("tokenizeWindows: this model was loaded without a tokenizer.json");
+  if (!IsText(question) || !IsText(context)) return ErrorObject("tokenizeWindows: question and context must be text");
+  WindowOptions options;
+  options.max_length = max_length;
+  options.stride = stride;
+  Result<std::vector<Encoding>> windows =
+      tokenizer->EncodeWindows(question.as<std::string>(), context.as<std::string>(), options);
+  if (!windows.ok()) return ErrorObject("tokenizeWindows: " + windows.status().message());
+  val list = val::array();
+  for (const Encoding& e : windows.value()) list.call<void>("push", EncodingToJs(e));
+  val out = val::object();
+  out.set("windows", list);
+  return out;
+}
+
+val JsModel::forward(val ids, val type_ids, val mask, int batch, int seq, int flags) {
+  ForwardRequest request;
+  request.batch = batch;
+  request.seq = seq;
+  request.ids = emscripten::convertJSArrayToNumberVector<int32_t>(ids);
+  if (!type_ids.isNull() && !type_ids.isUndefined()) {
+    request.type_ids = emscripten::convertJSArrayToNumberVector<int32_t>(type_ids);
+  }
+  if (!mask.isNull() && !mask.isUndefined()) request.mask = emscripten::convertJSArrayToNumberVector<int32_t>(mask);
+  request.output_hidden_states = (flags & 1) != 0;
+  request.output_attentions = (flags & 2) != 0;
+  Result<ForwardResult> result = model_->Forward(request);
+  if (!result.ok()) return ErrorObject(result.status().message());
+  const ForwardResult& r = result.value();
+  const int64_t b = batch, s = seq, h = model_->config().hidden_size;
+  val out = val::object();
+  if (!r.logits.empty()) {
+    out.set("logits", CopyToJs(r.logits));
+    out.set("logits_shape", ShapeToJs(r.logits_shape));
+  }
+  if (!r.start_logits.empty()) {
+    out.set("start_logits", CopyToJs(r.start_logits));
+    out.set("end_logits", CopyToJs(r.end_logits));
+  }
+  out.set("last_hidden_state", CopyToJs(r.last_hidden_state));
+  out.set("last_hidden_state_shape", ShapeToJs({b, s, h}));
+  if (!r.pooled.empty()) out.set("pooled", CopyToJs(r.pooled));
+  if (!r.hidden_states.empty()) {
+    out.set("hidden_states", CopyToJs(r.hidden_states));
+    out.set("hidden_states_shape", ShapeToJs({model_->num_layers() + 1, b, s, h}));
+  }
+  if (!r.attentions.empty()) {
+    out.set("attentions", CopyToJs(r.attentions));
+    out.set("attentions_shape", ShapeToJs({model_->num_layers(), b, model_->config().num_attention_heads, s, s}));
+  }
+  return out;
+}
+
+std::string JsModel::decode(val ids, bool skip_special) const {
+  if (model_->tokenizer() == nullptr) return "";
+  return model_->tokenizer()->Decode(emscripten::convertJSArrayToNumberVector<int32_t>(ids), skip_special);
+}
+std::string JsModel::idToToken(int id) const { return model_->tokenizer() ? model_->tokenizer()->IdToToken(id) : ""; }
+int JsModel::tokenToId(const std::string& token) const {
+  return model_->tokenizer() ? model_->tokenizer()->TokenToId(token) : -1;
+}
+
+
+}  // namespace bt

@@ -1,0 +1,36 @@
+// JsModel: one loaded model as JS sees it (info, tokenize, forward, decode). Other binding files
+// (e.g. explanations) reach the engine model through model().
+#pragma once
+
+#include <emscripten/val.h>
+
+#include <memory>
+#include <string>
+
+#include "js_file_store.h"
+#include "models/model.h"
+
+namespace bt {
+
+class JsModel {
+ public:
+  JsModel(JsFileStore& files, const std::string& options_json);
+  std::string error() const { return error_; }
+  std::string info() const;
+  val tokenize(val text, val pair, const std::string& options_json) const;
+  val tokenizeWindows(val question, val context, int max_length, int stride) const;
+  val forward(val ids, val type_ids, val mask, int batch, int seq, int flags);
+  std::string decode(val ids, bool skip_special) const;
+  std::string idToToken(int id) const;
+  int tokenToId(const std::string& token) const;
+
+  Model& model() { return *model_; }
+
+ private:
+  std::unique_ptr<Model> model_;
+  std::string error_;
+};
+
+val EncodingToJs(const Encoding& encoding);
+
+}  // namespace bt

@@ -1,0 +1,36 @@
+// Small helpers for turning engine results into JS values (Embind).
+#pragma once
+
+#include <emscripten/val.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace bt {
+
+using emscripten::val;
+
+// {error: message}: every failure the JS layer turns into an Error.
+inline val ErrorObject(const std::string& message) {
+  val out = val::object();
+  out.set("error", message);
+  return out;
+}
+
+// A JS-owned typed array with a copy of `values` (a view into wasm memory, then slice()).
+template <class T>
+val CopyToJs(const std::vector<T>& values) {
+  return val(emscripten::typed_memory_view(values.size(), values.data())).call<val>("slice");
+}
+
+inline val ShapeToJs(const std::vector<int64_t>& shape) {
+  val out = val::array();
+  for (int64_t d : shape) out.call<void>("push", static_cast<double>(d));
+  return out;
+}
+
+// A JS string or a Uint8Array of UTF-8 bytes (both convert to std::string).
+inline bool IsText(const val& v) { return v.isString() || v.instanceof(val::global("Uint8Array")); }
+
+}  // namespace bt
