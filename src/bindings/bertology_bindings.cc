@@ -47,5 +47,6 @@ EMSCRIPTEN_BINDINGS(bertology) {
       .function("forward", &bt::JsModel::forward)
       .function("decode", &bt::JsModel::decode)
       .function("idToToken", &bt::JsModel::idToToken)
-      .function("tokenToId", &bt::JsModel::tokenToId);
+      .function("tokenToId", &bt::JsModel::tokenToId)
+      .function("memoryUsage", &bt::JsModel::memoryUsage);
 }

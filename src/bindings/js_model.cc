@@ -155,6 +155,10 @@ val JsModel::forward(val ids, val type_ids, val mask, int batch, int seq, int fl
   return out;
 }
 
+std::string JsModel::memoryUsage() const {
+  return Json{{"weights", model_->weight_bytes()}, {"workspace", model_->workspace_bytes()}}.dump();
+}
+
 std::string JsModel::decode(val ids, bool skip_special) const {
   if (model_->tokenizer() == nullptr) return "";
   return model_->tokenizer()->Decode(emscripten::convertJSArrayToNumberVector<int32_t>(ids), skip_special);

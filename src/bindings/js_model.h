@@ -23,6 +23,8 @@ class JsModel {
   std::string decode(val ids, bool skip_special) const;
   std::string idToToken(int id) const;
   int tokenToId(const std::string& token) const;
+  // {"weights": bytes, "workspace": bytes} held by this model in wasm memory.
+  std::string memoryUsage() const;
 
   Model& model() { return *model_; }
 

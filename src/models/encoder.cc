@@ -85,18 +85,31 @@ float* EncoderWorkspace::Reserve(int64_t floats) {
   return buffer_.data();
 }
 
+namespace {
+
+AttentionShape ShapeOf(const EncoderWeights& w, int32_t batch, int32_t seq) {
+  const int32_t h = w.hidden_size;
+  return AttentionShape{batch, seq, w.num_heads, h / w.num_heads, 3 * h, 3 * h, 3 * h};
+}
+
+}  // namespace
+
+int64_t EncoderScratchFloats(const EncoderWeights& w, int32_t batch, int32_t seq, const ThreadPool& pool) {
+  // One block: qkv [m,3h] | ctx [m,h] | attn [m,h] | ffn [m,I] | emb [m,E] | attention scratch.
+  const int64_t m = static_cast<int64_t>(batch) * seq;
+  return m * (5 * static_cast<int64_t>(w.hidden_size) + w.intermediate_size + w.embedding_size) +
+         AttentionScratchFloats(ShapeOf(w, batch, seq), pool);
+}
+
 void RunEncoder(const EncoderWeights& w, const EncoderInput& in, const EncoderOutput& out,
                 EncoderWorkspace& workspace, ThreadPool& pool) {
   const int32_t h = w.hidden_size;
   const int32_t m = in.batch * in.seq;
   const int32_t heads = w.num_heads;
-  const AttentionShape shape{in.batch, in.seq, heads, h / heads, 3 * h, 3 * h, 3 * h};
-  const int64_t scratch = AttentionScratchFloats(shape, pool);
+  const AttentionShape shape = ShapeOf(w, in.batch, in.seq);
 
-  // One block of scratch: qkv [m,3h] | ctx [m,h] | attn [m,h] | ffn [m,I] | emb [m,E] | attention scratch.
   const int64_t mh = static_cast<int64_t>(m) * h;
-  float* qkv = workspace.Reserve(3 * mh + 2 * mh + static_cast<int64_t>(m) * w.intermediate_size +
-                                 static_cast<int64_t>(m) * w.embedding_size + scratch);
+  float* qkv = workspace.Reserve(EncoderScratchFloats(w, in.batch, in.seq, pool));
   float* ctx = qkv + 3 * mh;
   float* attn = ctx + mh;
   float* ffn = attn + mh;

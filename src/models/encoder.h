@@ -63,14 +63,19 @@ struct EncoderOutput {
 // Checks ids, type ids, mask and sizes against the weights; errors say which row/position.
 Status ValidateEncoderInput(const EncoderWeights& weights, const EncoderInput& input);
 
-// Scratch memory reused across calls (grows to the largest batch seen, never per call).
+// Scratch memory reused across calls: sized at load for one sequence of the maximum length,
+// grown only when a larger batch arrives (never per call).
 class EncoderWorkspace {
  public:
   float* Reserve(int64_t floats);
+  size_t bytes() const { return buffer_.capacity() * sizeof(float); }
 
  private:
   std::vector<float> buffer_;
 };
+
+// Floats of scratch RunEncoder needs for a batch x seq input.
+int64_t EncoderScratchFloats(const EncoderWeights& weights, int32_t batch, int32_t seq, const ThreadPool& pool);
 
 void RunEncoder(const EncoderWeights& weights, const EncoderInput& input, const EncoderOutput& output,
                 EncoderWorkspace& workspace, ThreadPool& pool);

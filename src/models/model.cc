@@ -1,5 +1,7 @@
 #include "models/model.h"
 
+#include <algorithm>
+
 #include "io/json_util.h"
 
 namespace bt {
@@ -49,6 +51,26 @@ Result<LoadOptions> ParseLoadOptions(const std::string& json_text) {
   } else if (dtype != "fp32" && dtype != "float32") {
     return Status::Error("load options: dtype '" + dtype + "' is not supported (fp32 or q8)");
   }
+  auto limits = json.find("limits");
+  if (limits == json.end() || limits->is_null()) return options;
+  Limits& l = options.limits;
+  const std::string where = "load options.limits";
+  auto positive = [&](const char* key, int64_t current, int64_t* out) -> Status {
+    BT_ASSIGN_OR_RETURN(int64_t value, JsonInt(*limits, key, current, where));
+    if (value <= 0) return Status::Error(where + ": '" + key + "' must be positive");
+    *out = value;
+    return Status::Ok();
+  };
+  int64_t max_batch = l.max_batch, header = static_cast<int64_t>(l.safetensors.max_header_bytes);
+  int64_t tensors = static_cast<int64_t>(l.safetensors.max_tensors);
+  BT_RETURN_IF_ERROR(positive("max_batch", max_batch, &max_batch));
+  BT_RETURN_IF_ERROR(positive("max_tokens", l.max_tokens, &l.max_tokens));
+  BT_RETURN_IF_ERROR(positive("max_forward_bytes", l.max_forward_bytes, &l.max_forward_bytes));
+  BT_RETURN_IF_ERROR(positive("max_header_bytes", header, &header));
+  BT_RETURN_IF_ERROR(positive("max_tensors", tensors, &tensors));
+  l.max_batch = static_cast<int32_t>(std::min<int64_t>(max_batch, 1 << 30));
+  l.safetensors.max_header_bytes = static_cast<size_t>(header);
+  l.safetensors.max_tensors = static_cast<size_t>(tensors);
   return options;
 }
 
@@ -59,7 +81,7 @@ Result<std::unique_ptr<Model>> Model::Load(FileStore& files, const LoadOptions& 
   BT_ASSIGN_OR_RETURN(model->config_, ParseModelConfig(config_json));
   BT_ASSIGN_OR_RETURN(model->tokenizer_, LoadTokenizer(files, model->config_));
   {
-    BT_ASSIGN_OR_RETURN(WeightSource weights, WeightSource::Open(files));
+    BT_ASSIGN_OR_RETURN(WeightSource weights, WeightSource::Open(files, options.limits.safetensors));
     weights.set_quantized(options.quantize_int8);
     BT_ASSIGN_OR_RETURN(model->parts_, LoadModelParts(model->config_, weights));
     for (const std::string& shard : weights.shard_names()) files.Erase(shard);
@@ -70,6 +92,10 @@ Result<std::unique_ptr<Model>> Model::Load(FileStore& files, const LoadOptions& 
                          " labels but the classifier has " + std::to_string(labels) + " outputs");
   }
   model->weight_bytes_ = WeightBytes(model->parts_);
+  model->limits_ = options.limits;
+  // The arena: sized now for one sequence of the maximum length, so inference does not allocate it.
+  model->workspace_.Reserve(
+      EncoderScratchFloats(model->parts_.encoder, 1, model->parts_.encoder.max_sequence(), DefaultThreadPool()));
   for (const char* name : {"config.json", "tokenizer.json", "tokenizer_config.json", "model.safetensors.index.json"}) {
     files.Erase(name);
   }
@@ -82,9 +108,35 @@ int32_t Model::num_labels() const {
              : 0;
 }
 
+Status Model::CheckLimits(const ForwardRequest& request) const {
+  const std::string how = " (raise it with the load option limits.";
+  if (request.batch > limits_.max_batch) {
+    return Status::Error("forward: batch " + std::to_string(request.batch) + " exceeds the limit max_batch=" +
+                         std::to_string(limits_.max_batch) + how + "max_batch)");
+  }
+  const int64_t tokens = static_cast<int64_t>(request.batch) * request.seq;
+  if (tokens > limits_.max_tokens) {
+    return Status::Error("forward: " + std::to_string(tokens) + " tokens exceed the limit max_tokens=" +
+                         std::to_string(limits_.max_tokens) + how + "max_tokens)");
+  }
+  // tokens <= max_tokens bounds every product below well inside int64.
+  const EncoderWeights& enc = parts_.encoder;
+  const int64_t layers = enc.num_layers();
+  int64_t floats = EncoderScratchFloats(enc, request.batch, request.seq, DefaultThreadPool()) +
+                   tokens * enc.hidden_size * (request.output_hidden_states ? layers + 2 : 1) +
+                   tokens * std::max<int64_t>(parts_.head_program.output_size(), 2);
+  if (request.output_attentions) floats += layers * enc.num_heads * tokens * request.seq;
+  if (floats * 4 > limits_.max_forward_bytes) {
+    return Status::Error("forward: needs " + std::to_string(floats * 4) + " bytes, over the limit max_forward_bytes=" +
+                         std::to_string(limits_.max_forward_bytes) + how + "max_forward_bytes)");
+  }
+  return Status::Ok();
+}
+
 Result<ForwardResult> Model::Forward(const ForwardRequest& request) {
   const int64_t tokens = static_cast<int64_t>(request.batch) * request.seq;
   if (request.batch <= 0 || request.seq <= 0) return Status::Error("forward: batch and sequence length must be positive");
+  BT_RETURN_IF_ERROR(CheckLimits(request));
   if (static_cast<int64_t>(request.ids.size()) != tokens) {
     return Status::Error("forward: expected " + std::to_string(tokens) + " ids for batch " +
                          std::to_string(request.batch) + " x seq " + std::to_string(request.seq) + ", got " +

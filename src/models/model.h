@@ -11,16 +11,28 @@
 #include "core/status.h"
 #include "io/config.h"
 #include "io/file_store.h"
+#include "io/safetensors.h"
 #include "models/architecture.h"
 #include "tokenizers/tokenizer.h"
 
 namespace bt {
 
-struct LoadOptions {
-  bool quantize_int8 = false;  // dtype "q8": int8 encoder weights and word embeddings
+// Limits on untrusted input, as configuration: exceeding one is an error that names the limit
+// and how to raise it (load option {"limits": {...}}), never an abort or an out-of-memory crash.
+struct Limits {
+  int32_t max_batch = 256;
+  int64_t max_tokens = 1 << 17;             // batch x seq of one forward call
+  int64_t max_forward_bytes = 1ll << 31;    // scratch + outputs of one forward call
+  SafetensorsLimits safetensors;            // max_header_bytes, max_tensors
 };
 
-// Parses {"dtype": "fp32" | "q8"} (empty text = defaults).
+struct LoadOptions {
+  bool quantize_int8 = false;  // dtype "q8": int8 encoder weights and word embeddings
+  Limits limits;
+};
+
+// Parses {"dtype": "fp32" | "q8", "limits": {"max_batch", "max_tokens", "max_forward_bytes",
+// "max_header_bytes", "max_tensors"}} (empty text = defaults).
 Result<LoadOptions> ParseLoadOptions(const std::string& json_text);
 
 struct ForwardRequest {
@@ -57,6 +69,8 @@ class Model {
   int32_t max_sequence() const { return parts_.encoder.max_sequence(); }
   const Tokenizer* tokenizer() const { return tokenizer_.get(); }
   size_t weight_bytes() const { return weight_bytes_; }
+  size_t workspace_bytes() const { return workspace_.bytes() + head_scratch_.capacity() * sizeof(float); }
+  const Limits& limits() const { return limits_; }
 
  private:
   ModelConfig config_;
@@ -65,6 +79,9 @@ class Model {
   EncoderWorkspace workspace_;
   std::vector<float> head_scratch_;
   size_t weight_bytes_ = 0;
+  Limits limits_;
+
+  Status CheckLimits(const ForwardRequest& request) const;
 };
 
 }  // namespace bt

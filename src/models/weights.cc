@@ -13,10 +13,10 @@ std::string ShapeString(const std::vector<int64_t>& shape) {
   return s + "]";
 }
 
-Result<SafetensorsFile> ParseShard(const FileStore& store, const std::string& name) {
+Result<SafetensorsFile> ParseShard(const FileStore& store, const std::string& name, const SafetensorsLimits& limits) {
   const FileSource* source = store.Find(name);
   if (source == nullptr) return Status::Error("missing weights file '" + name + "'");
-  return SafetensorsFile::Parse(*source, name);
+  return SafetensorsFile::Parse(*source, name, limits);
 }
 
 Result<std::vector<std::string>> ShardsFromIndex(const FileStore& store) {
@@ -36,7 +36,7 @@ Result<std::vector<std::string>> ShardsFromIndex(const FileStore& store) {
 
 }  // namespace
 
-Result<WeightSource> WeightSource::Open(const FileStore& store) {
+Result<WeightSource> WeightSource::Open(const FileStore& store, const SafetensorsLimits& limits) {
   std::vector<std::string> names;
   if (store.Has("model.safetensors")) {
     names.push_back("model.safetensors");
@@ -47,7 +47,7 @@ Result<WeightSource> WeightSource::Open(const FileStore& store) {
   }
   WeightSource source;
   for (const std::string& name : names) {
-    BT_ASSIGN_OR_RETURN(SafetensorsFile shard, ParseShard(store, name));
+    BT_ASSIGN_OR_RETURN(SafetensorsFile shard, ParseShard(store, name, limits));
     for (const auto& [tensor, view] : shard.tensors()) {
       if (source.Find(tensor) != nullptr) {
         return Status::Error(name + ": tensor '" + tensor + "' also appears in another shard");

@@ -16,7 +16,7 @@ namespace bt {
 class WeightSource {
  public:
   // The store must outlive the WeightSource (views point into its buffers).
-  static Result<WeightSource> Open(const FileStore& store);
+  static Result<WeightSource> Open(const FileStore& store, const SafetensorsLimits& limits = {});
 
   // With `quantized`, encoder linears and word embeddings are stored as int8 (dtype "q8").
   void set_quantized(bool quantized) { quantized_ = quantized; }

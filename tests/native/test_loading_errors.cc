@@ -134,3 +134,39 @@ TEST(Float16, SubnormalsAreDecodedNotFlushed) {
 
 }  // namespace
 }  // namespace bt
+
+namespace bt {
+namespace {
+
+TEST(Limits, ViolationsNameTheLimitAndTheInstanceStaysUsable) {
+  BT_REQUIRE_SHARED();
+  FileStore store = TinyFiles();
+  auto options = ParseLoadOptions(R"({"limits": {"max_batch": 2, "max_tokens": 40, "max_forward_bytes": 2000000}})");
+  ASSERT_TRUE(options.ok()) << options.status().message();
+  auto model = Model::Load(store, options.value());
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  auto run = [&](int32_t batch, int32_t seq, bool attentions) {
+    ForwardRequest r;
+    r.batch = batch;
+    r.seq = seq;
+    if (static_cast<int64_t>(batch) * seq < 100000) r.ids.assign(static_cast<size_t>(batch) * seq, 5);
+    r.output_attentions = attentions;
+    auto out = model.value()->Forward(r);
+    return out.ok() ? std::string() : out.status().message();
+  };
+  EXPECT_NE(run(3, 4, false).find("limit max_batch=2 (raise it with the load option limits.max_batch)"),
+            std::string::npos);
+  EXPECT_NE(run(2, 30, false).find("limit max_tokens=40"), std::string::npos);
+  EXPECT_NE(run(1, 2000000000, false).find("max_tokens"), std::string::npos);  // no overflow, no allocation
+  EXPECT_EQ(run(2, 12, true), "");
+  EXPECT_FALSE(ParseLoadOptions(R"({"limits": {"max_batch": 0}})").ok());
+  EXPECT_FALSE(ParseLoadOptions(R"({"dtype": "q4"})").ok());
+  auto tight = ParseLoadOptions(R"({"limits": {"max_header_bytes": 64}})");
+  FileStore fresh = TinyFiles();
+  auto refused = Model::Load(fresh, tight.value());
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("max_header_bytes=64"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace bt
