@@ -72,13 +72,6 @@ Result<int64_t> ClassifierOutputs(const WeightSource& weights, const std::string
   return view->shape[0];
 }
 
-Result<Linear> LoadDecoder(const ModelConfig& c, const WeightSource& weights, const std::string& decoder_prefix,
-                           const std::string& word_embeddings, const std::string& bias_name) {
-  const std::string own = decoder_prefix + ".weight";
-  return LoadTiedLinear(weights, weights.Has(own) ? own : word_embeddings, bias_name, c.vocab_size,
-                        c.embedding_size);
-}
-
 Status LoadPerTokenHead(const ModelConfig& c, const WeightSource& weights, HeadKind kind, HeadProgram& head) {
   const int64_t h = c.hidden_size;
   if (kind == HeadKind::kTokenClassification) {
@@ -92,25 +85,63 @@ Status LoadPerTokenHead(const ModelConfig& c, const WeightSource& weights, HeadK
   return Status::Ok();
 }
 
+Result<EncoderLayerWeights> LoadLayer(const ModelConfig& c, const WeightSource& weights, const std::string& p,
+                                      const LayerNames& n) {
+  const int64_t h = c.hidden_size, inter = c.intermediate_size;
+  EncoderLayerWeights layer;
+  BT_ASSIGN_OR_RETURN(layer.qkv, LoadFusedLinear(weights, {p + n.query, p + n.key, p + n.value}, h, h));
+  BT_ASSIGN_OR_RETURN(layer.attention_output, LoadEncoderLinear(weights, p + n.attention_output, h, h));
+  BT_ASSIGN_OR_RETURN(layer.attention_norm, LoadLayerNorm(weights, p + n.attention_norm, h, c.layer_norm_eps));
+  BT_ASSIGN_OR_RETURN(layer.ffn_in, LoadEncoderLinear(weights, p + n.ffn_in, inter, h));
+  BT_ASSIGN_OR_RETURN(layer.ffn_out, LoadEncoderLinear(weights, p + n.ffn_out, h, inter));
+  BT_ASSIGN_OR_RETURN(layer.ffn_norm, LoadLayerNorm(weights, p + n.ffn_norm, h, c.layer_norm_eps));
+  return layer;
+}
+
 Status LoadBertLayers(const ModelConfig& c, const WeightSource& weights, const std::string& prefix,
                       EncoderWeights& encoder) {
-  const int64_t h = c.hidden_size, inter = c.intermediate_size;
+  static constexpr LayerNames kNames = {"attention.self.query", "attention.self.key", "attention.self.value",
+                                        "attention.output.dense", "attention.output.LayerNorm",
+                                        "intermediate.dense", "output.dense", "output.LayerNorm"};
   for (int32_t i = 0; i < c.num_hidden_layers; ++i) {
-    const std::string p = prefix + "encoder.layer." + std::to_string(i) + ".";
-    EncoderLayerWeights layer;
-    BT_ASSIGN_OR_RETURN(layer.qkv, LoadFusedLinear(weights,
-                                                   {p + "attention.self.query", p + "attention.self.key",
-                                                    p + "attention.self.value"},
-                                                   h, h));
-    BT_ASSIGN_OR_RETURN(layer.attention_output, LoadEncoderLinear(weights, p + "attention.output.dense", h, h));
-    BT_ASSIGN_OR_RETURN(layer.attention_norm,
-                        LoadLayerNorm(weights, p + "attention.output.LayerNorm", h, c.layer_norm_eps));
-    BT_ASSIGN_OR_RETURN(layer.ffn_in, LoadEncoderLinear(weights, p + "intermediate.dense", inter, h));
-    BT_ASSIGN_OR_RETURN(layer.ffn_out, LoadEncoderLinear(weights, p + "output.dense", h, inter));
-    BT_ASSIGN_OR_RETURN(layer.ffn_norm, LoadLayerNorm(weights, p + "output.LayerNorm", h, c.layer_norm_eps));
+    BT_ASSIGN_OR_RETURN(EncoderLayerWeights layer,
+                        LoadLayer(c, weights, prefix + "encoder.layer." + std::to_string(i) + ".", kNames));
     encoder.layers.push_back(std::move(layer));
     encoder.layer_order.push_back(i);
   }
+  return Status::Ok();
+}
+
+Status LoadMaskedLmHead(const ModelConfig& c, const WeightSource& weights, const MaskedLmNames& n,
+                        Activation activation, const std::string& word_embeddings, HeadProgram& head) {
+  const int64_t width = c.embedding_size;  // = hidden_size except for ALBERT
+  BT_ASSIGN_OR_RETURN(Linear transform, LoadLinear(weights, n.transform, width, c.hidden_size));
+  BT_ASSIGN_OR_RETURN(LayerNormWeights norm, LoadLayerNorm(weights, n.norm, width, c.layer_norm_eps));
+  const std::string own = n.decoder + ".weight";
+  BT_ASSIGN_OR_RETURN(Linear decoder, LoadTiedLinear(weights, weights.Has(own) ? own : word_embeddings, n.bias,
+                                                     c.vocab_size, width));
+  head.steps.push_back(LinearStep(std::move(transform), activation));
+  head.steps.push_back(NormStep(std::move(norm)));
+  head.steps.push_back(LinearStep(std::move(decoder), Activation::kNone));
+  return Status::Ok();
+}
+
+Status LoadSequenceHead(const WeightSource& weights, int64_t h, const std::string& hidden, Activation activation,
+                        const std::string& classifier, HeadProgram& head) {
+  head.first_token_only = true;
+  BT_ASSIGN_OR_RETURN(int64_t labels, ClassifierOutputs(weights, classifier + ".weight"));
+  BT_ASSIGN_OR_RETURN(Linear first, LoadLinear(weights, hidden, h, h));
+  BT_ASSIGN_OR_RETURN(Linear last, LoadLinear(weights, classifier, labels, h));
+  head.steps.push_back(LinearStep(std::move(first), activation));
+  head.steps.push_back(LinearStep(std::move(last), Activation::kNone));
+  return Status::Ok();
+}
+
+Status LoadPooler(const WeightSource& weights, int64_t h, const std::string& dense, HeadProgram& pooler) {
+  if (!weights.Has(dense + ".weight")) return Status::Ok();
+  pooler.first_token_only = true;
+  BT_ASSIGN_OR_RETURN(Linear linear, LoadLinear(weights, dense, h, h));
+  pooler.steps.push_back(LinearStep(std::move(linear), Activation::kTanh));
   return Status::Ok();
 }
 

@@ -30,9 +30,6 @@ Result<EmbeddingWeights> LoadEmbeddings(const ModelConfig& config, const WeightS
                                         const std::string& prefix);
 // Number of labels of a classifier, from its weight's first dimension.
 Result<int64_t> ClassifierOutputs(const WeightSource& weights, const std::string& name);
-// The MLM decoder: its own weight when saved, else the word embeddings (tied), plus `bias_name`.
-Result<Linear> LoadDecoder(const ModelConfig& config, const WeightSource& weights, const std::string& decoder_prefix,
-                           const std::string& word_embeddings, const std::string& bias_name);
 
 Result<ModelParts> LoadBertParts(const ModelConfig& config, const WeightSource& weights);
 Result<ModelParts> LoadRobertaParts(const ModelConfig& config, const WeightSource& weights);
@@ -43,8 +40,30 @@ Result<ModelParts> LoadAlbertParts(const ModelConfig& config, const WeightSource
 // architecture. Leaves `head` empty for the base model.
 Status LoadPerTokenHead(const ModelConfig& config, const WeightSource& weights, HeadKind kind, HeadProgram& head);
 
+// Checkpoint names of one encoder layer's tensors, relative to the layer's prefix.
+struct LayerNames {
+  const char *query, *key, *value, *attention_output, *attention_norm, *ffn_in, *ffn_out, *ffn_norm;
+};
+Result<EncoderLayerWeights> LoadLayer(const ModelConfig& config, const WeightSource& weights,
+                                      const std::string& prefix, const LayerNames& names);
+
 // BERT-style layers ("<prefix>encoder.layer.N.attention.self.query" ...), used by BERT and RoBERTa.
 Status LoadBertLayers(const ModelConfig& config, const WeightSource& weights, const std::string& prefix,
                       EncoderWeights& encoder);
+
+// Masked LM head: `transform` linear (hidden -> width, activation) -> LayerNorm `norm` -> decoder
+// (`decoder`.weight when saved, else the tied word embeddings) + `bias`.
+struct MaskedLmNames {
+  std::string transform, norm, decoder, bias;
+};
+Status LoadMaskedLmHead(const ModelConfig& config, const WeightSource& weights, const MaskedLmNames& names,
+                        Activation activation, const std::string& word_embeddings, HeadProgram& head);
+
+// Sequence classification: the first token -> `hidden` linear (activation) -> `classifier` linear.
+Status LoadSequenceHead(const WeightSource& weights, int64_t hidden_size, const std::string& hidden,
+                        Activation activation, const std::string& classifier, HeadProgram& head);
+
+// A base model's pooler (first token -> dense -> tanh) when the checkpoint has `<dense>.weight`.
+Status LoadPooler(const WeightSource& weights, int64_t hidden_size, const std::string& dense, HeadProgram& pooler);
 
 }  // namespace bt

@@ -12,39 +12,21 @@ Result<ModelParts> LoadBertParts(const ModelConfig& c, const WeightSource& weigh
   BT_RETURN_IF_ERROR(LoadBertLayers(c, weights, prefix, parts.encoder));
   parts.head = HeadFromArchitectures(c, weights);
   const int64_t h = c.hidden_size;
-  HeadProgram& head = parts.head_program;
-
-  const bool has_pooler = weights.Has(prefix + "pooler.dense.weight");
-  if (has_pooler && parts.head != HeadKind::kSequenceClassification) {
-    parts.pooler.first_token_only = true;
-    BT_ASSIGN_OR_RETURN(Linear pooler, LoadLinear(weights, prefix + "pooler.dense", h, h));
-    parts.pooler.steps.push_back(LinearStep(std::move(pooler), Activation::kTanh));
+  if (parts.head == HeadKind::kSequenceClassification) {  // the pooler feeds the classifier
+    BT_RETURN_IF_ERROR(LoadSequenceHead(weights, h, prefix + "pooler.dense", Activation::kTanh, "classifier",
+                                        parts.head_program));
+    return parts;
   }
-  switch (parts.head) {
-    case HeadKind::kMaskedLm: {
-      BT_ASSIGN_OR_RETURN(Linear transform, LoadLinear(weights, "cls.predictions.transform.dense", h, h));
-      BT_ASSIGN_OR_RETURN(LayerNormWeights norm,
-                          LoadLayerNorm(weights, "cls.predictions.transform.LayerNorm", h, c.layer_norm_eps));
-      BT_ASSIGN_OR_RETURN(Linear decoder, LoadDecoder(c, weights, "cls.predictions.decoder",
-                                                      prefix + "embeddings.word_embeddings.weight",
-                                                      "cls.predictions.bias"));
-      head.steps.push_back(LinearStep(std::move(transform), c.hidden_act));
-      head.steps.push_back(NormStep(std::move(norm)));
-      head.steps.push_back(LinearStep(std::move(decoder), Activation::kNone));
-      break;
-    }
-    case HeadKind::kSequenceClassification: {
-      head.first_token_only = true;
-      BT_ASSIGN_OR_RETURN(int64_t labels, ClassifierOutputs(weights, "classifier.weight"));
-      BT_ASSIGN_OR_RETURN(Linear pooler, LoadLinear(weights, prefix + "pooler.dense", h, h));
-      BT_ASSIGN_OR_RETURN(Linear classifier, LoadLinear(weights, "classifier", labels, h));
-      head.steps.push_back(LinearStep(std::move(pooler), Activation::kTanh));
-      head.steps.push_back(LinearStep(std::move(classifier), Activation::kNone));
-      break;
-    }
-    default:
-      BT_RETURN_IF_ERROR(LoadPerTokenHead(c, weights, parts.head, head));
+  BT_RETURN_IF_ERROR(LoadPooler(weights, h, prefix + "pooler.dense", parts.pooler));
+  if (parts.head == HeadKind::kMaskedLm) {
+    BT_RETURN_IF_ERROR(LoadMaskedLmHead(c, weights,
+                                        {"cls.predictions.transform.dense", "cls.predictions.transform.LayerNorm",
+                                         "cls.predictions.decoder", "cls.predictions.bias"},
+                                        c.hidden_act, prefix + "embeddings.word_embeddings.weight",
+                                        parts.head_program));
+    return parts;
   }
+  BT_RETURN_IF_ERROR(LoadPerTokenHead(c, weights, parts.head, parts.head_program));
   return parts;
 }
 

@@ -69,6 +69,8 @@ class Model {
   int32_t max_sequence() const { return parts_.encoder.max_sequence(); }
   const Tokenizer* tokenizer() const { return tokenizer_.get(); }
   size_t weight_bytes() const { return weight_bytes_; }
+  // The encoder and head weights (read-only), e.g. for explanations' traced forward/backward.
+  const ModelParts& parts() const { return parts_; }
   size_t workspace_bytes() const { return workspace_.bytes() + head_scratch_.capacity() * sizeof(float); }
   const Limits& limits() const { return limits_; }
 

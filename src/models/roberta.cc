@@ -15,36 +15,20 @@ Result<ModelParts> LoadRobertaParts(const ModelConfig& c, const WeightSource& we
   }
   BT_RETURN_IF_ERROR(LoadBertLayers(c, weights, prefix, parts.encoder));
   parts.head = HeadFromArchitectures(c, weights);
-  const int64_t h = c.hidden_size;
-  HeadProgram& head = parts.head_program;
-
-  if (weights.Has(prefix + "pooler.dense.weight")) {
-    parts.pooler.first_token_only = true;
-    BT_ASSIGN_OR_RETURN(Linear pooler, LoadLinear(weights, prefix + "pooler.dense", h, h));
-    parts.pooler.steps.push_back(LinearStep(std::move(pooler), Activation::kTanh));
-  }
+  BT_RETURN_IF_ERROR(LoadPooler(weights, c.hidden_size, prefix + "pooler.dense", parts.pooler));
   switch (parts.head) {
-    case HeadKind::kMaskedLm: {
-      BT_ASSIGN_OR_RETURN(Linear dense, LoadLinear(weights, "lm_head.dense", h, h));
-      BT_ASSIGN_OR_RETURN(LayerNormWeights norm, LoadLayerNorm(weights, "lm_head.layer_norm", h, c.layer_norm_eps));
-      BT_ASSIGN_OR_RETURN(Linear decoder, LoadDecoder(c, weights, "lm_head.decoder",
-                                                      prefix + "embeddings.word_embeddings.weight", "lm_head.bias"));
-      head.steps.push_back(LinearStep(std::move(dense), Activation::kGeluErf));  // RobertaLMHead always uses gelu
-      head.steps.push_back(NormStep(std::move(norm)));
-      head.steps.push_back(LinearStep(std::move(decoder), Activation::kNone));
+    case HeadKind::kMaskedLm:  // RobertaLMHead applies erf GELU whatever hidden_act says
+      BT_RETURN_IF_ERROR(LoadMaskedLmHead(c, weights, {"lm_head.dense", "lm_head.layer_norm", "lm_head.decoder",
+                                                       "lm_head.bias"},
+                                          Activation::kGeluErf, prefix + "embeddings.word_embeddings.weight",
+                                          parts.head_program));
       break;
-    }
-    case HeadKind::kSequenceClassification: {
-      head.first_token_only = true;
-      BT_ASSIGN_OR_RETURN(int64_t labels, ClassifierOutputs(weights, "classifier.out_proj.weight"));
-      BT_ASSIGN_OR_RETURN(Linear dense, LoadLinear(weights, "classifier.dense", h, h));
-      BT_ASSIGN_OR_RETURN(Linear out, LoadLinear(weights, "classifier.out_proj", labels, h));
-      head.steps.push_back(LinearStep(std::move(dense), Activation::kTanh));
-      head.steps.push_back(LinearStep(std::move(out), Activation::kNone));
+    case HeadKind::kSequenceClassification:
+      BT_RETURN_IF_ERROR(LoadSequenceHead(weights, c.hidden_size, "classifier.dense", Activation::kTanh,
+                                          "classifier.out_proj", parts.head_program));
       break;
-    }
     default:
-      BT_RETURN_IF_ERROR(LoadPerTokenHead(c, weights, parts.head, head));
+      BT_RETURN_IF_ERROR(LoadPerTokenHead(c, weights, parts.head, parts.head_program));
   }
   return parts;
 }
