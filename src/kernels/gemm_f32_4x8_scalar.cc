@@ -1,6 +1,6 @@
 // The portable statement of the f32 4x8 GEMM microkernel: plain loops, no SIMD. Reference for
 // the SIMD variants (same signature, same per-element operation order).
-#include "kernels/gemm_f32_ukernel.h"
+#include "kernels/gemm_internal.h"
 
 namespace bt {
 

@@ -3,7 +3,7 @@
 // weight vectors, multiply then add (no FMA), so results match it bitwise.
 #include <cstring>
 
-#include "kernels/gemm_f32_ukernel.h"
+#include "kernels/gemm_internal.h"
 
 namespace bt {
 namespace {

@@ -5,7 +5,7 @@
 
 #include <cstring>
 
-#include "kernels/gemm_f32_ukernel.h"
+#include "kernels/gemm_internal.h"
 
 namespace bt {
 

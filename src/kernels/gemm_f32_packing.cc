@@ -4,7 +4,7 @@
 #include <cstring>
 #include <new>
 
-#include "kernels/gemm_f32_ukernel.h"
+#include "kernels/gemm_internal.h"
 
 namespace bt {
 

@@ -1,6 +1,7 @@
-// Internal to src/kernels: the f32 GEMM microkernel contract and the packed-weight layout.
+// Internal to src/kernels: GEMM microkernel contracts, packed-weight classes and the shared
+// epilogue. f32 first, then int8 (qd8 activations x qc8 weights).
 //
-// Packed layout (XNNPACK's goi packing): the n outputs are cut into NR=8-wide panels. Panel p
+// f32 packed layout (XNNPACK's goi packing): the n outputs are cut into NR=8-wide panels. Panel p
 // holds bias[8] followed by k rows of 8 weights, w[p*8 + j][kk] at offset 8 + kk*8 + j; columns
 // past n are zero. Panels are contiguous, 16-byte aligned, panel_stride = 8 + 8*k floats.
 #pragma once
@@ -61,5 +62,61 @@ void AlignedFree(void* p);
 
 // Packs w [n, k] + bias [n] (or nullptr) into `out` (num_panels * panel_stride floats).
 void PackF32GemmGoiW(const float* w, const float* bias, int32_t n, int32_t k, float* out);
+
+// y[rows x cols] (row stride n) = act(acc) + residual, acc row stride kLinearUnitCols; y may
+// alias residual. Shared by the f32 and int8 drivers.
+constexpr int kLinearUnitCols = 64;
+void LinearEpilogue(Activation act, float* acc, int rows, int cols, const float* residual, float* y, int32_t n);
+
+// ---- int8: weights symmetric per output channel, activations symmetric per row at run time ----
+// Packed layout ("c2"): 8-column panels; panel p = bias[8] f32, scale[8] f32, then for each pair of
+// k (k padded to even with zeros) 16 int8: cols 0-3 as (k0,k1) pairs, then cols 4-7.
+// Activations are int16 in [-127, 127] (widened once when quantised), k padded to even.
+
+// C[4 x 8] int32 (row stride 8) = A[mr x 2*kp] · W. Rows >= mr repeat row mr-1.
+using Q8GemmUkernelFn = void (*)(size_t mr, size_t kp, const int16_t* a, size_t a_stride, const int8_t* w,
+                                 int32_t* c);
+void qd8_qc8w_gemm_ukernel_4x8c2__scalar(size_t mr, size_t kp, const int16_t* a, size_t a_stride,
+                                         const int8_t* w, int32_t* c);
+#if defined(__wasm_simd128__)
+void qd8_qc8w_gemm_ukernel_4x8c2__wasmsimd_dot16x2(size_t mr, size_t kp, const int16_t* a, size_t a_stride,
+                                                   const int8_t* w, int32_t* c);
+#endif
+#if defined(__SSE2__)
+void qd8_qc8w_gemm_ukernel_4x8c2__sse2(size_t mr, size_t kp, const int16_t* a, size_t a_stride,
+                                       const int8_t* w, int32_t* c);
+#endif
+Q8GemmUkernelFn BestQ8GemmUkernel();
+
+class PackedLinearQ8 final : public PackedLinear {
+ public:
+  PackedLinearQ8(int32_t n, int32_t k, void* data) : n_(n), k_(k), data_(static_cast<uint8_t*>(data)) {}
+  ~PackedLinearQ8() override;
+  PackedLinearQ8(const PackedLinearQ8&) = delete;
+  PackedLinearQ8& operator=(const PackedLinearQ8&) = delete;
+
+  int32_t n() const override { return n_; }
+  int32_t k() const override { return k_; }
+  size_t bytes() const override { return panel_bytes() * num_panels(); }
+  size_t k_pairs() const { return (static_cast<size_t>(k_) + 1) / 2; }
+  size_t panel_bytes() const { return 2 * kGemmNR * sizeof(float) + 2 * kGemmNR * k_pairs(); }
+  size_t num_panels() const { return (static_cast<size_t>(n_) + kGemmNR - 1) / kGemmNR; }
+  const float* bias(size_t p) const { return reinterpret_cast<const float*>(data_ + p * panel_bytes()); }
+  const float* scale(size_t p) const { return bias(p) + kGemmNR; }
+  const int8_t* weights(size_t p) const {
+    return reinterpret_cast<const int8_t*>(data_ + p * panel_bytes() + 2 * kGemmNR * sizeof(float));
+  }
+
+ private:
+  int32_t n_, k_;
+  uint8_t* data_;  // AlignedAlloc'd
+};
+
+// Quantises rows of x [m, k] to int16 in [-127, 127] (q: m rows of 2*kp, zero padded) with
+// x ~= q * scale[row]. An all-zero row gets scale 0.
+void QuantizeRowsQ8(const float* x, int32_t m, int32_t k, size_t kp, int16_t* q, float* scale);
+
+void LinearForwardQ8(const PackedLinearQ8& w, const float* x, int32_t m, Activation act, const float* residual,
+                     float* y, ThreadPool& pool);
 
 }  // namespace bt

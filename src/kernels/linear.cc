@@ -10,7 +10,8 @@
 #include <algorithm>
 
 #include "kernels/activation.h"
-#include "kernels/gemm_f32_ukernel.h"
+#include "kernels/gemm_internal.h"
+#include "kernels/gemm_q8.h"
 
 namespace bt {
 namespace {
@@ -20,23 +21,9 @@ constexpr int kBlockPanels = 8;   // panels per unit: 64 output columns
 constexpr int kBlockK = 512;      // K block; K <= kMaxUnblockedK runs in one block
 constexpr int kMaxUnblockedK = 1024;
 constexpr int kUnitCols = kBlockPanels * kGemmNR;
+static_assert(kUnitCols == kLinearUnitCols, "epilogue buffer layout");
 
 static_assert(kBlockM % kGemmMR == 0, "M block must hold whole tiles");
-
-void Epilogue(Activation act, const float* acc, int rows, int cols, const float* residual, float* y,
-              int32_t n) {
-  for (int r = 0; r < rows; ++r) {
-    float* row = const_cast<float*>(acc) + r * kUnitCols;
-    if (act != Activation::kNone) ApplyActivation(act, row, cols);
-    float* yr = y + static_cast<size_t>(r) * n;
-    if (residual != nullptr) {
-      const float* rr = residual + static_cast<size_t>(r) * n;
-      for (int j = 0; j < cols; ++j) yr[j] = row[j] + rr[j];
-    } else {
-      for (int j = 0; j < cols; ++j) yr[j] = row[j];
-    }
-  }
-}
 
 void ForwardF32(const PackedLinearF32& w, const float* x, int32_t m, Activation act, const float* residual,
                 float* y, ThreadPool& pool) {
@@ -70,13 +57,27 @@ void ForwardF32(const PackedLinearF32& w, const float* x, int32_t m, Activation 
       const int32_t col0 = static_cast<int32_t>(p0 * kGemmNR);
       const int32_t cols = std::min<int32_t>(static_cast<int32_t>((p1 - p0) * kGemmNR), n - col0);
       const size_t offset = static_cast<size_t>(row0) * n + col0;
-      Epilogue(act, acc, rows, cols, residual != nullptr ? residual + offset : nullptr, y + offset, n);
+      LinearEpilogue(act, acc, rows, cols, residual != nullptr ? residual + offset : nullptr, y + offset, n);
     }
   };
   pool.ParallelFor(m_blocks * n_blocks, 1, run_units);
 }
 
 }  // namespace
+
+void LinearEpilogue(Activation act, float* acc, int rows, int cols, const float* residual, float* y, int32_t n) {
+  for (int r = 0; r < rows; ++r) {
+    float* row = acc + r * kLinearUnitCols;
+    if (act != Activation::kNone) ApplyActivation(act, row, cols);
+    float* yr = y + static_cast<size_t>(r) * n;
+    if (residual != nullptr) {
+      const float* rr = residual + static_cast<size_t>(r) * n;
+      for (int j = 0; j < cols; ++j) yr[j] = row[j] + rr[j];
+    } else {
+      for (int j = 0; j < cols; ++j) yr[j] = row[j];
+    }
+  }
+}
 
 F32GemmUkernelFn BestF32GemmUkernel() {
 #if defined(__wasm_simd128__)
@@ -91,6 +92,8 @@ void LinearForward(const PackedLinear& w, const float* x, int32_t m, Activation 
   if (m <= 0) return;
   if (const auto* f32 = dynamic_cast<const PackedLinearF32*>(&w)) {
     ForwardF32(*f32, x, m, act, residual, y, pool);
+  } else if (const auto* q8 = dynamic_cast<const PackedLinearQ8*>(&w)) {
+    LinearForwardQ8(*q8, x, m, act, residual, y, pool);
   }
 }
 
@@ -103,7 +106,7 @@ void LinearReference(const float* w, const float* bias, int32_t n, int32_t k, co
       const float* wr = w + static_cast<size_t>(j) * k;
       const float* xr = x + static_cast<size_t>(i) * k;
       for (int32_t kk = 0; kk < k; ++kk) acc += xr[kk] * wr[kk];
-      ApplyActivation(act, &acc, 1);
+      ApplyActivationReference(act, &acc, 1);
       yr[j] = residual != nullptr ? acc + residual[static_cast<size_t>(i) * n + j] : acc;
     }
   }

@@ -2,6 +2,10 @@
 
 #include <utility>
 
+#include "tokenizers/byte_level.h"
+#include "tokenizers/metaspace.h"
+#include "tokenizers/utf8.h"
+
 namespace bt::tokenizers {
 namespace {
 
@@ -46,6 +50,46 @@ class WordPieceDecoder final : public Decoder {
   bool cleanup_;
 };
 
+// Byte-level BPE: every char stands for a byte; the bytes of all tokens form the UTF-8 text.
+// A token with a char outside the byte alphabet (an added token) contributes its own bytes.
+class ByteLevelDecoder final : public Decoder {
+ public:
+  void DecodeChain(std::vector<std::string>* tokens) const override {
+    std::string bytes;
+    for (const std::string& token : *tokens) {
+      auto chars = DecodeUtf8(token);
+      std::string token_bytes;
+      bool all_mapped = chars.ok();
+      for (size_t i = 0; all_mapped && i < chars.value().size(); ++i) {
+        const int32_t byte = byte_level::CharToByte(chars.value()[i]);
+        all_mapped = byte >= 0;
+        token_bytes.push_back(static_cast<char>(byte));
+      }
+      bytes += all_mapped ? token_bytes : token;
+    }
+    *tokens = {SanitizeUtf8(bytes)};
+  }
+};
+
+// SentencePiece's word boundary mark becomes a space; the one in front of the text is dropped.
+class MetaspaceDecoder final : public Decoder {
+ public:
+  MetaspaceDecoder(char32_t replacement, bool strip_first) : replacement_(replacement), strip_first_(strip_first) {}
+
+  void DecodeChain(std::vector<std::string>* tokens) const override {
+    const std::string mark = EncodeUtf8(std::u32string(1, replacement_));
+    for (size_t i = 0; i < tokens->size(); ++i) {
+      std::string& token = (*tokens)[i];
+      ReplaceAll(&token, mark, " ");
+      if (i == 0 && strip_first_ && !token.empty() && token[0] == ' ') token.erase(0, 1);
+    }
+  }
+
+ private:
+  char32_t replacement_;
+  bool strip_first_;
+};
+
 class SequenceDecoder final : public Decoder {
  public:
   explicit SequenceDecoder(std::vector<std::unique_ptr<Decoder>> steps) : steps_(std::move(steps)) {}
@@ -68,6 +112,12 @@ Result<std::unique_ptr<Decoder>> DecoderFromJson(const Json* config, const std::
     BT_RETURN_IF_ERROR(ReadString(*config, path, "prefix", &prefix));
     BT_RETURN_IF_ERROR(ReadBool(*config, path, "cleanup", &cleanup));
     return std::unique_ptr<Decoder>(std::make_unique<WordPieceDecoder>(std::move(prefix), cleanup));
+  }
+  if (type == "ByteLevel") return std::unique_ptr<Decoder>(std::make_unique<ByteLevelDecoder>());
+  if (type == "Metaspace") {
+    BT_ASSIGN_OR_RETURN(MetaspaceOptions options, MetaspaceFromJson(*config, path));
+    return std::unique_ptr<Decoder>(std::make_unique<MetaspaceDecoder>(
+        options.replacement, options.prepend != MetaspacePrepend::kNever));
   }
   if (type == "Sequence") {
     BT_ASSIGN_OR_RETURN(const Json* list, RequiredField(*config, path, "decoders"));

@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "tokenizers/bpe.h"
+#include "tokenizers/unigram.h"
 #include "tokenizers/wordpiece.h"
 
 namespace bt::tokenizers {
@@ -28,6 +30,8 @@ Result<Vocab> Vocab::FromJson(const Json& object, const std::string& path) {
 Result<std::unique_ptr<Model>> ModelFromJson(const Json& config, const std::string& path) {
   BT_ASSIGN_OR_RETURN(std::string type, RequiredString(config, path, "type"));
   if (type == "WordPiece") return WordPiece::FromJson(config, path);
+  if (type == "BPE") return Bpe::FromJson(config, path);
+  if (type == "Unigram") return Unigram::FromJson(config, path);
   return FieldError(path + ".type", "unsupported model '" + type + "'");
 }
 

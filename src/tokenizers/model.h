@@ -28,6 +28,8 @@ class Model {
   virtual int32_t TokenToId(std::string_view token) const = 0;  // -1 when unknown
   virtual std::string IdToToken(int32_t id) const = 0;          // "" when out of range
   virtual int32_t vocab_size() const = 0;
+  // Pieces that are special without being added tokens (SentencePiece control pieces).
+  virtual bool IsSpecialPiece(int32_t id) const { return false; }
 };
 
 // token <-> id for the models whose vocabulary is a token -> id map.

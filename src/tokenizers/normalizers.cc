@@ -3,7 +3,9 @@
 #include <utility>
 #include <vector>
 
+#include "tokenizers/sentencepiece_normalizer.h"
 #include "tokenizers/unicode.h"
+#include "tokenizers/utf8.h"
 
 namespace bt::tokenizers {
 namespace {
@@ -112,6 +114,68 @@ class StripAccentsNormalizer final : public Normalizer {
   }
 };
 
+// Replaces every match of a literal string, or of the one regex shape tokenizers use here: a
+// run of one char ("X{n,}", e.g. " {2,}" in SentencePiece conversions).
+class ReplaceNormalizer final : public Normalizer {
+ public:
+  ReplaceNormalizer(std::u32string literal, size_t min_run, std::u32string content)
+      : pattern_(std::move(literal)), min_run_(min_run), content_(std::move(content)) {}
+
+  void Normalize(NormalizedString* text) const override {
+    NormalizedString out;
+    for (size_t at = 0; at < text->size();) {
+      const size_t length = MatchAt(text->chars, at);
+      if (length == 0) {
+        out.Append(text->chars[at], text->spans[at]);
+        ++at;
+        continue;
+      }
+      const Span span = text->OriginalSpan(at, at + length);
+      for (char32_t c : content_) out.Append(c, span);
+      at += length;
+    }
+    *text = std::move(out);
+  }
+
+ private:
+  size_t MatchAt(const std::u32string& chars, size_t at) const {
+    if (min_run_ == 0) return chars.compare(at, pattern_.size(), pattern_) == 0 ? pattern_.size() : 0;
+    size_t run = 0;
+    while (at + run < chars.size() && chars[at + run] == pattern_[0]) ++run;
+    return run >= min_run_ ? run : 0;
+  }
+
+  std::u32string pattern_;
+  size_t min_run_;  // 0: literal pattern
+  std::u32string content_;
+};
+
+Result<std::unique_ptr<Normalizer>> ReplaceFromJson(const Json& config, const std::string& path) {
+  BT_ASSIGN_OR_RETURN(const Json* pattern, RequiredField(config, path, "pattern"));
+  BT_ASSIGN_OR_RETURN(std::string content, RequiredString(config, path, "content"));
+  std::string literal, regex;
+  BT_RETURN_IF_ERROR(ReadString(*pattern, path + ".pattern", "String", &literal));
+  BT_RETURN_IF_ERROR(ReadString(*pattern, path + ".pattern", "Regex", &regex));
+  size_t min_run = 0;
+  if (!regex.empty()) {
+    // "X{n,}" with X a single ASCII char
+    const size_t close = regex.size() - 2;
+    if (regex.size() < 5 || regex[1] != '{' || regex.substr(close) != ",}" ||
+        regex.find_first_not_of("0123456789", 2) != close || static_cast<unsigned char>(regex[0]) >= 0x80) {
+      return FieldError(path + ".pattern.Regex", "only runs of one char (\"X{n,}\") are supported");
+    }
+    literal = regex.substr(0, 1);
+    for (size_t i = 2; i < close && min_run < 1000000; ++i) min_run = min_run * 10 + static_cast<size_t>(regex[i] - '0');
+    if (min_run == 0) return FieldError(path + ".pattern.Regex", "empty matches are not supported");
+  }
+  auto pattern_chars = DecodeUtf8(literal);
+  auto content_chars = DecodeUtf8(content);
+  if (!pattern_chars.ok() || pattern_chars.value().empty()) return FieldError(path + ".pattern", "empty or not UTF-8");
+  if (!content_chars.ok()) return FieldError(path + ".content", "not valid UTF-8");
+  return std::unique_ptr<Normalizer>(std::make_unique<ReplaceNormalizer>(std::move(pattern_chars).value(), min_run,
+                                                                         std::move(content_chars).value()));
+}
+
 class SequenceNormalizer final : public Normalizer {
  public:
   explicit SequenceNormalizer(std::vector<std::unique_ptr<Normalizer>> steps) : steps_(std::move(steps)) {}
@@ -142,6 +206,8 @@ Result<std::unique_ptr<Normalizer>> NormalizerFromJson(const Json* config, const
   if (type == "BertNormalizer") return BertFromJson(*config, path);
   if (type == "Lowercase") return std::unique_ptr<Normalizer>(std::make_unique<LowercaseNormalizer>());
   if (type == "StripAccents") return std::unique_ptr<Normalizer>(std::make_unique<StripAccentsNormalizer>());
+  if (type == "Replace") return ReplaceFromJson(*config, path);
+  if (type == "Precompiled") return PrecompiledFromJson(*config, path);
   if (type == "Sequence") {
     BT_ASSIGN_OR_RETURN(const Json* list, RequiredField(*config, path, "normalizers"));
     if (!list->is_array()) return FieldError(path + ".normalizers", "expected an array");

@@ -202,7 +202,7 @@ int32_t PipelineTokenizer::TokenToId(std::string_view token) const {
 
 bool PipelineTokenizer::IsSpecial(int32_t id) const {
   const AddedToken* added = parts_.added.FindById(id);
-  return added != nullptr && added->special;
+  return added != nullptr ? added->special : parts_.model->IsSpecialPiece(id);
 }
 
 int32_t PipelineTokenizer::vocab_size() const {

@@ -1,6 +1,11 @@
 #include "tokenizers/post_processors.h"
 
+#include <algorithm>
 #include <utility>
+
+#include "tokenizers/byte_level.h"
+#include "tokenizers/unicode.h"
+#include "tokenizers/utf8.h"
 
 namespace bt::tokenizers {
 namespace {
@@ -89,8 +94,20 @@ Result<PostProcessor> PostProcessor::FromJson(const Json* config, const std::str
     processor.pair_.push_back({1, "", b_type});
     processor.pair_.push_back({-1, sep, b_type});
     processor.specials_ = {{cls, Special{{cls_id}, {cls}}}, {sep, Special{{sep_id}, {sep}}}};
+    if (!bert) {
+      processor.trim_offsets_ = true;
+      BT_RETURN_IF_ERROR(ReadBool(*config, path, "trim_offsets", &processor.trim_offsets_));
+      BT_RETURN_IF_ERROR(ReadBool(*config, path, "add_prefix_space", &processor.keep_first_prefix_space_));
+    }
     return processor;
   }
+  if (type == "ByteLevel") {
+    processor.trim_offsets_ = true;
+    BT_RETURN_IF_ERROR(ReadBool(*config, path, "trim_offsets", &processor.trim_offsets_));
+    BT_RETURN_IF_ERROR(ReadBool(*config, path, "add_prefix_space", &processor.keep_first_prefix_space_));
+    return processor;
+  }
+  if (type == "Sequence") return FromJsonSequence(*config, path);
   if (type == "TemplateProcessing") {
     BT_ASSIGN_OR_RETURN(processor.single_, ParseTemplate(*config, path, "single"));
     BT_ASSIGN_OR_RETURN(processor.pair_, ParseTemplate(*config, path, "pair"));
@@ -128,6 +145,50 @@ Result<PostProcessor> PostProcessor::FromJson(const Json* config, const std::str
   return FieldError(path + ".type", "unsupported post_processor '" + type + "'");
 }
 
+// A Sequence is a ByteLevel offset trimmer and/or one template-style processor.
+Result<PostProcessor> PostProcessor::FromJsonSequence(const Json& config, const std::string& path) {
+  BT_ASSIGN_OR_RETURN(const Json* list, RequiredField(config, path, "processors"));
+  if (!list->is_array()) return FieldError(path + ".processors", "expected an array");
+  PostProcessor combined;
+  bool have_template = false;
+  for (size_t i = 0; i < list->size(); ++i) {
+    const std::string where = path + ".processors[" + std::to_string(i) + "]";
+    BT_ASSIGN_OR_RETURN(std::string type, RequiredString((*list)[i], where, "type"));
+    BT_ASSIGN_OR_RETURN(PostProcessor step, FromJson(&(*list)[i], where));
+    if (type == "ByteLevel") {
+      combined.trim_offsets_ = combined.trim_offsets_ || step.trim_offsets_;
+      combined.keep_first_prefix_space_ = step.keep_first_prefix_space_;
+      continue;
+    }
+    if (have_template) return FieldError(where, "only one processor besides ByteLevel is supported");
+    have_template = true;
+    const bool trim = combined.trim_offsets_, keep = combined.keep_first_prefix_space_;
+    combined = std::move(step);
+    if (trim) combined.trim_offsets_ = true, combined.keep_first_prefix_space_ = keep;
+  }
+  return combined;
+}
+
+// Hugging Face's byte_level::process_offsets, on offsets in code points (each trimmed space is
+// one byte and one code point, so the arithmetic is the same).
+void PostProcessor::TrimOffsets(Encoding* sequence) const {
+  const auto is_space = [](char32_t c) { return c == byte_level::ByteToChar(' ') || unicode::IsWhitespace(c); };
+  for (size_t i = 0; i < sequence->tokens.size(); ++i) {
+    auto chars = DecodeUtf8(sequence->tokens[i]);
+    if (!chars.ok()) continue;
+    const std::u32string& token = chars.value();
+    int32_t leading = 0, trailing = 0;
+    while (leading < static_cast<int32_t>(token.size()) && is_space(token[leading])) ++leading;
+    while (trailing < static_cast<int32_t>(token.size()) && is_space(token[token.size() - 1 - trailing])) ++trailing;
+    auto& [begin, end] = sequence->offsets[i];
+    if (leading > 0) {
+      const bool first = i == 0 || begin == 0;
+      if (!(first && keep_first_prefix_space_ && leading == 1)) begin = std::min(begin + leading, end);
+    }
+    if (trailing > 0 && end >= trailing) end = std::max(end - trailing, begin);
+  }
+}
+
 const PostProcessor::Special* PostProcessor::FindSpecial(const std::string& name) const {
   for (const auto& [key, special] : specials_) {
     if (key == name) return &special;
@@ -144,6 +205,10 @@ int32_t PostProcessor::NumAdded(bool pair) const {
 }
 
 Encoding PostProcessor::Process(Encoding first, std::optional<Encoding> second, bool add_special_tokens) const {
+  if (trim_offsets_) {
+    TrimOffsets(&first);
+    if (second) TrimOffsets(&*second);
+  }
   Encoding out;
   for (const Piece& piece : second ? pair_ : single_) {
     if (piece.sequence >= 0) {

@@ -36,12 +36,18 @@ class PostProcessor {
     std::vector<std::string> tokens;
   };
 
+  static Result<PostProcessor> FromJsonSequence(const Json& config, const std::string& path);
+  void TrimOffsets(Encoding* sequence) const;
   static Result<std::vector<Piece>> ParseTemplate(const Json& config, const std::string& path, const char* key);
   const Special* FindSpecial(const std::string& name) const;
 
   std::vector<Piece> single_{{0, "", 0}};
   std::vector<Piece> pair_{{0, "", 0}, {1, "", 1}};
   std::vector<std::pair<std::string, Special>> specials_;
+  // Byte-level offset trimming (RobertaProcessing, ByteLevel): token offsets lose the spaces
+  // that the token's leading/trailing "Ġ" stand for.
+  bool trim_offsets_ = false;
+  bool keep_first_prefix_space_ = true;  // `add_prefix_space`: a single leading space of the first token stays
 };
 
 }  // namespace bt::tokenizers

@@ -50,6 +50,16 @@ class Tokenizer {
 
   // Parses tokenizer.json. Errors name the field that is wrong.
   static Result<std::unique_ptr<Tokenizer>> FromJson(std::string_view tokenizer_json);
+  // Byte-level BPE from GPT-2/RoBERTa-style vocab.json + merges.txt, set up as the `tokenizers`
+  // library sets up a RoBERTa tokenizer: ByteLevel pre-tokenizer without prefix space,
+  // RobertaProcessing (<s> A </s></s> B </s>, trimmed offsets), ByteLevel decoder, and
+  // <s> <pad> </s> <unk> <mask> as special tokens when the vocab has them.
+  static Result<std::unique_ptr<Tokenizer>> FromBpeFiles(std::string_view vocab_json, std::string_view merges_txt);
+  // SentencePiece unigram model from the bytes of a `.model` file, encoding exactly as the
+  // sentencepiece library does (its normalizer, user-defined symbols, unknown pieces fused).
+  // Special tokens follow ALBERT ([CLS] A [SEP] B [SEP]) when the model has [CLS] and [SEP]
+  // pieces; otherwise none are added.
+  static Result<std::unique_ptr<Tokenizer>> FromSentencePiece(std::string_view model_proto);
 
   // Text must be valid UTF-8 (error otherwise). Empty text gives just the special tokens.
   virtual Result<Encoding> Encode(std::string_view text, const EncodeOptions& options) const = 0;

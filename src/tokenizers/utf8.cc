@@ -1,39 +1,77 @@
 #include "tokenizers/utf8.h"
 
 namespace bt::tokenizers {
+namespace {
+
+// Decodes the sequence starting at text[i]. Returns its length and sets *cp, or returns 0 for an
+// invalid sequence and sets *bad_length to its maximal invalid subpart (Unicode's "maximal
+// subpart" rule, which Rust's from_utf8_lossy follows). The allowed second-byte ranges exclude
+// overlong forms, surrogates and values past U+10FFFF.
+size_t DecodeAt(std::string_view text, size_t i, char32_t* cp, size_t* bad_length) {
+  const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
+  const unsigned char lead = byte(i);
+  *bad_length = 1;
+  if (lead < 0x80) {
+    *cp = lead;
+    return 1;
+  }
+  size_t length;
+  unsigned char low = 0x80, high = 0xBF;  // range of the second byte
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    length = 2;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3;
+    if (lead == 0xE0) low = 0xA0;
+    if (lead == 0xED) high = 0x9F;
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4;
+    if (lead == 0xF0) low = 0x90;
+    if (lead == 0xF4) high = 0x8F;
+  } else {
+    return 0;
+  }
+  char32_t value = lead & (0x7F >> length);
+  for (size_t k = 1; k < length; ++k) {
+    if (i + k >= text.size()) return 0;
+    const unsigned char next = byte(i + k);
+    if (next < (k == 1 ? low : 0x80) || next > (k == 1 ? high : 0xBF)) return 0;
+    value = (value << 6) | (next & 0x3F);
+    *bad_length = k + 1;
+  }
+  *cp = value;
+  return length;
+}
+
+}  // namespace
 
 Result<std::u32string> DecodeUtf8(std::string_view text) {
   std::u32string out;
   out.reserve(text.size());
-  auto invalid = [](size_t byte) { return Status::Error("text is not valid UTF-8 at byte " + std::to_string(byte)); };
-  size_t i = 0;
-  while (i < text.size()) {
-    const unsigned char lead = static_cast<unsigned char>(text[i]);
-    size_t extra = 0;
-    char32_t cp = 0;
-    char32_t min_cp = 0;
-    if (lead < 0x80) {
-      cp = lead;
-    } else if ((lead & 0xE0) == 0xC0) {
-      extra = 1, cp = lead & 0x1F, min_cp = 0x80;
-    } else if ((lead & 0xF0) == 0xE0) {
-      extra = 2, cp = lead & 0x0F, min_cp = 0x800;
-    } else if ((lead & 0xF8) == 0xF0) {
-      extra = 3, cp = lead & 0x07, min_cp = 0x10000;
-    } else {
-      return invalid(i);
-    }
-    if (i + extra >= text.size()) return invalid(i);
-    for (size_t k = 1; k <= extra; ++k) {
-      const unsigned char cont = static_cast<unsigned char>(text[i + k]);
-      if ((cont & 0xC0) != 0x80) return invalid(i);
-      cp = (cp << 6) | (cont & 0x3F);
-    }
-    if (cp < min_cp || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-      return invalid(i);
-    }
+  for (size_t i = 0; i < text.size();) {
+    char32_t cp;
+    size_t bad_length;
+    const size_t length = DecodeAt(text, i, &cp, &bad_length);
+    if (length == 0) return Status::Error("text is not valid UTF-8 at byte " + std::to_string(i));
     out.push_back(cp);
-    i += extra + 1;
+    i += length;
+  }
+  return out;
+}
+
+std::string SanitizeUtf8(std::string_view bytes) {
+  std::string out;
+  out.reserve(bytes.size());
+  for (size_t i = 0; i < bytes.size();) {
+    char32_t cp;
+    size_t bad_length;
+    const size_t length = DecodeAt(bytes, i, &cp, &bad_length);
+    if (length == 0) {
+      AppendUtf8(0xFFFD, &out);
+      i += bad_length;
+    } else {
+      out.append(bytes.substr(i, length));
+      i += length;
+    }
   }
   return out;
 }

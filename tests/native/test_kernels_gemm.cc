@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "kernels/gemm.h"
-#include "kernels/gemm_f32_ukernel.h"
+#include "kernels/gemm_internal.h"
 
 namespace bt {
 namespace {

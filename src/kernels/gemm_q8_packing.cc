@@ -1,0 +1,73 @@
+// Int8 quantisation: weights per output channel at pack time (c2 panel layout, gemm_internal.h)
+// and activations per row at run time. Both symmetric, round to nearest even, range [-127, 127].
+#include <cmath>
+#include <cstring>
+#include <new>
+
+#include "kernels/gemm_internal.h"
+#include "kernels/gemm_q8.h"
+
+namespace bt {
+namespace {
+
+float MaxAbs(const float* x, int32_t n) {
+  float m = 0.0f;
+  for (int32_t i = 0; i < n; ++i) m = std::fabs(x[i]) > m ? std::fabs(x[i]) : m;
+  return m;
+}
+
+inline int32_t RoundClamp127(float v) {
+  const float r = std::nearbyint(v);
+  return r > 127.0f ? 127 : (r < -127.0f ? -127 : static_cast<int32_t>(r));
+}
+
+}  // namespace
+
+PackedLinearQ8::~PackedLinearQ8() { AlignedFree(data_); }
+
+std::unique_ptr<PackedLinear> PackLinearQ8(const float* w, const float* bias, int32_t n, int32_t k) {
+  if (n <= 0 || k <= 0) return nullptr;
+  PackedLinearQ8 shape(n, k, nullptr);  // layout arithmetic only; owns nothing
+  void* data = AlignedAlloc(shape.bytes());
+  if (data == nullptr) return nullptr;
+  std::memset(data, 0, shape.bytes());
+  std::unique_ptr<PackedLinearQ8> packed(new (std::nothrow) PackedLinearQ8(n, k, data));
+  if (packed == nullptr) {
+    AlignedFree(data);
+    return nullptr;
+  }
+  for (size_t p = 0; p < packed->num_panels(); ++p) {
+    float* pbias = const_cast<float*>(packed->bias(p));
+    float* pscale = const_cast<float*>(packed->scale(p));
+    int8_t* pw = const_cast<int8_t*>(packed->weights(p));
+    for (int32_t j = 0; j < kGemmNR && static_cast<int32_t>(p) * kGemmNR + j < n; ++j) {
+      const int32_t col = static_cast<int32_t>(p) * kGemmNR + j;
+      const float* row = w + static_cast<size_t>(col) * k;
+      const float max_abs = MaxAbs(row, k);
+      const float scale = max_abs / 127.0f;
+      const float inv = max_abs > 0.0f ? 127.0f / max_abs : 0.0f;
+      pbias[j] = bias != nullptr ? bias[col] : 0.0f;
+      pscale[j] = scale;
+      // Pair kk/2 holds 16 bytes: cols 0-3 as (k even, k odd), then cols 4-7.
+      for (int32_t kk = 0; kk < k; ++kk) {
+        const size_t offset = static_cast<size_t>(kk / 2) * 16 + (j / 4) * 8 + (j % 4) * 2 + (kk % 2);
+        pw[offset] = static_cast<int8_t>(RoundClamp127(row[kk] * inv));
+      }
+    }
+  }
+  return packed;
+}
+
+void QuantizeRowsQ8(const float* x, int32_t m, int32_t k, size_t kp, int16_t* q, float* scale) {
+  for (int32_t r = 0; r < m; ++r) {
+    const float* row = x + static_cast<size_t>(r) * k;
+    int16_t* qr = q + static_cast<size_t>(r) * 2 * kp;
+    const float max_abs = MaxAbs(row, k);
+    const float inv = max_abs > 0.0f ? 127.0f / max_abs : 0.0f;
+    scale[r] = max_abs / 127.0f;
+    for (int32_t kk = 0; kk < k; ++kk) qr[kk] = static_cast<int16_t>(RoundClamp127(row[kk] * inv));
+    for (size_t kk = k; kk < 2 * kp; ++kk) qr[kk] = 0;
+  }
+}
+
+}  // namespace bt

@@ -1,0 +1,85 @@
+// LinearForward for int8 packed weights: quantise the rows of x once (per row, symmetric), then the
+// same unit blocking as the f32 driver (linear.cc): per unit of 64 rows x 64 columns, the 4x8c2
+// microkernel produces int32 tiles that are dequantised (acc * row_scale * col_scale + bias)
+// into the unit buffer, then the shared epilogue applies activation and residual. Integer sums
+// are exact, so results are identical for any thread count.
+#include <algorithm>
+#include <vector>
+
+#include "kernels/gemm_internal.h"
+
+namespace bt {
+namespace {
+
+constexpr int kBlockM = 64;
+constexpr int kBlockPanels = kLinearUnitCols / kGemmNR;
+
+// Quantised activations live in buffers owned by the calling thread (workers only read them).
+struct Q8Scratch {
+  std::vector<int16_t> q;
+  std::vector<float> scale;
+};
+thread_local Q8Scratch tls_scratch;
+
+}  // namespace
+
+Q8GemmUkernelFn BestQ8GemmUkernel() {
+#if defined(__wasm_simd128__)
+  return qd8_qc8w_gemm_ukernel_4x8c2__wasmsimd_dot16x2;
+#elif defined(__SSE2__)
+  return qd8_qc8w_gemm_ukernel_4x8c2__sse2;
+#else
+  return qd8_qc8w_gemm_ukernel_4x8c2__scalar;
+#endif
+}
+
+void LinearForwardQ8(const PackedLinearQ8& w, const float* x, int32_t m, Activation act, const float* residual,
+                     float* y, ThreadPool& pool) {
+  const Q8GemmUkernelFn ukernel = BestQ8GemmUkernel();
+  const int32_t n = w.n(), k = w.k();
+  const size_t kp = w.k_pairs();
+  Q8Scratch& scratch = tls_scratch;
+  scratch.q.resize(static_cast<size_t>(m) * 2 * kp);
+  scratch.scale.resize(m);
+  int16_t* q = scratch.q.data();
+  float* row_scale = scratch.scale.data();
+  const int64_t grain = std::max<int64_t>(1, 16384 / k);
+  pool.ParallelFor(m, grain, [&](int64_t r0, int64_t r1) {
+    QuantizeRowsQ8(x + r0 * k, static_cast<int32_t>(r1 - r0), k, kp, q + r0 * 2 * kp, row_scale + r0);
+  });
+
+  const int64_t panels = static_cast<int64_t>(w.num_panels());
+  const int64_t m_blocks = (m + kBlockM - 1) / kBlockM;
+  const int64_t n_blocks = (panels + kBlockPanels - 1) / kBlockPanels;
+  pool.ParallelFor(m_blocks * n_blocks, 1, [&](int64_t u0, int64_t u1) {
+    alignas(64) float acc[kBlockM * kLinearUnitCols];
+    alignas(64) int32_t tile[kGemmMR * kGemmNR];
+    for (int64_t u = u0; u < u1; ++u) {
+      const int64_t nb = u / m_blocks, mb = u % m_blocks;
+      const int32_t row0 = static_cast<int32_t>(mb * kBlockM);
+      const int32_t rows = std::min<int32_t>(kBlockM, m - row0);
+      const int64_t p0 = nb * kBlockPanels, p1 = std::min<int64_t>(p0 + kBlockPanels, panels);
+      for (int64_t p = p0; p < p1; ++p) {
+        const float* bias = w.bias(static_cast<size_t>(p));
+        const float* col_scale = w.scale(static_cast<size_t>(p));
+        for (int32_t r = 0; r < rows; r += kGemmMR) {
+          const int32_t mr = std::min<int32_t>(kGemmMR, rows - r);
+          ukernel(mr, kp, q + static_cast<size_t>(row0 + r) * 2 * kp, 2 * kp, w.weights(static_cast<size_t>(p)),
+                  tile);
+          for (int32_t i = 0; i < mr; ++i) {
+            const float rs = row_scale[row0 + r + i];
+            float* out = acc + (r + i) * kLinearUnitCols + (p - p0) * kGemmNR;
+            for (int j = 0; j < kGemmNR; ++j)
+              out[j] = static_cast<float>(tile[i * kGemmNR + j]) * (rs * col_scale[j]) + bias[j];
+          }
+        }
+      }
+      const int32_t col0 = static_cast<int32_t>(p0 * kGemmNR);
+      const int32_t cols = std::min<int32_t>(static_cast<int32_t>((p1 - p0) * kGemmNR), n - col0);
+      const size_t offset = static_cast<size_t>(row0) * n + col0;
+      LinearEpilogue(act, acc, rows, cols, residual != nullptr ? residual + offset : nullptr, y + offset, n);
+    }
+  });
+}
+
+}  // namespace bt

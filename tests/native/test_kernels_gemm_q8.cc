@@ -1,0 +1,146 @@
+// Int8 GEMM: SIMD microkernels vs the scalar reference (exact integers), LinearForward on
+// PackLinearQ8 weights vs a plain-loop quantised reference and vs f32, thread-count invariance.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "kernels/gemm_internal.h"
+#include "kernels/activation.h"
+#include "kernels/gemm_q8.h"
+
+namespace bt {
+namespace {
+
+std::vector<float> Random(size_t n, uint32_t seed, float lo = -1.0f, float hi = 1.0f) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> dist(lo, hi);
+  std::vector<float> v(n);
+  for (float& x : v) x = dist(rng);
+  return v;
+}
+
+TEST(KernelsGemmQ8Ukernel, SimdMatchesScalarExactly) {
+  std::vector<std::pair<const char*, Q8GemmUkernelFn>> kernels;
+#if defined(__SSE2__)
+  kernels.push_back({"sse2", qd8_qc8w_gemm_ukernel_4x8c2__sse2});
+#endif
+#if defined(__wasm_simd128__)
+  kernels.push_back({"wasmsimd", qd8_qc8w_gemm_ukernel_4x8c2__wasmsimd_dot16x2});
+#endif
+  std::mt19937 rng(3);
+  std::uniform_int_distribution<int> q(-127, 127);
+  for (const auto& [name, fn] : kernels) {
+    for (size_t kp : {1, 2, 3, 4, 7, 8, 9, 384, 1536}) {
+      const size_t stride = 2 * kp + 6;
+      std::vector<int16_t> a(4 * stride);
+      std::vector<int8_t> w(16 * kp);
+      for (auto& v : a) v = static_cast<int16_t>(q(rng));
+      for (auto& v : w) v = static_cast<int8_t>(q(rng));
+      for (size_t mr = 1; mr <= 4; ++mr) {
+        std::vector<int32_t> want(32), got(32);
+        qd8_qc8w_gemm_ukernel_4x8c2__scalar(mr, kp, a.data(), stride, w.data(), want.data());
+        fn(mr, kp, a.data(), stride, w.data(), got.data());
+        for (size_t i = 0; i < mr * 8; ++i) ASSERT_EQ(got[i], want[i]) << name << " kp=" << kp << " mr=" << mr;
+      }
+    }
+  }
+}
+
+// Quantised math with plain loops: q = round(v * 127 / max|row|) on both operands.
+void ReferenceQ8(const std::vector<float>& w, const std::vector<float>& bias, int32_t n, int32_t k,
+                 const std::vector<float>& x, int32_t m, std::vector<float>* y) {
+  auto quantize = [](const float* row, int32_t len, std::vector<int>* q) {
+    float max_abs = 0;
+    for (int32_t i = 0; i < len; ++i) max_abs = std::max(max_abs, std::fabs(row[i]));
+    const float inv = max_abs > 0 ? 127.0f / max_abs : 0.0f;
+    q->resize(len);
+    for (int32_t i = 0; i < len; ++i) (*q)[i] = static_cast<int>(std::nearbyint(row[i] * inv));
+    return max_abs / 127.0f;
+  };
+  y->assign(static_cast<size_t>(m) * n, 0.0f);
+  std::vector<int> qx, qw;
+  for (int32_t i = 0; i < m; ++i) {
+    const float sx = quantize(&x[static_cast<size_t>(i) * k], k, &qx);
+    for (int32_t j = 0; j < n; ++j) {
+      const float sw = quantize(&w[static_cast<size_t>(j) * k], k, &qw);
+      int64_t acc = 0;
+      for (int32_t t = 0; t < k; ++t) acc += qx[t] * qw[t];
+      (*y)[static_cast<size_t>(i) * n + j] = static_cast<float>(acc) * (sx * sw) + bias[j];
+    }
+  }
+}
+
+TEST(KernelsGemmQ8Linear, MatchesQuantisedReferenceAndF32) {
+  struct Shape { int32_t m, n, k; };
+  for (Shape s : {Shape{1, 1, 1}, Shape{3, 7, 5}, Shape{4, 8, 8}, Shape{5, 9, 17}, Shape{65, 70, 64},
+                  Shape{130, 33, 301}, Shape{7, 130, 768}}) {
+    const auto x = Random(static_cast<size_t>(s.m) * s.k, 31 + s.k);
+    const auto w = Random(static_cast<size_t>(s.n) * s.k, 32 + s.k, -0.1f, 0.1f);
+    const auto bias = Random(s.n, 33);
+    std::vector<float> want_q8, want_f32(static_cast<size_t>(s.m) * s.n);
+    ReferenceQ8(w, bias, s.n, s.k, x, s.m, &want_q8);
+    LinearReference(w.data(), bias.data(), s.n, s.k, x.data(), s.m, Activation::kNone, nullptr, want_f32.data());
+    auto packed = PackLinearQ8(w.data(), bias.data(), s.n, s.k);
+    ASSERT_NE(packed, nullptr);
+    EXPECT_EQ(packed->n(), s.n);
+    EXPECT_EQ(packed->k(), s.k);
+    std::vector<float> got(want_q8.size(), NAN);
+    LinearForward(*packed, x.data(), s.m, Activation::kNone, nullptr, got.data(), DefaultThreadPool());
+    double max_q8 = 0, max_f32 = 0;
+    for (size_t i = 0; i < got.size(); ++i) {
+      max_q8 = std::max(max_q8, std::fabs(static_cast<double>(got[i]) - want_q8[i]) / (1.0 + std::fabs(want_q8[i])));
+      max_f32 = std::max(max_f32, std::fabs(static_cast<double>(got[i]) - want_f32[i]));
+    }
+    EXPECT_LT(max_q8, 1e-6) << "m=" << s.m << " n=" << s.n << " k=" << s.k;
+    // Quantisation error: each product carries ~1/254 relative error per operand.
+    const double bound = 0.1 * 1.0 * std::sqrt(static_cast<double>(s.k)) * (2.0 / 254.0) + 1e-6;
+    EXPECT_LT(max_f32, bound) << "m=" << s.m << " n=" << s.n << " k=" << s.k;
+  }
+}
+
+TEST(KernelsGemmQ8Linear, EpilogueAndThreads) {
+  const int32_t m = 70, n = 100, k = 200;
+  const auto x = Random(static_cast<size_t>(m) * k, 41);
+  const auto w = Random(static_cast<size_t>(n) * k, 42, -0.1f, 0.1f);
+  const auto bias = Random(n, 43);
+  const auto res = Random(static_cast<size_t>(m) * n, 44);
+  auto packed = PackLinearQ8(w.data(), bias.data(), n, k);
+  ASSERT_NE(packed, nullptr);
+  std::vector<float> plain(static_cast<size_t>(m) * n);
+  LinearForward(*packed, x.data(), m, Activation::kNone, nullptr, plain.data(), DefaultThreadPool());
+  std::vector<float> first;
+  for (int threads : {1, 2, 3}) {
+    SetNumThreads(threads);
+    std::vector<float> y = res;  // residual aliased with the output
+    LinearForward(*packed, x.data(), m, Activation::kGeluErf, y.data(), y.data(), DefaultThreadPool());
+    if (first.empty()) {
+      first = y;
+      for (size_t i = 0; i < y.size(); ++i) {
+        float g = plain[i];
+        ApplyActivationReference(Activation::kGeluErf, &g, 1);
+        ASSERT_NEAR(y[i], g + res[i], 1e-6f * (1 + std::fabs(y[i])));
+      }
+    } else {
+      ASSERT_EQ(0, std::memcmp(first.data(), y.data(), sizeof(float) * y.size())) << "threads=" << threads;
+    }
+  }
+  SetNumThreads(1);
+}
+
+TEST(KernelsGemmQ8Pack, ZeroRowAndLayout) {
+  std::vector<float> w(3 * 5, 0.0f);
+  w[5 + 3] = -2.0f;  // row 1: max |w| = 2 -> scale 2/127
+  auto packed = PackLinearQ8(w.data(), nullptr, 3, 5);
+  ASSERT_NE(packed, nullptr);
+  const auto& q8 = static_cast<const PackedLinearQ8&>(*packed);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(q8.weights(0)) % 16, 0u);
+  EXPECT_EQ(q8.scale(0)[0], 0.0f);
+  EXPECT_FLOAT_EQ(q8.scale(0)[1], 2.0f / 127.0f);
+  EXPECT_EQ(q8.weights(0)[1 * 16 + 1 * 2 + 1], -127);  // k=3 -> pair 1, odd slot; column 1
+}
+
+}  // namespace
+}  // namespace bt
