@@ -8,10 +8,22 @@ namespace bt {
 namespace {
 
 Result<std::unique_ptr<Tokenizer>> LoadTokenizer(const FileStore& files, const ModelConfig& config) {
-  if (!files.Has("tokenizer.json")) return std::unique_ptr<Tokenizer>();
-  BT_ASSIGN_OR_RETURN(std::string json, files.ReadText("tokenizer.json"));
-  Result<std::unique_ptr<Tokenizer>> tokenizer = Tokenizer::FromJson(json);
-  if (!tokenizer.ok()) return tokenizer.status();  // its messages already name tokenizer.json
+  // tokenizer.json first; else the slow-tokenizer files it was made from (SentencePiece, BPE).
+  Result<std::unique_ptr<Tokenizer>> tokenizer = std::unique_ptr<Tokenizer>();
+  if (files.Has("tokenizer.json")) {
+    BT_ASSIGN_OR_RETURN(std::string json, files.ReadText("tokenizer.json"));
+    tokenizer = Tokenizer::FromJson(json);  // its messages already name tokenizer.json
+  } else if (files.Has("spiece.model")) {
+    BT_ASSIGN_OR_RETURN(std::string model, files.ReadText("spiece.model"));
+    tokenizer = Tokenizer::FromSentencePiece(model);
+  } else if (files.Has("vocab.json") && files.Has("merges.txt")) {
+    BT_ASSIGN_OR_RETURN(std::string vocab, files.ReadText("vocab.json"));
+    BT_ASSIGN_OR_RETURN(std::string merges, files.ReadText("merges.txt"));
+    tokenizer = Tokenizer::FromBpeFiles(vocab, merges);
+  } else {
+    return std::unique_ptr<Tokenizer>();
+  }
+  if (!tokenizer.ok()) return tokenizer.status();
   int64_t max_length = 0;
   if (files.Has("tokenizer_config.json")) {
     BT_ASSIGN_OR_RETURN(std::string text, files.ReadText("tokenizer_config.json"));
@@ -96,7 +108,8 @@ Result<std::unique_ptr<Model>> Model::Load(FileStore& files, const LoadOptions& 
   // The arena: sized now for one sequence of the maximum length, so inference does not allocate it.
   model->workspace_.Reserve(
       EncoderScratchFloats(model->parts_.encoder, 1, model->parts_.encoder.max_sequence(), DefaultThreadPool()));
-  for (const char* name : {"config.json", "tokenizer.json", "tokenizer_config.json", "model.safetensors.index.json"}) {
+  for (const char* name : {"config.json", "tokenizer.json", "tokenizer_config.json", "model.safetensors.index.json",
+                           "spiece.model", "vocab.json", "merges.txt"}) {
     files.Erase(name);
   }
   return model;
