@@ -3,8 +3,11 @@
 
 /**
  * Error codes used by the JS layer. `ENGINE` is any failure reported by the wasm engine; the others
- * are detected in JS before the engine is called.
- * @typedef {'ENGINE' | 'INVALID_ARGUMENT' | 'FILE_NOT_FOUND' | 'FILE_READ' | 'DISPOSED' | 'RUNTIME'} BertologyErrorCode
+ * are detected in JS before the engine is called. Model sources add: `NETWORK` (fetch failed or an
+ * HTTP error other than 404; `url`, `status` set), `BAD_RESPONSE` (e.g. an HTML page where JSON or
+ * weights were expected), `INTEGRITY` (SHA-256 mismatch). `FILE_NOT_FOUND` from a URL sets `url`, `status`.
+ * @typedef {'ENGINE' | 'INVALID_ARGUMENT' | 'FILE_NOT_FOUND' | 'FILE_READ' | 'DISPOSED' | 'RUNTIME' |
+ *   'NETWORK' | 'BAD_RESPONSE' | 'INTEGRITY' | 'WORKER'} BertologyErrorCode
  */
 
 export class BertologyError extends Error {

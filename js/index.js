@@ -7,5 +7,9 @@
 
 export { BertologyModel } from './model.js';
 export { BertologyError } from './errors.js';
-export { getRuntime, shutdown, defaultThreadCount, setModuleImporter } from './runtime.js';
-export { argmax, softmax, sigmoid } from './tensor.js';
+export { pipeline, SUPPORTED_TASKS, TASKS, TASK_ALIASES } from './pipeline.js';
+export { AutoTokenizer, Tokenizer } from './tokenizer.js';
+export { getRuntime, shutdown, defaultThreadCount, setModuleImporter, setWasmUrls, threadsAvailable } from './runtime.js';
+export { env, hubBaseUrl } from './sources/index.js';
+export { createWorkerClient, RemoteModel } from './worker-client.js';
+export { argmax, softmax, sigmoid, Tensor } from './tensor.js';

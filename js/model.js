@@ -1,8 +1,9 @@
 // BertologyModel: one loaded model (weights + optional tokenizer) on a wasm runtime.
 
 import { BertologyError, check, unwrap } from './errors.js';
-import { fillStore, openSource } from './files.js';
+import { loadIntoEngine, openModelFiles } from './files.js';
 import { getRuntime } from './runtime.js';
+import { emit } from './sources/common.js';
 import { decodeUtf8, toUtf16Offsets } from './offsets.js';
 import { idsInputs, padEncodings } from './batch.js';
 import { tensor } from './tensor.js';
@@ -79,22 +80,9 @@ function own(/** @type {any} */ a) {
 }
 
 /**
- * Builds the engine model from a filled store. The binding offers either `loadModel(store)` →
- * `{model} | {error}`, or a `Model` class whose constructor records a failure in `error()`.
- * @param {import('./runtime.js').EngineModule & Record<string, any>} module
- * @param {any} store
- * @param {string} operation
+ * Options of `BertologyModel.load`: the engine thread count plus the model source's options.
+ * @typedef {{threads?: number} & import('./sources/index.js').SourceOptions} LoadOptions
  */
-function loadHandle(module, store, operation) {
-  if (typeof module.loadModel === 'function') return unwrap(module.loadModel(store), operation).model;
-  const model = new module.Model(store);
-  const error = model.error();
-  if (error) {
-    model.delete();
-    unwrap({ error }, operation);
-  }
-  return model;
-}
 
 export class BertologyModel {
   /** @type {any} */ #handle;
@@ -111,21 +99,31 @@ export class BertologyModel {
   }
 
   /**
-   * Loads a model from a directory (Node) or from its files' bytes.
+   * Loads a model from a local directory (Node), a base URL, a Hugging Face model id ("org/name"),
+   * or its files as bytes (see docs/sources-and-workers.md). `model.runtime` tells which wasm build
+   * and how many threads are used.
    * @param {import('./files.js').ModelSource} source
-   * @param {{threads?: number}} [options]
+   * @param {LoadOptions} [options]
    * @returns {Promise<BertologyModel>}
    */
-  static async load(source, { threads } = {}) {
-    const runtime = await getRuntime({ threads });
-    const files = await openSource(source);
-    const store = new runtime.module.FileStore();
+  static async load(source, options = {}) {
+    const { threads, progress_callback } = options ?? {};
+    const [runtime, files] = await Promise.all([getRuntime({ threads }), openModelFiles(source, options ?? {})]);
+    let handle;
     try {
-      fillStore(store, files);
-      return new BertologyModel(loadHandle(runtime.module, store, `loadModel(${files.label})`), runtime);
+      handle = loadIntoEngine(runtime, files);
     } finally {
-      store.delete();
+      files.close();
     }
+    let model;
+    try {
+      model = new BertologyModel(handle, runtime);
+    } catch (e) {
+      handle.delete();
+      throw e;
+    }
+    emit(progress_callback, { status: 'ready', name: files.name, model: files.name });
+    return model;
   }
 
   /** The engine handle (for tests and advanced use); throws after dispose(). */
@@ -258,6 +256,22 @@ export class BertologyModel {
   classify(texts, options) {
     return classify(this, texts, options);
   }
+
+  /**
+   * Token ids back to text (WordPiece "##" pieces joined, as the tokenizer's decoder does).
+   * @param {ArrayLike<number>} ids
+   * @param {{skip_special_tokens?: boolean}} [options]
+   * @returns {string}
+   */
+  decode(ids, { skip_special_tokens = false } = {}) {
+    return this.raw.decode(ids instanceof Int32Array ? ids : Int32Array.from(ids), skip_special_tokens);
+  }
+
+  /** @param {number} id @returns {string} the vocabulary entry ('' if none) */
+  idToToken(id) { return this.raw.idToToken(id); }
+
+  /** @param {string} token @returns {number} its id, or -1 if not in the vocabulary */
+  tokenToId(token) { return this.raw.tokenToId(token); }
 
   /** Frees the model's wasm memory. The runtime (and other models on it) stay usable. */
   dispose() {

@@ -3,6 +3,7 @@
 // layer turns into Errors; nothing here throws or aborts, and a failed call leaves the model usable.
 #include <emscripten/bind.h>
 #include <emscripten/emscripten.h>
+#include <malloc.h>
 
 #include "core/thread_pool.h"
 #include "js_file_store.h"
@@ -25,12 +26,22 @@ int SetThreads(int n) {
   return threads;
 }
 
+// {heap_bytes, in_use_bytes}: the wasm heap and what the allocator has handed out of it, for
+// memory accounting (a failed load or a dispose must bring in_use back to its baseline).
+std::string HeapStats() {
+  const struct mallinfo info = mallinfo();
+  const double heap = EM_ASM_DOUBLE({ return wasmMemory.buffer.byteLength; });
+  return "{\"heap_bytes\":" + std::to_string(static_cast<int64_t>(heap)) +
+         ",\"in_use_bytes\":" + std::to_string(static_cast<int64_t>(info.uordblks)) + "}";
+}
+
 }  // namespace
 }  // namespace bt
 
 EMSCRIPTEN_BINDINGS(bertology) {
   using namespace emscripten;
   function("setNumThreads", &bt::SetThreads);
+  function("heapStats", &bt::HeapStats);
   class_<bt::JsFileStore>("FileStore")
       .constructor<>()
       .function("allocate", &bt::JsFileStore::allocate)

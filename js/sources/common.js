@@ -1,0 +1,182 @@
+// What every model source produces: the model's files, each readable by byte range, in the order
+// the engine's FileStore receives them. Which files: config.json; model.safetensors.index.json and
+// its shards, or model.safetensors; tokenizer.json and tokenizer_config.json when they exist.
+
+import { BertologyError } from '../errors.js';
+
+export const CONFIG = 'config.json';
+export const WEIGHTS = 'model.safetensors';
+export const WEIGHTS_INDEX = 'model.safetensors.index.json';
+export const OPTIONAL_FILES = ['tokenizer.json', 'tokenizer_config.json'];
+
+/**
+ * One file: its size and a synchronous reader. `read` copies [offset, offset + length) into `view`
+ * (a Uint8Array over wasm memory) and returns the number of bytes copied; it may throw (the loader
+ * catches, as the engine's reader must never throw).
+ * @typedef {object} FileEntry
+ * @property {number} size
+ * @property {(offset: number, length: number, view: Uint8Array) => number} read
+ */
+
+/**
+ * The files of one model, ready for the engine.
+ * @typedef {object} ModelFiles
+ * @property {string} label where they come from, for messages (a path, a URL, "in-memory files")
+ * @property {string} name the model's name in progress events (the id, URL or path given)
+ * @property {Map<string, FileEntry>} files
+ * @property {() => void} close releases what reading needed (file descriptors, buffers)
+ */
+
+/**
+ * transformers.js-compatible progress events.
+ * @typedef {{status: 'initiate' | 'download' | 'done', name: string, file: string} |
+ *   {status: 'progress', name: string, file: string, loaded: number, total: number, progress: number} |
+ *   {status: 'ready', name: string, model: string}} ProgressEvent
+ */
+
+/** @typedef {(event: ProgressEvent) => void} ProgressCallback */
+
+/**
+ * Calls the user's progress callback; an exception in it is reported asynchronously (as an uncaught
+ * error) and does not disturb loading.
+ * @param {ProgressCallback | undefined | null} callback
+ * @param {ProgressEvent} event
+ */
+export function emit(callback, event) {
+  if (typeof callback !== 'function') return;
+  try {
+    callback(event);
+  } catch (e) {
+    queueMicrotask(() => { throw e; });
+  }
+}
+
+/**
+ * A FileEntry over bytes held in JS memory.
+ * @param {Uint8Array} bytes
+ * @returns {FileEntry}
+ */
+export function bytesEntry(bytes) {
+  return {
+    size: bytes.byteLength,
+    read(offset, length, view) {
+      if (offset + length > bytes.byteLength) return -1;
+      view.set(bytes.subarray(offset, offset + length));
+      return length;
+    },
+  };
+}
+
+/**
+ * The whole file as text (for small JSON files).
+ * @param {FileEntry} entry
+ * @returns {string}
+ */
+export function readText(entry) {
+  const bytes = new Uint8Array(entry.size);
+  const n = entry.read(0, entry.size, bytes);
+  if (n !== entry.size) throw new Error(`short read: ${n} of ${entry.size} bytes`);
+  return new TextDecoder().decode(bytes);
+}
+
+/**
+ * The shard file names of a model.safetensors.index.json.
+ * @param {string} text
+ * @param {string} where for messages
+ * @returns {string[]}
+ */
+export function shardNames(text, where) {
+  let index;
+  try {
+    index = JSON.parse(text);
+  } catch (cause) {
+    throw new BertologyError(`${WEIGHTS_INDEX} (${where}): invalid JSON (${/** @type {Error} */ (cause).message})`,
+      { code: 'ENGINE', cause });
+  }
+  const shards = [...new Set(Object.values(index?.weight_map ?? {}))].sort();
+  if (shards.length === 0 || !shards.every((s) => typeof s === 'string' && s.length > 0)) {
+    throw new BertologyError(`${WEIGHTS_INDEX} (${where}): "weight_map" must map tensor names to shard file names`,
+      { code: 'ENGINE' });
+  }
+  for (const s of shards) {
+    if (s.includes('/') || s.includes('\\') || s === '..' || s === '.') {
+      throw new BertologyError(`${WEIGHTS_INDEX} (${where}): shard name ${JSON.stringify(s)} is not a plain file name`,
+        { code: 'ENGINE' });
+    }
+  }
+  return shards;
+}
+
+/**
+ * How a source gets one file: the entry, or null when the file does not exist (a missing required
+ * file is the getter's own error, naming where it looked).
+ * @typedef {(name: string, required: boolean) => Promise<FileEntry | null>} FileGetter
+ */
+
+/**
+ * Picks and gets the model's files the Hugging Face way: config.json (required), the optional
+ * tokenizer files and the weights index together; then the index's shards, or model.safetensors.
+ * @param {FileGetter} get
+ * @param {(what: string) => BertologyError} missingWeights error when neither weights form exists
+ * @param {string} where for messages
+ * @returns {Promise<Map<string, FileEntry>>}
+ */
+export async function collectFiles(get, missingWeights, where) {
+  const config = await get(CONFIG, true);
+  const [tokenizer, tokenizerConfig, index] = await Promise.all([
+    get(OPTIONAL_FILES[0], false), get(OPTIONAL_FILES[1], false), get(WEIGHTS_INDEX, false)]);
+  /** @type {Map<string, FileEntry>} */
+  const files = new Map();
+  files.set(CONFIG, /** @type {FileEntry} */ (config));
+  if (index) {
+    files.set(WEIGHTS_INDEX, index);
+    const shards = shardNames(readText(index), where);
+    const entries = await mapLimit(shards, 4, (s) => get(s, true));
+    shards.forEach((s, i) => files.set(s, /** @type {FileEntry} */ (entries[i])));
+  } else {
+    const weights = await get(WEIGHTS, false);
+    if (!weights) throw missingWeights(`${WEIGHTS} (or ${WEIGHTS_INDEX} with shards)`);
+    files.set(WEIGHTS, weights);
+  }
+  if (tokenizer) files.set(OPTIONAL_FILES[0], tokenizer);
+  if (tokenizerConfig) files.set(OPTIONAL_FILES[1], tokenizerConfig);
+  return files;
+}
+
+/**
+ * Promise.all over `items` with at most `limit` calls in flight.
+ * @template T, R
+ * @param {T[]} items
+ * @param {number} limit
+ * @param {(item: T) => Promise<R>} fn
+ * @returns {Promise<R[]>}
+ */
+export async function mapLimit(items, limit, fn) {
+  /** @type {R[]} */
+  const out = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+/**
+ * For local and in-memory sources: each file reported once, as already complete.
+ * @param {ProgressCallback | undefined} callback
+ * @param {string} name
+ * @param {Map<string, FileEntry>} files
+ */
+export function emitLocalProgress(callback, name, files) {
+  if (typeof callback !== 'function') return;
+  for (const [file, entry] of files) {
+    emit(callback, { status: 'initiate', name, file });
+    emit(callback, { status: 'download', name, file });
+    emit(callback, { status: 'progress', name, file, loaded: entry.size, total: entry.size, progress: 100 });
+    emit(callback, { status: 'done', name, file });
+  }
+}

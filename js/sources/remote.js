@@ -1,0 +1,274 @@
+// Remote sources: a base URL (`https://host/path/` + file names) or a Hugging Face model id
+// (`org/name` → `{host}/{org}/{name}/resolve/{revision}/{file}`). Each file is downloaded whole into
+// JS memory (with progress events), checked (HTTP status, HTML instead of JSON/weights, SHA-256 when
+// known), optionally stored in the Cache API, and then streamed into the engine slice by slice.
+
+import { BertologyError } from '../errors.js';
+import { bytesEntry, collectFiles, emit } from './common.js';
+import { env } from './env.js';
+
+/**
+ * Options of remote sources (all optional; defaults from `env`).
+ * @typedef {object} RemoteOptions
+ * @property {import('./common.js').ProgressCallback} [progress_callback]
+ * @property {string} [host] hub host for model ids (env.remoteHost)
+ * @property {string} [revision] hub revision (env.revision, "main")
+ * @property {boolean | string | CacheLike} [cache] Cache API storage: true, a cache name, or an object with match/put
+ * @property {Record<string, string>} [sha256] expected SHA-256 (hex) per file name
+ * @property {typeof fetch} [fetch] fetch implementation
+ * @property {Record<string, string>} [headers] extra request headers
+ * @property {AbortSignal} [signal] aborts the downloads
+ */
+
+/**
+ * The part of the Cache API used here (a `Cache`, or any object that behaves like one).
+ * @typedef {{match: (url: string) => Promise<Response | undefined>, put: (url: string, r: Response) => Promise<void>,
+ *   delete?: (url: string) => Promise<boolean>}} CacheLike
+ */
+
+const HUB_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)?$/;
+
+/** @param {string} s */
+export function looksLikeHubId(s) {
+  return HUB_ID.test(s) && !s.includes('..') && !s.endsWith('.') && !s.includes('--');
+}
+
+/**
+ * The base URL of a hub model's files.
+ * @param {string} id
+ * @param {{host?: string, revision?: string}} [options]
+ */
+export function hubBaseUrl(id, { host = env.remoteHost, revision = env.revision } = {}) {
+  const root = host.endsWith('/') ? host : `${host}/`;
+  const path = env.remotePathTemplate.replaceAll('{model}', id).replaceAll('{revision}', encodeURIComponent(revision));
+  return new URL(path.endsWith('/') ? path : `${path}/`, root).href;
+}
+
+/** @param {string | null} contentType */
+const isHtmlType = (contentType) => /\b(text\/html|application\/xhtml)/i.test(contentType ?? '');
+
+/** @param {Uint8Array} bytes */
+function looksLikeHtml(bytes) {
+  const head = new TextDecoder().decode(bytes.subarray(0, 256)).trimStart().toLowerCase();
+  return /^<(!doctype|html|head|body|\?xml|title|meta|script|!--)/.test(head);
+}
+
+/** @param {string | null} etag */
+function linkedSha256(etag) {
+  const v = (etag ?? '').replace(/^W\//, '').replace(/"/g, '').trim().toLowerCase();
+  return /^[0-9a-f]{64}$/.test(v) ? v : null;
+}
+
+/** @param {Uint8Array} bytes */
+async function sha256Hex(bytes) {
+  const subtle = globalThis.crypto?.subtle;
+  if (!subtle) {
+    throw new BertologyError('cannot verify SHA-256: crypto.subtle is unavailable (a browser only offers it in secure contexts: https or localhost)',
+      { code: 'INTEGRITY' });
+  }
+  const digest = new Uint8Array(await subtle.digest('SHA-256', bytes));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * @param {RemoteOptions['cache']} option
+ * @returns {Promise<CacheLike | null>}
+ */
+async function openCache(option) {
+  if (!option) return null;
+  if (typeof option === 'object' && typeof option.match === 'function' && typeof option.put === 'function') return option;
+  const caches = /** @type {any} */ (globalThis).caches;
+  if (!caches || typeof caches.open !== 'function') return null; // Node, or an insecure browser context
+  try {
+    return await caches.open(typeof option === 'string' ? option : env.cacheName);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * @param {string} message
+ * @param {import('../errors.js').BertologyErrorCode} code
+ * @param {{url?: string, status?: number, file?: string, cause?: unknown}} extra
+ */
+function fail(message, code, { cause, ...extra }) {
+  return Object.assign(new BertologyError(message, { code, cause }), extra);
+}
+
+/**
+ * Reads a response body into one Uint8Array, reporting progress.
+ * @param {Response} res
+ * @param {(loaded: number, total: number) => void} onProgress
+ * @param {string} url
+ */
+async function readBody(res, onProgress, url) {
+  const encoding = (res.headers.get('content-encoding') ?? 'identity').toLowerCase();
+  const length = Number(res.headers.get('content-length'));
+  // A compressed body's Content-Length counts compressed bytes: the total is unknown then.
+  const declared = encoding === 'identity' && Number.isSafeInteger(length) && length > 0 ? length : 0;
+  if (!res.body || typeof res.body.getReader !== 'function') {
+    const all = new Uint8Array(await res.arrayBuffer());
+    onProgress(all.byteLength, all.byteLength);
+    return all;
+  }
+  const reader = res.body.getReader();
+  let buffer = declared > 0 ? new Uint8Array(declared) : null;
+  /** @type {Uint8Array[]} */
+  let chunks = [];
+  let loaded = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (buffer && loaded + value.byteLength > buffer.byteLength) {
+      chunks = [buffer.subarray(0, loaded)]; // more than declared: keep going in chunks
+      buffer = null;
+    }
+    if (buffer) buffer.set(value, loaded);
+    else chunks.push(value);
+    loaded += value.byteLength;
+    onProgress(loaded, buffer ? declared : 0);
+  }
+  if (buffer) {
+    if (loaded < declared) {
+      throw fail(`download of ${url} ended after ${loaded} of ${declared} bytes`, 'NETWORK', { url });
+    }
+    return buffer;
+  }
+  const all = new Uint8Array(loaded);
+  let at = 0;
+  for (const c of chunks) {
+    all.set(c, at);
+    at += c.byteLength;
+  }
+  onProgress(loaded, loaded);
+  return all;
+}
+
+/**
+ * The files of a model under `baseUrl`.
+ * @param {string} baseUrl ends with '/'
+ * @param {RemoteOptions & {name: string, hubId?: string}} options
+ * @returns {Promise<import('./common.js').ModelFiles>}
+ */
+export async function remoteFiles(baseUrl, options) {
+  const { progress_callback, name, hubId } = options;
+  const fetchImpl = options.fetch ?? env.fetch ?? globalThis.fetch;
+  if (typeof fetchImpl !== 'function') throw new BertologyError('no fetch() available to download the model', { code: 'RUNTIME' });
+  const headers = { ...(env.headers ?? {}), ...(options.headers ?? {}) };
+  const cache = await openCache(options.cache ?? env.cache);
+  const expected = options.sha256 ?? {};
+  // One failure cancels the other downloads.
+  const controller = new AbortController();
+  const outer = options.signal;
+  if (outer) {
+    if (outer.aborted) controller.abort(outer.reason);
+    else outer.addEventListener('abort', () => controller.abort(outer.reason), { once: true });
+  }
+  const where = hubId ? `Hugging Face model ${hubId} (${baseUrl})` : baseUrl;
+
+  /**
+   * @param {string} file
+   * @param {string} url
+   * @returns {Promise<Response | null>} null for a 404/410
+   */
+  const request = async (file, url) => {
+    let res;
+    try {
+      res = await fetchImpl(url, { headers, signal: controller.signal });
+    } catch (cause) {
+      if (outer?.aborted) throw fail(`download of ${url} aborted`, 'NETWORK', { url, file, cause });
+      const e = /** @type {any} */ (cause);
+      const detail = e?.cause?.code ?? e?.cause?.message ?? '';
+      throw fail(`cannot fetch ${url}: ${e?.message ?? e}${detail ? ` (${detail})` : ''}`, 'NETWORK', { url, file, cause });
+    }
+    if (!res.ok) res.body?.cancel().catch(() => {});
+    if (res.status === 404 || res.status === 410) return null;
+    if (!res.ok) {
+      const hint = res.status === 401 || res.status === 403
+        ? (hubId ? ' (a private or gated model, or no such model id: pass headers: {Authorization: "Bearer <token>"})' : ' (access denied)')
+        : '';
+      throw fail(`cannot fetch ${url}: HTTP ${res.status} ${res.statusText}${hint}`, 'NETWORK', { url, status: res.status, file });
+    }
+    return res;
+  };
+
+  /**
+   * @param {string} file
+   * @param {Response} res
+   * @param {string} url
+   * @param {boolean} fromCache
+   */
+  const download = async (file, res, url, fromCache) => {
+    const contentType = res.headers.get('content-type');
+    const isJson = file.endsWith('.json');
+    const what = isJson ? 'JSON' : 'the model weights';
+    if (isHtmlType(contentType)) {
+      throw fail(`${url} returned an HTML page (content-type: ${contentType}) instead of ${what}: check the URL or model id`,
+        'BAD_RESPONSE', { url, status: res.status, file });
+    }
+    emit(progress_callback, { status: 'initiate', name, file });
+    emit(progress_callback, { status: 'download', name, file });
+    const bytes = await readBody(res, (loaded, total) => emit(progress_callback, {
+      status: 'progress', name, file, loaded, total, progress: total > 0 ? (loaded / total) * 100 : 0,
+    }), url);
+    if (looksLikeHtml(bytes)) {
+      throw fail(`${url} returned an HTML page instead of ${what}: check the URL or model id`,
+        'BAD_RESPONSE', { url, status: res.status, file });
+    }
+    const want = expected[file]?.toLowerCase() ?? (fromCache ? null : linkedSha256(res.headers.get('x-linked-etag')));
+    if (want) {
+      const got = await sha256Hex(bytes);
+      if (got !== want) {
+        const source = expected[file] ? 'the sha256 option' : 'the server\'s X-Linked-Etag';
+        throw fail(`${file}: SHA-256 mismatch for ${url}${fromCache ? ' (cached copy)' : ''}: expected ${want} (from ${source}), got ${got}`,
+          'INTEGRITY', { url, file });
+      }
+    }
+    return bytes;
+  };
+
+  /** @type {import('./common.js').FileGetter} */
+  const get = async (file, required) => {
+    const url = new URL(file, baseUrl).href;
+    let bytes = null;
+    if (cache) {
+      const hit = await cache.match(url).catch(() => undefined);
+      if (hit) {
+        try {
+          bytes = await download(file, hit, url, true);
+        } catch (e) {
+          if (/** @type {BertologyError} */ (e).code !== 'INTEGRITY') throw e;
+          await cache.delete?.(url)?.catch(() => false); // a bad cached copy: fetch it again
+        }
+      }
+    }
+    if (!bytes) {
+      const res = await request(file, url);
+      if (!res) {
+        if (!required) return null;
+        const hint = hubId ? ' (check the model id and revision)' : '';
+        throw fail(`model file ${file} not found: ${url} (HTTP 404)${hint}`, 'FILE_NOT_FOUND', { url, status: 404, file });
+      }
+      bytes = await download(file, res, url, false);
+      if (cache) {
+        const type = res.headers.get('content-type') ?? 'application/octet-stream';
+        await cache.put(url, new Response(bytes, { headers: { 'content-type': type, 'content-length': String(bytes.byteLength) } }))
+          .catch(() => {}); // quota exceeded etc.: the model still loads
+      }
+    }
+    emit(progress_callback, { status: 'done', name, file });
+    return bytesEntry(bytes);
+  };
+
+  try {
+    const files = await collectFiles(get, (what) => {
+      const url = new URL(what.split(' ')[0], baseUrl).href;
+      return fail(`model weights not found in ${where}: neither ${new URL('model.safetensors.index.json', baseUrl).href} nor ${url} exists (HTTP 404)`,
+        'FILE_NOT_FOUND', { url, status: 404, file: 'model.safetensors' });
+    }, where);
+    return { label: where, name, files, close: () => files.clear() };
+  } catch (e) {
+    controller.abort();
+    throw e;
+  }
+}

@@ -1,0 +1,221 @@
+// Main-thread client of the worker entry (js/worker.js). Has no engine code of its own, so a page
+// can import it without the wasm (`bertology/worker-client`, also re-exported by `bertology`).
+//
+//   const client = createWorkerClient(new Worker(import.meta.resolve('bertology/worker'), { type: 'module' }));
+//   const model = await client.load('org/name', { progress_callback: console.log });
+//   await model.classify('I loved it');          // every call returns a promise
+//   const fill = await client.pipeline('fill-mask', model);
+//   await fill('Paris is the [MASK] of France.');
+//   await fill.dispose(); await model.dispose(); client.terminate();
+
+import { BertologyError } from './errors.js';
+
+/**
+ * @typedef {object} RuntimeMeta
+ * @property {number} threads
+ * @property {'threads' | 'single'} variant
+ * @property {number} requestedThreads
+ * @property {string | null} fallback
+ * @property {boolean} crossOriginIsolated
+ */
+
+/** The model methods forwarded by name (any other: `model.invoke(name, ...args)`). */
+const MODEL_METHODS = ['classify', 'forward', 'forwardEncodings', 'tokenize', 'tokenizeWindows', 'decode',
+  'idToToken', 'tokenToId', 'fillMask', 'tokenClassification', 'questionAnswering', 'featureExtraction', 'embed'];
+
+/**
+ * @param {any} e serialized error
+ */
+function reviveError(e) {
+  const err = new BertologyError(e?.message ?? String(e), { code: e?.code ?? 'WORKER', operation: e?.operation });
+  for (const k of ['url', 'status', 'file']) if (e?.[k] !== undefined) /** @type {any} */ (err)[k] = e[k];
+  if (e?.stack) /** @type {any} */ (err).workerStack = e.stack;
+  return err;
+}
+
+/**
+ * Makes a model source cloneable: URL objects become strings, relative URLs absolute.
+ * @param {any} source
+ */
+function cloneableSource(source) {
+  if (source instanceof URL) return source.href;
+  // a relative URL means the page's, not the worker script's (browsers; Node has no location)
+  const here = /** @type {any} */ (globalThis).location?.href;
+  if (typeof source === 'string' && here && /^\.{0,2}\//.test(source)) return new URL(source, here).href;
+  return source;
+}
+
+/**
+ * @param {any} options
+ * @returns {[any, ((event: any) => void) | undefined]}
+ */
+function splitProgress(options) {
+  const { progress_callback, ...rest } = options ?? {};
+  return [rest, typeof progress_callback === 'function' ? progress_callback : undefined];
+}
+
+/**
+ * A model living in the worker; methods return promises.
+ */
+export class RemoteModel {
+  /** @type {(op: string, payload: any) => Promise<any>} */ #request;
+
+  /**
+   * @param {(op: string, payload: any) => Promise<any>} request
+   * @param {{handle: number, info: any, maxLength: number, runtime: RuntimeMeta}} meta
+   */
+  constructor(request, meta) {
+    this.#request = request;
+    this.handle = meta.handle;
+    /** The engine's view of the model (as `BertologyModel.info`). */
+    this.info = meta.info;
+    this.maxLength = meta.maxLength;
+    /** Which wasm build and how many threads the worker uses for it. */
+    this.runtime = meta.runtime;
+    for (const name of MODEL_METHODS) {
+      Object.defineProperty(this, name, { value: (/** @type {any[]} */ ...args) => this.invoke(name, ...args), enumerable: false });
+    }
+  }
+
+  /**
+   * Calls any method of the worker's BertologyModel by name.
+   * @param {string} method
+   * @param {...any} args
+   */
+  invoke(method, ...args) {
+    return this.#request('call', { handle: this.handle, method, args });
+  }
+
+  /** Frees the model in the worker. */
+  dispose() {
+    return this.#request('dispose', { handle: this.handle });
+  }
+}
+
+/**
+ * @typedef {((...args: any[]) => Promise<any>) & {handle: number, task: string, model: any,
+ *   invoke: (method: string, ...args: any[]) => Promise<any>, dispose: () => Promise<boolean>}} RemotePipeline
+ */
+
+/**
+ * Wraps a Web Worker (or a Node `worker_threads` Worker) running `bertology/worker`.
+ * @param {Worker | import('node:worker_threads').Worker | any} worker
+ */
+export function createWorkerClient(worker) {
+  let nextId = 1;
+  /** @type {Map<number, {resolve: (v: any) => void, reject: (e: any) => void, onProgress?: (e: any) => void}>} */
+  const pending = new Map();
+  let dead = /** @type {BertologyError | null} */ (null);
+
+  /** @param {any} msg */
+  const onMessage = (msg) => {
+    const p = pending.get(msg?.id);
+    if (!p) return;
+    if (msg.type === 'progress') {
+      try {
+        p.onProgress?.(msg.event);
+      } catch (e) {
+        queueMicrotask(() => { throw e; });
+      }
+      return;
+    }
+    pending.delete(msg.id);
+    if (msg.type === 'result') p.resolve(msg.value);
+    else p.reject(reviveError(msg.error));
+  };
+  /** @param {any} cause */
+  const onFailure = (cause) => {
+    const message = cause?.message ?? (cause?.type === 'error' ? 'failed to start or crashed' : String(cause));
+    dead = new BertologyError(`worker error: ${message}`, { code: 'WORKER', cause });
+    for (const p of pending.values()) p.reject(dead);
+    pending.clear();
+  };
+
+  if (typeof worker.on === 'function' && typeof worker.addEventListener !== 'function') {
+    worker.on('message', onMessage);
+    worker.on('error', onFailure);
+    worker.on('exit', (/** @type {number} */ code) => onFailure(new Error(`worker exited (code ${code})`)));
+  } else {
+    worker.addEventListener('message', (/** @type {MessageEvent} */ e) => onMessage(e.data));
+    worker.addEventListener('error', (/** @type {ErrorEvent} */ e) => {
+      e.preventDefault?.();
+      onFailure(e.error ?? new Error(e.message || 'worker failed to start (check its URL, MIME type and COEP headers)'));
+    });
+    worker.addEventListener('messageerror', () => onFailure(new Error('a message could not be deserialized')));
+  }
+
+  /**
+   * @param {string} op
+   * @param {any} payload
+   * @param {(e: any) => void} [onProgress]
+   * @returns {Promise<any>}
+   */
+  const request = (op, payload, onProgress) => new Promise((resolve, reject) => {
+    if (dead) return reject(dead);
+    const id = nextId++;
+    pending.set(id, { resolve, reject, onProgress });
+    try {
+      worker.postMessage({ id, op, ...payload });
+    } catch (cause) {
+      pending.delete(id);
+      reject(new BertologyError(`cannot send ${op} to the worker: ${/** @type {Error} */ (cause)?.message ?? cause}`,
+        { code: 'INVALID_ARGUMENT', cause }));
+    }
+  });
+  const send = (/** @type {string} */ op, /** @type {any} */ payload) => request(op, payload);
+
+  /** @param {any} m */
+  const modelArg = (m) => (m instanceof RemoteModel ? { handle: m.handle } : cloneableSource(m));
+
+  return {
+    /**
+     * Loads a model in the worker (same sources and options as BertologyModel.load; progress events
+     * are forwarded to `options.progress_callback`).
+     * @param {any} source
+     * @param {any} [options]
+     * @returns {Promise<RemoteModel>}
+     */
+    async load(source, options) {
+      const [rest, onProgress] = splitProgress(options);
+      const meta = await request('load', { source: cloneableSource(source), options: rest }, onProgress);
+      return new RemoteModel(send, meta);
+    },
+
+    /**
+     * Creates a pipeline in the worker (`pipeline(task, model, options)` of js/pipeline.js); returns a
+     * function whose calls are forwarded.
+     * @param {string} task
+     * @param {any} model a source (id, URL, path, bytes) or a RemoteModel
+     * @param {any} [options]
+     * @returns {Promise<RemotePipeline>}
+     */
+    async pipeline(task, model, options) {
+      const [rest, onProgress] = splitProgress(options);
+      const meta = await request('pipeline', { task, model: modelArg(model), options: rest }, onProgress);
+      const mapArgs = (/** @type {any[]} */ args) => args.map(modelArg);
+      const fn = /** @type {RemotePipeline} */ (/** @type {any} */ (
+        (/** @type {any[]} */ ...args) => send('call', { handle: meta.handle, method: '()', args: mapArgs(args) })));
+      Object.assign(fn, {
+        handle: meta.handle, task: meta.task, model: meta.model,
+        invoke: (/** @type {string} */ method, /** @type {any[]} */ ...args) => send('call', { handle: meta.handle, method, args: mapArgs(args) }),
+        dispose: () => send('dispose', { handle: meta.handle }),
+      });
+      return fn;
+    },
+
+    /**
+     * The runtime the worker would use for `options` ({threads}).
+     * @param {{threads?: number}} [options]
+     * @returns {Promise<RuntimeMeta>}
+     */
+    runtime(options) {
+      return send('runtime', { options });
+    },
+
+    /** Stops the worker (and every model in it). */
+    terminate() {
+      onFailure(new Error('terminated'));
+      return worker.terminate();
+    },
+  };
+}

@@ -1,0 +1,170 @@
+// Web Worker entry (`bertology/worker`): hosts models in a worker so inference never blocks the page.
+// Drive it with the client in js/worker-client.js:
+//
+//   import { createWorkerClient } from 'bertology';
+//   const client = createWorkerClient(new Worker(import.meta.resolve('bertology/worker'), { type: 'module' }));
+//   const classifier = await client.pipeline('sentiment-analysis', 'org/name');
+//   await classifier('I loved it');
+//
+// The same script also runs as a Node `worker_threads` worker. Threads inside the worker follow the
+// page: the threaded build when the page is cross-origin isolated, the single-threaded one otherwise.
+//
+// Protocol (one request, one reply; ids chosen by the client):
+//   → {id, op: 'load', source, options}                 ← {id, type: 'progress', event}*, {id, type: 'result', value: ModelMeta}
+//   → {id, op: 'pipeline', task, model, options}         ← progress*, {id, type: 'result', value: {handle, task}}
+//        (model: a source, or {handle} of a loaded model)
+//   → {id, op: 'call', handle, method, args}             ← {id, type: 'result', value}   (method '()' calls a pipeline)
+//   → {id, op: 'dispose', handle}                        ← {id, type: 'result', value: true}
+//   → {id, op: 'runtime', options}                       ← {id, type: 'result', value: RuntimeMeta}
+//   failures                                             ← {id, type: 'error', error: {name, message, code, ...}}
+
+import { BertologyModel } from './model.js';
+import { getRuntime } from './runtime.js';
+
+/** @type {Map<number, {kind: 'model' | 'pipeline', value: any}>} */
+const handles = new Map();
+let nextHandle = 1;
+
+/** @type {(message: any) => void} */
+let post;
+
+/**
+ * @param {any} runtime
+ */
+function runtimeMeta(runtime) {
+  const { threads, variant, requestedThreads, fallback, crossOriginIsolated } = runtime;
+  return { threads, variant, requestedThreads, fallback, crossOriginIsolated };
+}
+
+/** @param {BertologyModel} model @param {number} handle */
+function modelMeta(model, handle) {
+  return { handle, info: model.info, maxLength: model.maxLength, runtime: runtimeMeta(model.runtime) };
+}
+
+/** @param {any} e */
+function serializeError(e) {
+  if (!e || typeof e !== 'object') return { name: 'Error', message: String(e) };
+  const out = { name: e.name ?? 'Error', message: e.message ?? String(e), stack: e.stack };
+  for (const k of ['code', 'operation', 'url', 'status', 'file']) if (e[k] !== undefined) /** @type {any} */ (out)[k] = e[k];
+  return out;
+}
+
+/**
+ * A structured-clone-safe copy: functions dropped, class instances as plain objects, typed arrays kept.
+ * @param {any} v
+ * @param {WeakMap<object, any>} [seen]
+ * @returns {any}
+ */
+function cloneable(v, seen = new WeakMap()) {
+  if (v === null || typeof v !== 'object') return typeof v === 'function' || typeof v === 'symbol' ? undefined : v;
+  if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer || v instanceof Date || v instanceof RegExp) return v;
+  if (seen.has(v)) return seen.get(v);
+  if (Array.isArray(v)) {
+    const out = /** @type {any[]} */ ([]);
+    seen.set(v, out);
+    for (const x of v) out.push(cloneable(x, seen));
+    return out;
+  }
+  if (v instanceof Map) {
+    const out = new Map();
+    seen.set(v, out);
+    for (const [k, x] of v) out.set(k, cloneable(x, seen));
+    return out;
+  }
+  /** @type {Record<string, any>} */
+  const out = {};
+  seen.set(v, out);
+  for (const [k, x] of Object.entries(v)) {
+    const c = cloneable(x, seen);
+    if (c !== undefined) out[k] = c;
+  }
+  return out;
+}
+
+/** @param {number} id @param {any} value */
+function reply(id, value) {
+  try {
+    post({ id, type: 'result', value });
+  } catch {
+    post({ id, type: 'result', value: cloneable(value) });
+  }
+}
+
+/** @param {number} handle */
+function lookup(handle) {
+  const h = handles.get(handle);
+  if (!h) throw Object.assign(new Error(`no model or pipeline with handle ${handle} (disposed?)`), { code: 'DISPOSED' });
+  return h;
+}
+
+/** @param {any} x */
+const resolveModelArg = (x) => (x && typeof x === 'object' && typeof x.handle === 'number' && Object.keys(x).length === 1
+  ? lookup(x.handle).value : x);
+
+/** @param {any} msg */
+async function handle(msg) {
+  const { id, op } = msg;
+  const progress = (/** @type {any} */ event) => post({ id, type: 'progress', event: cloneable(event) });
+  switch (op) {
+    case 'load': {
+      const model = await BertologyModel.load(msg.source, { ...msg.options, progress_callback: progress });
+      const h = nextHandle++;
+      handles.set(h, { kind: 'model', value: model });
+      return reply(id, modelMeta(model, h));
+    }
+    case 'pipeline': {
+      const { pipeline } = await import('./pipeline.js').catch((cause) => {
+        throw Object.assign(new Error(`pipeline() is not available in this build: ${cause?.message ?? cause}`), { code: 'WORKER' });
+      });
+      const p = await pipeline(msg.task, resolveModelArg(msg.model), { ...msg.options, progress_callback: progress });
+      const h = nextHandle++;
+      handles.set(h, { kind: 'pipeline', value: p });
+      const model = p?.model instanceof BertologyModel ? p.model : null;
+      return reply(id, { handle: h, task: msg.task, model: model ? { info: model.info, runtime: runtimeMeta(model.runtime) } : null });
+    }
+    case 'call': {
+      const target = lookup(msg.handle).value;
+      const args = (msg.args ?? []).map(resolveModelArg);
+      if (msg.method === '()') {
+        const fn = typeof target === 'function' ? target : target?.run ?? target?.call;
+        if (typeof fn !== 'function') throw Object.assign(new Error('this object cannot be called'), { code: 'WORKER' });
+        return reply(id, await fn.apply(target, args));
+      }
+      const member = target[msg.method];
+      if (typeof member === 'function') return reply(id, await member.apply(target, args));
+      if (member === undefined) throw Object.assign(new Error(`no method ${msg.method}`), { code: 'INVALID_ARGUMENT' });
+      return reply(id, member);
+    }
+    case 'dispose': {
+      const h = handles.get(msg.handle);
+      handles.delete(msg.handle);
+      await h?.value?.dispose?.();
+      return reply(id, Boolean(h));
+    }
+    case 'runtime':
+      return reply(id, runtimeMeta(await getRuntime(msg.options ?? {})));
+    default:
+      throw Object.assign(new Error(`unknown op ${op}`), { code: 'WORKER' });
+  }
+}
+
+/** @param {any} msg */
+async function onMessage(msg) {
+  if (!msg || typeof msg !== 'object' || typeof msg.id !== 'number') return;
+  try {
+    await handle(msg);
+  } catch (e) {
+    post({ id: msg.id, type: 'error', error: serializeError(e) });
+  }
+}
+
+const scope = /** @type {any} */ (globalThis);
+if (typeof scope.WorkerGlobalScope !== 'undefined' && scope instanceof scope.WorkerGlobalScope) {
+  post = (m) => scope.postMessage(m);
+  scope.addEventListener('message', (/** @type {MessageEvent} */ e) => onMessage(e.data));
+} else {
+  const { parentPort } = await import('node:worker_threads');
+  if (!parentPort) throw new Error('bertology/worker must run in a Web Worker or a Node worker thread');
+  post = (m) => parentPort.postMessage(m);
+  parentPort.on('message', onMessage);
+}
