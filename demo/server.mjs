@@ -1,0 +1,124 @@
+#!/usr/bin/env node
+// The demo's server (`npm run demo`): 127.0.0.1 only, built on web/dev-server.mjs.
+//
+//   npm run demo                          # http://127.0.0.1:8080/ with COOP/COEP (threads)
+//   npm run demo -- --no-isolation        # without the headers: the single-threaded fallback
+//   npm run demo -- --models DIR --port 0 # another models directory, any free port
+//
+// Serves /demo/ (the page), /js/ and /dist/ (the package), /models/ (every sub-directory of the
+// models directory holding a config.json; default: $BERTOLOGY_SHARED/models or ../shared/models)
+// and /demo/models.json (the list of those models). Hugging Face ids typed into the page are
+// fetched by the page itself from huggingface.co; nothing else leaves 127.0.0.1.
+//
+//   import { startDemoServer } from './demo/server.mjs';
+//   const s = await startDemoServer({ models: dir, isolation: true, port: 0 });  // s.url, s.close()
+
+import { existsSync, promises as fsp } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startDevServer } from '../web/dev-server.mjs';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The default models directory: the shared assets. */
+export function defaultModelsDir() {
+  const shared = process.env.BERTOLOGY_SHARED ?? resolve(ROOT, '..', 'shared');
+  return join(shared, 'models');
+}
+
+/** The task a model's head suggests in the page. */
+const HEAD_TASKS = {
+  BertForSequenceClassification: 'sentiment-analysis',
+  BertForMaskedLM: 'fill-mask',
+  BertForTokenClassification: 'ner',
+  BertForQuestionAnswering: 'question-answering',
+};
+
+/**
+ * Lists the models of `dir`: sub-directories with a config.json (not recursive).
+ * @param {string} dir
+ * @returns {Promise<{name: string, url: string, architecture: string, task: string}[]>}
+ */
+export async function listModels(dir) {
+  const entries = await fsp.readdir(dir, { withFileTypes: true }).catch(() => []);
+  const out = [];
+  for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+    if (!e.isDirectory()) continue;
+    const config = join(dir, e.name, 'config.json');
+    if (!existsSync(config)) continue;
+    try {
+      const c = JSON.parse(await fsp.readFile(config, 'utf8'));
+      const architecture = c.architectures?.[0] ?? c.model_type ?? 'unknown';
+      out.push({
+        name: e.name, url: `/models/${encodeURIComponent(e.name)}/`, architecture,
+        task: /** @type {Record<string, string>} */ (HEAD_TASKS)[architecture] ?? 'feature-extraction',
+      });
+    } catch {
+      // an unreadable config: not offered
+    }
+  }
+  return out;
+}
+
+/**
+ * @param {{models?: string, isolation?: boolean, port?: number, log?: boolean}} [options]
+ */
+export async function startDemoServer({ models = defaultModelsDir(), isolation = true, port = 0, log = false } = {}) {
+  const modelsDir = resolve(models);
+  const server = await startDevServer({
+    coi: isolation, port, log,
+    roots: {
+      '/demo/': join(ROOT, 'demo'),
+      '/js/': join(ROOT, 'js'),
+      '/dist/': join(ROOT, 'dist'),
+      '/models/': modelsDir,
+    },
+    async handler(req, res, url) {
+      if (url.pathname === '/' || url.pathname === '/index.html') {
+        res.writeHead(302, { Location: `/demo/${url.search}` }).end();
+        return true;
+      }
+      if (url.pathname === '/favicon.ico') {
+        res.writeHead(204).end();
+        return true;
+      }
+      if (url.pathname === '/demo/models.json') {
+        const body = JSON.stringify({ isolation, models: await listModels(modelsDir) });
+        res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' }).end(body);
+        return true;
+      }
+      return false;
+    },
+  });
+  return { ...server, modelsDir, isolation };
+}
+
+// CLI
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const args = process.argv.slice(2);
+  let models = defaultModelsDir();
+  let isolation = true;
+  let port = 8080;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--models') models = args[++i];
+    else if (a.startsWith('--models=')) models = a.slice(9);
+    else if (a === '--no-isolation' || a === '--no-coi') isolation = false;
+    else if (a === '--port') port = Number(args[++i]);
+    else if (a.startsWith('--port=')) port = Number(a.slice(7));
+    else if (a === '--quiet') continue;
+    else if (a === '--help' || a === '-h') {
+      console.log('usage: npm run demo -- [--models DIR] [--no-isolation] [--port N]');
+      process.exit(0);
+    } else {
+      console.error(`demo: unknown argument ${a} (try --help)`);
+      process.exit(2);
+    }
+  }
+  if (!existsSync(join(ROOT, 'dist', 'bertology.mjs'))) console.warn('demo: dist/ is missing; run `npm run build` first');
+  if (!existsSync(models)) console.warn(`demo: models directory ${models} not found; only Hugging Face ids will work`);
+  const s = await startDemoServer({ models, isolation, port, log: !args.includes('--quiet') });
+  const found = await listModels(s.modelsDir);
+  console.log(`Bertology demo: ${s.url}demo/  (cross-origin isolation ${isolation ? 'on: threads' : 'off: single-threaded fallback'})`);
+  console.log(`models from ${s.modelsDir}: ${found.map((m) => m.name).join(', ') || 'none'}`);
+}

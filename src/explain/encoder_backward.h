@@ -1,0 +1,18 @@
+// The encoder's backward pass: from the gradient of the last hidden state to the gradient of the
+// word embeddings, through every traced layer in reverse (LayerNorms, FFN, attention, residuals),
+// the ALBERT projection and the embedding LayerNorm.
+#pragma once
+
+#include <vector>
+
+#include "core/status.h"
+#include "explain/forward_trace.h"
+#include "explain/unpacked_weights.h"
+
+namespace bt {
+
+// dhidden: [m, H] (consumed). dword: [m, E] (resized).
+Status EncoderBackward(const EncoderWeights& w, const BackwardWeights& bw, const EncoderTrace& trace,
+                       std::vector<float>& dhidden, std::vector<float>& dword, ThreadPool& pool);
+
+}  // namespace bt

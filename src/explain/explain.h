@@ -1,0 +1,89 @@
+// Explanations of one prediction, attributed to the input tokens and words:
+//   grad_x_input          gradient of the target w.r.t. each word embedding · the embedding
+//   integrated_gradients  (x - x')·∫ grad(x' + α(x - x')) dα, `steps` Gauss-Legendre nodes (or a
+//                         trapezoid rule), interpolation points run as one batched forward/backward
+//   occlusion             f(x) - f(x with one word's embeddings replaced by the baseline's)
+//   lime                  weighted ridge regression of f over random word masks (seeded)
+//   attention_rollout     Abnar & Zuidema (2020): heads averaged, identity added, rows renormalised,
+//                         multiplied across layers; the target token's row ([CLS] for classifiers)
+// Gradients are taken w.r.t. the word embeddings (HF inputs_embeds, as Captum does). A "removed"
+// word (IG baseline, occlusion, LIME) has its tokens' word embeddings replaced by the [PAD]
+// embedding (baseline "pad") or zeros ("zero"); positions, token types and the attention mask are
+// unchanged, and special tokens (words[t] = -1) always keep their embeddings.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "core/thread_pool.h"
+#include "explain/targets.h"
+#include "explain/unpacked_weights.h"
+#include "models/architecture.h"
+
+namespace bt {
+
+enum class ExplainMethod { kGradXInput, kIntegratedGradients, kOcclusion, kLime, kAttentionRollout };
+Result<ExplainMethod> ParseExplainMethod(const std::string& name);
+const char* ExplainMethodName(ExplainMethod method);
+
+// Limits: a request outside them is an error (not clamped).
+constexpr int32_t kMaxSteps = 1024;
+constexpr int32_t kMaxSamples = 10000;
+
+struct ExplainRequest {
+  ExplainMethod method = ExplainMethod::kIntegratedGradients;
+  Target target;
+  std::vector<int32_t> ids, type_ids;  // one sequence (type_ids may be empty)
+  std::vector<int32_t> words;          // per token: word index 0..W-1, or -1 (special, not attributed)
+  bool zero_baseline = false;          // false: the [PAD] embedding
+  int32_t baseline_id = 0;             // the [PAD] id
+  int32_t steps = 32;                  // integrated gradients: 1..kMaxSteps
+  bool trapezoid = false;              // integrated gradients: trapezoid rule on steps+1 points
+  int32_t samples = 300;               // lime: 1..kMaxSamples (the first is the unmasked input)
+  uint64_t seed = 0;                   // lime
+  double kernel_width = 0.25;          // lime: exp kernel on the cosine distance to the input
+  double ridge_alpha = 1.0;            // lime
+  int32_t max_batch_tokens = 1024;     // tokens per batched forward/backward
+};
+
+struct Prediction {
+  Target target;             // resolved: index and position filled in
+  double value = 0.0;        // the target scalar f(x) (logit, probability or log-probability)
+  double logit = 0.0, probability = 0.0;
+  int32_t argmax = 0;        // the model's own choice (class, label, token id, or QA position)
+  double argmax_probability = 0.0;
+  std::vector<int32_t> top;  // up to 5 best indices, with their probabilities
+  std::vector<double> top_probabilities;
+};
+
+struct Explanation {
+  std::vector<double> tokens;  // per token (specials: 0 for perturbation methods)
+  std::vector<double> words;   // per word: the sum over its tokens
+  Prediction prediction;
+  double baseline_value = std::numeric_limits<double>::quiet_NaN();    // IG: f(x')
+  double delta = std::numeric_limits<double>::quiet_NaN();             // IG: f(x) - f(x')
+  double completeness_gap = std::numeric_limits<double>::quiet_NaN();  // IG: Σ attributions - delta
+  int64_t forward_sequences = 0, backward_sequences = 0;               // cost, in sequences
+};
+
+Status ValidateExplainRequest(const ModelParts& parts, const ExplainRequest& request);
+
+// Owns the backward weights (built on the first gradient method, then reused) for one model.
+// The parts must outlive the explainer.
+class Explainer {
+ public:
+  explicit Explainer(const ModelParts& parts) : parts_(parts) {}
+  Result<Explanation> Explain(const ExplainRequest& request, ThreadPool& pool);
+  Status PrepareBackward() { return weights_.Build(parts_.encoder); }
+  const BackwardWeights& backward_weights() const { return weights_; }
+  const ModelParts& parts() const { return parts_; }
+
+ private:
+  const ModelParts& parts_;
+  BackwardWeights weights_;
+};
+
+}  // namespace bt

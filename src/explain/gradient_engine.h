@@ -1,0 +1,39 @@
+// Target values and their gradients w.r.t. the word embeddings for many embedding sets of one
+// sequence (IG's interpolation points, occluded or LIME-masked copies): the sets run as batch rows
+// of one traced forward (+ one backward), in chunks of at most `max_batch_tokens` tokens.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "core/status.h"
+#include "core/thread_pool.h"
+#include "explain/targets.h"
+#include "explain/unpacked_weights.h"
+#include "models/architecture.h"
+
+namespace bt {
+
+// One tokenized sequence: ids (positions, and the gathered input embeddings), type ids, mask.
+struct SequenceInput {
+  int32_t seq = 0;
+  std::vector<int32_t> ids, type_ids, mask;  // type_ids may be empty (zeros)
+};
+
+struct GradientRequest {
+  const float* embeddings = nullptr;  // [count, seq, E]
+  int32_t count = 0;
+  int32_t max_batch_tokens = 1024;
+};
+
+// values: [count] (resized). grads: null (forward only) or [count, seq, E] (resized); needs
+// `bw` built. The target must be resolved (ResolveTarget) and valid.
+Status TargetGradients(const ModelParts& parts, const BackwardWeights* bw, const SequenceInput& input,
+                       const Target& target, const GradientRequest& request, std::vector<double>& values,
+                       std::vector<float>* grads, ThreadPool& pool);
+
+// The head's output on TargetRows ([rows, n]) for one embedding set: what a target is read from.
+std::vector<float> TargetHeadOutput(const ModelParts& parts, const SequenceInput& input, const Target& target,
+                                    const float* embeddings, ThreadPool& pool);
+
+}  // namespace bt

@@ -1,0 +1,113 @@
+// Gradient × input and integrated gradients.
+#include <cmath>
+
+#include "explain/methods.h"
+
+namespace bt {
+namespace {
+
+// Per token Σ_e a[t, e]·b[t, e].
+std::vector<double> RowDots(const float* a, const float* b, int32_t seq, int32_t e) {
+  std::vector<double> out(static_cast<size_t>(seq), 0.0);
+  for (int32_t t = 0; t < seq; ++t) {
+    double s = 0.0;
+    for (int32_t j = 0; j < e; ++j) s += static_cast<double>(a[static_cast<size_t>(t) * e + j]) * b[static_cast<size_t>(t) * e + j];
+    out[t] = s;
+  }
+  return out;
+}
+
+// Legendre polynomial P_n(x) and its derivative.
+void Legendre(int32_t n, double x, double& p, double& dp) {
+  double p0 = 1.0, p1 = x;
+  if (n == 0) {
+    p = 1.0;
+    dp = 0.0;
+    return;
+  }
+  for (int32_t k = 2; k <= n; ++k) {
+    const double pk = ((2.0 * k - 1.0) * x * p1 - (k - 1.0) * p0) / k;
+    p0 = p1;
+    p1 = pk;
+  }
+  p = p1;
+  dp = n * (x * p1 - p0) / (x * x - 1.0);
+}
+
+}  // namespace
+
+void QuadratureRule(int32_t n, bool trapezoid, std::vector<double>& nodes, std::vector<double>& weights) {
+  nodes.clear();
+  weights.clear();
+  if (trapezoid) {
+    for (int32_t k = 0; k <= n; ++k) {
+      nodes.push_back(static_cast<double>(k) / n);
+      weights.push_back((k == 0 || k == n ? 0.5 : 1.0) / n);
+    }
+    return;
+  }
+  const double pi = 3.14159265358979323846;
+  for (int32_t i = 0; i < n; ++i) {
+    double x = std::cos(pi * (i + 0.75) / (n + 0.5)), p = 0.0, dp = 1.0;
+    for (int iter = 0; iter < 100; ++iter) {
+      Legendre(n, x, p, dp);
+      const double step = p / dp;
+      x -= step;
+      if (std::fabs(step) < 1e-15) break;
+    }
+    Legendre(n, x, p, dp);
+    nodes.push_back(0.5 * (1.0 - x));  // [-1, 1] -> [0, 1], ascending
+    weights.push_back(1.0 / ((1.0 - x * x) * dp * dp));
+  }
+}
+
+Status GradXInput(const MethodContext& c, Explanation& out) {
+  std::vector<double> values;
+  std::vector<float> grads;
+  GradientRequest g{c.x.data(), 1, c.request.max_batch_tokens};
+  BT_RETURN_IF_ERROR(TargetGradients(c.parts, c.weights, c.input, c.target, g, values, &grads, c.pool));
+  out.tokens = RowDots(grads.data(), c.x.data(), c.input.seq, c.parts.encoder.embedding_size);
+  out.forward_sequences += 1;
+  out.backward_sequences += 1;
+  return Status::Ok();
+}
+
+Status IntegratedGradients(const MethodContext& c, Explanation& out) {
+  const int32_t e = c.parts.encoder.embedding_size;
+  const size_t item = static_cast<size_t>(c.input.seq) * e;
+  std::vector<double> nodes, weights;
+  QuadratureRule(c.request.steps, c.request.trapezoid, nodes, weights);
+  const int32_t count = static_cast<int32_t>(nodes.size());
+  // Points x' + α(x - x') for every node, then one batched forward/backward (chunked by tokens).
+  std::vector<float> points(item * count);
+  for (int32_t k = 0; k < count; ++k) {
+    const float alpha = static_cast<float>(nodes[k]);
+    for (size_t i = 0; i < item; ++i) points[k * item + i] = c.baseline[i] + alpha * (c.x[i] - c.baseline[i]);
+  }
+  std::vector<double> values;
+  std::vector<float> grads;
+  GradientRequest g{points.data(), count, c.request.max_batch_tokens};
+  BT_RETURN_IF_ERROR(TargetGradients(c.parts, c.weights, c.input, c.target, g, values, &grads, c.pool));
+  std::vector<double> avg(item, 0.0);
+  for (int32_t k = 0; k < count; ++k) {
+    for (size_t i = 0; i < item; ++i) avg[i] += weights[k] * grads[k * item + i];
+  }
+  out.tokens.assign(static_cast<size_t>(c.input.seq), 0.0);
+  for (size_t i = 0; i < item; ++i) out.tokens[i / e] += (static_cast<double>(c.x[i]) - c.baseline[i]) * avg[i];
+  // f(x) and f(x') for the completeness check.
+  std::vector<float> ends(c.baseline);
+  ends.insert(ends.end(), c.x.begin(), c.x.end());
+  std::vector<double> f;
+  GradientRequest ge{ends.data(), 2, c.request.max_batch_tokens};
+  BT_RETURN_IF_ERROR(TargetGradients(c.parts, nullptr, c.input, c.target, ge, f, nullptr, c.pool));
+  out.baseline_value = f[0];
+  out.delta = f[1] - f[0];
+  double total = 0.0;
+  for (double v : out.tokens) total += v;
+  out.completeness_gap = total - out.delta;
+  out.forward_sequences += count + 2;
+  out.backward_sequences += count;
+  return Status::Ok();
+}
+
+}  // namespace bt

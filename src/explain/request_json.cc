@@ -1,0 +1,60 @@
+#include "explain/request_json.h"
+
+#include <set>
+
+#include "io/json_util.h"
+
+namespace bt {
+namespace {
+
+constexpr const char* kWhere = "explain options";
+
+Result<int32_t> Int32Field(const Json& json, const char* key, int32_t fallback) {
+  if (json.contains(key) && json[key].is_number_float()) {
+    return Status::Error(std::string(kWhere) + ": " + key + " must be an integer");
+  }
+  BT_ASSIGN_OR_RETURN(int64_t v, JsonInt(json, key, fallback, kWhere));
+  if (v < INT32_MIN || v > INT32_MAX) return Status::Error(std::string(kWhere) + ": " + key + " is out of range");
+  return static_cast<int32_t>(v);
+}
+
+}  // namespace
+
+Status ApplyExplainOptions(const std::string& json_text, ExplainRequest& r) {
+  if (json_text.empty()) return Status::Ok();
+  BT_ASSIGN_OR_RETURN(Json json, ParseJson(json_text, kWhere));
+  if (!json.is_object()) return Status::Error(std::string(kWhere) + ": expected a JSON object");
+  static const std::set<std::string> kKnown = {"method", "target", "position", "output", "steps", "integration",
+                                               "samples", "seed", "baseline", "baseline_id", "kernel_width",
+                                               "ridge_alpha", "max_batch_tokens"};
+  for (const auto& item : json.items()) {
+    if (!kKnown.count(item.key())) return Status::Error(std::string(kWhere) + ": unknown option '" + item.key() + "'");
+  }
+  BT_ASSIGN_OR_RETURN(std::string method, JsonString(json, "method", ExplainMethodName(r.method), kWhere));
+  BT_ASSIGN_OR_RETURN(r.method, ParseExplainMethod(method));
+  BT_ASSIGN_OR_RETURN(r.target.index, Int32Field(json, "target", r.target.index));
+  BT_ASSIGN_OR_RETURN(r.target.position, Int32Field(json, "position", r.target.position));
+  BT_ASSIGN_OR_RETURN(std::string output, JsonString(json, "output", TargetOutputName(r.target.output), kWhere));
+  BT_ASSIGN_OR_RETURN(r.target.output, ParseTargetOutput(output));
+  BT_ASSIGN_OR_RETURN(r.steps, Int32Field(json, "steps", r.steps));
+  BT_ASSIGN_OR_RETURN(std::string rule, JsonString(json, "integration", r.trapezoid ? "riemann_trapezoid" : "gausslegendre", kWhere));
+  if (rule != "gausslegendre" && rule != "riemann_trapezoid") {
+    return Status::Error(std::string(kWhere) + ": integration '" + rule + "' is not gausslegendre or riemann_trapezoid");
+  }
+  r.trapezoid = rule == "riemann_trapezoid";
+  BT_ASSIGN_OR_RETURN(r.samples, Int32Field(json, "samples", r.samples));
+  BT_ASSIGN_OR_RETURN(int64_t seed, JsonInt(json, "seed", static_cast<int64_t>(r.seed), kWhere));
+  r.seed = static_cast<uint64_t>(seed);
+  BT_ASSIGN_OR_RETURN(std::string baseline, JsonString(json, "baseline", r.zero_baseline ? "zero" : "pad", kWhere));
+  if (baseline != "pad" && baseline != "zero") {
+    return Status::Error(std::string(kWhere) + ": baseline '" + baseline + "' is not pad or zero");
+  }
+  r.zero_baseline = baseline == "zero";
+  BT_ASSIGN_OR_RETURN(r.baseline_id, Int32Field(json, "baseline_id", r.baseline_id));
+  BT_ASSIGN_OR_RETURN(r.kernel_width, JsonNumber(json, "kernel_width", r.kernel_width, kWhere));
+  BT_ASSIGN_OR_RETURN(r.ridge_alpha, JsonNumber(json, "ridge_alpha", r.ridge_alpha, kWhere));
+  BT_ASSIGN_OR_RETURN(r.max_batch_tokens, Int32Field(json, "max_batch_tokens", r.max_batch_tokens));
+  return Status::Ok();
+}
+
+}  // namespace bt
