@@ -8,6 +8,7 @@ import { decodeUtf8, toUtf16Offsets } from './offsets.js';
 import { idsInputs, padEncodings } from './batch.js';
 import { tensor } from './tensor.js';
 import { classify } from './classify.js';
+import { releaseExplainer } from './explain/index.js';
 
 /**
  * What `info()` reports (the engine's view of config.json and the tokenizer files).
@@ -26,6 +27,8 @@ import { classify } from './classify.js';
  * @property {number} pad_token_id
  * @property {boolean} has_tokenizer
  * @property {number} [model_max_length] from tokenizer_config.json (when there is a tokenizer)
+ * @property {string} [mask_token] the tokenizer's mask token (when there is a tokenizer)
+ * @property {number} [mask_token_id] its id
  */
 
 /**
@@ -276,6 +279,7 @@ export class BertologyModel {
   /** Frees the model's wasm memory. The runtime (and other models on it) stay usable. */
   dispose() {
     if (this.#handle) {
+      releaseExplainer(this);  // its backward weights refer to this model
       this.#handle.delete();
       this.#handle = null;
     }

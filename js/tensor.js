@@ -2,8 +2,49 @@
 
 /**
  * @template {Float32Array | Int32Array} [D=Float32Array]
- * @typedef {{data: D, dims: number[]}} Tensor
+ * @typedef {{data: D, dims: number[]}} TensorLike
  */
+
+/**
+ * A dense row-major tensor, shaped like transformers.js's `Tensor` (`data`, `dims`, `type`, `size`,
+ * `tolist()`), without its math.
+ * @template {Float32Array | Int32Array} [D=Float32Array]
+ */
+export class Tensor {
+  /**
+   * @param {D} data
+   * @param {number[]} dims
+   */
+  constructor(data, dims) {
+    /** @type {D} */
+    this.data = data;
+    /** @type {number[]} */
+    this.dims = dims;
+  }
+
+  /** @returns {'float32' | 'int32'} */
+  get type() { return this.data instanceof Int32Array ? 'int32' : 'float32'; }
+
+  /** Number of elements. */
+  get size() { return this.data.length; }
+
+  /**
+   * The values as nested arrays of numbers (dims.length levels deep).
+   * @returns {any}
+   */
+  tolist() {
+    const { data, dims } = this;
+    if (dims.length === 0) return data[0];
+    /** @type {(level: number, offset: number) => any} */
+    const build = (level, offset) => {
+      const n = dims[level];
+      if (level === dims.length - 1) return Array.from(data.subarray(offset, offset + n));
+      const stride = dims.slice(level + 1).reduce((a, b) => a * b, 1);
+      return Array.from({ length: n }, (_, i) => build(level + 1, offset + i * stride));
+    };
+    return build(0, 0);
+  }
+}
 
 /**
  * @param {Float32Array | Int32Array} data
@@ -13,19 +54,19 @@
 export function tensor(data, dims) {
   const size = dims.reduce((a, b) => a * b, 1);
   if (size !== data.length) throw new Error(`tensor: ${data.length} values do not fill dims [${dims}]`);
-  return { data, dims };
+  return new Tensor(data, dims);
 }
 
 /**
  * Row `index` of the leading dimension, as a view (no copy).
  * @template {Float32Array | Int32Array} D
- * @param {Tensor<D>} t
+ * @param {TensorLike<D>} t
  * @param {number} index
  * @returns {Tensor<D>}
  */
 export function row(t, index) {
   const stride = t.data.length / t.dims[0];
-  return { data: /** @type {D} */ (t.data.subarray(index * stride, (index + 1) * stride)), dims: t.dims.slice(1) };
+  return new Tensor(/** @type {D} */ (t.data.subarray(index * stride, (index + 1) * stride)), t.dims.slice(1));
 }
 
 /**

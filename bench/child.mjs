@@ -1,0 +1,165 @@
+// One benchmark process (spawned by bench/run.mjs, never run by tests): one engine, one model, one
+// precision, one thread count — thread counts are fixed per process in both engines. Loads the
+// model cold, then times every requested batch × seq shape in order, and prints one JSON line
+// prefixed "BENCH_RESULT " on stdout.
+//
+//   node bench/child.mjs '{"engine":"ours"|"ort","dir":"bench/out/models/x","precision":"fp32"|"int8",
+//                          "threads":1,"shapes":[[1,16],[1,128]],"plan":{...}}'
+//
+// ours: the Embind module from dist/bertology.mjs directly (no js/ wrapper), model.safetensors +
+// config.json written straight into the engine's FileStore; forward(ids, types, mask, b, s, 0).
+// ort:  onnxruntime-web (wasm backend) on model.onnx / model_quantized.onnx, int64 inputs built once
+// per shape; session.run(feeds).
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { geometry, makeInputs, timeRuns, head8 } from './lib/common.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const job = JSON.parse(process.argv[2]);
+const now = () => performance.now();
+const config = JSON.parse(fs.readFileSync(path.join(job.dir, 'config.json'), 'utf8'));
+const g = geometry(config);
+
+async function setupOurs() {
+  const t0 = now();
+  const { default: create } = await import(pathToFileURL(path.join(job.distDir ?? path.join(ROOT, 'dist'), 'bertology.mjs')).href);
+  // A pthreads build of emscripten 3.1.6 needs a pool of ≥ 1 worker to finish instantiating
+  // (see js/runtime.js); setNumThreads then fixes the engine's thread count.
+  const M = await create({ numThreads: Math.max(2, job.threads) });
+  for (const w of [...(M.PThread?.unusedWorkers ?? []), ...(M.PThread?.runningWorkers ?? [])]) w?.unref?.();
+  const got = M.setNumThreads(job.threads);
+  const tInit = now();
+  const store = new M.FileStore();
+  let weightFileBytes = 0;
+  for (const name of ['config.json', 'model.safetensors']) {
+    const file = path.join(job.dir, name);
+    const size = fs.statSync(file).size;
+    if (name === 'model.safetensors') weightFileBytes = size;
+    // Stream the file: the engine pulls each tensor through this reader into its packed form,
+    // so the raw checkpoint is never held in wasm memory (as the package's js/files.js does).
+    const fd = fs.openSync(file, 'r');
+    store.addSource(name, size, (offset, length, view) => {
+      try { return fs.readSync(fd, view, 0, length, offset); } catch { return -1; }
+    });
+  }
+  const opts = JSON.stringify(job.oursInt8Options ?? { dtype: 'q8' });
+  let r;
+  if (job.precision === 'int8') {
+    try {
+      r = M.loadModel(store, opts);
+    } catch (e) {
+      r = { error: String(e?.message ?? e) };
+    }
+  } else {
+    r = M.loadModel(store);
+  }
+  store.delete();
+  if (r.error) throw new Error(`loadModel: ${r.error}`);
+  const model = r.model;
+  const tReady = now();
+  const info = JSON.parse(model.info());
+  if (job.precision === 'int8') {
+    // Never report fp32 timings as int8: the load option must visibly change the weights.
+    const wb = info.weight_bytes ?? weightFileBytes;
+    const dtype = info.dtype ?? info.weight_dtype ?? null;
+    if (!(wb < 0.5 * weightFileBytes) && !(dtype && /8/.test(String(dtype)))) {
+      model.delete();
+      return { unsupported: `this build has no int8 load option (loadModel(store, ${opts}) still gave ` +
+        `${(wb / 1e6).toFixed(1)} MB of weights)`, threadsGot: got };
+    }
+  }
+  return {
+    threadsGot: got,
+    initMs: tInit - t0,
+    loadMs: tReady - t0,
+    info,
+    weightBytes: info.weight_bytes ?? null,
+    wasmBytes: () => M.HEAP8?.buffer?.byteLength ?? M.wasmMemory?.buffer?.byteLength ?? null,
+    prepare(batch, seq) {
+      const { ids, mask, types } = makeInputs(batch, seq, g.vocab);
+      const typeArg = g.head === 'distilbert-sequence-classification' ? null : types;
+      return () => {
+        const out = model.forward(ids, typeArg, mask, batch, seq, 0);
+        if (out.error) throw new Error(`forward: ${out.error}`);
+        return out.logits ?? out.last_hidden_state;
+      };
+    },
+  };
+}
+
+async function setupOrt() {
+  const t0 = now();
+  const ort = await import('onnxruntime-web');
+  ort.env.wasm.numThreads = job.threads;
+  ort.env.wasm.proxy = false;
+  ort.env.logLevel = 'error';
+  const file = path.join(job.dir, job.precision === 'int8' ? 'model_quantized.onnx' : 'model.onnx');
+  const bytes = fs.readFileSync(file);
+  const session = await ort.InferenceSession.create(bytes, {
+    executionProviders: ['wasm'], graphOptimizationLevel: 'all',
+  });
+  const tReady = now();
+  const outName = session.outputNames.includes('logits') ? 'logits' : session.outputNames[0];
+  return {
+    threadsGot: job.threads,
+    initMs: null,
+    loadMs: tReady - t0,
+    info: { version: ort.env.versions?.common ?? null, inputs: session.inputNames, outputs: session.outputNames },
+    weightBytes: null,
+    modelFileBytes: bytes.length,
+    wasmBytes: () => null,
+    prepare(batch, seq) {
+      const { ids, mask, types } = makeInputs(batch, seq, g.vocab);
+      const dims = [batch, seq];
+      const all = {
+        input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), dims),
+        attention_mask: new ort.Tensor('int64', BigInt64Array.from(mask, BigInt), dims),
+        token_type_ids: new ort.Tensor('int64', BigInt64Array.from(types, BigInt), dims),
+      };
+      const feeds = Object.fromEntries(session.inputNames.map((n) => [n, all[n]]));
+      return async () => {
+        const out = await session.run(feeds);
+        const data = out[outName].data;
+        for (const k of Object.keys(out)) out[k].dispose?.();
+        return data;
+      };
+    },
+  };
+}
+
+async function main() {
+  const engine = job.engine === 'ours' ? await setupOurs() : await setupOrt();
+  const result = {
+    engine: job.engine, precision: job.precision, threads: job.threads, threads_effective: engine.threadsGot,
+    load_ms: engine.loadMs ?? null, init_ms: engine.initMs ?? null,
+    rss_after_load_mb: process.resourceUsage().maxRSS / 1024,
+    weight_bytes: engine.weightBytes ?? null, info: engine.info ?? null, shapes: [],
+  };
+  if (engine.unsupported) {
+    result.unsupported = engine.unsupported;
+  } else {
+    for (const [batch, seq] of job.shapes) {
+      const run = engine.prepare(batch, seq);
+      const out = await run();
+      const sample = head8(out);
+      const times = await timeRuns(run, job.plan, now);
+      result.shapes.push({
+        batch, seq, times,
+        peak_rss_mb: process.resourceUsage().maxRSS / 1024,
+        wasm_memory_mb: engine.wasmBytes() === null ? null : engine.wasmBytes() / 1048576,
+        sample,
+      });
+    }
+  }
+  const cpu = process.cpuUsage();
+  result.cpu_seconds = (cpu.user + cpu.system) / 1e6;
+  process.stdout.write(`BENCH_RESULT ${JSON.stringify(result)}\n`, () => process.exit(0));
+}
+
+main().catch((e) => {
+  process.stdout.write(`BENCH_RESULT ${JSON.stringify({ engine: job.engine, error: String(e?.stack ?? e) })}\n`,
+    () => process.exit(1));
+});

@@ -1,0 +1,234 @@
+// What every task pipeline shares: the callable base class, input checks, batched forward passes
+// (sorted by length) and the optional attentions / hidden states of a call.
+
+import { BertologyError, check } from '../errors.js';
+import { explain } from '../explain/index.js';
+
+/**
+ * @typedef {object} OutputOptions
+ * @property {boolean} [output_attentions] also return `attentions` [layers, batch, heads, seq, seq]
+ * @property {boolean} [output_hidden_states] also return `hidden_states` [layers + 1, batch, seq, hidden]
+ * @property {number} [batch_size] inputs per forward pass (default 32; one pass when outputs are requested)
+ */
+
+/**
+ * Ids the caller already has, for models without a tokenizer (rows padded by attention_mask).
+ * @typedef {{input_ids: import('../batch.js').IdsLike, attention_mask?: import('../batch.js').IdsLike | null,
+ *   token_type_ids?: import('../batch.js').IdsLike | null}} IdsInput
+ */
+
+/**
+ * Makes instances callable: `new X()` returns a function whose prototype is X's (transformers.js's trick).
+ */
+class Callable {
+  constructor() {
+    const closure = /** @type {any} */ (function call(/** @type {any[]} */ ...args) { return closure._call(...args); });
+    return Object.setPrototypeOf(closure, new.target.prototype);
+  }
+
+  /** @param {...any} _args @returns {Promise<any>} */
+  async _call(..._args) { throw new Error('not implemented'); }
+}
+
+// Keep Function.prototype in the chain so pipelines still have call/apply/bind.
+Object.setPrototypeOf(Callable.prototype, Function.prototype);
+
+/** Keys every pipeline accepts at call time. */
+const OUTPUT_KEYS = ['output_attentions', 'output_hidden_states', 'batch_size'];
+
+export class Pipeline extends Callable {
+  /** Call options this task accepts (also as defaults in `pipeline(task, model, options)`). */
+  static OPTIONS = /** @type {string[]} */ ([]);
+
+  /**
+   * @param {{task: string, model: import('../model.js').BertologyModel, tokenizer: import('../tokenizer.js').Tokenizer | null,
+   *   owned: boolean, defaults?: Record<string, any>}} init
+   */
+  constructor({ task, model, tokenizer, owned, defaults = {} }) {
+    super();
+    /** The task name (aliases resolved). */
+    this.task = task;
+    /** @type {import('../model.js').BertologyModel} */
+    this.model = model;
+    /** The model's tokenizer, or null when it was loaded without tokenizer files. */
+    this.tokenizer = tokenizer;
+    this.owned = owned;
+    this.disposed = false;
+    const known = this.optionNames;
+    /** Call options given to pipeline() that apply to every call. */
+    this.defaults = Object.fromEntries(Object.entries(defaults).filter(([k]) => known.includes(k)));
+  }
+
+  /** @returns {string[]} */
+  get optionNames() {
+    return [...OUTPUT_KEYS, .../** @type {typeof Pipeline} */ (this.constructor).OPTIONS];
+  }
+
+  /**
+   * Merges call options over the pipeline's defaults; rejects unknown keys.
+   * @param {any} options
+   * @returns {Record<string, any>}
+   */
+  options(options) {
+    if (this.disposed) throw new BertologyError(`${this.task}: pipeline used after dispose()`, { code: 'DISPOSED' });
+    if (options == null) return { ...this.defaults };
+    check(typeof options === 'object' && !Array.isArray(options), `${this.task}: options must be an object`);
+    const known = this.optionNames;
+    for (const k of Object.keys(options)) {
+      check(known.includes(k), `${this.task}: unknown option "${k}" (known: ${known.join(', ')})`);
+    }
+    const merged = { ...this.defaults, ...options };
+    if (merged.batch_size !== undefined) {
+      check(Number.isInteger(merged.batch_size) && merged.batch_size > 0, `${this.task}: batch_size must be a positive integer`);
+    }
+    return merged;
+  }
+
+  /** Throws unless the model has a tokenizer (text inputs). */
+  requireTokenizer() {
+    if (!this.tokenizer) {
+      throw new BertologyError(`${this.task}: this model was loaded without tokenizer files (tokenizer.json); `
+        + 'pass token ids as {input_ids, attention_mask} instead of text', { code: 'INVALID_ARGUMENT' });
+    }
+    return this.tokenizer;
+  }
+
+  /**
+   * Explains this pipeline's prediction for `inputs` (see js/explain/index.js): per-token and
+   * per-word signed attributions with JS string offsets, e.g. {method: 'integrated_gradients', steps: 32}.
+   * @param {any} inputs @param {Record<string, any>} [options]
+   */
+  async explain(inputs, options = {}) {
+    if (this.disposed) throw new BertologyError(`${this.task}: pipeline used after dispose()`, { code: 'DISPOSED' });
+    return explain(this.model, this.task, inputs, options);
+  }
+
+  /** Frees the model (if the pipeline loaded it). Safe to call twice. */
+  async dispose() {
+    if (this.owned) this.model.dispose();
+    this.disposed = true;
+  }
+}
+
+/**
+ * @param {any} x
+ * @returns {x is IdsInput}
+ */
+export function isIdsInput(x) {
+  return x !== null && typeof x === 'object' && !Array.isArray(x) && 'input_ids' in x;
+}
+
+/**
+ * Normalizes `string | string[]` inputs; throws on anything else and on an empty batch.
+ * @param {any} inputs
+ * @param {string} task
+ * @returns {{texts: string[], single: boolean}}
+ */
+export function textInputs(inputs, task) {
+  if (typeof inputs === 'string') return { texts: [inputs], single: true };
+  check(Array.isArray(inputs), `${task}: expected a string or an array of strings, got ${describe(inputs)}`);
+  check(inputs.length > 0, `${task}: empty batch (an empty array of inputs)`);
+  inputs.forEach((t, i) => check(typeof t === 'string', `${task}: input ${i} must be a string, got ${describe(t)}`));
+  return { texts: inputs, single: false };
+}
+
+/** @param {any} x */
+export function describe(x) {
+  if (x === null) return 'null';
+  if (Array.isArray(x)) return 'an array';
+  return typeof x === 'object' ? `an object (${x.constructor?.name ?? 'Object'})` : typeof x;
+}
+
+/**
+ * Runs the model over encodings, `batch_size` at a time sorted by length (padding stays small),
+ * calling `onRow(inputIndex, output, rowInOutput)`. When attentions or hidden states are requested,
+ * everything runs as one batch in input order and those tensors are returned.
+ * @param {import('../model.js').BertologyModel} model
+ * @param {import('../model.js').Encoding[]} encodings
+ * @param {OutputOptions} options
+ * @param {(index: number, out: import('../model.js').ForwardOutput, row: number) => void} onRow
+ * @returns {Extras}
+ */
+export function forwardBatched(model, encodings, { batch_size = 32, output_attentions = false, output_hidden_states = false }, onRow) {
+  if (output_attentions || output_hidden_states) {
+    const out = model.forwardEncodings(encodings, { output_attentions, output_hidden_states });
+    encodings.forEach((_, i) => onRow(i, out, i));
+    return extrasOf(out, { output_attentions, output_hidden_states });
+  }
+  const order = encodings.map((_, i) => i).sort((a, b) => encodings[a].ids.length - encodings[b].ids.length);
+  for (let start = 0; start < order.length; start += batch_size) {
+    const idx = order.slice(start, start + batch_size);
+    const out = model.forwardEncodings(idx.map((i) => encodings[i]));
+    idx.forEach((i, b) => onRow(i, out, b));
+  }
+  return {};
+}
+
+/**
+ * Runs the model on caller-provided ids (one pass), calling `onRow(row, output, row)`.
+ * @param {import('../model.js').BertologyModel} model
+ * @param {IdsInput} inputs
+ * @param {OutputOptions} options
+ * @param {(index: number, out: import('../model.js').ForwardOutput, row: number) => void} onRow
+ * @returns {{extras: Extras, out: import('../model.js').ForwardOutput}}
+ */
+export function forwardIds(model, inputs, { output_attentions = false, output_hidden_states = false }, onRow) {
+  const out = model.forward(inputs, { output_attentions, output_hidden_states });
+  const rows = out.input_ids.dims[0];
+  check(rows > 0, 'forward: empty batch (input_ids has no rows)');
+  for (let b = 0; b < rows; b++) onRow(b, out, b);
+  return { extras: extrasOf(out, { output_attentions, output_hidden_states }), out };
+}
+
+/** @typedef {{attentions?: import('../tensor.js').Tensor, hidden_states?: import('../tensor.js').Tensor}} Extras */
+
+/**
+ * @param {import('../model.js').ForwardOutput} out
+ * @param {OutputOptions} options
+ * @returns {Extras}
+ */
+function extrasOf(out, { output_attentions, output_hidden_states }) {
+  /** @type {Extras} */
+  const extras = {};
+  if (output_attentions) extras.attentions = out.attentions;
+  if (output_hidden_states) extras.hidden_states = out.hidden_states;
+  return extras;
+}
+
+/**
+ * Adds `attentions` / `hidden_states` (when requested) to a pipeline's result.
+ * @template {object} T
+ * @param {T} result
+ * @param {Extras} extras
+ * @returns {T}
+ */
+export function withExtras(result, extras) {
+  return Object.keys(extras).length ? Object.assign(result, extras) : result;
+}
+
+/**
+ * Offsets of token `i` in code points of its text (what Hugging Face's offset_mapping holds).
+ * @param {import('../model.js').Encoding} e
+ * @param {number} i
+ * @returns {[number, number]}
+ */
+export function codePointSpan(e, i) {
+  return [e.codepoint_offsets[2 * i], e.codepoint_offsets[2 * i + 1]];
+}
+
+/**
+ * Softmax of `x[start, start + n)` in float32 steps as numpy does (max-shifted exp, then divide).
+ * @param {ArrayLike<number>} x
+ * @param {number} start
+ * @param {number} n
+ * @returns {Float64Array}
+ */
+export function softmaxRow(x, start, n) {
+  let max = -Infinity;
+  for (let i = 0; i < n; i++) if (x[start + i] > max) max = x[start + i];
+  const out = new Float64Array(n);
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += (out[i] = Math.exp(x[start + i] - max));
+  for (let i = 0; i < n; i++) out[i] /= sum;
+  return out;
+}

@@ -1,0 +1,240 @@
+// question-answering: Hugging Face's QuestionAnsweringPipeline decoding over overlapping windows
+// ([CLS] question [SEP] context-chunk [SEP]): non-context logits (except [CLS]) set to -10000, start
+// and end softmaxed per window, [CLS] zeroed, spans s <= e < s + max_answer_len scored p_start·p_end,
+// the best spans over all windows kept; text from the tokens' offsets or their whole words.
+
+import { BertologyError, check } from '../errors.js';
+import { describe, forwardBatched, Pipeline, withExtras } from './common.js';
+
+/**
+ * @typedef {object} QuestionAnsweringOutput
+ * @property {string} answer the context between start and end
+ * @property {number} score p_start · p_end of the span
+ * @property {number} start JS string index in the context
+ * @property {number} end
+ */
+
+/**
+ * @typedef {object} QuestionAnsweringOptions
+ * @property {number} [top_k] answers per question (default 1; more gives a list)
+ * @property {number} [max_seq_len] window length in tokens (default min(384, model limit))
+ * @property {number} [doc_stride] tokens shared by consecutive windows (default min(128, max_seq_len / 2))
+ * @property {number} [max_answer_len] longest answer in tokens (default 15)
+ * @property {boolean} [align_to_words] widen answers to whole words (default true)
+ * @property {boolean} [handle_impossible_answer] allow the empty answer (default false)
+ */
+
+/** @typedef {{question: string, context: string}} QuestionContext */
+
+/**
+ * One window's decoding inputs: its encoding and its start/end logits.
+ * @typedef {{encoding: import('../model.js').Encoding, start: Float32Array, end: Float32Array}} WindowLogits
+ */
+
+export class QuestionAnsweringPipeline extends Pipeline {
+  static OPTIONS = ['top_k', 'max_seq_len', 'doc_stride', 'max_answer_len', 'align_to_words', 'handle_impossible_answer'];
+
+  /**
+   * `pipe(question, context, options?)`, `pipe({question, context}, options?)`, or arrays of either
+   * (questions[] with contexts[] or one shared context).
+   * @param {any} a
+   * @param {any} [b]
+   * @param {any} [c]
+   */
+  async _call(a, b, c) {
+    const { items, single, options } = qaInputs(a, b, c);
+    const opts = this.options(options);
+    const settings = this.settings(opts);
+    const { logits, extras } = this.logits(items, settings, opts);
+    const answers = items.map((x, i) => this.decode(x.context, logits[i], settings));
+    return withExtras(single ? answers[0] : answers, extras);
+  }
+
+  /**
+   * Tokenizes every question/context pair into windows and runs the model over all of them
+   * (batched by length); returns each pair's windows with their start/end logits.
+   * @param {QuestionContext[]} items
+   * @param {{max_seq_len: number, doc_stride: number}} settings
+   * @param {import('./common.js').OutputOptions} [outputs]
+   * @returns {{logits: WindowLogits[][], extras: import('./common.js').Extras}}
+   */
+  logits(items, settings, outputs = {}) {
+    this.requireTokenizer();
+    const windows = items.map((x) => this.windows(x, settings));
+    /** @type {WindowLogits[][]} */
+    const logits = windows.map((w) => w.map((encoding) => ({ encoding, start: new Float32Array(0), end: new Float32Array(0) })));
+    const flat = windows.flat();
+    const where = windows.flatMap((w, i) => w.map((_, j) => [i, j]));
+    const extras = forwardBatched(this.model, flat, outputs, (k, out, r) => {
+      const [i, j] = where[k];
+      const seq = out.input_ids.dims[1];
+      const n = flat[k].ids.length;
+      if (!out.start_logits || !out.end_logits) throw new BertologyError('question-answering: the engine returned no start/end logits');
+      logits[i][j].start = out.start_logits.data.slice(r * seq, r * seq + n);
+      logits[i][j].end = out.end_logits.data.slice(r * seq, r * seq + n);
+    });
+    return { logits, extras };
+  }
+
+  /**
+   * Resolved settings with Hugging Face's defaults.
+   * @param {QuestionAnsweringOptions} opts
+   */
+  settings(opts) {
+    const max_seq_len = opts.max_seq_len ?? Math.min(/** @type {number} */ (this.model.maxLength), 384);
+    const doc_stride = opts.doc_stride ?? Math.min(Math.floor(max_seq_len / 2), 128);
+    const { top_k = 1, max_answer_len = 15, align_to_words = true, handle_impossible_answer = false } = opts;
+    const positive = (/** @type {any} */ v, /** @type {string} */ name) =>
+      check(Number.isInteger(v) && v > 0, `question-answering: ${name} must be a positive integer, got ${v}`);
+    positive(top_k, 'top_k');
+    positive(max_seq_len, 'max_seq_len');
+    positive(max_answer_len, 'max_answer_len');
+    check(Number.isInteger(doc_stride) && doc_stride >= 0, `question-answering: doc_stride must be a non-negative integer`);
+    check(doc_stride < max_seq_len, `question-answering: doc_stride (${doc_stride}) must be smaller than max_seq_len (${max_seq_len})`);
+    return { top_k, max_seq_len, doc_stride, max_answer_len, align_to_words, handle_impossible_answer };
+  }
+
+  /**
+   * The windows of one question/context pair.
+   * @param {QuestionContext} x
+   * @param {{max_seq_len: number, doc_stride: number}} settings
+   */
+  windows({ question, context }, { max_seq_len, doc_stride }) {
+    return this.model.tokenizeWindows(question, context, { max_length: max_seq_len, stride: doc_stride });
+  }
+
+  /**
+   * Decodes the best answers of one question from its windows' logits.
+   * @param {string} context
+   * @param {WindowLogits[]} windows
+   * @param {{top_k: number, max_answer_len: number, align_to_words: boolean, handle_impossible_answer: boolean}} settings
+   * @returns {QuestionAnsweringOutput | QuestionAnsweringOutput[]}
+   */
+  decode(context, windows, { top_k, max_answer_len, align_to_words, handle_impossible_answer }) {
+    let minNull = 1e6;
+    /** @type {QuestionAnsweringOutput[]} */
+    const answers = [];
+    for (const { encoding: e, start, end } of windows) {
+      const n = e.ids.length;
+      // Hugging Face's p_mask: everything but the context is undesired, except [CLS] (index 0 here).
+      const desired = new Uint8Array(n);
+      for (let t = 0; t < n; t++) desired[t] = e.sequence_ids[t] === 1 || t === cls(e) ? 1 : 0;
+      const ps = maskedSoftmax(start, desired);
+      const pe = maskedSoftmax(end, desired);
+      const c = cls(e);
+      if (handle_impossible_answer) minNull = Math.min(minNull, ps[c] * pe[c]);
+      ps[c] = 0;
+      pe[c] = 0;
+      for (const { s, e: en, score } of bestSpans(ps, pe, top_k, max_answer_len, desired)) {
+        const [from, to] = span(e, s, en, align_to_words);
+        answers.push({ score, start: from, end: to, answer: context.slice(from, to) });
+      }
+    }
+    if (handle_impossible_answer) answers.push({ score: minNull, start: 0, end: 0, answer: '' });
+    answers.sort((p, q) => q.score - p.score);
+    const best = answers.slice(0, top_k).map(({ answer, score, start, end }) => ({ answer, score, start, end }));
+    if (best.length === 0) throw new BertologyError('question-answering: no answer span found', { code: 'ENGINE' });
+    return best.length === 1 ? best[0] : best;
+  }
+}
+
+/** @param {import('../model.js').Encoding} e index of the first special token ([CLS]) */
+function cls(e) {
+  const i = e.sequence_ids.indexOf(-1);
+  return i < 0 ? 0 : i;
+}
+
+/**
+ * Undesired logits set to -10000, then softmax (float64).
+ * @param {Float32Array} logits
+ * @param {Uint8Array} desired
+ */
+function maskedSoftmax(logits, desired) {
+  const n = logits.length;
+  const x = new Float64Array(n);
+  let max = -Infinity;
+  for (let t = 0; t < n; t++) max = Math.max(max, (x[t] = desired[t] ? logits[t] : -10000));
+  let sum = 0;
+  for (let t = 0; t < n; t++) sum += (x[t] = Math.exp(x[t] - max));
+  for (let t = 0; t < n; t++) x[t] /= sum;
+  return x;
+}
+
+/**
+ * Hugging Face's decode_spans: the top_k products p_start[s]·p_end[e] over s <= e <= s + len - 1
+ * (row-major order breaks ties; spans outside that band score 0 and never win), then keeping those
+ * whose start and end are desired.
+ * @param {Float64Array} ps
+ * @param {Float64Array} pe
+ * @param {number} topK
+ * @param {number} maxLen
+ * @param {Uint8Array} desired
+ */
+function bestSpans(ps, pe, topK, maxLen, desired) {
+  const n = ps.length;
+  /** @type {{s: number, e: number, score: number}[]} */
+  const best = [];
+  for (let s = 0; s < n; s++) {
+    for (let e = s; e < Math.min(n, s + maxLen); e++) {
+      const score = ps[s] * pe[e];
+      if (best.length === topK && score <= best[topK - 1].score) continue;
+      let at = best.length;
+      while (at > 0 && best[at - 1].score < score) at--;
+      best.splice(at, 0, { s, e, score });
+      if (best.length > topK) best.pop();
+    }
+  }
+  return best.filter(({ s, e }) => desired[s] && desired[e]);
+}
+
+/**
+ * Character span (JS string indices into the context) of tokens s..e: their offsets, or with
+ * `align` the whole words (word ids) they belong to within this window.
+ * @param {import('../model.js').Encoding} enc
+ * @param {number} s
+ * @param {number} e
+ * @param {boolean} align
+ * @returns {[number, number]}
+ */
+function span(enc, s, e, align) {
+  if (!align || enc.word_ids[s] < 0 || enc.word_ids[e] < 0) return [enc.offsets[2 * s], enc.offsets[2 * e + 1]];
+  const wordStart = enc.word_ids[s];
+  const wordEnd = enc.word_ids[e];
+  let from = Infinity;
+  let to = -Infinity;
+  for (let t = 0; t < enc.ids.length; t++) {
+    if (enc.sequence_ids[t] !== 1) continue;
+    if (enc.word_ids[t] === wordStart) from = Math.min(from, enc.offsets[2 * t]);
+    if (enc.word_ids[t] === wordEnd) to = Math.max(to, enc.offsets[2 * t + 1]);
+  }
+  return [from, to];
+}
+
+/**
+ * @param {any} a
+ * @param {any} b
+ * @param {any} c
+ * @returns {{items: QuestionContext[], single: boolean, options: any}}
+ */
+function qaInputs(a, b, c) {
+  const fail = (/** @type {string} */ m) => check(false, `question-answering: ${m}`);
+  const pair = (/** @type {any} */ x, /** @type {string} */ where) => {
+    if (!(x && typeof x === 'object' && !Array.isArray(x))) fail(`${where} must be {question, context}, got ${describe(x)}`);
+    if (typeof x.question !== 'string') fail(`${where}.question must be a string, got ${describe(x.question)}`);
+    if (typeof x.context !== 'string') fail(`${where}.context must be a string, got ${describe(x.context)}`);
+    if (x.context.length === 0) fail(`${where}.context is empty`);
+    return { question: x.question, context: x.context };
+  };
+  if (typeof a === 'string' || (Array.isArray(a) && typeof a[0] === 'string')) {
+    // (question(s), context(s), options?)
+    if (typeof a === 'string') return { items: [pair({ question: a, context: b }, 'the input')], single: true, options: c };
+    if (typeof b === 'string') return { items: a.map((q, i) => pair({ question: q, context: b }, `input ${i}`)), single: false, options: c };
+    if (!Array.isArray(b) || b.length !== a.length) fail(`${a.length} questions need one context or ${a.length} contexts`);
+    return { items: a.map((q, i) => pair({ question: q, context: b[i] }, `input ${i}`)), single: false, options: c };
+  }
+  if (Array.isArray(a)) {
+    if (a.length === 0) fail('empty batch (an empty array of inputs)');
+    return { items: a.map((x, i) => pair(x, `input ${i}`)), single: false, options: b };
+  }
+  return { items: [pair(a, 'the input')], single: true, options: b };
+}

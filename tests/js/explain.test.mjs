@@ -1,0 +1,50 @@
+// Explanations through the package: the CLI's last line is one JSON object whose integrated
+// gradients satisfy completeness (|gap| <= 1% of |f(x) - f(baseline)|), and pipe.explain gives
+// per-word attributions with JS string offsets that slice the input text.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pipeline } from '../../js/index.js';
+import { SHARED, SKIP_REASON } from './helpers/shared.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const MODEL = `${SHARED}/models/bert-mini-sst2`;
+const skip = SKIP_REASON;
+
+test('explain CLI: integrated gradients (64 steps) is complete to 1%', { skip }, () => {
+  const text = 'the acting is wooden and the plot is a mess , but the score is lovely .';
+  const out = execFileSync(process.execPath, [path.join(ROOT, 'bin/bertology.mjs'), 'explain', '--model', MODEL,
+    '--method', 'integrated_gradients', '--steps', '64', text], { encoding: 'utf8' });
+  const result = JSON.parse(out.trim().split('\n').at(-1));
+  assert.equal(result.method, 'integrated_gradients');
+  assert.ok(['POSITIVE', 'NEGATIVE'].includes(result.prediction.label));
+  assert.ok(Number.isFinite(result.delta) && Math.abs(result.delta) > 1e-3);
+  assert.ok(Math.abs(result.completeness_gap) <= 0.01 * Math.abs(result.delta),
+    `gap ${result.completeness_gap} vs delta ${result.delta}`);
+  for (const w of result.words) assert.equal(text.slice(w.start, w.end), w.word);
+});
+
+test('pipe.explain: every method gives per-word attributions over the text', { skip }, async () => {
+  const pipe = await pipeline('sentiment-analysis', MODEL);
+  try {
+    const text = 'Naïve but charming — a 😀 film.';
+    for (const method of ['grad_x_input', 'integrated_gradients', 'occlusion', 'lime', 'attention_rollout']) {
+      const e = await pipe.explain(text, { method, steps: 16, samples: 64, seed: 1 });
+      assert.ok(e.words.length >= 5, method);
+      for (const w of e.words) {
+        assert.equal(text.slice(w.start, w.end).toLowerCase().normalize('NFD').replace(/\p{Mn}/gu, ''),
+          w.word.normalize('NFD').replace(/\p{Mn}/gu, '').toLowerCase(), `${method}: ${w.word}`);
+        assert.ok(Number.isFinite(w.attribution), method);
+      }
+    }
+    const a = await pipe.explain(text, { method: 'lime', samples: 64, seed: 7 });
+    const b = await pipe.explain(text, { method: 'lime', samples: 64, seed: 7 });
+    assert.deepEqual(a.words, b.words, 'LIME is deterministic for a fixed seed');
+    await assert.rejects(pipe.explain(text, { method: 'shap' }), /method/);
+    await assert.rejects(pipe.explain(text, { method: 'integrated_gradients', steps: 0 }), /steps/);
+  } finally {
+    await pipe.dispose();
+  }
+});

@@ -1,0 +1,507 @@
+// Type declarations for the `bertology` package (js/index.js).
+
+// ---------------------------------------------------------------------------------------------
+// Tensors
+
+export type TypedData = Float32Array | Int32Array;
+
+/** A dense row-major tensor, shaped like transformers.js's Tensor (without its math). */
+export class Tensor<D extends TypedData = Float32Array> {
+  constructor(data: D, dims: number[]);
+  data: D;
+  dims: number[];
+  readonly type: 'float32' | 'int32';
+  readonly size: number;
+  /** The values as nested arrays, `dims.length` levels deep. */
+  tolist(): any;
+}
+
+export function softmax(x: ArrayLike<number>, start?: number, n?: number): number[];
+export function sigmoid(x: ArrayLike<number>, start?: number, n?: number): number[];
+export function argmax(x: ArrayLike<number>, start?: number, n?: number): number;
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+export type BertologyErrorCode =
+  | 'ENGINE' | 'INVALID_ARGUMENT' | 'FILE_NOT_FOUND' | 'FILE_READ' | 'DISPOSED' | 'RUNTIME'
+  | 'NETWORK' | 'BAD_RESPONSE' | 'INTEGRITY' | 'WORKER';
+
+export class BertologyError extends Error {
+  constructor(message: string, options?: { code?: BertologyErrorCode; cause?: unknown; operation?: string });
+  name: 'BertologyError';
+  code: BertologyErrorCode;
+  /** The JS operation that failed (e.g. "loadModel", "tokenize", "forward"), if known. */
+  operation?: string;
+  /** For remote sources: the URL and HTTP status involved. */
+  url?: string;
+  status?: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Model sources and loading
+
+export type FileBytes = Uint8Array | ArrayBuffer | ArrayBufferView | Blob | string;
+
+/**
+ * A local directory (Node: path or file: URL), a base URL, a Hugging Face model id ("org/name"),
+ * or the model's files by name.
+ */
+export type ModelSource = string | URL | Map<string, FileBytes> | Record<string, FileBytes>;
+
+/** transformers.js-compatible progress events. */
+export type ProgressEvent =
+  | { status: 'initiate' | 'download' | 'done'; name: string; file: string }
+  | { status: 'progress'; name: string; file: string; loaded: number; total: number; progress: number }
+  | { status: 'ready'; name: string; model: string };
+
+export type ProgressCallback = (event: ProgressEvent) => void;
+
+export interface CacheLike {
+  match(url: string): Promise<Response | undefined>;
+  put(url: string, response: Response): Promise<void>;
+  delete?(url: string): Promise<boolean>;
+}
+
+export interface LoadOptions {
+  /** Engine threads (default: the machine's parallelism capped at 4; 1 without cross-origin isolation). */
+  threads?: number;
+  progress_callback?: ProgressCallback;
+  /** Hub host for model ids (default env.remoteHost). */
+  host?: string;
+  /** Hub revision (default env.revision, "main"). */
+  revision?: string;
+  /** Cache API storage of downloads: true, a cache name, or a Cache-like object. */
+  cache?: boolean | string | CacheLike;
+  /** Expected SHA-256 (hex) per file name. */
+  sha256?: Record<string, string>;
+  fetch?: typeof fetch;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+  local_files_only?: boolean;
+  /** Accepted for transformers.js compatibility; weights are used as stored. */
+  dtype?: string;
+  [option: string]: unknown;
+}
+
+export interface SourceEnv {
+  remoteHost: string;
+  remotePathTemplate: string;
+  revision: string;
+  allowRemoteModels: boolean;
+  allowLocalModels: boolean;
+  cache: boolean | string;
+  cacheName: string;
+  fetch: typeof fetch | null;
+  headers: Record<string, string> | null;
+}
+
+/** Process-wide defaults for model sources (like transformers.js's `env`). */
+export const env: SourceEnv;
+export function hubBaseUrl(id: string, options?: { host?: string; revision?: string }): string;
+
+// ---------------------------------------------------------------------------------------------
+// Runtime
+
+export type RuntimeVariant = 'threads' | 'single';
+
+export interface Runtime {
+  module: unknown;
+  threads: number;
+  variant?: RuntimeVariant;
+  requestedThreads?: number;
+  fallback?: string | null;
+  crossOriginIsolated?: boolean;
+}
+
+export function getRuntime(options?: { threads?: number }): Promise<Runtime>;
+export function shutdown(): Promise<void>;
+export function defaultThreadCount(): Promise<number>;
+export function threadsAvailable(): boolean;
+export type ModuleImporter = () => Promise<{ default: (options: object) => Promise<unknown> }>;
+export function setModuleImporter(importer: ModuleImporter | Partial<Record<RuntimeVariant, ModuleImporter>>): void;
+export function setWasmUrls(urls: Partial<Record<RuntimeVariant, URL | string | null>>): void;
+
+// ---------------------------------------------------------------------------------------------
+// BertologyModel
+
+export type ModelHead = 'base' | 'masked_lm' | 'sequence_classification' | 'token_classification' | 'question_answering';
+
+export interface ModelInfo {
+  model_type: string;
+  head: ModelHead;
+  id2label: Record<string, string>;
+  problem_type?: string;
+  num_labels: number;
+  hidden_size: number;
+  num_layers: number;
+  num_heads: number;
+  vocab_size: number;
+  max_position_embeddings: number;
+  max_sequence_length?: number;
+  type_vocab_size?: number;
+  pad_token_id: number;
+  hidden_act?: string;
+  has_tokenizer: boolean;
+  weight_bytes?: number;
+  model_max_length?: number;
+  mask_token?: string;
+  mask_token_id?: number;
+}
+
+/** One tokenized text (or pair) as the engine returns it; offsets are 2 per token. */
+export interface Encoding {
+  ids: Int32Array;
+  type_ids: Int32Array;
+  attention_mask: Int32Array;
+  tokens: string[];
+  /** [start, end) JS string indices into the text (sequence 0) or the pair (sequence 1). */
+  offsets: Int32Array;
+  /** The same in Unicode code points. */
+  codepoint_offsets: Int32Array;
+  /** 0, 1, or -1 for special tokens. */
+  sequence_ids: Int32Array;
+  /** -1 for special tokens. */
+  word_ids: Int32Array;
+  truncated: boolean;
+}
+
+/** Ids the caller already has: nested arrays or {data, dims} tensors (int32 or int64). */
+export type IdsLike = number[][] | { data: ArrayLike<number | bigint>; dims: number[] };
+
+export interface IdsInput {
+  input_ids: IdsLike;
+  attention_mask?: IdsLike | null;
+  token_type_ids?: IdsLike | null;
+}
+
+export interface OutputOptions {
+  /** Also return attentions [layers, batch, heads, seq, seq]. */
+  output_attentions?: boolean;
+  /** Also return hidden states [layers + 1, batch, seq, hidden]. */
+  output_hidden_states?: boolean;
+}
+
+export interface ForwardOutput {
+  logits?: Tensor;
+  start_logits?: Tensor;
+  end_logits?: Tensor;
+  pooler_output?: Tensor;
+  last_hidden_state?: Tensor;
+  hidden_states?: Tensor;
+  attentions?: Tensor;
+  input_ids: Tensor<Int32Array>;
+  attention_mask: Tensor<Int32Array>;
+  token_type_ids: Tensor<Int32Array> | null;
+  encodings?: Encoding[];
+}
+
+export interface LabelScore { label: string; score: number }
+
+export class BertologyModel {
+  static load(source: ModelSource, options?: LoadOptions): Promise<BertologyModel>;
+  readonly runtime: Runtime;
+  readonly info: ModelInfo;
+  /** The longest input (tokens, specials included) texts are truncated to. */
+  readonly maxLength: number;
+  /** The engine handle; throws (DISPOSED) after dispose(). */
+  readonly raw: unknown;
+  tokenize(text: string | Uint8Array, pair?: string | Uint8Array | null,
+    options?: { add_special_tokens?: boolean; truncation?: boolean; max_length?: number }): Encoding;
+  tokenizeWindows(question: string, context: string, options?: { max_length?: number; stride?: number }): Encoding[];
+  forward(inputs: string | string[] | IdsInput, options?: OutputOptions & {
+    pairs?: string | string[] | null; truncation?: boolean; max_length?: number;
+  }): ForwardOutput;
+  forwardEncodings(encodings: Encoding[], options?: OutputOptions): ForwardOutput;
+  classify(texts: string, options?: ClassifyOptions): LabelScore[];
+  classify(texts: string[], options?: ClassifyOptions): LabelScore[][];
+  decode(ids: ArrayLike<number>, options?: { skip_special_tokens?: boolean }): string;
+  idToToken(id: number): string;
+  tokenToId(token: string): number;
+  dispose(): void;
+}
+
+export interface ClassifyOptions {
+  pairs?: string | string[] | null;
+  top_k?: number | null;
+  batch_size?: number;
+  function_to_apply?: 'softmax' | 'sigmoid' | 'none';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tokenizer
+
+export interface TokenizerEncoding {
+  input_ids: number[];
+  token_type_ids: number[];
+  attention_mask: number[];
+  /** [start, end) JS string indices into the text the token comes from. */
+  offsets: Array<[number, number]>;
+  tokens: string[];
+  /** 0 the text, 1 the pair, null a special token. */
+  sequence_ids: Array<number | null>;
+  word_ids: Array<number | null>;
+}
+
+export interface EncodeOptions {
+  add_special_tokens?: boolean;
+  truncation?: boolean;
+  /** Default: model_max_length. */
+  max_length?: number;
+  /** Tokens shared by consecutive overflowing windows. */
+  stride?: number;
+  return_overflowing_tokens?: boolean;
+}
+
+export class Tokenizer {
+  constructor(model: BertologyModel, options?: { owned?: boolean });
+  readonly model: BertologyModel;
+  readonly model_max_length: number;
+  readonly mask_token: string | null;
+  readonly mask_token_id: number | null;
+  readonly pad_token_id: number;
+  readonly unk_token_id: number | null;
+  readonly is_wordpiece: boolean;
+  encode(text: string, text_pair?: string | null, options?: EncodeOptions & { return_overflowing_tokens?: false }): TokenizerEncoding;
+  encode(text: string, text_pair: string | null | undefined, options: EncodeOptions & { return_overflowing_tokens: true }): TokenizerEncoding[];
+  encode(text: string, options: EncodeOptions & { return_overflowing_tokens?: false }): TokenizerEncoding;
+  encode(text: string, options: EncodeOptions & { return_overflowing_tokens: true }): TokenizerEncoding[];
+  tokenize(text: string): string[];
+  decode(ids: ArrayLike<number | bigint>, options?: { skip_special_tokens?: boolean }): string;
+  batch_decode(batch: ArrayLike<number>[], options?: { skip_special_tokens?: boolean }): string[];
+  convert_ids_to_tokens(ids: number): string;
+  convert_ids_to_tokens(ids: ArrayLike<number>): string[];
+  convert_tokens_to_ids(tokens: string): number;
+  convert_tokens_to_ids(tokens: string[]): number[];
+  convert_tokens_to_string(tokens: string[]): string;
+  dispose(): void;
+}
+
+export class AutoTokenizer {
+  /** Loads the model's tokenizer (the engine loads the weights with it; dispose() frees them). */
+  static from_pretrained(source: ModelSource | BertologyModel, options?: LoadOptions): Promise<Tokenizer>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pipelines
+
+/** attentions / hidden_states added to a result when requested (one batch, inputs in order). */
+export interface Extras {
+  attentions?: Tensor;
+  hidden_states?: Tensor;
+}
+
+export interface CallOptions extends OutputOptions {
+  /** Inputs per forward pass (default 32; one pass when attentions/hidden states are requested). */
+  batch_size?: number;
+}
+
+export interface PipelineBase {
+  readonly task: string;
+  readonly model: BertologyModel;
+  /** null when the model was loaded without tokenizer files (then pass ids). */
+  readonly tokenizer: Tokenizer | null;
+  /** Task options given to pipeline() (defaults for every call). */
+  readonly defaults: Record<string, unknown>;
+  readonly disposed: boolean;
+  /** Frees the model if the pipeline loaded it. */
+  dispose(): Promise<void>;
+}
+
+// text-classification / sentiment-analysis
+
+export interface TextClassificationOutput { label: string; score: number }
+export interface TextPair { text: string; text_pair?: string | null }
+export interface TextClassificationOptions extends CallOptions {
+  /** Labels per input (default 1; null: all, sorted). */
+  top_k?: number | null;
+  function_to_apply?: 'softmax' | 'sigmoid' | 'none';
+  truncation?: boolean;
+}
+type One<T> = T & Extras;
+
+export interface TextClassificationPipeline extends PipelineBase {
+  /** top_k 1 (default): one {label, score} per input, in a flat list. */
+  (texts: string | TextPair | string[] | TextPair[] | IdsInput, options?: TextClassificationOptions & { top_k?: 1 }): Promise<One<TextClassificationOutput[]>>;
+  (texts: string | TextPair, options: TextClassificationOptions): Promise<One<TextClassificationOutput[]>>;
+  (texts: string[] | TextPair[] | IdsInput, options: TextClassificationOptions): Promise<One<TextClassificationOutput[][]>>;
+}
+
+// fill-mask
+
+export interface FillMaskOutput {
+  score: number;
+  token: number;
+  token_str: string;
+  /** The input with the mask replaced (special tokens skipped when the text has one mask). */
+  sequence: string;
+}
+export interface FillMaskOptions extends CallOptions {
+  /** Default 5. */
+  top_k?: number;
+  targets?: string | string[];
+  /** The mask id for token-id inputs of models without a tokenizer. */
+  mask_token_id?: number;
+}
+export interface FillMaskPipeline extends PipelineBase {
+  /** One text: a list (one mask) or a list per mask (several masks). */
+  (text: string, options?: FillMaskOptions): Promise<One<FillMaskOutput[] | FillMaskOutput[][]>>;
+  (texts: string[] | IdsInput, options?: FillMaskOptions): Promise<One<Array<FillMaskOutput[] | FillMaskOutput[][]>>>;
+}
+
+// token-classification / ner
+
+export type AggregationStrategy = 'none' | 'simple' | 'first' | 'average' | 'max';
+export interface TokenClassificationOutput {
+  entity: string;
+  score: number;
+  index: number;
+  word: string;
+  /** JS string indices into the text (null for token-id inputs). */
+  start: number | null;
+  end: number | null;
+}
+export interface TokenClassificationGroup {
+  entity_group: string;
+  score: number;
+  word: string;
+  start: number;
+  end: number;
+}
+export interface TokenClassificationOptions extends CallOptions {
+  aggregation_strategy?: AggregationStrategy;
+  /** Default ["O"]. */
+  ignore_labels?: string[];
+}
+export interface TokenClassificationPipeline extends PipelineBase {
+  (text: string, options?: TokenClassificationOptions & { aggregation_strategy?: 'none' }): Promise<One<TokenClassificationOutput[]>>;
+  (text: string, options: TokenClassificationOptions): Promise<One<TokenClassificationGroup[]>>;
+  (texts: string[] | IdsInput, options?: TokenClassificationOptions & { aggregation_strategy?: 'none' }): Promise<One<TokenClassificationOutput[][]>>;
+  (texts: string[], options: TokenClassificationOptions): Promise<One<TokenClassificationGroup[][]>>;
+}
+
+// question-answering
+
+export interface QuestionAnsweringOutput {
+  answer: string;
+  score: number;
+  /** JS string indices into the context. */
+  start: number;
+  end: number;
+}
+export interface QuestionContext { question: string; context: string }
+export interface QuestionAnsweringOptions extends CallOptions {
+  /** Default 1; more gives a list per question. */
+  top_k?: number;
+  /** Window length in tokens (default min(384, model limit)). */
+  max_seq_len?: number;
+  /** Tokens shared by consecutive windows (default min(128, max_seq_len / 2)). */
+  doc_stride?: number;
+  /** Default 15. */
+  max_answer_len?: number;
+  /** Widen answers to whole words (default true). */
+  align_to_words?: boolean;
+  /** Allow the empty answer (default false). */
+  handle_impossible_answer?: boolean;
+}
+export interface WindowLogits { encoding: Encoding; start: Float32Array; end: Float32Array }
+export interface QuestionAnsweringSettings {
+  top_k: number; max_seq_len: number; doc_stride: number; max_answer_len: number;
+  align_to_words: boolean; handle_impossible_answer: boolean;
+}
+export interface QuestionAnsweringPipeline extends PipelineBase {
+  (question: string, context: string, options?: QuestionAnsweringOptions & { top_k?: 1 }): Promise<One<QuestionAnsweringOutput>>;
+  (input: QuestionContext, options?: QuestionAnsweringOptions & { top_k?: 1 }): Promise<One<QuestionAnsweringOutput>>;
+  (question: string, context: string, options: QuestionAnsweringOptions): Promise<One<QuestionAnsweringOutput | QuestionAnsweringOutput[]>>;
+  (input: QuestionContext, options: QuestionAnsweringOptions): Promise<One<QuestionAnsweringOutput | QuestionAnsweringOutput[]>>;
+  (questions: string[], contexts: string | string[], options?: QuestionAnsweringOptions): Promise<One<Array<QuestionAnsweringOutput | QuestionAnsweringOutput[]>>>;
+  (inputs: QuestionContext[], options?: QuestionAnsweringOptions): Promise<One<Array<QuestionAnsweringOutput | QuestionAnsweringOutput[]>>>;
+  /** Resolved settings with Hugging Face's defaults. */
+  settings(options: QuestionAnsweringOptions): QuestionAnsweringSettings;
+  /** The windows of one question/context pair. */
+  windows(input: QuestionContext, settings: { max_seq_len: number; doc_stride: number }): Encoding[];
+  /** Windows and their start/end logits for each pair (one model run, decode as often as needed). */
+  logits(inputs: QuestionContext[], settings: { max_seq_len: number; doc_stride: number }, outputs?: CallOptions): { logits: WindowLogits[][]; extras: Extras };
+  /** Hugging Face's span decoding of one question's windows. */
+  decode(context: string, windows: WindowLogits[], settings: Pick<QuestionAnsweringSettings, 'top_k' | 'max_answer_len' | 'align_to_words' | 'handle_impossible_answer'>): QuestionAnsweringOutput | QuestionAnsweringOutput[];
+}
+
+// feature-extraction / embeddings
+
+export interface FeatureExtractionOptions extends CallOptions {
+  /** "none" (default): [batch, seq, hidden], padding zeroed; "cls" / "mean": [batch, hidden]. */
+  pooling?: 'none' | 'cls' | 'first_token' | 'mean';
+  normalize?: boolean;
+  truncation?: boolean;
+}
+export interface FeatureExtractionPipeline extends PipelineBase {
+  (texts: string | string[] | IdsInput, options?: FeatureExtractionOptions): Promise<Tensor & Extras>;
+}
+
+export interface TaskPipelines {
+  'text-classification': TextClassificationPipeline;
+  'sentiment-analysis': TextClassificationPipeline;
+  'fill-mask': FillMaskPipeline;
+  'token-classification': TokenClassificationPipeline;
+  ner: TokenClassificationPipeline;
+  'question-answering': QuestionAnsweringPipeline;
+  'feature-extraction': FeatureExtractionPipeline;
+  embeddings: FeatureExtractionPipeline;
+}
+export type Task = keyof TaskPipelines;
+
+export type PipelineOptions = LoadOptions & Record<string, unknown>;
+
+/**
+ * Creates a pipeline for `task` over `model` (anything BertologyModel.load accepts, or a loaded
+ * model, which the pipeline then leaves to the caller). Task options in `options` (top_k,
+ * aggregation_strategy, ...) become defaults for every call.
+ */
+export function pipeline<T extends Task>(task: T, model: ModelSource | BertologyModel, options?: PipelineOptions): Promise<TaskPipelines[T]>;
+
+export const TASKS: Task[];
+export const TASK_ALIASES: Record<string, string>;
+export const SUPPORTED_TASKS: Record<string, { pipeline: unknown; heads: ModelHead[] | null; needs: string }>;
+
+// ---------------------------------------------------------------------------------------------
+// Worker client (js/worker-client.js)
+
+export interface RuntimeMeta {
+  threads: number;
+  variant: RuntimeVariant;
+  requestedThreads: number;
+  fallback: string | null;
+  crossOriginIsolated: boolean;
+}
+
+export class RemoteModel {
+  readonly handle: number;
+  readonly info: ModelInfo;
+  readonly maxLength: number;
+  readonly runtime: RuntimeMeta;
+  invoke(method: string, ...args: unknown[]): Promise<any>;
+  classify(...args: unknown[]): Promise<any>;
+  forward(...args: unknown[]): Promise<any>;
+  tokenize(...args: unknown[]): Promise<any>;
+  decode(...args: unknown[]): Promise<string>;
+  dispose(): Promise<boolean>;
+}
+
+export type RemotePipeline = ((...args: any[]) => Promise<any>) & {
+  handle: number;
+  task: string;
+  model: unknown;
+  invoke(method: string, ...args: unknown[]): Promise<any>;
+  dispose(): Promise<boolean>;
+};
+
+export interface WorkerClient {
+  load(source: ModelSource, options?: LoadOptions): Promise<RemoteModel>;
+  pipeline(task: Task, model: ModelSource | RemoteModel, options?: PipelineOptions): Promise<RemotePipeline>;
+  /** The runtime the worker would use for `options`. */
+  runtime(options?: { threads?: number }): Promise<RuntimeMeta>;
+  /** Stops the worker (and every model in it). */
+  terminate(): unknown;
+}
+
+export function createWorkerClient(worker: unknown): WorkerClient;
