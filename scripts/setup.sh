@@ -5,8 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # emscripten..libgtest-dev: the two builds and native tests; chromium: browser tests (driven by
-# playwright-core); python3-onnx/numpy: shared/tools/materialize_onnx.py for the benchmark.
-packages=(emscripten nlohmann-json3-dev cmake build-essential libgtest-dev python3 chromium python3-onnx python3-numpy)
+# playwright-core); python3-onnx/numpy: shared/tools/materialize_onnx.py for the benchmark;
+# clang-14 + libFuzzer + its runtime: the fuzz targets (npm run fuzz).
+packages=(emscripten nlohmann-json3-dev cmake build-essential libgtest-dev python3 chromium python3-onnx python3-numpy
+          clang-14 libfuzzer-14-dev libclang-rt-14-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
