@@ -132,16 +132,22 @@ Status Model::CheckLimits(const ForwardRequest& request) const {
     return Status::Error("forward: " + std::to_string(tokens) + " tokens exceed the limit max_tokens=" +
                          std::to_string(limits_.max_tokens) + how + "max_tokens)");
   }
-  // tokens <= max_tokens bounds every product below well inside int64.
+  // Fuzzing (tests/fuzz/FINDINGS.md F2): max_tokens can be raised through the load options, and the
+  // products below then overflowed int64. The encoder counts tokens in int32; the estimate is in double.
+  if (tokens > INT32_MAX) {
+    return Status::Error("forward: " + std::to_string(tokens) + " tokens exceed 2147483647, the most one call can hold");
+  }
   const EncoderWeights& enc = parts_.encoder;
-  const int64_t layers = enc.num_layers();
-  int64_t floats = EncoderScratchFloats(enc, request.batch, request.seq, DefaultThreadPool()) +
-                   tokens * enc.hidden_size * (request.output_hidden_states ? layers + 2 : 1) +
-                   tokens * std::max<int64_t>(parts_.head_program.output_size(), 2);
-  if (request.output_attentions) floats += layers * enc.num_heads * tokens * request.seq;
-  if (floats * 4 > limits_.max_forward_bytes) {
-    return Status::Error("forward: needs " + std::to_string(floats * 4) + " bytes, over the limit max_forward_bytes=" +
-                         std::to_string(limits_.max_forward_bytes) + how + "max_forward_bytes)");
+  const double layers = enc.num_layers(), t = static_cast<double>(tokens);
+  double floats = static_cast<double>(EncoderScratchFloats(enc, request.batch, request.seq, DefaultThreadPool())) +
+                  t * enc.hidden_size * (request.output_hidden_states ? layers + 2 : 1) +
+                  t * std::max<int64_t>(parts_.head_program.output_size(), 2);
+  if (request.output_attentions) floats += layers * enc.num_heads * t * request.seq;
+  if (floats * 4 > static_cast<double>(limits_.max_forward_bytes)) {
+    const double bytes = std::min(floats * 4, 9.0e18);
+    return Status::Error("forward: needs " + std::to_string(static_cast<int64_t>(bytes)) +
+                         " bytes, over the limit max_forward_bytes=" + std::to_string(limits_.max_forward_bytes) + how +
+                         "max_forward_bytes)");
   }
   return Status::Ok();
 }

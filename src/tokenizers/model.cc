@@ -22,6 +22,8 @@ Result<Vocab> Vocab::FromJson(const Json& object, const std::string& path) {
     if (!it.value().is_number_integer()) return FieldError(path + "." + it.key(), "expected an integer id");
     const int64_t id = it.value().get<int64_t>();
     if (id < 0 || id > (1 << 24)) return FieldError(path + "." + it.key(), "id out of range");
+    // Fuzzing (tests/fuzz/FINDINGS.md F4): ids index a dense table, so {"a": 16777216} cost 600 MB.
+    if (id >= static_cast<int64_t>(object.size()) + 65536) return FieldError(path + "." + it.key(), "id far beyond the vocabulary size");
     vocab.Add(it.key(), static_cast<int32_t>(id));
   }
   return vocab;

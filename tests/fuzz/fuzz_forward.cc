@@ -1,0 +1,7 @@
+// libFuzzer target "forward": see bt::fuzz::FuzzForward in fuzz_entry_points.h. Built by scripts/fuzz.sh.
+#include <cstddef>
+#include <cstdint>
+
+#include "fuzz_entry_points.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) { return bt::fuzz::FuzzForward(data, size); }
