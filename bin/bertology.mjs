@@ -21,7 +21,7 @@ const USAGE = `usage:
   bertology eval conll03 --model M --data test.txt [--json] [--batch N]
   bertology eval squad   --model M --data dev-v1.1.json [--articles 40:] [--json] [--predictions FILE]
                          [--no-align-to-words] [--max-seq-len 256] [--doc-stride 64] [--max-answer-len 15]
-common: --threads N (engine threads). M is a directory, URL or Hugging Face id. Without TEXT
+common: --threads N (engine threads), --dtype fp32|q8 (q8: int8 weights). M is a directory, URL or Hugging Face id. Without TEXT
 arguments, texts are read from stdin, one per line.
 ${EXPLAIN_USAGE}`;
 
@@ -58,7 +58,7 @@ function printJson(value) {
 
 const OPTIONS = /** @type {const} */ ({
   model: { type: 'string' }, data: { type: 'string' }, predictions: { type: 'string' },
-  json: { type: 'boolean', default: false }, threads: { type: 'string' }, batch: { type: 'string' },
+  json: { type: 'boolean', default: false }, threads: { type: 'string' }, dtype: { type: 'string' }, batch: { type: 'string' },
   'top-k': { type: 'string' }, aggregation: { type: 'string' }, question: { type: 'string' }, context: { type: 'string' },
   pooling: { type: 'string' }, normalize: { type: 'boolean', default: false }, articles: { type: 'string' },
   'max-seq-len': { type: 'string' }, 'doc-stride': { type: 'string' }, 'max-answer-len': { type: 'string' },
@@ -66,7 +66,7 @@ const OPTIONS = /** @type {const} */ ({
   help: { type: 'boolean', short: 'h', default: false },
 });
 
-/** Which options each command accepts (besides model, threads, help). */
+/** Which options each command accepts (besides model, threads, dtype, help). */
 const ACCEPTS = /** @type {Record<string, string[]>} */ ({
   classify: ['top-k', 'batch'],
   'fill-mask': ['top-k', 'batch'],
@@ -90,7 +90,7 @@ async function main(argv) {
   if (isEval && rest.length > 0) throw new UsageError(`unexpected arguments: ${rest.join(' ')}`);
   for (const [key, value] of Object.entries(values)) {
     const given = value !== undefined && value !== false && !(key === 'json' && !value);
-    if (given && !['model', 'threads', 'help', ...accepts].includes(key)) throw new UsageError(`--${key} does not apply to ${command}`);
+    if (given && !['model', 'threads', 'dtype', 'help', ...accepts].includes(key)) throw new UsageError(`--${key} does not apply to ${command}`);
   }
   if (!values.model) throw new UsageError('--model is required');
   if (isEval && !values.data) throw new UsageError('--data is required');
@@ -101,7 +101,7 @@ async function main(argv) {
   const seconds = () => ((performance.now() - started) / 1000).toFixed(1);
 
   if (command === 'eval sst2' || command === 'eval conll03') {
-    const model = await BertologyModel.load(values.model, { threads });
+    const model = await BertologyModel.load(values.model, { threads, dtype: values.dtype });
     const data = readFileSync(/** @type {string} */ (values.data), 'utf8');
     try {
       if (command === 'eval sst2') {
@@ -139,7 +139,7 @@ async function main(argv) {
   }
   if (command === 'qa' && rest.length > 0) throw new UsageError(`unexpected arguments: ${rest.join(' ')}`);
   const texts = command === 'qa' || command === 'eval squad' ? [] : await textsFrom(rest);
-  const pipe = await pipeline(/** @type {string} */ (task), values.model, { threads });
+  const pipe = await pipeline(/** @type {string} */ (task), values.model, { threads, dtype: values.dtype });
   try {
     const one = texts.length === 1 ? texts[0] : texts;
     if (command === 'classify') {

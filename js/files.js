@@ -19,9 +19,11 @@ export { openModelFiles } from './sources/index.js';
  * BertologyError (FILE_READ when a reader failed, else the engine's ENGINE error).
  * @param {import('./runtime.js').Runtime} runtime
  * @param {import('./sources/common.js').ModelFiles} modelFiles
+ * @param {{dtype?: string, limits?: Record<string, number>}} [engineOptions] `dtype: 'q8'` loads int8
+ *   encoder weights and word embeddings; `limits` raises/lowers the engine's limits (README, "Limits").
  * @returns {any} the engine model handle
  */
-export function loadIntoEngine(runtime, modelFiles) {
+export function loadIntoEngine(runtime, modelFiles, engineOptions = {}) {
   const { module } = runtime;
   /** @type {{file: string, error: unknown} | null} */
   let readError = null;
@@ -38,7 +40,8 @@ export function loadIntoEngine(runtime, modelFiles) {
         }
       });
     }
-    const result = module.loadModel(store);
+    const { dtype, limits } = engineOptions;
+    const result = module.loadModel(store, JSON.stringify({ dtype: dtype ?? 'fp32', limits }));
     if (result && 'error' in result && readError) {
       const { file, error } = readError;
       throw new BertologyError(`loadModel(${modelFiles.label}): cannot read ${file}: ${/** @type {Error} */ (error)?.message ?? error}`,
@@ -60,7 +63,7 @@ export function loadIntoEngine(runtime, modelFiles) {
 export async function loadSource(runtime, source, options) {
   const files = await openModelFiles(source, options);
   try {
-    return { handle: loadIntoEngine(runtime, files), files };
+    return { handle: loadIntoEngine(runtime, files, options), files };
   } finally {
     files.close();
   }

@@ -114,7 +114,7 @@ export class BertologyModel {
     const [runtime, files] = await Promise.all([getRuntime({ threads }), openModelFiles(source, options ?? {})]);
     let handle;
     try {
-      handle = loadIntoEngine(runtime, files);
+      handle = loadIntoEngine(runtime, files, { dtype: options?.dtype, limits: options?.limits });
     } finally {
       files.close();
     }
