@@ -81,14 +81,14 @@ def safetensors(tensors, dtype="F32", metadata=True):
 
 def seeds_safetensors():
     t = micro_tensors()
-    write("safetensors", "micro_bert_f32.safetensors", safetensors(t))
-    write("safetensors", "micro_bert_f16.safetensors", safetensors(t, "F16"))
-    write("safetensors", "micro_bert_bf16.safetensors", safetensors(t, "BF16", metadata=False))
-    write("safetensors", "mixed_dtypes.safetensors",
+    write("safetensors", "micro_bert_f32.seed", safetensors(t))
+    write("safetensors", "micro_bert_f16.seed", safetensors(t, "F16"))
+    write("safetensors", "micro_bert_bf16.seed", safetensors(t, "BF16", metadata=False))
+    write("safetensors", "mixed_dtypes.seed",
           safetensors([("a", [2, 3])], "F64")[:0] + safetensors([("x", [3]), ("y", [0, 5]), ("z", [])], "F64"))
-    write("safetensors", "int_tensors.safetensors", safetensors([("ids", [4]), ("flag", [2, 2])], "I64"))
-    write("safetensors", "empty_header.safetensors", struct.pack("<Q", 2) + b"{}")
-    write("safetensors", "f16_subnormals.safetensors",
+    write("safetensors", "int_tensors.seed", safetensors([("ids", [4]), ("flag", [2, 2])], "I64"))
+    write("safetensors", "empty_header.seed", struct.pack("<Q", 2) + b"{}")
+    write("safetensors", "f16_subnormals.seed",
           struct.pack("<Q", 56) + b'{"h":{"dtype":"F16","shape":[4],"data_offsets":[0,8]}}' +
           struct.pack("<4H", 0x0001, 0x03ff, 0x7c00, 0xfe00))
 
