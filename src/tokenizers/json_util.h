@@ -5,13 +5,35 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <algorithm>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/status.h"
 
 namespace bt::tokenizers {
 
 using Json = nlohmann::json;
+
+// Deepest nesting of arrays/objects in `root` (a scalar is 0), computed without recursion. The
+// builders of Sequence normalizers / pre-tokenizers / decoders / post-processors recurse once per
+// level, so tokenizer.json is refused past kMaxTokenizerJsonDepth before any of them runs
+// (tests/fuzz/FINDINGS.md F1: unbounded nesting overflowed the stack).
+constexpr int kMaxTokenizerJsonDepth = 64;
+inline int JsonDepth(const Json& root) {
+  int deepest = 0;
+  std::vector<std::pair<const Json*, int>> pending{{&root, 0}};
+  while (!pending.empty()) {
+    auto [node, depth] = pending.back();
+    pending.pop_back();
+    if (!node->is_structured()) continue;
+    deepest = std::max(deepest, depth + 1);
+    if (deepest > kMaxTokenizerJsonDepth) break;  // no need to measure further
+    for (const Json& child : *node) pending.emplace_back(&child, depth + 1);
+  }
+  return deepest;
+}
 
 inline Status FieldError(const std::string& path, const std::string& what) {
   return Status::Error(path + ": " + what);

@@ -67,6 +67,10 @@ Result<Json> ParseMergesTxt(std::string_view text) {
 Result<std::unique_ptr<Tokenizer>> Tokenizer::FromJson(std::string_view tokenizer_json) {
   const tokenizers::Json root = tokenizers::Json::parse(tokenizer_json.begin(), tokenizer_json.end(), nullptr, false);
   if (root.is_discarded()) return Status::Error("tokenizer.json: not valid JSON");
+  if (tokenizers::JsonDepth(root) > tokenizers::kMaxTokenizerJsonDepth) {
+    return Status::Error("tokenizer.json: nested more than " + std::to_string(tokenizers::kMaxTokenizerJsonDepth) +
+                         " levels deep");
+  }
   return tokenizers::FromParsedJson(root);
 }
 

@@ -170,3 +170,28 @@ TEST(Limits, ViolationsNameTheLimitAndTheInstanceStaysUsable) {
 
 }  // namespace
 }  // namespace bt
+
+namespace bt {
+namespace {
+
+// tests/fuzz/FINDINGS.md F1: nested Sequences made the recursive builders overflow the stack. The
+// nesting is now refused once, on the parsed JSON, before any builder runs.
+TEST(TokenizerJson, DeepNestingIsAnErrorNotAStackOverflow) {
+  auto nested = [](int levels) {
+    std::string json = R"({"type": "Lowercase"})";
+    for (int i = 0; i < levels; ++i) json = R"({"type": "Sequence", "normalizers": [)" + json + "]}";
+    return R"({"normalizer": )" + json +
+           R"(, "model": {"type": "WordPiece", "unk_token": "[UNK]", "vocab": {"[UNK]": 0, "a": 1}}})";
+  };
+  auto shallow = Tokenizer::FromJson(nested(3));
+  ASSERT_TRUE(shallow.ok()) << shallow.status().message();
+  auto encoded = shallow.value()->Encode("A", EncodeOptions{});
+  ASSERT_TRUE(encoded.ok());
+  EXPECT_EQ(encoded->ids, std::vector<int32_t>({1}));  // lowercased through three Sequences
+  auto deep = Tokenizer::FromJson(nested(5000));
+  ASSERT_FALSE(deep.ok());
+  EXPECT_EQ(deep.status().message(), "tokenizer.json: nested more than 64 levels deep");
+}
+
+}  // namespace
+}  // namespace bt
