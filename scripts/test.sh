@@ -7,4 +7,5 @@ export BERTOLOGY_SHARED="${BERTOLOGY_SHARED:-$(cd .. && pwd)/shared}"
 [ -d "$BERTOLOGY_SHARED" ] || echo "test: shared assets not found at $BERTOLOGY_SHARED; tests that need them will skip"
 
 (cd build/native && ctest --output-on-failure -j2)
+(cd build/wasm && ctest --output-on-failure)
 node --test --test-concurrency=1 tests/js/ tests/browser/ tests/extension/ tests/demo/

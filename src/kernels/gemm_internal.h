@@ -16,26 +16,39 @@ namespace bt {
 constexpr int kGemmMR = 4;  // rows per microkernel tile
 constexpr int kGemmNR = 8;  // columns per panel
 
-// C[mr x nc] = init + A[mr x kc] · W[kc x 8], mr in [1, 4], nc in [1, 8], kc >= 1.
-// a: row r at a + r*a_stride. w: kc*8 packed weights. init: bias[0..8) for every row when
-// bias != nullptr, else the current C (accumulate over a K block). c: row r at c + r*c_stride.
-// Each output row is computed independently of mr (bitwise), which keeps results identical
-// whatever the tiling or thread count.
-using F32GemmUkernelFn = void (*)(size_t mr, size_t nc, size_t kc, const float* a, size_t a_stride,
-                                  const float* w, const float* bias, float* c, size_t c_stride);
+// f32 GEMM on pre-packed A (XNNPACK's "ppmm"): the driver packs a tile of up to 4 activation rows
+// k-major (a[kk*4 + r]; rows >= mr repeat row mr-1) once, then the microkernel sweeps it across
+// nc/8 weight panels. C[mr x nc] += A[mr x kc] · W: c holds the running sums (the bias, or the
+// previous K block), nc is a positive multiple of 8, w points at the first panel's k-th weight
+// row and panels are w_stride floats apart; c row r at c + r*c_stride.
+// Each output element sees the same operation sequence (c + a0*w0, then + a1*w1, ..., one
+// multiply and one add per step, no FMA) in every variant, so results are bitwise identical
+// across variants, tilings and thread counts.
+// The two nested loops (panels, then k) are deliberate: V8 unrolls only nested small loops.
+using F32PpmmUkernelFn = void (*)(size_t mr, size_t nc, size_t kc, const float* a, const float* w,
+                                  size_t w_stride, float* c, size_t c_stride);
 
-void f32_gemm_ukernel_4x8__scalar(size_t mr, size_t nc, size_t kc, const float* a, size_t a_stride,
-                                  const float* w, const float* bias, float* c, size_t c_stride);
+void f32_ppmm_ukernel_4x8__scalar(size_t mr, size_t nc, size_t kc, const float* a, const float* w,
+                                  size_t w_stride, float* c, size_t c_stride);
 #if defined(__wasm_simd128__)
-void f32_gemm_ukernel_4x8__wasmsimd(size_t mr, size_t nc, size_t kc, const float* a, size_t a_stride,
-                                    const float* w, const float* bias, float* c, size_t c_stride);
+void f32_ppmm_ukernel_4x8__wasmsimd(size_t mr, size_t nc, size_t kc, const float* a, const float* w,
+                                    size_t w_stride, float* c, size_t c_stride);
 #endif
 // GCC/Clang generic 128-bit vectors (SSE2 on x86-64, NEON on arm64).
-void f32_gemm_ukernel_4x8__vec128(size_t mr, size_t nc, size_t kc, const float* a, size_t a_stride,
-                                  const float* w, const float* bias, float* c, size_t c_stride);
+void f32_ppmm_ukernel_4x8__vec128(size_t mr, size_t nc, size_t kc, const float* a, const float* w,
+                                  size_t w_stride, float* c, size_t c_stride);
 
-// The kernel LinearForward uses on this build (chosen at compile time).
-F32GemmUkernelFn BestF32GemmUkernel();
+// Packs rows [0, mr) of A (row r at a + r*a_stride, kc values) k-major into out[kc*4]; rows past
+// mr repeat row mr-1.
+using F32PackA4Fn = void (*)(size_t mr, size_t kc, const float* a, size_t a_stride, float* out);
+void f32_pack_a4__scalar(size_t mr, size_t kc, const float* a, size_t a_stride, float* out);
+#if defined(__wasm_simd128__)
+void f32_pack_a4__wasmsimd(size_t mr, size_t kc, const float* a, size_t a_stride, float* out);
+#endif
+
+// The kernels LinearForward uses on this build (chosen at compile time).
+F32PpmmUkernelFn BestF32PpmmUkernel();
+F32PackA4Fn BestF32PackA4();
 
 class PackedLinearF32 final : public PackedLinear {
  public:
@@ -71,22 +84,26 @@ void LinearEpilogue(Activation act, float* acc, int rows, int cols, const float*
 // ---- int8: weights symmetric per output channel, activations symmetric per row at run time ----
 // Packed layout ("c2"): 8-column panels; panel p = bias[8] f32, scale[8] f32, then for each pair of
 // k (k padded to even with zeros) 16 int8: cols 0-3 as (k0,k1) pairs, then cols 4-7.
-// Activations are int16 in [-127, 127] (widened once when quantised), k padded to even.
+// Activations are int16 in [-127, 127] (widened once when quantised), k padded to even, stored in
+// tiles of 4 rows k-pair major (XNNPACK's pre-packed A): tile t at q + t*8*kp, pair p of row r at
+// offset p*8 + r*2. Rows past m are zero.
 
-// C[4 x 8] int32 (row stride 8) = A[mr x 2*kp] · W. Rows >= mr repeat row mr-1.
-using Q8GemmUkernelFn = void (*)(size_t mr, size_t kp, const int16_t* a, size_t a_stride, const int8_t* w,
-                                 int32_t* c);
-void qd8_qc8w_gemm_ukernel_4x8c2__scalar(size_t mr, size_t kp, const int16_t* a, size_t a_stride,
-                                         const int8_t* w, int32_t* c);
+// C[4 x nc] int32 = A_tile[4 x 2*kp] · W over nc/8 panels (nc a positive multiple of 8; w: the
+// first panel's weights, panels w_stride bytes apart; c row r at c + r*c_stride). As for f32, the
+// panel loop around the k loop lets V8 unroll the k loop.
+using Q8PpmmUkernelFn = void (*)(size_t nc, size_t kp, const int16_t* a, const int8_t* w, size_t w_stride,
+                                 int32_t* c, size_t c_stride);
+void qd8_qc8w_ppmm_ukernel_4x8c2__scalar(size_t nc, size_t kp, const int16_t* a, const int8_t* w,
+                                         size_t w_stride, int32_t* c, size_t c_stride);
 #if defined(__wasm_simd128__)
-void qd8_qc8w_gemm_ukernel_4x8c2__wasmsimd_dot16x2(size_t mr, size_t kp, const int16_t* a, size_t a_stride,
-                                                   const int8_t* w, int32_t* c);
+void qd8_qc8w_ppmm_ukernel_4x8c2__wasmsimd_dot16x2(size_t nc, size_t kp, const int16_t* a, const int8_t* w,
+                                                   size_t w_stride, int32_t* c, size_t c_stride);
 #endif
 #if defined(__SSE2__)
-void qd8_qc8w_gemm_ukernel_4x8c2__sse2(size_t mr, size_t kp, const int16_t* a, size_t a_stride,
-                                       const int8_t* w, int32_t* c);
+void qd8_qc8w_ppmm_ukernel_4x8c2__sse2(size_t nc, size_t kp, const int16_t* a, const int8_t* w,
+                                       size_t w_stride, int32_t* c, size_t c_stride);
 #endif
-Q8GemmUkernelFn BestQ8GemmUkernel();
+Q8PpmmUkernelFn BestQ8PpmmUkernel();
 
 class PackedLinearQ8 final : public PackedLinear {
  public:
@@ -112,9 +129,14 @@ class PackedLinearQ8 final : public PackedLinear {
   uint8_t* data_;  // AlignedAlloc'd
 };
 
-// Quantises rows of x [m, k] to int16 in [-127, 127] (q: m rows of 2*kp, zero padded) with
-// x ~= q * scale[row]. An all-zero row gets scale 0.
-void QuantizeRowsQ8(const float* x, int32_t m, int32_t k, size_t kp, int16_t* q, float* scale);
+// Quantises rows [row_begin, row_end) of x [*, k] (row r at x + r*k) to int16 in [-127, 127], into
+// the 4-row tiles of q (k zero padded to 2*kp), with x ~= q * scale[row]. An all-zero row gets
+// scale 0. Q8TileElements(m, kp) is the size of q for m rows; ZeroQ8PaddingRows clears rows
+// m..(m rounded up to 4).
+size_t Q8TileElements(int32_t m, size_t kp);
+void QuantizeRowsQ8(const float* x, int32_t row_begin, int32_t row_end, int32_t k, size_t kp, int16_t* q,
+                    float* scale);
+void ZeroQ8PaddingRows(int32_t m, size_t kp, int16_t* q);
 
 void LinearForwardQ8(const PackedLinearQ8& w, const float* x, int32_t m, Activation act, const float* residual,
                      float* y, ThreadPool& pool);

@@ -58,15 +58,31 @@ std::unique_ptr<PackedLinear> PackLinearQ8(const float* w, const float* bias, in
   return packed;
 }
 
-void QuantizeRowsQ8(const float* x, int32_t m, int32_t k, size_t kp, int16_t* q, float* scale) {
-  for (int32_t r = 0; r < m; ++r) {
+size_t Q8TileElements(int32_t m, size_t kp) {
+  return static_cast<size_t>((m + kGemmMR - 1) / kGemmMR) * kGemmMR * 2 * kp;
+}
+
+void QuantizeRowsQ8(const float* x, int32_t row_begin, int32_t row_end, int32_t k, size_t kp, int16_t* q,
+                    float* scale) {
+  for (int32_t r = row_begin; r < row_end; ++r) {
     const float* row = x + static_cast<size_t>(r) * k;
-    int16_t* qr = q + static_cast<size_t>(r) * 2 * kp;
+    // Row r of tile r/4: its pair p sits at p*8 + (r%4)*2.
+    int16_t* qr = q + static_cast<size_t>(r / kGemmMR) * kGemmMR * 2 * kp + static_cast<size_t>(r % kGemmMR) * 2;
     const float max_abs = MaxAbs(row, k);
     const float inv = max_abs > 0.0f ? 127.0f / max_abs : 0.0f;
     scale[r] = max_abs / 127.0f;
-    for (int32_t kk = 0; kk < k; ++kk) qr[kk] = static_cast<int16_t>(RoundClamp127(row[kk] * inv));
-    for (size_t kk = k; kk < 2 * kp; ++kk) qr[kk] = 0;
+    for (int32_t kk = 0; kk < k; ++kk) {
+      qr[static_cast<size_t>(kk / 2) * 2 * kGemmMR + kk % 2] = static_cast<int16_t>(RoundClamp127(row[kk] * inv));
+    }
+    if (k % 2 != 0) qr[static_cast<size_t>(k / 2) * 2 * kGemmMR + 1] = 0;
+  }
+}
+
+void ZeroQ8PaddingRows(int32_t m, size_t kp, int16_t* q) {
+  const int32_t padded = (m + kGemmMR - 1) / kGemmMR * kGemmMR;
+  for (int32_t r = m; r < padded; ++r) {
+    int16_t* qr = q + static_cast<size_t>(r / kGemmMR) * kGemmMR * 2 * kp + static_cast<size_t>(r % kGemmMR) * 2;
+    for (size_t p = 0; p < kp; ++p) qr[p * 2 * kGemmMR] = 0, qr[p * 2 * kGemmMR + 1] = 0;
   }
 }
 

@@ -3,9 +3,10 @@
 // activation + residual fused into a per-block epilogue. LinearReference is the plain-loop twin.
 //
 // Blocking: the output is cut into units of (kBlockM rows) x (kBlockPanels panels of 8 columns).
-// A unit accumulates into a small stack buffer over K blocks of kBlockK, then the epilogue writes
-// y = act(buf) + residual once — so y may alias residual, and partial columns never reach the
-// microkernel (it always sees nc = 8). Every output element sees the same operation sequence
+// A unit starts a small stack buffer at the bias and accumulates into it over K blocks of kBlockK
+// (4-row tiles of A packed once per tile and swept across the unit's panels), then the epilogue
+// writes y = act(buf) + residual once — so y may alias residual, and partial columns never reach
+// the microkernel (it always sees whole panels; padding columns are zero weights). Every output element sees the same operation sequence
 // whatever the unit split, hence results are bitwise identical for any thread count.
 #include <algorithm>
 
@@ -27,7 +28,8 @@ static_assert(kBlockM % kGemmMR == 0, "M block must hold whole tiles");
 
 void ForwardF32(const PackedLinearF32& w, const float* x, int32_t m, Activation act, const float* residual,
                 float* y, ThreadPool& pool) {
-  const F32GemmUkernelFn ukernel = BestF32GemmUkernel();
+  const F32PpmmUkernelFn ukernel = BestF32PpmmUkernel();
+  const F32PackA4Fn pack_a = BestF32PackA4();
   const int32_t n = w.n(), k = w.k();
   const int64_t panels = static_cast<int64_t>(w.num_panels());
   const int64_t m_blocks = (m + kBlockM - 1) / kBlockM;
@@ -37,25 +39,29 @@ void ForwardF32(const PackedLinearF32& w, const float* x, int32_t m, Activation 
   // Units are ordered N-block-major so a thread's consecutive units reuse the same weights.
   auto run_units = [&](int64_t u0, int64_t u1) {
     alignas(64) float acc[kBlockM * kUnitCols];
+    alignas(64) float a_tile[kGemmMR * kMaxUnblockedK];
     for (int64_t u = u0; u < u1; ++u) {
       const int64_t nb = u / m_blocks, mb = u % m_blocks;
       const int32_t row0 = static_cast<int32_t>(mb * kBlockM);
       const int32_t rows = std::min<int32_t>(kBlockM, m - row0);
       const int64_t p0 = nb * kBlockPanels, p1 = std::min<int64_t>(p0 + kBlockPanels, panels);
+      const size_t nc = static_cast<size_t>(p1 - p0) * kGemmNR;
+      for (int32_t r = 0; r < rows; ++r) {  // running sums start at the bias
+        for (int64_t p = p0; p < p1; ++p) {
+          std::copy_n(w.panel(static_cast<size_t>(p)), kGemmNR, acc + r * kUnitCols + (p - p0) * kGemmNR);
+        }
+      }
       for (int32_t k0 = 0; k0 < k; k0 += kc_max) {
         const int32_t kc = std::min<int32_t>(kc_max, k - k0);
-        for (int64_t p = p0; p < p1; ++p) {  // the kc x 8 weight block stays in L1 across all rows
-          const float* panel = w.panel(static_cast<size_t>(p));
-          const float* wk = panel + kGemmNR + static_cast<size_t>(k0) * kGemmNR;
-          for (int32_t r = 0; r < rows; r += kGemmMR) {
-            const size_t mr = std::min<int32_t>(kGemmMR, rows - r);
-            ukernel(mr, kGemmNR, kc, x + static_cast<size_t>(row0 + r) * k + k0, k, wk, k0 == 0 ? panel : nullptr,
-                    acc + r * kUnitCols + (p - p0) * kGemmNR, kUnitCols);
-          }
+        const float* wk = w.panel(static_cast<size_t>(p0)) + kGemmNR + static_cast<size_t>(k0) * kGemmNR;
+        for (int32_t r = 0; r < rows; r += kGemmMR) {  // the packed A tile stays in L1 across the panels
+          const size_t mr = std::min<int32_t>(kGemmMR, rows - r);
+          pack_a(mr, kc, x + static_cast<size_t>(row0 + r) * k + k0, k, a_tile);
+          ukernel(mr, nc, kc, a_tile, wk, w.panel_stride(), acc + r * kUnitCols, kUnitCols);
         }
       }
       const int32_t col0 = static_cast<int32_t>(p0 * kGemmNR);
-      const int32_t cols = std::min<int32_t>(static_cast<int32_t>((p1 - p0) * kGemmNR), n - col0);
+      const int32_t cols = std::min<int32_t>(static_cast<int32_t>(nc), n - col0);
       const size_t offset = static_cast<size_t>(row0) * n + col0;
       LinearEpilogue(act, acc, rows, cols, residual != nullptr ? residual + offset : nullptr, y + offset, n);
     }
@@ -79,11 +85,19 @@ void LinearEpilogue(Activation act, float* acc, int rows, int cols, const float*
   }
 }
 
-F32GemmUkernelFn BestF32GemmUkernel() {
+F32PpmmUkernelFn BestF32PpmmUkernel() {
 #if defined(__wasm_simd128__)
-  return f32_gemm_ukernel_4x8__wasmsimd;
+  return f32_ppmm_ukernel_4x8__wasmsimd;
 #else
-  return f32_gemm_ukernel_4x8__vec128;
+  return f32_ppmm_ukernel_4x8__vec128;
+#endif
+}
+
+F32PackA4Fn BestF32PackA4() {
+#if defined(__wasm_simd128__)
+  return f32_pack_a4__wasmsimd;
+#else
+  return f32_pack_a4__scalar;
 #endif
 }
 

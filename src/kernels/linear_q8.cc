@@ -23,29 +23,33 @@ thread_local Q8Scratch tls_scratch;
 
 }  // namespace
 
-Q8GemmUkernelFn BestQ8GemmUkernel() {
+Q8PpmmUkernelFn BestQ8PpmmUkernel() {
 #if defined(__wasm_simd128__)
-  return qd8_qc8w_gemm_ukernel_4x8c2__wasmsimd_dot16x2;
+  return qd8_qc8w_ppmm_ukernel_4x8c2__wasmsimd_dot16x2;
 #elif defined(__SSE2__)
-  return qd8_qc8w_gemm_ukernel_4x8c2__sse2;
+  return qd8_qc8w_ppmm_ukernel_4x8c2__sse2;
 #else
-  return qd8_qc8w_gemm_ukernel_4x8c2__scalar;
+  return qd8_qc8w_ppmm_ukernel_4x8c2__scalar;
 #endif
 }
 
 void LinearForwardQ8(const PackedLinearQ8& w, const float* x, int32_t m, Activation act, const float* residual,
                      float* y, ThreadPool& pool) {
-  const Q8GemmUkernelFn ukernel = BestQ8GemmUkernel();
+  const Q8PpmmUkernelFn ukernel = BestQ8PpmmUkernel();
   const int32_t n = w.n(), k = w.k();
   const size_t kp = w.k_pairs();
   Q8Scratch& scratch = tls_scratch;
-  scratch.q.resize(static_cast<size_t>(m) * 2 * kp);
+  scratch.q.resize(Q8TileElements(m, kp));
   scratch.scale.resize(m);
   int16_t* q = scratch.q.data();
   float* row_scale = scratch.scale.data();
-  const int64_t grain = std::max<int64_t>(1, 16384 / k);
-  pool.ParallelFor(m, grain, [&](int64_t r0, int64_t r1) {
-    QuantizeRowsQ8(x + r0 * k, static_cast<int32_t>(r1 - r0), k, kp, q + r0 * 2 * kp, row_scale + r0);
+  ZeroQ8PaddingRows(m, kp, q);
+  // Whole tiles per task: neighbouring rows share cache lines in the tiled layout.
+  const int64_t tiles = (m + kGemmMR - 1) / kGemmMR;
+  const int64_t grain = std::max<int64_t>(1, 16384 / (static_cast<int64_t>(k) * kGemmMR));
+  pool.ParallelFor(tiles, grain, [&](int64_t t0, int64_t t1) {
+    QuantizeRowsQ8(x, static_cast<int32_t>(t0 * kGemmMR), static_cast<int32_t>(std::min<int64_t>(t1 * kGemmMR, m)), k,
+                   kp, q, row_scale);
   });
 
   const int64_t panels = static_cast<int64_t>(w.num_panels());
@@ -53,29 +57,31 @@ void LinearForwardQ8(const PackedLinearQ8& w, const float* x, int32_t m, Activat
   const int64_t n_blocks = (panels + kBlockPanels - 1) / kBlockPanels;
   pool.ParallelFor(m_blocks * n_blocks, 1, [&](int64_t u0, int64_t u1) {
     alignas(64) float acc[kBlockM * kLinearUnitCols];
-    alignas(64) int32_t tile[kGemmMR * kGemmNR];
+    alignas(64) int32_t tile[kGemmMR * kLinearUnitCols];
     for (int64_t u = u0; u < u1; ++u) {
       const int64_t nb = u / m_blocks, mb = u % m_blocks;
       const int32_t row0 = static_cast<int32_t>(mb * kBlockM);
       const int32_t rows = std::min<int32_t>(kBlockM, m - row0);
       const int64_t p0 = nb * kBlockPanels, p1 = std::min<int64_t>(p0 + kBlockPanels, panels);
-      for (int64_t p = p0; p < p1; ++p) {
-        const float* bias = w.bias(static_cast<size_t>(p));
-        const float* col_scale = w.scale(static_cast<size_t>(p));
-        for (int32_t r = 0; r < rows; r += kGemmMR) {
-          const int32_t mr = std::min<int32_t>(kGemmMR, rows - r);
-          ukernel(mr, kp, q + static_cast<size_t>(row0 + r) * 2 * kp, 2 * kp, w.weights(static_cast<size_t>(p)),
-                  tile);
+      const size_t nc = static_cast<size_t>(p1 - p0) * kGemmNR;
+      for (int32_t r = 0; r < rows; r += kGemmMR) {  // row0 and r are multiples of 4: whole tiles
+        const int32_t mr = std::min<int32_t>(kGemmMR, rows - r);
+        ukernel(nc, kp, q + static_cast<size_t>(row0 + r) * 2 * kp, w.weights(static_cast<size_t>(p0)),
+                w.panel_bytes(), tile, kLinearUnitCols);
+        for (int64_t p = p0; p < p1; ++p) {
+          const float* bias = w.bias(static_cast<size_t>(p));
+          const float* col_scale = w.scale(static_cast<size_t>(p));
+          const size_t col = static_cast<size_t>(p - p0) * kGemmNR;
           for (int32_t i = 0; i < mr; ++i) {
             const float rs = row_scale[row0 + r + i];
-            float* out = acc + (r + i) * kLinearUnitCols + (p - p0) * kGemmNR;
-            for (int j = 0; j < kGemmNR; ++j)
-              out[j] = static_cast<float>(tile[i * kGemmNR + j]) * (rs * col_scale[j]) + bias[j];
+            const int32_t* t = tile + i * kLinearUnitCols + col;
+            float* out = acc + (r + i) * kLinearUnitCols + col;
+            for (int j = 0; j < kGemmNR; ++j) out[j] = static_cast<float>(t[j]) * (rs * col_scale[j]) + bias[j];
           }
         }
       }
       const int32_t col0 = static_cast<int32_t>(p0 * kGemmNR);
-      const int32_t cols = std::min<int32_t>(static_cast<int32_t>((p1 - p0) * kGemmNR), n - col0);
+      const int32_t cols = std::min<int32_t>(static_cast<int32_t>(nc), n - col0);
       const size_t offset = static_cast<size_t>(row0) * n + col0;
       LinearEpilogue(act, acc, rows, cols, residual != nullptr ? residual + offset : nullptr, y + offset, n);
     }

@@ -2,6 +2,7 @@
 // LinearReference (activations, residual, aliasing, K blocking), and thread-count invariance.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -23,38 +24,79 @@ std::vector<float> Random(size_t n, uint32_t seed, float lo = -1.0f, float hi = 
 
 struct UkernelCase {
   const char* name;
-  F32GemmUkernelFn fn;
+  F32PpmmUkernelFn fn;
 };
 
 std::vector<UkernelCase> SimdUkernels() {
-  std::vector<UkernelCase> list = {{"vec128", f32_gemm_ukernel_4x8__vec128}};
+  std::vector<UkernelCase> list = {{"vec128", f32_ppmm_ukernel_4x8__vec128}};
 #if defined(__wasm_simd128__)
-  list.push_back({"wasmsimd", f32_gemm_ukernel_4x8__wasmsimd});
+  list.push_back({"wasmsimd", f32_ppmm_ukernel_4x8__wasmsimd});
 #endif
   return list;
+}
+
+TEST(KernelsGemmUkernel, PackA4MatchesDefinition) {
+  for (size_t kc : {1, 3, 4, 5, 8, 13}) {
+    for (size_t mr = 1; mr <= kGemmMR; ++mr) {
+      const size_t a_stride = kc + 2;
+      const auto a = Random(kGemmMR * a_stride, 5 + kc);
+      std::vector<float> got(kc * kGemmMR, NAN);
+      f32_pack_a4__scalar(mr, kc, a.data(), a_stride, got.data());
+      for (size_t kk = 0; kk < kc; ++kk) {
+        for (size_t r = 0; r < kGemmMR; ++r) {
+          ASSERT_EQ(got[kk * kGemmMR + r], a[std::min(r, mr - 1) * a_stride + kk]) << "mr=" << mr << " kc=" << kc;
+        }
+      }
+#if defined(__wasm_simd128__)
+      std::vector<float> simd(kc * kGemmMR, NAN);
+      f32_pack_a4__wasmsimd(mr, kc, a.data(), a_stride, simd.data());
+      ASSERT_EQ(0, std::memcmp(got.data(), simd.data(), sizeof(float) * got.size()));
+#endif
+    }
+  }
 }
 
 TEST(KernelsGemmUkernel, MatchesScalarAcrossEdges) {
   for (const UkernelCase& uk : SimdUkernels()) {
     for (size_t kc : {1, 2, 3, 4, 5, 7, 8, 9, 16, 17, 64}) {
       for (size_t mr = 1; mr <= kGemmMR; ++mr) {
-        for (size_t nc = 1; nc <= kGemmNR; ++nc) {
-          for (bool with_bias : {true, false}) {
-            const size_t a_stride = kc + 3, c_stride = 11;
-            const auto a = Random(kGemmMR * a_stride, 1 + kc);
-            const auto w = Random(kc * kGemmNR, 2 + kc);
-            const auto bias = Random(kGemmNR, 3);
-            auto c_ref = Random(kGemmMR * c_stride, 4);
-            auto c_simd = c_ref;
-            const float* b = with_bias ? bias.data() : nullptr;
-            f32_gemm_ukernel_4x8__scalar(mr, nc, kc, a.data(), a_stride, w.data(), b, c_ref.data(), c_stride);
-            uk.fn(mr, nc, kc, a.data(), a_stride, w.data(), b, c_simd.data(), c_stride);
-            // Same per-element operation order: bitwise equal, including untouched cells.
-            ASSERT_EQ(0, std::memcmp(c_ref.data(), c_simd.data(), sizeof(float) * c_ref.size()))
-                << uk.name << " mr=" << mr << " nc=" << nc << " kc=" << kc << " bias=" << with_bias;
-          }
+        for (size_t nc : {8, 16, 24}) {
+          const size_t w_stride = kc * kGemmNR + 5, c_stride = nc + 3;
+          std::vector<float> a_packed(kc * kGemmMR);
+          const auto a = Random(kGemmMR * kc, 1 + kc);
+          f32_pack_a4__scalar(mr, kc, a.data(), kc, a_packed.data());
+          const auto w = Random(w_stride * (nc / kGemmNR), 2 + kc);
+          auto c_ref = Random(kGemmMR * c_stride, 4);
+          auto c_simd = c_ref;
+          f32_ppmm_ukernel_4x8__scalar(mr, nc, kc, a_packed.data(), w.data(), w_stride, c_ref.data(), c_stride);
+          uk.fn(mr, nc, kc, a_packed.data(), w.data(), w_stride, c_simd.data(), c_stride);
+          // Same per-element operation order: bitwise equal, including untouched cells.
+          ASSERT_EQ(0, std::memcmp(c_ref.data(), c_simd.data(), sizeof(float) * c_ref.size()))
+              << uk.name << " mr=" << mr << " nc=" << nc << " kc=" << kc;
         }
       }
+    }
+  }
+}
+
+TEST(KernelsGemmUkernel, ScalarIsTheDefinition) {
+  // C += A·W with the running sum in C, rows past mr untouched.
+  const size_t mr = 3, nc = 16, kc = 5, w_stride = kc * kGemmNR + 8, c_stride = 20;
+  const auto a = Random(kGemmMR * kc, 31);
+  std::vector<float> a_packed(kc * kGemmMR);
+  f32_pack_a4__scalar(mr, kc, a.data(), kc, a_packed.data());
+  const auto w = Random(w_stride * 2, 32);
+  const auto c0 = Random(kGemmMR * c_stride, 33);
+  auto c = c0;
+  f32_ppmm_ukernel_4x8__scalar(mr, nc, kc, a_packed.data(), w.data(), w_stride, c.data(), c_stride);
+  for (size_t r = 0; r < kGemmMR; ++r) {
+    for (size_t j = 0; j < c_stride; ++j) {
+      float want = c0[r * c_stride + j];
+      if (r < mr && j < nc) {
+        const float* panel = w.data() + (j / kGemmNR) * w_stride;
+        for (size_t kk = 0; kk < kc; ++kk) want = want + a[r * kc + kk] * panel[kk * kGemmNR + j % kGemmNR];
+      }
+      ASSERT_EQ(c[r * c_stride + j], want) << "r=" << r << " j=" << j;
     }
   }
 }

@@ -2,6 +2,7 @@
 // PackLinearQ8 weights vs a plain-loop quantised reference and vs f32, thread-count invariance.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -23,27 +24,58 @@ std::vector<float> Random(size_t n, uint32_t seed, float lo = -1.0f, float hi = 
 }
 
 TEST(KernelsGemmQ8Ukernel, SimdMatchesScalarExactly) {
-  std::vector<std::pair<const char*, Q8GemmUkernelFn>> kernels;
+  std::vector<std::pair<const char*, Q8PpmmUkernelFn>> kernels;
 #if defined(__SSE2__)
-  kernels.push_back({"sse2", qd8_qc8w_gemm_ukernel_4x8c2__sse2});
+  kernels.push_back({"sse2", qd8_qc8w_ppmm_ukernel_4x8c2__sse2});
 #endif
 #if defined(__wasm_simd128__)
-  kernels.push_back({"wasmsimd", qd8_qc8w_gemm_ukernel_4x8c2__wasmsimd_dot16x2});
+  kernels.push_back({"wasmsimd", qd8_qc8w_ppmm_ukernel_4x8c2__wasmsimd_dot16x2});
 #endif
   std::mt19937 rng(3);
   std::uniform_int_distribution<int> q(-127, 127);
   for (const auto& [name, fn] : kernels) {
     for (size_t kp : {1, 2, 3, 4, 7, 8, 9, 384, 1536}) {
-      const size_t stride = 2 * kp + 6;
-      std::vector<int16_t> a(4 * stride);
-      std::vector<int8_t> w(16 * kp);
-      for (auto& v : a) v = static_cast<int16_t>(q(rng));
-      for (auto& v : w) v = static_cast<int8_t>(q(rng));
-      for (size_t mr = 1; mr <= 4; ++mr) {
-        std::vector<int32_t> want(32), got(32);
-        qd8_qc8w_gemm_ukernel_4x8c2__scalar(mr, kp, a.data(), stride, w.data(), want.data());
-        fn(mr, kp, a.data(), stride, w.data(), got.data());
-        for (size_t i = 0; i < mr * 8; ++i) ASSERT_EQ(got[i], want[i]) << name << " kp=" << kp << " mr=" << mr;
+      for (size_t nc : {8, 16, 40}) {
+        const size_t w_stride = 16 * kp + 32, c_stride = nc + 3;
+        std::vector<int16_t> a(8 * kp);
+        std::vector<int8_t> w(w_stride * (nc / 8));
+        for (auto& v : a) v = static_cast<int16_t>(q(rng));
+        for (auto& v : w) v = static_cast<int8_t>(q(rng));
+        std::vector<int32_t> want(4 * c_stride, -1), got(4 * c_stride, -1);
+        qd8_qc8w_ppmm_ukernel_4x8c2__scalar(nc, kp, a.data(), w.data(), w_stride, want.data(), c_stride);
+        fn(nc, kp, a.data(), w.data(), w_stride, got.data(), c_stride);
+        ASSERT_EQ(got, want) << name << " kp=" << kp << " nc=" << nc;
+      }
+    }
+  }
+}
+
+TEST(KernelsGemmQ8Ukernel, ScalarIsTheDefinitionOnQuantisedTiles) {
+  // Rows quantised into 4-row tiles (with a padded last tile) times one panel equal plain dot
+  // products of the quantised values.
+  const int32_t m = 6, k = 5;
+  const size_t kp = 3;
+  const auto x = Random(static_cast<size_t>(m) * k, 51);
+  std::vector<int16_t> q(Q8TileElements(m, kp), 99);
+  std::vector<float> scale(m);
+  QuantizeRowsQ8(x.data(), 0, m, k, kp, q.data(), scale.data());
+  ZeroQ8PaddingRows(m, kp, q.data());
+  std::vector<int8_t> w(16 * kp);
+  for (size_t i = 0; i < w.size(); ++i) w[i] = static_cast<int8_t>(static_cast<int>(i * 37 % 255) - 127);
+  for (int32_t tile = 0; tile < 2; ++tile) {
+    std::vector<int32_t> c(4 * 8);
+    qd8_qc8w_ppmm_ukernel_4x8c2__scalar(8, kp, q.data() + tile * 8 * kp, w.data(), 16 * kp, c.data(), 8);
+    for (int32_t r = 0; r < 4; ++r) {
+      const int32_t row = tile * 4 + r;
+      for (int j = 0; j < 8; ++j) {
+        int32_t want = 0;
+        for (int32_t kk = 0; kk < k && row < m; ++kk) {
+          const float inv = scale[row] > 0 ? 1.0f / scale[row] : 0.0f;
+          const int qv = static_cast<int>(std::nearbyint(std::max(-127.0f, std::min(127.0f, x[row * k + kk] * inv))));
+          const int8_t wv = w[(kk / 2) * 16 + (j / 4) * 8 + (j % 4) * 2 + kk % 2];
+          want += qv * wv;
+        }
+        EXPECT_NEAR(c[r * 8 + j], want, 127 * k / 64 + 1) << "row " << row << " col " << j;  // rounding of x*inv
       }
     }
   }
