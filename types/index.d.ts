@@ -296,6 +296,55 @@ export interface CallOptions extends OutputOptions {
   batch_size?: number;
 }
 
+// explanations (pipe.explain; README "Explanations")
+
+export type ExplainMethod =
+  | 'grad_x_input' | 'integrated_gradients' | 'occlusion' | 'lime' | 'attention_rollout' | 'gradient_weighted_rollout';
+export interface ExplainOptions {
+  /** Default 'integrated_gradients'. */
+  method?: ExplainMethod;
+  /** The scalar explained; default 'probability'. */
+  output?: 'probability' | 'logit' | 'log_probability';
+  /** Class label (name or index), fill-mask token (string or id), or 'start' / 'end' for QA; default: the prediction. */
+  target?: string | number;
+  /** Token classification: which word's label to explain. */
+  word?: number;
+  /** Token classification / QA: an explicit token index instead. */
+  token?: number;
+  /** Integrated gradients: 1..1024, default 32. */
+  steps?: number;
+  integration?: 'gausslegendre' | 'riemann_trapezoid';
+  /**
+   * What a removed word's word embeddings become: integrated gradients, occlusion and LIME default to
+   * 'pad' (the [PAD] embedding). For grad_x_input it is the x' of gradient · (x − x'): default 'zero'
+   * (the classic gradient × input); 'pad' is the first-order estimate of occlusion.
+   */
+  baseline?: 'pad' | 'zero';
+  /** LIME: 1..10000, default 300. */
+  samples?: number;
+  /** LIME: default 0. */
+  seed?: number;
+  /** Tokens per batched forward/backward (default 1024). */
+  batch_tokens?: number;
+}
+export interface ExplainResult {
+  task: string;
+  method: ExplainMethod;
+  prediction: {
+    label: string; index: number; score: number; output: string; value: number; logit: number;
+    position?: number; token?: string; predicted?: string; predicted_position?: number; predicted_score: number;
+  };
+  /** Per word (the sum over its tokens); `sequence` 1 is the pair / QA context. */
+  words: { word: string; start: number; end: number; sequence: number; attribution: number }[];
+  /** Per token; `word` -1 for special tokens. */
+  tokens: { token: string; start: number; end: number; attribution: number; word: number }[];
+  cost: { forward_sequences: number; backward_sequences: number };
+  /** Integrated gradients only: f(baseline), f(x) − f(baseline), Σ attributions − delta. */
+  baseline_value?: number;
+  delta?: number;
+  completeness_gap?: number;
+}
+
 export interface PipelineBase {
   readonly task: string;
   readonly model: BertologyModel;
@@ -304,6 +353,8 @@ export interface PipelineBase {
   /** Task options given to pipeline() (defaults for every call). */
   readonly defaults: Record<string, unknown>;
   readonly disposed: boolean;
+  /** Explains this pipeline's prediction for `inputs` (text-classification, token-classification, fill-mask, QA). */
+  explain(inputs: string | TextPair | QuestionContext, options?: ExplainOptions): Promise<ExplainResult>;
   /** Frees the model if the pipeline loaded it. */
   dispose(): Promise<void>;
 }

@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { BertologyModel } from '../model.js';
 import { explain, releaseExplainer } from './index.js';
 
-export const EXPLAIN_USAGE = `usage: bertology explain --model DIR [--method integrated_gradients|grad_x_input|occlusion|lime|attention_rollout]
+export const EXPLAIN_USAGE = `usage: bertology explain --model DIR [--method integrated_gradients|grad_x_input|occlusion|lime|attention_rollout|gradient_weighted_rollout]
                          [--steps N] [--samples N] [--seed S] [--output probability|logit|log_probability]
                          [--target LABEL] [--word N] [--baseline pad|zero] [--pair TEXT] [--question Q]
                          [--task T] [--threads N] TEXT`;

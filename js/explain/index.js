@@ -1,6 +1,7 @@
 // explain(model, task, inputs, options): why did the model predict what it did? Attributions of one
 // prediction to the input's tokens and words, computed in the engine (src/explain): gradient × input,
-// integrated gradients, occlusion, LIME and attention rollout. See README "Explanations".
+// integrated gradients, occlusion, LIME, attention rollout and gradient-weighted attention rollout.
+// See README "Explanations".
 //
 // Pipelines expose it as `pipe.explain(inputs, options)` = explain(pipe.model, pipe.task, inputs, options).
 
@@ -8,13 +9,15 @@ import { BertologyError, check, unwrap } from '../errors.js';
 import { groupWords } from './words.js';
 import { resolveTask, resolveTarget } from './targets.js';
 
-export const EXPLAIN_METHODS = ['grad_x_input', 'integrated_gradients', 'occlusion', 'lime', 'attention_rollout'];
+export const EXPLAIN_METHODS = ['grad_x_input', 'integrated_gradients', 'occlusion', 'lime', 'attention_rollout',
+  'gradient_weighted_rollout'];
+export const EXPLAIN_BASELINES = ['pad', 'zero'];
 export const MAX_STEPS = 1024;
 export const MAX_SAMPLES = 10000;
 
 /**
  * @typedef {object} ExplainOptions
- * @property {'grad_x_input'|'integrated_gradients'|'occlusion'|'lime'|'attention_rollout'} [method]
+ * @property {'grad_x_input'|'integrated_gradients'|'occlusion'|'lime'|'attention_rollout'|'gradient_weighted_rollout'} [method]
  *   default 'integrated_gradients'
  * @property {'probability'|'logit'|'log_probability'} [output] the scalar explained; default 'probability'
  * @property {string|number} [target] class label (name or index), fill-mask token (string or id), or
@@ -24,7 +27,9 @@ export const MAX_SAMPLES = 10000;
  * @property {number} [token] token classification / QA: explicit token index instead
  * @property {number} [steps] integrated gradients: 1..1024, default 32
  * @property {'gausslegendre'|'riemann_trapezoid'} [integration] default 'gausslegendre'
- * @property {'pad'|'zero'} [baseline] what a removed word's embeddings become; default 'pad'
+ * @property {'pad'|'zero'} [baseline] what a removed word's embeddings become (integrated gradients,
+ *   occlusion, LIME: default 'pad'); for grad_x_input the x' of gradient · (x − x'), default 'zero'
+ *   (the classic gradient × input), 'pad' being the first-order estimate of occlusion
  * @property {number} [samples] lime: 1..10000, default 300
  * @property {number} [seed] lime: default 0
  * @property {number} [batch_tokens] tokens per batched forward/backward (default 1024)
@@ -87,6 +92,8 @@ export async function explain(model, task, inputs, options = {}) {
   check(options && typeof options === 'object', 'explain: options must be an object');
   const method = options.method ?? 'integrated_gradients';
   check(EXPLAIN_METHODS.includes(method), `explain: unknown method "${method}" (${EXPLAIN_METHODS.join(', ')})`);
+  check(options.baseline === undefined || EXPLAIN_BASELINES.includes(options.baseline),
+    `explain: baseline must be one of ${EXPLAIN_BASELINES.join(', ')}, got ${String(options.baseline)}`);
   const steps = count(options.steps, 'steps', MAX_STEPS);
   const samples = count(options.samples, 'samples', MAX_SAMPLES);
   const name = resolveTask(model, task);

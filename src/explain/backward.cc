@@ -89,9 +89,10 @@ void Axpy(float alpha, const float* x, float* y, int32_t n) {
 }
 
 // One (batch, head) pair; pointers at its first row and column. dp: seq floats of scratch.
+// dprobs: null or the pair's [seq, seq] gradient w.r.t. the probabilities.
 void AttendHeadBackward(const AttentionShape& s, const float* q, const float* k, const float* v, const float* probs,
                         const int32_t* mask, float scale, const float* dctx, int32_t ctx_stride, float* dq, float* dk,
-                        float* dv, float* dp) {
+                        float* dv, float* dp, float* dprobs) {
   const int32_t seq = s.seq, hd = s.head_dim;
   bool any_valid = false;
   for (int32_t j = 0; j < seq; ++j) any_valid = any_valid || mask[j] != 0;
@@ -100,11 +101,15 @@ void AttendHeadBackward(const AttentionShape& s, const float* q, const float* k,
     const float* g = dctx + static_cast<size_t>(i) * ctx_stride;
     double weighted = 0.0;
     for (int32_t j = 0; j < seq; ++j) {
-      if (any_valid && mask[j] == 0) continue;
+      if (any_valid && mask[j] == 0) {
+        dp[j] = 0.0f;
+        continue;
+      }
       Axpy(p[j], g, dv + static_cast<size_t>(j) * s.v_stride, hd);
       dp[j] = Dot(g, v + static_cast<size_t>(j) * s.v_stride, hd);
       weighted += static_cast<double>(p[j]) * dp[j];
     }
+    if (dprobs != nullptr) std::memcpy(dprobs + static_cast<size_t>(i) * seq, dp, sizeof(float) * seq);
     if (!any_valid) continue;  // uniform weights: no dependence on the scores
     for (int32_t j = 0; j < seq; ++j) {
       if (mask[j] == 0) continue;
@@ -118,7 +123,7 @@ void AttendHeadBackward(const AttentionShape& s, const float* q, const float* k,
 }  // namespace
 
 void AttentionBackward(const AttentionShape& s, const float* qkv, const float* probs, const int32_t* mask, float scale,
-                       const float* dctx, float* dqkv, ThreadPool& pool) {
+                       const float* dctx, float* dqkv, ThreadPool& pool, float* dprobs) {
   const int32_t hidden = s.heads * s.head_dim;
   const int64_t rows = static_cast<int64_t>(s.batch) * s.seq;
   for (int64_t r = 0; r < rows; ++r) std::memset(dqkv + r * s.q_stride, 0, sizeof(float) * 3 * hidden);
@@ -132,7 +137,8 @@ void AttentionBackward(const AttentionShape& s, const float* qkv, const float* p
       float* dbase = dqkv + row0 * s.q_stride + col;
       AttendHeadBackward(s, base, base + hidden, base + 2 * hidden, probs + static_cast<size_t>(pair) * s.seq * s.seq,
                          mask + row0, scale, dctx + row0 * hidden + col, hidden, dbase, dbase + hidden,
-                         dbase + 2 * hidden, dp.data());
+                         dbase + 2 * hidden, dp.data(),
+                         dprobs == nullptr ? nullptr : dprobs + static_cast<size_t>(pair) * s.seq * s.seq);
     }
   });
 }

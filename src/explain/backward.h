@@ -31,9 +31,10 @@ void ActivationBackward(Activation act, const float* pre, float* grad, int64_t n
 // probabilities [batch, heads, seq, seq] and dctx [batch*seq, heads*head_dim], writes dq|dk|dv into
 // dqkv (same layout and strides as qkv, overwritten). Masked keys have probability 0 and get no
 // gradient; a row with no valid key (uniform weights, independent of the scores) passes gradient to
-// v only.
+// v only. dprobs (optional, [batch, heads, seq, seq], overwritten): the gradient w.r.t. the
+// probabilities themselves, dctx_i·v_j (0 on masked keys).
 void AttentionBackward(const AttentionShape& shape, const float* qkv, const float* probs, const int32_t* mask,
-                       float scale, const float* dctx, float* dqkv, ThreadPool& pool);
+                       float scale, const float* dctx, float* dqkv, ThreadPool& pool, float* dprobs = nullptr);
 
 // word + type + position: the sum's gradient is the word embedding's gradient (copied to dword).
 void EmbeddingSumBackward(const float* dsum, int64_t values, float* dword);

@@ -9,7 +9,8 @@ namespace {
 
 // dx [m, H] holds the gradient of the layer's output on entry and of its input on return.
 void LayerBackward(const EncoderWeights& w, const EncoderLayerWeights& layer, const BackwardWeights& bw,
-                   const EncoderTrace& trace, const LayerTrace& t, std::vector<float>& dx, ThreadPool& pool) {
+                   const EncoderTrace& trace, const LayerTrace& t, std::vector<float>& dx, ThreadPool& pool,
+                   float* dprobs) {
   const int32_t h = w.hidden_size, heads = w.num_heads, inter = w.intermediate_size;
   const int32_t m = trace.batch * trace.seq;
   // out = LN2(ffn_sum); ffn_sum = h1 + W2·act(ffn_pre) + b2; ffn_pre = W1·h1 + b1
@@ -26,18 +27,26 @@ void LayerBackward(const EncoderWeights& w, const EncoderLayerWeights& layer, co
   LinearBackward(*bw.Transposed(*layer.attention_output), dx.data(), m, false, dctx.data(), pool);
   const AttentionShape shape{trace.batch, trace.seq, heads, h / heads, 3 * h, 3 * h, 3 * h};
   const float scale = 1.0f / std::sqrt(static_cast<float>(h / heads));
-  AttentionBackward(shape, t.qkv.data(), t.probs.data(), trace.mask.data(), scale, dctx.data(), dqkv.data(), pool);
+  AttentionBackward(shape, t.qkv.data(), t.probs.data(), trace.mask.data(), scale, dctx.data(), dqkv.data(), pool,
+                    dprobs);
   LinearBackward(*bw.Transposed(*layer.qkv), dqkv.data(), m, true, dx.data(), pool);  // + residual
 }
 
 }  // namespace
 
 Status EncoderBackward(const EncoderWeights& w, const BackwardWeights& bw, const EncoderTrace& trace,
-                       std::vector<float>& dhidden, std::vector<float>& dword, ThreadPool& pool) {
+                       std::vector<float>& dhidden, std::vector<float>& dword, ThreadPool& pool,
+                       std::vector<std::vector<float>>* dprobs) {
   if (!bw.built()) return Status::Error("explain: backward weights were not prepared");
   const int32_t m = trace.batch * trace.seq, e = w.embedding_size;
+  if (dprobs != nullptr) dprobs->resize(trace.layers.size());
   for (int32_t l = w.num_layers() - 1; l >= 0; --l) {
-    LayerBackward(w, w.layers[w.layer_order[l]], bw, trace, trace.layers[l], dhidden, pool);
+    float* dp = nullptr;
+    if (dprobs != nullptr) {
+      (*dprobs)[l].resize(trace.layers[l].probs.size());
+      dp = (*dprobs)[l].data();
+    }
+    LayerBackward(w, w.layers[w.layer_order[l]], bw, trace, trace.layers[l], dhidden, pool, dp);
   }
   std::vector<float> dnorm;
   if (w.embeddings.projection) {

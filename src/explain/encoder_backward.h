@@ -11,8 +11,10 @@
 
 namespace bt {
 
-// dhidden: [m, H] (consumed). dword: [m, E] (resized).
+// dhidden: [m, H] (consumed). dword: [m, E] (resized). dprobs (optional): per traced layer, the
+// gradient w.r.t. its attention probabilities ([batch, heads, seq, seq], like LayerTrace::probs).
 Status EncoderBackward(const EncoderWeights& w, const BackwardWeights& bw, const EncoderTrace& trace,
-                       std::vector<float>& dhidden, std::vector<float>& dword, ThreadPool& pool);
+                       std::vector<float>& dhidden, std::vector<float>& dword, ThreadPool& pool,
+                       std::vector<std::vector<float>>* dprobs = nullptr);
 
 }  // namespace bt

@@ -16,7 +16,8 @@ int32_t CountWords(const std::vector<int32_t>& words) {
 }
 
 bool NeedsGradients(ExplainMethod m) {
-  return m == ExplainMethod::kGradXInput || m == ExplainMethod::kIntegratedGradients;
+  return m == ExplainMethod::kGradXInput || m == ExplainMethod::kIntegratedGradients ||
+         m == ExplainMethod::kGradientWeightedRollout;
 }
 
 Prediction Predict(const ModelParts& parts, const SequenceInput& in, const Target& target, const float* x,
@@ -66,11 +67,12 @@ void Aggregate(const std::vector<int32_t>& words, int32_t num_words, Explanation
 
 Result<ExplainMethod> ParseExplainMethod(const std::string& name) {
   for (ExplainMethod m : {ExplainMethod::kGradXInput, ExplainMethod::kIntegratedGradients, ExplainMethod::kOcclusion,
-                          ExplainMethod::kLime, ExplainMethod::kAttentionRollout}) {
+                          ExplainMethod::kLime, ExplainMethod::kAttentionRollout, ExplainMethod::kGradientWeightedRollout}) {
     if (name == ExplainMethodName(m)) return m;
   }
   return Status::Error("explain: unknown method '" + name +
-                       "' (grad_x_input, integrated_gradients, occlusion, lime, attention_rollout)");
+                       "' (grad_x_input, integrated_gradients, occlusion, lime, attention_rollout, "
+                       "gradient_weighted_rollout)");
 }
 
 const char* ExplainMethodName(ExplainMethod method) {
@@ -80,8 +82,13 @@ const char* ExplainMethodName(ExplainMethod method) {
     case ExplainMethod::kOcclusion: return "occlusion";
     case ExplainMethod::kLime: return "lime";
     case ExplainMethod::kAttentionRollout: return "attention_rollout";
+    case ExplainMethod::kGradientWeightedRollout: return "gradient_weighted_rollout";
   }
   return "?";
+}
+
+bool UsesZeroBaseline(ExplainMethod method, Baseline baseline) {
+  return baseline == Baseline::kZero || (baseline == Baseline::kDefault && method == ExplainMethod::kGradXInput);
 }
 
 Status ValidateExplainRequest(const ModelParts& parts, const ExplainRequest& r) {
@@ -125,7 +132,7 @@ Result<Explanation> Explainer::Explain(const ExplainRequest& r, ThreadPool& pool
   const int32_t e = parts_.encoder.embedding_size;
   std::vector<float> x(static_cast<size_t>(in.seq) * e), baseline(x.size(), 0.0f), pad(static_cast<size_t>(e), 0.0f);
   GatherWordEmbeddings(parts_.encoder, in.ids.data(), in.seq, x.data());
-  if (!r.zero_baseline) GatherWordEmbeddings(parts_.encoder, &r.baseline_id, 1, pad.data());
+  if (!UsesZeroBaseline(r.method, r.baseline)) GatherWordEmbeddings(parts_.encoder, &r.baseline_id, 1, pad.data());
   for (int32_t t = 0; t < in.seq; ++t) {
     const float* src = r.words[t] < 0 ? x.data() + static_cast<size_t>(t) * e : pad.data();
     std::copy(src, src + e, baseline.begin() + static_cast<size_t>(t) * e);
@@ -141,6 +148,7 @@ Result<Explanation> Explainer::Explain(const ExplainRequest& r, ThreadPool& pool
     case ExplainMethod::kOcclusion: BT_RETURN_IF_ERROR(Occlusion(c, out)); break;
     case ExplainMethod::kLime: BT_RETURN_IF_ERROR(Lime(c, out)); break;
     case ExplainMethod::kAttentionRollout: BT_RETURN_IF_ERROR(AttentionRollout(c, out)); break;
+    case ExplainMethod::kGradientWeightedRollout: BT_RETURN_IF_ERROR(GradientWeightedRollout(c, out)); break;
   }
   Aggregate(r.words, num_words, out);
   return out;

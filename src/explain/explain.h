@@ -1,15 +1,27 @@
 // Explanations of one prediction, attributed to the input tokens and words:
-//   grad_x_input          gradient of the target w.r.t. each word embedding · the embedding
+//   grad_x_input          grad f(x)·(x - x') per token, the gradient taken at the input: the
+//                         first-order Taylor estimate of f(x) - f(x'). The default baseline here is
+//                         zero (x' = 0: the classic gradient × input); baseline "pad" estimates
+//                         occlusion's [PAD] replacement (integrated gradients with a single gradient,
+//                         at the input). On SST-2 the zero baseline agrees far better with occlusion
+//                         (the model is far from linear along the path to the [PAD] embedding).
 //   integrated_gradients  (x - x')·∫ grad(x' + α(x - x')) dα, `steps` Gauss-Legendre nodes (or a
 //                         trapezoid rule), interpolation points run as one batched forward/backward
 //   occlusion             f(x) - f(x with one word's embeddings replaced by the baseline's)
 //   lime                  weighted ridge regression of f over random word masks (seeded)
 //   attention_rollout     Abnar & Zuidema (2020): heads averaged, identity added, rows renormalised,
-//                         multiplied across layers; the target token's row ([CLS] for classifiers)
-// Gradients are taken w.r.t. the word embeddings (HF inputs_embeds, as Captum does). A "removed"
-// word (IG baseline, occlusion, LIME) has its tokens' word embeddings replaced by the [PAD]
-// embedding (baseline "pad") or zeros ("zero"); positions, token types and the attention mask are
-// unchanged, and special tokens (words[t] = -1) always keep their embeddings.
+//                         multiplied across layers; the target token's row ([CLS] for classifiers).
+//                         Class-agnostic and unsigned.
+//   gradient_weighted_rollout
+//                         Chefer, Gur & Wolf (2021, "Generic attention-model explainability"): R = I,
+//                         then per layer R += mean_heads((∂f/∂P ⊙ P)⁺)·R with P the attention
+//                         probabilities; the target token's row. Target-specific, unsigned (≥ 0).
+// Gradients are taken w.r.t. the word embeddings (HF inputs_embeds, as Captum does); the gradient
+// w.r.t. the summed embeddings (word + position + type) is the same vector. A "removed" word (IG
+// baseline, occlusion, LIME, grad_x_input's x') has its tokens' word embeddings replaced by the
+// [PAD] embedding (baseline "pad") or zeros ("zero"); positions, token types and the attention mask
+// are unchanged, and special tokens (words[t] = -1) always keep their embeddings (so their
+// grad_x_input and integrated-gradients attributions are 0).
 #pragma once
 
 #include <cstdint>
@@ -25,9 +37,21 @@
 
 namespace bt {
 
-enum class ExplainMethod { kGradXInput, kIntegratedGradients, kOcclusion, kLime, kAttentionRollout };
+enum class ExplainMethod {
+  kGradXInput,
+  kIntegratedGradients,
+  kOcclusion,
+  kLime,
+  kAttentionRollout,
+  kGradientWeightedRollout
+};
 Result<ExplainMethod> ParseExplainMethod(const std::string& name);
 const char* ExplainMethodName(ExplainMethod method);
+
+// What a removed word's embeddings become. kDefault: zero for grad_x_input (the classic gradient ×
+// input), the [PAD] embedding for every other method.
+enum class Baseline { kDefault, kPad, kZero };
+bool UsesZeroBaseline(ExplainMethod method, Baseline baseline);
 
 // Limits: a request outside them is an error (not clamped).
 constexpr int32_t kMaxSteps = 1024;
@@ -38,7 +62,7 @@ struct ExplainRequest {
   Target target;
   std::vector<int32_t> ids, type_ids;  // one sequence (type_ids may be empty)
   std::vector<int32_t> words;          // per token: word index 0..W-1, or -1 (special, not attributed)
-  bool zero_baseline = false;          // false: the [PAD] embedding
+  Baseline baseline = Baseline::kDefault;
   int32_t baseline_id = 0;             // the [PAD] id
   int32_t steps = 32;                  // integrated gradients: 1..kMaxSteps
   bool trapezoid = false;              // integrated gradients: trapezoid rule on steps+1 points

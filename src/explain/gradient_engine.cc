@@ -58,11 +58,20 @@ Status TargetGradients(const ModelParts& parts, const BackwardWeights* bw, const
   values.assign(static_cast<size_t>(request.count), 0.0);
   if (grads != nullptr) grads->assign(static_cast<size_t>(request.count) * item_floats, 0.0f);
   const Batch full = Replicate(in, chunk);
+  const size_t layers = static_cast<size_t>(parts.encoder.num_layers());
+  if (request.attention_probs != nullptr) request.attention_probs->assign(layers, {});
+  if (request.attention_grads != nullptr) request.attention_grads->assign(layers, {});
   for (int32_t start = 0; start < request.count; start += chunk) {
     const int32_t count = std::min(chunk, request.count - start);
     EncoderTrace trace;
     HeadTrace head;
     TraceChunk(parts, in, target, request.embeddings + start * item_floats, count, full, trace, head, pool);
+    if (request.attention_probs != nullptr) {
+      for (size_t l = 0; l < layers; ++l) {
+        const std::vector<float>& p = trace.layers[l].probs;
+        (*request.attention_probs)[l].insert((*request.attention_probs)[l].end(), p.begin(), p.end());
+      }
+    }
     std::vector<float> dhead(head.output.size(), 0.0f);
     for (int32_t b = 0; b < count; ++b) {
       const size_t offset = static_cast<size_t>(b) * per_item * n;
@@ -80,8 +89,15 @@ Status TargetGradients(const ModelParts& parts, const BackwardWeights* bw, const
         for (int32_t j = 0; j < h; ++j) dst[j] += src[j];
       }
     }
-    BT_RETURN_IF_ERROR(EncoderBackward(parts.encoder, *bw, trace, dhidden, dword, pool));
+    std::vector<std::vector<float>> dprobs;
+    BT_RETURN_IF_ERROR(EncoderBackward(parts.encoder, *bw, trace, dhidden, dword, pool,
+                                       request.attention_grads != nullptr ? &dprobs : nullptr));
     std::memcpy(grads->data() + start * item_floats, dword.data(), sizeof(float) * count * item_floats);
+    if (request.attention_grads != nullptr) {
+      for (size_t l = 0; l < layers; ++l) {
+        (*request.attention_grads)[l].insert((*request.attention_grads)[l].end(), dprobs[l].begin(), dprobs[l].end());
+      }
+    }
   }
   return Status::Ok();
 }

@@ -24,6 +24,10 @@ struct GradientRequest {
   const float* embeddings = nullptr;  // [count, seq, E]
   int32_t count = 0;
   int32_t max_batch_tokens = 1024;
+  // Optional, per layer [count, heads, seq, seq] (resized): the attention probabilities, and (with
+  // grads) the target's gradient w.r.t. them.
+  std::vector<std::vector<float>>* attention_probs = nullptr;
+  std::vector<std::vector<float>>* attention_grads = nullptr;
 };
 
 // values: [count] (resized). grads: null (forward only) or [count, seq, E] (resized); needs

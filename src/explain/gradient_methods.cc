@@ -1,21 +1,10 @@
-// Gradient × input and integrated gradients.
+// Gradient × (input − baseline) and integrated gradients.
 #include <cmath>
 
 #include "explain/methods.h"
 
 namespace bt {
 namespace {
-
-// Per token Σ_e a[t, e]·b[t, e].
-std::vector<double> RowDots(const float* a, const float* b, int32_t seq, int32_t e) {
-  std::vector<double> out(static_cast<size_t>(seq), 0.0);
-  for (int32_t t = 0; t < seq; ++t) {
-    double s = 0.0;
-    for (int32_t j = 0; j < e; ++j) s += static_cast<double>(a[static_cast<size_t>(t) * e + j]) * b[static_cast<size_t>(t) * e + j];
-    out[t] = s;
-  }
-  return out;
-}
 
 // Legendre polynomial P_n(x) and its derivative.
 void Legendre(int32_t n, double x, double& p, double& dp) {
@@ -62,11 +51,17 @@ void QuadratureRule(int32_t n, bool trapezoid, std::vector<double>& nodes, std::
 }
 
 Status GradXInput(const MethodContext& c, Explanation& out) {
+  // grad f(x)·(x − x'): the first-order Taylor estimate of f(x) − f(x with the token replaced by the
+  // baseline), i.e. IG's integrand taken at the input only. x' = 0 (the default here) is the
+  // classic gradient × input; x' = [PAD] estimates occlusion, but poorly on SST-2 (f is far from
+  // linear along the path to [PAD]: see test_explain_methods.cc).
+  const int32_t e = c.parts.encoder.embedding_size;
   std::vector<double> values;
   std::vector<float> grads;
   GradientRequest g{c.x.data(), 1, c.request.max_batch_tokens};
   BT_RETURN_IF_ERROR(TargetGradients(c.parts, c.weights, c.input, c.target, g, values, &grads, c.pool));
-  out.tokens = RowDots(grads.data(), c.x.data(), c.input.seq, c.parts.encoder.embedding_size);
+  out.tokens.assign(static_cast<size_t>(c.input.seq), 0.0);
+  for (size_t i = 0; i < c.x.size(); ++i) out.tokens[i / e] += (static_cast<double>(c.x[i]) - c.baseline[i]) * grads[i];
   out.forward_sequences += 1;
   out.backward_sequences += 1;
   return Status::Ok();

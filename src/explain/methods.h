@@ -21,7 +21,7 @@ struct MethodContext {
   ThreadPool& pool;
 };
 
-// Per token: Σ_e grad·x.
+// Per token: Σ_e grad·(x - x').
 Status GradXInput(const MethodContext& c, Explanation& out);
 // Per token: Σ_e (x - x')·avg grad; also baseline_value, delta, completeness_gap.
 Status IntegratedGradients(const MethodContext& c, Explanation& out);
@@ -31,6 +31,8 @@ Status Occlusion(const MethodContext& c, Explanation& out);
 Status Lime(const MethodContext& c, Explanation& out);
 // Per token: the target row of the attention rollout.
 Status AttentionRollout(const MethodContext& c, Explanation& out);
+// Per token: the target row of the gradient-weighted rollout.
+Status GradientWeightedRollout(const MethodContext& c, Explanation& out);
 
 // Copies of x with the words where keep[w] == 0 replaced by the baseline: count sets [count, seq, E].
 std::vector<float> MaskWords(const MethodContext& c, const std::vector<uint8_t>& keep_masks, int32_t count);

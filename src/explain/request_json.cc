@@ -45,11 +45,13 @@ Status ApplyExplainOptions(const std::string& json_text, ExplainRequest& r) {
   BT_ASSIGN_OR_RETURN(r.samples, Int32Field(json, "samples", r.samples));
   BT_ASSIGN_OR_RETURN(int64_t seed, JsonInt(json, "seed", static_cast<int64_t>(r.seed), kWhere));
   r.seed = static_cast<uint64_t>(seed);
-  BT_ASSIGN_OR_RETURN(std::string baseline, JsonString(json, "baseline", r.zero_baseline ? "zero" : "pad", kWhere));
-  if (baseline != "pad" && baseline != "zero") {
-    return Status::Error(std::string(kWhere) + ": baseline '" + baseline + "' is not pad or zero");
+  if (json.contains("baseline")) {  // absent: the method's default (Baseline::kDefault)
+    BT_ASSIGN_OR_RETURN(std::string baseline, JsonString(json, "baseline", "", kWhere));
+    if (baseline != "pad" && baseline != "zero") {
+      return Status::Error(std::string(kWhere) + ": baseline '" + baseline + "' is not pad or zero");
+    }
+    r.baseline = baseline == "zero" ? Baseline::kZero : Baseline::kPad;
   }
-  r.zero_baseline = baseline == "zero";
   BT_ASSIGN_OR_RETURN(r.baseline_id, Int32Field(json, "baseline_id", r.baseline_id));
   BT_ASSIGN_OR_RETURN(r.kernel_width, JsonNumber(json, "kernel_width", r.kernel_width, kWhere));
   BT_ASSIGN_OR_RETURN(r.ridge_alpha, JsonNumber(json, "ridge_alpha", r.ridge_alpha, kWhere));

@@ -1,6 +1,8 @@
 // Explanations through the package: the CLI's last line is one JSON object whose integrated
-// gradients satisfy completeness (|gap| <= 1% of |f(x) - f(baseline)|), and pipe.explain gives
-// per-word attributions with JS string offsets that slice the input text.
+// gradients satisfy completeness (|gap| <= 1% of |f(x) - f(baseline)|), pipe.explain gives
+// per-word attributions with JS string offsets that slice the input text, grad_x_input's baseline
+// defaults to zero (the classic gradient × input), and the gradient-weighted rollout is unsigned and
+// class-specific.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -30,7 +32,8 @@ test('pipe.explain: every method gives per-word attributions over the text', { s
   const pipe = await pipeline('sentiment-analysis', MODEL);
   try {
     const text = 'Naïve but charming — a 😀 film.';
-    for (const method of ['grad_x_input', 'integrated_gradients', 'occlusion', 'lime', 'attention_rollout']) {
+    for (const method of ['grad_x_input', 'integrated_gradients', 'occlusion', 'lime', 'attention_rollout',
+      'gradient_weighted_rollout']) {
       const e = await pipe.explain(text, { method, steps: 16, samples: 64, seed: 1 });
       assert.ok(e.words.length >= 5, method);
       for (const w of e.words) {
@@ -44,6 +47,33 @@ test('pipe.explain: every method gives per-word attributions over the text', { s
     assert.deepEqual(a.words, b.words, 'LIME is deterministic for a fixed seed');
     await assert.rejects(pipe.explain(text, { method: 'shap' }), /method/);
     await assert.rejects(pipe.explain(text, { method: 'integrated_gradients', steps: 0 }), /steps/);
+    await assert.rejects(pipe.explain(text, { method: 'grad_x_input', baseline: 'mean' }), /baseline/);
+  } finally {
+    await pipe.dispose();
+  }
+});
+
+test('pipe.explain: grad_x_input baselines; gradient-weighted rollout follows the target', { skip }, async () => {
+  const pipe = await pipeline('sentiment-analysis', MODEL);
+  try {
+    const text = 'the acting is wooden and the plot is a mess , but the score is lovely .';
+    const attributions = (/** @type {any} */ e) => e.words.map((/** @type {any} */ w) => w.attribution);
+    const byDefault = await pipe.explain(text, { method: 'grad_x_input' });
+    const zero = await pipe.explain(text, { method: 'grad_x_input', baseline: 'zero' });
+    const pad = await pipe.explain(text, { method: 'grad_x_input', baseline: 'pad' });
+    assert.deepEqual(attributions(byDefault), attributions(zero), 'grad_x_input defaults to the zero baseline');
+    assert.notDeepEqual(attributions(pad), attributions(zero));
+    for (const e of [zero, pad]) {
+      for (const t of e.tokens) if (t.word < 0) assert.equal(t.attribution, 0, `special token ${t.token}`);
+    }
+    const positive = await pipe.explain(text, { method: 'gradient_weighted_rollout', target: 'POSITIVE' });
+    const negative = await pipe.explain(text, { method: 'gradient_weighted_rollout', target: 'NEGATIVE' });
+    for (const e of [positive, negative]) {
+      for (const a of attributions(e)) assert.ok(Number.isFinite(a) && a >= 0, String(a));
+    }
+    assert.notDeepEqual(attributions(positive), attributions(negative));
+    const rollout = async (/** @type {string} */ target) => attributions(await pipe.explain(text, { method: 'attention_rollout', target }));
+    assert.deepEqual(await rollout('POSITIVE'), await rollout('NEGATIVE'), 'attention rollout is class-agnostic');
   } finally {
     await pipe.dispose();
   }

@@ -1,6 +1,7 @@
-// The explanation backward pass: the traced forward reproduces Model::Forward, and gradients w.r.t.
+// The explanation backward pass: the traced forward reproduces Model::Forward, gradients w.r.t.
 // the word embeddings agree with central finite differences of our own forward on every tiny model
-// head (masked rows included) and on bert-mini-sst2.
+// head (masked rows included) and on bert-mini-sst2, and the optional gradients w.r.t. the attention
+// probabilities (gradient-weighted rollout) are laid out like the probabilities.
 #include <cstdio>
 #include <cstdlib>
 
@@ -154,6 +155,76 @@ TEST(ExplainGradients, FiniteDifferencesOnBertMiniSst2) {
       EXPECT_LE(fd.max_relative, 1e-2);
     }
   }
+}
+
+}  // namespace
+}  // namespace bt
+
+namespace bt {
+namespace {
+
+// The gradient w.r.t. the attention probabilities is the intermediate AttentionBackward already
+// uses for dq/dk (checked by finite differences above); here: asking for it changes nothing else,
+// chunking does not change it, and its layout is that of the probabilities. In the last layer only
+// the [CLS] row feeds the sequence-classification head, so every other query row has zero gradient.
+TEST(ExplainGradients, AttentionProbabilityGradients) {
+  BT_REQUIRE_SHARED();
+  auto model = testing::LoadSharedModel("models/bert-mini-sst2");
+  ASSERT_NE(model, nullptr);
+  const ModelParts& parts = model->parts();
+  BackwardWeights bw;
+  ASSERT_TRUE(bw.Build(parts.encoder).ok());
+  const ExplainRequest r = testing::RequestFor(*model, testing::Sst2Dev(1)[0], ExplainMethod::kGradXInput);
+  SequenceInput in;
+  in.seq = static_cast<int32_t>(r.ids.size());
+  in.ids = r.ids;
+  in.type_ids = r.type_ids;
+  in.mask.assign(r.ids.size(), 1);
+  const int32_t e = parts.encoder.embedding_size, seq = in.seq, heads = parts.encoder.num_heads;
+  std::vector<float> x(static_cast<size_t>(seq) * e);
+  GatherWordEmbeddings(parts.encoder, in.ids.data(), seq, x.data());
+  std::vector<float> three(x);  // three copies, run one per chunk
+  three.insert(three.end(), x.begin(), x.end());
+  three.insert(three.end(), x.begin(), x.end());
+  const Target target{1, -1, TargetOutput::kProbability};
+  std::vector<double> v0, v1, v3;
+  std::vector<float> g0, g1, g3;
+  std::vector<std::vector<float>> probs, dprobs, probs3, dprobs3;
+  GradientRequest plain{x.data(), 1, 1024};
+  GradientRequest with{x.data(), 1, 1024, &probs, &dprobs};
+  GradientRequest chunked{three.data(), 3, seq, &probs3, &dprobs3};
+  ASSERT_TRUE(TargetGradients(parts, &bw, in, target, plain, v0, &g0, DefaultThreadPool()).ok());
+  ASSERT_TRUE(TargetGradients(parts, &bw, in, target, with, v1, &g1, DefaultThreadPool()).ok());
+  ASSERT_TRUE(TargetGradients(parts, &bw, in, target, chunked, v3, &g3, DefaultThreadPool()).ok());
+  EXPECT_EQ(g0, g1);
+  EXPECT_EQ(v0, v1);
+  const size_t layers = static_cast<size_t>(parts.encoder.num_layers()), per = static_cast<size_t>(heads) * seq * seq;
+  ASSERT_EQ(probs.size(), layers);
+  ASSERT_EQ(dprobs.size(), layers);
+  ASSERT_EQ(probs3.size(), layers);
+  EncoderTrace trace;
+  TraceInput ti{1, seq, x.data(), in.ids.data(), in.type_ids.empty() ? nullptr : in.type_ids.data(), in.mask.data()};
+  TraceEncoder(parts.encoder, ti, trace, DefaultThreadPool());
+  for (size_t l = 0; l < layers; ++l) {
+    EXPECT_EQ(probs[l], trace.layers[l].probs) << "layer " << l;
+    ASSERT_EQ(dprobs[l].size(), per);
+    ASSERT_EQ(dprobs3[l].size(), 3 * per);
+    for (size_t c = 0; c < 3; ++c) {
+      EXPECT_TRUE(std::equal(dprobs[l].begin(), dprobs[l].end(), dprobs3[l].begin() + c * per)) << "layer " << l;
+      EXPECT_TRUE(std::equal(probs[l].begin(), probs[l].end(), probs3[l].begin() + c * per)) << "layer " << l;
+    }
+  }
+  double cls = 0.0, other = 0.0;
+  for (int32_t h = 0; h < heads; ++h) {
+    for (int32_t i = 0; i < seq; ++i) {
+      for (int32_t j = 0; j < seq; ++j) {
+        const double v = std::fabs(dprobs[layers - 1][(static_cast<size_t>(h) * seq + i) * seq + j]);
+        (i == 0 ? cls : other) += v;
+      }
+    }
+  }
+  EXPECT_GT(cls, 0.0);
+  EXPECT_EQ(other, 0.0);
 }
 
 }  // namespace
