@@ -8,7 +8,7 @@
 //   options: --only M[,M]  --shapes BxS[,BxS]  --precision fp32|int8  --threads 1|2  --env node|chromium
 //            --rounds N (fresh-process pairs per setting, default 2)  --min-runs N (timed runs per row,
 //            over all rounds, default 20)  --target-seconds S (per shape per process, default 5)
-//            --no-gemm  --no-chromium  --fresh (do not merge into the existing results.json)
+//            --no-gemm  --no-chromium  --no-explain  --fresh (do not merge into the existing results.json)
 //            --out-dir DIR (where results.json / RESULTS.md go; default bench/, --quick: bench/out/quick/)
 //            --nice N (priority of the benchmark processes; default -10 as root, else 0)
 //            --idle-wait S, --idle-cores C (wait ≤ S s before each process for other load < C cores)
@@ -49,7 +49,7 @@ const ALL_SHAPES = [[1, 16], [1, 128], [1, 512], [8, 128]];
 function parseArgs(argv) {
   const o = {
     quick: false, only: null, shapes: null, precisions: ['fp32', 'int8'], threads: [1, 2], envs: ['node', 'chromium'],
-    rounds: null, minRuns: null, targetSeconds: null, gemm: true, fresh: false, outDir: null,
+    rounds: null, minRuns: null, targetSeconds: null, gemm: true, explain: true, fresh: false, outDir: null,
     idleCores: 0.3, idleWaitSeconds: 10,
     // Benchmark processes run at a raised priority when we may (root): both engines alike, so the
     // builds and tests of a shared machine disturb them less. Linux schedules sessions as autogroups
@@ -74,6 +74,7 @@ function parseArgs(argv) {
     else if (a === '--min-runs') o.minRuns = Number(val());
     else if (a === '--target-seconds') o.targetSeconds = Number(val());
     else if (a === '--no-gemm') o.gemm = false;
+    else if (a === '--no-explain') o.explain = false;
     else if (a === '--no-chromium') o.envs = o.envs.filter((e) => e !== 'chromium');
     else if (a === '--fresh') o.fresh = true;
     else if (a === '--report-only') o.reportOnly = true;
@@ -240,6 +241,23 @@ function runGemmBench() {
     if (m) rows.push({ kernel: m[1], m: +m[2], k: +m[3], n: +m[4], threads: +m[5], gflops: +m[6] });
   }
   return { rows, raw: out.trim() };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Explanation cost (bench/explain.mjs: each method relative to one forward pass), run last.
+
+function runExplainBench(measuredAt) {
+  const json = path.join(OUT, 'explain.json');
+  const argv = [process.execPath, path.join(ROOT, 'bench/explain.mjs'), '--json', json, ...(opts.quick ? ['--runs', '1'] : [])];
+  if (opts.nice) argv.unshift('nice', '-n', String(opts.nice));
+  try {
+    console.log(execFileSync(argv[0], argv.slice(1), { cwd: ROOT, encoding: 'utf8', timeout: 600000 }).trim().split('\n').slice(0, -1).map((l) => `    ${l}`).join('\n'));
+  } catch (e) {
+    return { error: `bench/explain.mjs failed: ${String(e.stderr || e.message).split('\n').filter(Boolean).slice(-3).join(' | ')}` };
+  }
+  const result = { ...JSON.parse(fs.readFileSync(json, 'utf8')), measured_at: measuredAt };
+  fs.writeFileSync(json, JSON.stringify(result, null, 1));
+  return result;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -519,6 +537,21 @@ function writeReport(rows, ctx) {
     L.push(`Not measured: ${ctx.gemm?.error ?? 'skipped (--no-gemm)'}`);
   }
   L.push('');
+  const ex = ctx.explain;
+  L.push('## Explanation cost (bench/explain.mjs, `npm run bench:explain`)');
+  L.push('');
+  if (ex?.methods?.length) {
+    L.push(`${ex.model}, one SST-2 text of ${ex.seq} tokens, ${ex.threads} thread(s), dist/ as built, median of the runs after ` +
+      `a warm-up; one forward pass ${ex.forward_ms} ms${ex.backward_setup_ms != null ? `; the first explanation of a model also ` +
+      `builds the backward weights (+${ex.backward_setup_ms} ms)` : ''}. Measured ${ex.measured_at ?? '?'}.`);
+    L.push('');
+    L.push('| method | ms | × forward | sequences forward / backward |');
+    L.push('|---|---:|---:|---:|');
+    for (const m of ex.methods) L.push(`| ${m.method} | ${m.ms} | ${m.x_forward} | ${m.forward_sequences} / ${m.backward_sequences} |`);
+  } else {
+    L.push(`Not measured: ${ex?.error ?? 'skipped (--no-explain, and no earlier bench/out/explain.json)'}`);
+  }
+  L.push('');
   L.push('## Method');
   L.push('');
   L.push('- Weights: `../shared/tools/materialize_onnx.py <model> bench/out/models/<model> --random 0 --quantize` ' +
@@ -606,6 +639,7 @@ function reportOnly() {
     meta: { ...(prev.meta ?? { machine: machine() }), date: newest.measured_at, commit: newest.commit },
     dist: { sizes, wasm_sha256: newest.wasm_sha256 },
     gemm: fs.existsSync(gemmCache) ? JSON.parse(fs.readFileSync(gemmCache, 'utf8')) : null,
+    explain: fs.existsSync(path.join(OUT, 'explain.json')) ? JSON.parse(fs.readFileSync(path.join(OUT, 'explain.json'), 'utf8')) : null,
     argv: prev.argv ?? [], elapsed: prev.elapsed,
   });
   console.log(`[bench] rewrote ${path.relative(ROOT, path.join(opts.outDir, 'RESULTS.md'))} from results.json`);
@@ -672,6 +706,15 @@ async function main() {
         }
       }
     }
+  }
+  const explainCache = path.join(OUT, 'explain.json');
+  if (opts.explain) {
+    console.log('[bench] explanation cost (bench/explain.mjs)');
+    await waitIdle(opts.idleCores, opts.idleWaitSeconds);
+    ctx.explain = runExplainBench(meta.date);
+    if (ctx.explain.error) console.log(`    ${ctx.explain.error}`);
+  } else if (fs.existsSync(explainCache)) {
+    ctx.explain = JSON.parse(fs.readFileSync(explainCache, 'utf8'));
   }
   ctx.elapsed = (Date.now() - t0) / 1000;
   writeReport([...rows.values()], ctx);

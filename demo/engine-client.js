@@ -2,7 +2,8 @@
 // js/worker-client.js) so the page never freezes. Tasks go through the package's pipelines
 // (js/pipeline.js) with `output_attentions: true`, so a result and its attention come from the
 // same inference pass. Tokens and offsets for the attention views come from the model's tokenizer
-// (the same call the pipelines make).
+// (the same call the pipelines make). Explanations are the pipelines' `explain()` (js/explain),
+// called in the worker through the remote pipeline's `invoke('explain', ...)`.
 
 import { createWorkerClient } from '/js/worker-client.js';
 
@@ -16,6 +17,7 @@ import { createWorkerClient } from '/js/worker-client.js';
  * @property {number[]} offsets [start, end) per token into `text` (UTF-16; -1 for specials), 2 per token
  * @property {string[]} texts what the offsets index, by sequence id (a pair: [question, context])
  * @property {number[]} sequenceIds per token: 0, 1, or -1 (special)
+ * @property {number[]} wordIds per token: the word's index within its sequence, or -1 (special)
  * @property {string} model
  */
 
@@ -50,6 +52,7 @@ export function attentionOf(attentions, encoding, { model, texts, row = 0 }) {
   return {
     data, layers, heads, seq, tokens: Array.from(encoding.tokens), offsets: Array.from(encoding.offsets),
     sequenceIds: Array.from(encoding.sequence_ids ?? encoding.tokens.map(() => 0)), texts, model,
+    wordIds: Array.from(encoding.word_ids ?? encoding.tokens.map(() => -1)),
     truncated: Boolean(encoding.truncated),
   };
 }
@@ -156,6 +159,25 @@ export class Engine {
       ? out.batch.map((/** @type {any} */ enc, /** @type {number} */ row) => attentionOf(out.attentions, enc, { model: source, texts: [input[row]], row }))
       : attention ? [attention] : [];
     return { result: out.result, attention, attentions, latencyMs, threads, variant, crossOriginIsolated, model: source, info: model.info };
+  }
+
+  /**
+   * Explains `task`'s prediction on `input` with model `source` (the pipeline's `explain`, in the
+   * worker); returns the explanation (words and tokens with signed attributions, the prediction,
+   * for integrated gradients delta and completeness_gap), the latency and the thread count.
+   * @param {string} task sentiment-analysis | ner | question-answering
+   * @param {string} source
+   * @param {any} input text, or {question, context}
+   * @param {Record<string, any>} [options] method, steps, samples, target, token, ...
+   */
+  async explain(task, source, input, options = {}) {
+    const model = await this.load(source);
+    const pipe = await this.pipelineFor(task, source);
+    const t0 = performance.now();
+    const explanation = await pipe.invoke('explain', input, options);
+    const latencyMs = performance.now() - t0;
+    const { threads, variant } = model.runtime;
+    return { explanation, latencyMs, threads, variant, model: source };
   }
 
   /**

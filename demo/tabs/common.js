@@ -3,6 +3,7 @@
 // engine is called, engine errors after it, and the button is re-enabled in `finally`.
 
 import { el, message, modelName, resultMeta } from '../ui.js';
+import { ExplainPanel } from '../views/explain-panel.js';
 
 /** Longest text the page accepts (the models read at most 512 tokens, about 2,000–3,000 characters). */
 export const MAX_CHARS = 5000;
@@ -41,6 +42,7 @@ export function describeError(e) {
  * @property {(input: any) => string | null} validate
  * @property {() => Record<string, any>} [options]
  * @property {(result: any, input: any, run: any) => {node: HTMLElement, warning?: string}} render
+ * @property {import('../views/explain-panel.js').ExplainSpec} [explain] adds the Explain panel under the result
  */
 
 /**
@@ -72,14 +74,17 @@ export function makeTab(ctx, spec) {
     el('div', { class: 'field-row' }, el('label', { class: 'field' }, el('span', {}, 'Model'), select), custom),
     ...spec.fields(),
     el('div', { class: 'actions' }, button)));
+  const explainer = spec.explain ? new ExplainPanel(ctx.engine, spec.task, spec.explain) : null;
   const panel = el('section', { class: 'card task', role: 'tabpanel', id: `panel-${spec.id}`, 'aria-labelledby': `tab-${spec.id}`, 'data-tab': spec.id },
     el('div', { class: 'card-head' }, el('h2', {}, spec.label), el('p', { class: 'intro' }, spec.intro)),
-    form, msgBox, results);
+    form, msgBox, results, explainer?.root ?? null);
 
   const tab = {
     id: spec.id, label: spec.label, panel, usesAttentionPanel: true,
     /** @type {any} */ last: null,
     busy: false,
+    /** The Explain panel (Sentiment, NER, QA), or null. */
+    explain: explainer,
     source() {
       return select.value === '__custom' ? custom.value.trim() : select.value;
     },
@@ -89,6 +94,7 @@ export function makeTab(ctx, spec) {
       const source = tab.source();
       const invalid = !source ? 'Choose a model, or type a Hugging Face id such as org/name.' : spec.validate(input);
       results.replaceChildren();
+      explainer?.setRun(null);
       if (invalid) {
         message(msgBox, 'error', invalid);
         tab.last = { error: invalid };
@@ -106,6 +112,7 @@ export function makeTab(ctx, spec) {
           msgBox.append(el('div', { class: 'msg msg-info', role: 'status' }, `The input was truncated to ${r.attention.seq} tokens (the model's limit).`));
         }
         results.replaceChildren(node, resultMeta(r));
+        explainer?.setRun(r, input);
         tab.last = r;
         ctx.onAttention(r.attention, tab);
         return r;

@@ -34,6 +34,39 @@ export function renderNer(entities, text) {
   };
 }
 
+/**
+ * What the Explain panel offers: the label of the first token of each entity found (the default:
+ * the first), or of any other word. Token indices come from the run's encoding (the same
+ * tokenization the explanation makes).
+ * @param {any} run @param {string} text
+ */
+export function nerTargets(run, text) {
+  const att = run.attention;
+  /** @type {{token: number, start: number, end: number}[]} */
+  const words = [];
+  for (let t = 0; t < (att?.seq ?? 0); t++) {
+    const w = att.wordIds[t];
+    if (att.sequenceIds[t] !== 0 || w < 0) continue;
+    words[w] ??= { token: t, start: att.offsets[2 * t], end: att.offsets[2 * t + 1] };
+    words[w].end = Math.max(words[w].end, att.offsets[2 * t + 1]);
+  }
+  const list = (Array.isArray(run.result?.[0]) ? run.result[0] : run.result ?? []).slice().sort((/** @type {any} */ a, /** @type {any} */ b) => a.start - b.start);
+  const used = new Set();
+  const entities = [];
+  for (const e of list) {
+    const w = words.find((x) => x && x.start >= e.start && x.start < e.end);
+    if (!w || used.has(w.token)) continue;
+    used.add(w.token);
+    entities.push({ value: String(w.token), text: `${text.slice(e.start, e.end)} · ${e.entity_group ?? e.entity}`, request: { token: w.token } });
+  }
+  const others = words.filter((w) => w && !used.has(w.token))
+    .map((w) => ({ value: String(w.token), text: text.slice(w.start, w.end), request: { token: w.token } }));
+  return {
+    label: 'Explain the label of', value: (entities[0] ?? others[0])?.value,
+    groups: [{ label: 'Entities', options: entities }, { label: entities.length ? 'Other words' : 'Words', options: others }],
+  };
+}
+
 /** @param {any} ctx */
 export function createNerTab(ctx) {
   const { field, area } = textArea('Text', 'text', 'George Washington met officials of the United Nations in Paris and flew back to New York.', 3);
@@ -46,5 +79,6 @@ export function createNerTab(ctx) {
     validate: (text) => checkText(text),
     options: () => ({ aggregation_strategy: strategy.value }),
     render: (result, text) => renderNer(result, text),
+    explain: { texts: (text) => ({ texts: [text], names: [] }), targets: nerTargets },
   });
 }

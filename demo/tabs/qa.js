@@ -29,6 +29,17 @@ export function renderQa(result, input) {
   return { node, warning };
 }
 
+/** What the Explain panel offers: the start or end score of the best span (js/explain/targets.js). */
+export const qaExplain = {
+  texts: (/** @type {{question: string, context: string}} */ input) => ({ texts: [input.question, input.context], names: ['Question', 'Context'] }),
+  targets: () => ({
+    label: 'Explain', value: 'start',
+    groups: [{ options: [
+      { value: 'start', text: 'the answer\'s start score', request: { target: 'start' } },
+      { value: 'end', text: 'the answer\'s end score', request: { target: 'end' } }] }],
+  }),
+};
+
 /** @param {any} ctx */
 export function createQaTab(ctx) {
   const q = textArea('Question', 'question', 'Which team won Super Bowl 50?', 1);
@@ -43,5 +54,6 @@ export function createQaTab(ctx) {
     validate: ({ question, context }) => checkText(question, 'question') ?? checkText(context, 'context'),
     options: () => ({ handle_impossible_answer: impossible.checked }),
     render: (result, input) => renderQa(result, input),
+    explain: qaExplain,
   });
 }

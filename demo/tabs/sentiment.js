@@ -16,6 +16,21 @@ export function renderSentiment(result) {
   };
 }
 
+/** What the Explain panel offers: each label, the predicted one first (sent as the engine's default). */
+export const sentimentExplain = {
+  texts: (/** @type {string} */ text) => ({ texts: [text], names: [] }),
+  targets: (/** @type {any} */ run) => {
+    const rows = Array.isArray(run.result?.[0]) ? run.result[0] : Array.isArray(run.result) ? run.result : [run.result];
+    const top = rows.slice().sort((a, b) => b.score - a.score)[0]?.label;
+    const labels = Object.values(run.info?.id2label ?? {}).map(String);
+    const ordered = [top, ...labels.filter((l) => l !== top)].filter((l) => l !== undefined);
+    return {
+      label: 'Explain the score of', value: top,
+      groups: [{ options: ordered.map((l) => ({ value: l, text: l === top ? `${l} (predicted)` : l, request: l === top ? {} : { target: l } })) }],
+    };
+  },
+};
+
 /** @param {any} ctx */
 export function createSentimentTab(ctx) {
   const { field, area } = textArea('Text', 'text', 'a gorgeous, witty, seductive movie.', 3);
@@ -27,5 +42,6 @@ export function createSentimentTab(ctx) {
     validate: (text) => checkText(text),
     options: () => ({ top_k: null }),
     render: (result) => renderSentiment(result),
+    explain: sentimentExplain,
   });
 }

@@ -1,4 +1,5 @@
-// Colours shared by the views: one colour per attention head, and the heat-map scale.
+// Colours shared by the views: one colour per attention head, the heat-map scale, and the diverging
+// red/white/blue scale of the explanations.
 
 export const HEAD_COLORS = ['#3b6fd8', '#e8772e', '#2f9e68', '#d64550', '#8a5cc7', '#1f9bb0', '#c6a21b', '#d45fa4',
   '#6b7a8f', '#7fa33a', '#a0522d', '#3f4fb3', '#0f8f8f', '#b03a2e', '#5b8def', '#9c6b00'];
@@ -30,6 +31,35 @@ export function heatCss(v) {
 
 /** Text colour readable on heatCss(v). @param {number} v */
 export const inkOn = (v) => (v > 0.55 ? '#fff' : '#1b2330');
+
+// Diverging scale for signed attributions (ColorBrewer RdBu): −1 red, 0 white, +1 blue.
+const POS = [[255, 255, 255], [209, 229, 240], [103, 169, 207], [33, 102, 172]];
+const NEG = [[255, 255, 255], [253, 219, 199], [239, 138, 98], [178, 24, 43]];
+
+/**
+ * @param {number} v in [−1, 1] (clamped)
+ * @returns {[number, number, number]}
+ */
+export function divergingRgb(v) {
+  const s = Number.isFinite(v) ? Math.max(-1, Math.min(1, v)) : 0;
+  const stops = s < 0 ? NEG : POS;
+  const x = Math.abs(s) * (stops.length - 1);
+  const i = Math.min(stops.length - 2, Math.floor(x));
+  const t = x - i;
+  return /** @type {[number, number, number]} */ (stops[i].map((a, k) => Math.round(a + (stops[i + 1][k] - a) * t)));
+}
+
+/** @param {number} v in [−1, 1] */
+export const divergingCss = (v) => `rgb(${divergingRgb(v).join(' ')})`;
+
+/** Text colour readable on divergingCss(v). @param {number} v */
+export const divergingInk = (v) => (Math.abs(v) > 0.6 ? '#fff' : '#1b2330');
+
+/** The diverging scale from `lo` (−1 or 0) to +1 as a CSS gradient, left to right. @param {number} [lo] */
+export function divergingGradient(lo = -1) {
+  const stops = [-1, -2 / 3, -1 / 3, 0, 1 / 3, 2 / 3, 1].filter((v) => v >= lo);
+  return `linear-gradient(to right, ${stops.map(divergingCss).join(', ')})`;
+}
 
 /**
  * Prepares a cleared canvas for CSS size w × h at the device pixel ratio (at most `maxDpr`); returns

@@ -1,7 +1,8 @@
 // The demo in a real browser (playwright-core + Debian's Chromium), with and without cross-origin
 // isolation: every tab on fixed inputs must show what the package's Node API returns for them;
 // threads follow isolation; the head view draws the attention tensor; the rollout is Abnar &
-// Zuidema's; long inputs stay interactive; bad inputs give messages; no request leaves 127.0.0.1.
+// Zuidema's; the Explain panel colours words by the Node engine's attributions; long inputs stay
+// interactive; bad inputs give messages; no request leaves 127.0.0.1.
 // Screenshots of each tab and view go to docs/screenshots/ (BERTOLOGY_SCREENSHOTS overrides;
 // BERTOLOGY_SCREENSHOTS=0 disables them).
 
@@ -10,7 +11,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { quantizePng } from './png.mjs';
-import { MODELS, SCREENSHOTS, assertClose, openDemo, panelState, plain, rolloutCls, runTab, skipReason } from './helpers.mjs';
+import { MODELS, SCREENSHOTS, assertClose, explainedWords, openDemo, panelState, plain, rolloutCls, runExplain, runTab,
+  skipReason } from './helpers.mjs';
 
 const skip = skipReason();
 const TOL = 1e-4;
@@ -23,6 +25,8 @@ const CONTEXT = 'Super Bowl 50 was an American football game to determine the ch
   + 'Conference (NFC) champion Carolina Panthers 24–10 to earn their third Super Bowl title.';
 const SENTENCES = ['A man is playing a guitar.', 'Someone plays an instrument on stage.', 'The stock market fell sharply today.'];
 const COMPARE = 'The film was a delight from start to finish.';
+const EXPLAIN = 'the plot is thin and predictable, but the performances are warm, funny and wonderfully alive.';
+const IG = { method: 'integrated_gradients', steps: 32 };
 const LONG = 'the quick brown fox jumps over the lazy dog near the old river bank . '.repeat(40);
 const STRATEGIES = ['simple', 'first', 'average', 'max', 'none'];
 const shots = process.env.BERTOLOGY_SCREENSHOTS !== '0';
@@ -54,7 +58,11 @@ before(async () => {
   expected.thirdTokens = fe.model.tokenize(SENTENCES[2]).tokens;
   const out = sst2.model.forward(SENTIMENT, { output_attentions: true });
   expected.attentions = { data: out.attentions.data, dims: Array.from(out.attentions.dims) };
+  expected.explain = plain(await sst2.explain(EXPLAIN, IG));
 });
+
+/** A signed attribution as the Explain panel prints it (views/explain-panel.js `signed`). @param {number} x */
+const signed = (x) => `${x < 0 ? '−' : '+'}${Math.abs(x) >= 0.01 ? Math.abs(x).toFixed(4) : Math.abs(x) === 0 ? '0' : Math.abs(x).toExponential(1)}`;
 
 for (const isolation of [true, false]) {
   describe(`demo page, cross-origin isolation ${isolation ? 'on' : 'off'}`, { skip: skip ?? false, timeout: 600_000 }, () => {
@@ -181,6 +189,72 @@ for (const isolation of [true, false]) {
       const mark = await page.locator('#panel-qa mark.answer-span').textContent();
       assert.equal(mark, expected.qa.answer);
       await shot('question-answering', '#panel-qa');
+    });
+
+    test('explain (sentiment): integrated gradients colour each word by the Node engine\'s attribution; the completeness gap', async () => {
+      const r = await runTab(page, 'sentiment', { 'textarea[name=text]': EXPLAIN });
+      assert.equal(r.error, undefined);
+      const x = await runExplain(page, 'sentiment', { method: IG.method, steps: String(IG.steps) });
+      assert.equal(x.error, undefined, x.error);
+      const want = expected.explain;
+      const words = await explainedWords(page, 'sentiment');
+      assert.deepEqual(words.map((w) => w.text), want.words.map((/** @type {any} */ w) => w.word), 'one coloured span per word');
+      const max = Math.max(...want.words.map((/** @type {any} */ w) => Math.abs(w.attribution)));
+      want.words.forEach((/** @type {any} */ w, /** @type {number} */ i) => {
+        const shown = words[i];
+        assert.equal(shown.sign, Math.sign(w.attribution), `"${w.word}": sign`);
+        assertClose(shown.attribution, w.attribution, 1e-6, `"${w.word}"`);
+        const [red, , blue] = shown.rgb;
+        if (Math.abs(w.attribution) / max > 0.02) {
+          assert.ok(w.attribution > 0 ? blue > red : red > blue, `"${w.word}" ${w.attribution}: background rgb(${shown.rgb}) should be ${w.attribution > 0 ? 'blue' : 'red'}`);
+        }
+      });
+      const strongest = want.words.findIndex((/** @type {any} */ w) => Math.abs(w.attribution) === max);
+      assert.deepEqual(words[strongest].rgb, want.words[strongest].attribution > 0 ? [33, 102, 172] : [178, 24, 43], 'the scale ends at the largest |attribution|');
+      const text = async (/** @type {string} */ role) => (await page.locator(`#panel-sentiment [data-role=${role}]`).textContent() ?? '').replace(/−/g, '-');
+      assert.equal(await text('gap'), want.completeness_gap.toExponential(3));
+      assert.equal(await text('delta'), want.delta.toFixed(5));
+      assert.equal(await text('gap-ratio'), `${(100 * want.completeness_gap / Math.abs(want.delta)).toPrecision(3)}%`);
+      assert.equal(await text('explained'), want.prediction.label);
+      const word = page.locator('#panel-sentiment .explain-out .xw').nth(strongest);
+      await page.locator('#panel-sentiment details.explain').evaluate((d) => d.scrollIntoView());
+      await word.hover();
+      const tip = await word.evaluate((e) => getComputedStyle(e, '::after').content);
+      assert.ok(tip.includes(signed(want.words[strongest].attribution)), `tooltip ${tip}`);
+      if (isolation && shots) {
+        mkdirSync(SCREENSHOTS, { recursive: true });
+        const box = /** @type {{x: number, y: number, width: number, height: number}} */ (await page.locator('#panel-sentiment details.explain').boundingBox());
+        const clip = { x: box.x - 14, y: box.y + 1, width: box.width + 28, height: box.height + 12 };   // the card's padding, not its rule
+        writeFileSync(join(SCREENSHOTS, 'explain.png'), quantizePng(await page.screenshot({ clip })));
+      }
+      await page.mouse.move(0, 0);
+    });
+
+    test('explain (NER, QA): words coloured, the explained token marked, no errors', async () => {
+      let r = await runTab(page, 'ner', { 'textarea[name=text]': NER, 'select[name=aggregation_strategy]': 'simple' });
+      assert.equal(r.error, undefined);
+      let x = await runExplain(page, 'ner', { method: 'lime', samples: '100' });
+      assert.equal(x.error, undefined, x.error);
+      let words = await explainedWords(page, 'ner');
+      assert.equal(words.length, x.words.length);
+      assert.ok(words.some((w) => w.rgb.some((c) => c < 200)), 'some word is strongly coloured');
+      assert.deepEqual(words.filter((w) => w.target).map((w) => w.text), [NER.slice(expected.ner.simple[0].start).split(' ')[0]],
+        'the first entity\'s first word is explained by default');
+      assert.equal(x.prediction.label.replace(/^[BI]-/, ''), expected.ner.simple[0].entity_group);
+      r = await runTab(page, 'qa', { 'textarea[name=question]': QUESTION, 'textarea[name=context]': CONTEXT });
+      assert.equal(r.error, undefined);
+      x = await runExplain(page, 'qa', { method: 'grad_x_input', target: 'end' });
+      assert.equal(x.error, undefined, x.error);
+      words = await explainedWords(page, 'qa');
+      assert.deepEqual([...new Set(words.map((w) => w.sequence))], [0, 1], 'question and context words');
+      assert.ok(words.some((w) => w.rgb.some((c) => c < 200)), 'some word is strongly coloured');
+      assert.equal(words.filter((w) => w.target).length, 1);
+      assert.match(await page.locator('#panel-qa [data-role=explained]').textContent() ?? '', /the answer end score at/);
+      for (const tab of ['ner', 'qa']) {
+        const state = await panelState(page, tab);
+        assert.deepEqual(state.messages.filter((m) => /error/.test(m.kind ?? '')), [], `${tab}: no error message`);
+        assert.equal(state.busy, false);
+      }
     });
 
     test('embeddings: the similarity matrix of the Node embeddings', async () => {

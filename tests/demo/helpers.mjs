@@ -98,6 +98,46 @@ export async function runTab(page, id, fields = {}) {
   }, id);
 }
 
+/**
+ * Opens a tab's Explain panel (after a run), sets its controls, clicks Explain and waits until the
+ * page shows the explanation or a message; resolves with the panel's `last` (the explanation or {error}).
+ * @param {import('playwright-core').Page} page
+ * @param {string} id tab id
+ * @param {{method?: string, steps?: string, samples?: string, target?: string}} [controls]
+ */
+export async function runExplain(page, id, controls = {}) {
+  const panel = `#panel-${id} details.explain`;
+  await page.waitForSelector(`${panel}:not([hidden])`);
+  if (!(await page.locator(panel).evaluate((d) => /** @type {HTMLDetailsElement} */ (d).open))) await page.click(`${panel} > summary`);
+  await page.evaluate((tab) => { /** @type {any} */ (window).__bertologyDemo.tabs[tab].explain.last = undefined; }, id);
+  if (controls.method) await page.locator(`${panel} select[name=explain-method]`).selectOption(controls.method);
+  if (controls.steps) await page.locator(`${panel} input[name=explain-steps]`).fill(controls.steps);
+  if (controls.samples) await page.locator(`${panel} input[name=explain-samples]`).fill(controls.samples);
+  if (controls.target) await page.locator(`${panel} select[name=explain-target]`).selectOption(controls.target);
+  await page.click(`${panel} [data-action=explain]`);
+  await page.waitForFunction((tab) => {
+    const p = /** @type {any} */ (window).__bertologyDemo.tabs[tab].explain;
+    return p.last !== undefined && !p.busy;
+  }, id, { timeout: 120_000 });
+  return page.evaluate((tab) => /** @type {any} */ (window).__bertologyDemo.tabs[tab].explain.last, id);
+}
+
+/**
+ * The coloured words of a tab's explanation as shown: text, the attribution and sign they carry,
+ * their background colour [r, g, b], whether they are the explained token, and their sequence (QA).
+ * @param {import('playwright-core').Page} page @param {string} id
+ */
+export function explainedWords(page, id) {
+  return page.$$eval(`#panel-${id} .explain-out .xw`, (spans) => spans.map((s) => {
+    const e = /** @type {HTMLElement} */ (s);
+    return {
+      text: e.textContent, attribution: Number(e.dataset.attribution), sign: Number(e.dataset.sign),
+      rgb: (getComputedStyle(e).backgroundColor.match(/\d+/g) ?? []).slice(0, 3).map(Number),
+      target: e.classList.contains('xw-target'), sequence: Number(e.closest('[data-sequence]')?.getAttribute('data-sequence')),
+    };
+  }));
+}
+
 /** State of a panel after a run: messages shown, nothing busy. @param {import('playwright-core').Page} page @param {string} id */
 export async function panelState(page, id) {
   return page.evaluate((tab) => {
