@@ -4,11 +4,12 @@
 //
 // Blocking: the output is cut into units of (kBlockM rows) x (kBlockPanels panels of 8 columns).
 // A unit starts a small stack buffer at the bias and accumulates into it over K blocks of kBlockK
-// (4-row tiles of A packed once per tile and swept across the unit's panels), then the epilogue
+// (A is packed once per call into 4-row tiles; each tile is swept across the unit's panels), then the epilogue
 // writes y = act(buf) + residual once — so y may alias residual, and partial columns never reach
 // the microkernel (it always sees whole panels; padding columns are zero weights). Every output element sees the same operation sequence
 // whatever the unit split, hence results are bitwise identical for any thread count.
 #include <algorithm>
+#include <vector>
 
 #include "kernels/activation.h"
 #include "kernels/gemm_internal.h"
@@ -26,6 +27,10 @@ static_assert(kUnitCols == kLinearUnitCols, "epilogue buffer layout");
 
 static_assert(kBlockM % kGemmMR == 0, "M block must hold whole tiles");
 
+// Packed activations live in a buffer owned by the calling thread (workers only read them); it
+// grows to the largest m x k seen and is reused by every call after that.
+thread_local std::vector<float> tls_packed_a;
+
 void ForwardF32(const PackedLinearF32& w, const float* x, int32_t m, Activation act, const float* residual,
                 float* y, ThreadPool& pool) {
   const F32PpmmUkernelFn ukernel = BestF32PpmmUkernel();
@@ -36,10 +41,23 @@ void ForwardF32(const PackedLinearF32& w, const float* x, int32_t m, Activation 
   const int64_t n_blocks = (panels + kBlockPanels - 1) / kBlockPanels;
   const int32_t kc_max = k <= kMaxUnblockedK ? k : kBlockK;
 
+  // A is packed once into 4-row tiles (k-major over the whole K; a K block starts at k0 * 4).
+  const int64_t tiles = (m + kGemmMR - 1) / kGemmMR;
+  const size_t tile_floats = static_cast<size_t>(kGemmMR) * k;
+  std::vector<float>& packed_a = tls_packed_a;
+  if (packed_a.size() < tiles * tile_floats) packed_a.resize(tiles * tile_floats);
+  float* a_tiles = packed_a.data();
+  const int64_t grain = std::max<int64_t>(1, 16384 / (static_cast<int64_t>(k) * kGemmMR));
+  pool.ParallelFor(tiles, grain, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      const size_t mr = std::min<int64_t>(kGemmMR, m - t * kGemmMR);
+      pack_a(mr, k, x + static_cast<size_t>(t) * kGemmMR * k, k, a_tiles + t * tile_floats);
+    }
+  });
+
   // Units are ordered N-block-major so a thread's consecutive units reuse the same weights.
   auto run_units = [&](int64_t u0, int64_t u1) {
     alignas(64) float acc[kBlockM * kUnitCols];
-    alignas(64) float a_tile[kGemmMR * kMaxUnblockedK];
     for (int64_t u = u0; u < u1; ++u) {
       const int64_t nb = u / m_blocks, mb = u % m_blocks;
       const int32_t row0 = static_cast<int32_t>(mb * kBlockM);
@@ -56,7 +74,8 @@ void ForwardF32(const PackedLinearF32& w, const float* x, int32_t m, Activation 
         const float* wk = w.panel(static_cast<size_t>(p0)) + kGemmNR + static_cast<size_t>(k0) * kGemmNR;
         for (int32_t r = 0; r < rows; r += kGemmMR) {  // the packed A tile stays in L1 across the panels
           const size_t mr = std::min<int32_t>(kGemmMR, rows - r);
-          pack_a(mr, kc, x + static_cast<size_t>(row0 + r) * k + k0, k, a_tile);
+          const float* a_tile = a_tiles + static_cast<size_t>((row0 + r) / kGemmMR) * tile_floats +
+                                static_cast<size_t>(k0) * kGemmMR;
           ukernel(mr, nc, kc, a_tile, wk, w.panel_stride(), acc + r * kUnitCols, kUnitCols);
         }
       }
