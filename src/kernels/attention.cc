@@ -1,61 +1,120 @@
 // Multi-head self-attention, one (batch, head) pair at a time, straight from the token-major
-// q/k/v buffers (no transposes or copies). Padded keys are skipped entirely: their probability is
-// written as exactly 0 and they never enter the dot products or the weighted sum of values.
+// q/k/v buffers: the head's valid keys and values are packed into the GEMM microkernel's 8-wide
+// panels (K transposed on the way), then S = Q·K^T and ctx = softmax(S)·V run 4 query rows at a
+// time on the f32 ppmm kernel. Padded keys are skipped entirely: their probability is written as
+// exactly 0 and they never enter the dot products or the weighted sum of values.
 #include <algorithm>
 #include <cstring>
 
 #include "kernels/attention.h"
+#include "kernels/gemm_internal.h"
 #include "kernels/norm.h"
 
 namespace bt {
 namespace {
 
-float Dot(const float* a, const float* b, int32_t n) {
-  float part[4] = {0, 0, 0, 0};
-  int32_t i = 0;
-  for (; i + 4 <= n; i += 4)
-    for (int j = 0; j < 4; ++j) part[j] += a[i + j] * b[i + j];
-  for (; i < n; ++i) part[i & 3] += a[i] * b[i];
-  return (part[0] + part[2]) + (part[1] + part[3]);
-}
-
 void Axpy(float alpha, const float* x, float* y, int32_t n) {
   for (int32_t i = 0; i < n; ++i) y[i] += alpha * x[i];
 }
 
-// One (b, h) pair. `valid` lists the attended key indices; `scores` holds seq floats.
+constexpr int32_t kMR = kGemmMR, kNR = kGemmNR;
+
+int32_t RoundUp8(int32_t n) { return (n + kNR - 1) / kNR * kNR; }
+
+// Per worker slot, for seq keys and head_dim d: K panels (round8(seq) x d), V panels (round8(d) x
+// seq), the packed Q and P tiles (4 x d, 4 x seq), the score and context tiles (4 x round8(seq),
+// 4 x round8(d)), and the valid-key list (seq).
+struct SlotLayout {
+  int64_t k_panels, v_panels, q_tile, p_tile, s_tile, c_tile, valid, total;
+  explicit SlotLayout(const AttentionShape& s) {
+    const int64_t seq8 = RoundUp8(s.seq), d8 = RoundUp8(s.head_dim);
+    k_panels = 0;
+    v_panels = k_panels + seq8 * s.head_dim;
+    q_tile = v_panels + d8 * s.seq;
+    p_tile = q_tile + kMR * static_cast<int64_t>(s.head_dim);
+    s_tile = p_tile + kMR * static_cast<int64_t>(s.seq);
+    c_tile = s_tile + kMR * seq8;
+    valid = c_tile + kMR * d8;
+    total = valid + s.seq + 16;
+  }
+};
+
+// One (b, h) pair as two small GEMMs on the ppmm microkernel: S = Q·K^T over the valid keys
+// (K packed as 8-key panels), softmax per row, then ctx = P·V (V packed as 8-dim panels).
 void AttendHead(const AttentionShape& s, const float* q, const float* k, const float* v, const int32_t* valid,
-                int32_t num_valid, float scale, float* ctx, int32_t ctx_stride, float* probs, float* scores) {
+                int32_t nv, float scale, float* ctx, int32_t ctx_stride, float* probs, float* slot,
+                const SlotLayout& L) {
   const int32_t seq = s.seq, hd = s.head_dim;
-  for (int32_t i = 0; i < seq; ++i) {
-    const float* qi = q + static_cast<size_t>(i) * s.q_stride;
-    float* out = ctx + static_cast<size_t>(i) * ctx_stride;
-    std::memset(out, 0, sizeof(float) * hd);
-    float* prow = probs != nullptr ? probs + static_cast<size_t>(i) * seq : nullptr;
-    if (num_valid == 0) {  // Hugging Face's finfo.min mask on every key: uniform weights
-      const float p = 1.0f / static_cast<float>(seq);
+  if (nv == 0) {  // Hugging Face's finfo.min mask on every key: uniform weights
+    const float p = 1.0f / static_cast<float>(seq);
+    for (int32_t i = 0; i < seq; ++i) {
+      float* out = ctx + static_cast<size_t>(i) * ctx_stride;
+      std::memset(out, 0, sizeof(float) * hd);
       for (int32_t j = 0; j < seq; ++j) Axpy(p, v + static_cast<size_t>(j) * s.v_stride, out, hd);
-      if (prow != nullptr) std::fill(prow, prow + seq, p);
-      continue;
+      if (probs != nullptr) std::fill(probs + static_cast<size_t>(i) * seq, probs + static_cast<size_t>(i + 1) * seq, p);
     }
-    for (int32_t t = 0; t < num_valid; ++t)
-      scores[t] = Dot(qi, k + static_cast<size_t>(valid[t]) * s.k_stride, hd) * scale;
-    SoftmaxRow(scores, num_valid);
-    for (int32_t t = 0; t < num_valid; ++t) Axpy(scores[t], v + static_cast<size_t>(valid[t]) * s.v_stride, out, hd);
-    if (prow != nullptr) {
-      std::fill(prow, prow + seq, 0.0f);
-      for (int32_t t = 0; t < num_valid; ++t) prow[valid[t]] = scores[t];
+    return;
+  }
+  const F32PpmmUkernelFn ppmm = BestF32PpmmUkernel();
+  const F32PackA4Fn pack_a = BestF32PackA4();
+  const int32_t nv8 = RoundUp8(nv), hd8 = RoundUp8(hd);
+  float* kp = slot + L.k_panels;
+  float* vp = slot + L.v_panels;
+  float* qt = slot + L.q_tile;
+  float* pt = slot + L.p_tile;
+  float* st = slot + L.s_tile;
+  float* ct = slot + L.c_tile;
+  // K^T panels: panel p holds keys valid[8p..8p+7] as columns, kp[p*hd*8 + d*8 + j]; padding keys 0.
+  for (int32_t p = 0; p < nv8 / kNR; ++p) {
+    float* dst = kp + static_cast<size_t>(p) * hd * kNR;
+    for (int32_t j = 0; j < kNR; ++j) {
+      const int32_t t = p * kNR + j;
+      if (t < nv) {
+        const float* kt = k + static_cast<size_t>(valid[t]) * s.k_stride;
+        for (int32_t d = 0; d < hd; ++d) dst[d * kNR + j] = kt[d];
+      } else {
+        for (int32_t d = 0; d < hd; ++d) dst[d * kNR + j] = 0.0f;
+      }
+    }
+  }
+  // V panels: panel p holds dims 8p..8p+7 of every valid key, vp[p*nv*8 + t*8 + j]; padding dims 0.
+  for (int32_t p = 0; p < hd8 / kNR; ++p) {
+    float* dst = vp + static_cast<size_t>(p) * nv * kNR;
+    const int32_t d0 = p * kNR, width = std::min(kNR, hd - d0);
+    for (int32_t t = 0; t < nv; ++t) {
+      const float* vt = v + static_cast<size_t>(valid[t]) * s.v_stride + d0;
+      for (int32_t j = 0; j < width; ++j) dst[t * kNR + j] = vt[j];
+      for (int32_t j = width; j < kNR; ++j) dst[t * kNR + j] = 0.0f;
+    }
+  }
+  for (int32_t i0 = 0; i0 < seq; i0 += kMR) {
+    const size_t mr = std::min(kMR, seq - i0);
+    pack_a(mr, hd, q + static_cast<size_t>(i0) * s.q_stride, s.q_stride, qt);
+    std::fill(st, st + kMR * nv8, 0.0f);
+    ppmm(mr, nv8, hd, qt, kp, static_cast<size_t>(hd) * kNR, st, nv8);
+    for (size_t r = 0; r < mr; ++r) {
+      float* row = st + r * nv8;
+      for (int32_t t = 0; t < nv; ++t) row[t] *= scale;
+      SoftmaxRow(row, nv);
+      if (probs != nullptr) {
+        float* prow = probs + (static_cast<size_t>(i0) + r) * seq;
+        std::fill(prow, prow + seq, 0.0f);
+        for (int32_t t = 0; t < nv; ++t) prow[valid[t]] = row[t];
+      }
+    }
+    pack_a(mr, nv, st, nv8, pt);
+    std::fill(ct, ct + kMR * hd8, 0.0f);
+    ppmm(mr, hd8, nv, pt, vp, static_cast<size_t>(nv) * kNR, ct, hd8);
+    for (size_t r = 0; r < mr; ++r) {
+      std::memcpy(ctx + (static_cast<size_t>(i0) + r) * ctx_stride, ct + r * hd8, sizeof(float) * hd);
     }
   }
 }
 
-// Per worker slot: scores[seq] + valid[seq].
-int64_t SlotFloats(const AttentionShape& s) { return 2 * static_cast<int64_t>(s.seq) + 16; }
-
 }  // namespace
 
 int64_t AttentionScratchFloats(const AttentionShape& shape, const ThreadPool& pool) {
-  return SlotFloats(shape) * std::max(1, pool.num_threads());
+  return SlotLayout(shape).total * std::max(1, pool.num_threads());
 }
 
 void MultiHeadAttention(const AttentionShape& s, const float* q, const float* k, const float* v,
@@ -67,10 +126,11 @@ void MultiHeadAttention(const AttentionShape& s, const float* q, const float* k,
   const int64_t slots = std::min<int64_t>(std::max(1, pool.num_threads()), pairs);
   // Work is split into `slots` fixed ranges of pairs, each with its own scratch; a pair's result
   // does not depend on the split, so output is identical for any thread count.
+  const SlotLayout layout(s);
   pool.ParallelFor(slots, 1, [&](int64_t slot0, int64_t slot1) {
     for (int64_t slot = slot0; slot < slot1; ++slot) {
-      float* scores = scratch + slot * SlotFloats(s);
-      int32_t* valid = reinterpret_cast<int32_t*>(scores + s.seq);
+      float* slot_floats = scratch + slot * layout.total;
+      int32_t* valid = reinterpret_cast<int32_t*>(slot_floats + layout.valid);
       int32_t last_batch = -1, num_valid = 0;
       for (int64_t pair = slot * pairs / slots; pair < (slot + 1) * pairs / slots; ++pair) {
         const int32_t b = static_cast<int32_t>(pair / s.heads), h = static_cast<int32_t>(pair % s.heads);
@@ -84,7 +144,7 @@ void MultiHeadAttention(const AttentionShape& s, const float* q, const float* k,
         const size_t col = static_cast<size_t>(h) * s.head_dim;
         AttendHead(s, q + row0 * s.q_stride + col, k + row0 * s.k_stride + col, v + row0 * s.v_stride + col, valid,
                    num_valid, scale, ctx + row0 * hidden + col, hidden,
-                   probs != nullptr ? probs + static_cast<size_t>(pair) * s.seq * s.seq : nullptr, scores);
+                   probs != nullptr ? probs + static_cast<size_t>(pair) * s.seq * s.seq : nullptr, slot_floats, layout);
       }
     }
   });
