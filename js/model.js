@@ -276,6 +276,19 @@ export class BertologyModel {
   /** @param {string} token @returns {number} its id, or -1 if not in the vocabulary */
   tokenToId(token) { return this.raw.tokenToId(token); }
 
+  /**
+   * Memory accounting, in bytes: `weights` (this model's packed weights), `workspace` (its activation
+   * arena, sized at load for the longest sequence), and for the whole wasm runtime it shares with
+   * other models: `heap_in_use` (bytes the allocator has handed out now) and `heap_size` (the wasm
+   * memory, which only grows: its peak).
+   * @returns {{weights: number, workspace: number, heap_in_use: number, heap_size: number}}
+   */
+  memoryUsage() {
+    const own = JSON.parse(this.raw.memoryUsage());
+    const heap = JSON.parse(this.runtime.module.heapStats());
+    return { weights: own.weights, workspace: own.workspace, heap_in_use: heap.in_use_bytes, heap_size: heap.heap_bytes };
+  }
+
   /** Frees the model's wasm memory. The runtime (and other models on it) stay usable. */
   dispose() {
     if (this.#handle) {

@@ -218,6 +218,11 @@ export class BertologyModel {
   decode(ids: ArrayLike<number>, options?: { skip_special_tokens?: boolean }): string;
   idToToken(id: number): string;
   tokenToId(token: string): number;
+  /**
+   * Bytes: this model's packed `weights` and activation `workspace`; for the whole wasm runtime it
+   * shares, `heap_in_use` (allocated now) and `heap_size` (wasm memory, which only grows: its peak).
+   */
+  memoryUsage(): { weights: number; workspace: number; heap_in_use: number; heap_size: number };
   dispose(): void;
 }
 
