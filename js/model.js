@@ -59,12 +59,17 @@ import { releaseExplainer } from './explain/index.js';
  * @property {boolean} [output_attentions]
  * @property {boolean} [truncation] texts only; default true (to `max_length`)
  * @property {number} [max_length] default: the model's limit
+ * @property {number[] | null} [logits_for_token_ids] per-token heads (masked LM, token classification):
+ *   compute logits only at positions whose input id is one of these (e.g. the mask token); `logits` is
+ *   then [positions, n] and `logit_positions` holds their flat indices (b * seq + t)
  */
 
 /**
  * Float32 outputs are {data, dims}; inputs are returned as int32 tensors.
  * @typedef {object} ForwardOutput
  * @property {import('./tensor.js').Tensor} [logits] [batch, num_labels] or [batch, seq, labels|vocab]
+ *   (or [positions, labels|vocab] with `logits_for_token_ids`)
+ * @property {Int32Array} [logit_positions] with `logits_for_token_ids`: the flat token index of each logits row
  * @property {import('./tensor.js').Tensor} [start_logits] [batch, seq]
  * @property {import('./tensor.js').Tensor} [end_logits] [batch, seq]
  * @property {import('./tensor.js').Tensor} [pooler_output] [batch, hidden]
@@ -193,22 +198,23 @@ export class BertologyModel {
    * @param {ForwardOptions} [options]
    * @returns {ForwardOutput}
    */
-  forward(inputs, { pairs = null, output_hidden_states = false, output_attentions = false, truncation = true, max_length } = {}) {
+  forward(inputs, { pairs = null, output_hidden_states = false, output_attentions = false, truncation = true, max_length,
+    logits_for_token_ids = null } = {}) {
     if (typeof inputs === 'string' || Array.isArray(inputs)) {
       const texts = typeof inputs === 'string' ? [inputs] : inputs;
       const seconds = pairs == null ? null : typeof pairs === 'string' ? [pairs] : pairs;
       check(!seconds || seconds.length === texts.length, `forward: ${texts.length} texts but ${seconds?.length} pairs`);
       const encodings = texts.map((t, i) => this.tokenize(t, seconds ? seconds[i] : null, { truncation, max_length }));
-      return this.forwardEncodings(encodings, { output_hidden_states, output_attentions });
+      return this.forwardEncodings(encodings, { output_hidden_states, output_attentions, logits_for_token_ids });
     }
     check(inputs && typeof inputs === 'object' && 'input_ids' in inputs, 'forward: expected text(s) or {input_ids, ...}');
-    return this.#run(idsInputs(inputs), { output_hidden_states, output_attentions });
+    return this.#run(idsInputs(inputs), { output_hidden_states, output_attentions, logits_for_token_ids });
   }
 
   /**
    * Runs the model on encodings from `tokenize`, padded to the longest.
    * @param {Encoding[]} encodings
-   * @param {{output_hidden_states?: boolean, output_attentions?: boolean}} [options]
+   * @param {{output_hidden_states?: boolean, output_attentions?: boolean, logits_for_token_ids?: number[] | null}} [options]
    * @returns {ForwardOutput}
    */
   forwardEncodings(encodings, options = {}) {
@@ -220,13 +226,22 @@ export class BertologyModel {
 
   /**
    * @param {import('./batch.js').BatchInputs} batch
-   * @param {{output_hidden_states?: boolean, output_attentions?: boolean}} options
+   * @param {{output_hidden_states?: boolean, output_attentions?: boolean, logits_for_token_ids?: number[] | null}} options
    * @returns {ForwardOutput}
    */
-  #run(batch, { output_hidden_states = false, output_attentions = false }) {
+  #run(batch, { output_hidden_states = false, output_attentions = false, logits_for_token_ids = null }) {
     const flags = (output_hidden_states ? 1 : 0) | (output_attentions ? 2 : 0);
     const { ids, typeIds, mask, batch: b, seq } = batch;
-    const r = unwrap(this.raw.forward(ids, typeIds, mask, b, seq, flags), 'forward');
+    /** @type {Int32Array | null} */
+    let positions = null;
+    if (logits_for_token_ids != null) {
+      check(Array.isArray(logits_for_token_ids), 'forward: logits_for_token_ids must be an array of token ids');
+      const wanted = new Set(logits_for_token_ids);
+      const at = [];
+      for (let i = 0; i < ids.length; i++) if (wanted.has(ids[i])) at.push(i);
+      positions = Int32Array.from(at);
+    }
+    const r = unwrap(this.raw.forward(ids, typeIds, mask, b, seq, flags, positions), 'forward');
     /** @type {ForwardOutput & Record<string, any>} */
     const out = {
       input_ids: tensor(ids, [b, seq]), attention_mask: tensor(mask, [b, seq]),
@@ -240,6 +255,7 @@ export class BertologyModel {
     };
     const perRow = r.logits ? r.logits.length / b : 0;
     take('logits', 'logits', head === 'sequence_classification' ? [b, perRow] : [b, seq, perRow / seq]);
+    if (positions) out.logit_positions = positions;
     take('start_logits', 'start_logits', [b, seq]);
     take('end_logits', 'end_logits', [b, seq]);
     take('pooled', 'pooler_output', [b, hidden]);

@@ -43,8 +43,18 @@ export class FillMaskPipeline extends Pipeline {
     const results = [];
     /** @type {string[] | null} */
     let texts = null;
+    // The masked-LM head runs only at the mask positions (logits [positions, vocab]), not over the
+    // whole vocabulary for every token.
+    /** @type {Map<number, number>} */
+    let rowOf = new Map();
+    /** @type {any} */
+    let rowsOut = null;
     const onRow = (/** @type {number} */ i, /** @type {any} */ out, /** @type {number} */ b) => {
-      const [, seq, vocab] = out.logits.dims;
+      const seq = out.input_ids.dims[1], vocab = out.logits.dims[1];
+      if (rowsOut !== out) {
+        rowsOut = out;
+        rowOf = new Map(Array.from(out.logit_positions, (/** @type {number} */ p, /** @type {number} */ r) => [p, r]));
+      }
       const mask = out.attention_mask.data;
       // The row's own ids, padding removed (Hugging Face filters pad ids out before decoding).
       /** @type {number[]} */
@@ -66,7 +76,7 @@ export class FillMaskPipeline extends Pipeline {
       }
       const singleMask = positions.length === 1;
       const perMask = positions.map((at, m) => {
-        const probs = softmaxRow(out.logits.data, (b * seq + rowPositions[m]) * vocab, vocab);
+        const probs = softmaxRow(out.logits.data, /** @type {number} */ (rowOf.get(b * seq + rowPositions[m])) * vocab, vocab);
         return topK(probs, top_k, targetIds).map(({ id, score }) => {
           const filled = ids.slice();
           filled[at] = id;
@@ -82,7 +92,7 @@ export class FillMaskPipeline extends Pipeline {
     let single = false;
     let extras;
     if (isIdsInput(inputs)) {
-      extras = forwardIds(this.model, inputs, opts, onRow).extras;
+      extras = forwardIds(this.model, inputs, { ...opts, logits_for_token_ids: [maskId] }, onRow).extras;
     } else {
       const t = textInputs(inputs, 'fill-mask');
       texts = t.texts;
@@ -94,7 +104,7 @@ export class FillMaskPipeline extends Pipeline {
         throw new BertologyError(`fill-mask: no mask token (${this.tokenizer?.mask_token}) in input "${texts[missing]}"`
           + `${encodings[missing].truncated ? ' (after truncation to the model\'s limit)' : ''}`, { code: 'INVALID_ARGUMENT' });
       }
-      extras = forwardBatched(this.model, encodings, opts, onRow);
+      extras = forwardBatched(this.model, encodings, { ...opts, logits_for_token_ids: [maskId] }, onRow);
     }
     return withExtras(single ? results[0] : results, extras);
   }

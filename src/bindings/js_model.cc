@@ -117,7 +117,7 @@ val JsModel::tokenizeWindows(val question, val context, int max_length, int stri
   return out;
 }
 
-val JsModel::forward(val ids, val type_ids, val mask, int batch, int seq, int flags) {
+val JsModel::forward(val ids, val type_ids, val mask, int batch, int seq, int flags, val head_rows) {
   ForwardRequest request;
   request.batch = batch;
   request.seq = seq;
@@ -128,12 +128,16 @@ val JsModel::forward(val ids, val type_ids, val mask, int batch, int seq, int fl
   if (!mask.isNull() && !mask.isUndefined()) request.mask = emscripten::convertJSArrayToNumberVector<int32_t>(mask);
   request.output_hidden_states = (flags & 1) != 0;
   request.output_attentions = (flags & 2) != 0;
+  if (!head_rows.isNull() && !head_rows.isUndefined()) {
+    request.head_rows_set = true;
+    request.head_rows = emscripten::convertJSArrayToNumberVector<int32_t>(head_rows);
+  }
   Result<ForwardResult> result = model_->Forward(request);
   if (!result.ok()) return ErrorObject(result.status().message());
   const ForwardResult& r = result.value();
   const int64_t b = batch, s = seq, h = model_->config().hidden_size;
   val out = val::object();
-  if (!r.logits.empty()) {
+  if (!r.logits.empty() || !r.logits_shape.empty()) {
     out.set("logits", CopyToJs(r.logits));
     out.set("logits_shape", ShapeToJs(r.logits_shape));
   }

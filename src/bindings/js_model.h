@@ -19,7 +19,8 @@ class JsModel {
   std::string info() const;
   val tokenize(val text, val pair, const std::string& options_json) const;
   val tokenizeWindows(val question, val context, int max_length, int stride) const;
-  val forward(val ids, val type_ids, val mask, int batch, int seq, int flags);
+  // head_rows: null/undefined, or flat token indices for a per-token head (see ForwardRequest).
+  val forward(val ids, val type_ids, val mask, int batch, int seq, int flags, val head_rows);
   std::string decode(val ids, bool skip_special) const;
   std::string idToToken(int id) const;
   int tokenToId(const std::string& token) const;

@@ -30,6 +30,10 @@ std::unique_ptr<PackedLinear> PackLinearF32(const float* w, const float* bias, i
 void LinearForward(const PackedLinear& w, const float* x, int32_t m, Activation act, const float* residual,
                    float* y, ThreadPool& pool);
 
+// Frees the calling thread's LinearForward scratch (packed / quantised activations, grown to the
+// largest m x k it has seen). Called when a model is disposed; the next call regrows what it needs.
+void ReleaseLinearScratch();
+
 // Reference: the same math with plain loops on the unpacked weights (for tests).
 void LinearReference(const float* w, const float* bias, int32_t n, int32_t k, const float* x, int32_t m,
                      Activation act, const float* residual, float* y);

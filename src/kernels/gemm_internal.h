@@ -138,6 +138,8 @@ void QuantizeRowsQ8(const float* x, int32_t row_begin, int32_t row_end, int32_t 
                     float* scale);
 void ZeroQ8PaddingRows(int32_t m, size_t kp, int16_t* q);
 
+void ReleaseLinearQ8Scratch();  // the calling thread's quantised-activation buffers
+
 void LinearForwardQ8(const PackedLinearQ8& w, const float* x, int32_t m, Activation act, const float* residual,
                      float* y, ThreadPool& pool);
 

@@ -104,6 +104,11 @@ void LinearEpilogue(Activation act, float* acc, int rows, int cols, const float*
   }
 }
 
+void ReleaseLinearScratch() {
+  std::vector<float>().swap(tls_packed_a);
+  ReleaseLinearQ8Scratch();
+}
+
 F32PpmmUkernelFn BestF32PpmmUkernel() {
 #if defined(__wasm_simd128__)
   return f32_ppmm_ukernel_4x8__wasmsimd;

@@ -23,6 +23,11 @@ thread_local Q8Scratch tls_scratch;
 
 }  // namespace
 
+void ReleaseLinearQ8Scratch() {
+  std::vector<int16_t>().swap(tls_scratch.q);
+  std::vector<float>().swap(tls_scratch.scale);
+}
+
 Q8PpmmUkernelFn BestQ8PpmmUkernel() {
 #if defined(__wasm_simd128__)
   return qd8_qc8w_ppmm_ukernel_4x8c2__wasmsimd_dot16x2;

@@ -39,19 +39,25 @@ HeadStep NormStep(LayerNormWeights norm) {
 }
 
 void RunHead(const HeadProgram& head, const float* hidden, int32_t batch, int32_t seq, int32_t hidden_size,
-             std::vector<float>& out, std::vector<float>& scratch, ThreadPool& pool) {
-  const int32_t rows = head.first_token_only ? batch : batch * seq;
+             std::vector<float>& out, std::vector<float>& scratch, ThreadPool& pool, const std::vector<int32_t>* rows_at) {
+  const bool gather_rows = rows_at != nullptr && !head.first_token_only;
+  const int32_t rows = head.first_token_only ? batch : gather_rows ? static_cast<int32_t>(rows_at->size()) : batch * seq;
   int32_t width = hidden_size;
-  // `current` holds the rows being transformed; the first token of each sequence is gathered.
+  // `current` holds the rows being transformed; the first token of each sequence, or the requested
+  // token rows, are gathered.
   std::vector<float> current;
   const float* input = hidden;
-  if (head.first_token_only) {
+  if (head.first_token_only || gather_rows) {
     current.resize(static_cast<size_t>(rows) * width);
-    for (int32_t b = 0; b < batch; ++b) {
-      std::memcpy(current.data() + static_cast<size_t>(b) * width,
-                  hidden + static_cast<size_t>(b) * seq * width, sizeof(float) * width);
+    for (int32_t r = 0; r < rows; ++r) {
+      const size_t token = gather_rows ? static_cast<size_t>((*rows_at)[r]) : static_cast<size_t>(r) * seq;
+      std::memcpy(current.data() + static_cast<size_t>(r) * width, hidden + token * width, sizeof(float) * width);
     }
     input = current.data();
+    if (rows == 0) {
+      out.clear();
+      return;
+    }
   }
   for (const HeadStep& step : head.steps) {
     if (step.linear) {

@@ -36,8 +36,10 @@ struct HeadProgram {
 HeadStep LinearStep(Linear linear, Activation activation);
 HeadStep NormStep(LayerNormWeights norm);
 
-// hidden: [batch*seq, hidden_size]. Writes [batch, output] (first token) or [batch*seq, output].
+// hidden: [batch*seq, hidden_size]. Writes [batch, output] (first token), [batch*seq, output], or for a
+// per-token head given `rows` (flat token indices, may be nullptr) [rows->size(), output].
 void RunHead(const HeadProgram& head, const float* hidden, int32_t batch, int32_t seq, int32_t hidden_size,
-             std::vector<float>& out, std::vector<float>& scratch, ThreadPool& pool);
+             std::vector<float>& out, std::vector<float>& scratch, ThreadPool& pool,
+             const std::vector<int32_t>* rows = nullptr);
 
 }  // namespace bt

@@ -86,6 +86,8 @@ Result<LoadOptions> ParseLoadOptions(const std::string& json_text) {
   return options;
 }
 
+Model::~Model() { ReleaseLinearScratch(); }
+
 Result<std::unique_ptr<Model>> Model::Load(FileStore& files, const LoadOptions& options) {
   if (!files.Has("config.json")) return Status::Error("missing config.json");
   BT_ASSIGN_OR_RETURN(std::string config_json, files.ReadText("config.json"));
@@ -166,6 +168,20 @@ Result<ForwardResult> Model::Forward(const ForwardRequest& request) {
       return Status::Error("forward: token type ids and attention mask must have one entry per id");
     }
   }
+  if (request.head_rows_set) {
+    if (parts_.head != HeadKind::kMaskedLm && parts_.head != HeadKind::kTokenClassification) {
+      return Status::Error(std::string("forward: head rows apply to per-token heads (masked LM, token classification), "
+                                       "not to this model's ") + HeadKindName(parts_.head) + " head");
+    }
+    int64_t previous = -1;
+    for (int32_t row : request.head_rows) {
+      if (row <= previous || row >= tokens) {
+        return Status::Error("forward: head rows must be increasing token indices in [0, " + std::to_string(tokens) +
+                             "), got " + std::to_string(row));
+      }
+      previous = row;
+    }
+  }
   std::vector<int32_t> ones;
   if (request.mask.empty()) ones.assign(static_cast<size_t>(tokens), 1);
   EncoderInput input;
@@ -197,7 +213,8 @@ Result<ForwardResult> Model::Forward(const ForwardRequest& request) {
   }
   if (parts_.head_program.empty()) return result;
   std::vector<float> out;
-  RunHead(parts_.head_program, hidden, request.batch, request.seq, enc.hidden_size, out, head_scratch_, pool);
+  RunHead(parts_.head_program, hidden, request.batch, request.seq, enc.hidden_size, out, head_scratch_, pool,
+          request.head_rows_set ? &request.head_rows : nullptr);
   const int64_t n = parts_.head_program.output_size();
   if (parts_.head == HeadKind::kQuestionAnswering) {
     result.start_logits.resize(static_cast<size_t>(tokens));
@@ -208,9 +225,9 @@ Result<ForwardResult> Model::Forward(const ForwardRequest& request) {
     }
   } else {
     result.logits = std::move(out);
-    result.logits_shape = parts_.head_program.first_token_only
-                              ? std::vector<int64_t>{request.batch, n}
-                              : std::vector<int64_t>{request.batch, request.seq, n};
+    result.logits_shape = parts_.head_program.first_token_only ? std::vector<int64_t>{request.batch, n}
+                          : request.head_rows_set ? std::vector<int64_t>{static_cast<int64_t>(request.head_rows.size()), n}
+                                                  : std::vector<int64_t>{request.batch, request.seq, n};
   }
   return result;
 }

@@ -42,11 +42,15 @@ struct ForwardRequest {
   std::vector<int32_t> mask;      // [batch*seq] or empty (all ones)
   bool output_hidden_states = false;
   bool output_attentions = false;
+  // Per-token heads (masked LM, token classification) only: run the head on these flat token
+  // indices (b*seq + t, increasing) instead of every token; logits are then [head_rows.size(), n].
+  bool head_rows_set = false;
+  std::vector<int32_t> head_rows;
 };
 
 struct ForwardResult {
   std::vector<float> logits;          // sequence cls [batch, labels]; token cls / MLM [batch, seq, n]
-  std::vector<int64_t> logits_shape;  // empty when the head has no logits (base model)
+  std::vector<int64_t> logits_shape;  // empty when the head has no logits (base model); [rows, n] with head_rows
   std::vector<float> start_logits, end_logits;  // QA: [batch, seq]
   std::vector<float> last_hidden_state;         // [batch, seq, hidden]
   std::vector<float> pooled;                    // base models with a pooler: [batch, hidden]
@@ -59,6 +63,8 @@ class Model {
   // Loads from config.json, weights (single or sharded safetensors) and, optionally,
   // tokenizer.json + tokenizer_config.json. Consumes (erases) the files it used.
   static Result<std::unique_ptr<Model>> Load(FileStore& files, const LoadOptions& options = {});
+  // Also releases the destroying thread's GEMM scratch (it regrows on the next forward of any model).
+  ~Model();
 
   Result<ForwardResult> Forward(const ForwardRequest& request);
 

@@ -1,0 +1,90 @@
+// ForwardRequest.head_rows: a per-token head run on selected token rows gives exactly those rows of
+// the full run (masked LM and token classification); bad rows and other heads are clear errors.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "io/file_store.h"
+#include "models/model.h"
+#include "test_support.h"
+
+namespace bt {
+namespace {
+
+std::unique_ptr<Model> LoadTiny(const std::string& name) {
+  auto files = ReadDirectory(testing::SharedPath("models/tiny/" + name));
+  EXPECT_TRUE(files.ok()) << files.status().message();
+  if (!files.ok()) return nullptr;
+  auto model = Model::Load(files.value());
+  EXPECT_TRUE(model.ok()) << model.status().message();
+  return model.ok() ? std::move(model.value()) : nullptr;
+}
+
+ForwardRequest Request() {
+  ForwardRequest r;
+  r.batch = 2;
+  r.seq = 6;
+  r.ids = {2, 15, 27, 33, 8, 3, 2, 40, 41, 3, 0, 0};
+  r.mask = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0};
+  return r;
+}
+
+TEST(HeadRows, SelectedRowsEqualTheFullRun) {
+  BT_REQUIRE_SHARED();
+  for (const char* name : {"tiny-bert-bert-maskedlm", "tiny-bert-bert-tokenclassification",
+                           "tiny-distilbert-distilbert-maskedlm", "tiny-roberta-roberta-maskedlm"}) {
+    SCOPED_TRACE(name);
+    auto model = LoadTiny(name);
+    ASSERT_NE(model, nullptr);
+    auto full = model->Forward(Request());
+    ASSERT_TRUE(full.ok()) << full.status().message();
+    const int64_t n = full->logits_shape.back();
+    ForwardRequest some = Request();
+    some.head_rows_set = true;
+    some.head_rows = {1, 4, 7, 11};
+    auto part = model->Forward(some);
+    ASSERT_TRUE(part.ok()) << part.status().message();
+    ASSERT_EQ(part->logits_shape, (std::vector<int64_t>{4, n}));
+    for (size_t r = 0; r < some.head_rows.size(); ++r) {
+      // Same kernels on the same row: bitwise equal.
+      EXPECT_EQ(0, std::memcmp(part->logits.data() + r * n, full->logits.data() + some.head_rows[r] * n, n * sizeof(float)))
+          << "row " << some.head_rows[r];
+    }
+    some.head_rows.clear();
+    auto none = model->Forward(some);
+    ASSERT_TRUE(none.ok()) << none.status().message();
+    EXPECT_TRUE(none->logits.empty());
+    EXPECT_EQ(none->logits_shape, (std::vector<int64_t>{0, n}));
+  }
+}
+
+TEST(HeadRows, BadRowsAndOtherHeadsAreErrors) {
+  BT_REQUIRE_SHARED();
+  auto mlm = LoadTiny("tiny-bert-bert-maskedlm");
+  ASSERT_NE(mlm, nullptr);
+  for (std::vector<int32_t> rows : {std::vector<int32_t>{12}, std::vector<int32_t>{-1}, std::vector<int32_t>{3, 3},
+                                    std::vector<int32_t>{5, 2}}) {
+    ForwardRequest r = Request();
+    r.head_rows_set = true;
+    r.head_rows = rows;
+    auto out = mlm->Forward(r);
+    ASSERT_FALSE(out.ok());
+    EXPECT_NE(out.status().message().find("head rows must be increasing token indices in [0, 12)"), std::string::npos)
+        << out.status().message();
+  }
+  auto ok = mlm->Forward(Request());  // the model is still usable
+  EXPECT_TRUE(ok.ok());
+  auto cls = LoadTiny("tiny-bert-bert-sequenceclassification");
+  ASSERT_NE(cls, nullptr);
+  ForwardRequest r = Request();
+  r.head_rows_set = true;
+  r.head_rows = {1};
+  auto out = cls->Forward(r);
+  ASSERT_FALSE(out.ok());
+  EXPECT_NE(out.status().message().find("per-token heads"), std::string::npos) << out.status().message();
+}
+
+}  // namespace
+}  // namespace bt
