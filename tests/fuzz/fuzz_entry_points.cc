@@ -651,7 +651,9 @@ int FuzzEncodeUnigram(const uint8_t* data, size_t size) {
 
 // Input: [model][flags][batch][seq] then 3 bytes per token (id lo, id hi, attributes).
 // flags: 1 hidden states, 2 attentions, 4 no mask, 8 no type ids, 16 raw ids (may be invalid),
-//        32 raw batch/seq (int32 each, ids count independent of batch x seq), 64 raw attributes.
+//        32 raw batch/seq (int32 each, ids count independent of batch x seq), 64 raw attributes,
+//        128 head rows (token t is a row when its attributes have bit 2; bit 3 also adds t - 1, which
+//        breaks the increasing order; in raw batch/seq mode rows may fall past batch x seq).
 int FuzzForward(const uint8_t* data, size_t size) {
   auto& models = ForwardModels();
   if (models.empty()) return 0;
@@ -684,6 +686,11 @@ int FuzzForward(const uint8_t* data, size_t size) {
     const int32_t type = (flags & 64) ? static_cast<int8_t>(attr << 4) >> 4 : ((attr >> 1) & 1);
     if ((flags & 4) == 0) request.mask.push_back(mask);
     if ((flags & 8) == 0) request.type_ids.push_back(type);
+    if (flags & 128) {
+      request.head_rows_set = true;
+      if (attr & 4) request.head_rows.push_back(static_cast<int32_t>(t));
+      if (attr & 8) request.head_rows.push_back(static_cast<int32_t>(t) - 1);
+    }
   }
   auto result = model.Forward(request);
   if (!result.ok()) return 0;
@@ -705,6 +712,9 @@ int FuzzForward(const uint8_t* data, size_t size) {
     int64_t n = 1;
     for (int64_t d : r.logits_shape) n *= d;
     if (static_cast<int64_t>(r.logits.size()) != n) FuzzFail("logits size does not match logits_shape");
+    if (request.head_rows_set && r.logits_shape[0] != static_cast<int64_t>(request.head_rows.size())) {
+      FuzzFail("logits rows do not match the requested head rows");
+    }
   }
   CheckFinite(r.last_hidden_state, "last_hidden_state");
   CheckFinite(r.logits, "logits");
