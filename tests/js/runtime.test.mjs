@@ -31,3 +31,19 @@ test('runtime: a script exits by itself after using 2 threads', { skip: SKIP_REA
     resolve(undefined);
   });
 }));
+
+test('runtime: no process-wide uncaughtException / unhandledRejection handlers are installed', () => new Promise((resolve, reject) => {
+  const index = pathToFileURL(join(REPO, 'js', 'index.js')).href;
+  const script = `import { getRuntime } from ${JSON.stringify(index)};
+    const count = () => process.listenerCount('uncaughtException') + process.listenerCount('unhandledRejection');
+    const before = count();
+    await getRuntime({ threads: 1 });
+    await getRuntime({ threads: 2 });
+    console.log(JSON.stringify({ before, after: count() }));`;
+  execFile(process.execPath, ['--input-type=module', '-e', script], { timeout: 60_000 }, (err, stdout, stderr) => {
+    if (err) return reject(new Error(`script failed: ${stderr}`));
+    const { before, after } = JSON.parse(stdout);
+    assert.equal(after, before, 'the wasm glue added process-wide handlers');
+    resolve();
+  });
+}));
