@@ -552,6 +552,12 @@ function writeReport(rows, ctx) {
     L.push(`Not measured: ${ex?.error ?? 'skipped (--no-explain, and no earlier bench/out/explain.json)'}`);
   }
   L.push('');
+  // The soak figures (bench/soak.mjs writes bench/soak.md) are kept in this report as they are.
+  const soakMd = path.join(ROOT, 'bench', 'soak.md');
+  if (fs.existsSync(soakMd)) {
+    L.push(fs.readFileSync(soakMd, 'utf8').trim());
+    L.push('');
+  }
   L.push('## Method');
   L.push('');
   L.push('- Weights: `../shared/tools/materialize_onnx.py <model> bench/out/models/<model> --random 0 --quantize` ' +

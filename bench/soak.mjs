@@ -27,7 +27,7 @@
 //       return to the baseline (within 1 MB) after every cycle.
 //
 //   node bench/soak.mjs [--calls 10000] [--warmup 500] [--cycles 100] [--sample-every 100]
-//                       [--threads 1] [--seed 7] [--json bench/soak.json] [--md /tmp/soak-results.md]
+//                       [--threads 1] [--seed 7] [--json bench/soak.json] [--md bench/soak.md]
 //                       [--no-malloc-tuning] [--strict]   (exit code 1 when a check fails)
 //
 // Writes the figures to --json (bench/soak.json) and a markdown snippet to --md; prints the table.
@@ -56,7 +56,7 @@ const { values: o } = parseArgs({
     cycles: { type: 'string', default: '100' }, 'sample-every': { type: 'string', default: '100' },
     threads: { type: 'string', default: '1' }, seed: { type: 'string', default: '7' },
     json: { type: 'string', default: path.join(ROOT, 'bench', 'soak.json') },
-    md: { type: 'string', default: '/tmp/soak-results.md' }, strict: { type: 'boolean', default: false },
+    md: { type: 'string', default: path.join(ROOT, 'bench', 'soak.md') }, strict: { type: 'boolean', default: false },
     'no-malloc-tuning': { type: 'boolean', default: false },
   },
 });

@@ -14,17 +14,18 @@ constexpr float kSqrtHalf = 0.70710678118654752f;
 constexpr float kGeluTanhBeta = 0.79788456080286536f;  // sqrt(2/pi)
 constexpr float kGeluTanhKappa = 0.044715f;
 
-// |z| < 0.875: 0.5x(1 + erf(z)) with the rational erf. Beyond, from erfc(|z|) (relative
-// accuracy): x - 0.5x erfc(z) for x > 0 and 0.5x erfc(-z) for x < 0, which avoids both the
-// saturation of erf near 1 and the cancellation of 1 + erf for negative x.
+// z = x/sqrt(2) >= -0.875: 0.5x(1 + erf(z)) with the rational erf (1 + erf(z) >= 0.21: no
+// cancellation, relative accuracy holds for large positive x too). z < -0.875: 0.5x erfc(-z) from
+// the erfc form (relative accuracy where 1 + erf(z) would cancel). The erfc work is skipped for the
+// (common) groups of four with no such lane; each lane's formula depends only on its own value.
 inline v4f GeluErf(v4f x) {
   const v4f half_x = x * vmath::Splat(0.5f);
   const v4f z = x * vmath::Splat(kSqrtHalf);
-  const v4f a = (v4f)((vmath::v4i)z & (vmath::v4i){0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff});
   const v4f small = half_x + half_x * vmath::Erf(z);
-  const v4f tail = half_x * vmath::ErfcLarge(vmath::Max(a, vmath::Splat(0.875f)));
-  const v4f large = vmath::Select(x < vmath::Splat(0.0f), tail, x - tail);
-  return vmath::Select(a < vmath::Splat(0.875f), small, large);
+  const vmath::v4i tail_lanes = z < vmath::Splat(-0.875f);
+  if (!vmath::AnyTrue(tail_lanes)) return small;
+  const v4f tail = half_x * vmath::ErfcLarge(vmath::Max(vmath::Splat(0.0f) - z, vmath::Splat(0.875f)));
+  return vmath::Select(tail_lanes, tail, small);
 }
 
 // 0.5x(1 + tanh(u)) = x / (1 + e^(-2u)): no cancellation for negative x.

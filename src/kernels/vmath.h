@@ -7,6 +7,10 @@
 #include <cstdint>
 #include <cstring>
 
+#if defined(__wasm_simd128__)
+#include <wasm_simd128.h>
+#endif
+
 namespace bt::vmath {
 
 typedef float v4f __attribute__((vector_size(16)));
@@ -31,6 +35,13 @@ inline void StorePartial(float* p, v4f v, int n) {
   std::memcpy(p, t, sizeof(float) * n);
 }
 inline v4f Select(v4i mask, v4f a, v4f b) { return (v4f)((mask & (v4i)a) | (~mask & (v4i)b)); }
+inline bool AnyTrue(v4i mask) {
+#if defined(__wasm_simd128__)
+  return wasm_v128_any_true((v128_t)mask);
+#else
+  return (mask[0] | mask[1] | mask[2] | mask[3]) != 0;
+#endif
+}
 inline v4f Min(v4f a, v4f b) { return Select(a < b, a, b); }
 inline v4f Max(v4f a, v4f b) { return Select(a > b, a, b); }
 inline float HorizontalSum(v4f v) { return (v[0] + v[2]) + (v[1] + v[3]); }

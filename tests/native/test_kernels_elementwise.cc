@@ -88,7 +88,8 @@ TEST(KernelsActivation, VectorGeluMatchesLibm) {
     std::printf("gelu act=%d: mixed err vs libm %.3g, vs exact %.3g (libm itself %.3g); rel err vs exact x>0 %.3g, "
                 "|y|>=1e-3 %.3g\n", static_cast<int>(act), mixed_libm, mixed_exact, libm_mixed_exact, rel_pos_exact,
                 rel_tail_exact);
-    EXPECT_LT(mixed_libm, 2.5e-7);
+    // Against libm the bound is ours-vs-exact plus libm's own error (triangle inequality).
+    EXPECT_LT(mixed_libm, 2.5e-7 + libm_mixed_exact);
     EXPECT_LT(mixed_exact, 2.5e-7);
     EXPECT_LT(rel_pos_exact, 2.5e-7);
     EXPECT_LT(rel_tail_exact, 2e-6);
