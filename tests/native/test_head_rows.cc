@@ -8,6 +8,7 @@
 
 #include "io/file_store.h"
 #include "models/model.h"
+#include "reference_tensors.h"
 #include "test_support.h"
 
 namespace bt {
@@ -58,6 +59,41 @@ TEST(HeadRows, SelectedRowsEqualTheFullRun) {
     EXPECT_TRUE(none->logits.empty());
     EXPECT_EQ(none->logits_shape, (std::vector<int64_t>{0, n}));
   }
+}
+
+// The oracle is Hugging Face: bert-mini-mlm's masked-LM logits at the [MASK] rows only, against the
+// reference's full [batch, seq, vocab] logits at those positions.
+TEST(HeadRows, MaskRowsMatchHuggingFace) {
+  BT_REQUIRE_SHARED();
+  auto files = ReadDirectory(testing::SharedPath("models/bert-mini-mlm"));
+  ASSERT_TRUE(files.ok()) << files.status().message();
+  auto model = Model::Load(files.value());
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  auto ref = testing::ReadReference(testing::SharedPath("reference/bert-mini-mlm.safetensors"));
+  ForwardRequest request;
+  request.batch = static_cast<int32_t>(ref["input_ids"].shape[0]);
+  request.seq = static_cast<int32_t>(ref["input_ids"].shape[1]);
+  request.ids = ref["input_ids"].i32;
+  request.type_ids = ref["token_type_ids"].i32;
+  request.mask = ref["attention_mask"].i32;
+  const int32_t mask_id = model.value()->tokenizer()->TokenToId("[MASK]");
+  request.head_rows_set = true;
+  for (int32_t t = 0; t < static_cast<int32_t>(request.ids.size()); ++t) {
+    if (request.ids[t] == mask_id) request.head_rows.push_back(t);
+  }
+  ASSERT_EQ(request.head_rows.size(), static_cast<size_t>(request.batch));  // one mask per text
+  auto out = model.value()->Forward(request);
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  const int64_t vocab = ref["logits"].shape[2];
+  ASSERT_EQ(out->logits_shape, (std::vector<int64_t>{request.batch, vocab}));
+  std::vector<float> want;
+  for (int32_t row : request.head_rows) {
+    want.insert(want.end(), ref["logits"].f32.begin() + row * vocab, ref["logits"].f32.begin() + (row + 1) * vocab);
+  }
+  const double diff = testing::MaxAbsDiff(out->logits, want, "mask-row logits");
+  EXPECT_LE(diff, 1e-4);
+  std::printf("  bert-mini-mlm logits at the %zu mask rows vs Hugging Face: max abs diff %.2e\n",
+              request.head_rows.size(), diff);
 }
 
 TEST(HeadRows, BadRowsAndOtherHeadsAreErrors) {
