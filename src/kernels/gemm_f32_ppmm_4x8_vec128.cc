@@ -1,24 +1,15 @@
 // f32 4x8 ppmm microkernel on GCC/Clang generic 128-bit vectors: SSE2 on x86-64, NEON on arm64.
 // Same algorithm as the scalar reference: per k, one splat of each packed A value times two 4-wide
 // weight vectors, multiply then add (no FMA), so results match it bitwise.
-#include <cstring>
-
 #include "kernels/gemm_internal.h"
+#include "kernels/vmath.h"
 
 namespace bt {
-namespace {
 
-typedef float v4f __attribute__((vector_size(16)));
-
-inline v4f Load(const float* p) {
-  v4f v;
-  std::memcpy(&v, p, sizeof(v));
-  return v;
-}
-inline void Store(float* p, v4f v) { std::memcpy(p, &v, sizeof(v)); }
-inline v4f Splat(float x) { return v4f{x, x, x, x}; }
-
-}  // namespace
+using vmath::Load;
+using vmath::Splat;
+using vmath::Store;
+using vmath::v4f;
 
 void f32_ppmm_ukernel_4x8__vec128(size_t mr, size_t nc, size_t kc, const float* a, const float* w,
                                   size_t w_stride, float* c, size_t c_stride) {

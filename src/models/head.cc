@@ -39,13 +39,18 @@ HeadStep NormStep(LayerNormWeights norm) {
 }
 
 void RunHead(const HeadProgram& head, const float* hidden, int32_t batch, int32_t seq, int32_t hidden_size,
-             std::vector<float>& out, std::vector<float>& scratch, ThreadPool& pool, const std::vector<int32_t>* rows_at) {
+             std::vector<float>& out, HeadScratch& scratch, ThreadPool& pool, const std::vector<int32_t>* rows_at) {
   const bool gather_rows = rows_at != nullptr && !head.first_token_only;
   const int32_t rows = head.first_token_only ? batch : gather_rows ? static_cast<int32_t>(rows_at->size()) : batch * seq;
+  if (rows == 0) {
+    out.clear();
+    return;
+  }
   int32_t width = hidden_size;
   // `current` holds the rows being transformed; the first token of each sequence, or the requested
-  // token rows, are gathered.
-  std::vector<float> current;
+  // token rows, are gathered into it. Linear steps write `next`, then the two swap.
+  std::vector<float>& current = scratch.current;
+  std::vector<float>& next = scratch.next;
   const float* input = hidden;
   if (head.first_token_only || gather_rows) {
     current.resize(static_cast<size_t>(rows) * width);
@@ -54,17 +59,13 @@ void RunHead(const HeadProgram& head, const float* hidden, int32_t batch, int32_
       std::memcpy(current.data() + static_cast<size_t>(r) * width, hidden + token * width, sizeof(float) * width);
     }
     input = current.data();
-    if (rows == 0) {
-      out.clear();
-      return;
-    }
   }
   for (const HeadStep& step : head.steps) {
     if (step.linear) {
-      scratch.resize(static_cast<size_t>(rows) * step.linear->n());
-      LinearForward(*step.linear, input, rows, step.activation, nullptr, scratch.data(), pool);
+      next.resize(static_cast<size_t>(rows) * step.linear->n());
+      LinearForward(*step.linear, input, rows, step.activation, nullptr, next.data(), pool);
       width = step.linear->n();
-      current.swap(scratch);
+      current.swap(next);
     } else {
       if (input != current.data()) current.assign(input, input + static_cast<size_t>(rows) * width);
       LayerNorm(current.data(), rows, width, step.norm.gamma.data(), step.norm.beta.data(), step.norm.eps, pool);

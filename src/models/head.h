@@ -36,10 +36,17 @@ struct HeadProgram {
 HeadStep LinearStep(Linear linear, Activation activation);
 HeadStep NormStep(LayerNormWeights norm);
 
+// The two buffers a head's steps alternate between; kept by the model so that a forward call does
+// not allocate once they have grown to its largest call.
+struct HeadScratch {
+  std::vector<float> current, next;
+  size_t bytes() const { return (current.capacity() + next.capacity()) * sizeof(float); }
+};
+
 // hidden: [batch*seq, hidden_size]. Writes [batch, output] (first token), [batch*seq, output], or for a
 // per-token head given `rows` (flat token indices, may be nullptr) [rows->size(), output].
 void RunHead(const HeadProgram& head, const float* hidden, int32_t batch, int32_t seq, int32_t hidden_size,
-             std::vector<float>& out, std::vector<float>& scratch, ThreadPool& pool,
+             std::vector<float>& out, HeadScratch& scratch, ThreadPool& pool,
              const std::vector<int32_t>* rows = nullptr);
 
 }  // namespace bt

@@ -77,7 +77,7 @@ class Model {
   size_t weight_bytes() const { return weight_bytes_; }
   // The encoder and head weights (read-only), e.g. for explanations' traced forward/backward.
   const ModelParts& parts() const { return parts_; }
-  size_t workspace_bytes() const { return workspace_.bytes() + head_scratch_.capacity() * sizeof(float); }
+  size_t workspace_bytes() const { return workspace_.bytes() + head_scratch_.bytes(); }
   const Limits& limits() const { return limits_; }
 
  private:
@@ -85,7 +85,7 @@ class Model {
   ModelParts parts_;
   std::unique_ptr<Tokenizer> tokenizer_;
   EncoderWorkspace workspace_;
-  std::vector<float> head_scratch_;
+  HeadScratch head_scratch_;
   size_t weight_bytes_ = 0;
   Limits limits_;
 
