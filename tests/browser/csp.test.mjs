@@ -20,32 +20,18 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BROWSER_SKIP, launchChromium } from './chromium.mjs';
 import { startDevServer } from '../../web/dev-server.mjs';
-import { REPO, SKIP_REASON, readSharedJson, sharedPath } from '../js/helpers/shared.js';
+import { REPO, readSharedJson, sharedPath } from '../js/helpers/shared.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const POLICY = "script-src 'self' 'wasm-unsafe-eval'";
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-  '--disable-sync', '--no-first-run', '--disable-dev-shm-usage',
-  // nothing may resolve but 127.0.0.1
-  '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1'];
 const SENTENCES = [0, 1, 2, 3, 4, 5];   // SST-2 dev indices (reference/bert-mini-sst2.sst2-dev.json)
 
-/** @type {any} */
-let playwright = null;
-try {
-  playwright = await import('playwright-core');
-} catch { /* skipped below */ }
-
-const skip = SKIP_REASON ||
-  (!playwright && 'playwright-core is not installed (npm install)') ||
-  (!existsSync(CHROMIUM) && `no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM)`) ||
-  (!existsSync(join(REPO, 'dist', 'bertology-st.wasm')) && 'dist/ is not built (npm run build)');
+const skip = BROWSER_SKIP;
 
 /** @type {any} */
 let ref;
@@ -84,10 +70,7 @@ async function session(coi) {
       return true;
     },
   });
-  const userDataDir = mkdtempSync(join(tmpdir(), 'bertology-chromium-csp-'));
-  const context = await playwright.chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM, headless: true, args: FLAGS, ignoreDefaultArgs: ['--headless=new'],
-  });
+  const { context, userDataDir } = await launchChromium('bertology-chromium-csp-');
   /** @type {string[]} */
   const external = [];
   context.on('request', (/** @type {any} */ r) => {

@@ -10,33 +10,19 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BROWSER_SKIP, launchChromium } from './chromium.mjs';
 import { BertologyModel } from '../../js/index.js';
-import { REPO, SKIP_REASON, sharedPath } from '../js/helpers/shared.js';
+import { REPO, sharedPath } from '../js/helpers/shared.js';
 import { startHubServer } from '../js/helpers/hf-server.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const TEXTS = ['a great , moving film .', 'the plot is dull and the acting is worse .', 'it is a movie .',
   'Ünïcödé — “quotes” and emoji 🎬 are fine!'];
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-  '--disable-sync', '--no-first-run', '--disable-dev-shm-usage',
-  // nothing may resolve but 127.0.0.1 (the request log below must also stay empty)
-  '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1'];
 
-/** @type {any} */
-let playwright = null;
-try {
-  playwright = await import('playwright-core');
-} catch { /* skipped below */ }
-
-const skip = SKIP_REASON ||
-  (!playwright && 'playwright-core is not installed (npm install)') ||
-  (!existsSync(CHROMIUM) && `no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM)`) ||
-  (!existsSync(join(REPO, 'dist', 'bertology-st.wasm')) && 'dist/ is not built (npm run build)');
+const skip = BROWSER_SKIP;
 
 /** @type {any[][]} */
 let expected;
@@ -65,10 +51,7 @@ async function session(coi) {
     coi,
     extraRoots: { '/': join(HERE, 'fixtures'), '/pkg/js/': join(REPO, 'js'), '/pkg/dist/': join(REPO, 'dist'), '/models/': sharedPath('models') },
   });
-  const userDataDir = mkdtempSync(join(tmpdir(), 'bertology-chromium-'));
-  const context = await playwright.chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM, headless: true, args: FLAGS, ignoreDefaultArgs: ['--headless=new'],
-  });
+  const { context, userDataDir } = await launchChromium('bertology-chromium-');
   /** @type {string[]} */
   const external = [];
   /** @type {string[]} */

@@ -16,23 +16,14 @@ import { EXPLAIN_METHODS } from '../../js/explain/index.js';
 import { readTensors } from './helpers/safetensors.js';
 import { maxAbsDiff } from './helpers/compare.js';
 import { SKIP_REASON, readSharedJson, sharedPath } from './helpers/shared.js';
+// mulberry32 (the benchmark's seeded PRNG): deterministic delays, so a failure replays the same interleaving.
+import { rng } from '../../bench/lib/common.mjs';
 
 const skip = SKIP_REASON;
 const WORKER_URL = new URL('../../js/worker.js', import.meta.url);
 const THREADS = 2;
 const TOL = 1e-4;
 
-/** mulberry32: deterministic delays, so a failure replays the same interleaving. */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const sleep = (/** @type {number} */ ms) => new Promise((ok) => setTimeout(ok, ms));
 
 /**
