@@ -6,13 +6,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { BertologyModel } from '../../js/index.js';
 import { SKIP_REASON, sharedPath } from './helpers/shared.js';
+import { parseSafetensors } from './helpers/safetensors.js';
 
 function parameterCount(file) {
-  const bytes = fs.readFileSync(file);
-  const headerLength = Number(bytes.readBigUInt64LE(0));
-  const header = JSON.parse(bytes.subarray(8, 8 + headerLength).toString('utf8'));
-  return Object.entries(header).filter(([name]) => name !== '__metadata__')
-    .reduce((sum, [, t]) => sum + t.shape.reduce((a, b) => a * b, 1), 0);
+  return parseSafetensors(new Uint8Array(fs.readFileSync(file))).tensors
+    .reduce((sum, t) => sum + t.shape.reduce((a, b) => a * b, 1), 0);
 }
 
 test('memoryUsage: weights, workspace and heap, returned on dispose', { skip: SKIP_REASON }, async () => {
