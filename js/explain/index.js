@@ -28,8 +28,9 @@ export const MAX_SAMPLES = 10000;
  * @property {number} [steps] integrated gradients: 1..1024, default 32
  * @property {'gausslegendre'|'riemann_trapezoid'} [integration] default 'gausslegendre'
  * @property {'pad'|'zero'} [baseline] what a removed word's embeddings become (integrated gradients,
- *   occlusion, LIME: default 'pad'); for grad_x_input the x' of gradient · (x − x'), default 'zero'
- *   (the classic gradient × input), 'pad' being the first-order estimate of occlusion
+ *   occlusion, LIME: default 'pad'); for grad_x_input the e' of gradient · (e − e') at the embedding
+ *   layer's output e, default 'zero' (e' = LayerNorm(0) = β: gradient × input), 'pad' (e' = the
+ *   output with the word's embedding replaced by [PAD]'s) being the first-order estimate of occlusion
  * @property {number} [samples] lime: 1..10000, default 300
  * @property {number} [seed] lime: default 0
  * @property {number} [batch_tokens] tokens per batched forward/backward (default 1024)

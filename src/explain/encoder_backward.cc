@@ -36,7 +36,7 @@ void LayerBackward(const EncoderWeights& w, const EncoderLayerWeights& layer, co
 
 Status EncoderBackward(const EncoderWeights& w, const BackwardWeights& bw, const EncoderTrace& trace,
                        std::vector<float>& dhidden, std::vector<float>& dword, ThreadPool& pool,
-                       std::vector<std::vector<float>>* dprobs) {
+                       std::vector<std::vector<float>>* dprobs, std::vector<float>* dembedded) {
   if (!bw.built()) return Status::Error("explain: backward weights were not prepared");
   const int32_t m = trace.batch * trace.seq, e = w.embedding_size;
   if (dprobs != nullptr) dprobs->resize(trace.layers.size());
@@ -56,6 +56,7 @@ Status EncoderBackward(const EncoderWeights& w, const BackwardWeights& bw, const
     dnorm.swap(dhidden);
   }
   const LayerNormWeights& norm = w.embeddings.norm;
+  if (dembedded != nullptr) dembedded->assign(dnorm.begin(), dnorm.end());
   LayerNormBackward(trace.embedding_sum.data(), norm.gamma.data(), norm.eps, dnorm.data(), m, e, dnorm.data(), pool);
   dword.resize(static_cast<size_t>(m) * e);
   EmbeddingSumBackward(dnorm.data(), static_cast<int64_t>(dnorm.size()), dword.data());

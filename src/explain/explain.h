@@ -1,10 +1,12 @@
 // Explanations of one prediction, attributed to the input tokens and words:
-//   grad_x_input          grad f(x)·(x - x') per token, the gradient taken at the input: the
-//                         first-order Taylor estimate of f(x) - f(x'). The default baseline here is
-//                         zero (x' = 0: the classic gradient × input); baseline "pad" estimates
-//                         occlusion's [PAD] replacement (integrated gradients with a single gradient,
-//                         at the input). On SST-2 the zero baseline agrees far better with occlusion
-//                         (the model is far from linear along the path to the [PAD] embedding).
+//   grad_x_input          Σ ∂f/∂e·(e - e') per token at the embedding layer's output e =
+//                         LN(word + type + position) (the encoder's input; Captum's gradient × layer
+//                         activation on `embeddings`): the first-order Taylor estimate of f(e) - f(e').
+//                         The default baseline is the zero embedding, e' = LN(0) = β (gradient ×
+//                         input, crediting only the token-dependent part of e); baseline "pad" takes
+//                         e' = the output with the word embedding replaced by [PAD]'s (the first-order
+//                         estimate of occlusion; on SST-2 the zero baseline agrees far better with
+//                         occlusion, the model being far from linear along the path to [PAD]).
 //   integrated_gradients  (x - x')·∫ grad(x' + α(x - x')) dα, `steps` Gauss-Legendre nodes (or a
 //                         trapezoid rule), interpolation points run as one batched forward/backward
 //   occlusion             f(x) - f(x with one word's embeddings replaced by the baseline's)
@@ -17,7 +19,9 @@
 //                         then per layer R += mean_heads((∂f/∂P ⊙ P)⁺)·R with P the attention
 //                         probabilities; the target token's row. Target-specific, unsigned (≥ 0).
 // Gradients are taken w.r.t. the word embeddings (HF inputs_embeds, as Captum does); the gradient
-// w.r.t. the summed embeddings (word + position + type) is the same vector. A "removed" word (IG
+// w.r.t. the summed embeddings (word + position + type) is the same vector (grad_x_input also uses
+// the one at the embedding LayerNorm's output: the LayerNorm ignores the sum's scale, so the
+// gradient below it is orthogonal to the sum and grad·word would equal −grad·(type + position)). A "removed" word (IG
 // baseline, occlusion, LIME, grad_x_input's x') has its tokens' word embeddings replaced by the
 // [PAD] embedding (baseline "pad") or zeros ("zero"); positions, token types and the attention mask
 // are unchanged, and special tokens (words[t] = -1) always keep their embeddings (so their
@@ -49,7 +53,7 @@ Result<ExplainMethod> ParseExplainMethod(const std::string& name);
 const char* ExplainMethodName(ExplainMethod method);
 
 // What a removed word's embeddings become. kDefault: zero for grad_x_input (the classic gradient ×
-// input), the [PAD] embedding for every other method.
+// input, taken as e' = LN(0) = β at the embedding output), the [PAD] embedding for every other method.
 enum class Baseline { kDefault, kPad, kZero };
 bool UsesZeroBaseline(ExplainMethod method, Baseline baseline);
 

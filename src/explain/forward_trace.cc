@@ -78,6 +78,13 @@ void GatherWordEmbeddings(const EncoderWeights& w, const int32_t* ids, int64_t t
   for (int64_t t = 0; t < tokens; ++t) w.embeddings.word.Gather(ids[t], out + t * w.embedding_size);
 }
 
+void EmbeddingOutput(const EncoderWeights& w, const TraceInput& in, std::vector<float>& out, ThreadPool& pool) {
+  const int32_t m = in.batch * in.seq;
+  std::vector<float> sum(static_cast<size_t>(m) * w.embedding_size);
+  SumEmbeddings(w, in, sum.data());
+  Normalize(w.embeddings.norm, sum, m, w.embedding_size, out, pool);
+}
+
 void TraceEncoder(const EncoderWeights& w, const TraceInput& in, EncoderTrace& t, ThreadPool& pool) {
   const int32_t m = in.batch * in.seq;
   t.batch = in.batch;

@@ -26,6 +26,10 @@ struct TraceInput {
   const int32_t* mask = nullptr;           // [batch*seq] of 0/1
 };
 
+// The embedding layer's output, LayerNorm(word + type + position) ([batch*seq, E], before ALBERT's
+// projection): the encoder's input, where grad_x_input takes its product.
+void EmbeddingOutput(const EncoderWeights& w, const TraceInput& in, std::vector<float>& out, ThreadPool& pool);
+
 struct LayerTrace {
   std::vector<float> qkv;       // [m, 3H]
   std::vector<float> probs;     // [batch, heads, seq, seq]

@@ -61,6 +61,9 @@ Status TargetGradients(const ModelParts& parts, const BackwardWeights* bw, const
   const size_t layers = static_cast<size_t>(parts.encoder.num_layers());
   if (request.attention_probs != nullptr) request.attention_probs->assign(layers, {});
   if (request.attention_grads != nullptr) request.attention_grads->assign(layers, {});
+  if (request.embedded_grads != nullptr && grads != nullptr) {
+    request.embedded_grads->assign(static_cast<size_t>(request.count) * item_floats, 0.0f);
+  }
   for (int32_t start = 0; start < request.count; start += chunk) {
     const int32_t count = std::min(chunk, request.count - start);
     EncoderTrace trace;
@@ -90,9 +93,15 @@ Status TargetGradients(const ModelParts& parts, const BackwardWeights* bw, const
       }
     }
     std::vector<std::vector<float>> dprobs;
+    std::vector<float> dembedded;
     BT_RETURN_IF_ERROR(EncoderBackward(parts.encoder, *bw, trace, dhidden, dword, pool,
-                                       request.attention_grads != nullptr ? &dprobs : nullptr));
+                                       request.attention_grads != nullptr ? &dprobs : nullptr,
+                                       request.embedded_grads != nullptr ? &dembedded : nullptr));
     std::memcpy(grads->data() + start * item_floats, dword.data(), sizeof(float) * count * item_floats);
+    if (request.embedded_grads != nullptr) {
+      std::memcpy(request.embedded_grads->data() + start * item_floats, dembedded.data(),
+                  sizeof(float) * count * item_floats);
+    }
     if (request.attention_grads != nullptr) {
       for (size_t l = 0; l < layers; ++l) {
         (*request.attention_grads)[l].insert((*request.attention_grads)[l].end(), dprobs[l].begin(), dprobs[l].end());

@@ -28,6 +28,8 @@ struct GradientRequest {
   // grads) the target's gradient w.r.t. them.
   std::vector<std::vector<float>>* attention_probs = nullptr;
   std::vector<std::vector<float>>* attention_grads = nullptr;
+  // Optional (with grads), [count, seq, E] (resized): the gradient w.r.t. the embedding layer's output.
+  std::vector<float>* embedded_grads = nullptr;
 };
 
 // values: [count] (resized). grads: null (forward only) or [count, seq, E] (resized); needs

@@ -2,6 +2,7 @@
 #include <cmath>
 
 #include "explain/methods.h"
+#include "explain/forward_trace.h"
 
 namespace bt {
 namespace {
@@ -51,17 +52,45 @@ void QuadratureRule(int32_t n, bool trapezoid, std::vector<double>& nodes, std::
 }
 
 Status GradXInput(const MethodContext& c, Explanation& out) {
-  // grad f(x)·(x − x'): the first-order Taylor estimate of f(x) − f(x with the token replaced by the
-  // baseline), i.e. IG's integrand taken at the input only. x' = 0 (the default here) is the
-  // classic gradient × input; x' = [PAD] estimates occlusion, but poorly on SST-2 (f is far from
-  // linear along the path to [PAD]: see test_explain_methods.cc).
+  // Σ_j ∂f/∂e_j · (e_j − e'_j) over the embedding layer's output e = LN(word + type + position), the
+  // encoder's input. Not at the word embeddings: the LayerNorm makes f blind to scaling the sum, so
+  // the gradient there is orthogonal to (word + type + position) and grad·word = −grad·(type +
+  // position) would credit a word with what its position contributes. The zero baseline (default)
+  // is the zero embedding, e' = LN(0) = β, so only the token-dependent part γ⊙norm(x) is credited;
+  // with baseline pad, e' = LN([PAD] + type + position), the first-order estimate of occlusion.
+  // Special tokens keep e' = e (0). Chosen on dev sentences 50–149: see test_explain_methods.cc.
   const int32_t e = c.parts.encoder.embedding_size;
   std::vector<double> values;
-  std::vector<float> grads;
+  std::vector<float> grads, dembedded;
   GradientRequest g{c.x.data(), 1, c.request.max_batch_tokens};
+  g.embedded_grads = &dembedded;
   BT_RETURN_IF_ERROR(TargetGradients(c.parts, c.weights, c.input, c.target, g, values, &grads, c.pool));
+  TraceInput ti;
+  ti.batch = 1;
+  ti.seq = c.input.seq;
+  ti.ids = c.input.ids.data();
+  ti.type_ids = c.input.type_ids.empty() ? nullptr : c.input.type_ids.data();
+  ti.mask = c.input.mask.data();
+  std::vector<float> embedded, reference;
+  ti.word_embeddings = c.x.data();
+  EmbeddingOutput(c.parts.encoder, ti, embedded, c.pool);
+  const bool zero = UsesZeroBaseline(c.request.method, c.request.baseline);
+  if (!zero) {
+    ti.word_embeddings = c.baseline.data();
+    EmbeddingOutput(c.parts.encoder, ti, reference, c.pool);
+  }
+  const std::vector<float>& beta = c.parts.encoder.embeddings.norm.beta;
   out.tokens.assign(static_cast<size_t>(c.input.seq), 0.0);
-  for (size_t i = 0; i < c.x.size(); ++i) out.tokens[i / e] += (static_cast<double>(c.x[i]) - c.baseline[i]) * grads[i];
+  for (int32_t t = 0; t < c.input.seq; ++t) {
+    if (c.request.words[t] < 0) continue;
+    const size_t row = static_cast<size_t>(t) * e;
+    double sum = 0.0;
+    for (int32_t j = 0; j < e; ++j) {
+      const double base = zero ? beta[j] : reference[row + j];
+      sum += (static_cast<double>(embedded[row + j]) - base) * dembedded[row + j];
+    }
+    out.tokens[t] = sum;
+  }
   out.forward_sequences += 1;
   out.backward_sequences += 1;
   return Status::Ok();
