@@ -7,7 +7,9 @@
 //                          "threads":1,"shapes":[[1,16],[1,128]],"plan":{...}}'
 //
 // ours: the Embind module from dist/bertology.mjs directly (no js/ wrapper), model.safetensors +
-// config.json written straight into the engine's FileStore; forward(ids, types, mask, b, s, 0, null).
+// config.json written straight into the engine's FileStore; forward(ids, types, mask, b, s, flags, null)
+// with flags 4 (logits only: no last_hidden_state, last layer on the [CLS] rows — what the
+// sentiment pipeline asks for) for classifiers, 0 (last_hidden_state) for base models.
 // ort:  onnxruntime-web (wasm backend) on model.onnx / model_quantized.onnx, int64 inputs built once
 // per shape; session.run(feeds).
 
@@ -82,7 +84,7 @@ async function setupOurs() {
       const { ids, mask, types } = makeInputs(batch, seq, g.vocab);
       const typeArg = g.head === 'distilbert-sequence-classification' ? null : types;
       return () => {
-        const out = model.forward(ids, typeArg, mask, batch, seq, 0, null);
+        const out = model.forward(ids, typeArg, mask, batch, seq, g.head === 'base' ? 0 : 4, null);
         if (out.error) throw new Error(`forward: ${out.error}`);
         return out.logits ?? out.last_hidden_state;
       };

@@ -37,7 +37,7 @@ export function classify(model, texts, { pairs = null, top_k = null, batch_size 
   const results = new Array(list.length);
   for (let start = 0; start < order.length; start += batch_size) {
     const idx = order.slice(start, start + batch_size);
-    const { logits } = model.forwardEncodings(idx.map((i) => encodings[i]));
+    const { logits } = model.forwardEncodings(idx.map((i) => encodings[i]), { output_last_hidden_state: false });
     if (!logits) throw new Error('classify: the engine returned no logits');
     idx.forEach((i, b) => {
       const x = row(logits, b).data;

@@ -62,6 +62,10 @@ import { releaseExplainer } from './explain/index.js';
  * @property {number[] | null} [logits_for_token_ids] per-token heads (masked LM, token classification):
  *   compute logits only at positions whose input id is one of these (e.g. the mask token); `logits` is
  *   then [positions, n] and `logit_positions` holds their flat indices (b * seq + t)
+ * @property {boolean} [output_last_hidden_state] default true. false: only the head's outputs are wanted,
+ *   so `last_hidden_state` is not returned, and when the head reads a few rows (a classifier's first token,
+ *   `logits_for_token_ids` positions, a pooler) the last layer is computed for those rows alone
+ *   (identical outputs, less work)
  */
 
 /**
@@ -199,22 +203,24 @@ export class BertologyModel {
    * @returns {ForwardOutput}
    */
   forward(inputs, { pairs = null, output_hidden_states = false, output_attentions = false, truncation = true, max_length,
-    logits_for_token_ids = null } = {}) {
+    logits_for_token_ids = null, output_last_hidden_state = true } = {}) {
     if (typeof inputs === 'string' || Array.isArray(inputs)) {
       const texts = typeof inputs === 'string' ? [inputs] : inputs;
       const seconds = pairs == null ? null : typeof pairs === 'string' ? [pairs] : pairs;
       check(!seconds || seconds.length === texts.length, `forward: ${texts.length} texts but ${seconds?.length} pairs`);
       const encodings = texts.map((t, i) => this.tokenize(t, seconds ? seconds[i] : null, { truncation, max_length }));
-      return this.forwardEncodings(encodings, { output_hidden_states, output_attentions, logits_for_token_ids });
+      return this.forwardEncodings(encodings,
+        { output_hidden_states, output_attentions, logits_for_token_ids, output_last_hidden_state });
     }
     check(inputs && typeof inputs === 'object' && 'input_ids' in inputs, 'forward: expected text(s) or {input_ids, ...}');
-    return this.#run(idsInputs(inputs), { output_hidden_states, output_attentions, logits_for_token_ids });
+    return this.#run(idsInputs(inputs),
+      { output_hidden_states, output_attentions, logits_for_token_ids, output_last_hidden_state });
   }
 
   /**
    * Runs the model on encodings from `tokenize`, padded to the longest.
    * @param {Encoding[]} encodings
-   * @param {{output_hidden_states?: boolean, output_attentions?: boolean, logits_for_token_ids?: number[] | null}} [options]
+   * @param {{output_hidden_states?: boolean, output_attentions?: boolean, logits_for_token_ids?: number[] | null, output_last_hidden_state?: boolean}} [options]
    * @returns {ForwardOutput}
    */
   forwardEncodings(encodings, options = {}) {
@@ -226,11 +232,12 @@ export class BertologyModel {
 
   /**
    * @param {import('./batch.js').BatchInputs} batch
-   * @param {{output_hidden_states?: boolean, output_attentions?: boolean, logits_for_token_ids?: number[] | null}} options
+   * @param {{output_hidden_states?: boolean, output_attentions?: boolean, logits_for_token_ids?: number[] | null, output_last_hidden_state?: boolean}} options
    * @returns {ForwardOutput}
    */
-  #run(batch, { output_hidden_states = false, output_attentions = false, logits_for_token_ids = null }) {
-    const flags = (output_hidden_states ? 1 : 0) | (output_attentions ? 2 : 0);
+  #run(batch, { output_hidden_states = false, output_attentions = false, logits_for_token_ids = null,
+    output_last_hidden_state = true }) {
+    const flags = (output_hidden_states ? 1 : 0) | (output_attentions ? 2 : 0) | (output_last_hidden_state ? 0 : 4);
     const { ids, typeIds, mask, batch: b, seq } = batch;
     /** @type {Int32Array | null} */
     let positions = null;

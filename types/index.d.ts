@@ -182,12 +182,22 @@ export interface OutputOptions {
   output_hidden_states?: boolean;
 }
 
+export interface ModelForwardOptions extends OutputOptions {
+  /** Per-token heads: logits only at positions holding one of these ids ([positions, n], see logit_positions). */
+  logits_for_token_ids?: number[] | null;
+  /** Default true. false: last_hidden_state is not returned and, when the head reads a few rows (a
+   * classifier's first token, logits_for_token_ids positions, a pooler), the last layer runs on those
+   * rows alone — the same outputs for less work. */
+  output_last_hidden_state?: boolean;
+}
+
 export interface ForwardOutput {
   logits?: Tensor;
   start_logits?: Tensor;
   end_logits?: Tensor;
   pooler_output?: Tensor;
   last_hidden_state?: Tensor;
+  logit_positions?: Int32Array;
   hidden_states?: Tensor;
   attentions?: Tensor;
   input_ids: Tensor<Int32Array>;
@@ -209,10 +219,10 @@ export class BertologyModel {
   tokenize(text: string | Uint8Array, pair?: string | Uint8Array | null,
     options?: { add_special_tokens?: boolean; truncation?: boolean; max_length?: number }): Encoding;
   tokenizeWindows(question: string, context: string, options?: { max_length?: number; stride?: number }): Encoding[];
-  forward(inputs: string | string[] | IdsInput, options?: OutputOptions & {
+  forward(inputs: string | string[] | IdsInput, options?: ModelForwardOptions & {
     pairs?: string | string[] | null; truncation?: boolean; max_length?: number;
   }): ForwardOutput;
-  forwardEncodings(encodings: Encoding[], options?: OutputOptions): ForwardOutput;
+  forwardEncodings(encodings: Encoding[], options?: ModelForwardOptions): ForwardOutput;
   classify(texts: string, options?: ClassifyOptions): LabelScore[];
   classify(texts: string[], options?: ClassifyOptions): LabelScore[][];
   decode(ids: ArrayLike<number>, options?: { skip_special_tokens?: boolean }): string;

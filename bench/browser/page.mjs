@@ -93,7 +93,7 @@ async function setupOurs(g) {
       const { ids, mask, types } = makeInputs(batch, seq, g.vocab);
       const typeArg = g.head === 'distilbert-sequence-classification' ? null : types;
       return () => {
-        const out = model.forward(ids, typeArg, mask, batch, seq, 0, null);
+        const out = model.forward(ids, typeArg, mask, batch, seq, g.head === 'base' ? 0 : 4, null);  // as bench/child.mjs
         if (out.error) throw new Error(`forward: ${out.error}`);
         return out.logits ?? out.last_hidden_state;
       };

@@ -76,7 +76,7 @@ export function evaluateConll(model, sentences, { batch_size = 32 } = {}) {
   const predictions = new Array(sentences.length);
   for (let start = 0; start < order.length; start += batch_size) {
     const idx = order.slice(start, start + batch_size);
-    const { logits } = model.forwardEncodings(idx.map((i) => encodings[i]));
+    const { logits } = model.forwardEncodings(idx.map((i) => encodings[i]), { output_last_hidden_state: false });
     if (!logits || logits.dims.length !== 3) throw new Error('CoNLL-03: the model returned no per-token logits');
     idx.forEach((i, b) => { predictions[i] = wordTags(sentences[i].words, encodings[i], logits, b, id2label); });
   }

@@ -40,7 +40,7 @@ export function evaluateSst2(model, rows, { batch_size = 32 } = {}) {
   let correct = 0;
   for (let start = 0; start < order.length; start += batch_size) {
     const idx = order.slice(start, start + batch_size);
-    const { logits } = model.forwardEncodings(idx.map((i) => encodings[i]));
+    const { logits } = model.forwardEncodings(idx.map((i) => encodings[i]), { output_last_hidden_state: false });
     if (!logits) throw new Error('SST-2: the model returned no logits (is it a sequence classifier?)');
     idx.forEach((i, b) => {
       const x = row(logits, b).data;

@@ -145,21 +145,23 @@ export function describe(x) {
  * everything runs as one batch in input order and those tensors are returned.
  * @param {import('../model.js').BertologyModel} model
  * @param {import('../model.js').Encoding[]} encodings
- * @param {OutputOptions & {batch_size?: number, logits_for_token_ids?: number[] | null}} options
+ * @param {OutputOptions & {batch_size?: number, logits_for_token_ids?: number[] | null, output_last_hidden_state?: boolean}} options
+ *   (output_last_hidden_state: default false — only feature extraction reads it)
  * @param {(index: number, out: import('../model.js').ForwardOutput, row: number) => void} onRow
  * @returns {Extras}
  */
 export function forwardBatched(model, encodings, { batch_size = 32, output_attentions = false, output_hidden_states = false,
-  logits_for_token_ids = null }, onRow) {
+  logits_for_token_ids = null, output_last_hidden_state = false }, onRow) {
   if (output_attentions || output_hidden_states) {
-    const out = model.forwardEncodings(encodings, { output_attentions, output_hidden_states, logits_for_token_ids });
+    const out = model.forwardEncodings(encodings,
+      { output_attentions, output_hidden_states, logits_for_token_ids, output_last_hidden_state });
     encodings.forEach((_, i) => onRow(i, out, i));
     return extrasOf(out, { output_attentions, output_hidden_states });
   }
   const order = encodings.map((_, i) => i).sort((a, b) => encodings[a].ids.length - encodings[b].ids.length);
   for (let start = 0; start < order.length; start += batch_size) {
     const idx = order.slice(start, start + batch_size);
-    const out = model.forwardEncodings(idx.map((i) => encodings[i]), { logits_for_token_ids });
+    const out = model.forwardEncodings(idx.map((i) => encodings[i]), { logits_for_token_ids, output_last_hidden_state });
     idx.forEach((i, b) => onRow(i, out, b));
   }
   return {};
@@ -169,12 +171,13 @@ export function forwardBatched(model, encodings, { batch_size = 32, output_atten
  * Runs the model on caller-provided ids (one pass), calling `onRow(row, output, row)`.
  * @param {import('../model.js').BertologyModel} model
  * @param {IdsInput} inputs
- * @param {OutputOptions & {logits_for_token_ids?: number[] | null}} options
+ * @param {OutputOptions & {logits_for_token_ids?: number[] | null, output_last_hidden_state?: boolean}} options
  * @param {(index: number, out: import('../model.js').ForwardOutput, row: number) => void} onRow
  * @returns {{extras: Extras, out: import('../model.js').ForwardOutput}}
  */
-export function forwardIds(model, inputs, { output_attentions = false, output_hidden_states = false, logits_for_token_ids = null }, onRow) {
-  const out = model.forward(inputs, { output_attentions, output_hidden_states, logits_for_token_ids });
+export function forwardIds(model, inputs, { output_attentions = false, output_hidden_states = false, logits_for_token_ids = null,
+  output_last_hidden_state = false }, onRow) {
+  const out = model.forward(inputs, { output_attentions, output_hidden_states, logits_for_token_ids, output_last_hidden_state });
   const rows = out.input_ids.dims[0];
   check(rows > 0, 'forward: empty batch (input_ids has no rows)');
   for (let b = 0; b < rows; b++) onRow(b, out, b);

@@ -58,12 +58,12 @@ export class FeatureExtractionPipeline extends Pipeline {
 
     let extras;
     if (isIdsInput(inputs)) {
-      extras = forwardIds(this.model, inputs, opts, onRow).extras;
+      extras = forwardIds(this.model, inputs, { ...opts, output_last_hidden_state: true }, onRow).extras;
     } else {
       const { texts } = textInputs(inputs, this.task);
       this.requireTokenizer();
       const encodings = texts.map((text) => this.model.tokenize(text, null, { truncation }));
-      extras = forwardBatched(this.model, encodings, opts, onRow);
+      extras = forwardBatched(this.model, encodings, { ...opts, output_last_hidden_state: true }, onRow);
     }
     let result;
     if (pooling === 'none') {

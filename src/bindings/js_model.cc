@@ -128,6 +128,7 @@ val JsModel::forward(val ids, val type_ids, val mask, int batch, int seq, int fl
   if (!mask.isNull() && !mask.isUndefined()) request.mask = emscripten::convertJSArrayToNumberVector<int32_t>(mask);
   request.output_hidden_states = (flags & 1) != 0;
   request.output_attentions = (flags & 2) != 0;
+  request.output_last_hidden_state = (flags & 4) == 0;
   if (!head_rows.isNull() && !head_rows.isUndefined()) {
     request.head_rows_set = true;
     request.head_rows = emscripten::convertJSArrayToNumberVector<int32_t>(head_rows);
@@ -145,8 +146,10 @@ val JsModel::forward(val ids, val type_ids, val mask, int batch, int seq, int fl
     out.set("start_logits", CopyToJs(r.start_logits));
     out.set("end_logits", CopyToJs(r.end_logits));
   }
-  out.set("last_hidden_state", CopyToJs(r.last_hidden_state));
-  out.set("last_hidden_state_shape", ShapeToJs({b, s, h}));
+  if (request.output_last_hidden_state) {
+    out.set("last_hidden_state", CopyToJs(r.last_hidden_state));
+    out.set("last_hidden_state_shape", ShapeToJs({b, s, h}));
+  }
   if (!r.pooled.empty()) out.set("pooled", CopyToJs(r.pooled));
   if (!r.hidden_states.empty()) {
     out.set("hidden_states", CopyToJs(r.hidden_states));

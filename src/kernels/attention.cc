@@ -23,9 +23,9 @@ int32_t RoundUp8(int32_t n) { return (n + kNR - 1) / kNR * kNR; }
 
 // Per worker slot, for seq keys and head_dim d: K panels (round8(seq) x d), V panels (round8(d) x
 // seq), the packed Q and P tiles (4 x d, 4 x seq), the score and context tiles (4 x round8(seq),
-// 4 x round8(d)), and the valid-key list (seq).
+// 4 x round8(d)), the valid-key list (seq) and the gathered query rows of a query subset (seq x d).
 struct SlotLayout {
-  int64_t k_panels, v_panels, q_tile, p_tile, s_tile, c_tile, valid, total;
+  int64_t k_panels, v_panels, q_tile, p_tile, s_tile, c_tile, valid, q_rows, total;
   explicit SlotLayout(const AttentionShape& s) {
     const int64_t seq8 = RoundUp8(s.seq), d8 = RoundUp8(s.head_dim);
     k_panels = 0;
@@ -35,19 +35,21 @@ struct SlotLayout {
     s_tile = p_tile + kMR * static_cast<int64_t>(s.seq);
     c_tile = s_tile + kMR * seq8;
     valid = c_tile + kMR * d8;
-    total = valid + s.seq + 16;
+    q_rows = valid + s.seq + 16;
+    total = q_rows + static_cast<int64_t>(s.seq) * s.head_dim;
   }
 };
 
 // One (b, h) pair as two small GEMMs on the ppmm microkernel: S = Q·K^T over the valid keys
 // (K packed as 8-key panels), softmax per row, then ctx = P·V (V packed as 8-dim panels).
-void AttendHead(const AttentionShape& s, const float* q, const float* k, const float* v, const int32_t* valid,
-                int32_t nv, float scale, float* ctx, int32_t ctx_stride, float* probs, float* slot,
-                const SlotLayout& L) {
+// nq query rows at q (row stride q_stride) give nq ctx rows.
+void AttendHead(const AttentionShape& s, const float* q, int32_t q_stride, int32_t nq, const float* k, const float* v,
+                const int32_t* valid, int32_t nv, float scale, float* ctx, int32_t ctx_stride, float* probs,
+                float* slot, const SlotLayout& L) {
   const int32_t seq = s.seq, hd = s.head_dim;
   if (nv == 0) {  // Hugging Face's finfo.min mask on every key: uniform weights
     const float p = 1.0f / static_cast<float>(seq);
-    for (int32_t i = 0; i < seq; ++i) {
+    for (int32_t i = 0; i < nq; ++i) {
       float* out = ctx + static_cast<size_t>(i) * ctx_stride;
       std::memset(out, 0, sizeof(float) * hd);
       for (int32_t j = 0; j < seq; ++j) Axpy(p, v + static_cast<size_t>(j) * s.v_stride, out, hd);
@@ -87,9 +89,9 @@ void AttendHead(const AttentionShape& s, const float* q, const float* k, const f
       for (int32_t j = width; j < kNR; ++j) dst[t * kNR + j] = 0.0f;
     }
   }
-  for (int32_t i0 = 0; i0 < seq; i0 += kMR) {
-    const size_t mr = std::min(kMR, seq - i0);
-    pack_a(mr, hd, q + static_cast<size_t>(i0) * s.q_stride, s.q_stride, qt);
+  for (int32_t i0 = 0; i0 < nq; i0 += kMR) {
+    const size_t mr = std::min(kMR, nq - i0);
+    pack_a(mr, hd, q + static_cast<size_t>(i0) * q_stride, q_stride, qt);
     std::fill(st, st + kMR * nv8, 0.0f);
     ppmm(mr, nv8, hd, qt, kp, static_cast<size_t>(hd) * kNR, st, nv8);
     for (size_t r = 0; r < mr; ++r) {
@@ -119,7 +121,7 @@ int64_t AttentionScratchFloats(const AttentionShape& shape, const ThreadPool& po
 
 void MultiHeadAttention(const AttentionShape& s, const float* q, const float* k, const float* v,
                         const int32_t* mask, float scale, float* ctx, float* probs, float* scratch,
-                        ThreadPool& pool) {
+                        ThreadPool& pool, const AttentionQueries* queries) {
   const int64_t pairs = static_cast<int64_t>(s.batch) * s.heads;
   if (pairs <= 0 || s.seq <= 0) return;
   const int32_t hidden = s.heads * s.head_dim;
@@ -142,9 +144,27 @@ void MultiHeadAttention(const AttentionShape& s, const float* q, const float* k,
         }
         const size_t row0 = static_cast<size_t>(b) * s.seq;
         const size_t col = static_cast<size_t>(h) * s.head_dim;
-        AttendHead(s, q + row0 * s.q_stride + col, k + row0 * s.k_stride + col, v + row0 * s.v_stride + col, valid,
-                   num_valid, scale, ctx + row0 * hidden + col, hidden,
-                   probs != nullptr ? probs + static_cast<size_t>(pair) * s.seq * s.seq : nullptr, slot_floats, layout);
+        const float* kb = k + row0 * s.k_stride + col;
+        const float* vb = v + row0 * s.v_stride + col;
+        if (queries == nullptr) {
+          AttendHead(s, q + row0 * s.q_stride + col, s.q_stride, s.seq, kb, vb, valid, num_valid, scale,
+                     ctx + row0 * hidden + col, hidden,
+                     probs != nullptr ? probs + static_cast<size_t>(pair) * s.seq * s.seq : nullptr, slot_floats,
+                     layout);
+          continue;
+        }
+        // This sequence's query rows, gathered into the slot (stride head_dim).
+        const int32_t* first = std::lower_bound(queries->rows, queries->rows + queries->count, static_cast<int32_t>(row0));
+        const int32_t* last = std::lower_bound(first, queries->rows + queries->count, static_cast<int32_t>(row0 + s.seq));
+        const int32_t nq = static_cast<int32_t>(last - first);
+        if (nq == 0) continue;
+        float* gathered = slot_floats + layout.q_rows;
+        for (int32_t i = 0; i < nq; ++i) {
+          std::memcpy(gathered + static_cast<size_t>(i) * s.head_dim, q + static_cast<size_t>(first[i]) * s.q_stride + col,
+                      sizeof(float) * s.head_dim);
+        }
+        AttendHead(s, gathered, s.head_dim, nq, kb, vb, valid, num_valid, scale,
+                   ctx + static_cast<size_t>(first - queries->rows) * hidden + col, hidden, nullptr, slot_floats, layout);
       }
     }
   });

@@ -19,9 +19,16 @@ struct AttentionShape {
 // Keys with mask 0 get probability exactly 0 (a row with no valid key is uniform, as Hugging
 // Face's additive finfo.min mask gives). Scores are (q·k) * scale before the softmax.
 // scratch: at least AttentionScratchFloats(shape, pool) floats.
+// queries (optional): attend from these rows only, flat token indices b*seq + t (increasing); ctx is
+// then [queries->count, heads*head_dim] in that order and probs must be null. Each row's result is
+// the one the full call computes for it (same kernels, same order of operations).
+struct AttentionQueries {
+  const int32_t* rows = nullptr;
+  int32_t count = 0;
+};
 void MultiHeadAttention(const AttentionShape& shape, const float* q, const float* k, const float* v,
                         const int32_t* mask, float scale, float* ctx, float* probs, float* scratch,
-                        ThreadPool& pool);
+                        ThreadPool& pool, const AttentionQueries* queries = nullptr);
 int64_t AttentionScratchFloats(const AttentionShape& shape, const ThreadPool& pool);
 
 }  // namespace bt

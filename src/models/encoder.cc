@@ -92,6 +92,31 @@ AttentionShape ShapeOf(const EncoderWeights& w, int32_t batch, int32_t seq) {
   return AttentionShape{batch, seq, w.num_heads, h / w.num_heads, 3 * h, 3 * h, 3 * h};
 }
 
+// The last layer on `rows` only: q|k|v for every token (keys and values are needed), attention
+// from the kept rows, then the output projection, LayerNorms and FFN on those rows. x [m, H] is the
+// layer's input; the kept rows' output goes to x[0 .. r). Uses the qkv/ctx/attn/ffn scratch regions.
+void LastLayerRows(const EncoderWeights& w, const EncoderLayerWeights& layer, const EncoderInput& in,
+                   const std::vector<int32_t>& rows, float scale, float* x, float* qkv, float* ctx, float* attn,
+                   float* ffn, float* attention_scratch, ThreadPool& pool) {
+  const int32_t h = w.hidden_size, m = in.batch * in.seq, r = static_cast<int32_t>(rows.size());
+  if (r == 0) return;
+  LinearForward(*layer.qkv, x, m, Activation::kNone, nullptr, qkv, pool);
+  const AttentionQueries queries{rows.data(), r};
+  MultiHeadAttention(ShapeOf(w, in.batch, in.seq), qkv, qkv + h, qkv + 2 * h, in.mask, scale, ctx, nullptr,
+                     attention_scratch, pool, &queries);
+  // The residual rows, gathered where q|k|v was (no longer needed).
+  float* residual = qkv;
+  for (int32_t i = 0; i < r; ++i) {
+    std::memcpy(residual + static_cast<size_t>(i) * h, x + static_cast<size_t>(rows[i]) * h, sizeof(float) * h);
+  }
+  LinearForward(*layer.attention_output, ctx, r, Activation::kNone, residual, attn, pool);
+  LayerNorm(attn, r, h, layer.attention_norm.gamma.data(), layer.attention_norm.beta.data(), layer.attention_norm.eps,
+            pool);
+  LinearForward(*layer.ffn_in, attn, r, w.activation, nullptr, ffn, pool);
+  LinearForward(*layer.ffn_out, ffn, r, Activation::kNone, attn, x, pool);
+  LayerNorm(x, r, h, layer.ffn_norm.gamma.data(), layer.ffn_norm.beta.data(), layer.ffn_norm.eps, pool);
+}
+
 }  // namespace
 
 int64_t EncoderScratchFloats(const EncoderWeights& w, int32_t batch, int32_t seq, const ThreadPool& pool) {
@@ -127,8 +152,13 @@ void RunEncoder(const EncoderWeights& w, const EncoderInput& in, const EncoderOu
 
   const float scale = 1.0f / std::sqrt(static_cast<float>(h / heads));
   const int64_t probs_per_layer = static_cast<int64_t>(in.batch) * heads * in.seq * in.seq;
+  const bool pruned = out.rows != nullptr && out.all_hidden == nullptr && out.attentions == nullptr;
   for (int32_t l = 0; l < w.num_layers(); ++l) {
     const EncoderLayerWeights& layer = w.layers[w.layer_order[l]];
+    if (pruned && l == w.num_layers() - 1) {
+      LastLayerRows(w, layer, in, *out.rows, scale, x, qkv, ctx, attn, ffn, attention_scratch, pool);
+      break;
+    }
     LinearForward(*layer.qkv, x, m, Activation::kNone, nullptr, qkv, pool);
     float* probs = out.attentions != nullptr ? out.attentions + l * probs_per_layer : nullptr;
     MultiHeadAttention(shape, qkv, qkv + h, qkv + 2 * h, in.mask, scale, ctx, probs, attention_scratch, pool);

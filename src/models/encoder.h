@@ -54,10 +54,15 @@ struct EncoderInput {
 
 // Where the encoder writes. hidden: [batch*seq, H] (the last layer's output).
 // all_hidden: null or [layers + 1, batch*seq, H]; attentions: null or [layers, batch, heads, seq, seq].
+// rows (optional, only without all_hidden and attentions): the last layer computes only these flat
+// token indices (b*seq + t, increasing) — all rows still give it keys and values — and writes them
+// compactly to hidden[0 .. rows.size()) (the rest of hidden is scratch). What a head that reads a few
+// rows ([CLS] for classifiers, [MASK] positions for fill-mask) needs, at a fraction of the last layer.
 struct EncoderOutput {
   float* hidden = nullptr;
   float* all_hidden = nullptr;
   float* attentions = nullptr;
+  const std::vector<int32_t>* rows = nullptr;
 };
 
 // Checks ids, type ids, mask and sizes against the weights; errors say which row/position.

@@ -195,6 +195,16 @@ Result<ForwardResult> Model::Forward(const ForwardRequest& request) {
   const EncoderWeights& enc = parts_.encoder;
   const int64_t mh = tokens * enc.hidden_size;
   ForwardResult result;
+  // Rows the head and pooler read, when that is all the caller wants: the last layer computes only them.
+  std::vector<int32_t> rows;
+  const bool first_tokens = parts_.head_program.empty() ? !parts_.pooler.empty() : parts_.head_program.first_token_only;
+  const bool pruned = !request.output_last_hidden_state && !request.output_hidden_states &&
+                      !request.output_attentions && (first_tokens || (request.head_rows_set && parts_.pooler.empty()));
+  if (pruned && first_tokens) {
+    for (int32_t b = 0; b < request.batch; ++b) rows.push_back(b * request.seq);
+  } else if (pruned) {
+    rows = request.head_rows;
+  }
   result.last_hidden_state.resize(static_cast<size_t>(mh));
   if (request.output_hidden_states) result.hidden_states.resize(static_cast<size_t>(mh * (enc.num_layers() + 1)));
   if (request.output_attentions) {
@@ -203,18 +213,24 @@ Result<ForwardResult> Model::Forward(const ForwardRequest& request) {
   }
   EncoderOutput output{result.last_hidden_state.data(),
                        request.output_hidden_states ? result.hidden_states.data() : nullptr,
-                       request.output_attentions ? result.attentions.data() : nullptr};
+                       request.output_attentions ? result.attentions.data() : nullptr, pruned ? &rows : nullptr};
   ThreadPool& pool = DefaultThreadPool();
   RunEncoder(enc, input, output, workspace_, pool);
 
   const float* hidden = result.last_hidden_state.data();
+  // Pruned: hidden holds the kept rows compactly — one per sequence ([batch, 1, H]) or head_rows ([1, rows, H]).
+  const int32_t head_batch = !pruned ? request.batch : first_tokens ? request.batch : 1;
+  const int32_t head_seq = !pruned ? request.seq : first_tokens ? 1 : static_cast<int32_t>(rows.size());
+  const std::vector<int32_t>* head_rows = request.head_rows_set && !pruned ? &request.head_rows : nullptr;
   if (!parts_.pooler.empty()) {
-    RunHead(parts_.pooler, hidden, request.batch, request.seq, enc.hidden_size, result.pooled, head_scratch_, pool);
+    RunHead(parts_.pooler, hidden, head_batch, head_seq, enc.hidden_size, result.pooled, head_scratch_, pool);
   }
-  if (parts_.head_program.empty()) return result;
   std::vector<float> out;
-  RunHead(parts_.head_program, hidden, request.batch, request.seq, enc.hidden_size, out, head_scratch_, pool,
-          request.head_rows_set ? &request.head_rows : nullptr);
+  if (!parts_.head_program.empty()) {
+    RunHead(parts_.head_program, hidden, head_batch, head_seq, enc.hidden_size, out, head_scratch_, pool, head_rows);
+  }
+  if (pruned) result.last_hidden_state = std::vector<float>();
+  if (parts_.head_program.empty()) return result;
   const int64_t n = parts_.head_program.output_size();
   if (parts_.head == HeadKind::kQuestionAnswering) {
     result.start_logits.resize(static_cast<size_t>(tokens));

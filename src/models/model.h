@@ -42,6 +42,10 @@ struct ForwardRequest {
   std::vector<int32_t> mask;      // [batch*seq] or empty (all ones)
   bool output_hidden_states = false;
   bool output_attentions = false;
+  // false: the caller wants only the head's output (and pooled), so last_hidden_state is left empty
+  // and, when the head reads only some rows (sequence classification's first token, head_rows, a
+  // pooler), the last layer is computed for those rows alone.
+  bool output_last_hidden_state = true;
   // Per-token heads (masked LM, token classification) only: run the head on these flat token
   // indices (b*seq + t, increasing) instead of every token; logits are then [head_rows.size(), n].
   bool head_rows_set = false;
@@ -52,7 +56,7 @@ struct ForwardResult {
   std::vector<float> logits;          // sequence cls [batch, labels]; token cls / MLM [batch, seq, n]
   std::vector<int64_t> logits_shape;  // empty when the head has no logits (base model); [rows, n] with head_rows
   std::vector<float> start_logits, end_logits;  // QA: [batch, seq]
-  std::vector<float> last_hidden_state;         // [batch, seq, hidden]
+  std::vector<float> last_hidden_state;         // [batch, seq, hidden] unless output_last_hidden_state is false
   std::vector<float> pooled;                    // base models with a pooler: [batch, hidden]
   std::vector<float> hidden_states;             // [layers+1, batch, seq, hidden] when asked
   std::vector<float> attentions;                // [layers, batch, heads, seq, seq] when asked

@@ -1,11 +1,14 @@
 // ForwardRequest.head_rows: a per-token head run on selected token rows gives exactly those rows of
 // the full run (masked LM and token classification); bad rows and other heads are clear errors.
+// output_last_hidden_state = false: the last layer runs on the rows the head reads only (a
+// classifier's first token, head_rows, a pooler) and gives the full run's outputs bit for bit.
 #include <gtest/gtest.h>
 
 #include <cstring>
 #include <string>
 #include <vector>
 
+#include "core/thread_pool.h"
 #include "io/file_store.h"
 #include "models/model.h"
 #include "reference_tensors.h"
@@ -94,6 +97,85 @@ TEST(HeadRows, MaskRowsMatchHuggingFace) {
   EXPECT_LE(diff, 1e-4);
   std::printf("  bert-mini-mlm logits at the %zu mask rows vs Hugging Face: max abs diff %.2e\n",
               request.head_rows.size(), diff);
+}
+
+// Bitwise equality of two float vectors (same kernels on the same rows).
+void ExpectSameBits(const std::vector<float>& a, const std::vector<float>& b, const std::string& what) {
+  ASSERT_EQ(a.size(), b.size()) << what;
+  EXPECT_EQ(0, std::memcmp(a.data(), b.data(), a.size() * sizeof(float))) << what;
+}
+
+TEST(HeadRows, LastLayerOnTheHeadsRowsOnly) {
+  BT_REQUIRE_SHARED();
+  for (const bool q8 : {false, true}) {
+    for (const char* name : {"tiny-bert-bert-sequenceclassification", "tiny-distilbert-distilbert-sequenceclassification",
+                             "tiny-roberta-roberta-sequenceclassification", "tiny-albert-albert-sequenceclassification",
+                             "tiny-bert-bertmodel", "tiny-bert-bert-maskedlm", "tiny-albert-albert-maskedlm",
+                             "tiny-distilbert-distilbert-tokenclassification"}) {
+      SCOPED_TRACE(std::string(name) + (q8 ? " q8" : " fp32"));
+      auto files = ReadDirectory(testing::SharedPath(std::string("models/tiny/") + name));
+      ASSERT_TRUE(files.ok());
+      LoadOptions options;
+      options.quantize_int8 = q8;
+      auto loaded = Model::Load(files.value(), options);
+      ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+      Model& model = *loaded.value();
+      const bool per_token = model.head() == HeadKind::kMaskedLm || model.head() == HeadKind::kTokenClassification;
+      ForwardRequest full = Request();
+      if (per_token) {
+        full.head_rows_set = true;
+        full.head_rows = {1, 4, 7, 11};
+      }
+      auto want = model.Forward(full);
+      ASSERT_TRUE(want.ok()) << want.status().message();
+      ForwardRequest lean = full;
+      lean.output_last_hidden_state = false;
+      auto got = model.Forward(lean);
+      ASSERT_TRUE(got.ok()) << got.status().message();
+      EXPECT_TRUE(got->last_hidden_state.empty());
+      ExpectSameBits(got->logits, want->logits, "logits");
+      EXPECT_EQ(got->logits_shape, want->logits_shape);
+      ExpectSameBits(got->pooled, want->pooled, "pooled");
+      if (model.head() == HeadKind::kBase) EXPECT_FALSE(got->pooled.empty());
+      // Hidden states or attentions need every row of the last layer: not pruned, same outputs.
+      lean.output_attentions = true;
+      full.output_attentions = true;
+      auto with_attention = model.Forward(lean);
+      auto full_attention = model.Forward(full);
+      ASSERT_TRUE(with_attention.ok() && full_attention.ok());
+      ExpectSameBits(with_attention->logits, want->logits, "logits with attentions");
+      ExpectSameBits(with_attention->attentions, full_attention->attentions, "attentions");
+    }
+  }
+}
+
+// bert-mini-sst2 (4 layers, 256 hidden) with the last layer on the [CLS] rows only, against Hugging
+// Face's logits, with 1 and 2 threads.
+TEST(HeadRows, ClassifierOnClsRowsMatchesHuggingFace) {
+  BT_REQUIRE_SHARED();
+  auto files = ReadDirectory(testing::SharedPath("models/bert-mini-sst2"));
+  ASSERT_TRUE(files.ok()) << files.status().message();
+  auto model = Model::Load(files.value());
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  auto ref = testing::ReadReference(testing::SharedPath("reference/bert-mini-sst2.safetensors"));
+  ForwardRequest request;
+  request.batch = static_cast<int32_t>(ref["input_ids"].shape[0]);
+  request.seq = static_cast<int32_t>(ref["input_ids"].shape[1]);
+  request.ids = ref["input_ids"].i32;
+  request.type_ids = ref["token_type_ids"].i32;
+  request.mask = ref["attention_mask"].i32;
+  request.output_last_hidden_state = false;
+  for (int threads : {1, 2}) {
+    SetNumThreads(threads);
+    auto out = model.value()->Forward(request);
+    ASSERT_TRUE(out.ok()) << out.status().message();
+    EXPECT_TRUE(out->last_hidden_state.empty());
+    const double diff = testing::MaxAbsDiff(out->logits, ref["logits"].f32, "logits");
+    EXPECT_LE(diff, 1e-4);
+    std::printf("  bert-mini-sst2, last layer on [CLS] rows, %d thread(s): logits max abs diff vs Hugging Face %.2e\n",
+                threads, diff);
+  }
+  SetNumThreads(1);
 }
 
 TEST(HeadRows, BadRowsAndOtherHeadsAreErrors) {
