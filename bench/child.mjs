@@ -27,10 +27,13 @@ const g = geometry(config);
 
 async function setupOurs() {
   const t0 = now();
-  const { default: create } = await import(pathToFileURL(path.join(job.distDir ?? path.join(ROOT, 'dist'), 'bertology.mjs')).href);
-  // A pthreads build of emscripten 3.1.6 needs a pool of ≥ 1 worker to finish instantiating
-  // (see js/runtime.js); setNumThreads then fixes the engine's thread count.
-  const M = await create({ numThreads: Math.max(2, job.threads) });
+  // One thread: the single-threaded build, as the package's runtime picks it for threads: 1
+  // (js/runtime.js). More: the pthreads build, which in emscripten 3.1.6 needs a pool of ≥ 1 worker
+  // to finish instantiating; setNumThreads then fixes the engine's thread count.
+  const single = job.threads === 1;
+  const build = single ? 'bertology-st.mjs' : 'bertology.mjs';
+  const { default: create } = await import(pathToFileURL(path.join(job.distDir ?? path.join(ROOT, 'dist'), build)).href);
+  const M = await create(single ? {} : { numThreads: Math.max(2, job.threads) });
   for (const w of [...(M.PThread?.unusedWorkers ?? []), ...(M.PThread?.runningWorkers ?? [])]) w?.unref?.();
   const got = M.setNumThreads(job.threads);
   const tInit = now();

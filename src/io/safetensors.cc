@@ -185,14 +185,27 @@ float HalfToFloat(uint16_t half) {
 float BFloat16ToFloat(uint16_t bf16) { return __builtin_bit_cast(float, static_cast<uint32_t>(bf16) << 16); }
 
 Status DecodeToFloat32(const TensorView& tensor, float* out) {
-  const int64_t n = tensor.elements();
-  if (tensor.dtype == DType::kF32) return tensor.ReadBytes(reinterpret_cast<uint8_t*>(out));
+  return DecodeToFloat32(tensor, 0, tensor.elements(), out);
+}
+
+Status DecodeToFloat32(const TensorView& tensor, int64_t first, int64_t count, float* out) {
+  const int64_t n = count;
+  if (first < 0 || count < 0 || first + count > tensor.elements()) {
+    return Status::Error("tensor '" + tensor.name + "': elements [" + std::to_string(first) + ", " +
+                         std::to_string(first + count) + ") are outside its " + std::to_string(tensor.elements()));
+  }
+  const size_t width = tensor.dtype == DType::kF64 ? 8 : tensor.dtype == DType::kF32 ? 4 : 2;
+  const uint64_t offset = tensor.offset + static_cast<uint64_t>(first) * width;
+  const size_t bytes = static_cast<size_t>(count) * width;
+  if (tensor.dtype == DType::kF32) {
+    return tensor.source->Read(offset, bytes, reinterpret_cast<uint8_t*>(out)).WithContext(tensor.name);
+  }
   if (tensor.dtype != DType::kF16 && tensor.dtype != DType::kBF16 && tensor.dtype != DType::kF64) {
     return Status::Error("tensor '" + tensor.name + "' has dtype " + DTypeName(tensor.dtype) +
                          "; expected F32, F16, BF16 or F64");
   }
-  BT_ASSIGN_OR_RETURN(Bytes raw, Bytes::Allocate(tensor.bytes));
-  BT_RETURN_IF_ERROR(tensor.ReadBytes(raw.data()));
+  BT_ASSIGN_OR_RETURN(Bytes raw, Bytes::Allocate(bytes));
+  BT_RETURN_IF_ERROR(tensor.source->Read(offset, bytes, raw.data()).WithContext(tensor.name));
   const uint8_t* src = raw.data();
   for (int64_t i = 0; i < n; ++i) {
     if (tensor.dtype == DType::kF64) {

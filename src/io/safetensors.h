@@ -54,6 +54,8 @@ class SafetensorsFile {
 // Reads and decodes a floating-point tensor (F32/F16/BF16/F64) to float32 into `out`
 // (tensor.elements() floats). float16 subnormals are decoded exactly, never flushed.
 Status DecodeToFloat32(const TensorView& tensor, float* out);
+// Elements [first, first + count) of the tensor (row-major) only.
+Status DecodeToFloat32(const TensorView& tensor, int64_t first, int64_t count, float* out);
 float HalfToFloat(uint16_t half);
 float BFloat16ToFloat(uint16_t bf16);
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -24,6 +25,14 @@ class PackedLinear {
 
 // w: [n, k] row-major; bias: [n] or nullptr (zero bias).
 std::unique_ptr<PackedLinear> PackLinearF32(const float* w, const float* bias, int32_t n, int32_t k);
+
+// Writes rows [row0, row0 + count) of W ([n, k] row-major) to out ([count, k]); false on failure.
+// Lets a loader pack straight from the checkpoint, a few panels at a time, without holding W.
+using WeightRowSource = std::function<bool(int32_t row0, int32_t count, float* out)>;
+// The same packing from a row source; nullptr when n, k <= 0, memory runs out or a read fails.
+std::unique_ptr<PackedLinear> PackLinearF32(const WeightRowSource& rows, const float* bias, int32_t n, int32_t k);
+// Rows per read for a row source: whole panels, about 1 MB of float32.
+int32_t WeightRowChunk(int32_t k);
 
 // y = act(x · W^T + b) + residual. x: [m, k] with row stride k; y, residual: [m, n] row stride n.
 // residual may be nullptr; y must not alias x (it may alias residual).

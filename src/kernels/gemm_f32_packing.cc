@@ -1,8 +1,10 @@
 // f32 weight packing: PyTorch nn.Linear [out, in] → NR-wide panels, bias first (see
 // gemm_f32_ukernel.h for the layout).
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <vector>
 
 #include "kernels/gemm_internal.h"
 
@@ -33,6 +35,33 @@ void PackF32GemmGoiW(const float* w, const float* bias, int32_t n, int32_t k, fl
       for (int32_t kk = 0; kk < k; ++kk) dst[kGemmNR + static_cast<size_t>(kk) * kGemmNR + j] = row[kk];
     }
   }
+}
+
+int32_t WeightRowChunk(int32_t k) {
+  const int64_t rows = (int64_t{1} << 18) / std::max<int32_t>(k, 1) / kGemmNR * kGemmNR;
+  return static_cast<int32_t>(std::max<int64_t>(rows, kGemmNR));
+}
+
+std::unique_ptr<PackedLinear> PackLinearF32(const WeightRowSource& rows, const float* bias, int32_t n, int32_t k) {
+  if (n <= 0 || k <= 0) return nullptr;
+  const size_t stride = kGemmNR + static_cast<size_t>(kGemmNR) * k;
+  const size_t panels = (static_cast<size_t>(n) + kGemmNR - 1) / kGemmNR;
+  float* data = static_cast<float*>(AlignedAlloc(sizeof(float) * panels * stride));
+  if (data == nullptr) return nullptr;
+  std::unique_ptr<PackedLinear> packed(new (std::nothrow) PackedLinearF32(n, k, data));
+  if (packed == nullptr) {
+    AlignedFree(data);
+    return nullptr;
+  }
+  // Chunks of whole panels: each packs into its own panels exactly as the whole matrix would.
+  const int32_t chunk = std::min(n, WeightRowChunk(k));
+  std::vector<float> w(static_cast<size_t>(chunk) * k);
+  for (int32_t row0 = 0; row0 < n; row0 += chunk) {
+    const int32_t count = std::min(chunk, n - row0);
+    if (!rows(row0, count, w.data())) return nullptr;
+    PackF32GemmGoiW(w.data(), bias != nullptr ? bias + row0 : nullptr, count, k, data + (row0 / kGemmNR) * stride);
+  }
+  return packed;
 }
 
 std::unique_ptr<PackedLinear> PackLinearF32(const float* w, const float* bias, int32_t n, int32_t k) {

@@ -12,5 +12,7 @@ namespace bt {
 
 // w: [n, k] row-major; bias: [n] or nullptr. Returns nullptr when n, k <= 0 or memory runs out.
 std::unique_ptr<PackedLinear> PackLinearQ8(const float* w, const float* bias, int32_t n, int32_t k);
+// The same from a row source (gemm.h); nullptr also when a read fails.
+std::unique_ptr<PackedLinear> PackLinearQ8(const WeightRowSource& rows, const float* bias, int32_t n, int32_t k);
 
 }  // namespace bt

@@ -1,8 +1,10 @@
 // Int8 quantisation: weights per output channel at pack time (c2 panel layout, gemm_internal.h)
 // and activations per row at run time. Both symmetric, round to nearest even, range [-127, 127].
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <new>
+#include <vector>
 
 #include "kernels/gemm_internal.h"
 #include "kernels/gemm_q8.h"
@@ -25,35 +27,61 @@ inline int32_t RoundClamp127(float v) {
 
 PackedLinearQ8::~PackedLinearQ8() { AlignedFree(data_); }
 
-std::unique_ptr<PackedLinear> PackLinearQ8(const float* w, const float* bias, int32_t n, int32_t k) {
+namespace {
+
+// Quantises rows [row0, row0 + count) of W (given as w [count, k]) into their panels; row0 is a
+// multiple of the panel width.
+void PackQ8Rows(const float* w, const float* bias, int32_t row0, int32_t count, int32_t k, PackedLinearQ8& packed) {
+  for (int32_t i = 0; i < count; ++i) {
+    const int32_t col = row0 + i;
+    const size_t p = static_cast<size_t>(col / kGemmNR);
+    const int32_t j = col % kGemmNR;
+    float* pbias = const_cast<float*>(packed.bias(p));
+    float* pscale = const_cast<float*>(packed.scale(p));
+    int8_t* pw = const_cast<int8_t*>(packed.weights(p));
+    const float* row = w + static_cast<size_t>(i) * k;
+    const float max_abs = MaxAbs(row, k);
+    const float scale = max_abs / 127.0f;
+    const float inv = max_abs > 0.0f ? 127.0f / max_abs : 0.0f;
+    pbias[j] = bias != nullptr ? bias[col] : 0.0f;
+    pscale[j] = scale;
+    // Pair kk/2 holds 16 bytes: cols 0-3 as (k even, k odd), then cols 4-7.
+    for (int32_t kk = 0; kk < k; ++kk) {
+      const size_t offset = static_cast<size_t>(kk / 2) * 16 + (j / 4) * 8 + (j % 4) * 2 + (kk % 2);
+      pw[offset] = static_cast<int8_t>(RoundClamp127(row[kk] * inv));
+    }
+  }
+}
+
+std::unique_ptr<PackedLinearQ8> AllocateQ8(int32_t n, int32_t k) {
   if (n <= 0 || k <= 0) return nullptr;
   PackedLinearQ8 shape(n, k, nullptr);  // layout arithmetic only; owns nothing
   void* data = AlignedAlloc(shape.bytes());
   if (data == nullptr) return nullptr;
   std::memset(data, 0, shape.bytes());
   std::unique_ptr<PackedLinearQ8> packed(new (std::nothrow) PackedLinearQ8(n, k, data));
-  if (packed == nullptr) {
-    AlignedFree(data);
-    return nullptr;
-  }
-  for (size_t p = 0; p < packed->num_panels(); ++p) {
-    float* pbias = const_cast<float*>(packed->bias(p));
-    float* pscale = const_cast<float*>(packed->scale(p));
-    int8_t* pw = const_cast<int8_t*>(packed->weights(p));
-    for (int32_t j = 0; j < kGemmNR && static_cast<int32_t>(p) * kGemmNR + j < n; ++j) {
-      const int32_t col = static_cast<int32_t>(p) * kGemmNR + j;
-      const float* row = w + static_cast<size_t>(col) * k;
-      const float max_abs = MaxAbs(row, k);
-      const float scale = max_abs / 127.0f;
-      const float inv = max_abs > 0.0f ? 127.0f / max_abs : 0.0f;
-      pbias[j] = bias != nullptr ? bias[col] : 0.0f;
-      pscale[j] = scale;
-      // Pair kk/2 holds 16 bytes: cols 0-3 as (k even, k odd), then cols 4-7.
-      for (int32_t kk = 0; kk < k; ++kk) {
-        const size_t offset = static_cast<size_t>(kk / 2) * 16 + (j / 4) * 8 + (j % 4) * 2 + (kk % 2);
-        pw[offset] = static_cast<int8_t>(RoundClamp127(row[kk] * inv));
-      }
-    }
+  if (packed == nullptr) AlignedFree(data);
+  return packed;
+}
+
+}  // namespace
+
+std::unique_ptr<PackedLinear> PackLinearQ8(const float* w, const float* bias, int32_t n, int32_t k) {
+  std::unique_ptr<PackedLinearQ8> packed = AllocateQ8(n, k);
+  if (packed == nullptr) return nullptr;
+  PackQ8Rows(w, bias, 0, n, k, *packed);
+  return packed;
+}
+
+std::unique_ptr<PackedLinear> PackLinearQ8(const WeightRowSource& rows, const float* bias, int32_t n, int32_t k) {
+  std::unique_ptr<PackedLinearQ8> packed = AllocateQ8(n, k);
+  if (packed == nullptr) return nullptr;
+  const int32_t chunk = std::min(n, WeightRowChunk(k));
+  std::vector<float> w(static_cast<size_t>(chunk) * k);
+  for (int32_t row0 = 0; row0 < n; row0 += chunk) {
+    const int32_t count = std::min(chunk, n - row0);
+    if (!rows(row0, count, w.data())) return nullptr;
+    PackQ8Rows(w.data(), bias, row0, count, k, *packed);
   }
   return packed;
 }

@@ -1,53 +1,74 @@
 #include "models/layers.h"
 
+#include <algorithm>
+
 #include "kernels/gemm_q8.h"
 
 namespace bt {
 namespace {
 
-// Packs [n, k] weights; int8 when the checkpoint is loaded quantized and `allow_q8` (encoder layers).
-Result<Linear> Pack(const WeightSource& weights, const std::vector<float>& w, const std::vector<float>& b, int64_t n,
-                    int64_t k, bool allow_q8, const std::string& name) {
+// Packs [n, k] weights read from the checkpoint a few panels at a time (W is never held whole):
+// int8 when the checkpoint is loaded quantized and `allow_q8` (encoder layers). `parts` are
+// tensors stacked along n (q, k, v), each [n / parts.size(), k].
+Result<Linear> PackFromCheckpoint(const WeightSource& weights, const std::vector<const TensorView*>& parts,
+                                  const std::vector<float>& bias, int64_t n, int64_t k, bool allow_q8,
+                                  const std::string& name) {
+  const int64_t each = n / static_cast<int64_t>(parts.size());
+  Status status = Status::Ok();
+  const WeightRowSource rows = [&](int32_t row0, int32_t count, float* out) {
+    for (int32_t done = 0; done < count && status.ok();) {
+      const int64_t row = row0 + done, part = row / each, in_part = row % each;
+      const int32_t run = static_cast<int32_t>(std::min<int64_t>(count - done, each - in_part));
+      status = DecodeToFloat32(*parts[part], in_part * k, static_cast<int64_t>(run) * k, out + static_cast<size_t>(done) * k);
+      done += run;
+    }
+    return status.ok();
+  };
   const auto n32 = static_cast<int32_t>(n), k32 = static_cast<int32_t>(k);
-  Linear packed = allow_q8 && weights.quantized() ? PackLinearQ8(w.data(), b.data(), n32, k32)
-                                                  : PackLinearF32(w.data(), b.data(), n32, k32);
+  Linear packed = allow_q8 && weights.quantized() ? PackLinearQ8(rows, bias.data(), n32, k32)
+                                                  : PackLinearF32(rows, bias.data(), n32, k32);
+  BT_RETURN_IF_ERROR(status);
   if (!packed) return Status::Error("out of memory packing '" + name + "'");
   return packed;
+}
+
+Result<Linear> LoadPacked(const WeightSource& weights, const std::vector<std::string>& matrices,
+                          const std::vector<std::string>& biases, int64_t out_each, int64_t in, bool allow_q8) {
+  std::vector<const TensorView*> parts;
+  std::vector<float> bias;
+  bias.reserve(matrices.size() * out_each);
+  for (size_t i = 0; i < matrices.size(); ++i) {
+    BT_ASSIGN_OR_RETURN(const TensorView* view, weights.View(matrices[i], {out_each, in}));
+    parts.push_back(view);
+    BT_ASSIGN_OR_RETURN(std::vector<float> part_b, weights.Get(biases[i], {out_each}));
+    bias.insert(bias.end(), part_b.begin(), part_b.end());
+  }
+  return PackFromCheckpoint(weights, parts, bias, static_cast<int64_t>(bias.size()), in, allow_q8, matrices.front());
 }
 
 }  // namespace
 
 Result<Linear> LoadLinear(const WeightSource& weights, const std::string& prefix, int64_t out, int64_t in) {
-  BT_ASSIGN_OR_RETURN(std::vector<float> w, weights.Get(prefix + ".weight", {out, in}));
-  BT_ASSIGN_OR_RETURN(std::vector<float> b, weights.Get(prefix + ".bias", {out}));
-  return Pack(weights, w, b, out, in, /*allow_q8=*/false, prefix);
+  return LoadPacked(weights, {prefix + ".weight"}, {prefix + ".bias"}, out, in, /*allow_q8=*/false);
 }
 
 Result<Linear> LoadEncoderLinear(const WeightSource& weights, const std::string& prefix, int64_t out, int64_t in) {
-  BT_ASSIGN_OR_RETURN(std::vector<float> w, weights.Get(prefix + ".weight", {out, in}));
-  BT_ASSIGN_OR_RETURN(std::vector<float> b, weights.Get(prefix + ".bias", {out}));
-  return Pack(weights, w, b, out, in, /*allow_q8=*/true, prefix);
+  return LoadPacked(weights, {prefix + ".weight"}, {prefix + ".bias"}, out, in, /*allow_q8=*/true);
 }
 
 Result<Linear> LoadFusedLinear(const WeightSource& weights, const std::vector<std::string>& prefixes, int64_t out_each,
                                int64_t in) {
-  std::vector<float> w, b;
-  w.reserve(prefixes.size() * out_each * in);
-  b.reserve(prefixes.size() * out_each);
+  std::vector<std::string> matrices, biases;
   for (const std::string& prefix : prefixes) {
-    BT_ASSIGN_OR_RETURN(std::vector<float> part_w, weights.Get(prefix + ".weight", {out_each, in}));
-    BT_ASSIGN_OR_RETURN(std::vector<float> part_b, weights.Get(prefix + ".bias", {out_each}));
-    w.insert(w.end(), part_w.begin(), part_w.end());
-    b.insert(b.end(), part_b.begin(), part_b.end());
+    matrices.push_back(prefix + ".weight");
+    biases.push_back(prefix + ".bias");
   }
-  return Pack(weights, w, b, static_cast<int64_t>(b.size()), in, /*allow_q8=*/true, prefixes.front());
+  return LoadPacked(weights, matrices, biases, out_each, in, /*allow_q8=*/true);
 }
 
 Result<Linear> LoadTiedLinear(const WeightSource& weights, const std::string& matrix_name,
                               const std::string& bias_name, int64_t out, int64_t in) {
-  BT_ASSIGN_OR_RETURN(std::vector<float> w, weights.Get(matrix_name, {out, in}));
-  BT_ASSIGN_OR_RETURN(std::vector<float> b, weights.Get(bias_name, {out}));
-  return Pack(weights, w, b, out, in, /*allow_q8=*/false, matrix_name);
+  return LoadPacked(weights, {matrix_name}, {bias_name}, out, in, /*allow_q8=*/false);
 }
 
 Result<LayerNormWeights> LoadLayerNorm(const WeightSource& weights, const std::string& prefix, int64_t n, float eps) {

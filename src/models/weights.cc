@@ -65,13 +65,18 @@ const TensorView* WeightSource::Find(const std::string& name) const {
   return nullptr;
 }
 
-Result<std::vector<float>> WeightSource::Get(const std::string& name, const std::vector<int64_t>& shape) const {
+Result<const TensorView*> WeightSource::View(const std::string& name, const std::vector<int64_t>& shape) const {
   const TensorView* view = Find(name);
   if (view == nullptr) return Status::Error("missing tensor '" + name + "' in the checkpoint");
   if (view->shape != shape) {
     return Status::Error("tensor '" + name + "' has shape " + ShapeString(view->shape) + " but the config implies " +
                          ShapeString(shape));
   }
+  return view;
+}
+
+Result<std::vector<float>> WeightSource::Get(const std::string& name, const std::vector<int64_t>& shape) const {
+  BT_ASSIGN_OR_RETURN(const TensorView* view, View(name, shape));
   std::vector<float> values(static_cast<size_t>(view->elements()));
   BT_RETURN_IF_ERROR(DecodeToFloat32(*view, values.data()));
   return values;

@@ -26,6 +26,8 @@ class WeightSource {
   bool Has(const std::string& name) const { return Find(name) != nullptr; }
   // Decodes `name` to float32, checking that its shape equals `shape`.
   Result<std::vector<float>> Get(const std::string& name, const std::vector<int64_t>& shape) const;
+  // The tensor `name`, checking that its shape equals `shape` (read it with DecodeToFloat32).
+  Result<const TensorView*> View(const std::string& name, const std::vector<int64_t>& shape) const;
   std::vector<std::string> shard_names() const;
 
  private:

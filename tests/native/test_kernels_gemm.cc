@@ -10,6 +10,7 @@
 
 #include "kernels/gemm.h"
 #include "kernels/gemm_internal.h"
+#include "kernels/gemm_q8.h"
 
 namespace bt {
 namespace {
@@ -189,6 +190,49 @@ TEST(KernelsGemmLinear, BitwiseIdenticalForAnyThreadCount) {
     }
   }
   SetNumThreads(1);
+}
+
+}  // namespace
+}  // namespace bt
+
+namespace bt {
+namespace {
+
+// Packing from a row source (a loader reading the checkpoint a few panels at a time) gives the
+// same packed weights as packing the whole matrix: outputs are bitwise equal, f32 and int8, for
+// sizes with partial panels and several read chunks; a failed read gives no weights.
+TEST(KernelsGemmPacking, RowSourceEqualsWholeMatrix) {
+  for (const auto& [n, k] : std::vector<std::pair<int32_t, int32_t>>{{5, 3}, {37, 768}, {700, 768}, {43, 9000}}) {
+    SCOPED_TRACE("n=" + std::to_string(n) + " k=" + std::to_string(k));
+    const auto w = Random(static_cast<size_t>(n) * k, 71 + n);
+    const auto bias = Random(n, 72);
+    const auto x = Random(static_cast<size_t>(5) * k, 73);
+    int reads = 0;
+    const WeightRowSource rows = [&](int32_t row0, int32_t count, float* out) {
+      ++reads;
+      EXPECT_EQ(row0 % kGemmNR, 0);
+      EXPECT_LE(row0 + count, n);
+      std::memcpy(out, w.data() + static_cast<size_t>(row0) * k, sizeof(float) * count * k);
+      return true;
+    };
+    for (const bool q8 : {false, true}) {
+      reads = 0;
+      auto whole = q8 ? PackLinearQ8(w.data(), bias.data(), n, k) : PackLinearF32(w.data(), bias.data(), n, k);
+      auto streamed = q8 ? PackLinearQ8(rows, bias.data(), n, k) : PackLinearF32(rows, bias.data(), n, k);
+      ASSERT_TRUE(whole && streamed);
+      EXPECT_EQ(reads, (n + WeightRowChunk(k) - 1) / WeightRowChunk(k));
+      std::vector<float> y1(static_cast<size_t>(5) * n), y2(y1.size());
+      LinearForward(*whole, x.data(), 5, Activation::kNone, nullptr, y1.data(), DefaultThreadPool());
+      LinearForward(*streamed, x.data(), 5, Activation::kNone, nullptr, y2.data(), DefaultThreadPool());
+      EXPECT_EQ(0, std::memcmp(y1.data(), y2.data(), sizeof(float) * y1.size())) << (q8 ? "q8" : "f32");
+      int calls = 0;
+      const WeightRowSource failing = [&](int32_t row0, int32_t count, float* out) {
+        return ++calls == 1 && rows(row0, count, out) && count == n;
+      };
+      auto failed = q8 ? PackLinearQ8(failing, bias.data(), n, k) : PackLinearF32(failing, bias.data(), n, k);
+      EXPECT_EQ(failed == nullptr, WeightRowChunk(k) < n) << (q8 ? "q8" : "f32");
+    }
+  }
 }
 
 }  // namespace
