@@ -12,7 +12,7 @@ export const METHODS = /** @type {const} */ ([
   ['lime', 'LIME'], ['attention_rollout', 'Attention rollout'], ['gradient_weighted_rollout', 'Gradient-weighted rollout']]);
 
 const NOTES = /** @type {Record<string, string>} */ ({
-  grad_x_input: 'Gradient of the explained score with respect to each token\'s word embedding, times that embedding (one forward and one backward pass).',
+  grad_x_input: 'Gradient of the explained score with respect to each token\'s embedding (the embedding layer\'s output), times that embedding less the embedding of a zero input (one forward and one backward pass).',
   integrated_gradients: 'Gradients averaged along the straight path from a baseline (every word\'s embeddings replaced by [PAD]\'s) to the input, times the difference; the attributions add up to f(input) − f(baseline), up to the completeness gap.',
   occlusion: 'How much the explained score drops when the word\'s embeddings are replaced by [PAD]\'s (one forward pass per word).',
   lime: 'Weighted ridge regression of the explained score on which words are kept, over random word masks (seed 0).',
