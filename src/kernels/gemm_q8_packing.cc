@@ -8,6 +8,7 @@
 
 #include "kernels/gemm_internal.h"
 #include "kernels/gemm_q8.h"
+#include "kernels/vmath.h"
 
 namespace bt {
 namespace {
@@ -92,14 +93,37 @@ size_t Q8TileElements(int32_t m, size_t kp) {
 
 void QuantizeRowsQ8(const float* x, int32_t row_begin, int32_t row_end, int32_t k, size_t kp, int16_t* q,
                     float* scale) {
+  using vmath::v4f;
+  using vmath::v4i;
+  // Adding and subtracting 1.5·2^23 rounds |v| < 2^22 to the nearest integer, ties to even — what
+  // nearbyint does in the default rounding mode — four lanes at a time.
+  const v4f magic = vmath::Splat(12582912.0f), lo = vmath::Splat(-127.0f), hi = vmath::Splat(127.0f);
   for (int32_t r = row_begin; r < row_end; ++r) {
     const float* row = x + static_cast<size_t>(r) * k;
     // Row r of tile r/4: its pair p sits at p*8 + (r%4)*2.
     int16_t* qr = q + static_cast<size_t>(r / kGemmMR) * kGemmMR * 2 * kp + static_cast<size_t>(r % kGemmMR) * 2;
-    const float max_abs = MaxAbs(row, k);
+    v4f vmax = vmath::Splat(0.0f);
+    const int32_t k4 = k & ~3;
+    for (int32_t kk = 0; kk < k4; kk += 4) {
+      const v4f v = vmath::Load(row + kk);
+      vmax = vmath::Max(vmath::Max(v, -v), vmax);  // NaN lanes keep vmax, as the scalar MaxAbs
+    }
+    float max_abs = vmath::HorizontalMax(vmax);
+    for (int32_t kk = k4; kk < k; ++kk) max_abs = std::fabs(row[kk]) > max_abs ? std::fabs(row[kk]) : max_abs;
     const float inv = max_abs > 0.0f ? 127.0f / max_abs : 0.0f;
     scale[r] = max_abs / 127.0f;
-    for (int32_t kk = 0; kk < k; ++kk) {
+    const v4f vinv = vmath::Splat(inv);
+    for (int32_t kk = 0; kk < k4; kk += 4) {
+      v4f v = vmath::Load(row + kk) * vinv;
+      v = (v + magic) - magic;
+      const v4i iv = __builtin_convertvector(vmath::Min(vmath::Max(v, lo), hi), v4i);
+      int16_t* d = qr + static_cast<size_t>(kk / 2) * 2 * kGemmMR;  // pairs kk/2 and kk/2 + 1
+      d[0] = static_cast<int16_t>(iv[0]);
+      d[1] = static_cast<int16_t>(iv[1]);
+      d[2 * kGemmMR] = static_cast<int16_t>(iv[2]);
+      d[2 * kGemmMR + 1] = static_cast<int16_t>(iv[3]);
+    }
+    for (int32_t kk = k4; kk < k; ++kk) {
       qr[static_cast<size_t>(kk / 2) * 2 * kGemmMR + kk % 2] = static_cast<int16_t>(RoundClamp127(row[kk] * inv));
     }
     if (k % 2 != 0) qr[static_cast<size_t>(k / 2) * 2 * kGemmMR + 1] = 0;

@@ -4,9 +4,11 @@
 // into the unit buffer, then the shared epilogue applies activation and residual. Integer sums
 // are exact, so results are identical for any thread count.
 #include <algorithm>
+#include <cstring>
 #include <vector>
 
 #include "kernels/gemm_internal.h"
+#include "kernels/vmath.h"
 
 namespace bt {
 namespace {
@@ -77,11 +79,18 @@ void LinearForwardQ8(const PackedLinearQ8& w, const float* x, int32_t m, Activat
           const float* bias = w.bias(static_cast<size_t>(p));
           const float* col_scale = w.scale(static_cast<size_t>(p));
           const size_t col = static_cast<size_t>(p - p0) * kGemmNR;
+          const vmath::v4f scale0 = vmath::Load(col_scale), scale1 = vmath::Load(col_scale + 4);
+          const vmath::v4f bias0 = vmath::Load(bias), bias1 = vmath::Load(bias + 4);
           for (int32_t i = 0; i < mr; ++i) {
-            const float rs = row_scale[row0 + r + i];
+            // out = float(t) * (row scale * column scale) + bias, 4 columns at a time.
+            const vmath::v4f rs = vmath::Splat(row_scale[row0 + r + i]);
             const int32_t* t = tile + i * kLinearUnitCols + col;
             float* out = acc + (r + i) * kLinearUnitCols + col;
-            for (int j = 0; j < kGemmNR; ++j) out[j] = static_cast<float>(t[j]) * (rs * col_scale[j]) + bias[j];
+            vmath::v4i t0, t1;
+            std::memcpy(&t0, t, sizeof(t0));
+            std::memcpy(&t1, t + 4, sizeof(t1));
+            vmath::Store(out, __builtin_convertvector(t0, vmath::v4f) * (rs * scale0) + bias0);
+            vmath::Store(out + 4, __builtin_convertvector(t1, vmath::v4f) * (rs * scale1) + bias1);
           }
         }
       }

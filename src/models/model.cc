@@ -229,7 +229,7 @@ Result<ForwardResult> Model::Forward(const ForwardRequest& request) {
   if (!parts_.head_program.empty()) {
     RunHead(parts_.head_program, hidden, head_batch, head_seq, enc.hidden_size, out, head_scratch_, pool, head_rows);
   }
-  if (pruned) result.last_hidden_state = std::vector<float>();
+  if (!request.output_last_hidden_state) result.last_hidden_state = std::vector<float>();
   if (parts_.head_program.empty()) return result;
   const int64_t n = parts_.head_program.output_size();
   if (parts_.head == HeadKind::kQuestionAnswering) {

@@ -42,7 +42,7 @@ struct ForwardRequest {
   std::vector<int32_t> mask;      // [batch*seq] or empty (all ones)
   bool output_hidden_states = false;
   bool output_attentions = false;
-  // false: the caller wants only the head's output (and pooled), so last_hidden_state is left empty
+  // false: the caller wants only the head's output (and pooled), so last_hidden_state is returned empty
   // and, when the head reads only some rows (sequence classification's first token, head_rows, a
   // pooler), the last layer is computed for those rows alone.
   bool output_last_hidden_state = true;

@@ -658,7 +658,8 @@ int FuzzForward(const uint8_t* data, size_t size) {
   auto& models = ForwardModels();
   if (models.empty()) return 0;
   Reader in(data, size);
-  Model& model = *models[in.Byte() % models.size()].model;
+  const uint8_t pick = in.Byte();
+  Model& model = *models[(pick & 127) % models.size()].model;
   const uint8_t flags = in.Byte();
   const int32_t max_seq = std::max<int32_t>(1, model.max_sequence());
   const int32_t vocab = model.config().vocab_size;
@@ -675,6 +676,7 @@ int FuzzForward(const uint8_t* data, size_t size) {
   }
   request.output_hidden_states = (flags & 1) != 0;
   request.output_attentions = (flags & 2) != 0;
+  request.output_last_hidden_state = (pick & 128) == 0;
   for (int64_t t = 0; t < count; ++t) {
     const bool have = in.remaining() >= 3;
     const uint8_t lo = in.Byte(), hi = in.Byte(), attr = in.Byte(1);
@@ -698,7 +700,20 @@ int FuzzForward(const uint8_t* data, size_t size) {
   const ForwardResult& r = result.value();
   const int64_t tokens = static_cast<int64_t>(request.batch) * request.seq;
   const int64_t hidden = model.config().hidden_size;
-  if (static_cast<int64_t>(r.last_hidden_state.size()) != tokens * hidden) FuzzFail("last_hidden_state size");
+  const int64_t want_hidden = request.output_last_hidden_state ? tokens * hidden : 0;
+  if (static_cast<int64_t>(r.last_hidden_state.size()) != want_hidden) FuzzFail("last_hidden_state size");
+  if (!request.output_last_hidden_state) {
+    // Only the head's output was asked for (the last layer may run on the head's rows alone): the
+    // same logits and pooled output as the full run, bit for bit.
+    ForwardRequest full = request;
+    full.output_last_hidden_state = true;
+    auto all = model.Forward(full);
+    if (!all.ok()) FuzzFail("a request that succeeds head-only fails in full");
+    if (all->logits != r.logits || all->pooled != r.pooled || all->start_logits != r.start_logits ||
+        all->end_logits != r.end_logits) {
+      FuzzFail("head-only outputs differ from the full run");
+    }
+  }
   if (request.output_hidden_states &&
       static_cast<int64_t>(r.hidden_states.size()) != (model.num_layers() + 1) * tokens * hidden) {
     FuzzFail("hidden_states size");

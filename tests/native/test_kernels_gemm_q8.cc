@@ -176,3 +176,50 @@ TEST(KernelsGemmQ8Pack, ZeroRowAndLayout) {
 
 }  // namespace
 }  // namespace bt
+
+namespace bt {
+namespace {
+
+// QuantizeRowsQ8 (4 lanes at a time) equals its definition element by element: scale = max|row| / 127,
+// q = nearbyint(x · 127 / max|row|) in [-127, 127], stored at pair kk/2 of the row's tile slot; odd k
+// leaves a zero in the last pair; ties round to even.
+TEST(KernelsGemmQ8Quantize, RowsEqualTheDefinition) {
+  for (const int32_t k : {1, 3, 4, 5, 8, 13, 768, 771}) {
+    SCOPED_TRACE("k=" + std::to_string(k));
+    const int32_t m = 7;
+    const size_t kp = (k + 1) / 2;
+    auto x = Random(static_cast<size_t>(m) * k, 200 + k, -3.0f, 3.0f);
+    std::fill(x.begin() + k, x.begin() + 2 * k, 0.0f);  // a zero row: scale 0, all q 0
+    if (k >= 4) {  // exact ties: max 127 so that x * inv = x
+      x[2 * k] = 127.0f;
+      x[2 * k + 1] = 2.5f;
+      x[2 * k + 2] = -3.5f;
+      x[2 * k + 3] = 0.5f;
+    }
+    std::vector<int16_t> q(Q8TileElements(m, kp), 99);
+    std::vector<float> scale(m);
+    QuantizeRowsQ8(x.data(), 0, m, k, kp, q.data(), scale.data());
+    for (int32_t r = 0; r < m; ++r) {
+      const float* row = x.data() + static_cast<size_t>(r) * k;
+      float max_abs = 0.0f;
+      for (int32_t i = 0; i < k; ++i) max_abs = std::max(max_abs, std::fabs(row[i]));
+      const float inv = max_abs > 0.0f ? 127.0f / max_abs : 0.0f;
+      EXPECT_EQ(scale[r], max_abs / 127.0f) << "row " << r;
+      const int16_t* qr = q.data() + static_cast<size_t>(r / kGemmMR) * kGemmMR * 2 * kp + (r % kGemmMR) * 2;
+      for (int32_t i = 0; i < k; ++i) {
+        const float want = std::max(-127.0f, std::min(127.0f, std::nearbyint(row[i] * inv)));
+        EXPECT_EQ(qr[(i / 2) * 2 * kGemmMR + i % 2], static_cast<int16_t>(want)) << "row " << r << " k " << i;
+      }
+      if (k % 2 != 0) EXPECT_EQ(qr[(k / 2) * 2 * kGemmMR + 1], 0) << "row " << r;
+    }
+    if (k >= 4) {
+      const int16_t* q2 = q.data() + 2 * 2;  // row 2 of tile 0
+      EXPECT_EQ(q2[1], 2);                    // 2.5 → 2
+      EXPECT_EQ(q2[2 * kGemmMR], -4);         // -3.5 → -4
+      EXPECT_EQ(q2[2 * kGemmMR + 1], 0);      // 0.5 → 0
+    }
+  }
+}
+
+}  // namespace
+}  // namespace bt

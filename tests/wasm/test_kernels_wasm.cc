@@ -2,6 +2,7 @@
 // build/wasm, via the crosscompiling emulator). gtest is not available for emscripten here, so
 // this is a plain program: it prints every mismatch and exits non-zero if there was one.
 // Native builds test the vec128/SSE2 variants in tests/native; this covers the wasm-only ones.
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -91,6 +92,32 @@ void CheckLinear() {
     }
   }
 }
+
+// Activation quantisation (vmath, 4 lanes) against its definition, element by element.
+void CheckQuantize() {
+  for (int32_t k : {1, 3, 4, 5, 8, 13, 768, 771}) {
+    const int32_t m = 6;
+    const size_t kp = (k + 1) / 2;
+    auto x = Random(static_cast<size_t>(m) * k, 40 + k);
+    for (float& v : x) v *= 3.0f;
+    std::vector<int16_t> q(bt::Q8TileElements(m, kp), 99);
+    std::vector<float> scale(m);
+    bt::QuantizeRowsQ8(x.data(), 0, m, k, kp, q.data(), scale.data());
+    bool ok = true;
+    for (int32_t r = 0; r < m; ++r) {
+      const float* row = x.data() + static_cast<size_t>(r) * k;
+      float max_abs = 0.0f;
+      for (int32_t i = 0; i < k; ++i) max_abs = std::fabs(row[i]) > max_abs ? std::fabs(row[i]) : max_abs;
+      const float inv = max_abs > 0.0f ? 127.0f / max_abs : 0.0f;
+      ok = ok && scale[r] == max_abs / 127.0f;
+      const int16_t* qr = q.data() + static_cast<size_t>(r / bt::kGemmMR) * bt::kGemmMR * 2 * kp + (r % bt::kGemmMR) * 2;
+      for (int32_t i = 0; i < k; ++i) {
+        ok = ok && qr[(i / 2) * 2 * bt::kGemmMR + i % 2] == static_cast<int16_t>(std::nearbyint(row[i] * inv));
+      }
+    }
+    Check(ok, "QuantizeRowsQ8 vs definition", static_cast<size_t>(m), 0, static_cast<size_t>(k));
+  }
+}
 #endif
 
 }  // namespace
@@ -100,6 +127,7 @@ int main() {
   CheckF32();
   CheckQ8();
   CheckLinear();
+  CheckQuantize();
   std::printf("%s: wasm SIMD kernels vs scalar references\n", failures == 0 ? "PASS" : "FAIL");
 #else
   std::printf("SKIP: not a wasm SIMD build\n");
