@@ -49,4 +49,21 @@ double MaxAbsDiff(const std::vector<float>& a, const std::vector<float>& b, cons
   return worst;
 }
 
+ForwardRequest ReferenceRequest(const std::map<std::string, ReferenceTensor>& ref) {
+  ForwardRequest request;
+  const auto ids = ref.find("input_ids");
+  const auto mask = ref.find("attention_mask");
+  const auto types = ref.find("token_type_ids");
+  if (ids == ref.end() || mask == ref.end() || ids->second.shape.size() != 2) {
+    ADD_FAILURE() << "reference without 2-D input_ids and attention_mask";
+    return request;
+  }
+  request.batch = static_cast<int32_t>(ids->second.shape[0]);
+  request.seq = static_cast<int32_t>(ids->second.shape[1]);
+  request.ids = ids->second.i32;
+  request.mask = mask->second.i32;
+  if (types != ref.end()) request.type_ids = types->second.i32;
+  return request;
+}
+
 }  // namespace bt::testing

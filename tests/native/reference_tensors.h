@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "models/model.h"
+
 namespace bt::testing {
 
 struct ReferenceTensor {
@@ -16,6 +18,9 @@ struct ReferenceTensor {
 
 // Empty map + ADD_FAILURE when the file cannot be read or parsed.
 std::map<std::string, ReferenceTensor> ReadReference(const std::string& path);
+
+// The reference's inputs as a forward request: input_ids, attention_mask and, when present, token_type_ids.
+ForwardRequest ReferenceRequest(const std::map<std::string, ReferenceTensor>& ref);
 
 // max |a - b|; ADD_FAILURE on a size mismatch.
 double MaxAbsDiff(const std::vector<float>& a, const std::vector<float>& b, const std::string& what);

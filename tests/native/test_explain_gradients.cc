@@ -45,12 +45,7 @@ TEST(ExplainGradients, TracedForwardMatchesModelForward) {
     const ModelParts& parts = model->parts();
     if (parts.head == HeadKind::kBase) continue;
     auto ref = testing::ReadReference(testing::SharedPath("models/tiny/" + name + "/reference.safetensors"));
-    ForwardRequest request;
-    request.batch = static_cast<int32_t>(ref["input_ids"].shape[0]);
-    request.seq = static_cast<int32_t>(ref["input_ids"].shape[1]);
-    request.ids = ref["input_ids"].i32;
-    request.mask = ref["attention_mask"].i32;
-    if (ref.count("token_type_ids")) request.type_ids = ref["token_type_ids"].i32;
+    ForwardRequest request = testing::ReferenceRequest(ref);
     auto out = model->Forward(request);
     ASSERT_TRUE(out.ok());
     const int32_t seq = request.seq, n = parts.head_program.output_size();

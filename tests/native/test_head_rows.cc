@@ -73,12 +73,7 @@ TEST(HeadRows, MaskRowsMatchHuggingFace) {
   auto model = Model::Load(files.value());
   ASSERT_TRUE(model.ok()) << model.status().message();
   auto ref = testing::ReadReference(testing::SharedPath("reference/bert-mini-mlm.safetensors"));
-  ForwardRequest request;
-  request.batch = static_cast<int32_t>(ref["input_ids"].shape[0]);
-  request.seq = static_cast<int32_t>(ref["input_ids"].shape[1]);
-  request.ids = ref["input_ids"].i32;
-  request.type_ids = ref["token_type_ids"].i32;
-  request.mask = ref["attention_mask"].i32;
+  ForwardRequest request = testing::ReferenceRequest(ref);
   const int32_t mask_id = model.value()->tokenizer()->TokenToId("[MASK]");
   request.head_rows_set = true;
   for (int32_t t = 0; t < static_cast<int32_t>(request.ids.size()); ++t) {
@@ -158,12 +153,7 @@ TEST(HeadRows, ClassifierOnClsRowsMatchesHuggingFace) {
   auto model = Model::Load(files.value());
   ASSERT_TRUE(model.ok()) << model.status().message();
   auto ref = testing::ReadReference(testing::SharedPath("reference/bert-mini-sst2.safetensors"));
-  ForwardRequest request;
-  request.batch = static_cast<int32_t>(ref["input_ids"].shape[0]);
-  request.seq = static_cast<int32_t>(ref["input_ids"].shape[1]);
-  request.ids = ref["input_ids"].i32;
-  request.type_ids = ref["token_type_ids"].i32;
-  request.mask = ref["attention_mask"].i32;
+  ForwardRequest request = testing::ReferenceRequest(ref);
   request.output_last_hidden_state = false;
   for (int threads : {1, 2}) {
     SetNumThreads(threads);

@@ -51,12 +51,7 @@ void CheckBertMini(const std::string& model_name, const std::string& reference_n
   ASSERT_NE(model.value()->tokenizer(), nullptr);
   ExpectSameIds(*model.value()->tokenizer(), texts, ref);
 
-  ForwardRequest request;
-  request.batch = static_cast<int32_t>(ref["input_ids"].shape[0]);
-  request.seq = static_cast<int32_t>(ref["input_ids"].shape[1]);
-  request.ids = ref["input_ids"].i32;
-  request.type_ids = ref["token_type_ids"].i32;
-  request.mask = ref["attention_mask"].i32;
+  ForwardRequest request = testing::ReferenceRequest(ref);
   request.output_hidden_states = request.output_attentions = true;
   auto out = model.value()->Forward(request);
   ASSERT_TRUE(out.ok()) << out.status().message();
