@@ -576,6 +576,11 @@ function writeReport(rows, ctx) {
     `${ctx.opts.plan.targetSeconds} s (at most ${ctx.opts.plan.maxRuns}); so every row has ≥ ${ctx.opts.plan.minRuns * ctx.opts.rounds} runs per engine.`);
   L.push('- Timing: `performance.now()` around one `forward` (ours, synchronous, includes copying the ids in and ' +
     'logits/hidden states out) or one awaited `session.run` (onnxruntime-web, output read). Median and p90 over the pooled runs.');
+  L.push('- What each engine returns: the classifiers (DistilBERT, bert-mini) give logits only in both engines — ours is ' +
+    'asked for the head\'s output only (forward flag 4, what the sentiment pipeline asks for), so its last layer runs on ' +
+    'the [CLS] rows alone (identical logits; the whole-model GF/s still counts the full model); the base models (MiniLM, ' +
+    'BERT-base geometries) return last_hidden_state in both. One-thread Node rows of ours run the single-threaded build ' +
+    '(dist/bertology-st.mjs, what the package loads for `threads: 1`); two-thread rows and every Chromium row the pthreads build.');
   L.push('- Throughput = batch / median latency (sequences/s); tokens/s is in results.json.');
   L.push('- Whole-model effective GFLOP/s = 2·M·N·K of every linear layer (Q, K, V, attention output, FFN in/out over ' +
     'batch·seq tokens) + the two attention matmuls (QKᵀ, P·V: 2·2·batch·seq²·hidden per layer) + the classifier ' +
