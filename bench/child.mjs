@@ -17,7 +17,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { geometry, makeInputs, timeRuns, head8 } from './lib/common.mjs';
+import { geometry, makeInputs, timeRuns, head8, oursForwardFlags } from './lib/common.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const job = JSON.parse(process.argv[2]);
@@ -87,7 +87,7 @@ async function setupOurs() {
       const { ids, mask, types } = makeInputs(batch, seq, g.vocab);
       const typeArg = g.head === 'distilbert-sequence-classification' ? null : types;
       return () => {
-        const out = model.forward(ids, typeArg, mask, batch, seq, g.head === 'base' ? 0 : 4, null);
+        const out = model.forward(ids, typeArg, mask, batch, seq, oursForwardFlags(g), null);
         if (out.error) throw new Error(`forward: ${out.error}`);
         return out.logits ?? out.last_hidden_state;
       };

@@ -6,7 +6,7 @@
 //   ort:  onnxruntime-web's browser build /ort/ort.wasm.min.mjs (wasm backend, its own
 //         ort-wasm-simd-threaded.{mjs,wasm} from the same directory).
 
-import { geometry, makeInputs, timeRuns, head8 } from '/bench/lib/common.mjs';
+import { geometry, makeInputs, timeRuns, head8, oursForwardFlags } from '/bench/lib/common.mjs';
 
 const job = JSON.parse(new URLSearchParams(location.search).get('job'));
 const now = () => performance.now();
@@ -93,7 +93,7 @@ async function setupOurs(g) {
       const { ids, mask, types } = makeInputs(batch, seq, g.vocab);
       const typeArg = g.head === 'distilbert-sequence-classification' ? null : types;
       return () => {
-        const out = model.forward(ids, typeArg, mask, batch, seq, g.head === 'base' ? 0 : 4, null);  // as bench/child.mjs
+        const out = model.forward(ids, typeArg, mask, batch, seq, oursForwardFlags(g), null);
         if (out.error) throw new Error(`forward: ${out.error}`);
         return out.logits ?? out.last_hidden_state;
       };

@@ -18,6 +18,16 @@ export function geometry(c) {
 }
 
 /**
+ * Our forward's flags for a model: 4 (head output only — the last layer runs on the [CLS] rows, as the
+ * sentiment pipeline asks) for classifiers, 0 (last_hidden_state) for base models; same outputs as the
+ * ONNX graph returns.
+ * @param {ReturnType<typeof geometry>} g
+ */
+export function oursForwardFlags(g) {
+  return g.head === 'base' ? 0 : 4;
+}
+
+/**
  * Multiply-add FLOPs (2·M·N·K) of one forward pass: every linear layer of the encoder (Q, K, V,
  * attention output, FFN in and out) over batch·seq tokens, the two attention matmuls (QKᵀ and
  * P·V) per sequence, and the classification head on the [CLS] rows (BERT: pooler + classifier;

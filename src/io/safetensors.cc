@@ -189,7 +189,11 @@ Status DecodeToFloat32(const TensorView& tensor, float* out) {
 }
 
 Status DecodeToFloat32(const TensorView& tensor, int64_t first, int64_t count, float* out) {
-  const int64_t n = count;
+  if (tensor.dtype != DType::kF32 && tensor.dtype != DType::kF16 && tensor.dtype != DType::kBF16 &&
+      tensor.dtype != DType::kF64) {
+    return Status::Error("tensor '" + tensor.name + "' has dtype " + DTypeName(tensor.dtype) +
+                         "; expected F32, F16, BF16 or F64");
+  }
   if (first < 0 || count < 0 || first + count > tensor.elements()) {
     return Status::Error("tensor '" + tensor.name + "': elements [" + std::to_string(first) + ", " +
                          std::to_string(first + count) + ") are outside its " + std::to_string(tensor.elements()));
@@ -200,14 +204,10 @@ Status DecodeToFloat32(const TensorView& tensor, int64_t first, int64_t count, f
   if (tensor.dtype == DType::kF32) {
     return tensor.source->Read(offset, bytes, reinterpret_cast<uint8_t*>(out)).WithContext(tensor.name);
   }
-  if (tensor.dtype != DType::kF16 && tensor.dtype != DType::kBF16 && tensor.dtype != DType::kF64) {
-    return Status::Error("tensor '" + tensor.name + "' has dtype " + DTypeName(tensor.dtype) +
-                         "; expected F32, F16, BF16 or F64");
-  }
   BT_ASSIGN_OR_RETURN(Bytes raw, Bytes::Allocate(bytes));
   BT_RETURN_IF_ERROR(tensor.source->Read(offset, bytes, raw.data()).WithContext(tensor.name));
   const uint8_t* src = raw.data();
-  for (int64_t i = 0; i < n; ++i) {
+  for (int64_t i = 0; i < count; ++i) {
     if (tensor.dtype == DType::kF64) {
       double v;
       std::memcpy(&v, src + 8 * i, 8);

@@ -42,37 +42,48 @@ int32_t WeightRowChunk(int32_t k) {
   return static_cast<int32_t>(std::max<int64_t>(rows, kGemmNR));
 }
 
-std::unique_ptr<PackedLinear> PackLinearF32(const WeightRowSource& rows, const float* bias, int32_t n, int32_t k) {
-  if (n <= 0 || k <= 0) return nullptr;
-  const size_t stride = kGemmNR + static_cast<size_t>(kGemmNR) * k;
-  const size_t panels = (static_cast<size_t>(n) + kGemmNR - 1) / kGemmNR;
-  float* data = static_cast<float*>(AlignedAlloc(sizeof(float) * panels * stride));
-  if (data == nullptr) return nullptr;
-  std::unique_ptr<PackedLinear> packed(new (std::nothrow) PackedLinearF32(n, k, data));
-  if (packed == nullptr) {
-    AlignedFree(data);
-    return nullptr;
-  }
-  // Chunks of whole panels: each packs into its own panels exactly as the whole matrix would.
+bool ForEachWeightChunk(const WeightRowSource& rows, int32_t n, int32_t k,
+                        const std::function<void(int32_t row0, int32_t count, const float* w)>& pack) {
   const int32_t chunk = std::min(n, WeightRowChunk(k));
   std::vector<float> w(static_cast<size_t>(chunk) * k);
   for (int32_t row0 = 0; row0 < n; row0 += chunk) {
     const int32_t count = std::min(chunk, n - row0);
-    if (!rows(row0, count, w.data())) return nullptr;
-    PackF32GemmGoiW(w.data(), bias != nullptr ? bias + row0 : nullptr, count, k, data + (row0 / kGemmNR) * stride);
+    if (!rows(row0, count, w.data())) return false;
+    pack(row0, count, w.data());
   }
+  return true;
+}
+
+namespace {
+
+// Uninitialised panels for an [n, k] matrix, owned by the returned object; nullptr when out of memory.
+std::unique_ptr<PackedLinearF32> AllocateF32(int32_t n, int32_t k) {
+  if (n <= 0 || k <= 0) return nullptr;
+  const size_t panels = (static_cast<size_t>(n) + kGemmNR - 1) / kGemmNR;
+  float* data = static_cast<float*>(AlignedAlloc(sizeof(float) * panels * (kGemmNR + static_cast<size_t>(kGemmNR) * k)));
+  if (data == nullptr) return nullptr;
+  std::unique_ptr<PackedLinearF32> packed(new (std::nothrow) PackedLinearF32(n, k, data));
+  if (packed == nullptr) AlignedFree(data);
+  return packed;
+}
+
+}  // namespace
+
+std::unique_ptr<PackedLinear> PackLinearF32(const WeightRowSource& rows, const float* bias, int32_t n, int32_t k) {
+  std::unique_ptr<PackedLinearF32> packed = AllocateF32(n, k);
+  if (packed == nullptr) return nullptr;
+  // Chunks of whole panels: each packs into its own panels exactly as the whole matrix would.
+  float* data = const_cast<float*>(packed->panel(0));
+  const bool read = ForEachWeightChunk(rows, n, k, [&](int32_t row0, int32_t count, const float* w) {
+    PackF32GemmGoiW(w, bias != nullptr ? bias + row0 : nullptr, count, k, data + (row0 / kGemmNR) * packed->panel_stride());
+  });
+  if (!read) return nullptr;
   return packed;
 }
 
 std::unique_ptr<PackedLinear> PackLinearF32(const float* w, const float* bias, int32_t n, int32_t k) {
-  if (n <= 0 || k <= 0) return nullptr;
-  const size_t panels = (static_cast<size_t>(n) + kGemmNR - 1) / kGemmNR;
-  const size_t floats = panels * (kGemmNR + static_cast<size_t>(kGemmNR) * k);
-  float* data = static_cast<float*>(AlignedAlloc(sizeof(float) * floats));
-  if (data == nullptr) return nullptr;
-  PackF32GemmGoiW(w, bias, n, k, data);
-  std::unique_ptr<PackedLinear> packed(new (std::nothrow) PackedLinearF32(n, k, data));
-  if (packed == nullptr) AlignedFree(data);
+  std::unique_ptr<PackedLinearF32> packed = AllocateF32(n, k);
+  if (packed != nullptr) PackF32GemmGoiW(w, bias, n, k, const_cast<float*>(packed->panel(0)));
   return packed;
 }
 

@@ -75,6 +75,10 @@ void AlignedFree(void* p);
 
 // Packs w [n, k] + bias [n] (or nullptr) into `out` (num_panels * panel_stride floats).
 void PackF32GemmGoiW(const float* w, const float* bias, int32_t n, int32_t k, float* out);
+// Reads W from `rows` in chunks of whole panels (WeightRowChunk rows) and hands each to
+// pack(row0, count, w [count, k]); false as soon as a read fails.
+bool ForEachWeightChunk(const WeightRowSource& rows, int32_t n, int32_t k,
+                        const std::function<void(int32_t row0, int32_t count, const float* w)>& pack);
 
 // y[rows x cols] (row stride n) = act(acc) + residual, acc row stride kLinearUnitCols; y may
 // alias residual. Shared by the f32 and int8 drivers.

@@ -13,9 +13,16 @@
 namespace bt {
 namespace {
 
+// max |x[i]|, 4 lanes at a time; NaN never wins a comparison, so NaN entries are ignored.
 float MaxAbs(const float* x, int32_t n) {
-  float m = 0.0f;
-  for (int32_t i = 0; i < n; ++i) m = std::fabs(x[i]) > m ? std::fabs(x[i]) : m;
+  vmath::v4f vmax = vmath::Splat(0.0f);
+  const int32_t n4 = n & ~3;
+  for (int32_t i = 0; i < n4; i += 4) {
+    const vmath::v4f v = vmath::Load(x + i);
+    vmax = vmath::Max(vmath::Max(v, -v), vmax);
+  }
+  float m = vmath::HorizontalMax(vmax);
+  for (int32_t i = n4; i < n; ++i) m = std::fabs(x[i]) > m ? std::fabs(x[i]) : m;
   return m;
 }
 
@@ -77,13 +84,10 @@ std::unique_ptr<PackedLinear> PackLinearQ8(const float* w, const float* bias, in
 std::unique_ptr<PackedLinear> PackLinearQ8(const WeightRowSource& rows, const float* bias, int32_t n, int32_t k) {
   std::unique_ptr<PackedLinearQ8> packed = AllocateQ8(n, k);
   if (packed == nullptr) return nullptr;
-  const int32_t chunk = std::min(n, WeightRowChunk(k));
-  std::vector<float> w(static_cast<size_t>(chunk) * k);
-  for (int32_t row0 = 0; row0 < n; row0 += chunk) {
-    const int32_t count = std::min(chunk, n - row0);
-    if (!rows(row0, count, w.data())) return nullptr;
-    PackQ8Rows(w.data(), bias, row0, count, k, *packed);
-  }
+  const bool read = ForEachWeightChunk(rows, n, k, [&](int32_t row0, int32_t count, const float* w) {
+    PackQ8Rows(w, bias, row0, count, k, *packed);
+  });
+  if (!read) return nullptr;
   return packed;
 }
 
@@ -102,14 +106,8 @@ void QuantizeRowsQ8(const float* x, int32_t row_begin, int32_t row_end, int32_t 
     const float* row = x + static_cast<size_t>(r) * k;
     // Row r of tile r/4: its pair p sits at p*8 + (r%4)*2.
     int16_t* qr = q + static_cast<size_t>(r / kGemmMR) * kGemmMR * 2 * kp + static_cast<size_t>(r % kGemmMR) * 2;
-    v4f vmax = vmath::Splat(0.0f);
+    const float max_abs = MaxAbs(row, k);
     const int32_t k4 = k & ~3;
-    for (int32_t kk = 0; kk < k4; kk += 4) {
-      const v4f v = vmath::Load(row + kk);
-      vmax = vmath::Max(vmath::Max(v, -v), vmax);  // NaN lanes keep vmax, as the scalar MaxAbs
-    }
-    float max_abs = vmath::HorizontalMax(vmax);
-    for (int32_t kk = k4; kk < k; ++kk) max_abs = std::fabs(row[kk]) > max_abs ? std::fabs(row[kk]) : max_abs;
     const float inv = max_abs > 0.0f ? 127.0f / max_abs : 0.0f;
     scale[r] = max_abs / 127.0f;
     const v4f vinv = vmath::Splat(inv);

@@ -20,21 +20,6 @@
 
 namespace bt::testing {
 
-inline std::unique_ptr<Model> LoadSharedModel(const std::string& relative, std::vector<std::string>* skip = nullptr) {
-  auto files = ReadDirectory(SharedPath(relative));
-  if (!files.ok()) {
-    ADD_FAILURE() << files.status().message();
-    return nullptr;
-  }
-  files->Erase("reference.safetensors");
-  auto model = Model::Load(files.value());
-  if (!model.ok()) {
-    ADD_FAILURE() << model.status().message();
-    return nullptr;
-  }
-  return std::move(model).value();
-}
-
 inline std::vector<std::string> TinyModelNames() {
   std::vector<std::string> names;
   if (DIR* dir = opendir(SharedPath("models/tiny").c_str())) {

@@ -17,13 +17,8 @@
 namespace bt {
 namespace {
 
-std::unique_ptr<Model> LoadTiny(const std::string& name) {
-  auto files = ReadDirectory(testing::SharedPath("models/tiny/" + name));
-  EXPECT_TRUE(files.ok()) << files.status().message();
-  if (!files.ok()) return nullptr;
-  auto model = Model::Load(files.value());
-  EXPECT_TRUE(model.ok()) << model.status().message();
-  return model.ok() ? std::move(model.value()) : nullptr;
+std::unique_ptr<Model> LoadTiny(const std::string& name, const LoadOptions& options = {}) {
+  return testing::LoadSharedModel("models/tiny/" + name, options);
 }
 
 ForwardRequest Request() {
@@ -68,19 +63,17 @@ TEST(HeadRows, SelectedRowsEqualTheFullRun) {
 // reference's full [batch, seq, vocab] logits at those positions.
 TEST(HeadRows, MaskRowsMatchHuggingFace) {
   BT_REQUIRE_SHARED();
-  auto files = ReadDirectory(testing::SharedPath("models/bert-mini-mlm"));
-  ASSERT_TRUE(files.ok()) << files.status().message();
-  auto model = Model::Load(files.value());
-  ASSERT_TRUE(model.ok()) << model.status().message();
+  auto model = testing::LoadSharedModel("models/bert-mini-mlm");
+  ASSERT_NE(model, nullptr);
   auto ref = testing::ReadReference(testing::SharedPath("reference/bert-mini-mlm.safetensors"));
   ForwardRequest request = testing::ReferenceRequest(ref);
-  const int32_t mask_id = model.value()->tokenizer()->TokenToId("[MASK]");
+  const int32_t mask_id = model->tokenizer()->TokenToId("[MASK]");
   request.head_rows_set = true;
   for (int32_t t = 0; t < static_cast<int32_t>(request.ids.size()); ++t) {
     if (request.ids[t] == mask_id) request.head_rows.push_back(t);
   }
   ASSERT_EQ(request.head_rows.size(), static_cast<size_t>(request.batch));  // one mask per text
-  auto out = model.value()->Forward(request);
+  auto out = model->Forward(request);
   ASSERT_TRUE(out.ok()) << out.status().message();
   const int64_t vocab = ref["logits"].shape[2];
   ASSERT_EQ(out->logits_shape, (std::vector<int64_t>{request.batch, vocab}));
@@ -108,13 +101,11 @@ TEST(HeadRows, LastLayerOnTheHeadsRowsOnly) {
                              "tiny-bert-bertmodel", "tiny-bert-bert-maskedlm", "tiny-albert-albert-maskedlm",
                              "tiny-distilbert-distilbert-tokenclassification"}) {
       SCOPED_TRACE(std::string(name) + (q8 ? " q8" : " fp32"));
-      auto files = ReadDirectory(testing::SharedPath(std::string("models/tiny/") + name));
-      ASSERT_TRUE(files.ok());
       LoadOptions options;
       options.quantize_int8 = q8;
-      auto loaded = Model::Load(files.value(), options);
-      ASSERT_TRUE(loaded.ok()) << loaded.status().message();
-      Model& model = *loaded.value();
+      auto loaded = LoadTiny(name, options);
+      ASSERT_NE(loaded, nullptr);
+      Model& model = *loaded;
       const bool per_token = model.head() == HeadKind::kMaskedLm || model.head() == HeadKind::kTokenClassification;
       ForwardRequest full = Request();
       if (per_token) {
@@ -148,16 +139,14 @@ TEST(HeadRows, LastLayerOnTheHeadsRowsOnly) {
 // Face's logits, with 1 and 2 threads.
 TEST(HeadRows, ClassifierOnClsRowsMatchesHuggingFace) {
   BT_REQUIRE_SHARED();
-  auto files = ReadDirectory(testing::SharedPath("models/bert-mini-sst2"));
-  ASSERT_TRUE(files.ok()) << files.status().message();
-  auto model = Model::Load(files.value());
-  ASSERT_TRUE(model.ok()) << model.status().message();
+  auto model = testing::LoadSharedModel("models/bert-mini-sst2");
+  ASSERT_NE(model, nullptr);
   auto ref = testing::ReadReference(testing::SharedPath("reference/bert-mini-sst2.safetensors"));
   ForwardRequest request = testing::ReferenceRequest(ref);
   request.output_last_hidden_state = false;
   for (int threads : {1, 2}) {
     SetNumThreads(threads);
-    auto out = model.value()->Forward(request);
+    auto out = model->Forward(request);
     ASSERT_TRUE(out.ok()) << out.status().message();
     EXPECT_TRUE(out->last_hidden_state.empty());
     const double diff = testing::MaxAbsDiff(out->logits, ref["logits"].f32, "logits");

@@ -31,4 +31,19 @@ std::string ReadFileOrFail(const std::string& path) {
   return buffer.str();
 }
 
+std::unique_ptr<Model> LoadSharedModel(const std::string& relative, const LoadOptions& options) {
+  auto files = ReadDirectory(SharedPath(relative));
+  if (!files.ok()) {
+    ADD_FAILURE() << files.status().message();
+    return nullptr;
+  }
+  files->Erase("reference.safetensors");
+  auto model = Model::Load(files.value(), options);
+  if (!model.ok()) {
+    ADD_FAILURE() << relative << ": " << model.status().message();
+    return nullptr;
+  }
+  return std::move(model).value();
+}
+
 }  // namespace bt::testing

@@ -3,8 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "models/model.h"
 
 namespace bt::testing {
 
@@ -14,6 +17,9 @@ bool HaveShared();
 std::string SharedPath(const std::string& relative);
 // Whole file as bytes/string; empty + ADD_FAILURE when unreadable.
 std::string ReadFileOrFail(const std::string& path);
+// A model from a folder under ../shared (its reference.safetensors, if any, is not loaded);
+// nullptr + ADD_FAILURE when it cannot be read or loaded.
+std::unique_ptr<Model> LoadSharedModel(const std::string& relative, const LoadOptions& options = {});
 
 }  // namespace bt::testing
 
