@@ -1,7 +1,9 @@
 // GEMM micro-benchmark (not a test): GFLOP/s of LinearForward on BERT-base shapes.
 // Native: g++ -O3 -std=c++20 -Isrc bench/gemm_bench.cc src/kernels/*.cc src/core/thread_pool.cc -pthread -o /tmp/gemm_bench
 // Wasm:   NODE_PATH=/usr/share/nodejs em++ -O3 -std=c++20 -msimd128 -pthread -fno-exceptions -Isrc bench/gemm_bench.cc src/kernels/*.cc src/core/thread_pool.cc -sPTHREAD_POOL_SIZE=2 -sEXIT_RUNTIME=1 -sINITIAL_MEMORY=268435456 -o /tmp/gemm_bench.js && node --no-experimental-fetch /tmp/gemm_bench.js
-// Run from the repository root. Prints best-of-N GFLOP/s for f32 and int8 weights, 1 and 2 threads.
+// Run from the repository root. Prints best-of-N GFLOP/s for f32 and int8 weights, 1 and 2 threads,
+// then each microkernel alone on L1-resident data (one 4-row tile × 8 panels, no driver, no packing,
+// no epilogue): the ceiling LinearForward and a whole model can approach on this engine.
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -9,6 +11,7 @@
 #include <vector>
 
 #include "kernels/gemm.h"
+#include "kernels/gemm_internal.h"
 #include "kernels/gemm_q8.h"
 
 namespace {
@@ -22,6 +25,40 @@ double BestSeconds(const bt::PackedLinear& w, const float* x, int m, float* y, i
     if (s < best) best = s;
   }
   return best;
+}
+
+// One microkernel call sweeps a 4 x kc tile across 8 panels (64 columns); all operands fit in L1.
+template <class Call>
+void MicrokernelRate(const char* name, int kc, Call call) {
+  const int nc = 64, calls = 4000000 / kc;
+  double best = 1e30;
+  for (int r = 0; r < 7; ++r) {
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < calls; ++i) call();
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (s < best) best = s;
+  }
+  std::printf("%s M=%d K=%d N=%-4d threads=1: %7.1f GFLOP/s (microkernel alone, L1-resident)\n", name, bt::kGemmMR,
+              kc, nc, 2.0 * bt::kGemmMR * nc * kc * calls / best * 1e-9);
+}
+
+void MicrokernelRates() {
+  const int kc = 256, nc = 64, panels = nc / bt::kGemmNR;
+  const size_t f32_stride = bt::kGemmNR + static_cast<size_t>(bt::kGemmNR) * kc;
+  std::vector<float> a(static_cast<size_t>(bt::kGemmMR) * kc, 0.5f), w(f32_stride * panels, 0.25f),
+      c(static_cast<size_t>(bt::kGemmMR) * nc, 0.0f);
+  const bt::F32PpmmUkernelFn f32 = bt::BestF32PpmmUkernel();
+  MicrokernelRate("f32-ukernel", kc, [&] {
+    f32(bt::kGemmMR, nc, kc, a.data(), w.data() + bt::kGemmNR, f32_stride, c.data(), nc);
+  });
+  const size_t kp = kc / 2, q8_stride = 2 * bt::kGemmNR * sizeof(float) + 2 * bt::kGemmNR * kp;
+  std::vector<int16_t> qa(static_cast<size_t>(bt::kGemmMR) * 2 * kp, 3);
+  std::vector<int8_t> qw(q8_stride * panels, 2);
+  std::vector<int32_t> qc(static_cast<size_t>(bt::kGemmMR) * nc);
+  const bt::Q8PpmmUkernelFn q8 = bt::BestQ8PpmmUkernel();
+  MicrokernelRate("q8-ukernel", kc, [&] {
+    q8(nc, kp, qa.data(), qw.data() + 2 * bt::kGemmNR * sizeof(float), q8_stride, qc.data(), nc);
+  });
 }
 
 }  // namespace
@@ -50,5 +87,6 @@ int main() {
     }
   }
   bt::SetNumThreads(1);
+  MicrokernelRates();
   return 0;
 }

@@ -531,8 +531,11 @@ function writeReport(rows, ctx) {
     L.push('|---|---|---:|---:|');
     for (const g of ctx.gemm.rows) L.push(`| ${g.kernel} | ${g.m}×${g.k}×${g.n} | ${g.threads} | ${g.gflops.toFixed(1)} |`);
     L.push('');
-    L.push('Compare with the whole-model effective GF/s column above (1×128 rows): the gap is the time spent outside ' +
-      'the linear layers (attention, softmax, GELU, LayerNorm, embeddings) plus smaller/odd-shaped matmuls.');
+    L.push('`f32`/`q8` rows: LinearForward (packing, blocking, epilogue included) on BERT-base shapes. `*-ukernel` rows: ' +
+      'the microkernel alone on one L1-resident 4-row tile × 64 columns (no driver, packing or epilogue) — the ceiling ' +
+      'the linear layers can approach on this engine. Compare with the whole-model effective GF/s column above (1×128 ' +
+      'rows): the gap is the time spent outside the linear layers (attention, softmax, GELU, LayerNorm, embeddings) ' +
+      'plus smaller/odd-shaped matmuls.');
   } else {
     L.push(`Not measured: ${ctx.gemm?.error ?? 'skipped (--no-gemm)'}`);
   }
@@ -579,8 +582,9 @@ function writeReport(rows, ctx) {
   L.push('- What each engine returns: the classifiers (DistilBERT, bert-mini) give logits only in both engines — ours is ' +
     'asked for the head\'s output only (forward flag 4, what the sentiment pipeline asks for), so its last layer runs on ' +
     'the [CLS] rows alone (identical logits; the whole-model GF/s still counts the full model); the base models (MiniLM, ' +
-    'BERT-base geometries) return last_hidden_state in both. One-thread Node rows of ours run the single-threaded build ' +
-    '(dist/bertology-st.mjs, what the package loads for `threads: 1`); two-thread rows and every Chromium row the pthreads build.');
+    'BERT-base geometries) return last_hidden_state in both. One-thread rows of ours run the single-threaded build ' +
+    '(dist/bertology-st.mjs, what the package loads for `threads: 1` in Node and browsers), two-thread rows the pthreads build ' +
+    '(Chromium rows measured before 2026-11-26 15:00 used the pthreads build for one thread as well).');
   L.push('- Throughput = batch / median latency (sequences/s); tokens/s is in results.json.');
   L.push('- Whole-model effective GFLOP/s = 2·M·N·K of every linear layer (Q, K, V, attention output, FFN in/out over ' +
     'batch·seq tokens) + the two attention matmuls (QKᵀ, P·V: 2·2·batch·seq²·hidden per layer) + the classifier ' +

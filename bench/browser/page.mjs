@@ -33,15 +33,19 @@ async function streamInto(response, view) {
 
 async function setupOurs(g) {
   const t0 = now();
-  const { default: create } = await import('/dist/bertology.mjs');
+  // One thread: the single-threaded build, as the package's runtime picks it for threads: 1
+  // (js/runtime.js) in browsers too; more threads: the pthreads build.
+  const single = job.threads === 1;
+  const build = single ? 'bertology-st' : 'bertology';
+  const { default: create } = await import(`/dist/${build}.mjs`);
   // job.wasmFetchHook: builds whose web/emscripten-pre.js hid `fetch` from the whole glue (a hoisted
   // `var fetch = undefined` meant for Node only) cannot fetch their .wasm in a browser; for those the
   // driver asks us to do the same streaming instantiation the glue would do itself.
   const M = await create({
-    numThreads: Math.max(2, job.threads),
+    ...(single ? {} : { numThreads: Math.max(2, job.threads) }),
     ...(job.wasmFetchHook ? {
       instantiateWasm(imports, receiveInstance) {
-        WebAssembly.instantiateStreaming(fetch('/dist/bertology.wasm'), imports)
+        WebAssembly.instantiateStreaming(fetch(`/dist/${build}.wasm`), imports)
           .then((r) => receiveInstance(r.instance, r.module))
           .catch((e) => { window.__benchResult = { engine: 'ours', error: `wasm instantiation: ${e}` }; });
         return {};
