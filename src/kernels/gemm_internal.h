@@ -15,6 +15,7 @@ namespace bt {
 
 constexpr int kGemmMR = 4;  // rows per microkernel tile
 constexpr int kGemmNR = 8;  // columns per panel
+static_assert(kLinearColumnAlign == kGemmNR, "column ranges are whole panels");
 
 // f32 GEMM on pre-packed A (XNNPACK's "ppmm"): the driver packs a tile of up to 4 activation rows
 // k-major (a[kk*4 + r]; rows >= mr repeat row mr-1) once, then the microkernel sweeps it across
@@ -145,6 +146,6 @@ void ZeroQ8PaddingRows(int32_t m, size_t kp, int16_t* q);
 void ReleaseLinearQ8Scratch();  // the calling thread's quantised-activation buffers
 
 void LinearForwardQ8(const PackedLinearQ8& w, const float* x, int32_t m, Activation act, const float* residual,
-                     float* y, ThreadPool& pool);
+                     float* y, const LinearColumns& columns, ThreadPool& pool);
 
 }  // namespace bt

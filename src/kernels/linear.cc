@@ -32,13 +32,14 @@ static_assert(kBlockM % kGemmMR == 0, "M block must hold whole tiles");
 thread_local std::vector<float> tls_packed_a;
 
 void ForwardF32(const PackedLinearF32& w, const float* x, int32_t m, Activation act, const float* residual,
-                float* y, ThreadPool& pool) {
+                float* y, const LinearColumns& columns, ThreadPool& pool) {
   const F32PpmmUkernelFn ukernel = BestF32PpmmUkernel();
   const F32PackA4Fn pack_a = BestF32PackA4();
-  const int32_t n = w.n(), k = w.k();
-  const int64_t panels = static_cast<int64_t>(w.num_panels());
+  const int32_t k = w.k();
+  const int64_t first_panel = columns.begin / kGemmNR;
+  const int64_t panels = (columns.end + kGemmNR - 1) / kGemmNR;  // one past the last panel
   const int64_t m_blocks = (m + kBlockM - 1) / kBlockM;
-  const int64_t n_blocks = (panels + kBlockPanels - 1) / kBlockPanels;
+  const int64_t n_blocks = (panels - first_panel + kBlockPanels - 1) / kBlockPanels;
   const int32_t kc_max = k <= kMaxUnblockedK ? k : kBlockK;
 
   // A is packed once into 4-row tiles (k-major over the whole K; a K block starts at k0 * 4).
@@ -62,7 +63,7 @@ void ForwardF32(const PackedLinearF32& w, const float* x, int32_t m, Activation 
       const int64_t nb = u / m_blocks, mb = u % m_blocks;
       const int32_t row0 = static_cast<int32_t>(mb * kBlockM);
       const int32_t rows = std::min<int32_t>(kBlockM, m - row0);
-      const int64_t p0 = nb * kBlockPanels, p1 = std::min<int64_t>(p0 + kBlockPanels, panels);
+      const int64_t p0 = first_panel + nb * kBlockPanels, p1 = std::min<int64_t>(p0 + kBlockPanels, panels);
       const size_t nc = static_cast<size_t>(p1 - p0) * kGemmNR;
       for (int32_t r = 0; r < rows; ++r) {  // running sums start at the bias
         for (int64_t p = p0; p < p1; ++p) {
@@ -80,9 +81,10 @@ void ForwardF32(const PackedLinearF32& w, const float* x, int32_t m, Activation 
         }
       }
       const int32_t col0 = static_cast<int32_t>(p0 * kGemmNR);
-      const int32_t cols = std::min<int32_t>(static_cast<int32_t>(nc), n - col0);
-      const size_t offset = static_cast<size_t>(row0) * n + col0;
-      LinearEpilogue(act, acc, rows, cols, residual != nullptr ? residual + offset : nullptr, y + offset, n);
+      const int32_t cols = std::min<int32_t>(static_cast<int32_t>(nc), columns.end - col0);
+      const size_t offset = static_cast<size_t>(row0) * columns.stride + (col0 - columns.begin);
+      LinearEpilogue(act, acc, rows, cols, residual != nullptr ? residual + offset : nullptr, y + offset,
+                     columns.stride);
     }
   };
   pool.ParallelFor(m_blocks * n_blocks, 1, run_units);
@@ -126,12 +128,18 @@ F32PackA4Fn BestF32PackA4() {
 }
 
 void LinearForward(const PackedLinear& w, const float* x, int32_t m, Activation act, const float* residual,
-                   float* y, ThreadPool& pool) {
+                   float* y, ThreadPool& pool, const LinearColumns* columns) {
   if (m <= 0) return;
+  const LinearColumns all{0, w.n(), w.n()};
+  const LinearColumns& cols = columns != nullptr ? *columns : all;
+  if (cols.begin < 0 || cols.begin % kGemmNR != 0 || cols.end <= cols.begin || cols.end > w.n() ||
+      (cols.end % kGemmNR != 0 && cols.end != w.n()) || cols.stride < cols.end - cols.begin) {
+    return;  // not a panel-aligned column range: callers check with the same rule before asking
+  }
   if (const auto* f32 = dynamic_cast<const PackedLinearF32*>(&w)) {
-    ForwardF32(*f32, x, m, act, residual, y, pool);
+    ForwardF32(*f32, x, m, act, residual, y, cols, pool);
   } else if (const auto* q8 = dynamic_cast<const PackedLinearQ8*>(&w)) {
-    LinearForwardQ8(*q8, x, m, act, residual, y, pool);
+    LinearForwardQ8(*q8, x, m, act, residual, y, cols, pool);
   }
 }
 

@@ -41,9 +41,9 @@ Q8PpmmUkernelFn BestQ8PpmmUkernel() {
 }
 
 void LinearForwardQ8(const PackedLinearQ8& w, const float* x, int32_t m, Activation act, const float* residual,
-                     float* y, ThreadPool& pool) {
+                     float* y, const LinearColumns& columns, ThreadPool& pool) {
   const Q8PpmmUkernelFn ukernel = BestQ8PpmmUkernel();
-  const int32_t n = w.n(), k = w.k();
+  const int32_t k = w.k();
   const size_t kp = w.k_pairs();
   Q8Scratch& scratch = tls_scratch;
   scratch.q.resize(Q8TileElements(m, kp));
@@ -59,9 +59,10 @@ void LinearForwardQ8(const PackedLinearQ8& w, const float* x, int32_t m, Activat
                    kp, q, row_scale);
   });
 
-  const int64_t panels = static_cast<int64_t>(w.num_panels());
+  const int64_t first_panel = columns.begin / kGemmNR;
+  const int64_t panels = (columns.end + kGemmNR - 1) / kGemmNR;  // one past the last panel
   const int64_t m_blocks = (m + kBlockM - 1) / kBlockM;
-  const int64_t n_blocks = (panels + kBlockPanels - 1) / kBlockPanels;
+  const int64_t n_blocks = (panels - first_panel + kBlockPanels - 1) / kBlockPanels;
   pool.ParallelFor(m_blocks * n_blocks, 1, [&](int64_t u0, int64_t u1) {
     alignas(64) float acc[kBlockM * kLinearUnitCols];
     alignas(64) int32_t tile[kGemmMR * kLinearUnitCols];
@@ -69,7 +70,7 @@ void LinearForwardQ8(const PackedLinearQ8& w, const float* x, int32_t m, Activat
       const int64_t nb = u / m_blocks, mb = u % m_blocks;
       const int32_t row0 = static_cast<int32_t>(mb * kBlockM);
       const int32_t rows = std::min<int32_t>(kBlockM, m - row0);
-      const int64_t p0 = nb * kBlockPanels, p1 = std::min<int64_t>(p0 + kBlockPanels, panels);
+      const int64_t p0 = first_panel + nb * kBlockPanels, p1 = std::min<int64_t>(p0 + kBlockPanels, panels);
       const size_t nc = static_cast<size_t>(p1 - p0) * kGemmNR;
       for (int32_t r = 0; r < rows; r += kGemmMR) {  // row0 and r are multiples of 4: whole tiles
         const int32_t mr = std::min<int32_t>(kGemmMR, rows - r);
@@ -95,9 +96,10 @@ void LinearForwardQ8(const PackedLinearQ8& w, const float* x, int32_t m, Activat
         }
       }
       const int32_t col0 = static_cast<int32_t>(p0 * kGemmNR);
-      const int32_t cols = std::min<int32_t>(static_cast<int32_t>(nc), n - col0);
-      const size_t offset = static_cast<size_t>(row0) * n + col0;
-      LinearEpilogue(act, acc, rows, cols, residual != nullptr ? residual + offset : nullptr, y + offset, n);
+      const int32_t cols = std::min<int32_t>(static_cast<int32_t>(nc), columns.end - col0);
+      const size_t offset = static_cast<size_t>(row0) * columns.stride + (col0 - columns.begin);
+      LinearEpilogue(act, acc, rows, cols, residual != nullptr ? residual + offset : nullptr, y + offset,
+                     columns.stride);
     }
   });
 }

@@ -92,15 +92,29 @@ AttentionShape ShapeOf(const EncoderWeights& w, int32_t batch, int32_t seq) {
   return AttentionShape{batch, seq, w.num_heads, h / w.num_heads, 3 * h, 3 * h, 3 * h};
 }
 
-// The last layer on `rows` only: q|k|v for every token (keys and values are needed), attention
-// from the kept rows, then the output projection, LayerNorms and FFN on those rows. x [m, H] is the
+// The last layer on `rows` only: k|v for every token (keys and values are needed), q for the kept
+// rows, attention from them, then the output projection, LayerNorms and FFN on those rows. x [m, H] is the
 // layer's input; the kept rows' output goes to x[0 .. r). Uses the qkv/ctx/attn/ffn scratch regions.
 void LastLayerRows(const EncoderWeights& w, const EncoderLayerWeights& layer, const EncoderInput& in,
                    const std::vector<int32_t>& rows, float scale, float* x, float* qkv, float* ctx, float* attn,
                    float* ffn, float* attention_scratch, ThreadPool& pool) {
   const int32_t h = w.hidden_size, m = in.batch * in.seq, r = static_cast<int32_t>(rows.size());
   if (r == 0) return;
-  LinearForward(*layer.qkv, x, m, Activation::kNone, nullptr, qkv, pool);
+  if (h % kLinearColumnAlign == 0) {
+    // Keys and values for every token; queries only for the kept rows (gathered into ctx, projected
+    // into attn, then put back at their token rows of q|k|v, where attention reads them).
+    const LinearColumns kv{h, 3 * h, 3 * h}, q{0, h, h};
+    LinearForward(*layer.qkv, x, m, Activation::kNone, nullptr, qkv + h, pool, &kv);
+    for (int32_t i = 0; i < r; ++i) {
+      std::memcpy(ctx + static_cast<size_t>(i) * h, x + static_cast<size_t>(rows[i]) * h, sizeof(float) * h);
+    }
+    LinearForward(*layer.qkv, ctx, r, Activation::kNone, nullptr, attn, pool, &q);
+    for (int32_t i = 0; i < r; ++i) {
+      std::memcpy(qkv + static_cast<size_t>(rows[i]) * 3 * h, attn + static_cast<size_t>(i) * h, sizeof(float) * h);
+    }
+  } else {  // q|k|v panels straddle the boundaries: all of it
+    LinearForward(*layer.qkv, x, m, Activation::kNone, nullptr, qkv, pool);
+  }
   const AttentionQueries queries{rows.data(), r};
   MultiHeadAttention(ShapeOf(w, in.batch, in.seq), qkv, qkv + h, qkv + 2 * h, in.mask, scale, ctx, nullptr,
                      attention_scratch, pool, &queries);

@@ -237,3 +237,57 @@ TEST(KernelsGemmPacking, RowSourceEqualsWholeMatrix) {
 
 }  // namespace
 }  // namespace bt
+
+namespace bt {
+namespace {
+
+// A column range computes exactly the full call's values for those columns (f32 and int8; with
+// bias, activation and residual; a partial last panel; a wider output stride; 1 and 2 threads),
+// leaves the rest of y alone, and a range that is not whole panels writes nothing.
+TEST(KernelsGemmLinear, ColumnRangeEqualsFullCall) {
+  const int32_t m = 37, n = 76, k = 100;  // n: 9 whole panels + 4 columns
+  const auto x = Random(static_cast<size_t>(m) * k, 81);
+  const auto w = Random(static_cast<size_t>(n) * k, 82, -0.1f, 0.1f);
+  const auto bias = Random(n, 83);
+  const auto residual_full = Random(static_cast<size_t>(m) * n, 84);
+  for (const bool q8 : {false, true}) {
+    auto packed = q8 ? PackLinearQ8(w.data(), bias.data(), n, k) : PackLinearF32(w.data(), bias.data(), n, k);
+    ASSERT_NE(packed, nullptr);
+    for (int threads : {1, 2}) {
+      SetNumThreads(threads);
+      std::vector<float> full(static_cast<size_t>(m) * n);
+      LinearForward(*packed, x.data(), m, Activation::kGeluErf, residual_full.data(), full.data(), DefaultThreadPool());
+      for (const auto& [begin, end] : std::vector<std::pair<int32_t, int32_t>>{{0, 8}, {8, 72}, {16, 76}, {0, 76}}) {
+        SCOPED_TRACE(std::string(q8 ? "q8" : "f32") + " threads=" + std::to_string(threads) + " columns " +
+                     std::to_string(begin) + ".." + std::to_string(end));
+        const int32_t stride = end - begin + 5;
+        std::vector<float> residual(static_cast<size_t>(m) * stride, 0.0f);
+        for (int32_t i = 0; i < m; ++i) {
+          std::memcpy(&residual[static_cast<size_t>(i) * stride], &residual_full[static_cast<size_t>(i) * n + begin],
+                      sizeof(float) * (end - begin));
+        }
+        std::vector<float> y(static_cast<size_t>(m) * stride, -7.0f);
+        const LinearColumns columns{begin, end, stride};
+        LinearForward(*packed, x.data(), m, Activation::kGeluErf, residual.data(), y.data(), DefaultThreadPool(),
+                      &columns);
+        for (int32_t i = 0; i < m; ++i) {
+          const float* got = &y[static_cast<size_t>(i) * stride];
+          ASSERT_EQ(0, std::memcmp(got, &full[static_cast<size_t>(i) * n + begin], sizeof(float) * (end - begin)))
+              << "row " << i;
+          for (int32_t j = end - begin; j < stride; ++j) ASSERT_EQ(got[j], -7.0f) << "row " << i << " col " << j;
+        }
+      }
+      for (const LinearColumns bad : {LinearColumns{4, 16, 12}, LinearColumns{0, 12, 12}, LinearColumns{8, 8, 8},
+                                      LinearColumns{0, 80, 80}, LinearColumns{0, 16, 15}}) {
+        std::vector<float> y(static_cast<size_t>(m) * 80, -7.0f);
+        LinearForward(*packed, x.data(), m, Activation::kNone, nullptr, y.data(), DefaultThreadPool(), &bad);
+        EXPECT_TRUE(std::all_of(y.begin(), y.end(), [](float v) { return v == -7.0f; }))
+            << "columns " << bad.begin << ".." << bad.end << " stride " << bad.stride;
+      }
+    }
+  }
+  SetNumThreads(1);
+}
+
+}  // namespace
+}  // namespace bt
