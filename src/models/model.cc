@@ -205,19 +205,26 @@ Result<ForwardResult> Model::Forward(const ForwardRequest& request) {
   } else if (pruned) {
     rows = request.head_rows;
   }
-  result.last_hidden_state.resize(static_cast<size_t>(mh));
+  float* hidden_rows = nullptr;
+  if (request.output_last_hidden_state) {
+    result.last_hidden_state.resize(static_cast<size_t>(mh));
+    hidden_rows = result.last_hidden_state.data();
+  } else {
+    if (hidden_scratch_.size() < static_cast<size_t>(mh)) hidden_scratch_.resize(static_cast<size_t>(mh));
+    hidden_rows = hidden_scratch_.data();
+  }
   if (request.output_hidden_states) result.hidden_states.resize(static_cast<size_t>(mh * (enc.num_layers() + 1)));
   if (request.output_attentions) {
     result.attentions.resize(static_cast<size_t>(enc.num_layers()) * request.batch * enc.num_heads * request.seq *
                              request.seq);
   }
-  EncoderOutput output{result.last_hidden_state.data(),
+  EncoderOutput output{hidden_rows,
                        request.output_hidden_states ? result.hidden_states.data() : nullptr,
                        request.output_attentions ? result.attentions.data() : nullptr, pruned ? &rows : nullptr};
   ThreadPool& pool = DefaultThreadPool();
   RunEncoder(enc, input, output, workspace_, pool);
 
-  const float* hidden = result.last_hidden_state.data();
+  const float* hidden = hidden_rows;
   // Pruned: hidden holds the kept rows compactly — one per sequence ([batch, 1, H]) or head_rows ([1, rows, H]).
   const int32_t head_batch = !pruned ? request.batch : first_tokens ? request.batch : 1;
   const int32_t head_seq = !pruned ? request.seq : first_tokens ? 1 : static_cast<int32_t>(rows.size());
@@ -229,7 +236,6 @@ Result<ForwardResult> Model::Forward(const ForwardRequest& request) {
   if (!parts_.head_program.empty()) {
     RunHead(parts_.head_program, hidden, head_batch, head_seq, enc.hidden_size, out, head_scratch_, pool, head_rows);
   }
-  if (!request.output_last_hidden_state) result.last_hidden_state = std::vector<float>();
   if (parts_.head_program.empty()) return result;
   const int64_t n = parts_.head_program.output_size();
   if (parts_.head == HeadKind::kQuestionAnswering) {

@@ -81,7 +81,9 @@ class Model {
   size_t weight_bytes() const { return weight_bytes_; }
   // The encoder and head weights (read-only), e.g. for explanations' traced forward/backward.
   const ModelParts& parts() const { return parts_; }
-  size_t workspace_bytes() const { return workspace_.bytes() + head_scratch_.bytes(); }
+  size_t workspace_bytes() const {
+    return workspace_.bytes() + head_scratch_.bytes() + hidden_scratch_.capacity() * sizeof(float);
+  }
   const Limits& limits() const { return limits_; }
 
  private:
@@ -90,6 +92,9 @@ class Model {
   std::unique_ptr<Tokenizer> tokenizer_;
   EncoderWorkspace workspace_;
   HeadScratch head_scratch_;
+  // The encoder's [tokens, hidden] rows when the caller does not want last_hidden_state back (grown
+  // to the largest input seen, then reused: such forwards allocate nothing of that size).
+  std::vector<float> hidden_scratch_;
   size_t weight_bytes_ = 0;
   Limits limits_;
 
