@@ -23,9 +23,9 @@ int32_t RoundUp8(int32_t n) { return (n + kNR - 1) / kNR * kNR; }
 
 // Per worker slot, for seq keys and head_dim d: K panels (round8(seq) x d), V panels (round8(d) x
 // seq), the packed Q and P tiles (4 x d, 4 x seq), the score and context tiles (4 x round8(seq),
-// 4 x round8(d)), the valid-key list (seq) and the gathered query rows of a query subset (seq x d).
+// 4 x round8(d)) and the valid-key list (seq).
 struct SlotLayout {
-  int64_t k_panels, v_panels, q_tile, p_tile, s_tile, c_tile, valid, q_rows, total;
+  int64_t k_panels, v_panels, q_tile, p_tile, s_tile, c_tile, valid, total;
   explicit SlotLayout(const AttentionShape& s) {
     const int64_t seq8 = RoundUp8(s.seq), d8 = RoundUp8(s.head_dim);
     k_panels = 0;
@@ -35,8 +35,7 @@ struct SlotLayout {
     s_tile = p_tile + kMR * static_cast<int64_t>(s.seq);
     c_tile = s_tile + kMR * seq8;
     valid = c_tile + kMR * d8;
-    q_rows = valid + s.seq + 16;
-    total = q_rows + static_cast<int64_t>(s.seq) * s.head_dim;
+    total = valid + s.seq + 16;
   }
 };
 
@@ -153,18 +152,14 @@ void MultiHeadAttention(const AttentionShape& s, const float* q, const float* k,
                      layout);
           continue;
         }
-        // This sequence's query rows, gathered into the slot (stride head_dim).
+        // This sequence's query rows: a run of the compact q (and ctx) rows.
         const int32_t* first = std::lower_bound(queries->rows, queries->rows + queries->count, static_cast<int32_t>(row0));
         const int32_t* last = std::lower_bound(first, queries->rows + queries->count, static_cast<int32_t>(row0 + s.seq));
         const int32_t nq = static_cast<int32_t>(last - first);
         if (nq == 0) continue;
-        float* gathered = slot_floats + layout.q_rows;
-        for (int32_t i = 0; i < nq; ++i) {
-          std::memcpy(gathered + static_cast<size_t>(i) * s.head_dim, q + static_cast<size_t>(first[i]) * s.q_stride + col,
-                      sizeof(float) * s.head_dim);
-        }
-        AttendHead(s, gathered, s.head_dim, nq, kb, vb, valid, num_valid, scale,
-                   ctx + static_cast<size_t>(first - queries->rows) * hidden + col, hidden, nullptr, slot_floats, layout);
+        const size_t i0 = static_cast<size_t>(first - queries->rows);
+        AttendHead(s, q + i0 * s.q_stride + col, s.q_stride, nq, kb, vb, valid, num_valid, scale,
+                   ctx + i0 * hidden + col, hidden, nullptr, slot_floats, layout);
       }
     }
   });

@@ -19,9 +19,10 @@ struct AttentionShape {
 // Keys with mask 0 get probability exactly 0 (a row with no valid key is uniform, as Hugging
 // Face's additive finfo.min mask gives). Scores are (q·k) * scale before the softmax.
 // scratch: at least AttentionScratchFloats(shape, pool) floats.
-// queries (optional): attend from these rows only, flat token indices b*seq + t (increasing); ctx is
-// then [queries->count, heads*head_dim] in that order and probs must be null. Each row's result is
-// the one the full call computes for it (same kernels, same order of operations).
+// queries (optional): attend from these rows only, flat token indices b*seq + t (increasing); q then
+// holds just those rows, in that order (row i at q + i*q_stride), ctx is [queries->count,
+// heads*head_dim] likewise, and probs must be null. Each row's result is the one the full call
+// computes for it (same kernels, same order of operations).
 struct AttentionQueries {
   const int32_t* rows = nullptr;
   int32_t count = 0;

@@ -34,17 +34,17 @@ std::unique_ptr<PackedLinear> PackLinearF32(const WeightRowSource& rows, const f
 // Rows per read for a row source: whole panels, about 1 MB of float32.
 int32_t WeightRowChunk(int32_t k);
 
-// A subset of the output columns: [begin, end) in whole 8-column panels (begin a multiple of
-// kLinearColumnAlign; end one too, or n), written with row stride `stride` (>= end - begin).
-constexpr int32_t kLinearColumnAlign = 8;
+// A subset of the output columns, [begin, end) with 0 <= begin < end <= n, written with row stride
+// `stride` (>= end - begin).
 struct LinearColumns {
   int32_t begin = 0, end = 0, stride = 0;
 };
 
 // y = act(x · W^T + b) + residual. x: [m, k] with row stride k; y, residual: [m, n] row stride n.
 // residual may be nullptr; y must not alias x (it may alias residual).
-// With `columns`, only those output columns are computed: y and residual hold columns begin..end-1
-// at column 0, row stride columns->stride. Each computed value is bitwise the one of the full call.
+// With `columns`, only those output columns are computed (the panels that hold them): y and residual
+// hold columns begin..end-1 at column 0, row stride columns->stride; an invalid range computes
+// nothing. Each computed value is bitwise the one of the full call.
 void LinearForward(const PackedLinear& w, const float* x, int32_t m, Activation act, const float* residual,
                    float* y, ThreadPool& pool, const LinearColumns* columns = nullptr);
 

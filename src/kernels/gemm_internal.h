@@ -15,7 +15,6 @@ namespace bt {
 
 constexpr int kGemmMR = 4;  // rows per microkernel tile
 constexpr int kGemmNR = 8;  // columns per panel
-static_assert(kLinearColumnAlign == kGemmNR, "column ranges are whole panels");
 
 // f32 GEMM on pre-packed A (XNNPACK's "ppmm"): the driver packs a tile of up to 4 activation rows
 // k-major (a[kk*4 + r]; rows >= mr repeat row mr-1) once, then the microkernel sweeps it across
@@ -81,10 +80,32 @@ void PackF32GemmGoiW(const float* w, const float* bias, int32_t n, int32_t k, fl
 bool ForEachWeightChunk(const WeightRowSource& rows, int32_t n, int32_t k,
                         const std::function<void(int32_t row0, int32_t count, const float* w)>& pack);
 
-// y[rows x cols] (row stride n) = act(acc) + residual, acc row stride kLinearUnitCols; y may
-// alias residual. Shared by the f32 and int8 drivers.
+// The output of one LinearForward call cut into units of up to kLinearUnitRows rows x kLinearUnitCols
+// columns (whole 8-column panels), numbered N-block-major so a thread's consecutive units reuse the
+// same weights. Shared by the f32 and int8 drivers: the unit grid for a column range, and the epilogue
+// that writes a unit's accumulators (row stride kLinearUnitCols) to y as act(acc) + residual — once
+// per unit, so y may alias residual.
+constexpr int kLinearUnitRows = 64;
 constexpr int kLinearUnitCols = 64;
-void LinearEpilogue(Activation act, float* acc, int rows, int cols, const float* residual, float* y, int32_t n);
+static_assert(kLinearUnitRows % kGemmMR == 0 && kLinearUnitCols % kGemmNR == 0, "units hold whole tiles");
+class LinearUnits {
+ public:
+  struct Unit {
+    int32_t row0, rows;  // output rows [row0, row0 + rows)
+    int64_t p0, p1;      // weight panels [p0, p1)
+    size_t nc() const { return static_cast<size_t>(p1 - p0) * kGemmNR; }
+  };
+  LinearUnits(int32_t m, const LinearColumns& columns);
+  int64_t count() const { return m_blocks_ * n_blocks_; }
+  Unit operator[](int64_t u) const;
+  // y = act(acc) + residual for the unit's rows and the requested columns among its panels.
+  void Finish(const Unit& unit, Activation act, float* acc, const float* residual, float* y) const;
+
+ private:
+  int32_t m_;
+  LinearColumns columns_;
+  int64_t first_panel_, end_panel_, m_blocks_, n_blocks_;
+};
 
 // ---- int8: weights symmetric per output channel, activations symmetric per row at run time ----
 // Packed layout ("c2"): 8-column panels; panel p = bias[8] f32, scale[8] f32, then for each pair of

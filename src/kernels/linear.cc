@@ -2,12 +2,13 @@
 // pool and runs the packed microkernel, with bias fused into the accumulator init and the
 // activation + residual fused into a per-block epilogue. LinearReference is the plain-loop twin.
 //
-// Blocking: the output is cut into units of (kBlockM rows) x (kBlockPanels panels of 8 columns).
-// A unit starts a small stack buffer at the bias and accumulates into it over K blocks of kBlockK
-// (A is packed once per call into 4-row tiles; each tile is swept across the unit's panels), then the epilogue
-// writes y = act(buf) + residual once — so y may alias residual, and partial columns never reach
-// the microkernel (it always sees whole panels; padding columns are zero weights). Every output element sees the same operation sequence
-// whatever the unit split, hence results are bitwise identical for any thread count.
+// Blocking: the output is cut into units (LinearUnits, gemm_internal.h) of 64 rows x 8 panels of 8
+// columns. A unit starts a small stack buffer at the bias and accumulates into it over K blocks of
+// kBlockK (A is packed once per call into 4-row tiles; each tile is swept across the unit's panels),
+// then the epilogue writes y = act(buf) + residual once — so y may alias residual, and partial columns
+// never reach the microkernel (it always sees whole panels; padding columns are zero weights). Every
+// output element sees the same operation sequence whatever the unit split, hence results are bitwise
+// identical for any thread count and column range.
 #include <algorithm>
 #include <vector>
 
@@ -18,14 +19,8 @@
 namespace bt {
 namespace {
 
-constexpr int kBlockM = 64;       // rows per unit (multiple of kGemmMR)
-constexpr int kBlockPanels = 8;   // panels per unit: 64 output columns
-constexpr int kBlockK = 512;      // K block; K <= kMaxUnblockedK runs in one block
+constexpr int kBlockK = 512;  // K block; K <= kMaxUnblockedK runs in one block
 constexpr int kMaxUnblockedK = 1024;
-constexpr int kUnitCols = kBlockPanels * kGemmNR;
-static_assert(kUnitCols == kLinearUnitCols, "epilogue buffer layout");
-
-static_assert(kBlockM % kGemmMR == 0, "M block must hold whole tiles");
 
 // Packed activations live in a buffer owned by the calling thread (workers only read them); it
 // grows to the largest m x k seen and is reused by every call after that.
@@ -36,10 +31,7 @@ void ForwardF32(const PackedLinearF32& w, const float* x, int32_t m, Activation 
   const F32PpmmUkernelFn ukernel = BestF32PpmmUkernel();
   const F32PackA4Fn pack_a = BestF32PackA4();
   const int32_t k = w.k();
-  const int64_t first_panel = columns.begin / kGemmNR;
-  const int64_t panels = (columns.end + kGemmNR - 1) / kGemmNR;  // one past the last panel
-  const int64_t m_blocks = (m + kBlockM - 1) / kBlockM;
-  const int64_t n_blocks = (panels - first_panel + kBlockPanels - 1) / kBlockPanels;
+  const LinearUnits units(m, columns);
   const int32_t kc_max = k <= kMaxUnblockedK ? k : kBlockK;
 
   // A is packed once into 4-row tiles (k-major over the whole K; a K block starts at k0 * 4).
@@ -56,49 +48,63 @@ void ForwardF32(const PackedLinearF32& w, const float* x, int32_t m, Activation 
     }
   });
 
-  // Units are ordered N-block-major so a thread's consecutive units reuse the same weights.
   auto run_units = [&](int64_t u0, int64_t u1) {
-    alignas(64) float acc[kBlockM * kUnitCols];
+    alignas(64) float acc[kLinearUnitRows * kLinearUnitCols];
     for (int64_t u = u0; u < u1; ++u) {
-      const int64_t nb = u / m_blocks, mb = u % m_blocks;
-      const int32_t row0 = static_cast<int32_t>(mb * kBlockM);
-      const int32_t rows = std::min<int32_t>(kBlockM, m - row0);
-      const int64_t p0 = first_panel + nb * kBlockPanels, p1 = std::min<int64_t>(p0 + kBlockPanels, panels);
-      const size_t nc = static_cast<size_t>(p1 - p0) * kGemmNR;
-      for (int32_t r = 0; r < rows; ++r) {  // running sums start at the bias
-        for (int64_t p = p0; p < p1; ++p) {
-          std::copy_n(w.panel(static_cast<size_t>(p)), kGemmNR, acc + r * kUnitCols + (p - p0) * kGemmNR);
+      const LinearUnits::Unit unit = units[u];
+      for (int32_t r = 0; r < unit.rows; ++r) {  // running sums start at the bias
+        for (int64_t p = unit.p0; p < unit.p1; ++p) {
+          std::copy_n(w.panel(static_cast<size_t>(p)), kGemmNR, acc + r * kLinearUnitCols + (p - unit.p0) * kGemmNR);
         }
       }
       for (int32_t k0 = 0; k0 < k; k0 += kc_max) {
         const int32_t kc = std::min<int32_t>(kc_max, k - k0);
-        const float* wk = w.panel(static_cast<size_t>(p0)) + kGemmNR + static_cast<size_t>(k0) * kGemmNR;
-        for (int32_t r = 0; r < rows; r += kGemmMR) {  // the packed A tile stays in L1 across the panels
-          const size_t mr = std::min<int32_t>(kGemmMR, rows - r);
-          const float* a_tile = a_tiles + static_cast<size_t>((row0 + r) / kGemmMR) * tile_floats +
+        const float* wk = w.panel(static_cast<size_t>(unit.p0)) + kGemmNR + static_cast<size_t>(k0) * kGemmNR;
+        for (int32_t r = 0; r < unit.rows; r += kGemmMR) {  // the packed A tile stays in L1 across the panels
+          const size_t mr = std::min<int32_t>(kGemmMR, unit.rows - r);
+          const float* a_tile = a_tiles + static_cast<size_t>((unit.row0 + r) / kGemmMR) * tile_floats +
                                 static_cast<size_t>(k0) * kGemmMR;
-          ukernel(mr, nc, kc, a_tile, wk, w.panel_stride(), acc + r * kUnitCols, kUnitCols);
+          ukernel(mr, unit.nc(), kc, a_tile, wk, w.panel_stride(), acc + r * kLinearUnitCols, kLinearUnitCols);
         }
       }
-      const int32_t col0 = static_cast<int32_t>(p0 * kGemmNR);
-      const int32_t cols = std::min<int32_t>(static_cast<int32_t>(nc), columns.end - col0);
-      const size_t offset = static_cast<size_t>(row0) * columns.stride + (col0 - columns.begin);
-      LinearEpilogue(act, acc, rows, cols, residual != nullptr ? residual + offset : nullptr, y + offset,
-                     columns.stride);
+      units.Finish(unit, act, acc, residual, y);
     }
   };
-  pool.ParallelFor(m_blocks * n_blocks, 1, run_units);
+  pool.ParallelFor(units.count(), 1, run_units);
 }
 
 }  // namespace
 
-void LinearEpilogue(Activation act, float* acc, int rows, int cols, const float* residual, float* y, int32_t n) {
-  for (int r = 0; r < rows; ++r) {
-    float* row = acc + r * kLinearUnitCols;
+LinearUnits::LinearUnits(int32_t m, const LinearColumns& columns)
+    : m_(m),
+      columns_(columns),
+      first_panel_(columns.begin / kGemmNR),
+      end_panel_((columns.end + kGemmNR - 1) / kGemmNR),
+      m_blocks_((m + kLinearUnitRows - 1) / kLinearUnitRows),
+      n_blocks_((end_panel_ - first_panel_ + kLinearUnitCols / kGemmNR - 1) / (kLinearUnitCols / kGemmNR)) {}
+
+LinearUnits::Unit LinearUnits::operator[](int64_t u) const {
+  const int64_t nb = u / m_blocks_, mb = u % m_blocks_;
+  Unit unit;
+  unit.row0 = static_cast<int32_t>(mb * kLinearUnitRows);
+  unit.rows = std::min<int32_t>(kLinearUnitRows, m_ - unit.row0);
+  unit.p0 = first_panel_ + nb * (kLinearUnitCols / kGemmNR);
+  unit.p1 = std::min<int64_t>(unit.p0 + kLinearUnitCols / kGemmNR, end_panel_);
+  return unit;
+}
+
+void LinearUnits::Finish(const Unit& unit, Activation act, float* acc, const float* residual, float* y) const {
+  // The unit's requested columns: [col0, col1) of the weight's output, at acc column col0 - first.
+  const int32_t first = static_cast<int32_t>(unit.p0 * kGemmNR);
+  const int32_t col0 = std::max(first, columns_.begin);
+  const int32_t cols = std::min(first + static_cast<int32_t>(unit.nc()), columns_.end) - col0;
+  const size_t offset = static_cast<size_t>(unit.row0) * columns_.stride + (col0 - columns_.begin);
+  for (int r = 0; r < unit.rows; ++r) {
+    float* row = acc + r * kLinearUnitCols + (col0 - first);
     if (act != Activation::kNone) ApplyActivation(act, row, cols);
-    float* yr = y + static_cast<size_t>(r) * n;
+    float* yr = y + offset + static_cast<size_t>(r) * columns_.stride;
     if (residual != nullptr) {
-      const float* rr = residual + static_cast<size_t>(r) * n;
+      const float* rr = residual + offset + static_cast<size_t>(r) * columns_.stride;
       for (int j = 0; j < cols; ++j) yr[j] = row[j] + rr[j];
     } else {
       for (int j = 0; j < cols; ++j) yr[j] = row[j];
@@ -132,10 +138,7 @@ void LinearForward(const PackedLinear& w, const float* x, int32_t m, Activation 
   if (m <= 0) return;
   const LinearColumns all{0, w.n(), w.n()};
   const LinearColumns& cols = columns != nullptr ? *columns : all;
-  if (cols.begin < 0 || cols.begin % kGemmNR != 0 || cols.end <= cols.begin || cols.end > w.n() ||
-      (cols.end % kGemmNR != 0 && cols.end != w.n()) || cols.stride < cols.end - cols.begin) {
-    return;  // not a panel-aligned column range: callers check with the same rule before asking
-  }
+  if (cols.begin < 0 || cols.end <= cols.begin || cols.end > w.n() || cols.stride < cols.end - cols.begin) return;
   if (const auto* f32 = dynamic_cast<const PackedLinearF32*>(&w)) {
     ForwardF32(*f32, x, m, act, residual, y, cols, pool);
   } else if (const auto* q8 = dynamic_cast<const PackedLinearQ8*>(&w)) {

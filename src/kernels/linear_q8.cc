@@ -13,9 +13,6 @@
 namespace bt {
 namespace {
 
-constexpr int kBlockM = 64;
-constexpr int kBlockPanels = kLinearUnitCols / kGemmNR;
-
 // Quantised activations live in buffers owned by the calling thread (workers only read them).
 struct Q8Scratch {
   std::vector<int16_t> q;
@@ -59,22 +56,17 @@ void LinearForwardQ8(const PackedLinearQ8& w, const float* x, int32_t m, Activat
                    kp, q, row_scale);
   });
 
-  const int64_t first_panel = columns.begin / kGemmNR;
-  const int64_t panels = (columns.end + kGemmNR - 1) / kGemmNR;  // one past the last panel
-  const int64_t m_blocks = (m + kBlockM - 1) / kBlockM;
-  const int64_t n_blocks = (panels - first_panel + kBlockPanels - 1) / kBlockPanels;
-  pool.ParallelFor(m_blocks * n_blocks, 1, [&](int64_t u0, int64_t u1) {
-    alignas(64) float acc[kBlockM * kLinearUnitCols];
+  const LinearUnits units(m, columns);
+  pool.ParallelFor(units.count(), 1, [&](int64_t u0, int64_t u1) {
+    alignas(64) float acc[kLinearUnitRows * kLinearUnitCols];
     alignas(64) int32_t tile[kGemmMR * kLinearUnitCols];
     for (int64_t u = u0; u < u1; ++u) {
-      const int64_t nb = u / m_blocks, mb = u % m_blocks;
-      const int32_t row0 = static_cast<int32_t>(mb * kBlockM);
-      const int32_t rows = std::min<int32_t>(kBlockM, m - row0);
-      const int64_t p0 = first_panel + nb * kBlockPanels, p1 = std::min<int64_t>(p0 + kBlockPanels, panels);
-      const size_t nc = static_cast<size_t>(p1 - p0) * kGemmNR;
+      const LinearUnits::Unit unit = units[u];
+      const int32_t row0 = unit.row0, rows = unit.rows;
+      const int64_t p0 = unit.p0, p1 = unit.p1;
       for (int32_t r = 0; r < rows; r += kGemmMR) {  // row0 and r are multiples of 4: whole tiles
         const int32_t mr = std::min<int32_t>(kGemmMR, rows - r);
-        ukernel(nc, kp, q + static_cast<size_t>(row0 + r) * 2 * kp, w.weights(static_cast<size_t>(p0)),
+        ukernel(unit.nc(), kp, q + static_cast<size_t>(row0 + r) * 2 * kp, w.weights(static_cast<size_t>(p0)),
                 w.panel_bytes(), tile, kLinearUnitCols);
         for (int64_t p = p0; p < p1; ++p) {
           const float* bias = w.bias(static_cast<size_t>(p));
@@ -95,11 +87,7 @@ void LinearForwardQ8(const PackedLinearQ8& w, const float* x, int32_t m, Activat
           }
         }
       }
-      const int32_t col0 = static_cast<int32_t>(p0 * kGemmNR);
-      const int32_t cols = std::min<int32_t>(static_cast<int32_t>(nc), columns.end - col0);
-      const size_t offset = static_cast<size_t>(row0) * columns.stride + (col0 - columns.begin);
-      LinearEpilogue(act, acc, rows, cols, residual != nullptr ? residual + offset : nullptr, y + offset,
-                     columns.stride);
+      units.Finish(unit, act, acc, residual, y);
     }
   });
 }

@@ -93,37 +93,27 @@ AttentionShape ShapeOf(const EncoderWeights& w, int32_t batch, int32_t seq) {
 }
 
 // The last layer on `rows` only: k|v for every token (keys and values are needed), q for the kept
-// rows, attention from them, then the output projection, LayerNorms and FFN on those rows. x [m, H] is the
-// layer's input; the kept rows' output goes to x[0 .. r). Uses the qkv/ctx/attn/ffn scratch regions.
+// rows, attention from them, then the output projection, LayerNorms and FFN on those rows. x [m, H] is
+// the layer's input; the kept rows' output goes to x[0 .. r). The kept input rows are gathered once
+// into attn (the q projection's input and the attention block's residual). Uses the qkv/ctx/attn/ffn
+// scratch regions.
 void LastLayerRows(const EncoderWeights& w, const EncoderLayerWeights& layer, const EncoderInput& in,
                    const std::vector<int32_t>& rows, float scale, float* x, float* qkv, float* ctx, float* attn,
                    float* ffn, float* attention_scratch, ThreadPool& pool) {
   const int32_t h = w.hidden_size, m = in.batch * in.seq, r = static_cast<int32_t>(rows.size());
   if (r == 0) return;
-  if (h % kLinearColumnAlign == 0) {
-    // Keys and values for every token; queries only for the kept rows (gathered into ctx, projected
-    // into attn, then put back at their token rows of q|k|v, where attention reads them).
-    const LinearColumns kv{h, 3 * h, 3 * h}, q{0, h, h};
-    LinearForward(*layer.qkv, x, m, Activation::kNone, nullptr, qkv + h, pool, &kv);
-    for (int32_t i = 0; i < r; ++i) {
-      std::memcpy(ctx + static_cast<size_t>(i) * h, x + static_cast<size_t>(rows[i]) * h, sizeof(float) * h);
-    }
-    LinearForward(*layer.qkv, ctx, r, Activation::kNone, nullptr, attn, pool, &q);
-    for (int32_t i = 0; i < r; ++i) {
-      std::memcpy(qkv + static_cast<size_t>(rows[i]) * 3 * h, attn + static_cast<size_t>(i) * h, sizeof(float) * h);
-    }
-  } else {  // q|k|v panels straddle the boundaries: all of it
-    LinearForward(*layer.qkv, x, m, Activation::kNone, nullptr, qkv, pool);
+  for (int32_t i = 0; i < r; ++i) {
+    std::memcpy(attn + static_cast<size_t>(i) * h, x + static_cast<size_t>(rows[i]) * h, sizeof(float) * h);
   }
+  // k|v from every row; q from the kept rows only, compactly into the q columns of q|k|v rows
+  // 0..r-1 (stride 3h), where attention reads a query subset.
+  const LinearColumns kv{h, 3 * h, 3 * h}, q{0, h, 3 * h};
+  LinearForward(*layer.qkv, x, m, Activation::kNone, nullptr, qkv + h, pool, &kv);
+  LinearForward(*layer.qkv, attn, r, Activation::kNone, nullptr, qkv, pool, &q);
   const AttentionQueries queries{rows.data(), r};
   MultiHeadAttention(ShapeOf(w, in.batch, in.seq), qkv, qkv + h, qkv + 2 * h, in.mask, scale, ctx, nullptr,
                      attention_scratch, pool, &queries);
-  // The residual rows, gathered where q|k|v was (no longer needed).
-  float* residual = qkv;
-  for (int32_t i = 0; i < r; ++i) {
-    std::memcpy(residual + static_cast<size_t>(i) * h, x + static_cast<size_t>(rows[i]) * h, sizeof(float) * h);
-  }
-  LinearForward(*layer.attention_output, ctx, r, Activation::kNone, residual, attn, pool);
+  LinearForward(*layer.attention_output, ctx, r, Activation::kNone, attn, attn, pool);
   LayerNorm(attn, r, h, layer.attention_norm.gamma.data(), layer.attention_norm.beta.data(), layer.attention_norm.eps,
             pool);
   LinearForward(*layer.ffn_in, attn, r, w.activation, nullptr, ffn, pool);

@@ -242,8 +242,8 @@ namespace bt {
 namespace {
 
 // A column range computes exactly the full call's values for those columns (f32 and int8; with
-// bias, activation and residual; a partial last panel; a wider output stride; 1 and 2 threads),
-// leaves the rest of y alone, and a range that is not whole panels writes nothing.
+// bias, activation and residual; ranges starting or ending inside a panel, a partial last panel, a
+// wider output stride; 1 and 2 threads), leaves the rest of y alone, and an invalid range writes nothing.
 TEST(KernelsGemmLinear, ColumnRangeEqualsFullCall) {
   const int32_t m = 37, n = 76, k = 100;  // n: 9 whole panels + 4 columns
   const auto x = Random(static_cast<size_t>(m) * k, 81);
@@ -257,7 +257,7 @@ TEST(KernelsGemmLinear, ColumnRangeEqualsFullCall) {
       SetNumThreads(threads);
       std::vector<float> full(static_cast<size_t>(m) * n);
       LinearForward(*packed, x.data(), m, Activation::kGeluErf, residual_full.data(), full.data(), DefaultThreadPool());
-      for (const auto& [begin, end] : std::vector<std::pair<int32_t, int32_t>>{{0, 8}, {8, 72}, {16, 76}, {0, 76}}) {
+      for (const auto& [begin, end] : std::vector<std::pair<int32_t, int32_t>>{{0, 8}, {8, 72}, {16, 76}, {0, 76}, {3, 5}, {5, 70}, {13, 76}, {75, 76}}) {
         SCOPED_TRACE(std::string(q8 ? "q8" : "f32") + " threads=" + std::to_string(threads) + " columns " +
                      std::to_string(begin) + ".." + std::to_string(end));
         const int32_t stride = end - begin + 5;
@@ -277,7 +277,7 @@ TEST(KernelsGemmLinear, ColumnRangeEqualsFullCall) {
           for (int32_t j = end - begin; j < stride; ++j) ASSERT_EQ(got[j], -7.0f) << "row " << i << " col " << j;
         }
       }
-      for (const LinearColumns bad : {LinearColumns{4, 16, 12}, LinearColumns{0, 12, 12}, LinearColumns{8, 8, 8},
+      for (const LinearColumns bad : {LinearColumns{-8, 16, 24}, LinearColumns{12, 4, 12}, LinearColumns{8, 8, 8},
                                       LinearColumns{0, 80, 80}, LinearColumns{0, 16, 15}}) {
         std::vector<float> y(static_cast<size_t>(m) * 80, -7.0f);
         LinearForward(*packed, x.data(), m, Activation::kNone, nullptr, y.data(), DefaultThreadPool(), &bad);
