@@ -17,7 +17,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { geometry, makeInputs, timeRuns, head8, oursForwardFlags } from './lib/common.mjs';
+import { geometry, makeInputs, timeRuns, head8, oursForwardFlags, oursBuild } from './lib/common.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const job = JSON.parse(process.argv[2]);
@@ -27,12 +27,10 @@ const g = geometry(config);
 
 async function setupOurs() {
   const t0 = now();
-  // One thread: the single-threaded build, as the package's runtime picks it for threads: 1
-  // (js/runtime.js). More: the pthreads build, which in emscripten 3.1.6 needs a pool of ≥ 1 worker
-  // to finish instantiating; setNumThreads then fixes the engine's thread count.
-  const single = job.threads === 1;
-  const build = single ? 'bertology-st.mjs' : 'bertology.mjs';
-  const { default: create } = await import(pathToFileURL(path.join(job.distDir ?? path.join(ROOT, 'dist'), build)).href);
+  // The pthreads build (more than one thread) needs, in emscripten 3.1.6, a pool of ≥ 1 worker to
+  // finish instantiating; setNumThreads then fixes the engine's thread count.
+  const { single, build } = oursBuild(job.threads);
+  const { default: create } = await import(pathToFileURL(path.join(job.distDir ?? path.join(ROOT, 'dist'), `${build}.mjs`)).href);
   const M = await create(single ? {} : { numThreads: Math.max(2, job.threads) });
   for (const w of [...(M.PThread?.unusedWorkers ?? []), ...(M.PThread?.runningWorkers ?? [])]) w?.unref?.();
   const got = M.setNumThreads(job.threads);

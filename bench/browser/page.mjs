@@ -6,7 +6,7 @@
 //   ort:  onnxruntime-web's browser build /ort/ort.wasm.min.mjs (wasm backend, its own
 //         ort-wasm-simd-threaded.{mjs,wasm} from the same directory).
 
-import { geometry, makeInputs, timeRuns, head8, oursForwardFlags } from '/bench/lib/common.mjs';
+import { geometry, makeInputs, timeRuns, head8, oursForwardFlags, oursBuild } from '/bench/lib/common.mjs';
 
 const job = JSON.parse(new URLSearchParams(location.search).get('job'));
 const now = () => performance.now();
@@ -33,10 +33,7 @@ async function streamInto(response, view) {
 
 async function setupOurs(g) {
   const t0 = now();
-  // One thread: the single-threaded build, as the package's runtime picks it for threads: 1
-  // (js/runtime.js) in browsers too; more threads: the pthreads build.
-  const single = job.threads === 1;
-  const build = single ? 'bertology-st' : 'bertology';
+  const { single, build } = oursBuild(job.threads);
   const { default: create } = await import(`/dist/${build}.mjs`);
   // job.wasmFetchHook: builds whose web/emscripten-pre.js hid `fetch` from the whole glue (a hoisted
   // `var fetch = undefined` meant for Node only) cannot fetch their .wasm in a browser; for those the

@@ -28,6 +28,17 @@ export function oursForwardFlags(g) {
 }
 
 /**
+ * Which of our wasm builds a benchmark process runs for a thread count, as the package's runtime
+ * picks it (js/runtime.js): the single-threaded build for one thread, the pthreads build otherwise.
+ * @param {number} threads
+ * @returns {{ single: boolean, build: 'bertology-st' | 'bertology' }}
+ */
+export function oursBuild(threads) {
+  const single = threads === 1;
+  return { single, build: single ? 'bertology-st' : 'bertology' };
+}
+
+/**
  * Multiply-add FLOPs (2·M·N·K) of one forward pass: every linear layer of the encoder (Q, K, V,
  * attention output, FFN in and out) over batch·seq tokens, the two attention matmuls (QKᵀ and
  * P·V) per sequence, and the classification head on the [CLS] rows (BERT: pooler + classifier;

@@ -28,6 +28,9 @@ export async function startTrapProxy() {
   });
   server.on('connect', (req, socket) => {
     requests.push(`CONNECT ${req.url}`);
+    // Chromium may reset a refused tunnel: without a listener that ECONNRESET would surface as an
+    // uncaught exception after the test that caused it had ended.
+    socket.on('error', () => {});
     socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
   });
   await new Promise((ok) => server.listen(0, '127.0.0.1', () => ok(undefined)));
