@@ -20,7 +20,7 @@ export { openModelFiles } from './sources/index.js';
  * @param {import('./runtime.js').Runtime} runtime
  * @param {import('./sources/common.js').ModelFiles} modelFiles
  * @param {{dtype?: string, limits?: Record<string, number>}} [engineOptions] `dtype: 'q8'` loads int8
- *   encoder weights and word embeddings; `limits` raises/lowers the engine's limits (README, "Limits").
+ *   encoder weights and word embeddings; `limits` raises/lowers the engine's limits (docs/hardening.md, "Limits").
  * @returns {any} the engine model handle
  */
 export function loadIntoEngine(runtime, modelFiles, engineOptions = {}) {

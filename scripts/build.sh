@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the native tree (tests) and the wasm package (dist/). See README "Build notes".
+# Builds the native tree (tests) and the wasm package (dist/). See docs/build.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)

@@ -1,4 +1,4 @@
-// --extern-pre-js for the ES6 build (emscripten 3.1.6 workaround, see README "Build notes"):
+// --extern-pre-js for the ES6 build (emscripten 3.1.6 workaround, see docs/build.md):
 // under Node, the ES6 glue still expects CommonJS's `require`, `__filename` and `__dirname`.
 // Defined from import.meta.url, and only when running in Node, so browsers are untouched.
 var BT_IS_NODE = typeof process === 'object' && typeof process.versions === 'object' &&

@@ -1,4 +1,4 @@
-// --pre-js (emscripten 3.1.6 workaround, see README "Build notes"): the glue calls Node's global
+// --pre-js (emscripten 3.1.6 workaround, see docs/build.md): the glue calls Node's global
 // `fetch` on a file path, which Node 20 rejects. Under Node we hide `fetch` from the glue so it
 // reads the .wasm with fs, and we resolve files next to this module.
 // `var` is hoisted to the whole glue, so the browser value must be assigned explicitly.
