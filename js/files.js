@@ -57,7 +57,7 @@ export function loadIntoEngine(runtime, modelFiles, engineOptions = {}) {
  * Opens `source` and loads it into the engine (without the model wrapper).
  * @param {import('./runtime.js').Runtime} runtime
  * @param {ModelSource} source
- * @param {import('./sources/index.js').SourceOptions} [options]
+ * @param {import('./sources/index.js').SourceOptions & {dtype?: string, limits?: Record<string, number>}} [options]
  * @returns {Promise<{handle: any, files: import('./sources/common.js').ModelFiles}>}
  */
 export async function loadSource(runtime, source, options) {

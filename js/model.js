@@ -92,8 +92,9 @@ function own(/** @type {any} */ a) {
 }
 
 /**
- * Options of `BertologyModel.load`: the engine thread count plus the model source's options.
- * @typedef {{threads?: number} & import('./sources/index.js').SourceOptions} LoadOptions
+ * Options of `BertologyModel.load`: the engine thread count, the weights' precision in memory
+ * (`dtype`), the engine's limits, plus the model source's options.
+ * @typedef {{threads?: number, dtype?: 'fp32' | 'q8', limits?: Record<string, number>} & import('./sources/index.js').SourceOptions} LoadOptions
  */
 
 export class BertologyModel {
@@ -150,8 +151,8 @@ export class BertologyModel {
   /** The longest input (in tokens, specials included) texts are truncated to. */
   get maxLength() {
     const { model_max_length: tok, max_position_embeddings: pos, model_type: type, max_sequence_length: seq } = this.#info;
-    const positions = seq > 0 ? seq : type === 'roberta' ? pos - 2 : pos;
-    return tok > 0 ? Math.min(tok, positions) : positions;
+    const positions = seq !== undefined && seq > 0 ? seq : type === 'roberta' ? pos - 2 : pos;
+    return tok !== undefined && tok > 0 ? Math.min(tok, positions) : positions;
   }
 
   /**

@@ -22,7 +22,9 @@ import { BertologyError } from './errors.js';
  * @typedef {object} EngineModule
  * @property {(n: number) => number} setNumThreads
  * @property {new () => any} FileStore
- * @property {(store: any) => ({model: any} | {error: string})} loadModel
+ * @property {(store: any, optionsJson?: string) => ({model: any} | {error: string})} loadModel
+ * @property {new (model: any) => any} Explainer the explanation engine of a model (src/explain/)
+ * @property {() => string} heapStats JSON {in_use_bytes, heap_bytes}
  * @property {Uint8Array} HEAPU8 the current view of wasm memory
  * @property {{unusedWorkers: any[], runningWorkers: any[], allocateUnusedWorker: () => void,
  *   terminateAllThreads: () => void}} [PThread] emscripten's pthread bookkeeping (threaded build)

@@ -56,23 +56,23 @@ export async function runExplainCli(argv, { log = console.log, error = console.e
   }
   let model;
   try {
-    const options = {
+    const options = /** @type {import('./index.js').ExplainOptions} */ ({
       method: o.method ?? 'integrated_gradients', steps: intOption(o.steps, 'steps'), samples: intOption(o.samples, 'samples'),
       seed: intOption(o.seed, 'seed'), output: o.output, baseline: o.baseline, word: intOption(o.word, 'word'),
       target: o.target !== undefined && /^\d+$/.test(o.target) ? Number(o.target) : o.target,
-    };
+    });
     model = await BertologyModel.load(o.model, { threads: intOption(o.threads, 'threads') });
     const text = positionals[0];
     const inputs = o.question !== undefined ? { question: o.question, context: text }
       : o.pair !== undefined ? { text, text_pair: o.pair } : text;
-    const r = await explain(model, /** @type {string} */ (o.task ?? (o.question !== undefined ? 'question-answering' : undefined)), inputs, options);
+    const r = /** @type {any} */ (await explain(model, /** @type {string} */ (o.task ?? (o.question !== undefined ? 'question-answering' : undefined)), inputs, options));
     const p = r.prediction;
     const predicted = p.predicted ?? `position ${p.predicted_position}`;
     log(`${r.method}: ${p.label}${p.token ? ` at "${p.token}"` : ''} (${p.output} ${p.value.toFixed(4)}; model predicts ${predicted} at ${p.predicted_score.toFixed(4)})`);
     for (const w of r.words) log(`  ${w.attribution >= 0 ? '+' : '-'}${Math.abs(w.attribution).toFixed(4)}  ${w.word}`);
     const summary = {
       task: r.task, method: r.method, prediction: r.prediction,
-      words: r.words.map(({ word, start, end, attribution }) => ({ word, start, end, attribution })),
+      words: r.words.map((/** @type {any} */ { word, start, end, attribution }) => ({ word, start, end, attribution })),
       ...(r.method === 'integrated_gradients' ? { delta: r.delta, completeness_gap: r.completeness_gap } : {}),
     };
     if (r.method === 'integrated_gradients') log(`  delta f(x)-f(baseline) ${r.delta.toFixed(6)}, completeness gap ${r.completeness_gap.toExponential(2)}`);

@@ -59,7 +59,7 @@ export function resolveTarget(model, task, encoding, wordOfToken, words, options
   }
   if (task === 'fill-mask') {
     const maskId = model.info.mask_token_id;
-    const position = tokenIndex(options.token) ?? Array.from(encoding.ids).indexOf(maskId);
+    const position = tokenIndex(options.token) ?? Array.from(encoding.ids).indexOf(maskId ?? -1);
     check(position >= 0, `explain: fill-mask needs the mask token ${model.info.mask_token ?? ''} in the text`);
     let index = -1;
     if (typeof options.target === 'string') {
@@ -77,9 +77,15 @@ export function resolveTarget(model, task, encoding, wordOfToken, words, options
   return { index: which === 'start' ? 0 : 1, position, label: (i) => (i === 0 ? 'start' : 'end') };
 }
 
-/** The first token of the first word whose predicted label is not "O" (else the first word). */
+/**
+ * The first token of the first word whose predicted label is not "O" (else the first word).
+ * @param {import('../model.js').BertologyModel} model
+ * @param {import('../model.js').Encoding} encoding
+ * @param {ArrayLike<number>} wordOfToken
+ * @param {(i: number) => string} labelOf
+ */
 function firstEntityToken(model, encoding, wordOfToken, labelOf) {
-  const { logits } = model.forwardEncodings([encoding]);
+  const logits = /** @type {import('../tensor.js').Tensor} */ (model.forwardEncodings([encoding]).logits);
   const n = logits.dims[2];
   let first = -1;
   for (let t = 0; t < encoding.ids.length; t++) {
@@ -92,10 +98,15 @@ function firstEntityToken(model, encoding, wordOfToken, labelOf) {
   return first;
 }
 
-/** Start and end token of the best context span (s ≤ e < s + 15), as the QA pipeline scores it. */
+/**
+ * Start and end token of the best context span (s ≤ e < s + 15), as the QA pipeline scores it.
+ * @param {import('../model.js').BertologyModel} model
+ * @param {import('../model.js').Encoding} encoding
+ */
 function bestSpan(model, encoding) {
   const out = model.forwardEncodings([encoding]);
-  const start = out.start_logits.data, end = out.end_logits.data;
+  const start = /** @type {import('../tensor.js').Tensor} */ (out.start_logits).data;
+  const end = /** @type {import('../tensor.js').Tensor} */ (out.end_logits).data;
   let best = [-1, -1], score = -Infinity;
   for (let s = 0; s < encoding.ids.length; s++) {
     if (encoding.sequence_ids[s] !== 1) continue;

@@ -66,7 +66,7 @@ async function sha256Hex(bytes) {
     throw new BertologyError('cannot verify SHA-256: crypto.subtle is unavailable (a browser only offers it in secure contexts: https or localhost)',
       { code: 'INTEGRITY' });
   }
-  const digest = new Uint8Array(await subtle.digest('SHA-256', bytes));
+  const digest = new Uint8Array(await subtle.digest('SHA-256', /** @type {Uint8Array<ArrayBuffer>} */ (bytes)));
   return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
