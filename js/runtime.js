@@ -1,21 +1,36 @@
-// The wasm runtime: one emscripten module per (JS thread, build variant, thread count), created lazily.
+// The wasm runtime: one emscripten module per (JS thread, build, thread count), created lazily.
 //
-// Two builds ship in dist/:
-//   bertology.mjs    + .wasm + bertology.worker.js   pthreads; needs SharedArrayBuffer, i.e. Node, or a
-//                                                   browser page that is cross-origin isolated
-//                                                   (COOP same-origin + COEP require-corp)
-//   bertology-st.mjs + .wasm                        single-threaded; runs anywhere
-// `getRuntime({threads})` takes the threaded build when threads > 1 and SharedArrayBuffer is usable,
-// and the single-threaded build otherwise (threads: 1, or no cross-origin isolation: a silent
-// fallback that `runtime.variant` / `runtime.fallback` report). Both are imported relative to this
-// module (`../dist/...`); emscripten finds the .wasm and the pthread worker script next to the .mjs
-// (`new URL(..., import.meta.url)`), so nothing is fetched from anywhere else.
+// BUILDS lists every wasm build the package ships, with every file the runtime fetches for it. Two
+// today (dist/, made by CMakeLists.txt + web/postlink.mjs):
+//   threads  bertology.mjs    + .wasm + bertology.worker.mjs (browsers) / .worker.js (Node)
+//            pthreads; needs SharedArrayBuffer: Node, or a cross-origin-isolated browser context
+//   single   bertology-st.mjs + .wasm     runs anywhere
+// `getRuntime({threads})` takes a `threads` build when threads > 1 and SharedArrayBuffer is usable,
+// else a `single` one (`runtime.fallback` says why); within a variant, the first build whose
+// `supported()` holds (feature detection, e.g. relaxed SIMD) wins.
+//
+// Where browsers get the files (docs/build.md, "Bundlers"): the glue modules are imported statically
+// (bundlers bundle them; no dynamic import(), which Vite's default `iife` worker format cannot split),
+// the wasm and the pthread worker through `new URL('../dist/…', import.meta.url)` /
+// `new Worker(new URL(…), {type: 'module'})`, which bundlers follow and emit. `env.wasmPaths` (one
+// setting) relocates all of them: a URL prefix where the files of dist/ are served. Without it, a file
+// that the bundler did not emit (esbuild, plain Rollup) or that a dev server cannot find answers 404 /
+// an HTML page; the runtime then tries Vite's dev-server location of the package
+// (/node_modules/bertology/dist/, for Vite 6's dependency pre-bundling, which loses relative URLs)
+// and otherwise reports which file is missing and how to fix it.
+//
+// Threads in browsers never hang: the pool workers must start within `env.workerTimeout` ms after the
+// wasm is compiled; a worker that fails to load (404, HTML, syntax error, CSP) or stays silent makes
+// the runtime fall back to the single-threaded build, and `runtime.fallback` names the file and the fix.
 //
 // Node: emscripten 3.1.6 creates the pool workers with `worker_threads` and never unrefs them, so an
 // idle pool would keep the process alive forever. We unref every pool worker, including ones the
 // pool adds later, so a CLI or script ends when its own work is done; `shutdown()` terminates them.
 
 import { BertologyError } from './errors.js';
+import { env } from './sources/env.js';
+import createThreadsModule from '../dist/bertology.mjs';
+import createSingleModule from '../dist/bertology-st.mjs';
 
 /**
  * The Embind module as the JS layer uses it (see src/bindings/).
@@ -32,45 +47,51 @@ import { BertologyError } from './errors.js';
 
 /** @typedef {'threads' | 'single'} RuntimeVariant */
 
+/** @typedef {(options: Record<string, unknown>) => Promise<EngineModule>} ModuleFactory */
+
 /**
- * A created runtime: the module plus what it was created for.
- * @typedef {object} Runtime
- * @property {EngineModule} module
- * @property {number} threads engine threads actually used
- * @property {RuntimeVariant} variant which wasm build: 'threads' (bertology.mjs) or 'single' (bertology-st.mjs)
- * @property {number} requestedThreads what was asked for (or the default)
- * @property {string | null} fallback why fewer threads than requested are used, else null
- * @property {boolean} crossOriginIsolated whether the JS context is cross-origin isolated (Node: true)
- * @property {() => {heapBytes: number}} memory current size of the wasm memory (it only grows)
+ * One wasm build: its glue (imported statically above), its files, and when it can run.
+ * @typedef {object} Build
+ * @property {string} name
+ * @property {RuntimeVariant} variant 'threads' (pthreads) or 'single'
+ * @property {ModuleFactory} factory the glue's module factory
+ * @property {string} glue the glue's file name in dist/ (messages)
+ * @property {{name: string, bundled: () => URL}} wasm where a bundler put the .wasm
+ * @property {{name: string, bundled: () => Worker}} [worker] browsers: the pthread worker script
+ * @property {() => boolean} [supported] feature test (default: always)
  */
 
-/** @typedef {() => Promise<{default: (opts: object) => Promise<EngineModule>}>} ModuleImporter */
-
-/** @type {Map<string, Promise<Runtime>>} */
-const runtimes = new Map();
-
-/** @type {Record<RuntimeVariant, ModuleImporter>} */
-const importers = {
-  threads: () => import('../dist/bertology.mjs'),
-  single: () => import('../dist/bertology-st.mjs'),
-};
-/** @type {Record<RuntimeVariant, string>} */
-const BUILD_FILES = { threads: 'dist/bertology.mjs', single: 'dist/bertology-st.mjs' };
-
 /**
- * Where browsers fetch each build's .wasm from: next to the .mjs, resolved relative to this module
- * (bundlers see these `new URL(..., import.meta.url)` and emit the files).
- * @type {Record<RuntimeVariant, URL | string | null>}
+ * Every build, best first within each variant. To add one (e.g. a relaxed-SIMD twin): link it in
+ * CMakeLists.txt (bt_wasm_build), import its glue above, add its entry here with a `supported` test.
+ * The `new URL` / `new Worker` expressions must stay literal: that is what bundlers look for.
+ * @type {Build[]}
  */
-const wasmUrls = {
-  threads: new URL('../dist/bertology.wasm', import.meta.url),
-  single: new URL('../dist/bertology-st.wasm', import.meta.url),
-};
+export const BUILDS = [
+  {
+    name: 'threads', variant: 'threads', factory: /** @type {ModuleFactory} */ (createThreadsModule), glue: 'bertology.mjs',
+    wasm: { name: 'bertology.wasm', bundled: () => new URL('../dist/bertology.wasm', import.meta.url) },
+    worker: {
+      name: 'bertology.worker.mjs',
+      bundled: () => new Worker(new URL('../dist/bertology.worker.mjs', import.meta.url), { type: 'module' }),
+    },
+  },
+  {
+    name: 'single', variant: 'single', factory: /** @type {ModuleFactory} */ (createSingleModule), glue: 'bertology-st.mjs',
+    wasm: { name: 'bertology-st.wasm', bundled: () => new URL('../dist/bertology-st.wasm', import.meta.url) },
+  },
+];
+
+/** @typedef {() => Promise<{default: (opts: object) => Promise<unknown>}>} ModuleImporter */
+
+/** @type {Partial<Record<string, ModuleImporter>>} overrides of a build's glue (setModuleImporter) */
+const importers = {};
+/** @type {Partial<Record<string, URL | string | null>>} overrides of a build's wasm URL (setWasmUrls) */
+const wasmUrls = {};
 
 /**
- * Replaces where a module factory is imported from (e.g. a bundler-specific URL). Affects runtimes
- * created afterwards only. A function replaces the threaded build's importer (backward compatible);
- * an object `{threads, single}` replaces either or both.
+ * Replaces where a build's module factory comes from (tests, custom builds). Affects runtimes created
+ * afterwards only. A function replaces the threaded build's; an object `{threads, single}` either or both.
  * @param {ModuleImporter | Partial<Record<RuntimeVariant, ModuleImporter>>} importer
  */
 export function setModuleImporter(importer) {
@@ -79,50 +100,12 @@ export function setModuleImporter(importer) {
 }
 
 /**
- * Replaces where browsers fetch a build's .wasm from (e.g. a bundler's asset URL); null lets the
- * emscripten glue locate it next to its .mjs. Node always reads the file next to the .mjs.
+ * Replaces where browsers fetch one build's .wasm (null: the default). `env.wasmPaths` moves every file
+ * at once and is usually what you want; this is per build.
  * @param {Partial<Record<RuntimeVariant, URL | string | null>>} urls
  */
 export function setWasmUrls(urls) {
   Object.assign(wasmUrls, urls);
-}
-
-/**
- * Browsers: instantiate the .wasm ourselves (streaming compile from `wasmUrls`). The glue's own path
- * cannot be relied on on a page's main thread: emscripten-pre.js shadows `fetch` for Node with a
- * hoisted `var`, which leaves the glue without fetch in browsers too (a worker falls back to a slow
- * synchronous XHR; a page's main thread fails).
- * @param {RuntimeVariant} variant
- * @returns {{options: object, failed: Promise<never>}}
- */
-function browserInstantiation(variant) {
-  const url = wasmUrls[variant];
-  /** @type {(e: unknown) => void} */
-  let fail = () => {};
-  /** @type {Promise<never>} */
-  const failed = new Promise((_, reject) => { fail = reject; });
-  if (isNode() || !url) return { options: {}, failed };
-  const href = String(url);
-  const options = {
-    instantiateWasm(/** @type {WebAssembly.Imports} */ imports, /** @type {(i: WebAssembly.Instance, m: WebAssembly.Module) => void} */ receive) {
-      (async () => {
-        /** @type {WebAssembly.WebAssemblyInstantiatedSource} */
-        let result;
-        const response = await fetch(href, { credentials: 'same-origin' });
-        if (!response.ok) throw new Error(`HTTP ${response.status} for ${href}`);
-        const type = response.headers.get('content-type') ?? '';
-        if (typeof WebAssembly.instantiateStreaming === 'function' && type.startsWith('application/wasm')) {
-          result = await WebAssembly.instantiateStreaming(response, imports);
-        } else {
-          // a server without the application/wasm MIME type: compile from bytes
-          result = await WebAssembly.instantiate(await response.arrayBuffer(), imports);
-        }
-        receive(result.instance, result.module);
-      })().catch((e) => fail(new Error(`cannot fetch or compile ${href}: ${e?.message ?? e}`)));
-      return {};
-    },
-  };
-  return { options, failed };
 }
 
 /** @returns {boolean} */
@@ -131,6 +114,23 @@ export function isNode() {
     // a browser page or worker that polyfills `process` is still a browser
     typeof (/** @type {any} */ (globalThis).window) === 'undefined' &&
     typeof (/** @type {any} */ (globalThis).WorkerGlobalScope) === 'undefined';
+}
+
+/**
+ * The Node built-ins the package uses (types only: nothing is imported).
+ * @typedef {{fs: typeof import('node:fs'), path: typeof import('node:path'), url: typeof import('node:url'),
+ *   os: typeof import('node:os'), worker_threads: typeof import('node:worker_threads')}} NodeModules
+ */
+
+/**
+ * A Node built-in module, without an import statement (bundlers must never see one: browser bundles
+ * contain this package's Node code paths, which only run under Node). Node >= 20.16.
+ * @template {keyof NodeModules} ID
+ * @param {ID} id
+ * @returns {NodeModules[ID]}
+ */
+export function nodeModule(id) {
+  return /** @type {NodeModules[ID]} */ (process.getBuiltinModule(id));
 }
 
 /**
@@ -154,12 +154,192 @@ export async function defaultThreadCount() {
   if (!threadsAvailable()) return 1;
   let n = 1;
   if (isNode()) {
-    const os = await import('node:os');
+    const os = nodeModule('os');
     n = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
   } else if (typeof navigator === 'object' && navigator.hardwareConcurrency) {
     n = navigator.hardwareConcurrency;
   }
   return Math.max(1, Math.min(4, n));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Runtime objects
+
+const INSPECT = Symbol.for('nodejs.util.inspect.custom');
+
+/** A created runtime: the module plus what it was created for. Prints as a short summary. */
+export class Runtime {
+  /**
+   * @param {EngineModule} module
+   * @param {{build: string, variant: RuntimeVariant, threads: number, requestedThreads: number,
+   *   fallback: string | null, crossOriginIsolated: boolean}} info
+   */
+  constructor(module, { build, variant, threads, requestedThreads, fallback, crossOriginIsolated }) {
+    /** @type {EngineModule} the Embind module (not enumerable, so logs and JSON stay short) */
+    this.module = module;
+    Object.defineProperty(this, 'module', { enumerable: false });
+    /** which build: an entry of BUILDS ('threads', 'single', …) */
+    this.build = build;
+    /** 'threads' (pthreads) or 'single' */
+    this.variant = variant;
+    /** engine threads actually used */
+    this.threads = threads;
+    /** what was asked for (or the default) */
+    this.requestedThreads = requestedThreads;
+    /** why fewer threads than requested are used (and what to do), else null */
+    this.fallback = fallback;
+    /** whether the JS context is cross-origin isolated (Node: true) */
+    this.crossOriginIsolated = crossOriginIsolated;
+  }
+
+  /** @returns {{heapBytes: number}} current size of the wasm memory (it only grows) */
+  memory() {
+    return { heapBytes: this.module.HEAPU8.length };
+  }
+
+  /** The summary (without the module): what `JSON.stringify(model.runtime)` prints. */
+  toJSON() {
+    const { build, variant, threads, requestedThreads, fallback, crossOriginIsolated } = this;
+    return { build, variant, threads, requestedThreads, fallback, crossOriginIsolated };
+  }
+
+  toString() {
+    return `bertology ${this.build} build, ${this.threads} thread${this.threads === 1 ? '' : 's'}` +
+      (this.fallback ? ` (${this.fallback})` : '');
+  }
+
+  /**
+   * util.inspect / console.log in Node.
+   * @param {number} _depth
+   * @param {object} options
+   * @param {(value: unknown, options: object) => string} inspect
+   */
+  [INSPECT](_depth, options, inspect) {
+    return `Runtime ${inspect(this.toJSON(), options)}`;
+  }
+
+  /**
+   * The same module seen from another request (e.g. 8 threads asked for without isolation).
+   * @param {number} requestedThreads
+   * @param {string | null} fallback
+   */
+  asRequested(requestedThreads, fallback) {
+    return new Runtime(this.module, { ...this.toJSON(), requestedThreads, fallback });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Choosing a build
+
+/**
+ * Which variant and thread count a request resolves to here.
+ * @param {number} requested
+ * @returns {{variant: RuntimeVariant, threads: number, fallback: string | null}}
+ */
+export function planRuntime(requested) {
+  if (requested === 1) return { variant: 'single', threads: 1, fallback: null };
+  if (threadsAvailable()) return { variant: 'threads', threads: requested, fallback: null };
+  const why = typeof SharedArrayBuffer === 'undefined'
+    ? 'SharedArrayBuffer is unavailable (serve the page with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)'
+    : 'the page is not cross-origin isolated';
+  return { variant: 'single', threads: 1, fallback: `${requested} threads requested, running single-threaded: ${why}` };
+}
+
+/**
+ * The build of `variant` to use here: the first supported one.
+ * @param {RuntimeVariant} variant
+ * @returns {Build}
+ */
+function pickBuild(variant) {
+  const build = BUILDS.find((b) => b.variant === variant && (b.supported?.() ?? true));
+  if (!build) throw new BertologyError(`no ${variant} wasm build can run here`, { code: 'RUNTIME' });
+  return build;
+}
+
+/** @type {Map<string, Promise<Runtime>>} */
+const runtimes = new Map();
+
+/**
+ * Returns the runtime for `threads` engine threads, creating it on first use.
+ * @param {{threads?: number}} [options]
+ * @returns {Promise<Runtime>}
+ */
+export async function getRuntime({ threads } = {}) {
+  const requested = threads ?? await defaultThreadCount();
+  if (!Number.isInteger(requested) || requested < 1 || requested > 64) {
+    throw new BertologyError(`threads must be an integer in 1..64, got ${threads}`, { code: 'INVALID_ARGUMENT' });
+  }
+  const plan = planRuntime(requested);
+  const key = `${plan.variant}:${plan.threads}`;
+  let pending = runtimes.get(key);
+  if (!pending) {
+    pending = plan.variant === 'threads' ? createThreaded(plan.threads) : createRuntime(pickBuild('single'), 1);
+    runtimes.set(key, pending);
+    pending.catch(() => runtimes.delete(key));
+  }
+  const runtime = await pending;
+  if (runtime.requestedThreads === requested) return runtime;
+  // Same module, different request (e.g. 8 threads asked for without isolation): a view of it.
+  return runtime.asRequested(requested, runtime.fallback ?? plan.fallback);
+}
+
+/**
+ * A threaded runtime, or — when its pool workers cannot start in a browser — the single-threaded one,
+ * with `fallback` saying why.
+ * @param {number} threads
+ * @returns {Promise<Runtime>}
+ */
+async function createThreaded(threads) {
+  const build = pickBuild('threads');
+  try {
+    return await createRuntime(build, threads);
+  } catch (e) {
+    if (!(e instanceof WorkerStartError)) throw e;
+    const single = await getRuntime({ threads: 1 });
+    return single.asRequested(threads, `${threads} threads requested, running single-threaded: ${e.message}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Creating a runtime
+
+/**
+ * @param {Build} build
+ * @param {number} threads
+ * @returns {Promise<Runtime>}
+ */
+async function createRuntime(build, threads) {
+  let factory = build.factory;
+  const importer = importers[build.name] ?? importers[build.variant];
+  if (importer) {
+    try {
+      factory = /** @type {ModuleFactory} */ ((await importer()).default);
+    } catch (cause) {
+      throw new BertologyError(`cannot load the wasm module ${build.glue}: ${/** @type {Error} */ (cause)?.message ?? cause}`,
+        { code: 'RUNTIME', cause });
+    }
+  }
+  // emscripten 3.1.6 never finishes instantiating a pthreads build whose runtime pool size is 0
+  // (preamble.js waits for "all pool workers loaded"), so the pool always has at least one worker.
+  const settings = build.variant === 'threads' ? { numThreads: Math.max(2, threads) } : {};
+  let module;
+  if (isNode()) {
+    try {
+      module = await factory(settings);
+    } catch (cause) {
+      throw new BertologyError(`cannot instantiate ${build.glue}: ${/** @type {Error} */ (cause)?.message ?? cause}`,
+        { code: 'RUNTIME', cause });
+    }
+    unrefWorkers(module);
+  } else {
+    const compiled = await compileWasm(build);
+    module = build.worker ? await startThreads(build, factory, settings, compiled) : await instantiate(build, factory, settings, compiled);
+  }
+  module.setNumThreads(threads);
+  return new Runtime(module, {
+    build: build.name, variant: build.variant, threads, requestedThreads: threads, fallback: null,
+    crossOriginIsolated: isNode() || /** @type {any} */ (globalThis).crossOriginIsolated === true,
+  });
 }
 
 /**
@@ -182,77 +362,295 @@ function unrefWorkers(module) {
   }
 }
 
-/**
- * Which build and thread count a request resolves to here.
- * @param {number} requested
- * @returns {{variant: RuntimeVariant, threads: number, fallback: string | null}}
- */
-export function planRuntime(requested) {
-  if (requested === 1) return { variant: 'single', threads: 1, fallback: null };
-  if (threadsAvailable()) return { variant: 'threads', threads: requested, fallback: null };
-  const why = typeof SharedArrayBuffer === 'undefined'
-    ? 'SharedArrayBuffer is unavailable (serve the page with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)'
-    : 'the page is not cross-origin isolated';
-  return { variant: 'single', threads: 1, fallback: `${requested} threads requested, running single-threaded: ${why}` };
+// ---------------------------------------------------------------------------------------------
+// Browsers: where the files are
+
+/** `import.meta.url` of this module, or null where the bundle format has none (esbuild's iife). */
+function moduleUrl() {
+  try {
+    return typeof import.meta.url === 'string' ? import.meta.url : null;
+  } catch {
+    return null;
+  }
+}
+
+/** @param {string | URL} base */
+function resolveBase(base) {
+  const href = /** @type {any} */ (globalThis).location?.href;
+  const url = href ? new URL(String(base), href) : new URL(String(base));
+  if (!url.pathname.endsWith('/')) url.pathname += '/';
+  return url;
 }
 
 /**
- * Returns the runtime for `threads` engine threads, creating it on first use.
- * @param {{threads?: number}} [options]
- * @returns {Promise<Runtime>}
+ * Vite 6's dev server pre-bundles dependencies into /node_modules/.vite/deps/ and keeps
+ * `new URL('../dist/…', import.meta.url)` relative to that copy, where nothing exists; the package
+ * itself is served at /node_modules/bertology/.
+ * @returns {URL | null}
  */
-export async function getRuntime({ threads } = {}) {
-  const requested = threads ?? await defaultThreadCount();
-  if (!Number.isInteger(requested) || requested < 1 || requested > 64) {
-    throw new BertologyError(`threads must be an integer in 1..64, got ${threads}`, { code: 'INVALID_ARGUMENT' });
+function viteDevDist() {
+  const here = moduleUrl();
+  const at = here?.indexOf('/node_modules/.vite/') ?? -1;
+  return here && at >= 0 ? new URL(`${here.slice(0, at)}/node_modules/bertology/dist/`) : null;
+}
+
+/**
+ * The places to try for one file, in order.
+ * @param {string} name file name in dist/
+ * @param {() => URL | Worker} bundled
+ * @param {URL | string | null | undefined} override setWasmUrls
+ * @returns {{label: string, url: URL | null, bundled?: () => any}[]}
+ */
+function locations(name, bundled, override) {
+  if (override) return [{ label: `${override} (setWasmUrls)`, url: new URL(String(override), resolveBase('.')) }];
+  if (env.wasmPaths) {
+    const url = new URL(name, resolveBase(env.wasmPaths));
+    return [{ label: `${url.href} (env.wasmPaths)`, url }];
   }
-  const plan = planRuntime(requested);
-  const key = `${plan.variant}:${plan.threads}`;
-  let pending = runtimes.get(key);
+  /** @type {{label: string, url: URL | null, bundled?: () => any}[]} */
+  const list = [{ label: `dist/${name} (next to the package's modules, or where the bundler emitted it)`, url: null, bundled }];
+  const vite = viteDevDist();
+  if (vite) list.push({ label: `${new URL(name, vite).href} (the package in Vite's dev server)`, url: new URL(name, vite) });
+  return list;
+}
+
+/** What to tell the user when a runtime file cannot be found. */
+const RELOCATE_HINT = 'serve the files of node_modules/bertology/dist/ with your app and set env.wasmPaths to their URL ' +
+  '(e.g. env.wasmPaths = "/bertology/"); bundlers that follow new URL(…, import.meta.url) (Vite, webpack) do this by themselves';
+
+/** @param {string | null} type */
+const isHtmlType = (type) => /\b(text\/html|application\/xhtml)/i.test(type ?? '');
+
+/** @type {Map<string, Promise<{module: WebAssembly.Module, url: string}>>} */
+const compiledWasm = new Map();
+
+/**
+ * Fetches and compiles a build's .wasm (once per build and JS context), trying each location.
+ * @param {Build} build
+ */
+function compileWasm(build) {
+  let pending = compiledWasm.get(build.name);
   if (!pending) {
-    pending = createRuntime(plan.variant, plan.threads);
-    runtimes.set(key, pending);
-    pending.catch(() => runtimes.delete(key));
+    pending = fetchAndCompile(build);
+    compiledWasm.set(build.name, pending);
+    pending.catch(() => compiledWasm.delete(build.name));
   }
-  const runtime = await pending;
-  if (runtime.requestedThreads === requested) return runtime;
-  // Same module, different request (e.g. 8 threads asked for without isolation): a view of it.
-  return { ...runtime, requestedThreads: requested, fallback: plan.fallback };
+  return pending;
+}
+
+/** @param {Build} build */
+async function fetchAndCompile(build) {
+  /** @type {string[]} */
+  const tried = [];
+  for (const place of locations(build.wasm.name, build.wasm.bundled, wasmUrls[build.name] ?? wasmUrls[build.variant])) {
+    let url = place.url;
+    if (!url) {
+      try {
+        url = /** @type {URL} */ (/** @type {() => URL} */ (place.bundled)());
+      } catch (e) {
+        tried.push(`${place.label}: no URL (${/** @type {Error} */ (e)?.message ?? e}; this bundle format has no import.meta.url)`);
+        continue;
+      }
+    }
+    const href = url.href;
+    let response;
+    try {
+      response = await fetch(href, { credentials: 'same-origin' });
+    } catch (e) {
+      tried.push(`${href}: ${/** @type {Error} */ (e)?.message ?? e}`);
+      continue;
+    }
+    const type = response.headers.get('content-type');
+    if (!response.ok || isHtmlType(type)) {
+      response.body?.cancel().catch(() => {});
+      tried.push(`${href}: ${response.ok ? `an HTML page (content-type ${type}): a fallback page for a missing file` : `HTTP ${response.status}`}`);
+      continue;
+    }
+    try {
+      /** @type {WebAssembly.Module} */
+      let module;
+      if (typeof WebAssembly.compileStreaming === 'function' && (type ?? '').startsWith('application/wasm')) {
+        module = await WebAssembly.compileStreaming(response);
+      } else {
+        // a server without the application/wasm MIME type: compile from bytes
+        const bytes = new Uint8Array(await response.arrayBuffer());
+        if (bytes[0] !== 0 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d) {
+          const head = new TextDecoder().decode(bytes.subarray(0, 16)).replace(/\s+/g, ' ');
+          tried.push(`${href}: not a wasm file (starts with ${JSON.stringify(head)})`);
+          continue;
+        }
+        module = await WebAssembly.compile(bytes);
+      }
+      return { module, url: href };
+    } catch (e) {
+      tried.push(`${href}: ${/** @type {Error} */ (e)?.message ?? e}`);
+    }
+  }
+  throw new BertologyError(`cannot load ${build.wasm.name} (the ${build.name} wasm build): ${tried.join('; ')}. ` +
+    `To fix: ${RELOCATE_HINT}`, { code: 'RUNTIME' });
 }
 
 /**
- * @param {RuntimeVariant} variant
- * @param {number} threads
- * @returns {Promise<Runtime>}
+ * Instantiates a build whose wasm is compiled (the single-threaded one, or a threaded one with given workers).
+ * @param {Build} build
+ * @param {ModuleFactory} factory
+ * @param {Record<string, unknown>} settings
+ * @param {{module: WebAssembly.Module, url: string}} compiled
+ * @returns {Promise<EngineModule>}
  */
-async function createRuntime(variant, threads) {
-  let factory;
-  try {
-    factory = (await importers[variant]()).default;
-  } catch (cause) {
-    const why = /** @type {Error} */ (cause).message;
-    throw new BertologyError(`cannot load the wasm module ${BUILD_FILES[variant]} (run npm run build): ${why}`,
-      { code: 'RUNTIME', cause });
-  }
-  let module;
-  try {
-    // emscripten 3.1.6 never finishes instantiating a pthreads build whose runtime pool size is 0
-    // (preamble.js waits for "all pool workers loaded"), so the pool always has at least one worker.
-    const { options, failed } = browserInstantiation(variant);
-    const settings = variant === 'threads' ? { ...options, numThreads: Math.max(2, threads) } : options;
-    module = await Promise.race([factory(settings), failed]);
-  } catch (cause) {
-    throw new BertologyError(`cannot instantiate ${BUILD_FILES[variant]}: ${/** @type {Error} */ (cause)?.message ?? cause}`,
-      { code: 'RUNTIME', cause });
-  }
-  if (isNode()) unrefWorkers(module);
-  module.setNumThreads(threads);
-  const m = module;
-  return {
-    module, threads, variant, requestedThreads: threads, fallback: null,
-    crossOriginIsolated: isNode() || /** @type {any} */ (globalThis).crossOriginIsolated === true,
-    memory: () => ({ heapBytes: m.HEAPU8.length }),
+async function instantiate(build, factory, settings, compiled) {
+  /** @type {(e: unknown) => void} */
+  let fail = () => {};
+  /** @type {Promise<never>} */
+  const failed = new Promise((_, reject) => { fail = reject; });
+  const options = {
+    ...settings,
+    instantiateWasm(/** @type {WebAssembly.Imports} */ imports, /** @type {(i: WebAssembly.Instance, m: WebAssembly.Module) => void} */ receive) {
+      WebAssembly.instantiate(compiled.module, imports).then((instance) => receive(instance, compiled.module), fail);
+      return {};
+    },
   };
+  try {
+    const created = factory(options);
+    created.catch(() => {}); // settled by the race below; never an unhandled rejection
+    return await Promise.race([created, failed]);
+  } catch (cause) {
+    throw new BertologyError(`cannot instantiate ${compiled.url}: ${/** @type {Error} */ (cause)?.message ?? cause}`,
+      { code: 'RUNTIME', cause });
+  }
+}
+
+/** A thread worker could not start (the threaded runtime falls back to the single-threaded one). */
+class WorkerStartError extends Error {}
+
+/** The default bound on pool workers' start, in ms (env.workerTimeout). */
+export const DEFAULT_WORKER_TIMEOUT = 10_000;
+
+/** @returns {number} */
+export function workerTimeout() {
+  const ms = env.workerTimeout;
+  return typeof ms === 'number' && ms > 0 ? ms : DEFAULT_WORKER_TIMEOUT;
+}
+
+/**
+ * Describes a worker `error` event.
+ * @param {any} event
+ */
+function workerErrorText(event) {
+  const message = event?.message || event?.error?.message;
+  if (message) return `it threw while starting: ${message}${event.filename ? ` (${event.filename}:${event.lineno})` : ''}`;
+  return 'it failed to load (a 404, an HTML page instead of JavaScript, a wrong MIME type, or a Content-Security-Policy worker-src that blocks it)';
+}
+
+/**
+ * A module worker running `url`. Browsers only start same-origin worker scripts, so a script on another
+ * origin (env.wasmPaths on a CDN, which must then send CORS headers) is imported by a small same-origin
+ * blob: module (allowed by CSP only with worker-src blob:).
+ * @param {URL} url
+ */
+function moduleWorker(url) {
+  const origin = /** @type {any} */ (globalThis).location?.origin;
+  if (!origin || url.origin === origin) return new Worker(url, { type: 'module' });
+  const bootstrap = new Blob([`import ${JSON.stringify(url.href)};`], { type: 'text/javascript' });
+  return new Worker(URL.createObjectURL(bootstrap), { type: 'module' });
+}
+
+/**
+ * Creates a threaded runtime in a browser: tries the pthread worker at each location; each try must
+ * bring every pool worker up within the bound.
+ * @param {Build} build
+ * @param {ModuleFactory} factory
+ * @param {Record<string, unknown>} settings
+ * @param {{module: WebAssembly.Module, url: string}} compiled
+ * @returns {Promise<EngineModule>}
+ */
+async function startThreads(build, factory, settings, compiled) {
+  const worker = /** @type {NonNullable<Build['worker']>} */ (build.worker);
+  const deadline = Date.now() + workerTimeout();
+  /** @type {string[]} */
+  const tried = [];
+  for (const place of locations(worker.name, worker.bundled, null)) {
+    const create = place.url ? () => moduleWorker(/** @type {URL} */ (place.url)) : /** @type {() => Worker} */ (place.bundled);
+    try {
+      return await startPool(factory, settings, compiled, create, Math.max(1, deadline - Date.now()));
+    } catch (e) {
+      if (!(e instanceof WorkerStartError)) throw e;
+      tried.push(`${place.label}: ${e.message}`);
+    }
+  }
+  throw new WorkerStartError(`the pthread worker script ${worker.name} could not start — ${tried.join('; ')}. To get threads: ${RELOCATE_HINT}`);
+}
+
+/**
+ * One try: runs the factory with pool workers made by `create`; rejects with a WorkerStartError when a
+ * worker fails or the pool is not up within `ms`.
+ * @param {ModuleFactory} factory
+ * @param {Record<string, unknown>} settings
+ * @param {{module: WebAssembly.Module, url: string}} compiled
+ * @param {() => Worker} create
+ * @param {number} ms
+ * @returns {Promise<EngineModule>}
+ */
+function startPool(factory, settings, compiled, create, ms) {
+  return new Promise((resolve, reject) => {
+    /** @type {Worker[]} */
+    const workers = [];
+    let settled = false;
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    let timer;
+    const stop = () => {
+      settled = true;
+      clearTimeout(timer);
+    };
+    /** @param {Error} error */
+    const fail = (error) => {
+      if (settled) return;
+      stop();
+      for (const w of workers) {
+        try { w.terminate(); } catch { /* gone */ }
+      }
+      reject(error);
+    };
+    const options = {
+      ...settings,
+      instantiateWasm(/** @type {WebAssembly.Imports} */ imports, /** @type {(i: WebAssembly.Instance, m: WebAssembly.Module) => void} */ receive) {
+        WebAssembly.instantiate(compiled.module, imports).then((instance) => {
+          if (settled) return;
+          // the bound starts now: the pool workers load the module as soon as the instance exists
+          timer = setTimeout(() => fail(new WorkerStartError(`no answer from the pool workers within ${ms} ms ` +
+            '(env.workerTimeout)')), ms);
+          receive(instance, compiled.module);
+        }, (e) => fail(new BertologyError(`cannot instantiate ${compiled.url}: ${e?.message ?? e}`, { code: 'RUNTIME', cause: e })));
+        return {};
+      },
+      createPthreadWorker() {
+        const w = create();
+        workers.push(w);
+        w.addEventListener('error', (event) => {
+          if (settled) return; // after start-up: emscripten's own handler
+          event.preventDefault();
+          event.stopImmediatePropagation();
+          fail(new WorkerStartError(workerErrorText(event)));
+        });
+        return w;
+      },
+    };
+    let created;
+    try {
+      created = factory(options);
+    } catch (e) {
+      fail(new WorkerStartError(`creating it failed: ${/** @type {Error} */ (e)?.message ?? e}`));
+      return;
+    }
+    created.then((module) => {
+      if (settled) {
+        module.PThread?.terminateAllThreads();
+        return;
+      }
+      stop();
+      resolve(module);
+    }, (e) => fail(new WorkerStartError(`the runtime did not start: ${e?.message ?? e}`)));
+  });
 }
 
 /**

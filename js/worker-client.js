@@ -1,7 +1,8 @@
 // Main-thread client of the worker entry (js/worker.js). Has no engine code of its own, so a page
 // can import it without the wasm (`bertology/worker-client`, also re-exported by `bertology`).
 //
-//   const client = createWorkerClient(new Worker(import.meta.resolve('bertology/worker'), { type: 'module' }));
+//   // src/worker.js of your app: import 'bertology/worker';
+//   const client = createWorkerClient(new Worker(new URL('./worker.js', import.meta.url), { type: 'module' }));
 //   const model = await client.load('org/name', { progress_callback: console.log });
 //   await model.classify('I loved it');          // every call returns a promise
 //   const fill = await client.pipeline('fill-mask', model);
@@ -9,9 +10,11 @@
 //   await fill.dispose(); await model.dispose(); client.terminate();
 
 import { BertologyError } from './errors.js';
+import { env } from './sources/env.js';
 
 /**
  * @typedef {object} RuntimeMeta
+ * @property {string} build which wasm build ('threads', 'single', …)
  * @property {number} threads
  * @property {'threads' | 'single'} variant
  * @property {number} requestedThreads
@@ -97,18 +100,51 @@ export class RemoteModel {
  *   invoke: (method: string, ...args: any[]) => Promise<any>, dispose: () => Promise<boolean>}} RemotePipeline
  */
 
+/** What to check when the worker script does not start. */
+const START_HINT = 'check that the Worker runs a module that imports bertology/worker (created with {type: \'module\'}), ' +
+  'that its URL answers with JavaScript (not a 404 or an HTML page) and, on a cross-origin-isolated page, that it is same-origin';
+
 /**
- * Wraps a Web Worker (or a Node `worker_threads` Worker) running `bertology/worker`.
- * @param {Worker | import('node:worker_threads').Worker | any} worker
+ * The page's runtime settings the worker should use too (only those set: a worker may set its own).
+ * @returns {{wasmPaths?: string, workerTimeout?: number}}
  */
-export function createWorkerClient(worker) {
+function runtimeSettings() {
+  /** @type {{wasmPaths?: string, workerTimeout?: number}} */
+  const settings = {};
+  if (env.wasmPaths) {
+    const here = /** @type {any} */ (globalThis).location?.href;
+    settings.wasmPaths = here ? new URL(String(env.wasmPaths), here).href : String(env.wasmPaths);
+  }
+  if (env.workerTimeout !== 10_000) settings.workerTimeout = env.workerTimeout;
+  return settings;
+}
+
+/**
+ * Wraps a Web Worker (or a Node `worker_threads` Worker) running `bertology/worker`. The worker must
+ * announce itself within `timeout` ms (default env.workerTimeout); otherwise, or when it fails to load
+ * or crashes, every request rejects with a BertologyError of code WORKER.
+ * @param {Worker | import('node:worker_threads').Worker | any} worker
+ * @param {{timeout?: number}} [options]
+ */
+export function createWorkerClient(worker, { timeout = env.workerTimeout } = {}) {
   let nextId = 1;
   /** @type {Map<number, {resolve: (v: any) => void, reject: (e: any) => void, onProgress?: (e: any) => void}>} */
   const pending = new Map();
   let dead = /** @type {BertologyError | null} */ (null);
+  let ready = false;
+  /** @type {any} */
+  let startTimer = setTimeout(() => {
+    if (!ready) fail(new Error(`no answer within ${timeout} ms (createWorkerClient's timeout, env.workerTimeout): ${START_HINT}`));
+  }, timeout);
+  startTimer?.unref?.(); // Node: a client never keeps the process alive by itself
 
   /** @param {any} msg */
   const onMessage = (msg) => {
+    if (msg?.type === 'ready') {
+      ready = true;
+      clearTimeout(startTimer);
+      return;
+    }
     const p = pending.get(msg?.id);
     if (!p) return;
     if (msg.type === 'progress') {
@@ -124,24 +160,29 @@ export function createWorkerClient(worker) {
     else p.reject(reviveError(msg.error));
   };
   /** @param {any} cause */
-  const onFailure = (cause) => {
-    const message = cause?.message ?? (cause?.type === 'error' ? 'failed to start or crashed' : String(cause));
-    dead = new BertologyError(`worker error: ${message}`, { code: 'WORKER', cause });
+  function fail(cause) {
+    clearTimeout(startTimer);
+    if (dead) return;
+    const message = cause?.message ?? String(cause);
+    dead = new BertologyError(ready ? `worker error: ${message}` : `worker error: bertology/worker did not start: ${message}`,
+      { code: 'WORKER', cause });
     for (const p of pending.values()) p.reject(dead);
     pending.clear();
-  };
+  }
 
   if (typeof worker.on === 'function' && typeof worker.addEventListener !== 'function') {
     worker.on('message', onMessage);
-    worker.on('error', onFailure);
-    worker.on('exit', (/** @type {number} */ code) => onFailure(new Error(`worker exited (code ${code})`)));
+    worker.on('error', fail);
+    worker.on('exit', (/** @type {number} */ code) => fail(new Error(`worker exited (code ${code})`)));
   } else {
     worker.addEventListener('message', (/** @type {MessageEvent} */ e) => onMessage(e.data));
     worker.addEventListener('error', (/** @type {ErrorEvent} */ e) => {
       e.preventDefault?.();
-      onFailure(e.error ?? new Error(e.message || 'worker failed to start (check its URL, MIME type and COEP headers)'));
+      const thrown = e.error?.message ?? e.message;
+      fail(new Error(thrown ? `${thrown}${e.filename ? ` (${e.filename}:${e.lineno})` : ''}`
+        : `the script failed to load or crashed: ${START_HINT}`));
     });
-    worker.addEventListener('messageerror', () => onFailure(new Error('a message could not be deserialized')));
+    worker.addEventListener('messageerror', () => fail(new Error('a message could not be deserialized')));
   }
 
   /**
@@ -155,7 +196,7 @@ export function createWorkerClient(worker) {
     const id = nextId++;
     pending.set(id, { resolve, reject, onProgress });
     try {
-      worker.postMessage({ id, op, ...payload });
+      worker.postMessage({ id, op, settings: runtimeSettings(), ...payload });
     } catch (cause) {
       pending.delete(id);
       reject(new BertologyError(`cannot send ${op} to the worker: ${/** @type {Error} */ (cause)?.message ?? cause}`,
@@ -214,7 +255,7 @@ export function createWorkerClient(worker) {
 
     /** Stops the worker (and every model in it). */
     terminate() {
-      onFailure(new Error('terminated'));
+      fail(new Error('terminated'));
       return worker.terminate();
     },
   };

@@ -9,7 +9,7 @@
 // The same script also runs as a Node `worker_threads` worker. Threads inside the worker follow the
 // page: the threaded build when the page is cross-origin isolated, the single-threaded one otherwise.
 //
-// Protocol (one request, one reply; ids chosen by the client):
+// Protocol (one request, one reply; ids chosen by the client), after the worker's {type: 'ready'}:
 //   → {id, op: 'load', source, options}                 ← {id, type: 'progress', event}*, {id, type: 'result', value: ModelMeta}
 //   → {id, op: 'pipeline', task, model, options}         ← progress*, {id, type: 'result', value: {handle, task}}
 //        (model: a source, or {handle} of a loaded model)
@@ -17,9 +17,16 @@
 //   → {id, op: 'dispose', handle}                        ← {id, type: 'result', value: true}
 //   → {id, op: 'runtime', options}                       ← {id, type: 'result', value: RuntimeMeta}
 //   failures                                             ← {id, type: 'error', error: {name, message, code, ...}}
+// Requests may carry `settings` (the page's env.wasmPaths / env.workerTimeout), applied before the op.
+//
+// Everything is imported statically: bundlers build workers as one file (Vite's default worker format,
+// iife, cannot split code), and no Node built-in is imported (Node's worker_threads comes from
+// process.getBuiltinModule).
 
 import { BertologyModel } from './model.js';
-import { getRuntime } from './runtime.js';
+import { pipeline } from './pipeline.js';
+import { getRuntime, isNode, nodeModule } from './runtime.js';
+import { env } from './sources/env.js';
 
 /** @type {Map<number, {kind: 'model' | 'pipeline', value: any}>} */
 const handles = new Map();
@@ -32,8 +39,8 @@ let post;
  * @param {any} runtime
  */
 function runtimeMeta(runtime) {
-  const { threads, variant, requestedThreads, fallback, crossOriginIsolated } = runtime;
-  return { threads, variant, requestedThreads, fallback, crossOriginIsolated };
+  const { build, threads, variant, requestedThreads, fallback, crossOriginIsolated } = runtime;
+  return { build, threads, variant, requestedThreads, fallback, crossOriginIsolated };
 }
 
 /** @param {BertologyModel} model @param {number} handle */
@@ -104,6 +111,7 @@ const resolveModelArg = (x) => (x && typeof x === 'object' && typeof x.handle ==
 /** @param {any} msg */
 async function handle(msg) {
   const { id, op } = msg;
+  applySettings(msg.settings);
   const progress = (/** @type {any} */ event) => post({ id, type: 'progress', event: cloneable(event) });
   switch (op) {
     case 'load': {
@@ -113,9 +121,6 @@ async function handle(msg) {
       return reply(id, modelMeta(model, h));
     }
     case 'pipeline': {
-      const { pipeline } = await import('./pipeline.js').catch((cause) => {
-        throw Object.assign(new Error(`pipeline() is not available in this build: ${cause?.message ?? cause}`), { code: 'WORKER' });
-      });
       const p = await pipeline(msg.task, resolveModelArg(msg.model), { ...msg.options, progress_callback: progress });
       const h = nextHandle++;
       handles.set(h, { kind: 'pipeline', value: p });
@@ -148,6 +153,16 @@ async function handle(msg) {
   }
 }
 
+/**
+ * The page's runtime settings (env.wasmPaths, env.workerTimeout), forwarded by the client.
+ * @param {any} settings
+ */
+function applySettings(settings) {
+  if (!settings || typeof settings !== 'object') return;
+  if (typeof settings.wasmPaths === 'string') env.wasmPaths = settings.wasmPaths;
+  if (typeof settings.workerTimeout === 'number') env.workerTimeout = settings.workerTimeout;
+}
+
 /** @param {any} msg */
 async function onMessage(msg) {
   if (!msg || typeof msg !== 'object' || typeof msg.id !== 'number') return;
@@ -163,8 +178,10 @@ if (typeof scope.WorkerGlobalScope !== 'undefined' && scope instanceof scope.Wor
   post = (m) => scope.postMessage(m);
   scope.addEventListener('message', (/** @type {MessageEvent} */ e) => onMessage(e.data));
 } else {
-  const { parentPort } = await import('node:worker_threads');
+  const parentPort = isNode() ? nodeModule('worker_threads').parentPort : null;
   if (!parentPort) throw new Error('bertology/worker must run in a Web Worker or a Node worker thread');
   post = (m) => parentPort.postMessage(m);
   parentPort.on('message', onMessage);
 }
+// The client waits for this before it trusts the worker to answer (createWorkerClient's timeout).
+post({ type: 'ready' });

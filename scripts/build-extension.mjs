@@ -23,7 +23,8 @@ const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SRC = join(REPO, 'examples', 'extension');
 const SOURCE_FILES = ['manifest.json', 'background.js', 'offscreen.html', 'offscreen.js', 'engine-worker.js',
   'explain-adapter.js', 'content.js', 'popup.html', 'popup.css', 'popup.js'];
-const GLUE = ['bertology-st.mjs', 'bertology-st.wasm'];
+// js/runtime.js imports both glue modules statically (bundlers need that); the extension runs the single-threaded build.
+const GLUE = ['bertology-st.mjs', 'bertology-st.wasm', 'bertology.mjs'];
 
 /**
  * The files of a Hugging Face model directory the engine reads.

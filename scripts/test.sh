@@ -8,4 +8,4 @@ export BERTOLOGY_SHARED="${BERTOLOGY_SHARED:-$(cd .. && pwd)/shared}"
 
 (cd build/native && ctest --output-on-failure -j2)
 (cd build/wasm && ctest --output-on-failure)
-node --test --test-concurrency=1 tests/js/ tests/browser/ tests/extension/ tests/demo/
+node --test --test-concurrency=1 tests/js/ tests/bundlers/ tests/browser/ tests/extension/ tests/demo/

@@ -94,9 +94,21 @@ export interface SourceEnv {
   cacheName: string;
   fetch: typeof fetch | null;
   headers: Record<string, string> | null;
+  /**
+   * Browsers: where the files of the package's dist/ are served (a URL prefix such as '/bertology/',
+   * relative to the page). null (default): where the bundler emitted them (Vite, webpack), next to
+   * the package's modules otherwise. Needed with bundlers that only bundle JavaScript (esbuild, Rollup).
+   */
+  wasmPaths: string | URL | null;
+  /**
+   * Browsers: ms a thread worker may take to start (after the wasm is compiled) before the runtime
+   * falls back to the single-threaded build (`runtime.fallback` says why); also how long
+   * `createWorkerClient` waits for `bertology/worker` to start. Default 10000.
+   */
+  workerTimeout: number;
 }
 
-/** Process-wide defaults for model sources (like transformers.js's `env`). */
+/** Process-wide settings (like transformers.js's `env`): model sources and where the runtime's files are. */
 export const env: SourceEnv;
 export function hubBaseUrl(id: string, options?: { host?: string; revision?: string }): string;
 
@@ -105,13 +117,29 @@ export function hubBaseUrl(id: string, options?: { host?: string; revision?: str
 
 export type RuntimeVariant = 'threads' | 'single';
 
-export interface Runtime {
-  module: unknown;
+/** What `JSON.stringify(model.runtime)` (and console.log / util.inspect) shows. */
+export interface RuntimeSummary {
+  /** Which wasm build: 'threads', 'single' (more may follow, e.g. relaxed-SIMD twins). */
+  build: string;
+  /** 'threads' (pthreads, needs SharedArrayBuffer) or 'single'. */
+  variant: RuntimeVariant;
+  /** Engine threads actually used. */
   threads: number;
-  variant?: RuntimeVariant;
-  requestedThreads?: number;
-  fallback?: string | null;
-  crossOriginIsolated?: boolean;
+  /** What was asked for (or the default). */
+  requestedThreads: number;
+  /** Why fewer threads than requested are used, and what to do; null otherwise. */
+  fallback: string | null;
+  /** Whether the JS context is cross-origin isolated (Node: true). */
+  crossOriginIsolated: boolean;
+}
+
+export interface Runtime extends RuntimeSummary {
+  /** The Embind module (not enumerable). */
+  readonly module: unknown;
+  /** Current size of the wasm memory (it only grows). */
+  memory(): { heapBytes: number };
+  toJSON(): RuntimeSummary;
+  toString(): string;
 }
 
 export function getRuntime(options?: { threads?: number }): Promise<Runtime>;
@@ -532,13 +560,8 @@ export const SUPPORTED_TASKS: Record<string, { pipeline: unknown; heads: ModelHe
 // ---------------------------------------------------------------------------------------------
 // Worker client (js/worker-client.js)
 
-export interface RuntimeMeta {
-  threads: number;
-  variant: RuntimeVariant;
-  requestedThreads: number;
-  fallback: string | null;
-  crossOriginIsolated: boolean;
-}
+/** The worker's runtime, as a plain object. */
+export type RuntimeMeta = RuntimeSummary;
 
 export class RemoteModel {
   readonly handle: number;
@@ -556,7 +579,8 @@ export class RemoteModel {
 export type RemotePipeline = ((...args: any[]) => Promise<any>) & {
   handle: number;
   task: string;
-  model: unknown;
+  /** The worker's model (null when the pipeline holds none). */
+  model: { info: ModelInfo; runtime: RuntimeMeta } | null;
   invoke(method: string, ...args: unknown[]): Promise<any>;
   dispose(): Promise<boolean>;
 };
@@ -570,4 +594,8 @@ export interface WorkerClient {
   terminate(): unknown;
 }
 
-export function createWorkerClient(worker: unknown): WorkerClient;
+/**
+ * Wraps a Worker running `bertology/worker`. If it does not announce itself within `timeout` ms
+ * (default env.workerTimeout), fails to load or crashes, every request rejects with a WORKER error.
+ */
+export function createWorkerClient(worker: unknown, options?: { timeout?: number }): WorkerClient;

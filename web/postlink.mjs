@@ -78,16 +78,25 @@ function blockEnd(s, open) {
 }
 
 /**
- * What a browser bundle must never contain, checked on the parsed module.
+ * What a bundler sees in one ES module: its static imports, and everything that breaks browser
+ * bundles (dynamic import(): Vite's default iife worker format cannot split code; top-level await:
+ * not in iife bundles nor Vite 6's default target; Node built-ins; require() of an undeclared
+ * `require`), plus the files it references for bundlers to emit: `new URL('…', import.meta.url)`
+ * (assets) and `new Worker(new URL('…', import.meta.url), …)` (workers).
  * @param {string} code
- * @param {string} file for messages
- * @param {{imports: string[]}} expected the only static import specifiers allowed
+ * @returns {{imports: string[], problems: string[], assets: string[], workers: {url: string, module: boolean}[]}}
  */
-export function verifyBrowserModule(code, file, { imports }) {
+export function analyzeModule(code) {
   const { acorn, walk } = loadAcorn();
-  const ast = acorn.parse(code, { ecmaVersion: 'latest', sourceType: 'module', allowAwaitOutsideFunction: false });
+  const ast = acorn.parse(code, { ecmaVersion: 'latest', sourceType: 'module' });
   /** @type {string[]} */
   const problems = [];
+  /** @type {string[]} */
+  const imports = [];
+  /** @type {string[]} */
+  const assets = [];
+  /** @type {{url: string, module: boolean}[]} */
+  const workers = [];
   const declared = new Set();
   walk.full(ast, (/** @type {any} */ node) => {
     if (node.type === 'VariableDeclarator' && node.id.type === 'Identifier') declared.add(node.id.name);
@@ -96,15 +105,24 @@ export function verifyBrowserModule(code, file, { imports }) {
   const topLevelAwait = (/** @type {any} */ node, /** @type {any[]} */ ancestors) => {
     if (!ancestors.some((a) => /Function/.test(a.type))) problems.push(`top-level await at offset ${node.start}`);
   };
+  /** The literal of `new URL('<literal>', import.meta.url)`, else null. @param {any} node */
+  const assetUrl = (node) => {
+    if (node?.type !== 'NewExpression' || node.callee.type !== 'Identifier' || node.callee.name !== 'URL') return null;
+    const [first, base] = node.arguments;
+    const metaUrl = base && base.type === 'MemberExpression' && base.object.type === 'MetaProperty' && base.property.name === 'url';
+    return metaUrl ? (first.type === 'Literal' ? String(first.value) : '<expression>') : null;
+  };
+  /** @type {Set<any>} */
+  const workerUrls = new Set();
   walk.ancestor(ast, {
     AwaitExpression: topLevelAwait,
     ForOfStatement: (/** @type {any} */ node, /** @type {any} */ _s, /** @type {any[]} */ ancestors) => {
       if (node.await) topLevelAwait(node, ancestors);
     },
     ImportExpression(/** @type {any} */ node) { problems.push(`dynamic import() at offset ${node.start}`); },
-    ImportDeclaration(/** @type {any} */ node) {
-      if (!imports.includes(node.source.value)) problems.push(`import of ${JSON.stringify(node.source.value)}`);
-    },
+    ImportDeclaration(/** @type {any} */ node) { imports.push(String(node.source.value)); },
+    ExportNamedDeclaration(/** @type {any} */ node) { if (node.source) imports.push(String(node.source.value)); },
+    ExportAllDeclaration(/** @type {any} */ node) { imports.push(String(node.source.value)); },
     CallExpression(/** @type {any} */ node) {
       if (node.callee.type === 'Identifier' && node.callee.name === 'require' && !declared.has('require')) {
         problems.push(`require() of an undeclared require at offset ${node.start}`);
@@ -112,20 +130,46 @@ export function verifyBrowserModule(code, file, { imports }) {
     },
     NewExpression(/** @type {any} */ node) {
       const callee = node.callee.type === 'Identifier' ? node.callee.name : '';
-      const arg = node.arguments[1];
-      const importMetaUrl = arg && arg.type === 'MemberExpression' && arg.object.type === 'MetaProperty' &&
-        arg.property.name === 'url';
-      if (callee === 'URL' && importMetaUrl) problems.push(`new URL(…, import.meta.url) at offset ${node.start}`);
-      // a worker script a bundler would try to bundle (a variable URL is left alone)
+      if (callee !== 'Worker' && callee !== 'SharedWorker') return;
       const script = node.arguments[0];
-      if ((callee === 'Worker' || callee === 'SharedWorker') && script && script.type !== 'Identifier') {
-        problems.push(`new ${callee}(<${script.type}>) at offset ${node.start}`);
+      const url = assetUrl(script);
+      if (url !== null) {
+        workerUrls.add(script);
+        const options = node.arguments[1];
+        const module = options?.type === 'ObjectExpression' && options.properties.some((/** @type {any} */ p) =>
+          (p.key?.name ?? p.key?.value) === 'type' && p.value.type === 'Literal' && p.value.value === 'module');
+        workers.push({ url, module });
+      } else if (script && script.type === 'Literal') {
+        problems.push(`new ${callee}(<string literal>) at offset ${node.start}`);
       }
     },
     Literal(/** @type {any} */ node) {
       if (typeof node.value === 'string' && /^node:/.test(node.value)) problems.push(`Node built-in ${node.value}`);
     },
   });
+  walk.simple(ast, {
+    NewExpression(/** @type {any} */ node) {
+      const url = assetUrl(node);
+      if (url !== null && !workerUrls.has(node)) assets.push(url);
+    },
+  });
+  for (const spec of imports) if (/^node:/.test(spec)) problems.push(`import of ${spec}`);
+  return { imports, problems, assets, workers };
+}
+
+/**
+ * Fails unless `code` is a bundler-neutral module that imports only `imports` and references no file
+ * for a bundler to emit.
+ * @param {string} code
+ * @param {string} file for messages
+ * @param {{imports: string[]}} expected
+ */
+export function verifyBrowserModule(code, file, { imports }) {
+  const found = analyzeModule(code);
+  const problems = [...found.problems];
+  for (const spec of found.imports) if (!imports.includes(spec)) problems.push(`import of ${JSON.stringify(spec)}`);
+  for (const url of found.assets) problems.push(`new URL(${JSON.stringify(url)}, import.meta.url)`);
+  for (const w of found.workers) problems.push(`new Worker(new URL(${JSON.stringify(w.url)}, import.meta.url))`);
   if (problems.length) {
     throw new Error(`postlink: ${file} is not bundler-neutral:\n  ${problems.join('\n  ')}`);
   }

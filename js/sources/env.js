@@ -1,4 +1,4 @@
-// Process-wide defaults for model sources, in the spirit of transformers.js's `env`:
+// Process-wide settings (model sources, where the runtime's files are), in the spirit of transformers.js's `env`:
 //
 //   import { env } from 'bertology';
 //   env.remoteHost = 'http://127.0.0.1:8080/';     // a mirror of the Hugging Face hub
@@ -18,6 +18,11 @@
  * @property {string} cacheName the Cache API cache used by `cache: true`
  * @property {typeof fetch | null} fetch the fetch used for remote files (null: globalThis.fetch)
  * @property {Record<string, string> | null} headers extra request headers (e.g. Authorization)
+ * @property {string | URL | null} wasmPaths browsers: where the files of the package's dist/ are served
+ *   (a URL prefix, e.g. '/bertology/', relative to the page); null: where the bundler put them
+ * @property {number} workerTimeout browsers: ms a thread worker may take to start (after the wasm is
+ *   compiled) before the runtime falls back to the single-threaded build; also how long
+ *   `createWorkerClient` waits for `bertology/worker` to start
  */
 
 /** @type {SourceEnv} */
@@ -31,4 +36,6 @@ export const env = {
   cacheName: 'bertology-models',
   fetch: null,
   headers: null,
+  wasmPaths: null,
+  workerTimeout: 10_000,
 };

@@ -8,7 +8,7 @@
 //   {'config.json': bytes, ...} or a Map  the files as ArrayBuffer / Uint8Array / Blob / string
 
 import { BertologyError } from '../errors.js';
-import { isNode } from '../runtime.js';
+import { isNode, nodeModule } from '../runtime.js';
 import { env } from './env.js';
 import { directoryFiles, memoryFiles } from './local.js';
 import { hubBaseUrl, looksLikeHubId, remoteFiles } from './remote.js';
@@ -43,8 +43,7 @@ function describe(v) {
 async function fromUrl(url, options, name) {
   if (url.protocol === 'file:') {
     if (!isNode()) throw new BertologyError('file: URLs need Node; in browsers use http(s) URLs or bytes', { code: 'INVALID_ARGUMENT' });
-    const { fileURLToPath } = await import('node:url');
-    return directoryFiles(fileURLToPath(url), { ...options, name });
+    return directoryFiles(nodeModule('url').fileURLToPath(url), { ...options, name });
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new BertologyError(`unsupported URL protocol ${url.protocol} (use http:, https: or file:)`, { code: 'INVALID_ARGUMENT' });
@@ -87,8 +86,7 @@ export async function openModelFiles(source, options = {}) {
     if (/^(https?|file):/i.test(source) || /^[a-z][a-z0-9+.-]+:\/\//i.test(source)) return fromUrl(new URL(source), options, source);
     if (isNode()) {
       if (env.allowLocalModels) {
-        const fs = await import('node:fs');
-        if (fs.existsSync(source)) return directoryFiles(source, { ...options, name: source });
+        if (nodeModule('fs').existsSync(source)) return directoryFiles(source, { ...options, name: source });
       }
       if (looksLikeHubId(source) && !source.startsWith('.')) return fromHub(source, options);
       throw new BertologyError(`model directory not found: ${source}`, { code: 'FILE_NOT_FOUND' });

@@ -3,6 +3,7 @@
 // into wasm memory, bytes by copying slices, so the weights are never held twice in wasm memory.
 
 import { BertologyError } from '../errors.js';
+import { nodeModule } from '../runtime.js';
 import { bytesEntry, collectFiles, emitLocalProgress } from './common.js';
 
 /**
@@ -11,8 +12,8 @@ import { bytesEntry, collectFiles, emitLocalProgress } from './common.js';
  * @returns {Promise<import('./common.js').ModelFiles>}
  */
 export async function directoryFiles(dir, { progress_callback, name = dir } = {}) {
-  const fs = await import('node:fs');
-  const path = await import('node:path');
+  const fs = nodeModule('fs');
+  const path = nodeModule('path');
   let stat;
   try {
     stat = fs.statSync(dir);
@@ -48,9 +49,10 @@ export async function directoryFiles(dir, { progress_callback, name = dir } = {}
           fd = fs.openSync(full, 'r');
           fds.push(fd);
         }
+        const handle = fd;
         let done = 0;
         while (done < length) {
-          const n = fs.readSync(fd, view, done, length - done, offset + done);
+          const n = fs.readSync(handle, view, done, length - done, offset + done);
           if (n === 0) throw new Error(`${full}: file ended at ${offset + done} (expected ${size} bytes)`);
           done += n;
         }

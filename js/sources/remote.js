@@ -2,6 +2,12 @@
 // (`org/name` → `{host}/{org}/{name}/resolve/{revision}/{file}`). Each file is downloaded whole into
 // JS memory (with progress events), checked (HTTP status, HTML instead of JSON/weights, SHA-256 when
 // known), optionally stored in the Cache API, and then streamed into the engine slice by slice.
+//
+// No directory listing is needed: files are asked for by name. An optional file (the weights index,
+// model.safetensors when there is no index, the tokenizer files) is absent when the server answers
+// 404/410 — or an HTML page (content-type text/html, or a body that starts like HTML), which is what
+// hosts that rewrite unknown paths to index.html (single-page apps, Vite's dev server) send. A required
+// file answered with HTML is a BAD_RESPONSE error.
 
 import { BertologyError } from '../errors.js';
 import { bytesEntry, collectFiles, emit } from './common.js';
@@ -100,14 +106,17 @@ function fail(message, code, { cause, ...extra }) {
  * @param {Response} res
  * @param {(loaded: number, total: number) => void} onProgress
  * @param {string} url
+ * @param {(first: Uint8Array) => boolean} [reject] sees the first chunk; true stops the download (returns null)
+ * @returns {Promise<Uint8Array | null>}
  */
-async function readBody(res, onProgress, url) {
+async function readBody(res, onProgress, url, reject) {
   const encoding = (res.headers.get('content-encoding') ?? 'identity').toLowerCase();
   const length = Number(res.headers.get('content-length'));
   // A compressed body's Content-Length counts compressed bytes: the total is unknown then.
   const declared = encoding === 'identity' && Number.isSafeInteger(length) && length > 0 ? length : 0;
   if (!res.body || typeof res.body.getReader !== 'function') {
     const all = new Uint8Array(await res.arrayBuffer());
+    if (reject?.(all)) return null;
     onProgress(all.byteLength, all.byteLength);
     return all;
   }
@@ -119,6 +128,10 @@ async function readBody(res, onProgress, url) {
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
+    if (loaded === 0 && reject?.(value)) {
+      reader.cancel().catch(() => {});
+      return null;
+    }
     if (buffer && loaded + value.byteLength > buffer.byteLength) {
       chunks = [buffer.subarray(0, loaded)]; // more than declared: keep going in chunks
       buffer = null;
@@ -192,29 +205,48 @@ export async function remoteFiles(baseUrl, options) {
     return res;
   };
 
+  /** Why optional files were taken as absent (for the missing-weights message). @type {Map<string, string>} */
+  const absent = new Map();
+  const HTML_PAGE = 'an HTML page (the server\'s page for unknown paths)';
+
   /**
+   * The file's bytes; null when an optional file turns out to be an HTML page.
    * @param {string} file
    * @param {Response} res
    * @param {string} url
    * @param {boolean} fromCache
+   * @param {boolean} required
+   * @returns {Promise<Uint8Array | null>}
    */
-  const download = async (file, res, url, fromCache) => {
+  const download = async (file, res, url, fromCache, required) => {
     const contentType = res.headers.get('content-type');
     const isJson = file.endsWith('.json');
     const what = isJson ? 'JSON' : 'the model weights';
     if (isHtmlType(contentType)) {
+      res.body?.cancel().catch(() => {});
+      if (!required) return null;
       throw fail(`${url} returned an HTML page (content-type: ${contentType}) instead of ${what}: check the URL or model id`,
         'BAD_RESPONSE', { url, status: res.status, file });
     }
-    emit(progress_callback, { status: 'initiate', name, file });
-    emit(progress_callback, { status: 'download', name, file });
-    const bytes = await readBody(res, (loaded, total) => emit(progress_callback, {
-      status: 'progress', name, file, loaded, total, progress: total > 0 ? (loaded / total) * 100 : 0,
-    }), url);
-    if (looksLikeHtml(bytes)) {
+    let started = false;
+    const start = () => {
+      if (started) return;
+      started = true;
+      emit(progress_callback, { status: 'initiate', name, file });
+      emit(progress_callback, { status: 'download', name, file });
+    };
+    // An optional file's events start once its first bytes are known not to be an HTML page.
+    if (required) start();
+    const bytes = await readBody(res, (loaded, total) => {
+      start();
+      emit(progress_callback, { status: 'progress', name, file, loaded, total, progress: total > 0 ? (loaded / total) * 100 : 0 });
+    }, url, required ? undefined : looksLikeHtml);
+    if (!bytes || looksLikeHtml(bytes)) {
+      if (!required) return null;
       throw fail(`${url} returned an HTML page instead of ${what}: check the URL or model id`,
         'BAD_RESPONSE', { url, status: res.status, file });
     }
+    start();
     const want = expected[file]?.toLowerCase() ?? (fromCache ? null : linkedSha256(res.headers.get('x-linked-etag')));
     if (want) {
       const got = await sha256Hex(bytes);
@@ -235,7 +267,7 @@ export async function remoteFiles(baseUrl, options) {
       const hit = await cache.match(url).catch(() => undefined);
       if (hit) {
         try {
-          bytes = await download(file, hit, url, true);
+          bytes = await download(file, hit, url, true, true);
         } catch (e) {
           if (/** @type {BertologyError} */ (e).code !== 'INTEGRITY') throw e;
           await cache.delete?.(url)?.catch(() => false); // a bad cached copy: fetch it again
@@ -245,14 +277,19 @@ export async function remoteFiles(baseUrl, options) {
     if (!bytes) {
       const res = await request(file, url);
       if (!res) {
+        absent.set(file, 'HTTP 404');
         if (!required) return null;
         const hint = hubId ? ' (check the model id and revision)' : '';
         throw fail(`model file ${file} not found: ${url} (HTTP 404)${hint}`, 'FILE_NOT_FOUND', { url, status: 404, file });
       }
-      bytes = await download(file, res, url, false);
+      bytes = await download(file, res, url, false, required);
+      if (!bytes) {
+        absent.set(file, HTML_PAGE);
+        return null;
+      }
       if (cache) {
         const type = res.headers.get('content-type') ?? 'application/octet-stream';
-        await cache.put(url, new Response(bytes, { headers: { 'content-type': type, 'content-length': String(bytes.byteLength) } }))
+        await cache.put(url, new Response(/** @type {Uint8Array<ArrayBuffer>} */ (bytes), { headers: { 'content-type': type, 'content-length': String(bytes.byteLength) } }))
           .catch(() => {}); // quota exceeded etc.: the model still loads
       }
     }
@@ -263,8 +300,10 @@ export async function remoteFiles(baseUrl, options) {
   try {
     const files = await collectFiles(get, (what) => {
       const url = new URL(what.split(' ')[0], baseUrl).href;
-      return fail(`model weights not found in ${where}: neither ${new URL('model.safetensors.index.json', baseUrl).href} nor ${url} exists (HTTP 404)`,
-        'FILE_NOT_FOUND', { url, status: 404, file: 'model.safetensors' });
+      const index = 'model.safetensors.index.json';
+      const why = (/** @type {string} */ f) => absent.get(f) ?? 'HTTP 404';
+      return fail(`model weights not found in ${where}: neither ${new URL(index, baseUrl).href} (${why(index)}) ` +
+        `nor ${url} (${why('model.safetensors')}) exists`, 'FILE_NOT_FOUND', { url, status: 404, file: 'model.safetensors' });
     }, where);
     return { label: where, name, files, close: () => files.clear() };
   } catch (e) {

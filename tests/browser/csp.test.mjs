@@ -134,7 +134,7 @@ for (const coi of [true, false]) {
 
         const served = s.server.requests.map((r) => r.url);
         assert.ok(served.includes(coi ? '/pkg/dist/bertology.wasm' : '/pkg/dist/bertology-st.wasm'), served.join(' '));
-        if (coi) assert.ok(served.includes('/pkg/dist/bertology.worker.js'), 'pthread workers started');
+        if (coi) assert.ok(served.includes('/pkg/dist/bertology.worker.mjs'), 'pthread workers started (the ES-module worker)');
 
         // Everything before the probes: silence. The worker's probe is the only violation so far.
         const violations = await s.run('violations');

@@ -119,7 +119,7 @@ for (const coi of [true, false]) {
         const served = s.server.requests.map((q) => q.url);
         assert.ok(served.includes(coi ? '/pkg/dist/bertology.wasm' : '/pkg/dist/bertology-st.wasm'), served.join(' '));
         assert.ok(!served.includes(coi ? '/pkg/dist/bertology-st.wasm' : '/pkg/dist/bertology.wasm'), 'only one build is fetched');
-        if (coi) assert.ok(served.includes('/pkg/dist/bertology.worker.js'), 'pthread workers started');
+        if (coi) assert.ok(served.includes('/pkg/dist/bertology.worker.mjs'), 'pthread workers started (the ES-module worker)');
       } catch (e) {
         t.diagnostic(s.console.join('\n'));
         throw e;

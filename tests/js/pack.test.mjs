@@ -52,7 +52,7 @@ test('pack: npm pack → npm install the tarball → import "bertology" by name'
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
     await run('npm', ['install', '--offline', '--no-package-lock', join(work, tgz)], { cwd: app, env: npmEnv, timeout: 120_000 });
     const pkg = join(app, 'node_modules', 'bertology');
-    for (const f of ['dist/bertology.mjs', 'dist/bertology.wasm', 'dist/bertology.worker.js', 'dist/bertology-st.mjs',
+    for (const f of ['dist/bertology.mjs', 'dist/bertology.wasm', 'dist/bertology.worker.js', 'dist/bertology.worker.mjs', 'dist/bertology-st.mjs',
       'dist/bertology-st.wasm', 'js/worker.js', 'js/worker-client.js', 'js/sources/remote.js', 'web/dev-server.mjs']) {
       assert.ok(existsSync(join(pkg, f)), `the package contains ${f}`);
     }

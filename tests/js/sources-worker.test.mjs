@@ -86,3 +86,29 @@ test('worker: pipeline calls are forwarded', { skip: skip || (!HAVE_PIPELINE && 
   await classifier.dispose();
   await model.dispose();
 });
+
+test('worker client: a worker that never announces itself fails with WORKER after the timeout', async () => {
+  // a worker that is not bertology/worker: it loads, then never answers
+  const silent = new Worker('require("node:worker_threads").parentPort.on("message", () => {});', { eval: true });
+  const c = createWorkerClient(silent, { timeout: 300 });
+  const started = Date.now();
+  await assert.rejects(c.load('whatever/model'), (e) => e instanceof BertologyError && e.code === 'WORKER' &&
+    /did not start: no answer within 300 ms/.test(e.message));
+  assert.ok(Date.now() - started >= 250);
+  await c.terminate();
+});
+
+test('worker client: a worker script that throws while starting fails with WORKER', async () => {
+  const broken = new Worker('throw new Error("broken at startup")', { eval: true });
+  const c = createWorkerClient(broken, { timeout: 60_000 });
+  await assert.rejects(c.load('whatever/model'), (e) => e instanceof BertologyError && e.code === 'WORKER' &&
+    /did not start: broken at startup/.test(e.message));
+  await c.terminate();
+});
+
+test('worker client: the worker entry announces itself; a client with a short timeout still works', { skip }, async () => {
+  const c = createWorkerClient(new Worker(WORKER_URL), { timeout: 60_000 });
+  const runtime = await c.runtime({ threads: 1 });
+  assert.deepEqual([runtime.variant, runtime.threads], ['single', 1]);
+  await c.terminate();
+});
