@@ -6,8 +6,45 @@
 // A failed load leaves nothing allocated: the store is always deleted, and the engine deletes a
 // model that failed to load (web/emscripten-pre.js, `loadModel`).
 
-import { BertologyError, unwrap } from './errors.js';
+import { BertologyError, check, unwrap } from './errors.js';
 import { openModelFiles } from './sources/index.js';
+
+/** Every option of `BertologyModel.load` (anything else is rejected, like unknown call options). */
+export const LOAD_OPTIONS = ['threads', 'dtype', 'limits', 'progress_callback', 'host', 'revision', 'cache', 'sha256',
+  'fetch', 'headers', 'signal', 'local_files_only', 'name'];
+
+/**
+ * How the weights are held in memory: 'fp32' (float32, whatever the checkpoint stores: float32, float16
+ * or bfloat16 are decoded) or 'q8' (int8 encoder weights and word embeddings, quantized at load).
+ */
+export const DTYPES = ['fp32', 'q8'];
+
+/** What transformers.js users may pass, and what to do instead. @type {Record<string, string>} */
+const MIGRATION_HINTS = {
+  device: 'Bertology always runs on WebAssembly (CPU): remove it',
+  quantized: "use dtype: 'q8'",
+  model_file_name: 'Bertology reads model.safetensors (or its shards) and config.json',
+  subfolder: 'give the folder\'s URL or path as the source',
+};
+
+/**
+ * Rejects unknown or invalid load options before anything is downloaded.
+ * @param {unknown} options
+ * @param {{operation?: string, alsoKnown?: string[]}} [context] `alsoKnown`: other accepted keys (a pipeline's task options)
+ */
+export function checkLoadOptions(options, { operation = 'BertologyModel.load', alsoKnown = [] } = {}) {
+  if (options === undefined || options === null) return;
+  check(typeof options === 'object' && !Array.isArray(options), `${operation}: options must be an object`);
+  for (const key of Object.keys(/** @type {object} */ (options))) {
+    if (LOAD_OPTIONS.includes(key) || alsoKnown.includes(key)) continue;
+    const hint = Object.hasOwn(MIGRATION_HINTS, key) ? ` (${MIGRATION_HINTS[key]})` : '';
+    throw new BertologyError(`${operation}: unknown option "${key}"${hint}; known: ${[...LOAD_OPTIONS, ...alsoKnown].join(', ')}`,
+      { code: 'INVALID_ARGUMENT' });
+  }
+  const { dtype } = /** @type {{dtype?: unknown}} */ (options);
+  check(dtype === undefined || DTYPES.includes(/** @type {string} */ (dtype)),
+    `${operation}: dtype must be one of ${DTYPES.map((d) => `'${d}'`).join(', ')}, got ${JSON.stringify(dtype)}`);
+}
 
 export { CONFIG, WEIGHTS, WEIGHTS_INDEX, OPTIONAL_FILES } from './sources/common.js';
 export { openModelFiles } from './sources/index.js';

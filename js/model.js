@@ -1,7 +1,7 @@
 // BertologyModel: one loaded model (weights + optional tokenizer) on a wasm runtime.
 
 import { BertologyError, check, unwrap } from './errors.js';
-import { loadIntoEngine, openModelFiles } from './files.js';
+import { checkLoadOptions, loadIntoEngine, openModelFiles } from './files.js';
 import { getRuntime } from './runtime.js';
 import { emit } from './sources/common.js';
 import { decodeUtf8, toUtf16Offsets } from './offsets.js';
@@ -120,6 +120,7 @@ export class BertologyModel {
    * @returns {Promise<BertologyModel>}
    */
   static async load(source, options = {}) {
+    checkLoadOptions(options);
     const { threads, progress_callback } = options ?? {};
     const [runtime, files] = await Promise.all([getRuntime({ threads }), openModelFiles(source, options ?? {})]);
     let handle;

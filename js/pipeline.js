@@ -7,6 +7,8 @@
 
 import { BertologyError, check } from './errors.js';
 import { BertologyModel } from './model.js';
+import { checkLoadOptions } from './files.js';
+import { OUTPUT_KEYS } from './pipelines/common.js';
 import { Tokenizer } from './tokenizer.js';
 import { TextClassificationPipeline } from './pipelines/text-classification.js';
 import { FillMaskPipeline } from './pipelines/fill-mask.js';
@@ -70,8 +72,12 @@ export async function pipeline(task, model, options = {}) {
   }
   check(model != null && model !== '', `pipeline("${task}"): a model is required (a directory, URL, Hugging Face id or files)`);
   check(options === undefined || options === null || typeof options === 'object', `pipeline("${task}"): options must be an object`);
+  // task options (call defaults) vs BertologyModel.load's options; anything else is rejected
+  const taskKeys = [...OUTPUT_KEYS, ...spec.pipeline.OPTIONS];
+  const loadOptions = Object.fromEntries(Object.entries(options ?? {}).filter(([k]) => !taskKeys.includes(k)));
+  checkLoadOptions(loadOptions, { operation: `pipeline("${task}")`, alsoKnown: taskKeys });
   const owned = !(model instanceof BertologyModel);
-  const loaded = owned ? await BertologyModel.load(/** @type {any} */ (model), options ?? {}) : model;
+  const loaded = owned ? await BertologyModel.load(/** @type {any} */ (model), loadOptions) : model;
   try {
     const { head, model_type: type } = loaded.info;
     if (spec.heads && !spec.heads.includes(head)) {

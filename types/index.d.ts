@@ -63,9 +63,18 @@ export interface CacheLike {
   delete?(url: string): Promise<boolean>;
 }
 
+/** Options of `BertologyModel.load` (and the load part of `pipeline()`'s options); other keys are rejected. */
 export interface LoadOptions {
   /** Engine threads (default: the machine's parallelism capped at 4; 1 without cross-origin isolation). */
   threads?: number;
+  /**
+   * How the weights are held in memory: 'fp32' (default; float32, whatever the checkpoint stores —
+   * float32, float16 and bfloat16 are decoded) or 'q8' (int8 encoder weights and word embeddings,
+   * quantized at load: 0.27× the fp32 bytes). Anything else is rejected.
+   */
+  dtype?: 'fp32' | 'q8';
+  /** Raises/lowers the engine's limits on untrusted input (docs/hardening.md, "Limits"). */
+  limits?: Record<string, number>;
   progress_callback?: ProgressCallback;
   /** Hub host for model ids (default env.remoteHost). */
   host?: string;
@@ -79,9 +88,8 @@ export interface LoadOptions {
   headers?: Record<string, string>;
   signal?: AbortSignal;
   local_files_only?: boolean;
-  /** Accepted for transformers.js compatibility; weights are used as stored. */
-  dtype?: string;
-  [option: string]: unknown;
+  /** In-memory sources: the model's name in progress events (default 'in-memory files'). */
+  name?: string;
 }
 
 export interface SourceEnv {
@@ -544,14 +552,27 @@ export interface TaskPipelines {
 }
 export type Task = keyof TaskPipelines;
 
-export type PipelineOptions = LoadOptions & Record<string, unknown>;
+/** Each task's call options, which `pipeline()` also takes as defaults for every call. */
+export interface TaskOptions {
+  'text-classification': TextClassificationOptions;
+  'sentiment-analysis': TextClassificationOptions;
+  'fill-mask': FillMaskOptions;
+  'token-classification': TokenClassificationOptions;
+  ner: TokenClassificationOptions;
+  'question-answering': QuestionAnsweringOptions;
+  'feature-extraction': FeatureExtractionOptions;
+  embeddings: FeatureExtractionOptions;
+}
+
+/** `pipeline()`'s options: load options plus the task's call options (defaults); other keys are rejected. */
+export type PipelineOptions<T extends Task = Task> = LoadOptions & TaskOptions[T];
 
 /**
  * Creates a pipeline for `task` over `model` (anything BertologyModel.load accepts, or a loaded
  * model, which the pipeline then leaves to the caller). Task options in `options` (top_k,
  * aggregation_strategy, ...) become defaults for every call.
  */
-export function pipeline<T extends Task>(task: T, model: ModelSource | BertologyModel, options?: PipelineOptions): Promise<TaskPipelines[T]>;
+export function pipeline<T extends Task>(task: T, model: ModelSource | BertologyModel, options?: PipelineOptions<T>): Promise<TaskPipelines[T]>;
 
 export const TASKS: Task[];
 export const TASK_ALIASES: Record<string, string>;
@@ -587,7 +608,7 @@ export type RemotePipeline = ((...args: any[]) => Promise<any>) & {
 
 export interface WorkerClient {
   load(source: ModelSource, options?: LoadOptions): Promise<RemoteModel>;
-  pipeline(task: Task, model: ModelSource | RemoteModel, options?: PipelineOptions): Promise<RemotePipeline>;
+  pipeline<T extends Task>(task: T, model: ModelSource | RemoteModel, options?: PipelineOptions<T>): Promise<RemotePipeline>;
   /** The runtime the worker would use for `options`. */
   runtime(options?: { threads?: number }): Promise<RuntimeMeta>;
   /** Stops the worker (and every model in it). */

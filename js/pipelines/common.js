@@ -34,7 +34,7 @@ class Callable {
 Object.setPrototypeOf(Callable.prototype, Function.prototype);
 
 /** Keys every pipeline accepts at call time. */
-const OUTPUT_KEYS = ['output_attentions', 'output_hidden_states', 'batch_size'];
+export const OUTPUT_KEYS = ['output_attentions', 'output_hidden_states', 'batch_size'];
 
 export class Pipeline extends Callable {
   /** Call options this task accepts (also as defaults in `pipeline(task, model, options)`). */

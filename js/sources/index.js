@@ -73,6 +73,20 @@ function fromHub(id, options) {
 }
 
 /**
+ * The same error, its message prefixed (fields such as url, status and file kept).
+ * @param {BertologyError} e
+ * @param {string} prefix
+ */
+function asHubIdError(e, prefix) {
+  if (!(e instanceof BertologyError)) return e;
+  const wrapped = new BertologyError(`${prefix}; ${e.message}`, { code: e.code, cause: e, operation: e.operation });
+  for (const k of ['url', 'status', 'file']) {
+    if (/** @type {any} */ (e)[k] !== undefined) /** @type {any} */ (wrapped)[k] = /** @type {any} */ (e)[k];
+  }
+  return wrapped;
+}
+
+/**
  * Resolves `source` to the model's files: downloads remote ones (with progress events), checks that
  * local ones exist. Nothing is allocated in wasm memory yet.
  * @param {ModelSource} source
@@ -88,8 +102,17 @@ export async function openModelFiles(source, options = {}) {
       if (env.allowLocalModels) {
         if (nodeModule('fs').existsSync(source)) return directoryFiles(source, { ...options, name: source });
       }
-      if (looksLikeHubId(source) && !source.startsWith('.')) return fromHub(source, options);
-      throw new BertologyError(`model directory not found: ${source}`, { code: 'FILE_NOT_FOUND' });
+      const folder = nodeModule('path').resolve(source);
+      if (looksLikeHubId(source) && !source.startsWith('.')) {
+        try {
+          return await fromHub(source, options);
+        } catch (e) {
+          // say why a path-like string went to the hub
+          const why = env.allowLocalModels ? `no folder ${folder} exists` : 'env.allowLocalModels is false';
+          throw asHubIdError(/** @type {BertologyError} */ (e), `${source}: taken as a Hugging Face model id because ${why}`);
+        }
+      }
+      throw new BertologyError(`model directory not found: ${source} (${folder})`, { code: 'FILE_NOT_FOUND' });
     }
     if (/^\.{0,2}\//.test(source)) {
       const here = /** @type {any} */ (globalThis).location?.href;

@@ -156,3 +156,78 @@ for (const threads of [1, 2]) {
     assert.equal(inUse(), baseline, 'wasm bytes in use after a successful load, a call and dispose');
   });
 }
+
+test('load options: unknown ones are rejected before anything is read, dtype is fp32 or q8', async () => {
+  // a URL on a closed port: a NETWORK error would mean the options were not checked first
+  const nowhere = 'http://127.0.0.1:9/model/';
+  await assertFails(BertologyModel.load(nowhere, { treads: 2 }), 'INVALID_ARGUMENT',
+    [/BertologyModel\.load: unknown option "treads"/, /known: threads, dtype/]);
+  await assertFails(BertologyModel.load(nowhere, { device: 'webgpu' }), 'INVALID_ARGUMENT', [/"device"/, /WebAssembly/]);
+  await assertFails(BertologyModel.load(nowhere, { quantized: true }), 'INVALID_ARGUMENT', [/"quantized"/, /dtype: 'q8'/]);
+  for (const dtype of ['fp16', 'int8', 'q4', '', 8]) {
+    await assertFails(BertologyModel.load(nowhere, { dtype: /** @type {any} */ (dtype) }), 'INVALID_ARGUMENT',
+      [/dtype must be one of 'fp32', 'q8'/]);
+  }
+  await assertFails(BertologyModel.load(nowhere, /** @type {any} */ ([1])), 'INVALID_ARGUMENT', [/options must be an object/]);
+  const { pipeline } = await import('../../js/index.js');
+  await assertFails(pipeline('sentiment-analysis', nowhere, { topk: 2 }), 'INVALID_ARGUMENT',
+    [/pipeline\("sentiment-analysis"\): unknown option "topk"/, /top_k/, /threads/]);
+  // known options pass the check (and then the network fails)
+  await assertFails(BertologyModel.load(nowhere, { threads: 1, dtype: 'q8', revision: 'main', cache: false }), 'NETWORK', [/127\.0\.0\.1:9/]);
+  await assertFails(pipeline('sentiment-analysis', nowhere, { top_k: 2, threads: 1, batch_size: 4 }), 'NETWORK', [/127\.0\.0\.1:9/]);
+});
+
+test('load options: a loaded model with each dtype', { skip }, async () => {
+  for (const dtype of /** @type {const} */ (['fp32', 'q8'])) {
+    const model = await BertologyModel.load(sharedPath('models', 'bert-mini-sst2'), { threads: 1, dtype });
+    assert.equal(model.classify(TEXT)[0].label, 'POSITIVE');
+    model.dispose();
+  }
+});
+
+test('Node: a relative folder without "./" is a folder; a missing one says it was taken as a hub id', { skip }, async () => {
+  const cwd = process.cwd();
+  const dir = mkdtempSync(join(tmpdir(), 'bertology-cwd-'));
+  try {
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(join(dir, 'models', 'sst2'), { recursive: true });
+    for (const f of ['config.json', 'model.safetensors.index.json', 'model-00001-of-00002.safetensors',
+      'model-00002-of-00002.safetensors', 'tokenizer.json', 'tokenizer_config.json']) {
+      copyFileSync(sharedPath('models', 'bert-mini-sst2', f), join(dir, 'models', 'sst2', f));
+    }
+    process.chdir(dir);
+    const model = await BertologyModel.load('models/sst2', { threads: 1 });   // "org/name"-shaped, but a folder here
+    assert.equal(model.classify(TEXT)[0].label, 'POSITIVE');
+    model.dispose();
+    // not a folder here: a hub id, and the error says so (the hub stand-in is a closed port)
+    const e = await assertFails(BertologyModel.load('models/nope', { threads: 1, host: 'http://127.0.0.1:9/' }), 'NETWORK',
+      [/models\/nope: taken as a Hugging Face model id because no folder .*models\/nope exists/, /127\.0\.0\.1:9/]);
+    assert.match(String(e.url), /^http:\/\/127\.0\.0\.1:9\/models\/nope\/resolve\/main\//);
+    await assertFails(BertologyModel.load('models/nope', { threads: 1, local_files_only: true }), 'FILE_NOT_FOUND',
+      [/no folder .*models\/nope exists/, /local_files_only/]);
+    await assertFails(BertologyModel.load('models/deeper/nope', { threads: 1 }), 'FILE_NOT_FOUND',
+      [/model directory not found: models\/deeper\/nope/]);
+  } finally {
+    process.chdir(cwd);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('model.runtime prints a short summary (console.log, util.inspect, JSON, String)', { skip }, async () => {
+  const { inspect } = await import('node:util');
+  const model = await BertologyModel.load(sharedPath('models', 'bert-mini-sst2'), { threads: 2 });
+  try {
+    const { runtime } = model;
+    const shown = inspect(runtime);
+    assert.ok(shown.length < 300, shown);
+    assert.match(shown, /^Runtime \{/);
+    assert.doesNotMatch(shown, /HEAP|wasmMemory|Module/);
+    assert.deepEqual(Object.keys(JSON.parse(JSON.stringify(runtime))).sort(),
+      ['build', 'crossOriginIsolated', 'fallback', 'requestedThreads', 'threads', 'variant']);
+    assert.equal(String(runtime), 'bertology threads build, 2 threads');
+    assert.ok(runtime.module.HEAPU8 instanceof Uint8Array, 'the module is still there');
+    assert.ok(!Object.keys(runtime).includes('module'));
+  } finally {
+    model.dispose();
+  }
+});
