@@ -332,7 +332,8 @@ async function createRuntime(build, threads) {
     }
     unrefWorkers(module);
   } else {
-    const compiled = await compileWasm(build);
+    // not awaited: the pool workers (created by the factory) load their script while the wasm downloads
+    const compiled = compileWasm(build);
     module = build.worker ? await startThreads(build, factory, settings, compiled) : await instantiate(build, factory, settings, compiled);
   }
   module.setNumThreads(threads);
@@ -490,12 +491,14 @@ async function fetchAndCompile(build) {
     `To fix: ${RELOCATE_HINT}`, { code: 'RUNTIME' });
 }
 
+/** @typedef {Promise<{module: WebAssembly.Module, url: string}>} CompiledWasm */
+
 /**
- * Instantiates a build whose wasm is compiled (the single-threaded one, or a threaded one with given workers).
+ * Instantiates a single-threaded build once its wasm is compiled.
  * @param {Build} build
  * @param {ModuleFactory} factory
  * @param {Record<string, unknown>} settings
- * @param {{module: WebAssembly.Module, url: string}} compiled
+ * @param {CompiledWasm} compiled
  * @returns {Promise<EngineModule>}
  */
 async function instantiate(build, factory, settings, compiled) {
@@ -506,7 +509,7 @@ async function instantiate(build, factory, settings, compiled) {
   const options = {
     ...settings,
     instantiateWasm(/** @type {WebAssembly.Imports} */ imports, /** @type {(i: WebAssembly.Instance, m: WebAssembly.Module) => void} */ receive) {
-      WebAssembly.instantiate(compiled.module, imports).then((instance) => receive(instance, compiled.module), fail);
+      compiled.then(async ({ module }) => receive(await WebAssembly.instantiate(module, imports), module)).catch(fail);
       return {};
     },
   };
@@ -515,7 +518,8 @@ async function instantiate(build, factory, settings, compiled) {
     created.catch(() => {}); // settled by the race below; never an unhandled rejection
     return await Promise.race([created, failed]);
   } catch (cause) {
-    throw new BertologyError(`cannot instantiate ${compiled.url}: ${/** @type {Error} */ (cause)?.message ?? cause}`,
+    if (cause instanceof BertologyError) throw cause; // the wasm could not be fetched: its own message
+    throw new BertologyError(`cannot instantiate ${build.wasm.name}: ${/** @type {Error} */ (cause)?.message ?? cause}`,
       { code: 'RUNTIME', cause });
   }
 }
@@ -561,20 +565,24 @@ function moduleWorker(url) {
  * @param {Build} build
  * @param {ModuleFactory} factory
  * @param {Record<string, unknown>} settings
- * @param {{module: WebAssembly.Module, url: string}} compiled
+ * @param {CompiledWasm} compiled
  * @returns {Promise<EngineModule>}
  */
 async function startThreads(build, factory, settings, compiled) {
   const worker = /** @type {NonNullable<Build['worker']>} */ (build.worker);
-  const deadline = Date.now() + workerTimeout();
+  /** One bound for every try, counted from the first instantiation. */
+  const budget = { ms: workerTimeout(), deadline: /** @type {number | null} */ (null) };
   /** @type {string[]} */
   const tried = [];
   for (const place of locations(worker.name, worker.bundled, null)) {
     const create = place.url ? () => moduleWorker(/** @type {URL} */ (place.url)) : /** @type {() => Worker} */ (place.bundled);
     try {
-      return await startPool(factory, settings, compiled, create, Math.max(1, deadline - Date.now()));
+      return await startPool(factory, settings, compiled, create, budget);
     } catch (e) {
-      if (!(e instanceof WorkerStartError)) throw e;
+      if (e instanceof BertologyError) throw e;
+      if (!(e instanceof WorkerStartError)) {
+        throw new BertologyError(`cannot start ${build.glue}: ${/** @type {Error} */ (e)?.message ?? e}`, { code: 'RUNTIME', cause: e });
+      }
       tried.push(`${place.label}: ${e.message}`);
     }
   }
@@ -583,15 +591,16 @@ async function startThreads(build, factory, settings, compiled) {
 
 /**
  * One try: runs the factory with pool workers made by `create`; rejects with a WorkerStartError when a
- * worker fails or the pool is not up within `ms`.
+ * worker fails or the pool is not up within the budget (counted once the wasm is instantiated), with a
+ * BertologyError (RUNTIME) when the wasm cannot be fetched or instantiated.
  * @param {ModuleFactory} factory
  * @param {Record<string, unknown>} settings
- * @param {{module: WebAssembly.Module, url: string}} compiled
+ * @param {CompiledWasm} compiled
  * @param {() => Worker} create
- * @param {number} ms
+ * @param {{ms: number, deadline: number | null}} budget
  * @returns {Promise<EngineModule>}
  */
-function startPool(factory, settings, compiled, create, ms) {
+function startPool(factory, settings, compiled, create, budget) {
   return new Promise((resolve, reject) => {
     /** @type {Worker[]} */
     const workers = [];
@@ -614,13 +623,21 @@ function startPool(factory, settings, compiled, create, ms) {
     const options = {
       ...settings,
       instantiateWasm(/** @type {WebAssembly.Imports} */ imports, /** @type {(i: WebAssembly.Instance, m: WebAssembly.Module) => void} */ receive) {
-        WebAssembly.instantiate(compiled.module, imports).then((instance) => {
+        compiled.then(async ({ module, url }) => {
+          let instance;
+          try {
+            instance = await WebAssembly.instantiate(module, imports);
+          } catch (e) {
+            throw new BertologyError(`cannot instantiate ${url}: ${/** @type {Error} */ (e)?.message ?? e}`, { code: 'RUNTIME', cause: e });
+          }
           if (settled) return;
-          // the bound starts now: the pool workers load the module as soon as the instance exists
-          timer = setTimeout(() => fail(new WorkerStartError(`no answer from the pool workers within ${ms} ms ` +
+          // the bound starts now: the pool workers get the module as soon as the instance exists
+          budget.deadline ??= Date.now() + budget.ms;
+          const ms = Math.max(1, budget.deadline - Date.now());
+          timer = setTimeout(() => fail(new WorkerStartError(`no answer from the pool workers within ${budget.ms} ms ` +
             '(env.workerTimeout)')), ms);
-          receive(instance, compiled.module);
-        }, (e) => fail(new BertologyError(`cannot instantiate ${compiled.url}: ${e?.message ?? e}`, { code: 'RUNTIME', cause: e })));
+          receive(instance, module);
+        }).catch(fail);
         return {};
       },
       createPthreadWorker() {

@@ -66,7 +66,8 @@ async function session({ csp } = {}) {
     },
     handler: async (_req, res, url) => {
       const broken = /^\/pkg-([a-z0-9]+)\/dist\/bertology\.worker\.mjs$/.exec(url.pathname);
-      const answer = broken ? BROKEN[/** @type {keyof BROKEN} */ (broken[1])] : null;
+      const answer = broken ? BROKEN[/** @type {keyof BROKEN} */ (broken[1])]
+        : /^\/pkg-nowasm\/dist\/bertology(-st)?\.wasm$/.test(url.pathname) ? BROKEN[404] : null;
       if (answer) {
         res.writeHead(answer.status, { 'Content-Type': answer.type }).end(answer.body);
         return true;
@@ -178,6 +179,18 @@ describe('thread workers that fail', { skip }, () => {
     const r = await s.run('pkg', 'client', { ...load, workerUrl: '/entry/pkg-404.mjs' });
     t.diagnostic(`settled in ${Math.round(r.ms)} ms: ${r.runtime?.fallback ?? JSON.stringify(r.error)}`);
     assertFallback(r, /failed to load/);
+  });
+
+  test('a missing .wasm is a RUNTIME error naming it and the fix (no hang, no fallback that hides it)', async (t) => {
+    for (const threads of [2, 1]) {
+      const r = await s.run('pkg-nowasm', 'load', { ...load, threads });
+      t.diagnostic(`settled in ${Math.round(r.ms)} ms: ${JSON.stringify(r.error)}`);
+      assert.equal(r.error?.code, 'RUNTIME', JSON.stringify(r));
+      assert.match(r.error.message, threads === 2 ? /bertology\.wasm/ : /bertology-st\.wasm/);
+      assert.match(r.error.message, /HTTP 404/);
+      assert.match(r.error.message, /env\.wasmPaths/);
+      assert.deepEqual(r.uncaught, []);
+    }
   });
 
   test('bertology/worker script 404: WORKER error', async (t) => {
