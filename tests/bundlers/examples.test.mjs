@@ -114,7 +114,9 @@ async function classifyIn(url) {
     const state = await page.getAttribute('#result', 'data-state');
     const text = await page.textContent('#result');
     if (state !== 'done') throw new Error(`${url}: ${text}\n${console_.join('\n')}`);
-    return JSON.parse(/** @type {string} */ (text));
+    const ms = Number(await page.getAttribute('#result', 'data-ms'));
+    assert.ok(ms > 0, 'data-ms: time to the first result');
+    return { ...JSON.parse(/** @type {string} */ (text)), ms };
   } finally {
     await page.close();
   }
