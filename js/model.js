@@ -9,6 +9,8 @@ import { idsInputs, padEncodings } from './batch.js';
 import { tensor } from './tensor.js';
 import { classify } from './classify.js';
 import { releaseExplainer } from './explain/index.js';
+import { readText } from './sources/common.js';
+import { readSentenceTransformers } from './sentence-transformers.js';
 
 /**
  * What `info()` reports (the engine's view of config.json and the tokenizer files).
@@ -93,22 +95,47 @@ function own(/** @type {any} */ a) {
 
 /**
  * Options of `BertologyModel.load`: the engine thread count, the weights' precision in memory
- * (`dtype`), the engine's limits, plus the model source's options.
- * @typedef {{threads?: number, dtype?: 'fp32' | 'q8', limits?: Record<string, number>} & import('./sources/index.js').SourceOptions} LoadOptions
+ * (`dtype`), the engine's limits, plus the model source's options. `sentence_transformers: true` also
+ * reads a sentence-transformers model's module files (modules.json, 1_Pooling/, 2_Dense/,
+ * config_sentence_transformers.json; the feature-extraction pipeline sets it).
+ * @typedef {{threads?: number, dtype?: 'fp32' | 'q8', limits?: Record<string, number>, sentence_transformers?: boolean}
+ *   & import('./sources/index.js').SourceOptions} LoadOptions
  */
+
+/**
+ * What the JS layer reads from a model's files besides the engine: config.json as written (for
+ * fields the engine does not use, e.g. a cross-encoder's activation) and the sentence-transformers
+ * configuration.
+ * @param {import('./sources/common.js').ModelFiles} files
+ * @returns {{config: Record<string, any>, sentence_transformers: import('./sentence-transformers.js').SentenceTransformersConfig | null}}
+ */
+function readExtras(files) {
+  let config = {};
+  const entry = files.files.get('config.json');
+  try {
+    const parsed = entry ? JSON.parse(readText(entry)) : {};
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) config = parsed;
+  } catch {
+    // the engine reports an unreadable config.json
+  }
+  return { config, sentence_transformers: readSentenceTransformers(files.files, files.label) };
+}
 
 export class BertologyModel {
   /** @type {any} */ #handle;
   /** @type {ModelInfo} */ #info;
+  /** @type {ReturnType<typeof readExtras>} */ #extras;
 
   /**
    * @param {any} handle the engine's model
    * @param {import('./runtime.js').Runtime} runtime
+   * @param {ReturnType<typeof readExtras>} [extras] config.json and sentence-transformers files as read by load()
    */
-  constructor(handle, runtime) {
+  constructor(handle, runtime, extras = { config: {}, sentence_transformers: null }) {
     this.#handle = handle;
     this.runtime = runtime;
     this.#info = JSON.parse(handle.info());
+    this.#extras = extras;
   }
 
   /**
@@ -124,14 +151,16 @@ export class BertologyModel {
     const { threads, progress_callback } = options ?? {};
     const [runtime, files] = await Promise.all([getRuntime({ threads }), openModelFiles(source, options ?? {})]);
     let handle;
+    let extras;
     try {
+      extras = readExtras(files);
       handle = loadIntoEngine(runtime, files, { dtype: options?.dtype, limits: options?.limits });
     } finally {
       files.close();
     }
     let model;
     try {
-      model = new BertologyModel(handle, runtime);
+      model = new BertologyModel(handle, runtime, extras);
     } catch (e) {
       handle.delete();
       throw e;
@@ -148,6 +177,15 @@ export class BertologyModel {
 
   /** @returns {ModelInfo} */
   get info() { return this.#info; }
+
+  /** config.json as the model's files hold it (parsed; fields the engine ignores included). */
+  get config() { return this.#extras.config; }
+
+  /**
+   * The sentence-transformers configuration (modules.json and its files), or null when the model
+   * has none or was loaded without `sentence_transformers: true`.
+   */
+  get sentenceTransformers() { return this.#extras.sentence_transformers; }
 
   /** The longest input (in tokens, specials included) texts are truncated to. */
   get maxLength() {
@@ -227,7 +265,11 @@ export class BertologyModel {
    */
   forwardEncodings(encodings, options = {}) {
     check(encodings.length > 0, 'forward: empty batch');
-    const out = this.#run(padEncodings(encodings, this.#info.pad_token_id), options);
+    const batch = padEncodings(encodings, this.#info.pad_token_id);
+    // Models without token type embeddings (DistilBERT) take no token types, as in Hugging Face, even
+    // when the tokenizer marks the second text of a pair with type 1.
+    if (!(/** @type {any} */ (this.#info).type_vocab_size > 0)) batch.typeIds = null;
+    const out = this.#run(batch, options);
     out.encodings = encodings;
     return out;
   }

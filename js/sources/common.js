@@ -1,8 +1,10 @@
 // What every model source produces: the model's files, each readable by byte range, in the order
 // the engine's FileStore receives them. Which files: config.json; model.safetensors.index.json and
-// its shards, or model.safetensors; tokenizer.json and tokenizer_config.json when they exist.
+// its shards, or model.safetensors; tokenizer.json and tokenizer_config.json when they exist; a
+// sentence-transformers model's module files when asked for and they exist (./modules.js).
 
 import { BertologyError } from '../errors.js';
+import { collectModuleFiles } from './modules.js';
 
 export const CONFIG = 'config.json';
 export const WEIGHTS = 'model.safetensors';
@@ -119,10 +121,14 @@ export function shardNames(text, where) {
  * @param {FileGetter} get
  * @param {(what: string) => BertologyError} missingWeights error when neither weights form exists
  * @param {string} where for messages
+ * @param {{sentence_transformers?: boolean}} [options] also get a sentence-transformers model's files
  * @returns {Promise<Map<string, FileEntry>>}
  */
-export async function collectFiles(get, missingWeights, where) {
+export async function collectFiles(get, missingWeights, where, { sentence_transformers = false } = {}) {
   const config = await get(CONFIG, true);
+  // Fetched alongside the weights; awaited last (a failure elsewhere must not leave it unhandled).
+  const modules = sentence_transformers ? collectModuleFiles(get, where) : Promise.resolve(new Map());
+  modules.catch(() => {});
   const [tokenizer, tokenizerConfig, index] = await Promise.all([
     get(OPTIONAL_FILES[0], false), get(OPTIONAL_FILES[1], false), get(WEIGHTS_INDEX, false)]);
   /** @type {Map<string, FileEntry>} */
@@ -140,6 +146,7 @@ export async function collectFiles(get, missingWeights, where) {
   }
   if (tokenizer) files.set(OPTIONAL_FILES[0], tokenizer);
   if (tokenizerConfig) files.set(OPTIONAL_FILES[1], tokenizerConfig);
+  for (const [name, entry] of await modules) files.set(name, entry);
   return files;
 }
 

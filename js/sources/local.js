@@ -8,10 +8,10 @@ import { bytesEntry, collectFiles, emitLocalProgress } from './common.js';
 
 /**
  * @param {string} dir
- * @param {{progress_callback?: import('./common.js').ProgressCallback, name?: string}} options
+ * @param {{progress_callback?: import('./common.js').ProgressCallback, name?: string, sentence_transformers?: boolean}} options
  * @returns {Promise<import('./common.js').ModelFiles>}
  */
-export async function directoryFiles(dir, { progress_callback, name = dir } = {}) {
+export async function directoryFiles(dir, { progress_callback, name = dir, sentence_transformers } = {}) {
   const fs = nodeModule('fs');
   const path = nodeModule('path');
   let stat;
@@ -62,7 +62,7 @@ export async function directoryFiles(dir, { progress_callback, name = dir } = {}
   };
   try {
     const files = await collectFiles(get,
-      (what) => new BertologyError(`model file ${what} not found in ${dir}`, { code: 'FILE_NOT_FOUND' }), dir);
+      (what) => new BertologyError(`model file ${what} not found in ${dir}`, { code: 'FILE_NOT_FOUND' }), dir, { sentence_transformers });
     emitLocalProgress(progress_callback, name, files);
     return { label: dir, name, files, close };
   } catch (e) {
@@ -94,10 +94,10 @@ async function toBytes(value, file) {
 /**
  * Files given by name, e.g. `{'config.json': bytes, 'model.safetensors': bytes}` (or a Map).
  * @param {Map<string, FileBytes> | Record<string, FileBytes>} source
- * @param {{progress_callback?: import('./common.js').ProgressCallback, name?: string}} options
+ * @param {{progress_callback?: import('./common.js').ProgressCallback, name?: string, sentence_transformers?: boolean}} options
  * @returns {Promise<import('./common.js').ModelFiles>}
  */
-export async function memoryFiles(source, { progress_callback, name = 'in-memory files' } = {}) {
+export async function memoryFiles(source, { progress_callback, name = 'in-memory files', sentence_transformers } = {}) {
   const map = source instanceof Map ? source : new Map(Object.entries(source));
   /** @type {Map<string, Uint8Array>} */
   const bytes = new Map();
@@ -116,7 +116,7 @@ export async function memoryFiles(source, { progress_callback, name = 'in-memory
   };
   const files = await collectFiles(get, (what) =>
     new BertologyError(`model file ${what} not found in ${label} (given: ${[...bytes.keys()].join(', ') || 'none'})`,
-      { code: 'FILE_NOT_FOUND' }), label);
+      { code: 'FILE_NOT_FOUND' }), label, { sentence_transformers });
   emitLocalProgress(progress_callback, name, files);
   return { label, name, files, close: () => bytes.clear() };
 }

@@ -24,6 +24,7 @@ import { env } from './env.js';
  * @property {typeof fetch} [fetch] fetch implementation
  * @property {Record<string, string>} [headers] extra request headers
  * @property {AbortSignal} [signal] aborts the downloads
+ * @property {boolean} [sentence_transformers] also get a sentence-transformers model's module files
  */
 
 /**
@@ -304,7 +305,7 @@ export async function remoteFiles(baseUrl, options) {
       const why = (/** @type {string} */ f) => absent.get(f) ?? 'HTTP 404';
       return fail(`model weights not found in ${where}: neither ${new URL(index, baseUrl).href} (${why(index)}) ` +
         `nor ${url} (${why('model.safetensors')}) exists`, 'FILE_NOT_FOUND', { url, status: 404, file: 'model.safetensors' });
-    }, where);
+    }, where, { sentence_transformers: options.sentence_transformers });
     return { label: where, name, files, close: () => files.clear() };
   } catch (e) {
     controller.abort();
