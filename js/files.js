@@ -11,7 +11,7 @@ import { openModelFiles } from './sources/index.js';
 
 /** Every option of `BertologyModel.load` (anything else is rejected, like unknown call options). */
 export const LOAD_OPTIONS = ['threads', 'dtype', 'limits', 'progress_callback', 'host', 'revision', 'cache', 'sha256',
-  'fetch', 'headers', 'signal', 'local_files_only', 'name'];
+  'fetch', 'headers', 'signal', 'local_files_only', 'name', 'sentence_transformers'];
 
 /**
  * How the weights are held in memory: 'fp32' (float32, whatever the checkpoint stores: float32, float16

@@ -13,3 +13,4 @@ export { getRuntime, shutdown, defaultThreadCount, setModuleImporter, setWasmUrl
 export { env, hubBaseUrl } from './sources/index.js';
 export { createWorkerClient, RemoteModel } from './worker-client.js';
 export { argmax, softmax, sigmoid, Tensor } from './tensor.js';
+export { cos_sim, dot_score, euclidean_sim, manhattan_sim, semanticSearch, quantizeEmbeddings } from './similarity.js';

@@ -4,6 +4,9 @@
 //   const classifier = await pipeline('sentiment-analysis', 'models/bert-mini-sst2');
 //   await classifier('I loved it');      // [{label: 'POSITIVE', score: 0.99}]
 //   await classifier.dispose();
+//
+// Tasks: text-classification, fill-mask, token-classification, question-answering, feature-extraction,
+// zero-shot-classification, text-ranking (js/pipelines/, one file each).
 
 import { BertologyError, check } from './errors.js';
 import { BertologyModel } from './model.js';
@@ -15,12 +18,15 @@ import { FillMaskPipeline } from './pipelines/fill-mask.js';
 import { TokenClassificationPipeline } from './pipelines/token-classification.js';
 import { QuestionAnsweringPipeline } from './pipelines/question-answering.js';
 import { FeatureExtractionPipeline } from './pipelines/feature-extraction.js';
+import { ZeroShotClassificationPipeline } from './pipelines/zero-shot-classification.js';
+import { TextRankingPipeline } from './pipelines/text-ranking.js';
 
 /**
  * @typedef {object} TaskSpec
  * @property {typeof import('./pipelines/common.js').Pipeline} pipeline
  * @property {string[] | null} heads the model heads the task runs on (null: any)
  * @property {string} needs what to load instead, for error messages
+ * @property {Record<string, any>} [load] load options the task adds (the caller's own take precedence)
  */
 
 /** @type {Record<string, TaskSpec>} */
@@ -40,7 +46,17 @@ export const SUPPORTED_TASKS = {
     pipeline: QuestionAnsweringPipeline, heads: ['question_answering'],
     needs: 'a question-answering model (e.g. BertForQuestionAnswering)',
   },
-  'feature-extraction': { pipeline: FeatureExtractionPipeline, heads: null, needs: 'any model' },
+  'feature-extraction': {
+    pipeline: FeatureExtractionPipeline, heads: null, needs: 'any model', load: { sentence_transformers: true },
+  },
+  'zero-shot-classification': {
+    pipeline: ZeroShotClassificationPipeline, heads: ['sequence_classification'],
+    needs: 'an NLI sequence-classification model with an entailment label (e.g. one fine-tuned on MNLI)',
+  },
+  'text-ranking': {
+    pipeline: TextRankingPipeline, heads: ['sequence_classification'],
+    needs: 'a cross-encoder (a sequence-classification model with one output, e.g. a reranker)',
+  },
 };
 
 /** transformers.js / Hugging Face aliases. */
@@ -77,7 +93,10 @@ export async function pipeline(task, model, options = {}) {
   const loadOptions = Object.fromEntries(Object.entries(options ?? {}).filter(([k]) => !taskKeys.includes(k)));
   checkLoadOptions(loadOptions, { operation: `pipeline("${task}")`, alsoKnown: taskKeys });
   const owned = !(model instanceof BertologyModel);
-  const loaded = owned ? await BertologyModel.load(/** @type {any} */ (model), loadOptions) : model;
+  // Load options a task adds (feature-extraction: the sentence-transformers files); the caller's own
+  // value of the same name (also a call option there) decides.
+  const taskLoad = Object.fromEntries(Object.entries(spec.load ?? {}).map(([k, v]) => [k, options?.[k] ?? v]));
+  const loaded = owned ? await BertologyModel.load(/** @type {any} */ (model), { ...loadOptions, ...taskLoad }) : model;
   try {
     const { head, model_type: type } = loaded.info;
     if (spec.heads && !spec.heads.includes(head)) {

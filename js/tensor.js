@@ -22,8 +22,11 @@ export class Tensor {
     this.dims = dims;
   }
 
-  /** @returns {'float32' | 'int32'} */
-  get type() { return this.data instanceof Int32Array ? 'int32' : 'float32'; }
+  /** @returns {'float32' | 'int32' | 'int8' | 'uint8'} */
+  get type() {
+    const d = /** @type {ArrayBufferView} */ (this.data);
+    return d instanceof Int32Array ? 'int32' : d instanceof Int8Array ? 'int8' : d instanceof Uint8Array ? 'uint8' : 'float32';
+  }
 
   /** Number of elements. */
   get size() { return this.data.length; }
