@@ -5,6 +5,7 @@
 
 import { BertologyError, check } from '../errors.js';
 import { describe, forwardBatched, Pipeline, withExtras } from './common.js';
+import { questionWindows, withMetadata } from './long-text.js';
 
 /**
  * @typedef {object} QuestionAnsweringOutput
@@ -22,6 +23,9 @@ import { describe, forwardBatched, Pipeline, withExtras } from './common.js';
  * @property {number} [max_answer_len] longest answer in tokens (default 15)
  * @property {boolean} [align_to_words] widen answers to whole words (default true)
  * @property {boolean} [handle_impossible_answer] allow the empty answer (default false)
+ * @property {number} [max_question_len] cut questions to this many tokens (default: no limit; Hugging Face
+ *   documents 64 but applies it only with slow tokenizers)
+ * @property {boolean} [return_metadata] make each result's {tokens, max_length, truncated, chunks} enumerable
  */
 
 /** @typedef {{question: string, context: string}} QuestionContext */
@@ -32,7 +36,8 @@ import { describe, forwardBatched, Pipeline, withExtras } from './common.js';
  */
 
 export class QuestionAnsweringPipeline extends Pipeline {
-  static OPTIONS = ['top_k', 'max_seq_len', 'doc_stride', 'max_answer_len', 'align_to_words', 'handle_impossible_answer'];
+  static OPTIONS = ['top_k', 'max_seq_len', 'doc_stride', 'max_answer_len', 'align_to_words', 'handle_impossible_answer',
+    'max_question_len', 'return_metadata'];
 
   /**
    * `pipe(question, context, options?)`, `pipe({question, context}, options?)`, or arrays of either
@@ -46,7 +51,14 @@ export class QuestionAnsweringPipeline extends Pipeline {
     const opts = this.options(options);
     const settings = this.settings(opts);
     const { logits, extras } = this.logits(items, settings, opts);
-    const answers = items.map((x, i) => this.decode(x.context, logits[i], settings));
+    const answers = items.map((x, i) => {
+      const w = logits[i];
+      const read = w[0].encoding.sequence_ids.filter((q) => q === 0).length;
+      return withMetadata(/** @type {object} */ (this.decode(x.context, w, settings)), {
+        tokens: this.model.tokenize(x.question, x.context, {}).ids.length, max_length: settings.max_seq_len, chunks: w.length,
+        truncated: read < this.questionTokens(x.question),
+      }, opts.return_metadata === true);
+    });
     return withExtras(single ? answers[0] : answers, extras);
   }
 
@@ -54,7 +66,7 @@ export class QuestionAnsweringPipeline extends Pipeline {
    * Tokenizes every question/context pair into windows and runs the model over all of them
    * (batched by length); returns each pair's windows with their start/end logits.
    * @param {QuestionContext[]} items
-   * @param {{max_seq_len: number, doc_stride: number}} settings
+   * @param {{max_seq_len: number, doc_stride: number, max_question_len?: number | null}} settings
    * @param {import('./common.js').OutputOptions} [outputs]
    * @returns {{logits: WindowLogits[][], extras: import('./common.js').Extras}}
    */
@@ -83,7 +95,9 @@ export class QuestionAnsweringPipeline extends Pipeline {
   settings(opts) {
     const max_seq_len = opts.max_seq_len ?? Math.min(/** @type {number} */ (this.model.maxLength), 384);
     const doc_stride = opts.doc_stride ?? Math.min(Math.floor(max_seq_len / 2), 128);
-    const { top_k = 1, max_answer_len = 15, align_to_words = true, handle_impossible_answer = false } = opts;
+    const { top_k = 1, max_answer_len = 15, align_to_words = true, handle_impossible_answer = false, max_question_len = null } = opts;
+    check(max_question_len === null || (Number.isInteger(max_question_len) && max_question_len > 0),
+      `question-answering: max_question_len must be a positive integer, got ${max_question_len}`);
     const positive = (/** @type {any} */ v, /** @type {string} */ name) =>
       check(Number.isInteger(v) && v > 0, `question-answering: ${name} must be a positive integer, got ${v}`);
     positive(top_k, 'top_k');
@@ -91,15 +105,24 @@ export class QuestionAnsweringPipeline extends Pipeline {
     positive(max_answer_len, 'max_answer_len');
     check(Number.isInteger(doc_stride) && doc_stride >= 0, `question-answering: doc_stride must be a non-negative integer`);
     check(doc_stride < max_seq_len, `question-answering: doc_stride (${doc_stride}) must be smaller than max_seq_len (${max_seq_len})`);
-    return { top_k, max_seq_len, doc_stride, max_answer_len, align_to_words, handle_impossible_answer };
+    return { top_k, max_seq_len, doc_stride, max_answer_len, align_to_words, handle_impossible_answer, max_question_len };
+  }
+
+  /** @param {string} question its tokens, without special tokens */
+  questionTokens(question) {
+    return this.model.tokenize(question, null, { add_special_tokens: false }).ids.length;
   }
 
   /**
-   * The windows of one question/context pair.
+   * The windows of one question/context pair (the question cut to max_question_len tokens).
    * @param {QuestionContext} x
-   * @param {{max_seq_len: number, doc_stride: number}} settings
+   * @param {{max_seq_len: number, doc_stride: number, max_question_len?: number | null}} settings
    */
-  windows({ question, context }, { max_seq_len, doc_stride }) {
+  windows({ question, context }, { max_seq_len, doc_stride, max_question_len = null }) {
+    if (max_question_len !== null && this.questionTokens(question) > max_question_len) {
+      return questionWindows(this.model.tokenize(question, context, {}),
+        { max_length: max_seq_len, stride: doc_stride, max_question_len });
+    }
     return this.model.tokenizeWindows(question, context, { max_length: max_seq_len, stride: doc_stride });
   }
 

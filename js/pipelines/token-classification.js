@@ -1,11 +1,14 @@
 // token-classification / ner: Hugging Face's TokenClassificationPipeline — pre-entities (special
 // tokens dropped, sub-words flagged), word-level aggregation (first / average / max), B-/I- grouping
-// (simple and the word-level strategies), then `ignore_labels` filtering.
+// (simple and the word-level strategies), then `ignore_labels` filtering; with `stride`, long texts run
+// as overlapping windows whose entities are merged by Hugging Face's rule (aggregate_overlapping_entities:
+// of entities that overlap, the longer wins, then the higher score).
 
 import { check } from '../errors.js';
 import { wordPieceTokensToString } from '../tokenizer.js';
 import { codePointSpan, forwardBatched, forwardIds, isIdsInput, Pipeline, softmaxRow, textInputs, withExtras } from './common.js';
 import { codePointToUtf16 } from '../offsets.js';
+import { maxLengthOption, textWindows, withMetadata } from './long-text.js';
 
 /**
  * One token (aggregation_strategy "none").
@@ -32,6 +35,12 @@ import { codePointToUtf16 } from '../offsets.js';
  * @typedef {object} TokenClassificationOptions
  * @property {'none' | 'simple' | 'first' | 'average' | 'max'} [aggregation_strategy] default "none"
  * @property {string[]} [ignore_labels] default ["O"]
+ * @property {number} [stride] long texts: run overlapping windows of the model's length sharing `stride`
+ *   tokens and merge their entities as Hugging Face does (needs an aggregation strategy other than "none");
+ *   without it, texts are truncated (`metadata.truncated` says so)
+ * @property {number} [max_length] window / truncation length in tokens (default: the model's limit, as Hugging
+ *   Face's tokenizer.model_max_length)
+ * @property {boolean} [return_metadata] make each result's {tokens, max_length, truncated, chunks} enumerable
  */
 
 const STRATEGIES = ['none', 'simple', 'first', 'average', 'max'];
@@ -49,7 +58,7 @@ const STRATEGIES = ['none', 'simple', 'first', 'average', 'max'];
 /** @typedef {{entity: string, score: number, word: string, start: number | null, end: number | null, index?: number}} Entity */
 
 export class TokenClassificationPipeline extends Pipeline {
-  static OPTIONS = ['aggregation_strategy', 'ignore_labels'];
+  static OPTIONS = ['aggregation_strategy', 'ignore_labels', 'stride', 'max_length', 'return_metadata'];
 
   /**
    * @param {string | string[] | import('./common.js').IdsInput} inputs
@@ -66,19 +75,28 @@ export class TokenClassificationPipeline extends Pipeline {
     const unkId = this.tokenizer?.unk_token_id ?? null;
     const wordPiece = this.tokenizer?.is_wordpiece ?? false;
 
-    /** @type {any[]} */
+    const { stride } = opts;
+    if (stride !== undefined && stride !== null) {
+      check(Number.isInteger(stride) && stride >= 0, `token-classification: stride must be a non-negative integer, got ${stride}`);
+      check(strategy !== 'none', 'token-classification: stride runs the whole text in windows and merges entities, which needs '
+        + 'aggregation_strategy "simple", "first", "average" or "max" (not "none"), as in Hugging Face');
+    }
+
+    /** @type {any[]} entities per encoding (window) */
     const results = [];
     /** @type {string[] | null} */
     let texts = null;
     /** @type {import('../model.js').Encoding[]} */
     let encodings = [];
+    /** @type {number[]} the text each encoding belongs to */
+    let owner = [];
     const onRow = (/** @type {number} */ i, /** @type {any} */ out, /** @type {number} */ b) => {
       const [, seq, labels] = out.logits.dims;
       /** @type {PreEntity[]} */
       const pre = [];
       if (texts) {
         const e = encodings[i];
-        const text = texts[i];
+        const text = texts[owner[i]];
         const cps = Array.from(text);
         const toUtf16 = codePointToUtf16(text);
         for (let t = 0; t < e.ids.length; t++) {
@@ -118,19 +136,67 @@ export class TokenClassificationPipeline extends Pipeline {
 
     let single = false;
     let extras;
+    const maxLength = maxLengthOption(opts.max_length, this.model.maxLength, this.task);
+    /** @type {import('./long-text.js').InputMetadata[]} */
+    const metadata = [];
     if (isIdsInput(inputs)) {
       check(strategy === 'none', 'token-classification: token-id inputs support aggregation_strategy "none" only');
-      extras = forwardIds(this.model, inputs, opts, onRow).extras;
+      check(stride === undefined || stride === null, 'token-classification: stride needs text inputs');
+      const r = forwardIds(this.model, inputs, opts, onRow);
+      extras = r.extras;
+      results.forEach(() => metadata.push({ tokens: r.out.input_ids.dims[1], max_length: maxLength, truncated: false }));
+      owner = results.map((_, i) => i);
     } else {
       const t = textInputs(inputs, this.task);
       texts = t.texts;
       single = t.single;
       this.requireTokenizer();
-      encodings = texts.map((text) => this.model.tokenize(text, null, { truncation: true }));
+      for (const [k, text] of texts.entries()) {
+        if (stride !== undefined && stride !== null) {
+          const full = this.model.tokenize(text, null, {});
+          const windows = textWindows(full, maxLength, stride);
+          for (const w of windows) { encodings.push(w); owner.push(k); }
+          metadata.push({ tokens: full.ids.length, max_length: maxLength, truncated: false, chunks: windows.length });
+        } else {
+          const e = this.model.tokenize(text, null, { truncation: true, max_length: maxLength });
+          encodings.push(e);
+          owner.push(k);
+          metadata.push({ tokens: e.truncated ? this.model.tokenize(text, null, {}).ids.length : e.ids.length, max_length: maxLength, truncated: e.truncated });
+        }
+      }
       extras = forwardBatched(this.model, encodings, opts, onRow);
     }
-    return withExtras(single ? results[0] : results, extras);
+    /** @type {any[][]} */
+    const perText = metadata.map(() => []);
+    results.forEach((r, i) => perText[owner[i]].push(r));
+    const merged = perText.map((windows, k) => withMetadata(
+      windows.length > 1 ? mergeOverlapping(windows.flat()) : windows[0] ?? [], metadata[k], opts.return_metadata === true));
+    return withExtras(single ? merged[0] : merged, extras);
   }
+}
+
+/**
+ * Hugging Face's aggregate_overlapping_entities: entities sorted by start (stable); an entity that
+ * starts inside the kept one replaces it when it is longer, or as long with a higher score.
+ * @param {any[]} entities
+ */
+export function mergeOverlapping(entities) {
+  if (entities.length === 0) return entities;
+  const sorted = entities.slice().sort((a, b) => a.start - b.start);
+  const out = [];
+  let previous = sorted[0];
+  for (const e of sorted) {
+    if (previous.start <= e.start && e.start < previous.end) {
+      const length = e.end - e.start;
+      const previousLength = previous.end - previous.start;
+      if (length > previousLength || (length === previousLength && e.score > previous.score)) previous = e;
+    } else {
+      out.push(previous);
+      previous = e;
+    }
+  }
+  out.push(previous);
+  return out;
 }
 
 /**
