@@ -11,18 +11,24 @@ import { evaluateSquad, squadQuestions } from '../js/eval/squad.js';
 import { EXPLAIN_USAGE, runExplainCli } from '../js/explain/cli.js';
 
 const USAGE = `usage:
-  bertology classify  --model M [--top-k K] TEXT...
+  bertology classify  --model M [--top-k K] [--long-text truncate|chunk] [--stride N] TEXT...
   bertology fill-mask --model M [--top-k K] TEXT...          (TEXT holds the mask token, e.g. [MASK])
-  bertology ner       --model M [--aggregation none|simple|first|average|max] TEXT...
+  bertology ner       --model M [--aggregation none|simple|first|average|max] [--stride N] TEXT...
   bertology qa        --model M --question Q --context C [--top-k K] [--max-seq-len N] [--doc-stride N]
-                      [--max-answer-len N] [--no-align-to-words]
-  bertology embed     --model M [--pooling none|cls|mean] [--normalize] TEXT...
+                      [--max-answer-len N] [--max-question-len N] [--no-align-to-words]
+  bertology embed     --model M [--st | --no-st] [--pooling none|cls|mean] [--normalize] [--prompt P | --prompt-name NAME]
+                      [--truncate-dim D] [--precision float32|int8|uint8|binary|ubinary] [--long-text truncate|chunk] [--stride N] TEXT...
+                      (a sentence-transformers model — modules.json — is embedded as its authors meant: --st
+                      requires that, --no-st pools the encoder's output as --pooling says)
+  bertology zero-shot --model M --labels "A,B,C" [--template "This example is {}."] [--multi-label] TEXT...
+  bertology rank      --model M --query Q [--top-k K] [--return-documents] DOCUMENT...
   bertology eval sst2    --model M --data dev.tsv  [--predictions out.jsonl] [--json] [--batch N]
   bertology eval conll03 --model M --data test.txt [--json] [--batch N]
   bertology eval squad   --model M --data dev-v1.1.json [--articles 40:] [--json] [--predictions FILE]
                          [--no-align-to-words] [--max-seq-len 256] [--doc-stride 64] [--max-answer-len 15]
 common: --threads N (engine threads), --dtype fp32|q8 (q8: int8 weights). M is a directory, URL or Hugging Face id. Without TEXT
-arguments, texts are read from stdin, one per line.
+arguments, texts (rank: documents) are read from stdin, one per line. --metadata adds each result's {tokens, max_length,
+truncated, chunks} (a list then prints as {result, metadata}).
 ${EXPLAIN_USAGE}`;
 
 class UsageError extends Error {}
@@ -51,9 +57,17 @@ async function textsFrom(given) {
   return lines;
 }
 
-/** @param {unknown} value */
+/** The options that are set. @param {Record<string, any>} o */
+const defined = (o) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+
+/**
+ * Prints a result as JSON; a list that carries enumerable metadata (--metadata) prints as
+ * {result: [...], metadata} (JSON drops properties of arrays).
+ * @param {unknown} value
+ */
 function printJson(value) {
-  console.log(JSON.stringify(value, null, 2));
+  console.log(JSON.stringify(value, (_, v) => (Array.isArray(v) && Object.keys(v).includes('metadata')
+    ? { result: [...v], metadata: /** @type {any} */ (v).metadata } : v), 2));
 }
 
 const OPTIONS = /** @type {const} */ ({
@@ -63,16 +77,23 @@ const OPTIONS = /** @type {const} */ ({
   pooling: { type: 'string' }, normalize: { type: 'boolean', default: false }, articles: { type: 'string' },
   'max-seq-len': { type: 'string' }, 'doc-stride': { type: 'string' }, 'max-answer-len': { type: 'string' },
   'no-align-to-words': { type: 'boolean', default: false },
+  labels: { type: 'string' }, template: { type: 'string' }, 'multi-label': { type: 'boolean', default: false },
+  query: { type: 'string' }, 'return-documents': { type: 'boolean', default: false },
+  st: { type: 'boolean', default: false }, 'no-st': { type: 'boolean', default: false }, prompt: { type: 'string' }, 'prompt-name': { type: 'string' }, 'truncate-dim': { type: 'string' },
+  precision: { type: 'string' }, 'long-text': { type: 'string' }, stride: { type: 'string' }, 'max-question-len': { type: 'string' },
+  metadata: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 });
 
 /** Which options each command accepts (besides model, threads, dtype, help). */
 const ACCEPTS = /** @type {Record<string, string[]>} */ ({
-  classify: ['top-k', 'batch'],
+  classify: ['top-k', 'batch', 'long-text', 'stride', 'metadata'],
   'fill-mask': ['top-k', 'batch'],
-  ner: ['aggregation', 'batch'],
-  qa: ['question', 'context', 'top-k', 'max-seq-len', 'doc-stride', 'max-answer-len', 'no-align-to-words'],
-  embed: ['pooling', 'normalize', 'batch'],
+  ner: ['aggregation', 'batch', 'stride', 'metadata'],
+  qa: ['question', 'context', 'top-k', 'max-seq-len', 'doc-stride', 'max-answer-len', 'no-align-to-words', 'max-question-len', 'metadata'],
+  embed: ['pooling', 'normalize', 'batch', 'st', 'no-st', 'prompt', 'prompt-name', 'truncate-dim', 'precision', 'long-text', 'stride', 'metadata'],
+  'zero-shot': ['labels', 'template', 'multi-label', 'batch', 'metadata'],
+  rank: ['query', 'top-k', 'return-documents', 'batch', 'metadata'],
   'eval sst2': ['data', 'predictions', 'json', 'batch'],
   'eval conll03': ['data', 'json', 'batch'],
   'eval squad': ['data', 'predictions', 'json', 'batch', 'articles', 'max-seq-len', 'doc-stride', 'max-answer-len', 'no-align-to-words'],
@@ -127,7 +148,8 @@ async function main(argv) {
   }
 
   const task = { classify: 'text-classification', 'fill-mask': 'fill-mask', ner: 'token-classification',
-    qa: 'question-answering', embed: 'feature-extraction', 'eval squad': 'question-answering' }[command];
+    qa: 'question-answering', embed: 'feature-extraction', 'eval squad': 'question-answering',
+    'zero-shot': 'zero-shot-classification', rank: 'text-ranking' }[command];
   const qaSettings = {
     max_seq_len: integer(values['max-seq-len'], 'max-seq-len'),
     doc_stride: integer(values['doc-stride'], 'doc-stride', 0),
@@ -138,22 +160,41 @@ async function main(argv) {
     throw new UsageError('qa needs --question and --context');
   }
   if (command === 'qa' && rest.length > 0) throw new UsageError(`unexpected arguments: ${rest.join(' ')}`);
+  if (command === 'zero-shot' && !values.labels) throw new UsageError('zero-shot needs --labels (comma-separated)');
+  if (command === 'rank' && values.query === undefined) throw new UsageError('rank needs --query');
   const texts = command === 'qa' || command === 'eval squad' ? [] : await textsFrom(rest);
-  const pipe = await pipeline(/** @type {string} */ (task), values.model, { threads, dtype: values.dtype });
+  const stride = integer(values.stride, 'stride', 0);
+  const return_metadata = values.metadata || undefined;
+  const longText = values['long-text'] ? { long_text: values['long-text'], ...(stride !== undefined ? { stride } : {}) } : {};
+  if (stride !== undefined && !values['long-text'] && command !== 'ner') throw new UsageError('--stride needs --long-text chunk');
+  if (values.st && values['no-st']) throw new UsageError('--st and --no-st exclude each other');
+  const st = values.st ? true : values['no-st'] ? false : undefined;
+  const loadOptions = st === false ? { sentence_transformers: false } : {};
+  const pipe = await pipeline(/** @type {string} */ (task), values.model, { threads, dtype: values.dtype, ...loadOptions });
   try {
     const one = texts.length === 1 ? texts[0] : texts;
     if (command === 'classify') {
-      printJson(await pipe(one, { top_k: top_k ?? 1, batch_size }));
+      printJson(await pipe(one, { top_k: top_k ?? 1, batch_size, ...longText, return_metadata }));
     } else if (command === 'fill-mask') {
       printJson(await pipe(one, { top_k: top_k ?? 5, batch_size }));
     } else if (command === 'ner') {
-      printJson(await pipe(one, { aggregation_strategy: values.aggregation ?? 'none', batch_size }));
+      printJson(await pipe(one, { aggregation_strategy: values.aggregation ?? (stride !== undefined ? 'simple' : 'none'), batch_size,
+        ...(stride !== undefined ? { stride } : {}), return_metadata }));
     } else if (command === 'embed') {
-      const out = await pipe(one, { pooling: values.pooling ?? 'none', normalize: values.normalize, batch_size });
-      printJson({ dims: out.dims, data: out.tolist() });
+      const out = await pipe(one, defined({
+        pooling: values.pooling, normalize: values.normalize, batch_size, sentence_transformers: st,
+        prompt: values.prompt, prompt_name: values['prompt-name'], truncate_dim: integer(values['truncate-dim'], 'truncate-dim'),
+        precision: values.precision, ...longText,
+      }));
+      printJson({ dims: out.dims, type: out.type, data: out.tolist(), ...(values.metadata ? { metadata: out.metadata } : {}) });
+    } else if (command === 'zero-shot') {
+      printJson(await pipe(one, values.labels, defined({ hypothesis_template: values.template, multi_label: values['multi-label'], batch_size, return_metadata })));
+    } else if (command === 'rank') {
+      printJson(await pipe(values.query, texts, { top_k: top_k ?? null, return_documents: values['return-documents'], batch_size, return_metadata }));
     } else if (command === 'qa') {
       const settings = Object.fromEntries(Object.entries(qaSettings).filter(([, v]) => v !== undefined));
-      printJson(await pipe(values.question, values.context, { ...settings, top_k: top_k ?? 1 }));
+      printJson(await pipe(values.question, values.context, { ...settings, top_k: top_k ?? 1, return_metadata,
+        ...(values['max-question-len'] ? { max_question_len: integer(values['max-question-len'], 'max-question-len') } : {}) }));
     } else {
       const questions = squadQuestions(JSON.parse(readFileSync(/** @type {string} */ (values.data), 'utf8')), values.articles);
       const { align_to_words, ...rest2 } = qaSettings;
