@@ -107,7 +107,8 @@ export class Engine {
         this.onProgress({ model: source, fraction: total > 0 ? loaded / total : null, stage });
       };
       this.onProgress({ model: source, fraction: 0, stage: 'starting' });
-      p = this.client.load(source, { progress_callback: report }).then((m) => {
+      // sentence_transformers: the Search tab embeds sentence-transformers models with their own modules.
+      p = this.client.load(source, { progress_callback: report, sentence_transformers: true }).then((m) => {
         this.runtime = m.runtime;
         this.onProgress({ model: source, fraction: 1, stage: 'ready' });
         return m;
@@ -145,12 +146,13 @@ export class Engine {
     const model = await this.load(source);
     const pipe = await this.pipelineFor(task, source);
     const t0 = performance.now();
-    const args = task === 'question-answering' ? [input.question, input.context] : [input];
+    const args = task === 'question-answering' ? [input.question, input.context]
+      : task === 'zero-shot-classification' ? [input.text, input.labels] : [input];
     const raw = await pipe(...args, { ...options, output_attentions: true });
     const latencyMs = performance.now() - t0;
     const out = await this.#fromPipeline(task, model, input, raw);
     const { threads, variant, crossOriginIsolated } = model.runtime;
-    const texts = typeof input === 'string' ? [input] : Array.isArray(input) ? [input[0]] : [input.question, input.context];
+    const texts = out.texts ?? (typeof input === 'string' ? [input] : Array.isArray(input) ? [input[0]] : [input.question, input.context]);
     const attention = out.encoding && out.attentions
       ? attentionOf(out.attentions, out.encoding, { model: source, texts, row: out.row ?? 0 }) : null;
     if (attention && out.windows > 1) Object.assign(attention, { window: out.row, windows: out.windows });
@@ -194,6 +196,13 @@ export class Engine {
       result = rest;
     }
     const first = Array.isArray(input) ? input[0] : input;
+    if (task === 'zero-shot-classification') {
+      // The attention shown is the pair of the best label: (text, its hypothesis), one row per label.
+      const label = result.labels[0];
+      const hypothesis = (input.hypothesis_template ?? 'This example is {}.').replaceAll('{}', label);
+      const encoding = await model.tokenize(input.text, hypothesis, {});
+      return { result, attentions, encoding, row: input.labels.indexOf(label), texts: [input.text, hypothesis] };
+    }
     if (task === 'question-answering') {
       // The pipeline's windows (Hugging Face defaults); the attention shown is the answer's window.
       const max_length = Math.min(model.maxLength, 384);

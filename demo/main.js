@@ -10,6 +10,8 @@ import { createNerTab } from './tabs/ner.js';
 import { createQaTab } from './tabs/qa.js';
 import { createEmbeddingsTab } from './tabs/embeddings.js';
 import { createCompareTab } from './tabs/compare.js';
+import { createSearchTab } from './tabs/search.js';
+import { createZeroShotTab } from './tabs/zero-shot.js';
 
 const $ = (/** @type {string} */ s) => /** @type {HTMLElement} */ (document.querySelector(s));
 
@@ -78,7 +80,8 @@ async function main() {
     },
   };
   const tabs = [createSentimentTab(ctx), createFillMaskTab(ctx), createNerTab(ctx), createQaTab(ctx),
-    createEmbeddingsTab(ctx), createCompareTab(ctx)];
+    createEmbeddingsTab(ctx), createSearchTab(ctx), createZeroShotTab(ctx), createCompareTab(ctx)];
+  const compare = /** @type {any} */ (tabs.find((t) => t.id === 'compare'));
   const list = $('#tablist');
   const panels = $('#panels');
   const buttons = tabs.map((t) => el('button', {
@@ -112,8 +115,8 @@ async function main() {
   select(location.hash.slice(1) || 'sentiment');
   addEventListener('hashchange', () => select(location.hash.slice(1)));
 
-  const panelOf = (/** @type {string | undefined} */ which) => (which === 'compare-a' ? tabs[5].panels[0]
-    : which === 'compare-b' ? tabs[5].panels[1] : attention);
+  const panelOf = (/** @type {string | undefined} */ which) => (which === 'compare-a' ? compare.panels[0]
+    : which === 'compare-b' ? compare.panels[1] : attention);
   // Test hook: drive and inspect the page without depending on its markup.
   Object.assign(globalThis, {
     __bertologyDemo: {

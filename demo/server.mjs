@@ -37,22 +37,27 @@ const HEAD_TASKS = {
 /**
  * Lists the models of `dir`: sub-directories with a config.json (not recursive).
  * @param {string} dir
- * @returns {Promise<{name: string, url: string, architecture: string, task: string}[]>}
+ * @returns {Promise<{name: string, url: string, architecture: string, task: string, sentence_transformers: boolean}[]>}
  */
 export async function listModels(dir) {
   const entries = await fsp.readdir(dir, { withFileTypes: true }).catch(() => []);
   const out = [];
   for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
-    if (!e.isDirectory()) continue;
+    // A symlinked model folder counts too.
+    if (!e.isDirectory() && !(e.isSymbolicLink() && (await fsp.stat(join(dir, e.name)).catch(() => null))?.isDirectory())) continue;
     const config = join(dir, e.name, 'config.json');
     if (!existsSync(config)) continue;
     try {
       const c = JSON.parse(await fsp.readFile(config, 'utf8'));
       const architecture = c.architectures?.[0] ?? c.model_type ?? 'unknown';
-      out.push({
-        name: e.name, url: `/models/${encodeURIComponent(e.name)}/`, architecture,
-        task: /** @type {Record<string, string>} */ (HEAD_TASKS)[architecture] ?? 'feature-extraction',
-      });
+      const labels = Object.values(c.id2label ?? {}).map((l) => String(l).toLowerCase());
+      const sentenceTransformers = existsSync(join(dir, e.name, 'modules.json'));
+      // An NLI classifier (a label starting with "entail", as Hugging Face finds it) serves zero-shot;
+      // a sentence-transformers folder, search.
+      const task = architecture.endsWith('ForSequenceClassification') && labels.some((l) => l.startsWith('entail'))
+        ? 'zero-shot-classification' : sentenceTransformers ? 'sentence-similarity'
+          : /** @type {Record<string, string>} */ (HEAD_TASKS)[architecture] ?? 'feature-extraction';
+      out.push({ name: e.name, url: `/models/${encodeURIComponent(e.name)}/`, architecture, task, sentence_transformers: sentenceTransformers });
     } catch {
       // an unreadable config: not offered
     }

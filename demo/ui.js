@@ -51,11 +51,12 @@ export function message(box, kind, text) {
  * A horizontal bar with a label and a value in [0, 1]; `scale` stretches the bar (not the number),
  * e.g. relative to the top candidate.
  * @param {string} label @param {number} value @param {string} [cls] @param {number} [scale]
+ * @param {string} [shown] the number printed (default: the value as a percentage)
  */
-export function bar(label, value, cls = '', scale = 1) {
+export function bar(label, value, cls = '', scale = 1, shown = pct(value)) {
   return el('div', { class: `bar-row ${cls}` },
     el('span', { class: 'bar-label' }, label),
     el('span', { class: 'bar-track', role: 'meter', 'aria-valuemin': '0', 'aria-valuemax': '1', 'aria-valuenow': value.toFixed(4), 'aria-label': label },
       el('span', { class: 'bar-fill', style: `width:${Math.max(0.5, Math.min(100, value * scale * 100)).toFixed(2)}%` })),
-    el('span', { class: 'bar-value' }, pct(value)));
+    el('span', { class: 'bar-value' }, shown));
 }

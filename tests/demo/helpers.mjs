@@ -25,12 +25,12 @@ export function skipReason() {
 /**
  * Starts the demo server and a fresh headless Chromium; records every request the page (and its
  * workers) makes.
- * @param {{isolation: boolean}} options
+ * @param {{isolation: boolean, models?: string}} options models: the models directory (default: the shared models)
  */
-export async function openDemo({ isolation }) {
+export async function openDemo({ isolation, models = MODELS }) {
   const { chromium } = await import('playwright-core');
   const { startDemoServer } = await import('../../demo/server.mjs');
-  const server = await startDemoServer({ models: MODELS, isolation, port: 0 });
+  const server = await startDemoServer({ models, isolation, port: 0 });
   const userDataDir = mkdtempSync(join(tmpdir(), 'bertology-demo-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM, headless: true, acceptDownloads: true,
