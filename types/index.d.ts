@@ -3,14 +3,14 @@
 // ---------------------------------------------------------------------------------------------
 // Tensors
 
-export type TypedData = Float32Array | Int32Array;
+export type TypedData = Float32Array | Int32Array | Int8Array | Uint8Array;
 
 /** A dense row-major tensor, shaped like transformers.js's Tensor (without its math). */
 export class Tensor<D extends TypedData = Float32Array> {
   constructor(data: D, dims: number[]);
   data: D;
   dims: number[];
-  readonly type: 'float32' | 'int32';
+  readonly type: 'float32' | 'int32' | 'int8' | 'uint8';
   readonly size: number;
   /** The values as nested arrays, `dims.length` levels deep. */
   tolist(): any;
@@ -19,6 +19,34 @@ export class Tensor<D extends TypedData = Float32Array> {
 export function softmax(x: ArrayLike<number>, start?: number, n?: number): number[];
 export function sigmoid(x: ArrayLike<number>, start?: number, n?: number): number[];
 export function argmax(x: ArrayLike<number>, start?: number, n?: number): number;
+
+// ---------------------------------------------------------------------------------------------
+// Embedding helpers (sentence-transformers' util and quantization semantics)
+
+/** A [n, d] Tensor (or {data, dims}), rows as arrays, or one vector. */
+export type EmbeddingsLike = { data: ArrayLike<number>; dims: number[] } | ArrayLike<number>[] | ArrayLike<number>;
+/** Cosine similarity of every row of a with every row of b: [rows(a), rows(b)]; a number for two 1-D vectors. */
+export function cos_sim(a: ArrayLike<number>, b: ArrayLike<number>): number;
+export function cos_sim(a: EmbeddingsLike, b: EmbeddingsLike): Tensor | number;
+/** Dot products of every row of a with every row of b; a number for two 1-D vectors. */
+export function dot_score(a: ArrayLike<number>, b: ArrayLike<number>): number;
+export function dot_score(a: EmbeddingsLike, b: EmbeddingsLike): Tensor | number;
+/** Negative Euclidean / Manhattan distances (sentence-transformers' euclidean_sim / manhattan_sim). */
+export function euclidean_sim(a: EmbeddingsLike, b: EmbeddingsLike): Tensor | number;
+export function manhattan_sim(a: EmbeddingsLike, b: EmbeddingsLike): Tensor | number;
+export interface SemanticSearchHit { corpus_id: number; score: number }
+/** For each query the top_k (default 10) corpus rows by score (default cosine), best first. */
+export function semanticSearch(queries: EmbeddingsLike, corpus: EmbeddingsLike, options?: {
+  top_k?: number;
+  score_function?: 'cosine' | 'dot' | 'euclidean' | 'manhattan' | ((a: EmbeddingsLike, b: EmbeddingsLike) => Tensor | number[][]);
+}): SemanticSearchHit[][];
+export type Precision = 'float32' | 'int8' | 'uint8' | 'binary' | 'ubinary';
+/**
+ * sentence-transformers' quantize_embeddings: int8/uint8 buckets between per-dimension ranges (from
+ * `ranges` [2, dim], `calibration_embeddings`, or the embeddings themselves), binary/ubinary packed bits.
+ */
+export function quantizeEmbeddings(embeddings: EmbeddingsLike, precision: Precision,
+  options?: { ranges?: EmbeddingsLike; calibration_embeddings?: EmbeddingsLike }): Tensor<Float32Array | Int8Array | Uint8Array>;
 
 // ---------------------------------------------------------------------------------------------
 // Errors
@@ -90,6 +118,9 @@ export interface LoadOptions {
   local_files_only?: boolean;
   /** In-memory sources: the model's name in progress events (default 'in-memory files'). */
   name?: string;
+  /** Also read a sentence-transformers model's module files (modules.json, 1_Pooling/, 2_Dense/, …);
+   * pipeline('feature-extraction') sets it. */
+  sentence_transformers?: boolean;
 }
 
 export interface SourceEnv {
@@ -250,6 +281,10 @@ export class BertologyModel {
   readonly info: ModelInfo;
   /** The longest input (tokens, specials included) texts are truncated to. */
   readonly maxLength: number;
+  /** config.json as the model's files hold it (fields the engine ignores included). */
+  readonly config: Record<string, any>;
+  /** The sentence-transformers configuration, or null (no modules.json, or loaded without sentence_transformers: true). */
+  readonly sentenceTransformers: SentenceTransformersConfig | null;
   /** The engine handle; throws (DISPOSED) after dispose(). */
   readonly raw: unknown;
   tokenize(text: string | Uint8Array, pair?: string | Uint8Array | null,
@@ -347,6 +382,32 @@ export interface CallOptions extends OutputOptions {
   batch_size?: number;
 }
 
+/**
+ * What a pipeline did with one input's length, on every per-input result as `metadata` (a
+ * non-enumerable property unless `return_metadata: true`).
+ */
+export interface InputMetadata {
+  /** Tokens of the input (special tokens included). */
+  tokens: number;
+  /** The longest input the model reads. */
+  max_length: number;
+  /** Tokens were dropped (the model did not read all of the input). */
+  truncated: boolean;
+  /** Windows the input ran as (long_text "chunk", stride, question-answering windows). */
+  chunks?: number;
+}
+export interface MetadataOptions {
+  /** Make `metadata` an ordinary (enumerable) property: kept by JSON.stringify on objects and by postMessage. */
+  return_metadata?: boolean;
+}
+type WithMetadata<T> = T & { readonly metadata: InputMetadata };
+export interface LongTextOptions {
+  /** Texts longer than the model: "truncate" (default) or "chunk" (overlapping windows, aggregated). */
+  long_text?: 'truncate' | 'chunk';
+  /** With long_text "chunk": tokens shared by consecutive windows (default 0). */
+  stride?: number;
+}
+
 // explanations (pipe.explain; README "Explanations")
 
 export type ExplainMethod =
@@ -414,11 +475,13 @@ export interface PipelineBase {
 
 export interface TextClassificationOutput { label: string; score: number }
 export interface TextPair { text: string; text_pair?: string | null }
-export interface TextClassificationOptions extends CallOptions {
+export interface TextClassificationOptions extends CallOptions, MetadataOptions, LongTextOptions {
   /** Labels per input (default 1; null: all, sorted). */
   top_k?: number | null;
   function_to_apply?: 'softmax' | 'sigmoid' | 'none';
   truncation?: boolean;
+  /** With long_text "chunk": each label's score is the mean (default) or the max over the windows. */
+  chunk_aggregation?: 'mean' | 'max';
 }
 type One<T> = T & Extras;
 
@@ -470,10 +533,15 @@ export interface TokenClassificationGroup {
   start: number;
   end: number;
 }
-export interface TokenClassificationOptions extends CallOptions {
+export interface TokenClassificationOptions extends CallOptions, MetadataOptions {
   aggregation_strategy?: AggregationStrategy;
   /** Default ["O"]. */
   ignore_labels?: string[];
+  /**
+   * Long texts: overlapping windows of the model's length sharing `stride` tokens, entities merged as
+   * Hugging Face does (needs an aggregation_strategy other than "none").
+   */
+  stride?: number;
 }
 export interface TokenClassificationPipeline extends PipelineBase {
   (text: string, options?: TokenClassificationOptions & { aggregation_strategy?: 'none' }): Promise<One<TokenClassificationOutput[]>>;
@@ -505,11 +573,14 @@ export interface QuestionAnsweringOptions extends CallOptions {
   align_to_words?: boolean;
   /** Allow the empty answer (default false). */
   handle_impossible_answer?: boolean;
+  /** Cut questions to this many tokens (default: no limit). */
+  max_question_len?: number;
+  return_metadata?: boolean;
 }
 export interface WindowLogits { encoding: Encoding; start: Float32Array; end: Float32Array }
 export interface QuestionAnsweringSettings {
   top_k: number; max_seq_len: number; doc_stride: number; max_answer_len: number;
-  align_to_words: boolean; handle_impossible_answer: boolean;
+  align_to_words: boolean; handle_impossible_answer: boolean; max_question_len: number | null;
 }
 export interface QuestionAnsweringPipeline extends PipelineBase {
   (question: string, context: string, options?: QuestionAnsweringOptions & { top_k?: 1 }): Promise<One<QuestionAnsweringOutput>>;
@@ -521,7 +592,7 @@ export interface QuestionAnsweringPipeline extends PipelineBase {
   /** Resolved settings with Hugging Face's defaults. */
   settings(options: QuestionAnsweringOptions): QuestionAnsweringSettings;
   /** The windows of one question/context pair. */
-  windows(input: QuestionContext, settings: { max_seq_len: number; doc_stride: number }): Encoding[];
+  windows(input: QuestionContext, settings: { max_seq_len: number; doc_stride: number; max_question_len?: number | null }): Encoding[];
   /** Windows and their start/end logits for each pair (one model run, decode as often as needed). */
   logits(inputs: QuestionContext[], settings: { max_seq_len: number; doc_stride: number }, outputs?: CallOptions): { logits: WindowLogits[][]; extras: Extras };
   /** Hugging Face's span decoding of one question's windows. */
@@ -530,14 +601,98 @@ export interface QuestionAnsweringPipeline extends PipelineBase {
 
 // feature-extraction / embeddings
 
-export interface FeatureExtractionOptions extends CallOptions {
-  /** "none" (default): [batch, seq, hidden], padding zeroed; "cls" / "mean": [batch, hidden]. */
+export interface FeatureExtractionOptions extends CallOptions, MetadataOptions, LongTextOptions {
+  /**
+   * "none": [batch, seq, hidden], padding zeroed (the default for other models); "cls" / "mean":
+   * [batch, hidden]. Sentence-transformers models default to their own modules ([batch, dim]).
+   */
   pooling?: 'none' | 'cls' | 'first_token' | 'mean';
+  /** L2-normalize each embedding at the end. */
   normalize?: boolean;
   truncation?: boolean;
+  /** Apply the model's sentence-transformers modules (default: when it has modules.json). */
+  sentence_transformers?: boolean;
+  /** Text put before every input. */
+  prompt?: string;
+  /** A prompt of config_sentence_transformers.json by name. */
+  prompt_name?: string;
+  /** Keep the first dimensions (Matryoshka), before normalize. */
+  truncate_dim?: number;
+  /** Default "float32"; binary/ubinary give [batch, ceil(dim / 8)] bytes. */
+  precision?: Precision;
+  /** int8/uint8: per-dimension [min, max] ranges ([2, dim]). */
+  ranges?: EmbeddingsLike;
+  /** int8/uint8: take the ranges from these embeddings. */
+  calibration_embeddings?: EmbeddingsLike;
 }
 export interface FeatureExtractionPipeline extends PipelineBase {
-  (texts: string | string[] | IdsInput, options?: FeatureExtractionOptions): Promise<Tensor & Extras>;
+  (texts: string | string[] | IdsInput, options?: FeatureExtractionOptions): Promise<Tensor<any> & Extras & { readonly metadata: InputMetadata[] }>;
+  /** The model's prompts (name → text). */
+  readonly prompts: Record<string, string>;
+  /** "cosine" unless config_sentence_transformers.json names another. */
+  readonly similarity_fn_name: string;
+  /** Every row of a against every row of b with the model's similarity function. */
+  similarity(a: EmbeddingsLike, b: EmbeddingsLike): Tensor | number;
+}
+
+/** A sentence-transformers model's modules and settings (modules.json and the files it names). */
+export interface SentenceTransformersConfig {
+  modules: Array<
+    | { kind: 'Transformer'; path: string }
+    | { kind: 'Pooling'; modes: string[]; include_prompt: boolean; word_embedding_dimension?: number }
+    | { kind: 'Dense'; in_features: number; out_features: number; weight: Float32Array; bias: Float32Array | null; activation: string }
+    | { kind: 'Normalize' }
+    | { kind: 'Unsupported'; type: string }>;
+  prompts: Record<string, string>;
+  default_prompt_name: string | null;
+  similarity_fn_name: string | null;
+  max_seq_length: number | null;
+  do_lower_case: boolean;
+}
+
+// zero-shot-classification
+
+export interface ZeroShotOutput {
+  sequence: string;
+  /** The candidate labels, most likely first. */
+  labels: string[];
+  scores: number[];
+}
+export interface ZeroShotOptions extends CallOptions, MetadataOptions {
+  /** An array, or one comma-separated string. */
+  candidate_labels?: string | string[];
+  /** Default "This example is {}.". */
+  hypothesis_template?: string;
+  /** Independent labels (softmax of [contradiction, entailment] per label); default false (scores sum to 1). */
+  multi_label?: boolean;
+}
+export interface ZeroShotClassificationPipeline extends PipelineBase {
+  (text: string, candidate_labels: string | string[], options?: ZeroShotOptions): Promise<One<WithMetadata<ZeroShotOutput>>>;
+  (texts: string[], candidate_labels: string | string[], options?: ZeroShotOptions): Promise<One<WithMetadata<ZeroShotOutput>[]>>;
+  (text: string, options: ZeroShotOptions & { candidate_labels: string | string[] }): Promise<One<WithMetadata<ZeroShotOutput>>>;
+  (texts: string[], options: ZeroShotOptions & { candidate_labels: string | string[] }): Promise<One<WithMetadata<ZeroShotOutput>[]>>;
+}
+
+// text-ranking (cross-encoders)
+
+export interface RankedDocument {
+  /** The document's index in `documents`. */
+  corpus_id: number;
+  score: number;
+  /** With return_documents. */
+  text?: string;
+}
+export interface TextRankingOptions extends CallOptions, MetadataOptions {
+  /** Default: all documents. */
+  top_k?: number | null;
+  return_documents?: boolean;
+  /** Instead of the model's configured activation (Sigmoid by default). */
+  activation_fn?: 'sigmoid' | 'identity' | 'none' | 'tanh';
+}
+export interface TextRankingPipeline extends PipelineBase {
+  (query: string, documents: string[], options?: TextRankingOptions): Promise<One<WithMetadata<RankedDocument>[]>>;
+  /** The activation applied to the logit (a torch class name: Sigmoid, Identity, Tanh, …). */
+  readonly activation_fn: string;
 }
 
 export interface TaskPipelines {
@@ -549,6 +704,8 @@ export interface TaskPipelines {
   'question-answering': QuestionAnsweringPipeline;
   'feature-extraction': FeatureExtractionPipeline;
   embeddings: FeatureExtractionPipeline;
+  'zero-shot-classification': ZeroShotClassificationPipeline;
+  'text-ranking': TextRankingPipeline;
 }
 export type Task = keyof TaskPipelines;
 
