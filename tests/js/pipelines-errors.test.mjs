@@ -34,7 +34,7 @@ async function recordingLoads(fn) {
 
 test('pipeline: unknown task lists the known tasks; bad arguments', async () => {
   await assert.rejects(pipeline('summarization', 'x'), (e) => e instanceof BertologyError && e.code === 'INVALID_ARGUMENT'
-    && /unknown task "summarization"; known tasks: text-classification, fill-mask, token-classification, question-answering, feature-extraction, sentiment-analysis, ner, embeddings/.test(e.message));
+    && /unknown task "summarization"; known tasks: text-classification, fill-mask, token-classification, question-answering, feature-extraction, zero-shot-classification, text-ranking, sentiment-analysis, ner, embeddings/.test(e.message));
   assert.deepEqual(TASKS.slice(-3), ['sentiment-analysis', 'ner', 'embeddings']);
   await assert.rejects(pipeline(/** @type {any} */ (undefined), 'x'), /task must be a string/);
   await assert.rejects(pipeline('ner', /** @type {any} */ (undefined)), /a model is required/);
