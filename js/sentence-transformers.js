@@ -184,7 +184,7 @@ function readSafetensors(entry, name, fail) {
     if (key === '__metadata__') continue;
     const width = widths[t?.dtype];
     const [begin, end] = t?.data_offsets ?? [];
-    const count = Array.isArray(t?.shape) ? t.shape.reduce((a, b) => a * b, 1) : NaN;
+    const count = Array.isArray(t?.shape) ? t.shape.reduce((/** @type {number} */ a, /** @type {number} */ b) => a * b, 1) : NaN;
     if (!width) throw fail(`${name}: tensor ${key} has dtype ${t?.dtype} (expected F32, F16, BF16 or F64)`);
     if (!Number.isInteger(begin) || !Number.isInteger(end) || end - begin !== count * width || base + end > entry.size) {
       throw fail(`${name}: tensor ${key} has inconsistent data_offsets`);

@@ -121,11 +121,12 @@ export class ZeroShotClassificationPipeline extends Pipeline {
       });
       const out = this.model.forwardEncodings(encodings,
         { output_attentions: opts.output_attentions, output_hidden_states: opts.output_hidden_states, output_last_hidden_state: false });
-      if (!out.logits) throw new BertologyError(`${this.task}: the engine returned no logits`);
-      const width = out.logits.dims[1];
+      const { logits } = out;
+      if (!logits) throw new BertologyError(`${this.task}: the engine returned no logits`);
+      const width = logits.dims[1];
       pairs.forEach(({ s, l }, b) => {
-        entailLogits[s][l] = out.logits.data[b * width + entail];
-        contraLogits[s][l] = out.logits.data[b * width + contra];
+        entailLogits[s][l] = logits.data[b * width + entail];
+        contraLogits[s][l] = logits.data[b * width + contra];
       });
       if (wantExtras) extras = { ...(opts.output_attentions ? { attentions: out.attentions } : {}),
         ...(opts.output_hidden_states ? { hidden_states: out.hidden_states } : {}) };
