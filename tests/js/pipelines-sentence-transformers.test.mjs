@@ -280,7 +280,7 @@ print(json.dumps(out))
   }
 });
 
-test('sentence-transformers: the module files load from a directory, bytes, a URL, a Hugging Face id and a cache', { skip: SKIP_REASON }, async (t) => {
+test('sentence-transformers: the module files load from a directory, bytes, a URL, a Hugging Face id, a cache and a host that rewrites 404s', { skip: SKIP_REASON }, async (t) => {
   const spec = { pooling: { pooling_mode_cls_token: true, pooling_mode_mean_tokens: false }, dense: [{ out: 32, seed: 5 }], normalize: true };
   const dir = stFolder('sources', spec);
   const expected = ALL().map((b) => unit(dense(pooled(b, 'cls'), spec.dense[0])));
@@ -324,6 +324,36 @@ test('sentence-transformers: the module files load from a directory, bytes, a UR
     if (server.requests) assert.ok(!server.requests.slice(before).some((/** @type {any} */ r) => /modules\.json/.test(r.url ?? r)));
   } finally {
     await server.close();
+  }
+  // A host that answers missing files with its app's page (single-page-app rewrites): the optional
+  // probes count as absent, whatever the content type.
+  const plainDir = copyModel(sharedPath('models', 'bert-mini-mlm'), join(tmp.root, 'plain-mlm'));
+  for (const type of ['text/html; charset=utf-8', 'application/octet-stream']) {
+    const spa = await startDevServer({
+      roots: { '/m/': tmp.root }, port: 0,
+      handler: async (/** @type {any} */ req, /** @type {any} */ res, /** @type {URL} */ url) => {
+        const file = join(tmp.root, decodeURIComponent(url.pathname).replace(/^\/m\//, ''));
+        if (url.pathname.startsWith('/m/') && !file.includes('..') && existsSync(file) && statSync(file).isFile()) return false;
+        res.writeHead(200, { 'Content-Type': type }).end('<!DOCTYPE html><html><body>app</body></html>');
+        return true;
+      },
+    });
+    try {
+      const st = await pipeline('feature-extraction', `${spa.url}m/sources/`, { threads: 1 });
+      try {
+        assert.ok(rowsDiff(await st(ref.texts), expected) <= 2e-5, `SPA host (${type})`);
+      } finally {
+        await st.dispose();
+      }
+      const plain = await pipeline('feature-extraction', `${spa.url}m/${relative(tmp.root, plainDir)}/`, { threads: 1 });
+      try {
+        assert.equal(plain.model.sentenceTransformers, null, `SPA host (${type}): no modules.json`);
+      } finally {
+        await plain.dispose();
+      }
+    } finally {
+      await spa.close();
+    }
   }
 });
 
