@@ -82,7 +82,8 @@ export class FeatureExtractionPipeline extends Pipeline {
         rows[i] = { data: x.slice(0, n * hidden), tokens: n, weight };
       } else if (plan.st) {
         const m = Int32Array.from(mask);
-        if (!plan.st.pooling.include_prompt) m.fill(0, 0, Math.min(plan.promptLength, seq));
+        // include_prompt: false — the prompt's tokens (at the start of an input's first window) are not pooled.
+        if (!plan.st.pooling.include_prompt && plan.promptRows.has(i)) m.fill(0, 0, Math.min(plan.promptLength, seq));
         let v = poolRow(x, m, hidden, plan.st.pooling.modes);
         for (const mod of plan.st.perChunk) v = mod.kind === 'Dense' ? denseForward(mod, v) : normalizeInPlace(v);
         rows[i] = { data: v, tokens: 1, weight };
@@ -185,7 +186,7 @@ export class FeatureExtractionPipeline extends Pipeline {
       stMax ? Math.min(stMax, this.model.maxLength) : this.model.maxLength);
     return {
       pooling, hidden, st, normalize, truncation, precision, longText, stride, prompt, maxLength,
-      lowerCase: Boolean(config?.do_lower_case), promptLength: 0,
+      lowerCase: Boolean(config?.do_lower_case), promptLength: 0, promptRows: /** @type {Set<number>} */ (new Set()),
       /** @type {import('../model.js').Encoding[] | null} */ encodings: null,
     };
   }
@@ -233,11 +234,13 @@ export class FeatureExtractionPipeline extends Pipeline {
         const whole = this.model.tokenize(full, null, {});
         const windows = textWindows(whole, maxLength, stride);
         groups.push(windows.map((w) => encodings.push(w) - 1));
+        plan.promptRows.add(encodings.length - windows.length);
         metadata.push({ tokens: whole.ids.length, max_length: maxLength, truncated: false, chunks: windows.length });
       } else {
         const e = this.model.tokenize(full, null, { truncation, max_length: maxLength });
         const tokens = e.truncated ? this.model.tokenize(full, null, {}).ids.length : e.ids.length;
-        groups.push([encodings.push(e) - 1]);
+        plan.promptRows.add(encodings.push(e) - 1);
+        groups.push([encodings.length - 1]);
         metadata.push({ tokens, max_length: maxLength, truncated: e.truncated });
       }
     }

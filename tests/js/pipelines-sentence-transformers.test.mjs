@@ -210,6 +210,26 @@ test('sentence-transformers: prompts (prompt, prompt_name, default_prompt_name),
     const s = /** @type {Tensor} */ (extractor.similarity(a, b));
     assert.deepEqual(s.tolist(), /** @type {Tensor} */ (dot_score(a, b)).tolist());
     await assert.rejects(extractor(rest, { prompt_name: 'nope' }), /prompt_name "nope" is not among the model's prompts \(query, passage\)/);
+    // Chunked with include_prompt: false: the prompt is masked in the first window only.
+    const text = ref.texts.slice(0, 4).join(' ');
+    const windows = extractor.tokenizer.encode(`The ${text}`, null, { return_overflowing_tokens: true, stride: 4, max_length: 16 });
+    assert.ok(windows.length >= 3);
+    const sum = new Float64Array(256);
+    let weights = 0;
+    windows.forEach((/** @type {any} */ w, /** @type {number} */ k) => {
+      const state = extractor.model.forward({ input_ids: [w.input_ids] }).last_hidden_state.data;
+      const from = k === 0 ? 2 : 0;
+      const weight = w.sequence_ids.filter((/** @type {any} */ q) => q === 0).length;
+      for (let h = 0; h < 256; h++) {
+        let acc = 0;
+        for (let t = from; t < w.input_ids.length; t++) acc += state[t * 256 + h];
+        sum[h] += (acc / (w.input_ids.length - from)) * weight;
+      }
+      weights += weight;
+    });
+    const chunked = await extractor(text, { prompt_name: 'query', long_text: 'chunk', stride: 4, max_length: 16 });
+    assert.equal(chunked.metadata[0].chunks, windows.length);
+    assert.ok(rowsDiff(chunked, [Array.from(sum, (v) => v / weights)]) <= 1e-5);
   } finally {
     await extractor.dispose();
     await defaulted.dispose();
