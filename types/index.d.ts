@@ -719,6 +719,8 @@ export interface TaskOptions {
   'question-answering': QuestionAnsweringOptions;
   'feature-extraction': FeatureExtractionOptions;
   embeddings: FeatureExtractionOptions;
+  'zero-shot-classification': ZeroShotOptions;
+  'text-ranking': TextRankingOptions;
 }
 
 /** `pipeline()`'s options: load options plus the task's call options (defaults); other keys are rejected. */
