@@ -21,6 +21,23 @@ const PER_SENTENCE_F1 = 0.8115; // shared/README.md: bert-mini-conll03, CoNLL-03
 const WINDOW = 128; // BERT-mini's pretraining length: positions beyond it were never trained
 const STRIDE = 32;
 
+/** @typedef {{text: string, sentences: {words: string[], tags: string[], starts: number[]}[]}} JoinedText */
+
+/**
+ * Appends a sentence to a text (words joined by single spaces), keeping each word's start offset.
+ * @param {JoinedText} into
+ * @param {{words: string[], tags: string[]}} s
+ */
+function appendSentence(into, s) {
+  const starts = [];
+  for (const w of s.words) {
+    if (into.text) into.text += ' ';
+    starts.push(into.text.length);
+    into.text += w;
+  }
+  into.sentences.push({ ...s, starts });
+}
+
 /**
  * CoNLL-03 test documents joined into long texts of at least `minWords` words: sentences and words
  * joined by single spaces; each word's start offset kept.
@@ -28,19 +45,14 @@ const STRIDE = 32;
 function joinedDocuments(/** @type {number} */ minWords) {
   const raw = readFileSync(sharedPath('data', 'conll2003', 'test.txt'), 'utf8');
   const docs = raw.split(/^-DOCSTART-.*$/m).map(parseConll).filter((d) => d.length > 0);
-  /** @type {{text: string, sentences: {words: string[], tags: string[], starts: number[]}[]}[]} */
+  /** @type {JoinedText[]} */
   const texts = [];
-  let current = { text: '', sentences: /** @type {any[]} */ ([]) };
+  /** @type {JoinedText} */
+  let current = { text: '', sentences: [] };
   let words = 0;
   for (const doc of docs) {
     for (const s of doc) {
-      const starts = [];
-      for (const w of s.words) {
-        if (current.text) current.text += ' ';
-        starts.push(current.text.length);
-        current.text += w;
-      }
-      current.sentences.push({ ...s, starts });
+      appendSentence(current, s);
       words += s.words.length;
     }
     if (words >= minWords) {
@@ -59,23 +71,17 @@ function joinedDocuments(/** @type {number} */ minWords) {
  * @param {(text: string) => number} count tokens of a text
  */
 function packedSentences(/** @type {number} */ limit, count) {
-  /** @type {ReturnType<typeof joinedDocuments>} */
+  /** @type {JoinedText[]} */
   const texts = [];
   for (const doc of joinedDocuments(0)) {
-    let current = { text: '', sentences: /** @type {any[]} */ ([]) };
+    /** @type {JoinedText} */
+    let current = { text: '', sentences: [] };
     for (const s of doc.sentences) {
-      const sentence = s.words.join(' ');
-      if (current.text && count(`${current.text} ${sentence}`) > limit) {
+      if (current.text && count(`${current.text} ${s.words.join(' ')}`) > limit) {
         texts.push(current);
         current = { text: '', sentences: [] };
       }
-      const starts = [];
-      for (const w of s.words) {
-        if (current.text) current.text += ' ';
-        starts.push(current.text.length);
-        current.text += w;
-      }
-      current.sentences.push({ ...s, starts });
+      appendSentence(current, s);
     }
     if (current.text) texts.push(current);
   }
