@@ -19,21 +19,26 @@ import { check } from './errors.js';
  */
 
 /**
- * Pads encodings to the longest one: pad id, type id 0, mask 0.
+ * Pads encodings to the longest one: pad id, the pad token type id (0; XLNet's tokenizer uses 3),
+ * mask 0 — after the tokens (side 'right', the default) or before them (side 'left', as XLNet's
+ * tokenizer pads).
  * @param {{ids: Int32Array, type_ids: Int32Array, attention_mask: Int32Array}[]} encodings
  * @param {number} padId
+ * @param {{side?: 'left' | 'right', padTypeId?: number}} [options]
  * @returns {BatchInputs}
  */
-export function padEncodings(encodings, padId) {
+export function padEncodings(encodings, padId, { side = 'right', padTypeId = 0 } = {}) {
+  check(side === 'left' || side === 'right', `padding side must be 'left' or 'right', got ${side}`);
   const batch = encodings.length;
   const seq = Math.max(0, ...encodings.map((e) => e.ids.length));
   const ids = new Int32Array(batch * seq).fill(padId);
-  const typeIds = new Int32Array(batch * seq);
+  const typeIds = new Int32Array(batch * seq).fill(padTypeId);
   const mask = new Int32Array(batch * seq);
   encodings.forEach((e, b) => {
-    ids.set(e.ids, b * seq);
-    typeIds.set(e.type_ids, b * seq);
-    mask.set(e.attention_mask, b * seq);
+    const at = b * seq + (side === 'left' ? seq - e.ids.length : 0);
+    ids.set(e.ids, at);
+    typeIds.set(e.type_ids, at);
+    mask.set(e.attention_mask, at);
   });
   return { ids, typeIds, mask, batch, seq };
 }

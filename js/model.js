@@ -31,6 +31,8 @@ import { readSentenceTransformers } from './sentence-transformers.js';
  * @property {number} [model_max_length] from tokenizer_config.json (when there is a tokenizer)
  * @property {string} [mask_token] the tokenizer's mask token (when there is a tokenizer)
  * @property {number} [mask_token_id] its id
+ * @property {'left' | 'right'} [padding_side] where batches are padded (tokenizer_config.json; XLNet: left)
+ * @property {number} [pad_token_type_id] token type id of padding positions (XLNet: 3, else 0)
  */
 
 /**
@@ -125,6 +127,7 @@ export class BertologyModel {
   /** @type {any} */ #handle;
   /** @type {ModelInfo} */ #info;
   /** @type {ReturnType<typeof readExtras>} */ #extras;
+  /** @type {'left' | 'right' | undefined} */ #paddingSide;
 
   /**
    * @param {any} handle the engine's model
@@ -192,6 +195,19 @@ export class BertologyModel {
     const { model_max_length: tok, max_position_embeddings: pos, model_type: type, max_sequence_length: seq } = this.#info;
     const positions = seq !== undefined && seq > 0 ? seq : type === 'roberta' ? pos - 2 : pos;
     return tok !== undefined && tok > 0 ? Math.min(tok, positions) : positions;
+  }
+
+  /**
+   * Which end of a row texts are padded at when a batch is run: the tokenizer's `padding_side`
+   * (tokenizer_config.json; XLNet's tokenizer pads on the left), 'right' without a tokenizer.
+   * Settable, as transformers' `tokenizer.padding_side` is.
+   * @returns {'left' | 'right'}
+   */
+  get padding_side() { return this.#paddingSide ?? this.#info.padding_side ?? 'right'; }
+
+  set padding_side(side) {
+    check(side === 'left' || side === 'right', `padding_side must be 'left' or 'right', got ${side}`);
+    this.#paddingSide = side;
   }
 
   /**
@@ -265,7 +281,8 @@ export class BertologyModel {
    */
   forwardEncodings(encodings, options = {}) {
     check(encodings.length > 0, 'forward: empty batch');
-    const batch = padEncodings(encodings, this.#info.pad_token_id);
+    const batch = padEncodings(encodings, this.#info.pad_token_id,
+      { side: this.padding_side, padTypeId: this.#info.pad_token_type_id ?? 0 });
     // Models without token type embeddings (DistilBERT) take no token types, as in Hugging Face, even
     // when the tokenizer marks the second text of a pair with type 1.
     if (!(/** @type {any} */ (this.#info).type_vocab_size > 0)) batch.typeIds = null;

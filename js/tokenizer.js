@@ -135,6 +135,18 @@ export class Tokenizer {
   /** @returns {number} */
   get pad_token_id() { return this.model.info.pad_token_id; }
 
+  /** Token type id of padding positions (XLNet: 3, else 0). */
+  get pad_token_type_id() { return this.model.info.pad_token_type_id ?? 0; }
+
+  /**
+   * Where batches are padded: 'right', or 'left' for tokenizers that pad on the left (XLNet), from
+   * tokenizer_config.json `padding_side`. Settable, as in transformers; the model's batches follow it.
+   * @returns {'left' | 'right'}
+   */
+  get padding_side() { return this.model.padding_side; }
+
+  set padding_side(side) { this.model.padding_side = side; }
+
   /** The unknown token's id (WordPiece "[UNK]", BPE/SentencePiece "<unk>"), or null. */
   get unk_token_id() {
     for (const t of ['[UNK]', '<unk>']) {

@@ -214,6 +214,10 @@ export interface ModelInfo {
   model_max_length?: number;
   mask_token?: string;
   mask_token_id?: number;
+  /** Where batches are padded (tokenizer_config.json `padding_side`; XLNet: left). */
+  padding_side?: 'left' | 'right';
+  /** Token type id of padding positions (XLNet: 3, else 0). */
+  pad_token_type_id?: number;
 }
 
 /** One tokenized text (or pair) as the engine returns it; offsets are 2 per token. */
@@ -285,6 +289,8 @@ export class BertologyModel {
   readonly config: Record<string, any>;
   /** The sentence-transformers configuration, or null (no modules.json, or loaded without sentence_transformers: true). */
   readonly sentenceTransformers: SentenceTransformersConfig | null;
+  /** Where batches of texts are padded (the tokenizer's padding_side); settable. */
+  padding_side: 'left' | 'right';
   /** The engine handle; throws (DISPOSED) after dispose(). */
   readonly raw: unknown;
   tokenize(text: string | Uint8Array, pair?: string | Uint8Array | null,
@@ -346,6 +352,9 @@ export class Tokenizer {
   readonly mask_token: string | null;
   readonly mask_token_id: number | null;
   readonly pad_token_id: number;
+  readonly pad_token_type_id: number;
+  /** Where batches are padded: 'left' for XLNet (tokenizer_config.json), else 'right'. Settable. */
+  padding_side: 'left' | 'right';
   readonly unk_token_id: number | null;
   readonly is_wordpiece: boolean;
   encode(text: string, text_pair?: string | null, options?: EncodeOptions & { return_overflowing_tokens?: false }): TokenizerEncoding;

@@ -80,6 +80,8 @@ std::string JsModel::info() const {
     info["model_max_length"] = t->model_max_length();
     info["mask_token"] = t->mask_token();
     info["mask_token_id"] = t->mask_id();
+    info["padding_side"] = t->padding_side() == PaddingSide::kLeft ? "left" : "right";
+    info["pad_token_type_id"] = t->pad_type_id();
   }
   return info.dump();
 }

@@ -25,8 +25,10 @@ Result<std::unique_ptr<Tokenizer>> LoadTokenizer(const FileStore& files, const M
   }
   if (!tokenizer.ok()) return tokenizer.status();
   int64_t max_length = 0;
+  std::string tokenizer_config;
   if (files.Has("tokenizer_config.json")) {
     BT_ASSIGN_OR_RETURN(std::string text, files.ReadText("tokenizer_config.json"));
+    tokenizer_config = text;
     BT_ASSIGN_OR_RETURN(Json json_config, ParseJson(text, "tokenizer_config.json"));
     // Hugging Face writes a huge sentinel (1e30) when there is no limit: ignore it then.
     BT_ASSIGN_OR_RETURN(double value, JsonNumber(json_config, "model_max_length", 0, "tokenizer_config.json"));
@@ -34,6 +36,7 @@ Result<std::unique_ptr<Tokenizer>> LoadTokenizer(const FileStore& files, const M
   }
   if (max_length == 0 && tokenizer.value()->model_max_length() == 0) max_length = config.max_position_embeddings;
   if (max_length > 0) tokenizer.value()->set_model_max_length(static_cast<int32_t>(max_length));
+  BT_RETURN_IF_ERROR(tokenizer.value()->ApplyTokenizerConfig(tokenizer_config, config.model_type_name));
   return std::move(tokenizer).value();
 }
 

@@ -9,11 +9,8 @@
 namespace bt::tokenizers {
 namespace {
 
-// Hugging Face's notion of a word char for `single_word` (char::is_alphanumeric or '_').
-bool IsWordChar(char32_t c) {
-  const unicode::CharClass cls = unicode::ClassOf(c);
-  return c == '_' || cls == unicode::CharClass::kLetter || cls == unicode::CharClass::kNumber;
-}
+// Hugging Face's notion of a word char for `single_word` (the regex crate's \w).
+bool IsWordChar(char32_t c) { return unicode::IsWordChar(c); }
 
 }  // namespace
 
@@ -62,7 +59,7 @@ void AddedVocabulary::Prepare(const Normalizer* normalizer) {
       AddPattern(std::move(text.chars), static_cast<int32_t>(i), &raw_patterns_);
       continue;
     }
-    if (normalizer != nullptr) normalizer->Normalize(&text);
+    if (normalizer != nullptr && !normalizer->Normalize(&text).ok()) continue;  // cannot match then
     AddPattern(std::move(text.chars), static_cast<int32_t>(i), &normalized_patterns_);
   }
 }

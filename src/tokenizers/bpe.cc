@@ -1,5 +1,6 @@
 #include "tokenizers/bpe.h"
 
+#include <cstdio>
 #include <queue>
 #include <utility>
 
@@ -51,25 +52,37 @@ Result<std::vector<std::pair<std::string, std::string>>> ParseMerges(const Json&
 }  // namespace
 
 Result<std::unique_ptr<Model>> Bpe::Create(Vocab vocab, const std::vector<std::pair<std::string, std::string>>& merges,
-                                           std::string unk_token, bool fuse_unk, bool ignore_merges,
-                                           const std::string& path) {
+                                           Options options, const std::string& path) {
   auto bpe = std::make_unique<Bpe>();
+  const size_t prefix_length = options.continuing_subword_prefix.size();
   for (size_t rank = 0; rank < merges.size(); ++rank) {
     const auto& [left, right] = merges[rank];
-    const int32_t left_id = vocab.Find(left), right_id = vocab.Find(right), merged_id = vocab.Find(left + right);
+    // The merged token drops the right side's continuation prefix (tokenizers slices it off).
+    if (right.size() < prefix_length) {
+      return FieldError(path + ".merges[" + std::to_string(rank) + "]", "'" + right + "' is shorter than the continuing_subword_prefix");
+    }
+    const int32_t left_id = vocab.Find(left), right_id = vocab.Find(right);
+    const int32_t merged_id = vocab.Find(left + right.substr(prefix_length));
     if (left_id < 0 || right_id < 0 || merged_id < 0) {
       return FieldError(path + ".merges[" + std::to_string(rank) + "]",
                         "'" + left + " " + right + "' uses a token missing from the vocab");
     }
     bpe->merges_.emplace(PairKey(left_id, right_id), Merge{static_cast<int32_t>(rank), merged_id});
   }
-  if (!unk_token.empty()) {
-    bpe->unk_id_ = vocab.Find(unk_token);
-    if (bpe->unk_id_ < 0) return FieldError(path + ".unk_token", "'" + unk_token + "' is not in the vocab");
+  if (!options.unk_token.empty()) {
+    bpe->unk_id_ = vocab.Find(options.unk_token);
+    if (bpe->unk_id_ < 0) return FieldError(path + ".unk_token", "'" + options.unk_token + "' is not in the vocab");
+  }
+  if (options.byte_fallback) {
+    bpe->byte_ids_.assign(256, -1);
+    char name[8];
+    for (int b = 0; b < 256; ++b) {
+      std::snprintf(name, sizeof(name), "<0x%02X>", b);
+      bpe->byte_ids_[b] = vocab.Find(name);
+    }
   }
   bpe->vocab_ = std::move(vocab);
-  bpe->fuse_unk_ = fuse_unk;
-  bpe->ignore_merges_ = ignore_merges;
+  bpe->options_ = std::move(options);
   return std::unique_ptr<Model>(std::move(bpe));
 }
 
@@ -78,24 +91,24 @@ Result<std::unique_ptr<Model>> Bpe::FromJson(const Json& config, const std::stri
   BT_ASSIGN_OR_RETURN(Vocab vocab, Vocab::FromJson(*vocab_json, path + ".vocab"));
   BT_ASSIGN_OR_RETURN(const Json* merges_json, RequiredField(config, path, "merges"));
   BT_ASSIGN_OR_RETURN(auto merges, ParseMerges(*merges_json, path + ".merges"));
-  std::string unk_token, prefix, suffix;
-  bool fuse_unk = false, ignore_merges = false, byte_fallback = false;
-  BT_RETURN_IF_ERROR(ReadString(config, path, "unk_token", &unk_token));
-  BT_RETURN_IF_ERROR(ReadString(config, path, "continuing_subword_prefix", &prefix));
-  BT_RETURN_IF_ERROR(ReadString(config, path, "end_of_word_suffix", &suffix));
-  BT_RETURN_IF_ERROR(ReadBool(config, path, "fuse_unk", &fuse_unk));
-  BT_RETURN_IF_ERROR(ReadBool(config, path, "ignore_merges", &ignore_merges));
-  BT_RETURN_IF_ERROR(ReadBool(config, path, "byte_fallback", &byte_fallback));
-  // Not used by any BERT-family tokenizer: refuse rather than tokenize differently.
-  if (!prefix.empty()) return FieldError(path + ".continuing_subword_prefix", "not supported");
-  if (!suffix.empty()) return FieldError(path + ".end_of_word_suffix", "not supported");
-  if (byte_fallback) return FieldError(path + ".byte_fallback", "not supported");
-  return Create(std::move(vocab), merges, std::move(unk_token), fuse_unk, ignore_merges, path);
+  Options options;
+  BT_RETURN_IF_ERROR(ReadString(config, path, "unk_token", &options.unk_token));
+  BT_RETURN_IF_ERROR(ReadString(config, path, "continuing_subword_prefix", &options.continuing_subword_prefix));
+  BT_RETURN_IF_ERROR(ReadString(config, path, "end_of_word_suffix", &options.end_of_word_suffix));
+  BT_RETURN_IF_ERROR(ReadBool(config, path, "fuse_unk", &options.fuse_unk));
+  BT_RETURN_IF_ERROR(ReadBool(config, path, "ignore_merges", &options.ignore_merges));
+  BT_RETURN_IF_ERROR(ReadBool(config, path, "byte_fallback", &options.byte_fallback));
+  const Json* dropout = OptionalField(config, "dropout");
+  if (dropout != nullptr && (!dropout->is_number() || dropout->get<double>() != 0.0)) {
+    return FieldError(path + ".dropout", "BPE dropout is for training; only null or 0 is supported");
+  }
+  return Create(std::move(vocab), merges, std::move(options), path);
 }
 
 Status Bpe::Tokenize(std::u32string_view word, std::vector<ModelToken>* out) const {
+  if (word.empty()) return Status::Ok();
   const std::string text = EncodeUtf8(word);
-  if (ignore_merges_) {
+  if (options_.ignore_merges) {
     const int32_t id = vocab_.Find(text);
     if (id >= 0) {
       out->push_back(ModelToken{id, text, 0, static_cast<int32_t>(word.size())});
@@ -104,15 +117,37 @@ Status Bpe::Tokenize(std::u32string_view word, std::vector<ModelToken>* out) con
   }
   std::vector<Symbol> symbols;
   symbols.reserve(word.size());
+  bool pending_unk = false;  // the last symbol is an unknown run that may still grow (fuse_unk)
+  std::string piece;
   for (size_t i = 0; i < word.size(); ++i) {
     const int32_t at = static_cast<int32_t>(i);
-    const int32_t id = vocab_.Find(EncodeUtf8(word.substr(i, 1)));
-    if (id < 0 && unk_id_ < 0) continue;  // dropped
-    if (id < 0 && fuse_unk_ && !symbols.empty() && symbols.back().id == unk_id_) {
+    piece.clear();
+    if (i > 0) piece = options_.continuing_subword_prefix;
+    AppendUtf8(word[i], &piece);
+    if (i + 1 == word.size()) piece += options_.end_of_word_suffix;
+    const int32_t id = vocab_.Find(piece);
+    if (id >= 0) {
+      symbols.push_back(Symbol{id, at, at + 1, 0, 0});
+      pending_unk = false;
+      continue;
+    }
+    if (options_.byte_fallback) {
+      bool all = true;
+      for (unsigned char b : piece) all = all && byte_ids_[b] >= 0;
+      if (all) {
+        // Each byte token covers the whole char (tokenizers' byte offsets map back to it).
+        for (unsigned char b : piece) symbols.push_back(Symbol{byte_ids_[b], at, at + 1, 0, 0});
+        pending_unk = false;
+        continue;
+      }
+    }
+    if (unk_id_ < 0) continue;  // dropped
+    if (options_.fuse_unk && pending_unk) {
       symbols.back().end = at + 1;
       continue;
     }
-    symbols.push_back(Symbol{id < 0 ? unk_id_ : id, at, at + 1, 0, 0});
+    symbols.push_back(Symbol{unk_id_, at, at + 1, 0, 0});
+    pending_unk = true;
   }
   const int32_t count = static_cast<int32_t>(symbols.size());
   for (int32_t i = 0; i < count; ++i) {

@@ -11,9 +11,16 @@ namespace bt::tokenizers {
 class Bpe final : public Model {
  public:
   // `merges` are pairs of vocab tokens in rank order.
+  struct Options {
+    std::string unk_token;  // "": chars missing from the vocab are dropped
+    bool fuse_unk = false;
+    bool ignore_merges = false;
+    bool byte_fallback = false;         // missing chars become "<0xHH>" tokens when the vocab has them
+    std::string continuing_subword_prefix;  // on every symbol but a word's first
+    std::string end_of_word_suffix;         // on a word's last symbol
+  };
   static Result<std::unique_ptr<Model>> Create(Vocab vocab, const std::vector<std::pair<std::string, std::string>>& merges,
-                                               std::string unk_token, bool fuse_unk, bool ignore_merges,
-                                               const std::string& path);
+                                               Options options, const std::string& path);
   static Result<std::unique_ptr<Model>> FromJson(const Json& config, const std::string& path);
 
   Status Tokenize(std::u32string_view word, std::vector<ModelToken>* out) const override;
@@ -33,8 +40,8 @@ class Bpe final : public Model {
   Vocab vocab_;
   std::unordered_map<uint64_t, Merge> merges_;
   int32_t unk_id_ = -1;  // -1: chars missing from the vocab are dropped, as Hugging Face does
-  bool fuse_unk_ = false;
-  bool ignore_merges_ = false;  // a word that is itself in the vocab is taken whole
+  Options options_;
+  std::vector<int32_t> byte_ids_;  // byte_fallback: the id of "<0xHH>" per byte, -1 when missing
 };
 
 }  // namespace bt::tokenizers

@@ -4,6 +4,7 @@
 
 #include "tokenizers/bpe.h"
 #include "tokenizers/unigram.h"
+#include "tokenizers/word_level.h"
 #include "tokenizers/wordpiece.h"
 
 namespace bt::tokenizers {
@@ -34,6 +35,7 @@ Result<std::unique_ptr<Model>> ModelFromJson(const Json& config, const std::stri
   if (type == "WordPiece") return WordPiece::FromJson(config, path);
   if (type == "BPE") return Bpe::FromJson(config, path);
   if (type == "Unigram") return Unigram::FromJson(config, path);
+  if (type == "WordLevel") return WordLevel::FromJson(config, path);
   return FieldError(path + ".type", "unsupported model '" + type + "'");
 }
 

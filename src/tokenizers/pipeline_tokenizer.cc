@@ -69,6 +69,32 @@ PipelineTokenizer::PipelineTokenizer(PipelineParts parts) : parts_(std::move(par
   parts_.added.Prepare(parts_.normalizer.get());
   pad_id_ = parts_.pad_id >= 0 ? parts_.pad_id : std::max(FindFirst({"[PAD]", "<pad>"}), 0);
   mask_id_ = FindFirst({"[MASK]", "<mask>"});
+  if (parts_.has_padding) {
+    padding_side_ = parts_.padding_direction;
+    pad_type_id_ = parts_.padding_type_id;
+  }
+}
+
+Status PipelineTokenizer::ApplyTokenizerConfig(std::string_view tokenizer_config_json, std::string_view model_type) {
+  // transformers' class defaults: XLNetTokenizer pads on the left with token type 3.
+  const bool xlnet = model_type == "xlnet";
+  if (xlnet) {
+    padding_side_ = PaddingSide::kLeft;
+    pad_type_id_ = 3;
+  }
+  if (tokenizer_config_json.empty()) return Status::Ok();
+  const Json config = Json::parse(tokenizer_config_json.begin(), tokenizer_config_json.end(), nullptr, false);
+  if (config.is_discarded() || !config.is_object()) return Status::Error("tokenizer_config.json: not a JSON object");
+  std::string side;
+  BT_RETURN_IF_ERROR(ReadString(config, "tokenizer_config.json", "padding_side", &side));
+  if (side == "left") {
+    padding_side_ = PaddingSide::kLeft;
+  } else if (side == "right") {
+    padding_side_ = PaddingSide::kRight;
+  } else if (!side.empty()) {
+    return FieldError("tokenizer_config.json.padding_side", "expected \"left\" or \"right\", got \"" + side + "\"");
+  }
+  return Status::Ok();
 }
 
 int32_t PipelineTokenizer::FindFirst(std::initializer_list<const char*> candidates) const {
@@ -82,7 +108,7 @@ int32_t PipelineTokenizer::FindFirst(std::initializer_list<const char*> candidat
 Status PipelineTokenizer::TokenizePiece(const NormalizedString& piece, int32_t* word, Encoding* out) const {
   std::vector<NormalizedString> words;
   if (parts_.pre_tokenizer) {
-    parts_.pre_tokenizer->Split(piece, &words);
+    BT_RETURN_IF_ERROR(parts_.pre_tokenizer->Split(piece, &words));
   } else if (!piece.empty()) {
     words.push_back(piece);
   }
@@ -102,21 +128,25 @@ Result<Encoding> PipelineTokenizer::EncodeSequence(std::string_view text) const 
   BT_ASSIGN_OR_RETURN(std::u32string chars, DecodeUtf8(text));
   Encoding out;
   int32_t word = 0;
-  auto append_added = [&](int32_t index, Span span) {
+  // An added token's token string is the text it matched (with any whitespace lstrip/rstrip
+  // took), as Hugging Face reports it.
+  auto append_added = [&](int32_t index, std::u32string_view matched, Span span) {
     const AddedToken& token = parts_.added.tokens()[index];
-    AppendToken(token.id, token.content, span, word++, &out);
+    AppendToken(token.id, EncodeUtf8(matched), span, word++, &out);
   };
   for (const TextSegment& raw : parts_.added.SplitRaw(chars)) {
     if (raw.token >= 0) {
-      append_added(raw.token, Span(static_cast<int32_t>(raw.begin), static_cast<int32_t>(raw.end)));
+      append_added(raw.token, std::u32string_view(chars).substr(raw.begin, raw.end - raw.begin),
+                   Span(static_cast<int32_t>(raw.begin), static_cast<int32_t>(raw.end)));
       continue;
     }
     NormalizedString piece = NormalizedString::FromOriginal(
         std::u32string_view(chars).substr(raw.begin, raw.end - raw.begin), static_cast<int32_t>(raw.begin));
-    if (parts_.normalizer) parts_.normalizer->Normalize(&piece);
+    if (parts_.normalizer) BT_RETURN_IF_ERROR(parts_.normalizer->Normalize(&piece));
     for (const TextSegment& part : parts_.added.SplitNormalized(piece.chars)) {
       if (part.token >= 0) {
-        append_added(part.token, piece.OriginalSpan(part.begin, part.end));
+        append_added(part.token, std::u32string_view(piece.chars).substr(part.begin, part.end - part.begin),
+                     piece.OriginalSpan(part.begin, part.end));
       } else {
         BT_RETURN_IF_ERROR(TokenizePiece(piece.Slice(part.begin, part.end), &word, &out));
       }

@@ -26,6 +26,10 @@ struct PipelineParts {
   AddedVocabulary added;
   int32_t model_max_length = 0;
   int32_t pad_id = -1;  // -1: look for [PAD] / <pad>
+  // tokenizer.json's `padding` (the tokenizers library's own padding settings), when present.
+  bool has_padding = false;
+  PaddingSide padding_direction = PaddingSide::kRight;
+  int32_t padding_type_id = 0;
 };
 
 class PipelineTokenizer final : public Tokenizer {
@@ -48,6 +52,9 @@ class PipelineTokenizer final : public Tokenizer {
   std::string mask_token() const override { return mask_id_ < 0 ? std::string() : IdToToken(mask_id_); }
   int32_t model_max_length() const override { return parts_.model_max_length; }
   void set_model_max_length(int32_t n) override { parts_.model_max_length = n; }
+  PaddingSide padding_side() const override { return padding_side_; }
+  int32_t pad_type_id() const override { return pad_type_id_; }
+  Status ApplyTokenizerConfig(std::string_view tokenizer_config_json, std::string_view model_type) override;
 
  private:
   // One sequence's tokens without special tokens; type ids are filled by the post-processor.
@@ -60,6 +67,8 @@ class PipelineTokenizer final : public Tokenizer {
   PipelineParts parts_;
   int32_t pad_id_;
   int32_t mask_id_;
+  PaddingSide padding_side_ = PaddingSide::kRight;
+  int32_t pad_type_id_ = 0;
 };
 
 }  // namespace bt::tokenizers

@@ -15,8 +15,9 @@ namespace bt::tokenizers {
 class PreTokenizer {
  public:
   virtual ~PreTokenizer() = default;
-  // Appends the non-empty words of `piece` to `words`.
-  virtual void Split(const NormalizedString& piece, std::vector<NormalizedString>* words) const = 0;
+  // Appends the non-empty words of `piece` to `words`. Fails only when a regex needs more work
+  // than the text allows (regex.h).
+  virtual Status Split(const NormalizedString& piece, std::vector<NormalizedString>* words) const = 0;
 };
 
 // Builds the pre-tokenizer described by tokenizer.json's `pre_tokenizer` (nullptr for null).

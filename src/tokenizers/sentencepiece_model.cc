@@ -96,7 +96,11 @@ Result<UnigramPiece> ParsePiece(std::string_view bytes, const std::string& what)
     std::string_view payload;
     BT_RETURN_IF_ERROR(reader.Next(&field, &varint, &fixed, &payload));
     if (field == kPieceText) piece.text.assign(payload);
-    if (field == kPieceScore) std::memcpy(&piece.score, &fixed, 4);
+    if (field == kPieceScore) {
+      float score;
+      std::memcpy(&score, &fixed, 4);
+      piece.score = score;
+    }
     if (field == kPieceType) {
       if (varint < 1 || varint > 6) return Status::Error(what + ": unknown piece type " + std::to_string(varint));
       piece.type = static_cast<PieceType>(varint - 1);  // proto: NORMAL=1 ... BYTE=6

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "tokenizers/unicode.h"
 #include "tokenizers/utf8.h"
 
 namespace bt::tokenizers {
@@ -51,24 +52,70 @@ class Rewriter {
   std::vector<size_t> byte_of_char_;
 };
 
+// tokenizer.json's Precompiled normalizer as Hugging Face applies it: per extended grapheme
+// cluster, the whole cluster is looked up first when it is under 6 UTF-8 bytes, and the first
+// (shortest) rule matching a prefix of it replaces the whole cluster; otherwise each char is
+// looked up alone. The rewrite is a transformation (normalized_string.h): the replacing chars
+// take the spans of the chars they replace, extra ones the span of the char before them.
 class PrecompiledNormalizer final : public Normalizer {
  public:
   explicit PrecompiledNormalizer(PrecompiledCharsmap charsmap) : charsmap_(std::move(charsmap)) {}
 
-  void Normalize(NormalizedString* text) const override {
-    NormalizedString out;
-    Rewriter rewriter(charsmap_, *text);
+  Status Normalize(NormalizedString* text) const override {
+    std::vector<Change> changes;
+    changes.reserve(text->size());
+    bool modified = false;
+    std::string bytes;
+    std::string_view rule;
+    // tokenizers' precompiled::replace: the new chars, the surplus marked as insertions or the
+    // shortfall charged to the last change.
+    auto replace = [&](size_t old_count, const std::u32string& replacement) {
+      for (char32_t c : replacement) changes.push_back(Change{c, 0});
+      const int64_t diff = static_cast<int64_t>(replacement.size()) - static_cast<int64_t>(old_count);
+      if (diff > 0) {
+        for (size_t i = 0; i < static_cast<size_t>(diff); ++i) changes[changes.size() - 1 - i].change = 1;
+      } else if (diff < 0 && !changes.empty()) {
+        changes.back().change += static_cast<int32_t>(diff);
+      }
+      modified = true;
+    };
+    auto lookup = [&](std::u32string_view chars, std::u32string* replacement) {
+      bytes = EncodeUtf8(chars);
+      if (charsmap_.FirstMatch(bytes, &rule) == 0) return false;
+      auto decoded = DecodeUtf8(rule);
+      if (!decoded.ok()) return false;  // a corrupt rule is no rule
+      *replacement = std::move(decoded).value();
+      return true;
+    };
     std::u32string replacement;
-    for (size_t at = 0; at < text->size();) {
-      const size_t consumed = rewriter.At(at, &replacement);
-      const Span span = text->OriginalSpan(at, at + consumed);
-      for (char32_t c : replacement) out.Append(c, span);
-      at += consumed;
+    const std::u32string_view chars(text->chars);
+    for (size_t begin = 0; begin < chars.size();) {
+      const size_t end = unicode::GraphemeEnd(chars, begin);
+      const std::u32string_view cluster = chars.substr(begin, end - begin);
+      if (Utf8Length(cluster) < 6 && lookup(cluster, &replacement)) {
+        replace(cluster.size(), replacement);
+      } else {
+        for (size_t i = begin; i < end; ++i) {
+          if (lookup(chars.substr(i, 1), &replacement)) {
+            replace(1, replacement);
+          } else {
+            changes.push_back(Change{chars[i], 0});
+          }
+        }
+      }
+      begin = end;
     }
-    *text = std::move(out);
+    if (modified) text->Transform(changes, 0);
+    return Status::Ok();
   }
 
  private:
+  static size_t Utf8Length(std::u32string_view chars) {
+    size_t n = 0;
+    for (char32_t c : chars) n += c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+    return n;
+  }
+
   PrecompiledCharsmap charsmap_;
 };
 
@@ -79,7 +126,7 @@ class SentencePieceNormalizer final : public Normalizer {
                           std::vector<std::u32string> user_symbols)
       : charsmap_(std::move(charsmap)), whitespace_(whitespace), user_symbols_(std::move(user_symbols)) {}
 
-  void Normalize(NormalizedString* text) const override {
+  Status Normalize(NormalizedString* text) const override {
     Rewriter rewriter(charsmap_, *text);
     std::u32string replacement;
     size_t at = 0;
@@ -91,7 +138,7 @@ class SentencePieceNormalizer final : public Normalizer {
     NormalizedString out;
     if (at == text->size()) {
       *text = std::move(out);
-      return;
+      return Status::Ok();
     }
     const char32_t space = whitespace_.escape_whitespaces ? kSpaceMark : U' ';
     std::vector<bool> from_space;  // per output char: it stands for whitespace
@@ -130,6 +177,7 @@ class SentencePieceNormalizer final : public Normalizer {
       following = out.spans[i].first;
     }
     *text = std::move(out);
+    return Status::Ok();
   }
 
  private:
@@ -197,8 +245,16 @@ Result<PrecompiledCharsmap> PrecompiledCharsmap::Parse(std::string_view blob, co
   return charsmap;
 }
 
-// darts-clone's commonPrefixSearch, keeping the longest hit.
 size_t PrecompiledCharsmap::LongestMatch(std::string_view bytes, std::string_view* replacement) const {
+  return Match(bytes, replacement, false);
+}
+
+size_t PrecompiledCharsmap::FirstMatch(std::string_view bytes, std::string_view* replacement) const {
+  return Match(bytes, replacement, true);
+}
+
+// darts-clone's commonPrefixSearch, keeping the first (shortest) or the longest hit.
+size_t PrecompiledCharsmap::Match(std::string_view bytes, std::string_view* replacement, bool first) const {
   if (units_.empty()) return 0;
   size_t longest = 0;
   uint32_t node = Offset(units_[0]);
@@ -216,6 +272,7 @@ size_t PrecompiledCharsmap::LongestMatch(std::string_view bytes, std::string_vie
       longest = i + 1;
       const size_t end = std::min(replacements_.find('\0', value), replacements_.size());
       *replacement = std::string_view(replacements_).substr(value, end - value);
+      if (first) break;
     }
   }
   return longest;

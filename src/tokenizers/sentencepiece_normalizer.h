@@ -23,8 +23,12 @@ class PrecompiledCharsmap {
   // The longest rule matching a prefix of `bytes`: sets *replacement and returns the matched
   // length in bytes, or returns 0 when no rule matches.
   size_t LongestMatch(std::string_view bytes, std::string_view* replacement) const;
+  // The same for the first (shortest) matching rule, as Hugging Face's spm_precompiled takes it.
+  size_t FirstMatch(std::string_view bytes, std::string_view* replacement) const;
 
  private:
+  size_t Match(std::string_view bytes, std::string_view* replacement, bool first) const;
+
   std::vector<uint32_t> units_;
   std::string replacements_;
 };
@@ -36,8 +40,8 @@ struct SentencePieceWhitespace {
 };
 
 // tokenizer.json {"type": "Precompiled", "precompiled_charsmap": base64}: the charsmap rules
-// alone, applied as sentencepiece applies them (longest match at each position; Hugging Face
-// looks up whole grapheme clusters first, which only differs for rules spanning a cluster).
+// alone, applied as Hugging Face applies them (whole grapheme clusters under 6 bytes first, the
+// shortest matching rule replacing the whole cluster; then char by char).
 Result<std::unique_ptr<Normalizer>> PrecompiledFromJson(const Json& config, const std::string& path);
 
 // sentencepiece's normalizer: charsmap rules, whitespace handling, and user-defined symbols

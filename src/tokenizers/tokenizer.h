@@ -39,6 +39,9 @@ struct EncodeOptions {
   TruncationSide truncation_strategy = TruncationSide::kLongestFirst;
 };
 
+// Which end of a batch row the padding goes to. Right for most models; XLNet pads on the left.
+enum class PaddingSide { kRight, kLeft };
+
 struct WindowOptions {
   int32_t max_length = 384;
   int32_t stride = 128;  // tokens shared by consecutive context windows
@@ -81,6 +84,14 @@ class Tokenizer {
   virtual std::string mask_token() const = 0;
   virtual int32_t model_max_length() const = 0;  // 0 when unknown (use config max positions)
   virtual void set_model_max_length(int32_t n) = 0;  // from tokenizer_config.json
+
+  // Batch padding as transformers applies it: the side (tokenizer_config.json `padding_side`,
+  // else the model type's default — left for XLNet — else tokenizer.json's padding direction,
+  // else right) and the token type id of padding positions (3 for XLNet, else 0).
+  virtual PaddingSide padding_side() const = 0;
+  virtual int32_t pad_type_id() const = 0;
+  // Reads tokenizer_config.json (may be empty) for a model of `model_type` (config.json).
+  virtual Status ApplyTokenizerConfig(std::string_view tokenizer_config_json, std::string_view model_type) = 0;
 };
 
 }  // namespace bt

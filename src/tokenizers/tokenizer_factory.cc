@@ -32,10 +32,18 @@ Result<std::unique_ptr<Tokenizer>> FromParsedJson(const Json& root) {
     parts.model_max_length = static_cast<int32_t>(max_length);
   }
   if (const Json* padding = OptionalField(root, "padding")) {
-    int64_t pad_id = -1;
+    int64_t pad_id = -1, pad_type_id = 0;
     BT_RETURN_IF_ERROR(ReadInt(*padding, "padding", "pad_id", &pad_id));
+    BT_RETURN_IF_ERROR(ReadInt(*padding, "padding", "pad_type_id", &pad_type_id));
     if (pad_id > INT32_MAX) return FieldError("padding.pad_id", "out of range");
+    if (pad_type_id < 0 || pad_type_id > INT32_MAX) return FieldError("padding.pad_type_id", "out of range");
     parts.pad_id = static_cast<int32_t>(pad_id);
+    std::string direction = "Right";
+    BT_RETURN_IF_ERROR(ReadString(*padding, "padding", "direction", &direction));
+    if (direction != "Left" && direction != "Right") return FieldError("padding.direction", "expected Left or Right");
+    parts.has_padding = true;
+    parts.padding_direction = direction == "Left" ? PaddingSide::kLeft : PaddingSide::kRight;
+    parts.padding_type_id = static_cast<int32_t>(pad_type_id);
   }
   return std::unique_ptr<Tokenizer>(std::make_unique<PipelineTokenizer>(std::move(parts)));
 }

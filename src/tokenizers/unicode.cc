@@ -38,18 +38,61 @@ bool AppendRecord(const RecordIndex& index, const uint32_t* table, char32_t cp, 
   return true;
 }
 
-// Hangul syllable decomposition (Unicode ch. 3.12): computed, not tabled.
+// The value of the range holding cp in a `start << shift | value` range table.
+uint32_t RangeValue(const uint32_t* table, size_t size, int shift, char32_t cp) {
+  if (cp > 0x10FFFF) cp = 0x10FFFF;
+  const uint32_t key = (static_cast<uint32_t>(cp) << shift) | ((1u << shift) - 1);
+  const uint32_t* it = std::upper_bound(table, table + size, key);
+  return it == table ? 0 : *(it - 1) & ((1u << shift) - 1);
+}
+
+// Hangul syllable decomposition and composition (Unicode ch. 3.12): computed, not tabled.
 constexpr char32_t kHangulBase = 0xAC00, kLeadBase = 0x1100, kVowelBase = 0x1161, kTrailBase = 0x11A7;
-constexpr char32_t kVowelCount = 21, kTrailCount = 28, kHangulCount = 11172;
+constexpr char32_t kLeadCount = 19, kVowelCount = 21, kTrailCount = 28, kHangulCount = 11172;
+
+bool AppendHangul(char32_t cp, std::u32string* out) {
+  if (cp < kHangulBase || cp >= kHangulBase + kHangulCount) return false;
+  const char32_t index = cp - kHangulBase;
+  out->push_back(kLeadBase + index / (kVowelCount * kTrailCount));
+  out->push_back(kVowelBase + (index % (kVowelCount * kTrailCount)) / kTrailCount);
+  if (index % kTrailCount != 0) out->push_back(kTrailBase + index % kTrailCount);
+  return true;
+}
+
+constexpr const char* kCategoryNames[kGeneralCategoryCount] = {
+    "Lu", "Ll", "Lt", "Lm", "Lo", "Mn", "Mc", "Me", "Nd", "Nl", "No", "Pc", "Pd", "Ps", "Pe",
+    "Pi", "Pf", "Po", "Sm", "Sc", "Sk", "So", "Zs", "Zl", "Zp", "Cc", "Cf", "Cs", "Co", "Cn"};
 
 }  // namespace
 
+GeneralCategory CategoryOf(char32_t cp) {
+  if (cp > 0x10FFFF) return GeneralCategory::kCn;
+  return static_cast<GeneralCategory>(RangeValue(t::kCategoryRanges, t::kCategoryRangesSize, 5, cp));
+}
+
+const char* CategoryName(GeneralCategory category) { return kCategoryNames[static_cast<int>(category)]; }
+
 CharClass ClassOf(char32_t cp) {
-  const uint32_t key = (static_cast<uint32_t>(cp) << 3) | 7u;
-  const uint32_t* end = t::kClassRanges + t::kClassRangesSize;
-  const uint32_t* it = std::upper_bound(t::kClassRanges, end, key);
-  if (it == t::kClassRanges || cp > 0x10FFFF) return CharClass::kOther;
-  return static_cast<CharClass>(*(it - 1) & 7u);
+  switch (CategoryOf(cp)) {
+    case GeneralCategory::kLu: case GeneralCategory::kLl: case GeneralCategory::kLt:
+    case GeneralCategory::kLm: case GeneralCategory::kLo:
+      return CharClass::kLetter;
+    case GeneralCategory::kMn:
+      return CharClass::kMarkNonspacing;
+    case GeneralCategory::kMc: case GeneralCategory::kMe:
+      return CharClass::kMarkOther;
+    case GeneralCategory::kNd: case GeneralCategory::kNl: case GeneralCategory::kNo:
+      return CharClass::kNumber;
+    case GeneralCategory::kPc: case GeneralCategory::kPd: case GeneralCategory::kPs: case GeneralCategory::kPe:
+    case GeneralCategory::kPi: case GeneralCategory::kPf: case GeneralCategory::kPo:
+      return CharClass::kPunctuation;
+    case GeneralCategory::kSm: case GeneralCategory::kSc: case GeneralCategory::kSk: case GeneralCategory::kSo:
+      return CharClass::kSymbol;
+    case GeneralCategory::kZs: case GeneralCategory::kZl: case GeneralCategory::kZp:
+      return CharClass::kSeparator;
+    default:
+      return CharClass::kOther;
+  }
 }
 
 bool IsWhitespace(char32_t cp) {
@@ -58,20 +101,89 @@ bool IsWhitespace(char32_t cp) {
          cp == 0x3000;
 }
 
+bool IsAlphabetic(char32_t cp) {
+  if (cp < 0x80) return (cp | 0x20) >= 'a' && (cp | 0x20) <= 'z';
+  const uint32_t* end = t::kAlphabetic + t::kAlphabeticSize;
+  return (std::upper_bound(t::kAlphabetic, end, static_cast<uint32_t>(cp)) - t::kAlphabetic) % 2 == 1;
+}
+
+bool IsWordChar(char32_t cp) {
+  if (cp < 0x80) return (cp >= '0' && cp <= '9') || cp == '_' || IsAlphabetic(cp);
+  const GeneralCategory c = CategoryOf(cp);
+  return IsAlphabetic(cp) || c == GeneralCategory::kMn || c == GeneralCategory::kMc || c == GeneralCategory::kMe ||
+         c == GeneralCategory::kNd || c == GeneralCategory::kPc || cp == 0x200C || cp == 0x200D;
+}
+
+bool IsOnigWordChar(char32_t cp) {
+  if (cp == 0xB2 || cp == 0xB3 || cp == 0xB9 || (cp >= 0xBC && cp <= 0xBE)) return true;
+  return cp != 0x200C && cp != 0x200D && IsWordChar(cp);
+}
+
+bool IsPunctuation(char32_t cp) {
+  const bool ascii = (cp >= 33 && cp <= 47) || (cp >= 58 && cp <= 64) || (cp >= 91 && cp <= 96) ||
+                     (cp >= 123 && cp <= 126);
+  if (ascii) return true;
+  // Punctuation in Unicode 8.0 that later versions recategorized (found by comparing every code point).
+  if (cp == 0x166D || cp == 0x111C9) return true;
+  return cp >= 0x80 && ClassOf(cp) == CharClass::kPunctuation && AssignedBy(cp, 8, 0);
+}
+
+bool IsBertOther(char32_t cp) {
+  switch (CategoryOf(cp)) {
+    case GeneralCategory::kCc: case GeneralCategory::kCo: case GeneralCategory::kCs:
+      return true;
+    case GeneralCategory::kCf:
+      return AssignedBy(cp, 8, 0);
+    default:
+      return false;
+  }
+}
+
+bool IsBertNonspacingMark(char32_t cp) {
+  // Recategorized after Unicode 8.0 (found by comparing every code point): Mn then, not now...
+  if (cp == 0x1734) return true;
+  // ... and not Mn then, Mn now.
+  if (cp == 0x1885 || cp == 0x1886 || cp == 0xA9BD || cp == 0x111C9) return false;
+  return CategoryOf(cp) == GeneralCategory::kMn && AssignedBy(cp, 8, 0);
+}
+
 void AppendDecomposition(char32_t cp, std::u32string* out) {
   if (cp < 0xC0) {  // nothing below U+00C0 decomposes
     out->push_back(cp);
     return;
   }
-  if (cp >= kHangulBase && cp < kHangulBase + kHangulCount) {
-    const char32_t index = cp - kHangulBase;
-    out->push_back(kLeadBase + index / (kVowelCount * kTrailCount));
-    out->push_back(kVowelBase + (index % (kVowelCount * kTrailCount)) / kTrailCount);
-    if (index % kTrailCount != 0) out->push_back(kTrailBase + index % kTrailCount);
-    return;
-  }
+  if (AppendHangul(cp, out)) return;
   static const RecordIndex index = BuildIndex(t::kDecompositions, t::kDecompositionsSize);
   if (!AppendRecord(index, t::kDecompositions, cp, out)) out->push_back(cp);
+}
+
+void AppendCompatDecomposition(char32_t cp, std::u32string* out) {
+  if (cp < 0xA0) {  // nothing below U+00A0 decomposes
+    out->push_back(cp);
+    return;
+  }
+  static const RecordIndex index = BuildIndex(t::kCompatDecompositions, t::kCompatDecompositionsSize);
+  if (!AppendRecord(index, t::kCompatDecompositions, cp, out)) AppendDecomposition(cp, out);
+}
+
+uint8_t CombiningClass(char32_t cp) {
+  if (cp < 0x300) return 0;
+  return static_cast<uint8_t>(RangeValue(t::kCombiningClassRanges, t::kCombiningClassRangesSize, 8, cp));
+}
+
+char32_t Compose(char32_t a, char32_t b) {
+  if (a >= kLeadBase && a < kLeadBase + kLeadCount && b >= kVowelBase && b < kVowelBase + kVowelCount) {
+    return kHangulBase + ((a - kLeadBase) * kVowelCount + (b - kVowelBase)) * kTrailCount;
+  }
+  if (a >= kHangulBase && a < kHangulBase + kHangulCount && (a - kHangulBase) % kTrailCount == 0 &&
+      b > kTrailBase && b < kTrailBase + kTrailCount) {
+    return a + (b - kTrailBase);
+  }
+  if (a > 0x1FFFFF || b > 0x1FFFFF) return 0;
+  const uint64_t key = (static_cast<uint64_t>(a) << 21) | b;
+  const uint64_t* end = t::kCompositionKeys + t::kCompositionKeysSize;
+  const uint64_t* it = std::lower_bound(t::kCompositionKeys, end, key);
+  return it != end && *it == key ? t::kCompositionValues[it - t::kCompositionKeys] : 0;
 }
 
 void AppendLowercase(char32_t cp, std::u32string* out) {
@@ -97,6 +209,82 @@ void AppendLowercase(char32_t cp, std::u32string* out) {
     }
   }
   out->push_back(cp);
+}
+
+GraphemeBreak GraphemeBreakOf(char32_t cp) {
+  if (cp >= 0x20 && cp < 0x7F) return GraphemeBreak::kOther;
+  return static_cast<GraphemeBreak>(RangeValue(t::kGraphemeBreakRanges, t::kGraphemeBreakRangesSize, 5, cp));
+}
+
+size_t GraphemeEnd(std::u32string_view text, size_t begin) {
+  using G = GraphemeBreak;
+  if (begin >= text.size()) return text.size();
+  G prev = GraphemeBreakOf(text[begin]);
+  int regional = prev == G::kRegionalIndicator ? 1 : 0;  // regional indicators in the current run
+  // GB11: ExtPict Extend* ZWJ × ExtPict. 1 = after ExtPict Extend*, 2 = after that and a ZWJ.
+  int emoji = prev == G::kExtPict ? 1 : 0;
+  size_t at = begin + 1;
+  for (; at < text.size(); ++at) {
+    const G next = GraphemeBreakOf(text[at]);
+    bool join;
+    if (prev == G::kCR && next == G::kLF) {
+      join = true;  // GB3
+    } else if (prev == G::kControl || prev == G::kCR || prev == G::kLF || next == G::kControl || next == G::kCR ||
+               next == G::kLF) {
+      join = false;  // GB4, GB5
+    } else if (prev == G::kL && (next == G::kL || next == G::kV || next == G::kLV || next == G::kLVT)) {
+      join = true;  // GB6
+    } else if ((prev == G::kLV || prev == G::kV) && (next == G::kV || next == G::kT)) {
+      join = true;  // GB7
+    } else if ((prev == G::kLVT || prev == G::kT) && next == G::kT) {
+      join = true;  // GB8
+    } else if (next == G::kExtend || next == G::kZWJ || next == G::kSpacingMark || prev == G::kPrepend) {
+      join = true;  // GB9, GB9a, GB9b
+    } else if (emoji == 2 && next == G::kExtPict) {
+      join = true;  // GB11
+    } else if (prev == G::kRegionalIndicator && next == G::kRegionalIndicator) {
+      join = regional % 2 == 1;  // GB12, GB13
+    } else {
+      join = false;  // GB999
+    }
+    if (!join) break;
+    // Track GB11's and GB12/13's state over the joined char.
+    if (next == G::kExtPict) {
+      emoji = 1;
+    } else if (next == G::kZWJ) {
+      emoji = emoji == 1 ? 2 : 0;
+    } else if (next != G::kExtend || emoji != 1) {
+      emoji = 0;
+    }
+    regional = next == G::kRegionalIndicator ? regional + 1 : 0;
+    prev = next;
+  }
+  return at;
+}
+
+int ScriptOf(char32_t cp) {
+  return static_cast<int>(RangeValue(t::kScriptRanges, t::kScriptRangesSize, 8, cp));
+}
+
+int ScriptByName(std::string_view name) {
+  // Loose matching: case, spaces, '_' and '-' are ignored ("Old_Italic" = "old italic").
+  auto loose = [](std::string_view s) {
+    std::string out;
+    for (char c : s) {
+      if (c == ' ' || c == '_' || c == '-') continue;
+      out.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c);
+    }
+    return out;
+  };
+  const std::string wanted = loose(name);
+  for (size_t i = 0; i < t::kScriptNamesSize; ++i) {
+    if (wanted == loose(t::kScriptNames[i])) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+bool AssignedBy(char32_t cp, int major, int minor) {
+  return static_cast<int>(RangeValue(t::kAgeRanges, t::kAgeRangesSize, 8, cp)) <= major * 10 + minor;
 }
 
 }  // namespace bt::tokenizers::unicode

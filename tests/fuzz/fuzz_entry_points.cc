@@ -615,6 +615,35 @@ int FuzzEncodeBpe(const uint8_t* data, size_t size) {
         "vocab": {"Ġ": 0, "a": 1, "b": 2, "Ġa": 3, "ab": 4, "Ġab": 5, "Ã": 6, "©": 7, "Ã©": 8},
         "merges": ["Ġ a", "a b", "Ġa b", "Ã ©"]}})"),
                                "byte-level BPE, ignore_merges"));
+    // ModernBERT/Llama-3 style: NFC, a Split regex (lookahead, case-insensitive group, bounded
+    // repeats) before byte-level, a [CLS]/[SEP] template; and a WordLevel behind every splitting
+    // pre-tokenizer (Digits, Punctuation, UnicodeScripts, Whitespace, Split with empty matches).
+    list->push_back(LoadOrNull(Tokenizer::FromJson(R"({
+      "normalizer": {"type": "NFC"},
+      "pre_tokenizer": {"type": "Sequence", "pretokenizers": [
+        {"type": "Split", "pattern": {"Regex": "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"},
+         "behavior": "Isolated", "invert": false},
+        {"type": "ByteLevel", "add_prefix_space": false, "use_regex": false}]},
+      "post_processor": {"type": "TemplateProcessing",
+        "single": [{"SpecialToken": {"id": "[CLS]", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}}],
+        "pair": [{"Sequence": {"id": "A", "type_id": 0}}, {"Sequence": {"id": "B", "type_id": 1}},
+                 {"SpecialToken": {"id": "[CLS]", "type_id": 2}}],
+        "special_tokens": {"[CLS]": {"id": "[CLS]", "ids": [9], "tokens": ["[CLS]"]}}},
+      "decoder": {"type": "ByteLevel"},
+      "model": {"type": "BPE", "vocab": {"Ġ": 0, "a": 1, "b": 2, "Ġa": 3, "ab": 4, "Ġab": 5, "Ã": 6, "©": 7, "Ã©": 8, "[CLS]": 9},
+        "merges": ["Ġ a", "a b", "Ġa b", "Ã ©"]}})"),
+                               "Split regex + byte-level BPE"));
+    list->push_back(LoadOrNull(Tokenizer::FromJson(R"({
+      "normalizer": {"type": "Sequence", "normalizers": [{"type": "NFKD"}, {"type": "StripAccents"}, {"type": "Strip"},
+        {"type": "Prepend", "prepend": "_"}, {"type": "Replace", "pattern": {"Regex": "\\b|x*"}, "content": "."}]},
+      "pre_tokenizer": {"type": "Sequence", "pretokenizers": [{"type": "Digits", "individual_digits": true},
+        {"type": "Punctuation", "behavior": "MergedWithNext"}, {"type": "UnicodeScripts"}, {"type": "Whitespace"},
+        {"type": "Split", "pattern": {"Regex": "(?<=a)|b(?!c)|\\w{2,3}?"}, "behavior": "Contiguous", "invert": true}]},
+      "decoder": {"type": "Sequence", "decoders": [{"type": "Replace", "pattern": {"Regex": "a|"}, "content": "b"},
+        {"type": "Strip", "content": "b", "start": 3, "stop": 3}, {"type": "ByteFallback"}, {"type": "Fuse"},
+        {"type": "CTC"}]},
+      "model": {"type": "WordLevel", "unk_token": "<unk>", "vocab": {"<unk>": 0, "a": 1, "ab": 2, "<0x41>": 3}}})"),
+                               "WordLevel behind every splitter"));
     return list;
   }();
   std::vector<const Tokenizer*> list;
@@ -641,6 +670,27 @@ int FuzzEncodeUnigram(const uint8_t* data, size_t size) {
                 ["\u2581wor", -3], ["ld", -3], ["\u2581world", -7], ["\"", -2], ["\u2581\"", -2],
                 ["[CLS]", 0], ["[SEP]", 0], ["a", -4], ["b", -4], ["ab", -5]]}})"),
                                "Unigram tokenizer.json"));
+    // XLNet style: NFKD + StripAccents + Precompiled-free, "first" prepend, <cls> at the end with
+    // type id 2, byte fallback, left padding.
+    list->push_back(LoadOrNull(Tokenizer::FromJson(R"({
+      "normalizer": {"type": "Sequence", "normalizers": [{"type": "Replace", "pattern": {"String": "''"}, "content": "\""},
+        {"type": "NFKD"}, {"type": "StripAccents"}, {"type": "Replace", "pattern": {"Regex": " {2,}"}, "content": " "}]},
+      "pre_tokenizer": {"type": "Metaspace", "replacement": "▁", "prepend_scheme": "first", "split": false},
+      "decoder": {"type": "Sequence", "decoders": [{"type": "Metaspace", "replacement": "▁", "prepend_scheme": "first"},
+        {"type": "ByteFallback"}, {"type": "Fuse"}]},
+      "added_tokens": [{"id": 3, "content": "<cls>", "special": true}, {"id": 4, "content": "<sep>", "special": true}],
+      "padding": {"direction": "Left", "pad_id": 0, "pad_type_id": 3, "pad_token": "<unk>"},
+      "post_processor": {"type": "TemplateProcessing",
+        "single": [{"Sequence": {"id": "A", "type_id": 0}}, {"SpecialToken": {"id": "<sep>", "type_id": 0}},
+                   {"SpecialToken": {"id": "<cls>", "type_id": 2}}],
+        "pair": [{"Sequence": {"id": "A", "type_id": 0}}, {"SpecialToken": {"id": "<sep>", "type_id": 0}},
+                 {"Sequence": {"id": "B", "type_id": 1}}, {"SpecialToken": {"id": "<sep>", "type_id": 1}},
+                 {"SpecialToken": {"id": "<cls>", "type_id": 2}}],
+        "special_tokens": {"<sep>": {"id": "<sep>", "ids": [4], "tokens": ["<sep>"]},
+                           "<cls>": {"id": "<cls>", "ids": [3], "tokens": ["<cls>"]}}},
+      "model": {"type": "Unigram", "unk_id": 0, "byte_fallback": true, "vocab": [["<unk>", 0], ["▁", -2],
+                ["▁hello", -1], ["<cls>", 0], ["<sep>", 0], ["<0xC3>", -9], ["<0xA9>", -9], ["a", -4], ["ab", -5]]}})"),
+                               "XLNet-style Unigram"));
     return list;
   }();
   std::vector<const Tokenizer*> list;

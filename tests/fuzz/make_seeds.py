@@ -211,6 +211,49 @@ def seeds_tokenizer_json():
         "model": {"type": "BPE", "unk_token": "<unk>", "fuse_unk": True, "ignore_merges": False,
                   "vocab": {"<unk>": 0, "<s>": 1, "</s>": 2, "a": 3, "b": 4, "ab": 5},
                   "merges": ["a b"]}}))
+    # The encoder families' components (tests/fixtures/tokenizers: the same, at full size).
+    write("tokenizer_json", "components_split_regex.json", dumps({
+        "normalizer": {"type": "Sequence", "normalizers": [{"type": "NFC"}, {"type": "Strip", "strip_left": True,
+                                                                                "strip_right": False}]},
+        "pre_tokenizer": {"type": "Sequence", "pretokenizers": [
+            {"type": "Split", "pattern": {"Regex": "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+"},
+             "behavior": "Isolated", "invert": False},
+            {"type": "ByteLevel", "add_prefix_space": False, "use_regex": False}]},
+        "post_processor": {"type": "TemplateProcessing",
+                           "single": [{"SpecialToken": {"id": "[CLS]", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}}],
+                           "pair": [{"Sequence": {"id": "A", "type_id": 0}}, {"Sequence": {"id": "B", "type_id": 1}}],
+                           "special_tokens": {"[CLS]": {"id": "[CLS]", "ids": [5], "tokens": ["[CLS]"]}}},
+        "decoder": {"type": "ByteLevel"},
+        "model": {"type": "BPE", "vocab": {"a": 0, "b": 1, "ab": 2, "\u0120": 3, "\u0120ab": 4, "[CLS]": 5},
+                  "merges": ["a b", "\u0120 ab"]}}))
+    write("tokenizer_json", "components_splitters.json", dumps({
+        "normalizer": {"type": "Sequence", "normalizers": [{"type": "NFKD"}, {"type": "StripAccents"},
+                                                           {"type": "Prepend", "prepend": "_"},
+                                                           {"type": "Replace", "pattern": {"Regex": "\\b"}, "content": "|"}]},
+        "pre_tokenizer": {"type": "Sequence", "pretokenizers": [
+            {"type": "Digits", "individual_digits": True}, {"type": "Punctuation", "behavior": "Contiguous"},
+            {"type": "UnicodeScripts"}, {"type": "Whitespace"},
+            {"type": "Split", "pattern": {"String": "a"}, "behavior": "MergedWithNext", "invert": True}]},
+        "decoder": {"type": "Sequence", "decoders": [{"type": "Strip", "content": "_", "start": 1, "stop": 0},
+                                                      {"type": "ByteFallback"}, {"type": "Fuse"}]},
+        "model": {"type": "WordLevel", "unk_token": "<unk>", "vocab": {"<unk>": 0, "a": 1, "ab": 2, "<0x41>": 3}}}))
+    write("tokenizer_json", "components_xlnet.json", dumps({
+        "normalizer": {"type": "Sequence", "normalizers": [{"type": "Replace", "pattern": {"String": "''"}, "content": "\""},
+                                                           {"type": "NFKC"}, {"type": "Lowercase"}]},
+        "pre_tokenizer": {"type": "Metaspace", "replacement": "\u2581", "prepend_scheme": "first", "split": True},
+        "padding": {"direction": "Left", "pad_id": 0, "pad_type_id": 3, "pad_token": "<unk>"},
+        "added_tokens": [{"id": 3, "content": "<cls>", "special": True}, {"id": 4, "content": "<sep>", "special": True}],
+        "post_processor": {"type": "TemplateProcessing",
+                           "single": [{"Sequence": {"id": "A", "type_id": 0}}, {"SpecialToken": {"id": "<sep>", "type_id": 0}},
+                                      {"SpecialToken": {"id": "<cls>", "type_id": 2}}],
+                           "pair": [{"Sequence": {"id": "A", "type_id": 0}}, {"SpecialToken": {"id": "<sep>", "type_id": 0}},
+                                    {"Sequence": {"id": "B", "type_id": 1}}, {"SpecialToken": {"id": "<sep>", "type_id": 1}},
+                                    {"SpecialToken": {"id": "<cls>", "type_id": 2}}],
+                           "special_tokens": {"<sep>": {"id": "<sep>", "ids": [4], "tokens": ["<sep>"]},
+                                              "<cls>": {"id": "<cls>", "ids": [3], "tokens": ["<cls>"]}}},
+        "decoder": {"type": "Metaspace", "replacement": "\u2581", "prepend_scheme": "first"},
+        "model": {"type": "Unigram", "unk_id": 0, "byte_fallback": True, "vocab": [
+            ["<unk>", 0], ["\u2581", -2], ["\u2581hello", -1], ["<cls>", 0], ["<sep>", 0], ["<0x41>", -9], ["a", -4]]}}))
     write("tokenizer_json", "precompiled_normalizer.json", dumps({
         "normalizer": {"type": "Precompiled", "precompiled_charsmap": ""},
         "model": {"type": "WordPiece", "unk_token": "[UNK]", "vocab": {"[UNK]": 0, "a": 1}}}))
@@ -378,7 +421,14 @@ def write_dicts():
         "prefix", "cleanup", "##", "BPE", "Unigram", "unk_token", "unk_id", "continuing_subword_prefix",
         "max_input_chars_per_word", "vocab", "merges", "fuse_unk", "byte_fallback", "ignore_merges",
         "end_of_word_suffix", "dropout", "max_length", "pad_id", "strategy", "stride", "[UNK]", "[CLS]", "[SEP]",
-        "[PAD]", "[MASK]", "<s>", "</s>", "<unk>", "<pad>", "<mask>", "\u2581", "\u0120", " {2,}"]] +
+        "[PAD]", "[MASK]", "<s>", "</s>", "<unk>", "<pad>", "<mask>", "\u2581", "\u0120", " {2,}",
+        "NFC", "NFD", "NFKC", "NFKD", "Strip", "strip_left", "strip_right", "Prepend", "prepend", "Nmt", "Split",
+        "behavior", "invert", "Removed", "Isolated", "MergedWithPrevious", "MergedWithNext", "Contiguous",
+        "Punctuation", "Whitespace", "Digits", "individual_digits", "UnicodeScripts", "CharDelimiterSplit",
+        "delimiter", "WordLevel", "Fuse", "ByteFallback", "CTC", "BPEDecoder", "suffix", "pad_token",
+        "word_delimiter_token", "start", "stop", "direction", "Left", "Right", "pad_type_id", "<cls>", "<sep>",
+        "<0x41>", "\\p{L}", "\\p{N}", "\\s+(?!\\S)", "(?i:", "(?=", "(?<!", "{1,3}", "+?", "\\b", "[^",
+        "\\w", "\\d", "x*"]] +
           ["#version: 0.2\n", "\n\xff\n"])
     words("sentencepiece.dict", ["\x0a", "\x12", "\x1a", "\x15", "\x18\x01", "\x18\x02", "\x18\x03", "\x18\x04",
                                  "\x18\x05", "\x18\x06", "\xc0\x02", "\xd8\x02", "\x98\x01", "\x18", "\x20", "\x28",
