@@ -1,48 +1,70 @@
-// Errors thrown by the JS API. The wasm engine reports failures as `{error: "what failed, where"}`
-// values; `unwrap` turns each into a thrown BertologyError that keeps the engine's message verbatim.
+// Errors thrown by the JS API. The wasm engine reports failures as `{error, code, details?}` values
+// (src/bindings/js_values.h, ErrorObject); `unwrap` turns each into a thrown BertologyError that keeps
+// the engine's message verbatim and its code.
 
 /**
- * Error codes used by the JS layer. `ENGINE` is any failure reported by the wasm engine; the others
- * are detected in JS before the engine is called. Model sources add: `NETWORK` (fetch failed or an
- * HTTP error other than 404; `url`, `status` set), `BAD_RESPONSE` (e.g. an HTML page where JSON or
- * weights were expected), `INTEGRITY` (SHA-256 mismatch). `FILE_NOT_FOUND` from a URL sets `url`, `status`.
- * @typedef {'ENGINE' | 'INVALID_ARGUMENT' | 'FILE_NOT_FOUND' | 'FILE_READ' | 'DISPOSED' | 'RUNTIME' |
- *   'NETWORK' | 'BAD_RESPONSE' | 'INTEGRITY' | 'WORKER'} BertologyErrorCode
+ * Error codes. The engine's (a failure inside the wasm engine, src/core/status.h StatusCode):
+ * `INVALID_ARGUMENT` (the request or options are malformed), `LIMIT` (an input exceeds a limit: the
+ * load option `limits.*` or the model's maximum length), `BAD_CHECKPOINT` (config.json, weights or
+ * tokenizer files are malformed or disagree), `UNSUPPORTED` (a model type, activation … this engine
+ * does not implement), `FILE_NOT_FOUND`, `FILE_READ`, `OUT_OF_MEMORY`, `INTERNAL` (a bug). The JS
+ * layer's own: `DISPOSED` (used after dispose()), `RUNTIME` (the wasm module cannot load), `WORKER`;
+ * model sources add `NETWORK` (fetch failed or an HTTP error other than 404; `url`, `status` set),
+ * `BAD_RESPONSE` (e.g. an HTML page where JSON or weights were expected), `INTEGRITY` (SHA-256
+ * mismatch); `FILE_NOT_FOUND` from a URL sets `url`, `status`.
+ * @typedef {'INVALID_ARGUMENT' | 'LIMIT' | 'BAD_CHECKPOINT' | 'UNSUPPORTED' | 'FILE_NOT_FOUND' | 'FILE_READ' |
+ *   'OUT_OF_MEMORY' | 'INTERNAL' | 'DISPOSED' | 'RUNTIME' | 'WORKER' | 'NETWORK' | 'BAD_RESPONSE' |
+ *   'INTEGRITY'} BertologyErrorCode
+ */
+
+/**
+ * What an engine call returns instead of its result when it fails (src/bindings/js_values.h).
+ * @typedef {{error: string, code: BertologyErrorCode, details?: EngineErrorDetails}} EngineError
+ */
+
+/**
+ * Structured facts the engine attaches to some failures (each optional).
+ * @typedef {object} EngineErrorDetails
+ * @property {string} [file] the file at fault
+ * @property {string} [field] the tensor or JSON field at fault
+ * @property {string} [limit] the limit exceeded (a `limits.*` load option name)
  */
 
 export class BertologyError extends Error {
   /**
    * @param {string} message
-   * @param {{code?: BertologyErrorCode, cause?: unknown, operation?: string}} [options]
+   * @param {{code?: BertologyErrorCode, cause?: unknown, operation?: string, details?: EngineErrorDetails}} [options]
    */
-  constructor(message, { code = 'ENGINE', cause, operation } = {}) {
+  constructor(message, { code = 'INTERNAL', cause, operation, details } = {}) {
     super(message, cause === undefined ? undefined : { cause });
     this.name = 'BertologyError';
     /** @type {BertologyErrorCode} */
     this.code = code;
     /** The JS operation that failed (e.g. "loadModel", "tokenize", "forward"), if known. */
     this.operation = operation;
+    /** @type {EngineErrorDetails | undefined} structured facts from the engine, when it gave any */
+    this.details = details;
   }
 }
 
 /**
  * Returns `result` unless it carries an engine error, in which case throws a BertologyError whose
- * message is "<operation>: <engine message>".
+ * message is "<operation>: <engine message>" and whose code is the engine's.
  * @template T
- * @param {T | {error: string}} result value returned by an Embind call
+ * @param {T | EngineError} result value returned by an Embind call
  * @param {string} operation what the JS layer was doing, e.g. "loadModel"
  * @returns {T}
  */
 export function unwrap(result, operation) {
   if (result == null) {
-    throw new BertologyError(`${operation}: the engine returned no result`, { code: 'ENGINE', operation });
+    throw new BertologyError(`${operation}: the engine returned no result`, { code: 'INTERNAL', operation });
   }
   if (typeof result === 'object' && typeof (/** @type {any} */ (result).error) === 'string') {
-    const engineMessage = /** @type {{error: string}} */ (result).error;
+    const { error: engineMessage, code, details } = /** @type {EngineError} */ (result);
     // The engine's messages usually start with the operation already ("forward: ...").
     const message = engineMessage.startsWith(`${operation}:`) ? engineMessage : `${operation}: ${engineMessage}`;
     throw new BertologyError(message, {
-      code: 'ENGINE', operation, cause: { engineMessage },
+      code: code ?? 'INTERNAL', operation, cause: { engineMessage }, details,
     });
   }
   return /** @type {T} */ (result);

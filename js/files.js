@@ -53,7 +53,7 @@ export { openModelFiles } from './sources/index.js';
 
 /**
  * Creates the engine's model from `files` on `runtime`. Always releases the store; throws a
- * BertologyError (FILE_READ when a reader failed, else the engine's ENGINE error).
+ * BertologyError (FILE_READ when a reader failed, else the engine's error and its code).
  * @param {import('./runtime.js').Runtime} runtime
  * @param {import('./sources/common.js').ModelFiles} modelFiles
  * @param {{dtype?: string, limits?: Record<string, number>}} [engineOptions] `dtype: 'q8'` loads int8

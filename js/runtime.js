@@ -37,7 +37,7 @@ import createSingleModule from '../dist/bertology-st.mjs';
  * @typedef {object} EngineModule
  * @property {(n: number) => number} setNumThreads
  * @property {new () => any} FileStore
- * @property {(store: any, optionsJson?: string) => ({model: any} | {error: string})} loadModel
+ * @property {(store: any, optionsJson?: string) => ({model: any} | import('./errors.js').EngineError)} loadModel
  * @property {new (model: any) => any} Explainer the explanation engine of a model (src/explain/)
  * @property {() => string} heapStats JSON {in_use_bytes, heap_bytes}
  * @property {Uint8Array} HEAPU8 the current view of wasm memory

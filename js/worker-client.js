@@ -31,7 +31,7 @@ const MODEL_METHODS = ['classify', 'forward', 'forwardEncodings', 'tokenize', 't
  */
 function reviveError(e) {
   const err = new BertologyError(e?.message ?? String(e), { code: e?.code ?? 'WORKER', operation: e?.operation });
-  for (const k of ['url', 'status', 'file']) if (e?.[k] !== undefined) /** @type {any} */ (err)[k] = e[k];
+  for (const k of ['url', 'status', 'file', 'details']) if (e?.[k] !== undefined) /** @type {any} */ (err)[k] = e[k];
   if (e?.stack) /** @type {any} */ (err).workerStack = e.stack;
   return err;
 }

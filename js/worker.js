@@ -52,7 +52,7 @@ function modelMeta(model, handle) {
 function serializeError(e) {
   if (!e || typeof e !== 'object') return { name: 'Error', message: String(e) };
   const out = { name: e.name ?? 'Error', message: e.message ?? String(e), stack: e.stack };
-  for (const k of ['code', 'operation', 'url', 'status', 'file']) if (e[k] !== undefined) /** @type {any} */ (out)[k] = e[k];
+  for (const k of ['code', 'operation', 'url', 'status', 'file', 'details']) if (e[k] !== undefined) /** @type {any} */ (out)[k] = e[k];
   return out;
 }
 

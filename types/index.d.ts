@@ -51,16 +51,32 @@ export function quantizeEmbeddings(embeddings: EmbeddingsLike, precision: Precis
 // ---------------------------------------------------------------------------------------------
 // Errors
 
+/**
+ * The engine's codes (INVALID_ARGUMENT, LIMIT, BAD_CHECKPOINT, UNSUPPORTED, FILE_NOT_FOUND, FILE_READ,
+ * OUT_OF_MEMORY, INTERNAL) and the JS layer's (DISPOSED, RUNTIME, WORKER, NETWORK, BAD_RESPONSE, INTEGRITY).
+ */
 export type BertologyErrorCode =
-  | 'ENGINE' | 'INVALID_ARGUMENT' | 'FILE_NOT_FOUND' | 'FILE_READ' | 'DISPOSED' | 'RUNTIME'
-  | 'NETWORK' | 'BAD_RESPONSE' | 'INTEGRITY' | 'WORKER';
+  | 'INVALID_ARGUMENT' | 'LIMIT' | 'BAD_CHECKPOINT' | 'UNSUPPORTED' | 'FILE_NOT_FOUND' | 'FILE_READ'
+  | 'OUT_OF_MEMORY' | 'INTERNAL' | 'DISPOSED' | 'RUNTIME' | 'WORKER' | 'NETWORK' | 'BAD_RESPONSE' | 'INTEGRITY';
+
+/** Structured facts the engine attaches to some failures. */
+export interface EngineErrorDetails {
+  /** The file at fault. */
+  file?: string;
+  /** The tensor or JSON field at fault. */
+  field?: string;
+  /** The limit exceeded (a `limits.*` load option name). */
+  limit?: string;
+}
 
 export class BertologyError extends Error {
-  constructor(message: string, options?: { code?: BertologyErrorCode; cause?: unknown; operation?: string });
+  constructor(message: string, options?: { code?: BertologyErrorCode; cause?: unknown; operation?: string; details?: EngineErrorDetails });
   name: 'BertologyError';
   code: BertologyErrorCode;
   /** The JS operation that failed (e.g. "loadModel", "tokenize", "forward"), if known. */
   operation?: string;
+  /** Structured facts from the engine, when it gave any. */
+  details?: EngineErrorDetails;
   /** For remote sources: the URL and HTTP status involved. */
   url?: string;
   status?: number;

@@ -9,14 +9,14 @@ if (BT_UNDER_NODE && !Module['locateFile']) {
   Module['locateFile'] = function (path) { return __dirname + '/' + path; };
 }
 
-// loadModel(store, optionsJson?) -> {model} | {error}: a failed load is deleted here, so it leaves
-// nothing allocated. optionsJson: '{"dtype": "q8"}' loads int8 encoder weights.
+// loadModel(store, optionsJson?) -> {model} | {error, code, details?}: a failed load is deleted
+// here, so it leaves nothing allocated. optionsJson: '{"dtype": "q8"}' loads int8 encoder weights.
 Module['loadModel'] = function (store, optionsJson) {
   var model = new Module['Model'](store, optionsJson || '');
   var error = model.error();
   if (error) {
     model.delete();
-    return { error: error };
+    return error;
   }
   return { model: model };
 };

@@ -156,7 +156,7 @@ export class QuestionAnsweringPipeline extends Pipeline {
     if (handle_impossible_answer) answers.push({ score: minNull, start: 0, end: 0, answer: '' });
     answers.sort((p, q) => q.score - p.score);
     const best = answers.slice(0, top_k).map(({ answer, score, start, end }) => ({ answer, score, start, end }));
-    if (best.length === 0) throw new BertologyError('question-answering: no answer span found', { code: 'ENGINE' });
+    if (best.length === 0) throw new BertologyError('question-answering: no answer span found', { code: 'INVALID_ARGUMENT' });
     return best.length === 1 ? best[0] : best;
   }
 }

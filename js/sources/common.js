@@ -93,17 +93,17 @@ export function shardNames(text, where) {
     index = JSON.parse(text);
   } catch (cause) {
     throw new BertologyError(`${WEIGHTS_INDEX} (${where}): invalid JSON (${/** @type {Error} */ (cause).message})`,
-      { code: 'ENGINE', cause });
+      { code: 'BAD_CHECKPOINT', cause });
   }
   const shards = [...new Set(Object.values(index?.weight_map ?? {}))].sort();
   if (shards.length === 0 || !shards.every((s) => typeof s === 'string' && s.length > 0)) {
     throw new BertologyError(`${WEIGHTS_INDEX} (${where}): "weight_map" must map tensor names to shard file names`,
-      { code: 'ENGINE' });
+      { code: 'BAD_CHECKPOINT' });
   }
   for (const s of shards) {
     if (s.includes('/') || s.includes('\\') || s === '..' || s === '.') {
       throw new BertologyError(`${WEIGHTS_INDEX} (${where}): shard name ${JSON.stringify(s)} is not a plain file name`,
-        { code: 'ENGINE' });
+        { code: 'BAD_CHECKPOINT' });
     }
   }
   return shards;

@@ -48,9 +48,9 @@ class JsExplainer {
     }
     r.words = emscripten::convertJSArrayToNumberVector<int32_t>(words);
     Status parsed = ApplyExplainOptions(options_json, r);
-    if (!parsed.ok()) return ErrorObject(parsed.message());
+    if (!parsed.ok()) return ErrorObject(parsed);
     Result<Explanation> e = explainer_.Explain(r, DefaultThreadPool());
-    if (!e.ok()) return ErrorObject(e.status().message());
+    if (!e.ok()) return ErrorObject(e.status());
     val out = val::object();
     out.set("method", std::string(ExplainMethodName(r.method)));
     out.set("tokens", CopyToJs(e->tokens));

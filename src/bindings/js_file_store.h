@@ -20,12 +20,12 @@ class JsSource : public FileSource {
   JsSource(double size, val reader) : size_(static_cast<uint64_t>(size)), reader_(std::move(reader)) {}
   uint64_t size() const override { return size_; }
   Status Read(uint64_t offset, size_t length, uint8_t* dst) const override {
-    if (offset > size_ || length > size_ - offset) return Status::Error("read beyond the end of the file");
+    if (offset > size_ || length > size_ - offset) return Status::FileRead("read beyond the end of the file");
     const double copied = reader_(static_cast<double>(offset), static_cast<double>(length),
                                   val(emscripten::typed_memory_view(length, dst)))
                               .as<double>();
     if (copied != static_cast<double>(length)) {
-      return Status::Error("short read: " + std::to_string(static_cast<int64_t>(copied)) + " of " +
+      return Status::FileRead("short read: " + std::to_string(static_cast<int64_t>(copied)) + " of " +
                            std::to_string(length) + " bytes at offset " + std::to_string(offset));
     }
     return Status::Ok();
@@ -40,9 +40,9 @@ class JsFileStore {
  public:
   // A Uint8Array view of `size` fresh bytes inside wasm memory; fill it before the next allocation.
   val allocate(const std::string& name, double size) {
-    if (!(size >= 0) || size > 4294967295.0) return ErrorObject("FileStore: invalid size for '" + name + "'");
+    if (!(size >= 0) || size > 4294967295.0) return ErrorObject(Status::InvalidArgument("FileStore: invalid size for '" + name + "'"));
     Result<uint8_t*> data = store_.Allocate(name, static_cast<size_t>(size));
-    if (!data.ok()) return ErrorObject(data.status().WithContext(name).message());
+    if (!data.ok()) return ErrorObject(data.status().WithContext(name));
     return val(emscripten::typed_memory_view(static_cast<size_t>(size), data.value()));
   }
   // Registers `name` as streamed: its bytes are pulled through `reader` while the model loads.

@@ -5,15 +5,22 @@
 namespace bt {
 namespace {
 
-Result<EncodeOptions> ParseEncodeOptions(const std::string& json_text) {
+Result<EncodeOptions> ReadEncodeOptions(const std::string& json_text) {
   EncodeOptions options;
-  if (json_text.empty()) return options;
   BT_ASSIGN_OR_RETURN(Json json, ParseJson(json_text, "tokenize options"));
   BT_ASSIGN_OR_RETURN(options.add_special_tokens, JsonBool(json, "add_special_tokens", true, "tokenize options"));
   BT_ASSIGN_OR_RETURN(options.truncation, JsonBool(json, "truncation", false, "tokenize options"));
   BT_ASSIGN_OR_RETURN(int64_t max_length, JsonInt(json, "max_length", 0, "tokenize options"));
-  if (max_length < 0 || max_length > (1 << 24)) return Status::Error("tokenize options: max_length out of range");
+  if (max_length < 0 || max_length > (1 << 24)) return Status::InvalidArgument("tokenize options: max_length out of range");
   options.max_length = static_cast<int32_t>(max_length);
+  return options;
+}
+
+// The caller's options: every failure to read them is an invalid argument.
+Result<EncodeOptions> ParseEncodeOptions(const std::string& json_text) {
+  if (json_text.empty()) return EncodeOptions{};
+  Result<EncodeOptions> options = ReadEncodeOptions(json_text);
+  if (!options.ok()) return options.status().WithCode(StatusCode::kInvalidArgument);
   return options;
 }
 
@@ -43,14 +50,14 @@ val EncodingToJs(const Encoding& e) {
 JsModel::JsModel(JsFileStore& files, const std::string& options_json) {
   Result<LoadOptions> options = ParseLoadOptions(options_json);
   if (!options.ok()) {
-    error_ = options.status().message();
+    error_ = options.status();
     return;
   }
   Result<std::unique_ptr<Model>> model = Model::Load(files.store(), options.value());
   if (model.ok()) {
     model_ = std::move(model).value();
   } else {
-    error_ = model.status().message();
+    error_ = model.status();
   }
 }
 
@@ -88,30 +95,30 @@ std::string JsModel::info() const {
 
 val JsModel::tokenize(val text, val pair, const std::string& options_json) const {
   const Tokenizer* tokenizer = model_->tokenizer();
-  if (tokenizer == nullptr) return ErrorObject("tokenize: this model was loaded without a tokenizer.json");
+  if (tokenizer == nullptr) return ErrorObject(Status::Unsupported("tokenize: this model was loaded without a tokenizer.json"));
   Result<EncodeOptions> options = ParseEncodeOptions(options_json);
-  if (!options.ok()) return ErrorObject(options.status().message());
+  if (!options.ok()) return ErrorObject(options.status());
   if (!IsText(text) || !(pair.isNull() || pair.isUndefined() || IsText(pair))) {
-    return ErrorObject("tokenize: text must be a string or a Uint8Array of UTF-8 bytes");
+    return ErrorObject(Status::InvalidArgument("tokenize: text must be a string or a Uint8Array of UTF-8 bytes"));
   }
   const std::string first = text.as<std::string>();
   Result<Encoding> encoding = pair.isNull() || pair.isUndefined()
                                   ? tokenizer->Encode(first, options.value())
                                   : tokenizer->EncodePair(first, pair.as<std::string>(), options.value());
-  if (!encoding.ok()) return ErrorObject("tokenize: " + encoding.status().message());
+  if (!encoding.ok()) return ErrorObject(encoding.status().WithContext("tokenize"));
   return EncodingToJs(encoding.value());
 }
 
 val JsModel::tokenizeWindows(val question, val context, int max_length, int stride) const {
   const Tokenizer* tokenizer = model_->tokenizer();
-  if (tokenizer == nullptr) return ErrorObject("tokenizeWindows: this model was loaded without a tokenizer.json");
-  if (!IsText(question) || !IsText(context)) return ErrorObject("tokenizeWindows: question and context must be text");
+  if (tokenizer == nullptr) return ErrorObject(Status::Unsupported("tokenizeWindows: this model was loaded without a tokenizer.json"));
+  if (!IsText(question) || !IsText(context)) return ErrorObject(Status::InvalidArgument("tokenizeWindows: question and context must be text"));
   WindowOptions options;
   options.max_length = max_length;
   options.stride = stride;
   Result<std::vector<Encoding>> windows =
       tokenizer->EncodeWindows(question.as<std::string>(), context.as<std::string>(), options);
-  if (!windows.ok()) return ErrorObject("tokenizeWindows: " + windows.status().message());
+  if (!windows.ok()) return ErrorObject(windows.status().WithContext("tokenizeWindows"));
   val list = val::array();
   for (const Encoding& e : windows.value()) list.call<void>("push", EncodingToJs(e));
   val out = val::object();
@@ -136,7 +143,7 @@ val JsModel::forward(val ids, val type_ids, val mask, int batch, int seq, int fl
     request.head_rows = emscripten::convertJSArrayToNumberVector<int32_t>(head_rows);
   }
   Result<ForwardResult> result = model_->Forward(request);
-  if (!result.ok()) return ErrorObject(result.status().message());
+  if (!result.ok()) return ErrorObject(result.status());
   const ForwardResult& r = result.value();
   const int64_t b = batch, s = seq, h = model_->config().hidden_size;
   val out = val::object();

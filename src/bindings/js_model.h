@@ -15,7 +15,8 @@ namespace bt {
 class JsModel {
  public:
   JsModel(JsFileStore& files, const std::string& options_json);
-  std::string error() const { return error_; }
+  // null when the model loaded, else the error object (see ErrorObject).
+  val error() const { return error_.ok() ? val::null() : ErrorObject(error_); }
   std::string info() const;
   val tokenize(val text, val pair, const std::string& options_json) const;
   val tokenizeWindows(val question, val context, int max_length, int stride) const;
@@ -31,7 +32,7 @@ class JsModel {
 
  private:
   std::unique_ptr<Model> model_;
-  std::string error_;
+  Status error_;
 };
 
 val EncodingToJs(const Encoding& encoding);

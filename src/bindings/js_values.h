@@ -7,14 +7,26 @@
 #include <string>
 #include <vector>
 
+#include "core/status.h"
+
 namespace bt {
 
 using emscripten::val;
 
-// {error: message}: every failure the JS layer turns into an Error.
-inline val ErrorObject(const std::string& message) {
+// {error: message, code: "INVALID_ARGUMENT" | ..., details?: {file, field, limit}}: every failure
+// the JS layer turns into a BertologyError with that code (js/errors.js, unwrap).
+inline val ErrorObject(const Status& status) {
   val out = val::object();
-  out.set("error", message);
+  out.set("error", status.message());
+  out.set("code", std::string(StatusCodeName(status.code())));
+  const StatusDetails& d = status.details();
+  if (!d.empty()) {
+    val details = val::object();
+    if (!d.file.empty()) details.set("file", d.file);
+    if (!d.field.empty()) details.set("field", d.field);
+    if (!d.limit.empty()) details.set("limit", d.limit);
+    out.set("details", details);
+  }
   return out;
 }
 

@@ -1,40 +1,113 @@
-// Status and Result<T>: the engine's only error channel. Nothing in src/ throws
-// or aborts on bad input; every failure travels up as a message that says what
-// failed and where (file, tensor, field), and reaches JS as an Error.
+// Status and Result<T>: the engine's only error channel. Nothing in src/ throws or aborts on bad
+// input; every failure travels up as a code (what kind of failure, for programs) and a message
+// (what failed and where: file, tensor, field), and reaches JS as a BertologyError with that code.
+//
+// A failed Status is always built with its code — there is no code-less error:
+//   return Status::InvalidArgument("forward: attention mask must be 0 or 1 ...");
+//   return Status(StatusCode::kLimit, "...");
+// The codes are part of the C++↔JS contract (src/bindings/contract.json); their JS names are
+// StatusCodeName's.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <utility>
 
 namespace bt {
 
+enum class StatusCode : uint8_t {
+  kOk = 0,
+  kInvalidArgument,  // the caller's request or options are malformed (ids, mask, option values, texts)
+  kLimit,            // an input exceeds a bound: a configurable limit (load option limits.*) or the model's own
+  kBadCheckpoint,    // model files (config.json, safetensors, tokenizer files) are malformed or disagree
+  kUnsupported,      // well-formed, but a feature this engine does not implement (model type, activation)
+  kFileNotFound,     // a file the operation needs is missing
+  kFileRead,         // a file could not be read (I/O error, short read)
+  kOutOfMemory,      // an allocation the operation needs failed
+  kInternal,         // a broken invariant: a bug, never the input's fault
+};
+
+// "INVALID_ARGUMENT", "LIMIT", ... ("OK" for kOk): the JS error code.
+const char* StatusCodeName(StatusCode code);
+
+// Structured facts about a failure, for programs (empty when not set). The message already says
+// them in words; these let a caller act without parsing it.
+struct StatusDetails {
+  std::string file;   // the file at fault, e.g. "model.safetensors"
+  std::string field;  // the tensor or JSON field at fault, e.g. "bert.pooler.dense.weight"
+  std::string limit;  // the limit exceeded, e.g. "max_tokens"
+  bool empty() const { return file.empty() && field.empty() && limit.empty(); }
+};
+
 class Status {
  public:
-  Status() = default;
+  Status() = default;  // ok
+  // A failure with `code` (kOk is turned into kInternal: an error must say what kind it is).
+  Status(StatusCode code, std::string message)
+      : message_(std::move(message)), code_(code == StatusCode::kOk ? StatusCode::kInternal : code) {}
+
   static Status Ok() { return Status(); }
-  static Status Error(std::string message) { return Status(std::move(message), true); }
+  static Status InvalidArgument(std::string message) { return {StatusCode::kInvalidArgument, std::move(message)}; }
+  static Status Limit(std::string message) { return {StatusCode::kLimit, std::move(message)}; }
+  static Status BadCheckpoint(std::string message) { return {StatusCode::kBadCheckpoint, std::move(message)}; }
+  static Status Unsupported(std::string message) { return {StatusCode::kUnsupported, std::move(message)}; }
+  static Status FileNotFound(std::string message) { return {StatusCode::kFileNotFound, std::move(message)}; }
+  static Status FileRead(std::string message) { return {StatusCode::kFileRead, std::move(message)}; }
+  static Status OutOfMemory(std::string message) { return {StatusCode::kOutOfMemory, std::move(message)}; }
+  static Status Internal(std::string message) { return {StatusCode::kInternal, std::move(message)}; }
 
-  bool ok() const { return !failed_; }
+  bool ok() const { return code_ == StatusCode::kOk; }
+  StatusCode code() const { return code_; }
   const std::string& message() const { return message_; }
+  const StatusDetails& details() const { return details_; }
 
-  // Prefixes the message with context, e.g. "model.safetensors: " + message.
+  // Prefixes the message with context, e.g. "model.safetensors: " + message; keeps code and details.
   Status WithContext(const std::string& where) const {
-    return failed_ ? Error(where + ": " + message_) : *this;
+    if (ok()) return *this;
+    Status s = *this;
+    s.message_ = where + ": " + message_;
+    return s;
+  }
+  // The same failure reclassified, for a parser whose every error is one kind (e.g. the caller's
+  // options JSON: kInvalidArgument). No effect on ok.
+  Status WithCode(StatusCode code) const {
+    if (ok()) return *this;
+    return Status(code, message_).WithDetails(details_);
+  }
+  Status WithDetails(StatusDetails details) const {
+    Status s = *this;
+    if (!ok()) s.details_ = std::move(details);
+    return s;
   }
 
  private:
-  Status(std::string message, bool failed) : message_(std::move(message)), failed_(failed) {}
   std::string message_;
-  bool failed_ = false;
+  StatusCode code_ = StatusCode::kOk;
+  StatusDetails details_;
 };
+
+inline const char* StatusCodeName(StatusCode code) {
+  switch (code) {
+    case StatusCode::kOk: return "OK";
+    case StatusCode::kInvalidArgument: return "INVALID_ARGUMENT";
+    case StatusCode::kLimit: return "LIMIT";
+    case StatusCode::kBadCheckpoint: return "BAD_CHECKPOINT";
+    case StatusCode::kUnsupported: return "UNSUPPORTED";
+    case StatusCode::kFileNotFound: return "FILE_NOT_FOUND";
+    case StatusCode::kFileRead: return "FILE_READ";
+    case StatusCode::kOutOfMemory: return "OUT_OF_MEMORY";
+    case StatusCode::kInternal: return "INTERNAL";
+  }
+  return "INTERNAL";
+}
 
 template <class T>
 class Result {
  public:
   Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
   Result(Status status) : status_(std::move(status)) {
-    if (status_.ok()) status_ = Status::Error("internal: Result built from an ok Status without a value");
+    if (status_.ok()) status_ = Status::Internal("internal: Result built from an ok Status without a value");
   }
 
   bool ok() const { return value_.has_value(); }

@@ -37,7 +37,7 @@ void LayerBackward(const EncoderWeights& w, const EncoderLayerWeights& layer, co
 Status EncoderBackward(const EncoderWeights& w, const BackwardWeights& bw, const EncoderTrace& trace,
                        std::vector<float>& dhidden, std::vector<float>& dword, ThreadPool& pool,
                        std::vector<std::vector<float>>* dprobs, std::vector<float>* dembedded) {
-  if (!bw.built()) return Status::Error("explain: backward weights were not prepared");
+  if (!bw.built()) return Status::Internal("explain: backward weights were not prepared");
   const int32_t m = trace.batch * trace.seq, e = w.embedding_size;
   if (dprobs != nullptr) dprobs->resize(trace.layers.size());
   for (int32_t l = w.num_layers() - 1; l >= 0; --l) {

@@ -70,7 +70,7 @@ Result<ExplainMethod> ParseExplainMethod(const std::string& name) {
                           ExplainMethod::kLime, ExplainMethod::kAttentionRollout, ExplainMethod::kGradientWeightedRollout}) {
     if (name == ExplainMethodName(m)) return m;
   }
-  return Status::Error("explain: unknown method '" + name +
+  return Status::InvalidArgument("explain: unknown method '" + name +
                        "' (grad_x_input, integrated_gradients, occlusion, lime, attention_rollout, "
                        "gradient_weighted_rollout)");
 }
@@ -93,27 +93,27 @@ bool UsesZeroBaseline(ExplainMethod method, Baseline baseline) {
 
 Status ValidateExplainRequest(const ModelParts& parts, const ExplainRequest& r) {
   const int32_t seq = static_cast<int32_t>(r.ids.size());
-  if (seq == 0) return Status::Error("explain: empty input");
+  if (seq == 0) return Status::InvalidArgument("explain: empty input");
   if (r.words.size() != r.ids.size() || (!r.type_ids.empty() && r.type_ids.size() != r.ids.size())) {
-    return Status::Error("explain: words and type ids need one entry per token");
+    return Status::InvalidArgument("explain: words and type ids need one entry per token");
   }
   for (int32_t w : r.words) {
-    if (w < -1 || w >= seq) return Status::Error("explain: word index " + std::to_string(w) + " out of range");
+    if (w < -1 || w >= seq) return Status::InvalidArgument("explain: word index " + std::to_string(w) + " out of range");
   }
-  if (CountWords(r.words) == 0) return Status::Error("explain: the text has no words to attribute");
+  if (CountWords(r.words) == 0) return Status::InvalidArgument("explain: the text has no words to attribute");
   if (r.steps < 1 || r.steps > kMaxSteps) {
-    return Status::Error("explain: steps must be in [1, " + std::to_string(kMaxSteps) + "], got " + std::to_string(r.steps));
+    return Status::InvalidArgument("explain: steps must be in [1, " + std::to_string(kMaxSteps) + "], got " + std::to_string(r.steps));
   }
   if (r.samples < 1 || r.samples > kMaxSamples) {
-    return Status::Error("explain: samples must be in [1, " + std::to_string(kMaxSamples) + "], got " +
+    return Status::InvalidArgument("explain: samples must be in [1, " + std::to_string(kMaxSamples) + "], got " +
                          std::to_string(r.samples));
   }
   if (!(r.kernel_width > 0.0) || !(r.ridge_alpha >= 0.0)) {
-    return Status::Error("explain: kernel_width must be > 0 and ridge_alpha >= 0");
+    return Status::InvalidArgument("explain: kernel_width must be > 0 and ridge_alpha >= 0");
   }
-  if (r.max_batch_tokens < 1) return Status::Error("explain: max_batch_tokens must be positive");
+  if (r.max_batch_tokens < 1) return Status::InvalidArgument("explain: max_batch_tokens must be positive");
   if (r.baseline_id < 0 || r.baseline_id >= parts.encoder.vocab_size) {
-    return Status::Error("explain: baseline token id " + std::to_string(r.baseline_id) + " is outside the vocabulary");
+    return Status::InvalidArgument("explain: baseline token id " + std::to_string(r.baseline_id) + " is outside the vocabulary");
   }
   std::vector<int32_t> ones(r.ids.size(), 1);
   EncoderInput in{1, seq, r.ids.data(), r.type_ids.empty() ? nullptr : r.type_ids.data(), ones.data()};

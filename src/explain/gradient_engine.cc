@@ -82,7 +82,7 @@ Status TargetGradients(const ModelParts& parts, const BackwardWeights* bw, const
                                       dhead.data() + offset);
     }
     if (grads == nullptr) continue;
-    if (bw == nullptr || !bw->built()) return Status::Error("explain: gradients need the backward weights");
+    if (bw == nullptr || !bw->built()) return Status::Internal("explain: gradients need the backward weights");
     std::vector<float> drows, dhidden(static_cast<size_t>(count) * in.seq * h, 0.0f), dword;
     HeadBackward(parts.head_program, head, dhead.data(), drows, pool);
     for (int32_t b = 0; b < count; ++b) {

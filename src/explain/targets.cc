@@ -20,7 +20,7 @@ Result<TargetOutput> ParseTargetOutput(const std::string& name) {
   if (name == "logit") return TargetOutput::kLogit;
   if (name == "probability" || name == "prob") return TargetOutput::kProbability;
   if (name == "log_probability" || name == "logprob") return TargetOutput::kLogProbability;
-  return Status::Error("explain: output '" + name + "' is not one of logit, probability, log_probability");
+  return Status::InvalidArgument("explain: output '" + name + "' is not one of logit, probability, log_probability");
 }
 
 const char* TargetOutputName(TargetOutput output) {
@@ -34,20 +34,20 @@ const char* TargetOutputName(TargetOutput output) {
 
 Status ValidateTarget(const ModelParts& parts, const Target& t, int32_t seq) {
   if (parts.head == HeadKind::kBase || parts.head_program.empty()) {
-    return Status::Error("explain: a base model has no prediction to explain (load a model with a task head)");
+    return Status::InvalidArgument("explain: a base model has no prediction to explain (load a model with a task head)");
   }
   const int32_t n = HeadOutputs(parts);
   const bool qa = parts.head == HeadKind::kQuestionAnswering;
   const int32_t index_limit = qa ? 2 : n;
   if (t.index < -1 || t.index >= index_limit) {
     const char* what = qa ? "score (0 = start, 1 = end)" : parts.head == HeadKind::kMaskedLm ? "token id" : "label";
-    return Status::Error("explain: target " + std::string(what) + " " + std::to_string(t.index) +
+    return Status::InvalidArgument("explain: target " + std::string(what) + " " + std::to_string(t.index) +
                          " is out of range [0, " + std::to_string(index_limit) + ")");
   }
   const bool needs_position = parts.head == HeadKind::kTokenClassification || parts.head == HeadKind::kMaskedLm;
-  if (needs_position && t.position < 0) return Status::Error("explain: this head needs a target token position");
+  if (needs_position && t.position < 0) return Status::InvalidArgument("explain: this head needs a target token position");
   if (t.position < -1 || t.position >= seq) {
-    return Status::Error("explain: target position " + std::to_string(t.position) + " is outside the " +
+    return Status::InvalidArgument("explain: target position " + std::to_string(t.position) + " is outside the " +
                          std::to_string(seq) + " tokens of the input");
   }
   return Status::Ok();

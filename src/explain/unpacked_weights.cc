@@ -27,10 +27,10 @@ Status BackwardWeights::Build(const EncoderWeights& encoder) {
   }
   std::map<const PackedLinear*, std::unique_ptr<PackedLinear>> built;
   for (const PackedLinear* w : linears) {
-    if (w == nullptr) return Status::Error("explain: the encoder has a missing linear layer");
+    if (w == nullptr) return Status::Internal("explain: the encoder has a missing linear layer");
     if (built.count(w)) continue;
     std::unique_ptr<PackedLinear> t = PackTransposed(*w);
-    if (t == nullptr) return Status::Error("explain: out of memory while preparing the backward weights");
+    if (t == nullptr) return Status::OutOfMemory("explain: out of memory while preparing the backward weights");
     built.emplace(w, std::move(t));
   }
   transposed_ = std::move(built);

@@ -11,7 +11,7 @@ constexpr const char* kWhere = "config.json";
 Status ReadPositive(const Json& json, const char* key, int64_t fallback, int32_t* out) {
   BT_ASSIGN_OR_RETURN(int64_t value, JsonInt(json, key, fallback, kWhere));
   if (value <= 0 || value > (1 << 24)) {
-    return Status::Error(std::string(kWhere) + ": field '" + key + "' must be a positive integer (got " +
+    return Status::BadCheckpoint(std::string(kWhere) + ": field '" + key + "' must be a positive integer (got " +
                          std::to_string(value) + ")");
   }
   *out = static_cast<int32_t>(value);
@@ -21,12 +21,12 @@ Status ReadPositive(const Json& json, const char* key, int64_t fallback, int32_t
 Status ReadLabels(const Json& json, ModelConfig* config) {
   auto it = json.find("id2label");
   if (it == json.end() || it->is_null()) return Status::Ok();
-  if (!it->is_object()) return Status::Error("config.json: field 'id2label' must be an object");
+  if (!it->is_object()) return Status::BadCheckpoint("config.json: field 'id2label' must be an object");
   for (auto label = it->begin(); label != it->end(); ++label) {
     char* end = nullptr;
     long id = std::strtol(label.key().c_str(), &end, 10);
     if (label.key().empty() || *end != '\0' || id < 0 || id > (1 << 20) || !label.value().is_string()) {
-      return Status::Error("config.json: id2label entries must map integer ids to strings");
+      return Status::BadCheckpoint("config.json: id2label entries must map integer ids to strings");
     }
     config->id2label[static_cast<int32_t>(id)] = label.value().get<std::string>();
   }
@@ -53,12 +53,12 @@ Status ReadBertLike(const Json& json, ModelConfig* c) {
   BT_RETURN_IF_ERROR(ReadPositive(json, "type_vocab_size", 2, &c->type_vocab_size));
   BT_ASSIGN_OR_RETURN(c->hidden_act_name, JsonString(json, "hidden_act", "gelu", kWhere));
   BT_ASSIGN_OR_RETURN(double eps, JsonNumber(json, "layer_norm_eps", 1e-12, kWhere));
-  if (!(eps > 0 && eps < 1)) return Status::Error("config.json: field 'layer_norm_eps' must be in (0, 1)");
+  if (!(eps > 0 && eps < 1)) return Status::BadCheckpoint("config.json: field 'layer_norm_eps' must be in (0, 1)");
   c->layer_norm_eps = static_cast<float>(eps);
   BT_ASSIGN_OR_RETURN(std::string position_type,
                       JsonString(json, "position_embedding_type", "absolute", kWhere));
   if (position_type != "absolute") {
-    return Status::Error("config.json: position_embedding_type '" + position_type +
+    return Status::Unsupported("config.json: position_embedding_type '" + position_type +
                          "' is not supported (only 'absolute')");
   }
   if (c->model_type == ModelType::kAlbert) {
@@ -66,7 +66,7 @@ Status ReadBertLike(const Json& json, ModelConfig* c) {
     BT_RETURN_IF_ERROR(ReadPositive(json, "num_hidden_groups", 1, &c->num_hidden_groups));
     BT_RETURN_IF_ERROR(ReadPositive(json, "inner_group_num", 1, &c->inner_group_num));
     if (c->num_hidden_layers % c->num_hidden_groups != 0) {
-      return Status::Error("config.json: num_hidden_layers must be a multiple of num_hidden_groups");
+      return Status::BadCheckpoint("config.json: num_hidden_layers must be a multiple of num_hidden_groups");
     }
   }
   return Status::Ok();
@@ -79,12 +79,12 @@ Result<Activation> ParseActivation(const std::string& name, const std::string& w
   if (name == "gelu_new" || name == "gelu_pytorch_tanh" || name == "gelu_fast") return Activation::kGeluTanh;
   if (name == "relu") return Activation::kRelu;
   if (name == "tanh") return Activation::kTanh;
-  return Status::Error(where + ": activation '" + name + "' is not supported (gelu, gelu_new, relu, tanh)");
+  return Status::Unsupported(where + ": activation '" + name + "' is not supported (gelu, gelu_new, relu, tanh)");
 }
 
 Result<ModelConfig> ParseModelConfig(std::string_view config_json) {
   BT_ASSIGN_OR_RETURN(Json json, ParseJson(config_json, kWhere));
-  if (!json.is_object()) return Status::Error("config.json: must be a JSON object");
+  if (!json.is_object()) return Status::BadCheckpoint("config.json: must be a JSON object");
   ModelConfig c;
   BT_ASSIGN_OR_RETURN(c.model_type_name, JsonString(json, "model_type", "", kWhere));
   if (c.model_type_name == "bert") {
@@ -96,7 +96,7 @@ Result<ModelConfig> ParseModelConfig(std::string_view config_json) {
   } else if (c.model_type_name == "albert") {
     c.model_type = ModelType::kAlbert;
   } else {
-    return Status::Error("config.json: unknown model_type '" + c.model_type_name +
+    return Status::Unsupported("config.json: unknown model_type '" + c.model_type_name +
                          "' (supported: bert, distilbert, roberta, albert)");
   }
   auto arch = json.find("architectures");
@@ -108,7 +108,7 @@ Result<ModelConfig> ParseModelConfig(std::string_view config_json) {
   BT_RETURN_IF_ERROR(ReadPositive(json, "vocab_size", 30522, &c.vocab_size));
   BT_RETURN_IF_ERROR(ReadPositive(json, "max_position_embeddings", 512, &c.max_position_embeddings));
   BT_ASSIGN_OR_RETURN(int64_t pad, JsonInt(json, "pad_token_id", 0, kWhere));
-  if (pad < 0 || pad >= c.vocab_size) return Status::Error("config.json: pad_token_id out of range");
+  if (pad < 0 || pad >= c.vocab_size) return Status::BadCheckpoint("config.json: pad_token_id out of range");
   c.pad_token_id = static_cast<int32_t>(pad);
   if (c.model_type == ModelType::kDistilBert) {
     BT_RETURN_IF_ERROR(ReadDistilBert(json, &c));
@@ -117,7 +117,7 @@ Result<ModelConfig> ParseModelConfig(std::string_view config_json) {
   }
   if (c.embedding_size == 0) c.embedding_size = c.hidden_size;
   if (c.hidden_size % c.num_attention_heads != 0) {
-    return Status::Error("config.json: hidden size " + std::to_string(c.hidden_size) +
+    return Status::BadCheckpoint("config.json: hidden size " + std::to_string(c.hidden_size) +
                          " is not a multiple of the number of attention heads");
   }
   BT_ASSIGN_OR_RETURN(c.hidden_act, ParseActivation(c.hidden_act_name, "config.json"));

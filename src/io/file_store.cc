@@ -11,7 +11,7 @@ namespace {
 
 Status CheckRange(uint64_t offset, size_t length, uint64_t size) {
   if (offset > size || length > size - offset) {
-    return Status::Error("read of " + std::to_string(length) + " bytes at offset " + std::to_string(offset) +
+    return Status::FileRead("read of " + std::to_string(length) + " bytes at offset " + std::to_string(offset) +
                          " is beyond the end of the file (" + std::to_string(size) + " bytes)");
   }
   return Status::Ok();
@@ -39,11 +39,11 @@ class DiskSource : public FileSource {
   Status Read(uint64_t offset, size_t length, uint8_t* dst) const override {
     BT_RETURN_IF_ERROR(CheckRange(offset, length, size_));
     FILE* file = std::fopen(path_.c_str(), "rb");
-    if (file == nullptr) return Status::Error("cannot open '" + path_ + "'");
+    if (file == nullptr) return Status::FileNotFound("cannot open '" + path_ + "'");
     const bool ok = std::fseek(file, static_cast<long>(offset), SEEK_SET) == 0 &&
                     std::fread(dst, 1, length, file) == length;
     std::fclose(file);
-    return ok ? Status::Ok() : Status::Error("short read of '" + path_ + "'");
+    return ok ? Status::Ok() : Status::FileRead("short read of '" + path_ + "'");
   }
 
  private:
@@ -57,7 +57,7 @@ Result<Bytes> Bytes::Allocate(size_t size) {
   Bytes bytes;
   bytes.data_ = static_cast<uint8_t*>(std::malloc(size == 0 ? 1 : size));
   if (bytes.data_ == nullptr) {
-    return Status::Error("out of memory allocating " + std::to_string(size) + " bytes");
+    return Status::OutOfMemory("out of memory allocating " + std::to_string(size) + " bytes");
   }
   bytes.size_ = size;
   return bytes;
@@ -105,9 +105,9 @@ const FileSource* FileStore::Find(const std::string& name) const {
 
 Result<std::string> FileStore::ReadText(const std::string& name) const {
   const FileSource* source = Find(name);
-  if (source == nullptr) return Status::Error("missing " + name);
+  if (source == nullptr) return Status::FileNotFound("missing " + name);
   if (const Bytes* bytes = source->bytes()) return std::string(bytes->view());
-  if (source->size() > (256u << 20)) return Status::Error(name + ": too large for a text file");
+  if (source->size() > (256u << 20)) return Status::Limit(name + ": too large for a text file");
   std::string text(static_cast<size_t>(source->size()), '\0');
   BT_RETURN_IF_ERROR(source->Read(0, text.size(), reinterpret_cast<uint8_t*>(text.data())).WithContext(name));
   return text;
@@ -127,7 +127,7 @@ size_t FileStore::total_bytes() const {
 
 Result<FileStore> ReadDirectory(const std::string& dir) {
   DIR* handle = opendir(dir.c_str());
-  if (handle == nullptr) return Status::Error("cannot open model directory '" + dir + "'");
+  if (handle == nullptr) return Status::FileNotFound("cannot open model directory '" + dir + "'");
   FileStore store;
   while (dirent* entry = readdir(handle)) {
     std::string path = dir + "/" + entry->d_name;

@@ -1,29 +1,54 @@
 #include "io/json_util.h"
 
+#include <algorithm>
+#include <utility>
+#include <vector>
+
 namespace bt {
 namespace {
 
-const Json* FindField(const Json& object, const char* key) {
-  if (!object.is_object()) return nullptr;
-  auto it = object.find(key);
-  if (it == object.end() || it->is_null()) return nullptr;
-  return &*it;
-}
-
-Status WrongType(const char* key, const char* expected, const std::string& where) {
-  return Status::Error(where + ": field '" + key + "' must be " + expected);
+Status WrongType(const std::string& path, const char* key, const char* expected) {
+  return FieldError(path + "." + key, std::string("expected ") + expected);
 }
 
 }  // namespace
 
 Result<Json> ParseJson(std::string_view text, const std::string& what) {
   Json json = Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
-  if (json.is_discarded()) return Status::Error(what + ": invalid JSON");
+  if (json.is_discarded()) return Status::BadCheckpoint(what + ": invalid JSON");
   return json;
 }
 
-Result<int64_t> JsonInt(const Json& object, const char* key, int64_t fallback, const std::string& where) {
-  const Json* field = FindField(object, key);
+int JsonDepth(const Json& root) {
+  int deepest = 0;
+  std::vector<std::pair<const Json*, int>> pending{{&root, 0}};
+  while (!pending.empty()) {
+    auto [node, depth] = pending.back();
+    pending.pop_back();
+    if (!node->is_structured()) continue;
+    deepest = std::max(deepest, depth + 1);
+    if (deepest > kMaxJsonDepth) break;  // no need to measure further
+    for (const Json& child : *node) pending.emplace_back(&child, depth + 1);
+  }
+  return deepest;
+}
+
+Status FieldError(const std::string& path, const std::string& what) { return Status::BadCheckpoint(path + ": " + what); }
+
+const Json* OptionalField(const Json& object, const char* key) {
+  if (!object.is_object()) return nullptr;
+  auto it = object.find(key);
+  return it == object.end() || it->is_null() ? nullptr : &*it;
+}
+
+Result<const Json*> RequiredField(const Json& object, const std::string& path, const char* key) {
+  const Json* field = OptionalField(object, key);
+  if (field == nullptr) return FieldError(path + "." + key, "missing");
+  return field;
+}
+
+Result<int64_t> JsonInt(const Json& object, const char* key, int64_t fallback, const std::string& path) {
+  const Json* field = OptionalField(object, key);
   if (field == nullptr) return fallback;
   if (field->is_number_integer()) return field->get<int64_t>();
   if (field->is_number_float()) {
@@ -34,29 +59,50 @@ Result<int64_t> JsonInt(const Json& object, const char* key, int64_t fallback, c
       return static_cast<int64_t>(value);
     }
   }
-  return WrongType(key, "an integer", where);
+  return WrongType(path, key, "an integer");
 }
 
-Result<double> JsonNumber(const Json& object, const char* key, double fallback, const std::string& where) {
-  const Json* field = FindField(object, key);
+Result<double> JsonNumber(const Json& object, const char* key, double fallback, const std::string& path) {
+  const Json* field = OptionalField(object, key);
   if (field == nullptr) return fallback;
-  if (!field->is_number()) return WrongType(key, "a number", where);
+  if (!field->is_number()) return WrongType(path, key, "a number");
   return field->get<double>();
 }
 
-Result<bool> JsonBool(const Json& object, const char* key, bool fallback, const std::string& where) {
-  const Json* field = FindField(object, key);
+Result<bool> JsonBool(const Json& object, const char* key, bool fallback, const std::string& path) {
+  const Json* field = OptionalField(object, key);
   if (field == nullptr) return fallback;
-  if (!field->is_boolean()) return WrongType(key, "true or false", where);
+  if (!field->is_boolean()) return WrongType(path, key, "true or false");
   return field->get<bool>();
 }
 
 Result<std::string> JsonString(const Json& object, const char* key, const std::string& fallback,
-                               const std::string& where) {
-  const Json* field = FindField(object, key);
+                               const std::string& path) {
+  const Json* field = OptionalField(object, key);
   if (field == nullptr) return fallback;
-  if (!field->is_string()) return WrongType(key, "a string", where);
+  if (!field->is_string()) return WrongType(path, key, "a string");
   return field->get<std::string>();
+}
+
+Result<std::string> RequiredString(const Json& object, const std::string& path, const char* key) {
+  BT_ASSIGN_OR_RETURN(const Json* field, RequiredField(object, path, key));
+  if (!field->is_string()) return WrongType(path, key, "a string");
+  return field->get<std::string>();
+}
+
+Status ReadInt(const Json& object, const std::string& path, const char* key, int64_t* out) {
+  BT_ASSIGN_OR_RETURN(*out, JsonInt(object, key, *out, path));
+  return Status::Ok();
+}
+
+Status ReadBool(const Json& object, const std::string& path, const char* key, bool* out) {
+  BT_ASSIGN_OR_RETURN(*out, JsonBool(object, key, *out, path));
+  return Status::Ok();
+}
+
+Status ReadString(const Json& object, const std::string& path, const char* key, std::string* out) {
+  BT_ASSIGN_OR_RETURN(*out, JsonString(object, key, *out, path));
+  return Status::Ok();
 }
 
 }  // namespace bt

@@ -39,41 +39,41 @@ bool MulOverflows(uint64_t a, uint64_t b, uint64_t* out) {
 
 Result<TensorView> ParseEntry(const std::string& name, const Json& entry, const FileSource& source,
                               uint64_t data_start, uint64_t data_size, const std::string& where) {
-  if (!entry.is_object()) return Status::Error(where + ": entry must be an object");
+  if (!entry.is_object()) return Status::BadCheckpoint(where + ": entry must be an object");
   auto dtype_it = entry.find("dtype");
   auto shape_it = entry.find("shape");
   auto offsets_it = entry.find("data_offsets");
-  if (dtype_it == entry.end() || !dtype_it->is_string()) return Status::Error(where + ": missing string 'dtype'");
-  if (shape_it == entry.end() || !shape_it->is_array()) return Status::Error(where + ": missing array 'shape'");
+  if (dtype_it == entry.end() || !dtype_it->is_string()) return Status::BadCheckpoint(where + ": missing string 'dtype'");
+  if (shape_it == entry.end() || !shape_it->is_array()) return Status::BadCheckpoint(where + ": missing array 'shape'");
   if (offsets_it == entry.end() || !offsets_it->is_array() || offsets_it->size() != 2) {
-    return Status::Error(where + ": 'data_offsets' must be [begin, end]");
+    return Status::BadCheckpoint(where + ": 'data_offsets' must be [begin, end]");
   }
   TensorView view;
   view.name = name;
   const std::string dtype_name = dtype_it->get<std::string>();
-  if (!LookupDType(dtype_name, &view.dtype)) return Status::Error(where + ": unsupported dtype '" + dtype_name + "'");
+  if (!LookupDType(dtype_name, &view.dtype)) return Status::Unsupported(where + ": unsupported dtype '" + dtype_name + "'");
 
   uint64_t elements = 1;
   for (const Json& dim : *shape_it) {
-    if (!dim.is_number_unsigned()) return Status::Error(where + ": shape entries must be non-negative integers");
+    if (!dim.is_number_unsigned()) return Status::BadCheckpoint(where + ": shape entries must be non-negative integers");
     uint64_t d = dim.get<uint64_t>();
-    if (d > (1ull << 40) || MulOverflows(elements, d, &elements)) return Status::Error(where + ": shape too large");
+    if (d > (1ull << 40) || MulOverflows(elements, d, &elements)) return Status::BadCheckpoint(where + ": shape too large");
     view.shape.push_back(static_cast<int64_t>(d));
   }
   const Json& begin_json = (*offsets_it)[0];
   const Json& end_json = (*offsets_it)[1];
   if (!begin_json.is_number_unsigned() || !end_json.is_number_unsigned()) {
-    return Status::Error(where + ": data_offsets must be non-negative integers");
+    return Status::BadCheckpoint(where + ": data_offsets must be non-negative integers");
   }
   uint64_t begin = begin_json.get<uint64_t>();
   uint64_t end = end_json.get<uint64_t>();
   if (begin > end || end > data_size) {
-    return Status::Error(where + ": data_offsets [" + std::to_string(begin) + ", " + std::to_string(end) +
+    return Status::BadCheckpoint(where + ": data_offsets [" + std::to_string(begin) + ", " + std::to_string(end) +
                          "] out of range (data section is " + std::to_string(data_size) + " bytes)");
   }
   uint64_t expected = 0;
   if (MulOverflows(elements, DTypeSize(view.dtype), &expected) || expected != end - begin) {
-    return Status::Error(where + ": " + std::to_string(end - begin) + " bytes do not match dtype " + dtype_name +
+    return Status::BadCheckpoint(where + ": " + std::to_string(end - begin) + " bytes do not match dtype " + dtype_name +
                          " and its shape");
   }
   view.source = &source;
@@ -107,26 +107,26 @@ int64_t TensorView::elements() const {
 Result<SafetensorsFile> SafetensorsFile::Parse(const FileSource& source, const std::string& file_name,
                                                const SafetensorsLimits& limits) {
   const uint64_t size = source.size();
-  if (size < 8) return Status::Error(file_name + ": truncated safetensors file (" + std::to_string(size) + " bytes)");
+  if (size < 8) return Status::BadCheckpoint(file_name + ": truncated safetensors file (" + std::to_string(size) + " bytes)");
   uint8_t length_bytes[8];
   BT_RETURN_IF_ERROR(source.Read(0, 8, length_bytes).WithContext(file_name));
   uint64_t header_len = 0;
   for (int i = 7; i >= 0; --i) header_len = (header_len << 8) | length_bytes[i];
   if (header_len > size - 8) {
-    return Status::Error(file_name + ": header length " + std::to_string(header_len) + " is beyond the file (" +
+    return Status::BadCheckpoint(file_name + ": header length " + std::to_string(header_len) + " is beyond the file (" +
                          std::to_string(size) + " bytes); the file is truncated or not safetensors");
   }
   if (header_len > limits.max_header_bytes) {
-    return Status::Error(file_name + ": header of " + std::to_string(header_len) +
+    return Status::Limit(file_name + ": header of " + std::to_string(header_len) +
                          " bytes exceeds the limit max_header_bytes=" + std::to_string(limits.max_header_bytes));
   }
   std::string header(static_cast<size_t>(header_len), '\0');
   BT_RETURN_IF_ERROR(
       source.Read(8, header.size(), reinterpret_cast<uint8_t*>(header.data())).WithContext(file_name));
   BT_ASSIGN_OR_RETURN(Json json, ParseJson(header, file_name + " header"));
-  if (!json.is_object()) return Status::Error(file_name + ": header must be a JSON object");
+  if (!json.is_object()) return Status::BadCheckpoint(file_name + ": header must be a JSON object");
   if (json.size() > limits.max_tensors) {
-    return Status::Error(file_name + ": " + std::to_string(json.size()) +
+    return Status::Limit(file_name + ": " + std::to_string(json.size()) +
                          " tensors exceed the limit max_tensors=" + std::to_string(limits.max_tensors));
   }
 
@@ -146,7 +146,7 @@ Result<SafetensorsFile> SafetensorsFile::Parse(const FileSource& source, const s
   std::sort(ranges.begin(), ranges.end());
   for (size_t i = 1; i < ranges.size(); ++i) {
     if (ranges[i].first < ranges[i - 1].second) {
-      return Status::Error(file_name + ": tensor data ranges overlap at byte " + std::to_string(ranges[i].first));
+      return Status::BadCheckpoint(file_name + ": tensor data ranges overlap at byte " + std::to_string(ranges[i].first));
     }
   }
   return file;
@@ -191,11 +191,11 @@ Status DecodeToFloat32(const TensorView& tensor, float* out) {
 Status DecodeToFloat32(const TensorView& tensor, int64_t first, int64_t count, float* out) {
   if (tensor.dtype != DType::kF32 && tensor.dtype != DType::kF16 && tensor.dtype != DType::kBF16 &&
       tensor.dtype != DType::kF64) {
-    return Status::Error("tensor '" + tensor.name + "' has dtype " + DTypeName(tensor.dtype) +
+    return Status::Unsupported("tensor '" + tensor.name + "' has dtype " + DTypeName(tensor.dtype) +
                          "; expected F32, F16, BF16 or F64");
   }
   if (first < 0 || count < 0 || first + count > tensor.elements()) {
-    return Status::Error("tensor '" + tensor.name + "': elements [" + std::to_string(first) + ", " +
+    return Status::BadCheckpoint("tensor '" + tensor.name + "': elements [" + std::to_string(first) + ", " +
                          std::to_string(first + count) + ") are outside its " + std::to_string(tensor.elements()));
   }
   const size_t width = tensor.dtype == DType::kF64 ? 8 : tensor.dtype == DType::kF32 ? 4 : 2;

@@ -11,7 +11,7 @@ Status LoadAlbertGroups(const ModelConfig& c, const WeightSource& weights, const
                                         "attention.dense", "attention.LayerNorm", "ffn",
                                         "ffn_output", "full_layer_layer_norm"};
   if (c.inner_group_num != 1) {
-    return Status::Error("config.json: ALBERT inner_group_num " + std::to_string(c.inner_group_num) +
+    return Status::Unsupported("config.json: ALBERT inner_group_num " + std::to_string(c.inner_group_num) +
                          " is not supported (only 1, as in every released ALBERT)");
   }
   for (int32_t g = 0; g < c.num_hidden_groups; ++g) {

@@ -57,23 +57,23 @@ int32_t EncoderWeights::max_sequence() const {
 }
 
 Status ValidateEncoderInput(const EncoderWeights& w, const EncoderInput& in) {
-  if (in.batch <= 0 || in.seq <= 0) return Status::Error("forward: batch and sequence length must be positive");
+  if (in.batch <= 0 || in.seq <= 0) return Status::InvalidArgument("forward: batch and sequence length must be positive");
   if (in.seq > w.max_sequence()) {
-    return Status::Error("forward: sequence length " + std::to_string(in.seq) + " exceeds the model's maximum of " +
+    return Status::Limit("forward: sequence length " + std::to_string(in.seq) + " exceeds the model's maximum of " +
                          std::to_string(w.max_sequence()) + " positions");
   }
   const int64_t tokens = static_cast<int64_t>(in.batch) * in.seq;
   for (int64_t t = 0; t < tokens; ++t) {
     const std::string where = " at batch row " + std::to_string(t / in.seq) + ", position " + std::to_string(t % in.seq);
     if (in.ids[t] < 0 || in.ids[t] >= w.vocab_size) {
-      return Status::Error("forward: token id " + std::to_string(in.ids[t]) + where + " is outside the vocabulary (" +
+      return Status::InvalidArgument("forward: token id " + std::to_string(in.ids[t]) + where + " is outside the vocabulary (" +
                            std::to_string(w.vocab_size) + ")");
     }
-    if (in.mask[t] != 0 && in.mask[t] != 1) return Status::Error("forward: attention mask must be 0 or 1" + where);
+    if (in.mask[t] != 0 && in.mask[t] != 1) return Status::InvalidArgument("forward: attention mask must be 0 or 1" + where);
     const int32_t type = in.type_ids != nullptr ? in.type_ids[t] : 0;
     const int32_t type_vocab = w.embeddings.token_type.empty() ? 1 : w.type_vocab_size;
     if (type < 0 || type >= type_vocab) {
-      return Status::Error("forward: token type id " + std::to_string(type) + where + " is outside [0, " +
+      return Status::InvalidArgument("forward: token type id " + std::to_string(type) + where + " is outside [0, " +
                            std::to_string(type_vocab) + ")");
     }
   }

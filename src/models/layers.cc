@@ -28,7 +28,7 @@ Result<Linear> PackFromCheckpoint(const WeightSource& weights, const std::vector
   Linear packed = allow_q8 && weights.quantized() ? PackLinearQ8(rows, bias.data(), n32, k32)
                                                   : PackLinearF32(rows, bias.data(), n32, k32);
   BT_RETURN_IF_ERROR(status);
-  if (!packed) return Status::Error("out of memory packing '" + name + "'");
+  if (!packed) return Status::OutOfMemory("out of memory packing '" + name + "'");
   return packed;
 }
 

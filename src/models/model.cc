@@ -54,17 +54,14 @@ size_t WeightBytes(const ModelParts& parts) {
   return bytes;
 }
 
-}  // namespace
-
-Result<LoadOptions> ParseLoadOptions(const std::string& json_text) {
+Result<LoadOptions> ParseOptions(const std::string& json_text) {
   LoadOptions options;
-  if (json_text.empty()) return options;
   BT_ASSIGN_OR_RETURN(Json json, ParseJson(json_text, "load options"));
   BT_ASSIGN_OR_RETURN(std::string dtype, JsonString(json, "dtype", "fp32", "load options"));
   if (dtype == "q8" || dtype == "int8") {
     options.quantize_int8 = true;
   } else if (dtype != "fp32" && dtype != "float32") {
-    return Status::Error("load options: dtype '" + dtype + "' is not supported (fp32 or q8)");
+    return Status::InvalidArgument("load options: dtype '" + dtype + "' is not supported (fp32 or q8)");
   }
   auto limits = json.find("limits");
   if (limits == json.end() || limits->is_null()) return options;
@@ -72,7 +69,7 @@ Result<LoadOptions> ParseLoadOptions(const std::string& json_text) {
   const std::string where = "load options.limits";
   auto positive = [&](const char* key, int64_t current, int64_t* out) -> Status {
     BT_ASSIGN_OR_RETURN(int64_t value, JsonInt(*limits, key, current, where));
-    if (value <= 0) return Status::Error(where + ": '" + key + "' must be positive");
+    if (value <= 0) return Status::InvalidArgument(where + ": '" + key + "' must be positive");
     *out = value;
     return Status::Ok();
   };
@@ -89,10 +86,20 @@ Result<LoadOptions> ParseLoadOptions(const std::string& json_text) {
   return options;
 }
 
+}  // namespace
+
+Result<LoadOptions> ParseLoadOptions(const std::string& json_text) {
+  if (json_text.empty()) return LoadOptions{};
+  // The caller's options: every failure to read them is an invalid argument.
+  Result<LoadOptions> options = ParseOptions(json_text);
+  if (!options.ok()) return options.status().WithCode(StatusCode::kInvalidArgument);
+  return options;
+}
+
 Model::~Model() { ReleaseLinearScratch(); }
 
 Result<std::unique_ptr<Model>> Model::Load(FileStore& files, const LoadOptions& options) {
-  if (!files.Has("config.json")) return Status::Error("missing config.json");
+  if (!files.Has("config.json")) return Status::FileNotFound("missing config.json");
   BT_ASSIGN_OR_RETURN(std::string config_json, files.ReadText("config.json"));
   auto model = std::make_unique<Model>();
   BT_ASSIGN_OR_RETURN(model->config_, ParseModelConfig(config_json));
@@ -105,7 +112,7 @@ Result<std::unique_ptr<Model>> Model::Load(FileStore& files, const LoadOptions& 
   }
   const int32_t labels = model->num_labels();
   if (labels > 0 && !model->config_.id2label.empty() && static_cast<int32_t>(model->config_.id2label.size()) != labels) {
-    return Status::Error("config.json: id2label names " + std::to_string(model->config_.id2label.size()) +
+    return Status::BadCheckpoint("config.json: id2label names " + std::to_string(model->config_.id2label.size()) +
                          " labels but the classifier has " + std::to_string(labels) + " outputs");
   }
   model->weight_bytes_ = WeightBytes(model->parts_);
@@ -129,18 +136,18 @@ int32_t Model::num_labels() const {
 Status Model::CheckLimits(const ForwardRequest& request) const {
   const std::string how = " (raise it with the load option limits.";
   if (request.batch > limits_.max_batch) {
-    return Status::Error("forward: batch " + std::to_string(request.batch) + " exceeds the limit max_batch=" +
+    return Status::Limit("forward: batch " + std::to_string(request.batch) + " exceeds the limit max_batch=" +
                          std::to_string(limits_.max_batch) + how + "max_batch)");
   }
   const int64_t tokens = static_cast<int64_t>(request.batch) * request.seq;
   if (tokens > limits_.max_tokens) {
-    return Status::Error("forward: " + std::to_string(tokens) + " tokens exceed the limit max_tokens=" +
+    return Status::Limit("forward: " + std::to_string(tokens) + " tokens exceed the limit max_tokens=" +
                          std::to_string(limits_.max_tokens) + how + "max_tokens)");
   }
   // Fuzzing (tests/fuzz/FINDINGS.md F2): max_tokens can be raised through the load options, and the
   // products below then overflowed int64. The encoder counts tokens in int32; the estimate is in double.
   if (tokens > INT32_MAX) {
-    return Status::Error("forward: " + std::to_string(tokens) + " tokens exceed 2147483647, the most one call can hold");
+    return Status::Limit("forward: " + std::to_string(tokens) + " tokens exceed 2147483647, the most one call can hold");
   }
   const EncoderWeights& enc = parts_.encoder;
   const double layers = enc.num_layers(), t = static_cast<double>(tokens);
@@ -150,7 +157,7 @@ Status Model::CheckLimits(const ForwardRequest& request) const {
   if (request.output_attentions) floats += layers * enc.num_heads * t * request.seq;
   if (floats * 4 > static_cast<double>(limits_.max_forward_bytes)) {
     const double bytes = std::min(floats * 4, 9.0e18);
-    return Status::Error("forward: needs " + std::to_string(static_cast<int64_t>(bytes)) +
+    return Status::Limit("forward: needs " + std::to_string(static_cast<int64_t>(bytes)) +
                          " bytes, over the limit max_forward_bytes=" + std::to_string(limits_.max_forward_bytes) + how +
                          "max_forward_bytes)");
   }
@@ -159,27 +166,27 @@ Status Model::CheckLimits(const ForwardRequest& request) const {
 
 Result<ForwardResult> Model::Forward(const ForwardRequest& request) {
   const int64_t tokens = static_cast<int64_t>(request.batch) * request.seq;
-  if (request.batch <= 0 || request.seq <= 0) return Status::Error("forward: batch and sequence length must be positive");
+  if (request.batch <= 0 || request.seq <= 0) return Status::InvalidArgument("forward: batch and sequence length must be positive");
   BT_RETURN_IF_ERROR(CheckLimits(request));
   if (static_cast<int64_t>(request.ids.size()) != tokens) {
-    return Status::Error("forward: expected " + std::to_string(tokens) + " ids for batch " +
+    return Status::InvalidArgument("forward: expected " + std::to_string(tokens) + " ids for batch " +
                          std::to_string(request.batch) + " x seq " + std::to_string(request.seq) + ", got " +
                          std::to_string(request.ids.size()));
   }
   for (const auto* v : {&request.type_ids, &request.mask}) {
     if (!v->empty() && static_cast<int64_t>(v->size()) != tokens) {
-      return Status::Error("forward: token type ids and attention mask must have one entry per id");
+      return Status::InvalidArgument("forward: token type ids and attention mask must have one entry per id");
     }
   }
   if (request.head_rows_set) {
     if (parts_.head != HeadKind::kMaskedLm && parts_.head != HeadKind::kTokenClassification) {
-      return Status::Error(std::string("forward: head rows apply to per-token heads (masked LM, token classification), "
+      return Status::InvalidArgument(std::string("forward: head rows apply to per-token heads (masked LM, token classification), "
                                        "not to this model's ") + HeadKindName(parts_.head) + " head");
     }
     int64_t previous = -1;
     for (int32_t row : request.head_rows) {
       if (row <= previous || row >= tokens) {
-        return Status::Error("forward: head rows must be increasing token indices in [0, " + std::to_string(tokens) +
+        return Status::InvalidArgument("forward: head rows must be increasing token indices in [0, " + std::to_string(tokens) +
                              "), got " + std::to_string(row));
       }
       previous = row;

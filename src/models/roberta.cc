@@ -11,7 +11,7 @@ Result<ModelParts> LoadRobertaParts(const ModelConfig& c, const WeightSource& we
   BT_ASSIGN_OR_RETURN(parts.encoder.embeddings, LoadEmbeddings(c, weights, prefix));
   parts.encoder.embeddings.roberta_positions = true;
   if (parts.encoder.max_sequence() <= 0) {
-    return Status::Error("config.json: max_position_embeddings leaves no room after RoBERTa's padding offset");
+    return Status::BadCheckpoint("config.json: max_position_embeddings leaves no room after RoBERTa's padding offset");
   }
   BT_RETURN_IF_ERROR(LoadBertLayers(c, weights, prefix, parts.encoder));
   parts.head = HeadFromArchitectures(c, weights);

@@ -15,7 +15,7 @@ std::string ShapeString(const std::vector<int64_t>& shape) {
 
 Result<SafetensorsFile> ParseShard(const FileStore& store, const std::string& name, const SafetensorsLimits& limits) {
   const FileSource* source = store.Find(name);
-  if (source == nullptr) return Status::Error("missing weights file '" + name + "'");
+  if (source == nullptr) return Status::FileNotFound("missing weights file '" + name + "'");
   return SafetensorsFile::Parse(*source, name, limits);
 }
 
@@ -24,13 +24,13 @@ Result<std::vector<std::string>> ShardsFromIndex(const FileStore& store) {
   BT_ASSIGN_OR_RETURN(std::string index, store.ReadText(index_name));
   BT_ASSIGN_OR_RETURN(Json json, ParseJson(index, index_name));
   auto map = json.is_object() ? json.find("weight_map") : json.end();
-  if (map == json.end() || !map->is_object()) return Status::Error(index_name + ": missing object 'weight_map'");
+  if (map == json.end() || !map->is_object()) return Status::BadCheckpoint(index_name + ": missing object 'weight_map'");
   std::set<std::string> files;
   for (const Json& file : *map) {
-    if (!file.is_string()) return Status::Error(index_name + ": weight_map values must be file names");
+    if (!file.is_string()) return Status::BadCheckpoint(index_name + ": weight_map values must be file names");
     files.insert(file.get<std::string>());
   }
-  if (files.empty()) return Status::Error(index_name + ": weight_map is empty");
+  if (files.empty()) return Status::BadCheckpoint(index_name + ": weight_map is empty");
   return std::vector<std::string>(files.begin(), files.end());
 }
 
@@ -43,14 +43,14 @@ Result<WeightSource> WeightSource::Open(const FileStore& store, const Safetensor
   } else if (store.Has("model.safetensors.index.json")) {
     BT_ASSIGN_OR_RETURN(names, ShardsFromIndex(store));
   } else {
-    return Status::Error("no weights: expected model.safetensors or model.safetensors.index.json");
+    return Status::FileNotFound("no weights: expected model.safetensors or model.safetensors.index.json");
   }
   WeightSource source;
   for (const std::string& name : names) {
     BT_ASSIGN_OR_RETURN(SafetensorsFile shard, ParseShard(store, name, limits));
     for (const auto& [tensor, view] : shard.tensors()) {
       if (source.Find(tensor) != nullptr) {
-        return Status::Error(name + ": tensor '" + tensor + "' also appears in another shard");
+        return Status::BadCheckpoint(name + ": tensor '" + tensor + "' also appears in another shard");
       }
     }
     source.shards_.push_back(std::move(shard));
@@ -67,9 +67,9 @@ const TensorView* WeightSource::Find(const std::string& name) const {
 
 Result<const TensorView*> WeightSource::View(const std::string& name, const std::vector<int64_t>& shape) const {
   const TensorView* view = Find(name);
-  if (view == nullptr) return Status::Error("missing tensor '" + name + "' in the checkpoint");
+  if (view == nullptr) return Status::BadCheckpoint("missing tensor '" + name + "' in the checkpoint");
   if (view->shape != shape) {
-    return Status::Error("tensor '" + name + "' has shape " + ShapeString(view->shape) + " but the config implies " +
+    return Status::BadCheckpoint("tensor '" + name + "' has shape " + ShapeString(view->shape) + " but the config implies " +
                          ShapeString(shape));
   }
   return view;

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "core/status.h"
-#include "tokenizers/json_util.h"
+#include "io/json_util.h"
 #include "tokenizers/normalized_string.h"
 #include "tokenizers/normalizers.h"
 

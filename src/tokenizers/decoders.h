@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "core/status.h"
-#include "tokenizers/json_util.h"
+#include "io/json_util.h"
 
 namespace bt::tokenizers {
 

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "core/status.h"
-#include "tokenizers/json_util.h"
+#include "io/json_util.h"
 #include "tokenizers/utf8.h"
 
 namespace bt::tokenizers {

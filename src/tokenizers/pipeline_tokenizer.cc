@@ -50,10 +50,10 @@ Status Truncate(int32_t budget, TruncationSide side, Encoding* first, Encoding* 
     }
   } else {
     const bool cut_first = side == TruncationSide::kOnlyFirst;
-    if (!cut_first && second == nullptr) return Status::Error("truncation only_second needs a second sequence");
+    if (!cut_first && second == nullptr) return Status::InvalidArgument("truncation only_second needs a second sequence");
     size_t& keep = cut_first ? keep_first : keep_second;
     if (keep <= excess) {
-      return Status::Error("truncation: the sequence to truncate is too short to fit max_length " +
+      return Status::InvalidArgument("truncation: the sequence to truncate is too short to fit max_length " +
                            std::to_string(budget) + " (plus special tokens)");
     }
     keep -= excess;
@@ -162,7 +162,7 @@ Result<Encoding> PipelineTokenizer::Finish(Encoding first, std::optional<Encodin
     if (max_length > 0) {
       const int32_t added = options.add_special_tokens ? parts_.post_processor.NumAdded(second.has_value()) : 0;
       if (max_length < added) {
-        return Status::Error("truncation: max_length " + std::to_string(max_length) + " leaves no room for the " +
+        return Status::InvalidArgument("truncation: max_length " + std::to_string(max_length) + " leaves no room for the " +
                              std::to_string(added) + " special tokens");
       }
       BT_RETURN_IF_ERROR(Truncate(max_length - added, options.truncation_strategy, &first,
@@ -191,11 +191,11 @@ Result<std::vector<Encoding>> PipelineTokenizer::EncodeWindows(std::string_view 
   const int64_t chunk = static_cast<int64_t>(options.max_length) - static_cast<int64_t>(q.ids.size()) -
                         parts_.post_processor.NumAdded(true);
   if (chunk <= 0) {
-    return Status::Error("windows: the question (" + std::to_string(q.ids.size()) +
+    return Status::InvalidArgument("windows: the question (" + std::to_string(q.ids.size()) +
                          " tokens) leaves no room for context in max_length " + std::to_string(options.max_length));
   }
   if (options.stride < 0 || options.stride >= chunk) {
-    return Status::Error("windows: stride " + std::to_string(options.stride) + " must be below the chunk size " +
+    return Status::InvalidArgument("windows: stride " + std::to_string(options.stride) + " must be below the chunk size " +
                          std::to_string(chunk));
   }
   std::vector<Encoding> windows;

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "core/status.h"
-#include "tokenizers/json_util.h"
+#include "io/json_util.h"
 #include "tokenizers/normalized_string.h"
 
 namespace bt::tokenizers {

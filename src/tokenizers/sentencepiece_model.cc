@@ -41,7 +41,7 @@ class ProtoReader {
         at_ += 4;
         return Status::Ok();
       default:
-        return Status::Error(what_ + ": unsupported protobuf wire type at byte " + std::to_string(at_));
+        return Status::BadCheckpoint(what_ + ": unsupported protobuf wire type at byte " + std::to_string(at_));
     }
   }
 
@@ -54,14 +54,14 @@ class ProtoReader {
       *value |= static_cast<uint64_t>(byte & 0x7F) << shift;
       if (byte < 0x80) return Status::Ok();
     }
-    return Status::Error(what_ + ": bad varint at byte " + std::to_string(at_));
+    return Status::BadCheckpoint(what_ + ": bad varint at byte " + std::to_string(at_));
   }
   Status Skip(size_t n) {
     if (bytes_.size() - at_ < n) return Truncated();
     at_ += n;
     return Status::Ok();
   }
-  Status Truncated() const { return Status::Error(what_ + ": truncated at byte " + std::to_string(at_)); }
+  Status Truncated() const { return Status::BadCheckpoint(what_ + ": truncated at byte " + std::to_string(at_)); }
 
   std::string_view bytes_;
   std::string what_;
@@ -102,7 +102,7 @@ Result<UnigramPiece> ParsePiece(std::string_view bytes, const std::string& what)
       piece.score = score;
     }
     if (field == kPieceType) {
-      if (varint < 1 || varint > 6) return Status::Error(what + ": unknown piece type " + std::to_string(varint));
+      if (varint < 1 || varint > 6) return Status::BadCheckpoint(what + ": unknown piece type " + std::to_string(varint));
       piece.type = static_cast<PieceType>(varint - 1);  // proto: NORMAL=1 ... BYTE=6
     }
   }
@@ -151,10 +151,10 @@ Result<SentencePieceModel> ParseModel(std::string_view bytes) {
 
 Result<PipelineParts> PipelineFromSentencePiece(std::string_view model_proto) {
   BT_ASSIGN_OR_RETURN(SentencePieceModel model, ParseModel(model_proto));
-  if (model.model_type != kUnigramModelType) return Status::Error("spiece.model: only unigram models are supported");
+  if (model.model_type != kUnigramModelType) return Status::Unsupported("spiece.model: only unigram models are supported");
   // Not used by the BERT family; refused rather than encoded differently.
-  if (model.whitespace_as_suffix) return Status::Error("spiece.model: treat_whitespace_as_suffix is not supported");
-  if (model.byte_fallback) return Status::Error("spiece.model: byte_fallback is not supported");
+  if (model.whitespace_as_suffix) return Status::Unsupported("spiece.model: treat_whitespace_as_suffix is not supported");
+  if (model.byte_fallback) return Status::Unsupported("spiece.model: byte_fallback is not supported");
 
   PipelineParts parts;
   BT_ASSIGN_OR_RETURN(PrecompiledCharsmap charsmap,
@@ -164,7 +164,7 @@ Result<PipelineParts> PipelineFromSentencePiece(std::string_view model_proto) {
   for (const UnigramPiece& piece : model.pieces) {
     if (piece.type == PieceType::kUserDefined) {
       auto chars = DecodeUtf8(piece.text);
-      if (!chars.ok()) return Status::Error("spiece.model: piece '" + piece.text + "' is not valid UTF-8");
+      if (!chars.ok()) return Status::BadCheckpoint("spiece.model: piece '" + piece.text + "' is not valid UTF-8");
       user_symbols.push_back(std::move(chars).value());
     }
     has_cls = has_cls || piece.text == "[CLS]";

@@ -213,7 +213,7 @@ Result<std::string> DecodeBase64(std::string_view text, const std::string& what)
     else if (c == '+') value = 62;
     else if (c == '/') value = 63;
     else if (c == '=') break;
-    else return Status::Error(what + ": not valid base64");
+    else return Status::BadCheckpoint(what + ": not valid base64");
     bits = (bits << 6) | static_cast<uint32_t>(value);
     count += 6;
     if (count >= 8) {
@@ -229,12 +229,12 @@ Result<std::string> DecodeBase64(std::string_view text, const std::string& what)
 Result<PrecompiledCharsmap> PrecompiledCharsmap::Parse(std::string_view blob, const std::string& what) {
   PrecompiledCharsmap charsmap;
   if (blob.empty()) return charsmap;  // no rules
-  if (blob.size() < 4) return Status::Error(what + ": charsmap too short");
+  if (blob.size() < 4) return Status::BadCheckpoint(what + ": charsmap too short");
   const uint32_t trie_bytes = static_cast<uint32_t>(static_cast<unsigned char>(blob[0])) |
                               static_cast<uint32_t>(static_cast<unsigned char>(blob[1])) << 8 |
                               static_cast<uint32_t>(static_cast<unsigned char>(blob[2])) << 16 |
                               static_cast<uint32_t>(static_cast<unsigned char>(blob[3])) << 24;
-  if (trie_bytes % 4 != 0 || trie_bytes > blob.size() - 4) return Status::Error(what + ": charsmap trie size is wrong");
+  if (trie_bytes % 4 != 0 || trie_bytes > blob.size() - 4) return Status::BadCheckpoint(what + ": charsmap trie size is wrong");
   charsmap.units_.resize(trie_bytes / 4);
   for (size_t i = 0; i < charsmap.units_.size(); ++i) {
     const auto* p = reinterpret_cast<const unsigned char*>(blob.data() + 4 + 4 * i);

@@ -2,7 +2,7 @@
 // tokenizer.json they stand for) and SentencePiece models.
 #include <utility>
 
-#include "tokenizers/json_util.h"
+#include "io/json_util.h"
 #include "tokenizers/pipeline_tokenizer.h"
 #include "tokenizers/sentencepiece_model.h"
 #include "tokenizers/tokenizer.h"
@@ -13,7 +13,7 @@ namespace tokenizers {
 namespace {
 
 Result<std::unique_ptr<Tokenizer>> FromParsedJson(const Json& root) {
-  if (!root.is_object()) return Status::Error("tokenizer.json: expected an object");
+  if (!root.is_object()) return Status::BadCheckpoint("tokenizer.json: expected an object");
   PipelineParts parts;
   BT_ASSIGN_OR_RETURN(const Json* model, RequiredField(root, "tokenizer.json", "model"));
   BT_ASSIGN_OR_RETURN(parts.model, ModelFromJson(*model, "model"));
@@ -62,7 +62,7 @@ Result<Json> ParseMergesTxt(std::string_view text) {
     if (line.empty() || (line_number == 1 && line.substr(0, 8) == "#version")) continue;
     const size_t space = line.find(' ');
     if (space == std::string_view::npos || space == 0 || space + 1 == line.size()) {
-      return Status::Error("merges.txt line " + std::to_string(line_number) + ": expected \"left right\"");
+      return Status::BadCheckpoint("merges.txt line " + std::to_string(line_number) + ": expected \"left right\"");
     }
     merges.push_back(Json::array({std::string(line.substr(0, space)), std::string(line.substr(space + 1))}));
   }
@@ -73,19 +73,18 @@ Result<Json> ParseMergesTxt(std::string_view text) {
 }  // namespace tokenizers
 
 Result<std::unique_ptr<Tokenizer>> Tokenizer::FromJson(std::string_view tokenizer_json) {
-  const tokenizers::Json root = tokenizers::Json::parse(tokenizer_json.begin(), tokenizer_json.end(), nullptr, false);
-  if (root.is_discarded()) return Status::Error("tokenizer.json: not valid JSON");
-  if (tokenizers::JsonDepth(root) > tokenizers::kMaxTokenizerJsonDepth) {
-    return Status::Error("tokenizer.json: nested more than " + std::to_string(tokenizers::kMaxTokenizerJsonDepth) +
+  const Json root = Json::parse(tokenizer_json.begin(), tokenizer_json.end(), nullptr, false);
+  if (root.is_discarded()) return Status::BadCheckpoint("tokenizer.json: not valid JSON");
+  if (JsonDepth(root) > kMaxJsonDepth) {
+    return Status::BadCheckpoint("tokenizer.json: nested more than " + std::to_string(kMaxJsonDepth) +
                          " levels deep");
   }
   return tokenizers::FromParsedJson(root);
 }
 
 Result<std::unique_ptr<Tokenizer>> Tokenizer::FromBpeFiles(std::string_view vocab_json, std::string_view merges_txt) {
-  using tokenizers::Json;
   Json vocab = Json::parse(vocab_json.begin(), vocab_json.end(), nullptr, false);
-  if (vocab.is_discarded() || !vocab.is_object()) return Status::Error("vocab.json: expected a JSON object");
+  if (vocab.is_discarded() || !vocab.is_object()) return Status::BadCheckpoint("vocab.json: expected a JSON object");
   BT_ASSIGN_OR_RETURN(Json merges, tokenizers::ParseMergesTxt(merges_txt));
 
   Json added = Json::array();
@@ -95,7 +94,7 @@ Result<std::unique_ptr<Tokenizer>> Tokenizer::FromBpeFiles(std::string_view voca
     added.push_back({{"id", *it}, {"content", special}, {"special", true}, {"normalized", false}});
   }
   if (!vocab.contains("<s>") || !vocab.contains("</s>")) {
-    return Status::Error("vocab.json: <s> and </s> are needed for RoBERTa's special tokens");
+    return Status::BadCheckpoint("vocab.json: <s> and </s> are needed for RoBERTa's special tokens");
   }
   const auto id_of = [&](const char* token) { return vocab[token]; };
   Json root = {

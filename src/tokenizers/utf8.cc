@@ -51,7 +51,7 @@ Result<std::u32string> DecodeUtf8(std::string_view text) {
     char32_t cp;
     size_t bad_length;
     const size_t length = DecodeAt(text, i, &cp, &bad_length);
-    if (length == 0) return Status::Error("text is not valid UTF-8 at byte " + std::to_string(i));
+    if (length == 0) return Status::InvalidArgument("text is not valid UTF-8 at byte " + std::to_string(i));
     out.push_back(cp);
     i += length;
   }

@@ -65,7 +65,7 @@ test('local: missing directory, missing files are named', { skip }, async () => 
     copyFileSync(sharedPath('models', 'bert-mini-sst2', 'model-00001-of-00002.safetensors'), join(dir, 'model-00001-of-00002.safetensors'));
     await assertFails(BertologyModel.load(dir), 'FILE_NOT_FOUND', [/model-00002-of-00002\.safetensors/]);
     writeFileSync(join(dir, 'model.safetensors.index.json'), '{"weight_map": {"a": "../../etc/passwd"}}');
-    await assertFails(BertologyModel.load(dir), 'ENGINE', [/not a plain file name/]);
+    await assertFails(BertologyModel.load(dir), 'BAD_CHECKPOINT', [/not a plain file name/]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -142,7 +142,7 @@ for (const threads of [1, 2]) {
     const badConfig = JSON.stringify({ ...config, num_hidden_layers: config.num_hidden_layers + 1 });
     for (let i = 0; i < 4; i++) {
       // fails late: after the embeddings and the 4 real layers are packed, the 5th layer is missing
-      await assertFails(BertologyModel.load({ ...files, 'config.json': badConfig }, { threads }), 'ENGINE', [/layer\.4|layer 4/]);
+      await assertFails(BertologyModel.load({ ...files, 'config.json': badConfig }, { threads }), 'BAD_CHECKPOINT', [/layer\.4|layer 4/]);
       // fails while streaming a shard
       const opened = await openModelFiles(dir);
       assert.throws(() => loadIntoEngine(runtime, failingAfter(opened, 20 << 20)),
