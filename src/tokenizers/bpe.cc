@@ -51,7 +51,7 @@ Result<std::vector<std::pair<std::string, std::string>>> ParseMerges(const Json&
 
 }  // namespace
 
-Result<std::unique_ptr<Model>> Bpe::Create(Vocab vocab, const std::vector<std::pair<std::string, std::string>>& merges,
+Result<std::unique_ptr<SubwordModel>> Bpe::Create(Vocab vocab, const std::vector<std::pair<std::string, std::string>>& merges,
                                            Options options, const std::string& path) {
   auto bpe = std::make_unique<Bpe>();
   const size_t prefix_length = options.continuing_subword_prefix.size();
@@ -83,10 +83,10 @@ Result<std::unique_ptr<Model>> Bpe::Create(Vocab vocab, const std::vector<std::p
   }
   bpe->vocab_ = std::move(vocab);
   bpe->options_ = std::move(options);
-  return std::unique_ptr<Model>(std::move(bpe));
+  return std::unique_ptr<SubwordModel>(std::move(bpe));
 }
 
-Result<std::unique_ptr<Model>> Bpe::FromJson(const Json& config, const std::string& path) {
+Result<std::unique_ptr<SubwordModel>> Bpe::FromJson(const Json& config, const std::string& path) {
   BT_ASSIGN_OR_RETURN(const Json* vocab_json, RequiredField(config, path, "vocab"));
   BT_ASSIGN_OR_RETURN(Vocab vocab, Vocab::FromJson(*vocab_json, path + ".vocab"));
   BT_ASSIGN_OR_RETURN(const Json* merges_json, RequiredField(config, path, "merges"));

@@ -8,7 +8,7 @@
 
 namespace bt::tokenizers {
 
-class Bpe final : public Model {
+class Bpe final : public SubwordModel {
  public:
   // `merges` are pairs of vocab tokens in rank order.
   struct Options {
@@ -19,9 +19,9 @@ class Bpe final : public Model {
     std::string continuing_subword_prefix;  // on every symbol but a word's first
     std::string end_of_word_suffix;         // on a word's last symbol
   };
-  static Result<std::unique_ptr<Model>> Create(Vocab vocab, const std::vector<std::pair<std::string, std::string>>& merges,
+  static Result<std::unique_ptr<SubwordModel>> Create(Vocab vocab, const std::vector<std::pair<std::string, std::string>>& merges,
                                                Options options, const std::string& path);
-  static Result<std::unique_ptr<Model>> FromJson(const Json& config, const std::string& path);
+  static Result<std::unique_ptr<SubwordModel>> FromJson(const Json& config, const std::string& path);
 
   Status Tokenize(std::u32string_view word, std::vector<ModelToken>* out) const override;
   int32_t TokenToId(std::string_view token) const override { return vocab_.Find(token); }

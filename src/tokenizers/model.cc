@@ -30,7 +30,7 @@ Result<Vocab> Vocab::FromJson(const Json& object, const std::string& path) {
   return vocab;
 }
 
-Result<std::unique_ptr<Model>> ModelFromJson(const Json& config, const std::string& path) {
+Result<std::unique_ptr<SubwordModel>> ModelFromJson(const Json& config, const std::string& path) {
   BT_ASSIGN_OR_RETURN(std::string type, RequiredString(config, path, "type"));
   if (type == "WordPiece") return WordPiece::FromJson(config, path);
   if (type == "BPE") return Bpe::FromJson(config, path);

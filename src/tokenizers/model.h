@@ -20,9 +20,9 @@ struct ModelToken {
   int32_t end;
 };
 
-class Model {
+class SubwordModel {
  public:
-  virtual ~Model() = default;
+  virtual ~SubwordModel() = default;
   // Appends the tokens of `word` (non-empty) to `out`.
   virtual Status Tokenize(std::u32string_view word, std::vector<ModelToken>* out) const = 0;
   virtual int32_t TokenToId(std::string_view token) const = 0;  // -1 when unknown
@@ -54,6 +54,6 @@ class Vocab {
 };
 
 // Builds the model described by tokenizer.json's `model`.
-Result<std::unique_ptr<Model>> ModelFromJson(const Json& config, const std::string& path);
+Result<std::unique_ptr<SubwordModel>> ModelFromJson(const Json& config, const std::string& path);
 
 }  // namespace bt::tokenizers

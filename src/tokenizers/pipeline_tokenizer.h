@@ -20,7 +20,7 @@ namespace bt::tokenizers {
 struct PipelineParts {
   std::unique_ptr<Normalizer> normalizer;      // may be null
   std::unique_ptr<PreTokenizer> pre_tokenizer;  // may be null: each piece is one word
-  std::unique_ptr<Model> model;                // required
+  std::unique_ptr<SubwordModel> model;         // required
   PostProcessor post_processor;
   std::unique_ptr<Decoder> decoder;  // may be null
   AddedVocabulary added;

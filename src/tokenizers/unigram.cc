@@ -68,7 +68,7 @@ Result<std::unique_ptr<Unigram>> Unigram::Create(std::vector<UnigramPiece> piece
   return model;
 }
 
-Result<std::unique_ptr<Model>> Unigram::FromJson(const Json& config, const std::string& path) {
+Result<std::unique_ptr<SubwordModel>> Unigram::FromJson(const Json& config, const std::string& path) {
   BT_ASSIGN_OR_RETURN(const Json* vocab, RequiredField(config, path, "vocab"));
   if (!vocab->is_array()) return FieldError(path + ".vocab", "expected an array of [piece, score]");
   std::vector<UnigramPiece> pieces;
@@ -87,7 +87,7 @@ Result<std::unique_ptr<Model>> Unigram::FromJson(const Json& config, const std::
   if (unk_id > INT32_MAX) return FieldError(path + ".unk_id", "out of range");
   BT_ASSIGN_OR_RETURN(auto model, Create(std::move(pieces), static_cast<int32_t>(unk_id), path, Flavor::kHuggingFace,
                                          byte_fallback));
-  return std::unique_ptr<Model>(std::move(model));
+  return std::unique_ptr<SubwordModel>(std::move(model));
 }
 
 double Unigram::ScoreOf(int32_t id, size_t utf8_length) const {

@@ -21,7 +21,7 @@ struct UnigramPiece {
   PieceType type = PieceType::kNormal;
 };
 
-class Unigram final : public Model {
+class Unigram final : public SubwordModel {
  public:
   enum class Flavor { kSentencePiece, kHuggingFace };
 
@@ -29,7 +29,7 @@ class Unigram final : public Model {
                                                  const std::string& path, Flavor flavor = Flavor::kSentencePiece,
                                                  bool byte_fallback = false);
   // tokenizer.json {"type": "Unigram", "vocab": [[piece, score], ...], "unk_id": n, "byte_fallback": b}.
-  static Result<std::unique_ptr<Model>> FromJson(const Json& config, const std::string& path);
+  static Result<std::unique_ptr<SubwordModel>> FromJson(const Json& config, const std::string& path);
 
   Status Tokenize(std::u32string_view word, std::vector<ModelToken>* out) const override;
   int32_t TokenToId(std::string_view token) const override;

@@ -6,12 +6,12 @@
 
 namespace bt::tokenizers {
 
-Result<std::unique_ptr<Model>> WordLevel::FromJson(const Json& config, const std::string& path) {
+Result<std::unique_ptr<SubwordModel>> WordLevel::FromJson(const Json& config, const std::string& path) {
   BT_ASSIGN_OR_RETURN(const Json* vocab_json, RequiredField(config, path, "vocab"));
   BT_ASSIGN_OR_RETURN(Vocab vocab, Vocab::FromJson(*vocab_json, path + ".vocab"));
   std::string unk_token = "<unk>";
   BT_RETURN_IF_ERROR(ReadString(config, path, "unk_token", &unk_token));
-  return std::unique_ptr<Model>(std::make_unique<WordLevel>(std::move(vocab), std::move(unk_token)));
+  return std::unique_ptr<SubwordModel>(std::make_unique<WordLevel>(std::move(vocab), std::move(unk_token)));
 }
 
 Status WordLevel::Tokenize(std::u32string_view word, std::vector<ModelToken>* out) const {

@@ -13,7 +13,7 @@ WordPiece::WordPiece(Vocab vocab, std::string unk_token, std::string continuing_
       prefix_(std::move(continuing_subword_prefix)),
       max_input_chars_per_word_(max_input_chars_per_word) {}
 
-Result<std::unique_ptr<Model>> WordPiece::FromJson(const Json& config, const std::string& path) {
+Result<std::unique_ptr<SubwordModel>> WordPiece::FromJson(const Json& config, const std::string& path) {
   BT_ASSIGN_OR_RETURN(const Json* vocab_json, RequiredField(config, path, "vocab"));
   BT_ASSIGN_OR_RETURN(Vocab vocab, Vocab::FromJson(*vocab_json, path + ".vocab"));
   std::string unk_token = "[UNK]", prefix = "##";
@@ -23,7 +23,7 @@ Result<std::unique_ptr<Model>> WordPiece::FromJson(const Json& config, const std
   BT_RETURN_IF_ERROR(ReadInt(config, path, "max_input_chars_per_word", &max_chars));
   if (vocab.Find(unk_token) < 0) return FieldError(path + ".unk_token", "'" + unk_token + "' is not in the vocab");
   if (max_chars <= 0 || max_chars > INT32_MAX) return FieldError(path + ".max_input_chars_per_word", "out of range");
-  return std::unique_ptr<Model>(std::make_unique<WordPiece>(std::move(vocab), std::move(unk_token),
+  return std::unique_ptr<SubwordModel>(std::make_unique<WordPiece>(std::move(vocab), std::move(unk_token),
                                                             std::move(prefix), static_cast<int32_t>(max_chars)));
 }
 
