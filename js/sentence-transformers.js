@@ -72,7 +72,7 @@ function readJson(files, name, where) {
   try {
     return JSON.parse(readText(entry));
   } catch (cause) {
-    throw new BertologyError(`${name} (${where}): invalid JSON (${/** @type {Error} */ (cause).message})`, { code: 'ENGINE', cause });
+    throw new BertologyError(`${name} (${where}): invalid JSON (${/** @type {Error} */ (cause).message})`, { code: 'BAD_CHECKPOINT', cause });
   }
 }
 
@@ -85,7 +85,7 @@ function readJson(files, name, where) {
 export function readSentenceTransformers(files, where) {
   const entry = files.get(MODULES);
   if (!entry) return null;
-  const fail = (/** @type {string} */ m) => new BertologyError(`sentence-transformers model (${where}): ${m}`, { code: 'ENGINE' });
+  const fail = (/** @type {string} */ m) => new BertologyError(`sentence-transformers model (${where}): ${m}`, { code: 'BAD_CHECKPOINT' });
   /** @type {StModule[]} */
   const modules = parseModulesJson(readText(entry), where).map((m) => {
     const kind = moduleKind(m.type);
@@ -137,7 +137,7 @@ export function readSentenceTransformers(files, where) {
  * @returns {DenseModule}
  */
 function readDense(files, path, where) {
-  const fail = (/** @type {string} */ m) => new BertologyError(`sentence-transformers model (${where}): ${path}: ${m}`, { code: 'ENGINE' });
+  const fail = (/** @type {string} */ m) => new BertologyError(`sentence-transformers model (${where}): ${path}: ${m}`, { code: 'BAD_CHECKPOINT' });
   const c = readJson(files, `${path}/config.json`, where) ?? {};
   const { in_features: inF, out_features: outF } = c;
   if (!Number.isInteger(inF) || !Number.isInteger(outF) || inF <= 0 || outF <= 0) throw fail('config.json needs positive integer in_features and out_features');
@@ -284,7 +284,7 @@ export function poolRow(x, mask, hidden, modes) {
  */
 export function denseForward(d, x) {
   if (x.length !== d.in_features) {
-    throw new BertologyError(`sentence-transformers Dense layer expects ${d.in_features} inputs, got ${x.length}`, { code: 'ENGINE' });
+    throw new BertologyError(`sentence-transformers Dense layer expects ${d.in_features} inputs, got ${x.length}`, { code: 'BAD_CHECKPOINT' });
   }
   const act = ACTIVATIONS[d.activation];
   const y = new Float32Array(d.out_features);

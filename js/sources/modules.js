@@ -42,10 +42,10 @@ export function parseModulesJson(text, where) {
   try {
     list = JSON.parse(text);
   } catch (cause) {
-    throw new BertologyError(`${MODULES} (${where}): invalid JSON (${/** @type {Error} */ (cause).message})`, { code: 'ENGINE', cause });
+    throw new BertologyError(`${MODULES} (${where}): invalid JSON (${/** @type {Error} */ (cause).message})`, { code: 'BAD_CHECKPOINT', cause });
   }
   if (!Array.isArray(list) || !list.every((m) => m && typeof m === 'object' && typeof m.type === 'string' && isModulePath(m.path ?? ''))) {
-    throw new BertologyError(`${MODULES} (${where}): expected a list of {path, type} with plain relative paths`, { code: 'ENGINE' });
+    throw new BertologyError(`${MODULES} (${where}): expected a list of {path, type} with plain relative paths`, { code: 'BAD_CHECKPOINT' });
   }
   return list.map((m) => ({ ...m, path: m.path ?? '' }));
 }
