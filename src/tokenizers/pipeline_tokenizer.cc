@@ -84,7 +84,7 @@ Status PipelineTokenizer::ApplyTokenizerConfig(std::string_view tokenizer_config
   }
   if (tokenizer_config_json.empty()) return Status::Ok();
   const Json config = Json::parse(tokenizer_config_json.begin(), tokenizer_config_json.end(), nullptr, false);
-  if (config.is_discarded() || !config.is_object()) return Status::Error("tokenizer_config.json: not a JSON object");
+  if (config.is_discarded() || !config.is_object()) return Status::BadCheckpoint("tokenizer_config.json: not a JSON object");
   std::string side;
   BT_RETURN_IF_ERROR(ReadString(config, "tokenizer_config.json", "padding_side", &side));
   if (side == "left") {

@@ -184,7 +184,7 @@ class Parser {
   };
 
   Status Error(const std::string& what) const {
-    return Status::Error("regex: " + what + " at position " + std::to_string(at_) + " of '" + EncodeUtf8(p_) + "'");
+    return Status::BadCheckpoint("regex: " + what + " at position " + std::to_string(at_) + " of '" + EncodeUtf8(p_) + "'");
   }
 
   bool More() const { return at_ < p_.size(); }
@@ -760,7 +760,7 @@ class Compiler {
  private:
   Status Push(const Inst& inst) {
     if (program_->code.size() >= static_cast<size_t>(kMaxProgram)) {
-      return Status::Error("regex: the pattern expands to more than " + std::to_string(kMaxProgram) +
+      return Status::Limit("regex: the pattern expands to more than " + std::to_string(kMaxProgram) +
                            " instructions (counted repetitions too large)");
     }
     program_->code.push_back(inst);
@@ -769,7 +769,7 @@ class Compiler {
   int Here() const { return static_cast<int>(program_->code.size()); }
 
   Status Emit(const Node& node, int depth) {
-    if (depth > 4 * kMaxNesting) return Status::Error("regex: pattern nested too deeply");
+    if (depth > 4 * kMaxNesting) return Status::Limit("regex: pattern nested too deeply");
     switch (node.kind) {
       case Node::kEmpty:
         return Status::Ok();
@@ -917,7 +917,7 @@ class Matcher {
       if (marks_[p] == generation_) continue;
       marks_[p] = generation_;
       if (++steps_ > budget_) {
-        return Status::Error("regex: the pattern needs too much work on this text (more than " +
+        return Status::Limit("regex: the pattern needs too much work on this text (more than " +
                              std::to_string(budget_) + " steps)");
       }
       const Inst& inst = program_.code[p];
@@ -986,7 +986,7 @@ Regex Regex::Literal(std::u32string_view text) {
 }
 
 Status Regex::FindAll(std::u32string_view text, std::vector<std::pair<size_t, size_t>>* matches) const {
-  if (!program_) return Status::Error("regex: not compiled");
+  if (!program_) return Status::Internal("regex: not compiled");
   const uint64_t size = program_->code.size() + 1;
   // Linear patterns do a few passes over the text; 32 passes of the whole program is the cap.
   const uint64_t budget = 32 * (static_cast<uint64_t>(text.size()) + 16) * size + (1u << 20);

@@ -23,7 +23,7 @@ Status WordLevel::Tokenize(std::u32string_view word, std::vector<ModelToken>* ou
     return Status::Ok();
   }
   const int32_t unk = vocab_.Find(unk_token_);
-  if (unk < 0) return Status::Error("WordLevel: '" + text + "' is not in the vocabulary, which has no unknown token '" + unk_token_ + "'");
+  if (unk < 0) return Status::InvalidArgument("WordLevel: '" + text + "' is not in the vocabulary, which has no unknown token '" + unk_token_ + "'");
   out->push_back(ModelToken{unk, unk_token_, 0, length});
   return Status::Ok();
 }

@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "tokenizers/json_util.h"
+#include "io/json_util.h"
 #include "tokenizers/normalizers.h"
 #include "tokenizers/pre_tokenizers.h"
 #include "tokenizers/regex.h"
