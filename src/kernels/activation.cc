@@ -73,7 +73,7 @@ void ApplyActivationReference(Activation act, float* x, int64_t n) {
       }
       return;
     case Activation::kRelu:
-      for (int64_t i = 0; i < n; ++i) x[i] = x[i] > 0.0f ? x[i] : 0.0f;
+      for (int64_t i = 0; i < n; ++i) x[i] = x[i] <= 0.0f ? 0.0f : x[i];  // NaN stays NaN (torch.relu)
       return;
     case Activation::kTanh:  // only the pooler uses it: a few hundred values per sequence
       for (int64_t i = 0; i < n; ++i) x[i] = std::tanh(x[i]);

@@ -42,6 +42,8 @@ inline bool AnyTrue(v4i mask) {
   return (mask[0] | mask[1] | mask[2] | mask[3]) != 0;
 #endif
 }
+// Min/Max give b when a is NaN: clamps built from them map NaN to a bound, so a function that
+// clamps must put NaN lanes back itself (Exp, Erf do). NaN in -> NaN out everywhere in this file.
 inline v4f Min(v4f a, v4f b) { return Select(a < b, a, b); }
 inline v4f Max(v4f a, v4f b) { return Select(a > b, a, b); }
 inline float HorizontalSum(v4f v) { return (v[0] + v[2]) + (v[1] + v[3]); }
@@ -52,12 +54,9 @@ inline float HorizontalMax(v4f v) {
 
 // e^x: x = n*ln2 + r with |r| <= ln2/2 (Cody-Waite two-constant reduction), e^r by a degree-6
 // polynomial (relative error 3.1e-9 in exact arithmetic), times 2^n built in the exponent bits.
-// Inputs below -87.3365 (result < FLT_MIN) give 0; inputs above 88 are clamped to 88 (no inf).
-inline v4f Exp(v4f x) {
+// ExpCore takes x in [-87.3365, 88] only (the caller clamps).
+inline v4f ExpCore(v4f x) {
   const v4f kMagic = Splat(12582912.0f);  // 1.5 * 2^23: adding it rounds to an integer
-  const v4f lo = Splat(-87.33654f), hi = Splat(88.0f);
-  const v4i underflow = x < lo;
-  x = Min(Max(x, lo), hi);
   const v4f n = (x * Splat(1.44269504088896341f) + kMagic) - kMagic;
   v4f r = x - n * Splat(0.693145751953125f);  // ln2 high part (exact in float)
   r = r - n * Splat(1.428606765330187e-06f);  // ln2 - high part
@@ -69,14 +68,29 @@ inline v4f Exp(v4f x) {
   p = p * r + Splat(1.0f);
   p = p * r + Splat(1.0f);
   const v4i e = (__builtin_convertvector(n, v4i) + 127) << 23;
-  return Select(underflow, Splat(0.0f), p * (v4f)e);
+  return p * (v4f)e;
+}
+
+// e^x for every float, as libm/PyTorch: NaN -> NaN, +inf -> +inf, -inf -> 0; inputs below -87.3365
+// (result < FLT_MIN) give 0, inputs above 88.7228 overflow to +inf. Lanes above 88 (and NaN lanes)
+// take a rare second path, e^x = (e^(x/2))^2, so the common path has one extra compare.
+inline v4f Exp(v4f x) {
+  const v4f lo = Splat(-87.33654f), hi = Splat(88.0f);
+  const v4i underflow = x < lo;
+  const v4i in_range = x <= hi;  // false for x > 88 and for NaN
+  v4f y = Select(underflow, Splat(0.0f), ExpCore(Min(Max(x, lo), hi)));  // the clamp maps NaN to a bound
+  if (AnyTrue(~in_range)) {
+    const v4f h = ExpCore(Max(Min(x * Splat(0.5f), hi), lo));
+    y = Select(in_range, y, Select(x == x, h * h, x));
+  }
+  return y;
 }
 
 // erf(z) = z * P(z^2) / Q(z^2) on |z| <= 3.925 (relative error 5.4e-8 in exact arithmetic with
 // these float coefficients, fitted one coefficient at a time around the float rounding of the others),
-// clamped to [-1, 1]; beyond 3.925 erf rounds to +-1 in float anyway.
-inline v4f Erf(v4f z) {
-  z = Min(Max(z, Splat(-3.925f)), Splat(3.925f));
+// clamped to [-1, 1]; beyond 3.925 erf rounds to +-1 in float anyway. NaN lanes stay NaN.
+inline v4f Erf(v4f z0) {
+  const v4f z = Min(Max(z0, Splat(-3.925f)), Splat(3.925f));
   const v4f t = z * z;
   v4f p = Splat(2.0456059246498626e-06f);
   p = p * t + Splat(0.00028486771043390036f);
@@ -90,7 +104,7 @@ inline v4f Erf(v4f z) {
   q = q * t + Splat(0.11419627815485f);
   q = q * t + Splat(0.5022719502449036f);
   q = q * t + Splat(1.0f);
-  return Min(Max(z * p / q, Splat(-1.0f)), Splat(1.0f));
+  return Select(z0 == z0, Min(Max(z * p / q, Splat(-1.0f)), Splat(1.0f)), z0);
 }
 
 // erfc(a) for a >= 0.875 (the caller selects): e^(-a^2) * R(a), R(a) = erfc(a) e^(a^2) = P(a)/Q(a)
@@ -119,7 +133,7 @@ inline v4f ErfcLarge(v4f a) {
   q = q * r + Splat(2.3132927417755127f);
   q = q * r + Splat(1.0f);
   const v4f tail = Select(a > kEnd, kEnd / a, Splat(1.0f));
-  return e * (p / q) * tail;
+  return Select(a == a, e * (p / q) * tail, a);  // NaN stays NaN
 }
 
 }  // namespace bt::vmath

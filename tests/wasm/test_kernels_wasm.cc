@@ -11,6 +11,7 @@
 
 #include "kernels/gemm.h"
 #include "kernels/gemm_internal.h"
+#include "../native/nonfinite_checks.h"
 
 namespace {
 
@@ -128,6 +129,7 @@ int main() {
   CheckQ8();
   CheckLinear();
   CheckQuantize();
+  failures += bt::nonfinite::CheckAll();  // NaN/±Inf lanes through vmath, GELU, softmax, LayerNorm
   std::printf("%s: wasm SIMD kernels vs scalar references\n", failures == 0 ? "PASS" : "FAIL");
 #else
   std::printf("SKIP: not a wasm SIMD build\n");
