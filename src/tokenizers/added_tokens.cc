@@ -36,54 +36,62 @@ Result<AddedVocabulary> AddedVocabulary::FromJson(const Json* list, const std::s
     BT_RETURN_IF_ERROR(ReadBool(entry, where, "normalized", &token.normalized));
     if (!DecodeUtf8(token.content).ok()) return FieldError(where + ".content", "not valid UTF-8");
     vocab.by_id_.emplace(token.id, vocab.tokens_.size());
+    vocab.by_content_.emplace(token.content, vocab.tokens_.size());
     vocab.tokens_.push_back(std::move(token));
   }
   return vocab;
 }
 
-void AddedVocabulary::AddPattern(std::u32string text, int32_t token, PatternSet* set) {
+void AddedVocabulary::PatternTrie::Add(const std::u32string& text, int32_t token) {
   if (text.empty()) return;
-  std::vector<Pattern>& bucket = (*set)[text[0]];
-  bucket.push_back(Pattern{std::move(text), token});
-  std::stable_sort(bucket.begin(), bucket.end(),
-                   [](const Pattern& a, const Pattern& b) { return a.text.size() > b.text.size(); });
+  int32_t node = 0;
+  for (char32_t c : text) {
+    const uint64_t key = (static_cast<uint64_t>(node) << 32) | c;
+    auto [it, inserted] = edges.emplace(key, static_cast<int32_t>(terminal.size()));
+    if (inserted) terminal.push_back(-1);
+    node = it->second;
+  }
+  if (terminal[node] < 0) terminal[node] = token;  // duplicates: the first added wins
+}
+
+std::pair<int32_t, size_t> AddedVocabulary::PatternTrie::LongestAt(std::u32string_view text, size_t at) const {
+  std::pair<int32_t, size_t> best{-1, 0};
+  int32_t node = 0;
+  for (size_t i = at; i < text.size(); ++i) {
+    auto it = edges.find((static_cast<uint64_t>(node) << 32) | text[i]);
+    if (it == edges.end()) break;
+    node = it->second;
+    if (terminal[node] >= 0) best = {terminal[node], i + 1 - at};
+  }
+  return best;
 }
 
 void AddedVocabulary::Prepare(const Normalizer* normalizer) {
-  raw_patterns_.clear();
-  normalized_patterns_.clear();
+  raw_patterns_ = PatternTrie();
+  normalized_patterns_ = PatternTrie();
   for (size_t i = 0; i < tokens_.size(); ++i) {
     const AddedToken& token = tokens_[i];
     NormalizedString text = NormalizedString::FromOriginal(DecodeUtf8(token.content).value(), 0);
     if (!token.normalized) {
-      AddPattern(std::move(text.chars), static_cast<int32_t>(i), &raw_patterns_);
+      raw_patterns_.Add(text.chars, static_cast<int32_t>(i));
       continue;
     }
     if (normalizer != nullptr && !normalizer->Normalize(&text).ok()) continue;  // cannot match then
-    AddPattern(std::move(text.chars), static_cast<int32_t>(i), &normalized_patterns_);
+    normalized_patterns_.Add(text.chars, static_cast<int32_t>(i));
   }
 }
 
-std::vector<TextSegment> AddedVocabulary::Split(std::u32string_view text, const PatternSet& patterns) const {
+std::vector<TextSegment> AddedVocabulary::Split(std::u32string_view text, const PatternTrie& patterns) const {
   std::vector<TextSegment> segments;
   size_t done = 0;  // text before this is already in `segments`
   for (size_t at = 0; at < text.size() && !patterns.empty();) {
-    auto bucket = patterns.find(text[at]);
-    const Pattern* match = nullptr;
-    if (bucket != patterns.end()) {
-      for (const Pattern& pattern : bucket->second) {
-        if (text.compare(at, pattern.text.size(), pattern.text) == 0) {
-          match = &pattern;
-          break;
-        }
-      }
-    }
-    if (match == nullptr) {
+    const auto [match_token, match_length] = patterns.LongestAt(text, at);
+    if (match_token < 0) {
       ++at;
       continue;
     }
-    const AddedToken& token = tokens_[match->token];
-    size_t begin = at, end = at + match->text.size();
+    const AddedToken& token = tokens_[match_token];
+    size_t begin = at, end = at + match_length;
     at = end;  // like Aho-Corasick's iterator, resume after the match even when it is discarded
     if (begin < done) continue;
     if (token.single_word) {
@@ -98,7 +106,7 @@ std::vector<TextSegment> AddedVocabulary::Split(std::u32string_view text, const 
       while (end < text.size() && unicode::IsWhitespace(text[end])) ++end;
     }
     if (done < begin) segments.push_back(TextSegment{done, begin, -1});
-    segments.push_back(TextSegment{begin, end, match->token});
+    segments.push_back(TextSegment{begin, end, match_token});
     done = end;
     at = std::max(at, end);
   }
@@ -112,10 +120,8 @@ const AddedToken* AddedVocabulary::FindById(int32_t id) const {
 }
 
 const AddedToken* AddedVocabulary::FindByContent(std::string_view content) const {
-  for (const AddedToken& token : tokens_) {
-    if (token.content == content) return &token;
-  }
-  return nullptr;
+  auto it = by_content_.find(std::string(content));
+  return it == by_content_.end() ? nullptr : &tokens_[it->second];
 }
 
 }  // namespace bt::tokenizers

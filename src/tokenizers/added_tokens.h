@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "core/status.h"
@@ -50,19 +51,24 @@ class AddedVocabulary {
   const AddedToken* FindByContent(std::string_view content) const;
 
  private:
-  struct Pattern {
-    std::u32string text;
-    int32_t token;
+  // A trie of the patterns (one per matching mode): node 0 is the root; `terminal` is the token a
+  // path spells (-1 if none), the first added with that text. Building is O(total pattern length)
+  // hash insertions; a match at one text position walks at most the longest pattern.
+  struct PatternTrie {
+    std::unordered_map<uint64_t, int32_t> edges;  // (node << 32 | char) -> child node
+    std::vector<int32_t> terminal{-1};
+    bool empty() const { return edges.empty(); }
+    void Add(const std::u32string& text, int32_t token);
+    // The longest pattern starting at text[at]: its token and length, or {-1, 0}.
+    std::pair<int32_t, size_t> LongestAt(std::u32string_view text, size_t at) const;
   };
-  // Patterns by their first char, longest first within each bucket.
-  using PatternSet = std::unordered_map<char32_t, std::vector<Pattern>>;
-  static void AddPattern(std::u32string text, int32_t token, PatternSet* set);
-  std::vector<TextSegment> Split(std::u32string_view text, const PatternSet& patterns) const;
+  std::vector<TextSegment> Split(std::u32string_view text, const PatternTrie& patterns) const;
 
   std::vector<AddedToken> tokens_;
   std::unordered_map<int32_t, size_t> by_id_;
-  PatternSet raw_patterns_;
-  PatternSet normalized_patterns_;
+  std::unordered_map<std::string, size_t> by_content_;  // the first token with that content
+  PatternTrie raw_patterns_;
+  PatternTrie normalized_patterns_;
 };
 
 }  // namespace bt::tokenizers
