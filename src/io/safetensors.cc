@@ -1,6 +1,8 @@
 #include "io/safetensors.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 
@@ -141,6 +143,8 @@ Result<SafetensorsFile> SafetensorsFile::Parse(const FileSource& source, const s
     BT_ASSIGN_OR_RETURN(TensorView view, ParseEntry(it.key(), it.value(), source, data_start, data_size, where));
     const uint64_t begin = view.offset;
     if (view.bytes > 0) ranges.emplace_back(begin, begin + view.bytes);
+    view.file = file_name;
+    view.check_finite = limits.validate_weights;
     file.tensors_.emplace(it.key(), std::move(view));
   }
   std::sort(ranges.begin(), ranges.end());
@@ -188,6 +192,55 @@ Status DecodeToFloat32(const TensorView& tensor, float* out) {
   return DecodeToFloat32(tensor, 0, tensor.elements(), out);
 }
 
+namespace {
+
+typedef int32_t v4i __attribute__((vector_size(16)));
+
+// "element 4711 (index [6, 103])" for a flat index into a tensor of `shape`.
+std::string ElementName(const std::vector<int64_t>& shape, int64_t flat) {
+  std::string index;
+  int64_t rest = flat;
+  for (size_t d = shape.size(); d-- > 0;) {
+    const int64_t dim = shape[d] > 0 ? shape[d] : 1;
+    index = std::to_string(rest % dim) + (index.empty() ? "" : ", ") + index;
+    rest /= dim;
+  }
+  return "element " + std::to_string(flat) + (shape.size() > 1 ? " (index [" + index + "])" : "");
+}
+
+Status NonFiniteError(const TensorView& tensor, int64_t flat, double value) {
+  char shown[32];
+  std::snprintf(shown, sizeof(shown), "%g", value);
+  const char* what = std::isnan(value) ? "NaN" : std::isinf(value) ? (value > 0 ? "+Inf" : "-Inf") : shown;
+  const std::string why = std::isfinite(value) ? " (beyond float32's range)" : "";
+  return Status::BadCheckpoint((tensor.file.empty() ? "" : tensor.file + ": ") + "tensor '" + tensor.name + "' holds " + what +
+                       why + " at " + ElementName(tensor.shape, flat) +
+                       "; weights must be finite (a corrupt or diverged checkpoint). The load option "
+                       "validate_weights: false skips this check");
+}
+
+}  // namespace
+
+int64_t FirstNonFinite(const float* x, int64_t n) {
+  // A float is NaN or ±Inf exactly when its exponent bits are all ones. Four accumulators of
+  // "exponent == all ones" lane masks per 16 floats; the exact index is found again on a hit.
+  const v4i exp_mask = {0x7f800000, 0x7f800000, 0x7f800000, 0x7f800000};
+  int64_t i = 0;
+  for (; i + 64 <= n; i += 64) {
+    v4i hit = {0, 0, 0, 0};
+    for (int j = 0; j < 64; j += 4) {
+      v4i bits;
+      std::memcpy(&bits, x + i + j, sizeof(bits));
+      hit |= (bits & exp_mask) == exp_mask;
+    }
+    if ((hit[0] | hit[1] | hit[2] | hit[3]) != 0) break;
+  }
+  for (; i < n; ++i) {
+    if (!std::isfinite(x[i])) return i;
+  }
+  return -1;
+}
+
 Status DecodeToFloat32(const TensorView& tensor, int64_t first, int64_t count, float* out) {
   if (tensor.dtype != DType::kF32 && tensor.dtype != DType::kF16 && tensor.dtype != DType::kBF16 &&
       tensor.dtype != DType::kF64) {
@@ -202,21 +255,30 @@ Status DecodeToFloat32(const TensorView& tensor, int64_t first, int64_t count, f
   const uint64_t offset = tensor.offset + static_cast<uint64_t>(first) * width;
   const size_t bytes = static_cast<size_t>(count) * width;
   if (tensor.dtype == DType::kF32) {
-    return tensor.source->Read(offset, bytes, reinterpret_cast<uint8_t*>(out)).WithContext(tensor.name);
-  }
-  BT_ASSIGN_OR_RETURN(Bytes raw, Bytes::Allocate(bytes));
-  BT_RETURN_IF_ERROR(tensor.source->Read(offset, bytes, raw.data()).WithContext(tensor.name));
-  const uint8_t* src = raw.data();
-  for (int64_t i = 0; i < count; ++i) {
-    if (tensor.dtype == DType::kF64) {
-      double v;
-      std::memcpy(&v, src + 8 * i, 8);
-      out[i] = static_cast<float>(v);
-    } else {
-      uint16_t v;
-      std::memcpy(&v, src + 2 * i, 2);
-      out[i] = tensor.dtype == DType::kF16 ? HalfToFloat(v) : BFloat16ToFloat(v);
+    BT_RETURN_IF_ERROR(tensor.source->Read(offset, bytes, reinterpret_cast<uint8_t*>(out)).WithContext(tensor.name));
+  } else {
+    BT_ASSIGN_OR_RETURN(Bytes raw, Bytes::Allocate(bytes));
+    BT_RETURN_IF_ERROR(tensor.source->Read(offset, bytes, raw.data()).WithContext(tensor.name));
+    const uint8_t* src = raw.data();
+    for (int64_t i = 0; i < count; ++i) {
+      if (tensor.dtype == DType::kF64) {
+        double v;
+        std::memcpy(&v, src + 8 * i, 8);
+        // Out of float32's range is undefined for the cast; with validation it is an error.
+        if (tensor.check_finite && !(std::fabs(v) <= std::numeric_limits<float>::max())) {
+          return NonFiniteError(tensor, first + i, v);
+        }
+        out[i] = static_cast<float>(v);
+      } else {
+        uint16_t v;
+        std::memcpy(&v, src + 2 * i, 2);
+        out[i] = tensor.dtype == DType::kF16 ? HalfToFloat(v) : BFloat16ToFloat(v);
+      }
     }
+  }
+  if (tensor.check_finite) {
+    const int64_t bad = FirstNonFinite(out, count);
+    if (bad >= 0) return NonFiniteError(tensor, first + bad, out[bad]);
   }
   return Status::Ok();
 }

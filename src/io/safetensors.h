@@ -27,6 +27,8 @@ struct TensorView {
   const FileSource* source = nullptr;  // where the bytes are read from
   uint64_t offset = 0;                 // absolute position in the file
   size_t bytes = 0;
+  std::string file;           // the safetensors file it is in (for messages)
+  bool check_finite = true;   // DecodeToFloat32 refuses NaN / ±Inf values (load option validate_weights)
   int64_t elements() const;
   Status ReadBytes(uint8_t* dst) const { return source->Read(offset, bytes, dst).WithContext(name); }
 };
@@ -34,6 +36,9 @@ struct TensorView {
 struct SafetensorsLimits {
   size_t max_header_bytes = 100u << 20;  // what the safetensors format itself allows
   size_t max_tensors = 100000;
+  // Not a size limit, but a parse option of the same files: float tensors are checked for NaN and
+  // ±Inf as they are decoded (load option validate_weights, default true; costs < 2 % of a load).
+  bool validate_weights = true;
 };
 
 class SafetensorsFile {
@@ -52,11 +57,15 @@ class SafetensorsFile {
 };
 
 // Reads and decodes a floating-point tensor (F32/F16/BF16/F64) to float32 into `out`
-// (tensor.elements() floats). float16 subnormals are decoded exactly, never flushed.
+// (tensor.elements() floats). float16 subnormals are decoded exactly, never flushed. Unless the
+// view's check_finite is off, a NaN or ±Inf value (or an F64 value beyond float32's range) is an
+// error naming the file, the tensor, the first bad element and its value.
 Status DecodeToFloat32(const TensorView& tensor, float* out);
 // Elements [first, first + count) of the tensor (row-major) only.
 Status DecodeToFloat32(const TensorView& tensor, int64_t first, int64_t count, float* out);
 float HalfToFloat(uint16_t half);
+// The index of the first NaN / ±Inf among x[0, n), or -1 (4-wide, memory-bound).
+int64_t FirstNonFinite(const float* x, int64_t n);
 float BFloat16ToFloat(uint16_t bf16);
 
 }  // namespace bt

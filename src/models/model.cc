@@ -63,6 +63,8 @@ Result<LoadOptions> ParseOptions(const std::string& json_text) {
   } else if (dtype != "fp32" && dtype != "float32") {
     return Status::InvalidArgument("load options: dtype '" + dtype + "' is not supported (fp32 or q8)");
   }
+  BT_ASSIGN_OR_RETURN(options.limits.safetensors.validate_weights,
+                      JsonBool(json, "validate_weights", true, "load options"));
   auto limits = json.find("limits");
   if (limits == json.end() || limits->is_null()) return options;
   Limits& l = options.limits;
