@@ -194,8 +194,6 @@ Status DecodeToFloat32(const TensorView& tensor, float* out) {
 
 namespace {
 
-typedef int32_t v4i __attribute__((vector_size(16)));
-
 // "element 4711 (index [6, 103])" for a flat index into a tensor of `shape`.
 std::string ElementName(const std::vector<int64_t>& shape, int64_t flat) {
   std::string index;
@@ -222,21 +220,35 @@ Status NonFiniteError(const TensorView& tensor, int64_t flat, double value) {
 }  // namespace
 
 int64_t FirstNonFinite(const float* x, int64_t n) {
-  // A float is NaN or ±Inf exactly when its exponent bits are all ones. Four accumulators of
-  // "exponent == all ones" lane masks per 16 floats; the exact index is found again on a hit.
-  const v4i exp_mask = {0x7f800000, 0x7f800000, 0x7f800000, 0x7f800000};
-  int64_t i = 0;
-  for (; i + 64 <= n; i += 64) {
-    v4i hit = {0, 0, 0, 0};
-    for (int j = 0; j < 64; j += 4) {
-      v4i bits;
-      std::memcpy(&bits, x + i + j, sizeof(bits));
-      hit |= (bits & exp_mask) == exp_mask;
+  // One vector add per 4 floats: four running sums of a block stay finite unless the block holds a
+  // NaN or ±Inf (weights are far from float32's range: a finite sum of 1024 values per lane cannot
+  // overflow unless some |x| > 3e35, and then the exact scan of the block simply finds nothing).
+  typedef float v4f __attribute__((vector_size(16)));
+  constexpr int64_t kBlock = 4096;  // floats per block (16 KB)
+  for (int64_t i = 0; i < n; i += kBlock) {
+    const int64_t end = std::min(n, i + kBlock);
+    bool suspect = true;
+    if (end - i == kBlock) {
+      v4f s0 = {0, 0, 0, 0}, s1 = s0, s2 = s0, s3 = s0;
+      for (int64_t j = i; j < end; j += 16) {
+        v4f a, b, c, d;
+        std::memcpy(&a, x + j, 16);
+        std::memcpy(&b, x + j + 4, 16);
+        std::memcpy(&c, x + j + 8, 16);
+        std::memcpy(&d, x + j + 12, 16);
+        s0 += a;
+        s1 += b;
+        s2 += c;
+        s3 += d;
+      }
+      const v4f s = (s0 + s1) + (s2 + s3);
+      const v4f zero = s - s;  // 0 where finite, NaN where not
+      suspect = !(zero[0] == 0 && zero[1] == 0 && zero[2] == 0 && zero[3] == 0);
     }
-    if ((hit[0] | hit[1] | hit[2] | hit[3]) != 0) break;
-  }
-  for (; i < n; ++i) {
-    if (!std::isfinite(x[i])) return i;
+    if (!suspect) continue;
+    for (int64_t j = i; j < end; ++j) {
+      if (!std::isfinite(x[j])) return j;
+    }
   }
   return -1;
 }
@@ -255,6 +267,20 @@ Status DecodeToFloat32(const TensorView& tensor, int64_t first, int64_t count, f
   const uint64_t offset = tensor.offset + static_cast<uint64_t>(first) * width;
   const size_t bytes = static_cast<size_t>(count) * width;
   if (tensor.dtype == DType::kF32) {
+    if (tensor.check_finite) {
+      // Read and check 1 MB at a time, so the check reads what the read just wrote from the cache
+      // (a whole word-embedding table would be out of cache again by then).
+      constexpr int64_t kBlock = 1 << 18;
+      for (int64_t i = 0; i < count; i += kBlock) {
+        const int64_t n = std::min(kBlock, count - i);
+        BT_RETURN_IF_ERROR(tensor.source->Read(offset + static_cast<uint64_t>(i) * 4, static_cast<size_t>(n) * 4,
+                                               reinterpret_cast<uint8_t*>(out + i))
+                               .WithContext(tensor.name));
+        const int64_t bad = FirstNonFinite(out + i, n);
+        if (bad >= 0) return NonFiniteError(tensor, first + i + bad, out[i + bad]);
+      }
+      return Status::Ok();
+    }
     BT_RETURN_IF_ERROR(tensor.source->Read(offset, bytes, reinterpret_cast<uint8_t*>(out)).WithContext(tensor.name));
   } else {
     BT_ASSIGN_OR_RETURN(Bytes raw, Bytes::Allocate(bytes));
@@ -273,12 +299,11 @@ Status DecodeToFloat32(const TensorView& tensor, int64_t first, int64_t count, f
         uint16_t v;
         std::memcpy(&v, src + 2 * i, 2);
         out[i] = tensor.dtype == DType::kF16 ? HalfToFloat(v) : BFloat16ToFloat(v);
+        // exponent bits all ones: NaN or ±Inf (checked here, in the pass that decodes anyway)
+        const uint16_t exponent = tensor.dtype == DType::kF16 ? 0x7c00 : 0x7f80;
+        if (tensor.check_finite && (v & exponent) == exponent) return NonFiniteError(tensor, first + i, out[i]);
       }
     }
-  }
-  if (tensor.check_finite) {
-    const int64_t bad = FirstNonFinite(out, count);
-    if (bad >= 0) return NonFiniteError(tensor, first + bad, out[bad]);
   }
   return Status::Ok();
 }
