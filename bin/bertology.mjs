@@ -14,7 +14,7 @@ const USAGE = `usage:
   bertology classify  --model M [--top-k K] [--long-text truncate|chunk] [--stride N] TEXT...
   bertology fill-mask --model M [--top-k K] TEXT...          (TEXT holds the mask token, e.g. [MASK])
   bertology ner       --model M [--aggregation none|simple|first|average|max] [--stride N] TEXT...
-  bertology qa        --model M --question Q --context C [--top-k K] [--max-seq-len N] [--doc-stride N]
+  bertology qa        --model M --question Q --context C [--top-k K] [--max-seq-len N] [--doc-stride N] [--max-windows N]
                       [--max-answer-len N] [--max-question-len N] [--no-align-to-words]
   bertology embed     --model M [--st | --no-st] [--pooling none|cls|mean] [--normalize] [--prompt P | --prompt-name NAME]
                       [--truncate-dim D] [--precision float32|int8|uint8|binary|ubinary] [--long-text truncate|chunk] [--stride N] TEXT...
@@ -51,6 +51,7 @@ async function textsFrom(given) {
   if (given.length > 0) return given;
   if (process.stdin.isTTY) throw new UsageError('no TEXT given (pass texts as arguments or on stdin)');
   let data = '';
+  process.stdin.setEncoding('utf8');  // decodes across chunk boundaries; invalid bytes become U+FFFD
   for await (const chunk of process.stdin) data += chunk;
   const lines = data.split(/\r?\n/).filter((l) => l.length > 0);
   if (lines.length === 0) throw new UsageError('no TEXT given (stdin was empty)');
@@ -80,7 +81,7 @@ const OPTIONS = /** @type {const} */ ({
   labels: { type: 'string' }, template: { type: 'string' }, 'multi-label': { type: 'boolean', default: false },
   query: { type: 'string' }, 'return-documents': { type: 'boolean', default: false },
   st: { type: 'boolean', default: false }, 'no-st': { type: 'boolean', default: false }, prompt: { type: 'string' }, 'prompt-name': { type: 'string' }, 'truncate-dim': { type: 'string' },
-  precision: { type: 'string' }, 'long-text': { type: 'string' }, stride: { type: 'string' }, 'max-question-len': { type: 'string' },
+  precision: { type: 'string' }, 'long-text': { type: 'string' }, stride: { type: 'string' }, 'max-question-len': { type: 'string' }, 'max-windows': { type: 'string' },
   metadata: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 });
@@ -90,7 +91,7 @@ const ACCEPTS = /** @type {Record<string, string[]>} */ ({
   classify: ['top-k', 'batch', 'long-text', 'stride', 'metadata'],
   'fill-mask': ['top-k', 'batch'],
   ner: ['aggregation', 'batch', 'stride', 'metadata'],
-  qa: ['question', 'context', 'top-k', 'max-seq-len', 'doc-stride', 'max-answer-len', 'no-align-to-words', 'max-question-len', 'metadata'],
+  qa: ['question', 'context', 'top-k', 'max-seq-len', 'doc-stride', 'max-answer-len', 'no-align-to-words', 'max-question-len', 'max-windows', 'metadata'],
   embed: ['pooling', 'normalize', 'batch', 'st', 'no-st', 'prompt', 'prompt-name', 'truncate-dim', 'precision', 'long-text', 'stride', 'metadata'],
   'zero-shot': ['labels', 'template', 'multi-label', 'batch', 'metadata'],
   rank: ['query', 'top-k', 'return-documents', 'batch', 'metadata'],
@@ -170,7 +171,11 @@ async function main(argv) {
   if (values.st && values['no-st']) throw new UsageError('--st and --no-st exclude each other');
   const st = values.st ? true : values['no-st'] ? false : undefined;
   const loadOptions = st === false ? { sentence_transformers: false } : {};
-  const pipe = await pipeline(/** @type {string} */ (task), values.model, { threads, dtype: values.dtype, ...loadOptions });
+  // The texts given are the job: one call takes them all (limits.max_texts guards interactive use);
+  // --max-windows bounds a qa call's windows (limits.max_windows).
+  const maxWindows = integer(values['max-windows'], 'max-windows');
+  const limits = { max_texts: Math.max(1024, texts.length), ...(maxWindows ? { max_windows: maxWindows } : {}) };
+  const pipe = await pipeline(/** @type {string} */ (task), values.model, { threads, dtype: values.dtype, limits, ...loadOptions });
   try {
     const one = texts.length === 1 ? texts[0] : texts;
     if (command === 'classify') {
@@ -198,7 +203,7 @@ async function main(argv) {
     } else {
       const questions = squadQuestions(JSON.parse(readFileSync(/** @type {string} */ (values.data), 'utf8')), values.articles);
       const { align_to_words, ...rest2 } = qaSettings;
-      const [r] = evaluateSquad(pipe, questions, {
+      const [r] = await evaluateSquad(pipe, questions, {
         ...Object.fromEntries(Object.entries(rest2).filter(([, v]) => v !== undefined)),
         align_to_words: [align_to_words], batch_size,
         onProgress: (done, total) => console.error(`squad: ${done}/${total} questions, ${seconds()} s`),

@@ -1,6 +1,7 @@
 // Sequence classification: scores per label for texts (or text pairs), batched by length.
 
 import { check } from './errors.js';
+import { checkTextCount } from './limits.js';
 import { row, sigmoid, softmax } from './tensor.js';
 
 /**
@@ -30,6 +31,7 @@ export function classify(model, texts, { pairs = null, top_k = null, batch_size 
   const fn = function_to_apply
     ?? (problemType === 'multi_label_classification' || numLabels === 1 ? 'sigmoid' : 'softmax');
 
+  checkTextCount(list.length, model.limits, 'classify');
   const encodings = list.map((t, i) => model.tokenize(t, seconds ? seconds[i] : null, { truncation: true }));
   // Sorting by length makes each padded batch nearly rectangular; results go back in input order.
   const order = encodings.map((_, i) => i).sort((a, b) => encodings[a].ids.length - encodings[b].ids.length);

@@ -8,9 +8,10 @@
 
 import { BertologyError, check, unwrap } from './errors.js';
 import { openModelFiles } from './sources/index.js';
+import { engineLimits } from './limits.js';
 
 /** Every option of `BertologyModel.load` (anything else is rejected, like unknown call options). */
-export const LOAD_OPTIONS = ['threads', 'dtype', 'limits', 'progress_callback', 'host', 'revision', 'cache', 'sha256',
+export const LOAD_OPTIONS = ['threads', 'dtype', 'limits', 'validate_weights', 'progress_callback', 'host', 'revision', 'cache', 'sha256',
   'fetch', 'headers', 'signal', 'local_files_only', 'name', 'sentence_transformers'];
 
 /**
@@ -56,7 +57,7 @@ export { openModelFiles } from './sources/index.js';
  * BertologyError (FILE_READ when a reader failed, else the engine's error and its code).
  * @param {import('./runtime.js').Runtime} runtime
  * @param {import('./sources/common.js').ModelFiles} modelFiles
- * @param {{dtype?: string, limits?: Record<string, number>}} [engineOptions] `dtype: 'q8'` loads int8
+ * @param {{dtype?: string, limits?: Record<string, number>, validate_weights?: boolean}} [engineOptions] `dtype: 'q8'` loads int8
  *   encoder weights and word embeddings; `limits` raises/lowers the engine's limits (docs/hardening.md, "Limits").
  * @returns {any} the engine model handle
  */
@@ -77,8 +78,8 @@ export function loadIntoEngine(runtime, modelFiles, engineOptions = {}) {
         }
       });
     }
-    const { dtype, limits } = engineOptions;
-    const result = module.loadModel(store, JSON.stringify({ dtype: dtype ?? 'fp32', limits }));
+    const { dtype, limits, validate_weights } = engineOptions;
+    const result = module.loadModel(store, JSON.stringify({ dtype: dtype ?? 'fp32', limits: engineLimits(limits), validate_weights }));
     if (result && 'error' in result && readError) {
       const { file, error } = readError;
       throw new BertologyError(`loadModel(${modelFiles.label}): cannot read ${file}: ${/** @type {Error} */ (error)?.message ?? error}`,

@@ -7,6 +7,7 @@
 
 export { BertologyModel } from './model.js';
 export { BertologyError } from './errors.js';
+export { CALL_LIMITS } from './limits.js';
 export { pipeline, SUPPORTED_TASKS, TASKS, TASK_ALIASES } from './pipeline.js';
 export { AutoTokenizer, Tokenizer } from './tokenizer.js';
 export { getRuntime, shutdown, defaultThreadCount, setModuleImporter, setWasmUrls, threadsAvailable } from './runtime.js';

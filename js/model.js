@@ -5,7 +5,9 @@ import { checkLoadOptions, loadIntoEngine, openModelFiles } from './files.js';
 import { getRuntime } from './runtime.js';
 import { emit } from './sources/common.js';
 import { decodeUtf8, toUtf16Offsets } from './offsets.js';
-import { idsInputs, padEncodings } from './batch.js';
+import { engineText } from './text.js';
+import { callLimits, checkLimitsOption, checkTextCount, checkTextLength } from './limits.js';
+import { idsInputs, int32Ids, padEncodings } from './batch.js';
 import { tensor } from './tensor.js';
 import { classify } from './classify.js';
 import { releaseExplainer } from './explain/index.js';
@@ -25,6 +27,7 @@ import { readSentenceTransformers } from './sentence-transformers.js';
  * @property {number} num_heads
  * @property {number} vocab_size
  * @property {number} max_position_embeddings
+ * @property {number} [type_vocab_size] token types the embeddings have (0 or absent: none)
  * @property {number} [max_sequence_length] longest input the position embeddings allow
  * @property {number} pad_token_id
  * @property {boolean} has_tokenizer
@@ -100,7 +103,8 @@ function own(/** @type {any} */ a) {
  * (`dtype`), the engine's limits, plus the model source's options. `sentence_transformers: true` also
  * reads a sentence-transformers model's module files (modules.json, 1_Pooling/, 2_Dense/,
  * config_sentence_transformers.json; the feature-extraction pipeline sets it).
- * @typedef {{threads?: number, dtype?: 'fp32' | 'q8', limits?: Record<string, number>, sentence_transformers?: boolean}
+ * @typedef {{threads?: number, dtype?: 'fp32' | 'q8', limits?: Record<string, number>, validate_weights?: boolean,
+ *   sentence_transformers?: boolean}
  *   & import('./sources/index.js').SourceOptions} LoadOptions
  */
 
@@ -128,18 +132,28 @@ export class BertologyModel {
   /** @type {ModelInfo} */ #info;
   /** @type {ReturnType<typeof readExtras>} */ #extras;
   /** @type {'left' | 'right' | undefined} */ #paddingSide;
+  /** @type {import('./limits.js').CallLimits} */ #limits;
 
   /**
    * @param {any} handle the engine's model
    * @param {import('./runtime.js').Runtime} runtime
    * @param {ReturnType<typeof readExtras>} [extras] config.json and sentence-transformers files as read by load()
+   * @param {Record<string, number>} [limits] the load option `limits` (its JS-checked part is kept here)
    */
-  constructor(handle, runtime, extras = { config: {}, sentence_transformers: null }) {
+  constructor(handle, runtime, extras = { config: {}, sentence_transformers: null }, limits = undefined) {
     this.#handle = handle;
     this.runtime = runtime;
     this.#info = JSON.parse(handle.info());
     this.#extras = extras;
+    this.#limits = Object.freeze(callLimits(limits));
   }
+
+  /**
+   * The per-call limits checked in JS (max_texts, max_chars, max_windows: js/limits.js), defaults
+   * overridden by the load option `limits`.
+   * @returns {Readonly<import('./limits.js').CallLimits>}
+   */
+  get limits() { return this.#limits; }
 
   /**
    * Loads a model from a local directory (Node), a base URL, a Hugging Face model id ("org/name"),
@@ -151,19 +165,22 @@ export class BertologyModel {
    */
   static async load(source, options = {}) {
     checkLoadOptions(options);
+    checkLimitsOption(options?.limits, 'BertologyModel.load');
+    check(options?.validate_weights === undefined || typeof options.validate_weights === 'boolean',
+      'BertologyModel.load: validate_weights must be a boolean');
     const { threads, progress_callback } = options ?? {};
     const [runtime, files] = await Promise.all([getRuntime({ threads }), openModelFiles(source, options ?? {})]);
     let handle;
     let extras;
     try {
       extras = readExtras(files);
-      handle = loadIntoEngine(runtime, files, { dtype: options?.dtype, limits: options?.limits });
+      handle = loadIntoEngine(runtime, files, { dtype: options?.dtype, limits: options?.limits, validate_weights: options?.validate_weights });
     } finally {
       files.close();
     }
     let model;
     try {
-      model = new BertologyModel(handle, runtime, extras);
+      model = new BertologyModel(handle, runtime, extras, options?.limits);
     } catch (e) {
       handle.delete();
       throw e;
@@ -218,22 +235,33 @@ export class BertologyModel {
    */
   tokenize(text, pair = null, { add_special_tokens = true, truncation = false, max_length } = {}) {
     check(typeof text === 'string' || text instanceof Uint8Array, 'tokenize: text must be a string or Uint8Array');
+    check(pair == null || typeof pair === 'string' || pair instanceof Uint8Array, 'tokenize: pair must be a string or Uint8Array');
+    checkTextLength(text, this.#limits, 'tokenize');
+    if (pair != null) checkTextLength(pair, this.#limits, 'tokenize');
+    // Lone surrogates become U+FFFD (same UTF-16 length: offsets stay indices into the caller's text).
+    const first = engineText(text);
+    const second = engineText(pair ?? null);
     const opts = JSON.stringify({ add_special_tokens, truncation, max_length: truncation ? (max_length ?? this.maxLength) : 0 });
-    const r = unwrap(this.raw.tokenize(text, pair ?? null, opts), 'tokenize');
-    return this.#encoding(r, [text, pair]);
+    const r = unwrap(this.raw.tokenize(first, second, opts), 'tokenize');
+    return this.#encoding(r, [first, second]);
   }
 
   /**
    * Question-answering windows: [CLS] question [SEP] context-chunk [SEP], each chunk starting
    * `stride` tokens before the previous one ends.
-   * @param {string} question
-   * @param {string} context
+   * @param {string | Uint8Array} question
+   * @param {string | Uint8Array} context
    * @param {{max_length?: number, stride?: number}} [options]
    * @returns {Encoding[]}
    */
   tokenizeWindows(question, context, { max_length = this.maxLength, stride = 128 } = {}) {
-    const r = unwrap(this.raw.tokenizeWindows(question, context, max_length, stride), 'tokenizeWindows');
-    return r.windows.map((/** @type {any} */ w) => this.#encoding(w, [question, context]));
+    check((typeof question === 'string' || question instanceof Uint8Array) && (typeof context === 'string' || context instanceof Uint8Array),
+      'tokenizeWindows: question and context must be strings (or Uint8Arrays of UTF-8)');
+    checkTextLength(question, this.#limits, 'tokenizeWindows');
+    checkTextLength(context, this.#limits, 'tokenizeWindows');
+    const texts = [engineText(question), engineText(context)];
+    const r = unwrap(this.raw.tokenizeWindows(texts[0], texts[1], max_length, stride), 'tokenizeWindows');
+    return r.windows.map((/** @type {any} */ w) => this.#encoding(w, texts));
   }
 
   /**
@@ -262,6 +290,7 @@ export class BertologyModel {
     logits_for_token_ids = null, output_last_hidden_state = true } = {}) {
     if (typeof inputs === 'string' || Array.isArray(inputs)) {
       const texts = typeof inputs === 'string' ? [inputs] : inputs;
+      checkTextCount(texts.length, this.#limits, 'forward');
       const seconds = pairs == null ? null : typeof pairs === 'string' ? [pairs] : pairs;
       check(!seconds || seconds.length === texts.length, `forward: ${texts.length} texts but ${seconds?.length} pairs`);
       const encodings = texts.map((t, i) => this.tokenize(t, seconds ? seconds[i] : null, { truncation, max_length }));
@@ -269,7 +298,7 @@ export class BertologyModel {
         { output_hidden_states, output_attentions, logits_for_token_ids, output_last_hidden_state });
     }
     check(inputs && typeof inputs === 'object' && 'input_ids' in inputs, 'forward: expected text(s) or {input_ids, ...}');
-    return this.#run(idsInputs(inputs),
+    return this.#run(idsInputs(inputs, this.#info),
       { output_hidden_states, output_attentions, logits_for_token_ids, output_last_hidden_state });
   }
 
@@ -351,14 +380,17 @@ export class BertologyModel {
    * @returns {string}
    */
   decode(ids, { skip_special_tokens = false } = {}) {
-    return this.raw.decode(ids instanceof Int32Array ? ids : Int32Array.from(ids), skip_special_tokens);
+    return this.raw.decode(ids instanceof Int32Array ? ids : int32Ids(ids, 'decode'), skip_special_tokens);
   }
 
   /** @param {number} id @returns {string} the vocabulary entry ('' if none) */
-  idToToken(id) { return this.raw.idToToken(id); }
+  idToToken(id) { return this.raw.idToToken(int32Ids([id], 'idToToken')[0]); }
 
   /** @param {string} token @returns {number} its id, or -1 if not in the vocabulary */
-  tokenToId(token) { return this.raw.tokenToId(token); }
+  tokenToId(token) {
+    check(typeof token === 'string', `tokenToId: token must be a string, got ${typeof token}`);
+    return this.raw.tokenToId(engineText(token));
+  }
 
   /**
    * Memory accounting, in bytes: `weights` (this model's packed weights), `workspace` (its activation

@@ -3,6 +3,7 @@
 
 import { BertologyError, check } from './errors.js';
 import { BertologyModel } from './model.js';
+import { int32Ids } from './batch.js';
 
 /**
  * One encoded text (or text pair), as plain arrays. `offsets` are [start, end) JS string indices into
@@ -215,8 +216,7 @@ export class Tokenizer {
    * @returns {string}
    */
   decode(ids, { skip_special_tokens = false } = {}) {
-    check(ids != null && typeof ids === 'object' && typeof ids.length === 'number', 'decode: ids must be an array of token ids');
-    return this.model.decode(Int32Array.from(/** @type {ArrayLike<any>} */ (ids), Number), { skip_special_tokens });
+    return this.model.decode(int32Ids(ids, 'decode'), { skip_special_tokens });
   }
 
   /**
@@ -234,7 +234,7 @@ export class Tokenizer {
    * @returns {T extends number ? string : string[]}
    */
   convert_ids_to_tokens(ids) {
-    const one = (/** @type {number} */ id) => this.model.idToToken(Number(id));
+    const one = (/** @type {number} */ id) => this.model.idToToken(id);
     return /** @type {any} */ (typeof ids === 'number' ? one(ids) : Array.from(/** @type {ArrayLike<number>} */ (ids), one));
   }
 

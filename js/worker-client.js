@@ -29,9 +29,15 @@ const MODEL_METHODS = ['classify', 'forward', 'forwardEncodings', 'tokenize', 't
 /**
  * @param {any} e serialized error
  */
+/** The structured fields of an error that cross the worker boundary (js/worker.js sends the same). */
+export const ERROR_FIELDS = ['url', 'status', 'file', 'field', 'tensor', 'limit', 'value', 'max', 'index', 'details'];
+
+/**
+ * @param {any} e
+ */
 function reviveError(e) {
   const err = new BertologyError(e?.message ?? String(e), { code: e?.code ?? 'WORKER', operation: e?.operation });
-  for (const k of ['url', 'status', 'file', 'details']) if (e?.[k] !== undefined) /** @type {any} */ (err)[k] = e[k];
+  for (const k of ERROR_FIELDS) if (e?.[k] !== undefined) /** @type {any} */ (err)[k] = e[k];
   if (e?.stack) /** @type {any} */ (err).workerStack = e.stack;
   return err;
 }
@@ -233,12 +239,24 @@ export function createWorkerClient(worker, { timeout = env.workerTimeout } = {})
     async pipeline(task, model, options) {
       const [rest, onProgress] = splitProgress(options);
       const meta = await request('pipeline', { task, model: modelArg(model), options: rest }, onProgress);
-      const mapArgs = (/** @type {any[]} */ args) => args.map(modelArg);
-      const fn = /** @type {RemotePipeline} */ (/** @type {any} */ (
-        (/** @type {any[]} */ ...args) => send('call', { handle: meta.handle, method: '()', args: mapArgs(args) })));
+      // A call's progress_callback (a function: not cloneable) stays here; the worker gets `true` and
+      // posts the call's progress events back ({id, type: 'progress'}).
+      const call = (/** @type {string} */ method, /** @type {any[]} */ args) => {
+        /** @type {((e: any) => void) | undefined} */
+        let onProgress;
+        const mapped = args.map((a) => {
+          if (a && typeof a === 'object' && !Array.isArray(a) && !(a instanceof RemoteModel) && typeof a.progress_callback === 'function') {
+            onProgress = a.progress_callback;
+            return { ...a, progress_callback: true };
+          }
+          return modelArg(a);
+        });
+        return request('call', { handle: meta.handle, method, args: mapped }, onProgress);
+      };
+      const fn = /** @type {RemotePipeline} */ (/** @type {any} */ ((/** @type {any[]} */ ...args) => call('()', args)));
       Object.assign(fn, {
         handle: meta.handle, task: meta.task, model: meta.model,
-        invoke: (/** @type {string} */ method, /** @type {any[]} */ ...args) => send('call', { handle: meta.handle, method, args: mapArgs(args) }),
+        invoke: (/** @type {string} */ method, /** @type {any[]} */ ...args) => call(method, args),
         dispose: () => send('dispose', { handle: meta.handle }),
       });
       return fn;

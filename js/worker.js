@@ -13,7 +13,8 @@
 //   → {id, op: 'load', source, options}                 ← {id, type: 'progress', event}*, {id, type: 'result', value: ModelMeta}
 //   → {id, op: 'pipeline', task, model, options}         ← progress*, {id, type: 'result', value: {handle, task}}
 //        (model: a source, or {handle} of a loaded model)
-//   → {id, op: 'call', handle, method, args}             ← {id, type: 'result', value}   (method '()' calls a pipeline)
+//   → {id, op: 'call', handle, method, args}             ← progress*, {id, type: 'result', value}   (method '()' calls a pipeline;
+//        an argument {..., progress_callback: true} asks for the call's progress events)
 //   → {id, op: 'dispose', handle}                        ← {id, type: 'result', value: true}
 //   → {id, op: 'runtime', options}                       ← {id, type: 'result', value: RuntimeMeta}
 //   failures                                             ← {id, type: 'error', error: {name, message, code, ...}}
@@ -27,6 +28,7 @@ import { BertologyModel } from './model.js';
 import { pipeline } from './pipeline.js';
 import { getRuntime, isNode, nodeModule } from './runtime.js';
 import { env } from './sources/env.js';
+import { ERROR_FIELDS } from './worker-client.js';
 
 /** @type {Map<number, {kind: 'model' | 'pipeline', value: any}>} */
 const handles = new Map();
@@ -52,7 +54,7 @@ function modelMeta(model, handle) {
 function serializeError(e) {
   if (!e || typeof e !== 'object') return { name: 'Error', message: String(e) };
   const out = { name: e.name ?? 'Error', message: e.message ?? String(e), stack: e.stack };
-  for (const k of ['code', 'operation', 'url', 'status', 'file', 'details']) if (e[k] !== undefined) /** @type {any} */ (out)[k] = e[k];
+  for (const k of ['code', 'operation', ...ERROR_FIELDS]) if (e[k] !== undefined) /** @type {any} */ (out)[k] = cloneable(e[k]);
   return out;
 }
 
@@ -129,7 +131,9 @@ async function handle(msg) {
     }
     case 'call': {
       const target = lookup(msg.handle).value;
-      const args = (msg.args ?? []).map(resolveModelArg);
+      // progress_callback: true in a call's options: this call's progress events go to the client
+      const args = (msg.args ?? []).map(resolveModelArg).map((/** @type {any} */ a) =>
+        (a && typeof a === 'object' && a.progress_callback === true ? { ...a, progress_callback: progress } : a));
       if (msg.method === '()') {
         const fn = typeof target === 'function' ? target : target?.run ?? target?.call;
         if (typeof fn !== 'function') throw Object.assign(new Error('this object cannot be called'), { code: 'WORKER' });

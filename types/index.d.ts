@@ -80,6 +80,45 @@ export class BertologyError extends Error {
   /** For remote sources: the URL and HTTP status involved. */
   url?: string;
   status?: number;
+  /** LIMIT errors: the limit's name (`limits.<limit>`), what the call needed, and the limit in force. */
+  limit?: string;
+  value?: unknown;
+  max?: number;
+  /** INVALID_ARGUMENT errors about an input tensor: its name (e.g. 'input_ids') and the offending position. */
+  field?: string;
+  index?: number | number[];
+}
+
+/** Per-call limits checked before any work (docs/hardening.md, "Limits"); defaults in CALL_LIMITS. */
+export interface CallLimits {
+  /** Inputs of one call (texts, pairs, question/context items). Default 1024. */
+  max_texts: number;
+  /** UTF-16 code units of one text (bytes of a Uint8Array). Default 1048576. */
+  max_chars: number;
+  /** Windows of one question-answering call over all its questions. Default 64. */
+  max_windows: number;
+}
+
+/** The defaults of the call limits: {max_texts: 1024, max_chars: 1048576, max_windows: 64}. */
+export const CALL_LIMITS: Readonly<CallLimits>;
+
+/** Engine limits (checked in the wasm engine) and call limits, as the load option `limits` takes them. */
+export interface Limits extends Partial<CallLimits> {
+  max_batch?: number;
+  max_tokens?: number;
+  max_forward_bytes?: number;
+  max_header_bytes?: number;
+  max_tensors?: number;
+}
+
+/** One progress event of a long pipeline call (`progress_callback` call option). */
+export interface InferenceProgress {
+  status: 'inference';
+  task: string;
+  /** What done/total count: 'texts' or (question-answering) 'windows'. */
+  unit: string;
+  done: number;
+  total: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -117,8 +156,13 @@ export interface LoadOptions {
    * quantized at load: 0.27× the fp32 bytes). Anything else is rejected.
    */
   dtype?: 'fp32' | 'q8';
-  /** Raises/lowers the engine's limits on untrusted input (docs/hardening.md, "Limits"). */
-  limits?: Record<string, number>;
+  /** Raises/lowers the limits on untrusted input (docs/hardening.md, "Limits"); unknown names are rejected. */
+  limits?: Limits;
+  /**
+   * Check every float weight for NaN / ±Inf while it is decoded (default true; < 2 % of a load). A bad
+   * value is an error naming the file, the tensor and the first bad element.
+   */
+  validate_weights?: boolean;
   progress_callback?: ProgressCallback;
   /** Hub host for model ids (default env.remoteHost). */
   host?: string;
@@ -161,6 +205,11 @@ export interface SourceEnv {
    * `createWorkerClient` waits for `bertology/worker` to start. Default 10000.
    */
   workerTimeout: number;
+  /**
+   * ms a long call (a pipeline's batches, question-answering windows) runs before it lets the event
+   * loop run (progress events, rendering, worker messages). Default 50; 0: after every forward pass.
+   */
+  yieldInterval: number;
 }
 
 /** Process-wide settings (like transformers.js's `env`): model sources and where the runtime's files are. */
@@ -299,6 +348,8 @@ export class BertologyModel {
   static load(source: ModelSource, options?: LoadOptions): Promise<BertologyModel>;
   readonly runtime: Runtime;
   readonly info: ModelInfo;
+  /** The per-call limits in force (defaults overridden by the load option `limits`). */
+  readonly limits: Readonly<CallLimits>;
   /** The longest input (tokens, specials included) texts are truncated to. */
   readonly maxLength: number;
   /** config.json as the model's files hold it (fields the engine ignores included). */
@@ -311,7 +362,7 @@ export class BertologyModel {
   readonly raw: unknown;
   tokenize(text: string | Uint8Array, pair?: string | Uint8Array | null,
     options?: { add_special_tokens?: boolean; truncation?: boolean; max_length?: number }): Encoding;
-  tokenizeWindows(question: string, context: string, options?: { max_length?: number; stride?: number }): Encoding[];
+  tokenizeWindows(question: string | Uint8Array, context: string | Uint8Array, options?: { max_length?: number; stride?: number }): Encoding[];
   forward(inputs: string | string[] | IdsInput, options?: ModelForwardOptions & {
     pairs?: string | string[] | null; truncation?: boolean; max_length?: number;
   }): ForwardOutput;
@@ -405,6 +456,8 @@ export interface Extras {
 export interface CallOptions extends OutputOptions {
   /** Inputs per forward pass (default 32; one pass when attentions/hidden states are requested). */
   batch_size?: number;
+  /** Called after each forward pass of this call (not inherited from pipeline()'s options). */
+  progress_callback?: (event: InferenceProgress) => void;
 }
 
 /**
@@ -601,6 +654,8 @@ export interface QuestionAnsweringOptions extends CallOptions {
   /** Cut questions to this many tokens (default: no limit). */
   max_question_len?: number;
   return_metadata?: boolean;
+  /** This call's bound on windows over all its questions (default the model's limits.max_windows, 64). */
+  max_windows?: number;
 }
 export interface WindowLogits { encoding: Encoding; start: Float32Array; end: Float32Array }
 export interface QuestionAnsweringSettings {
@@ -619,7 +674,7 @@ export interface QuestionAnsweringPipeline extends PipelineBase {
   /** The windows of one question/context pair. */
   windows(input: QuestionContext, settings: { max_seq_len: number; doc_stride: number; max_question_len?: number | null }): Encoding[];
   /** Windows and their start/end logits for each pair (one model run, decode as often as needed). */
-  logits(inputs: QuestionContext[], settings: { max_seq_len: number; doc_stride: number }, outputs?: CallOptions): { logits: WindowLogits[][]; extras: Extras };
+  logits(inputs: QuestionContext[], settings: { max_seq_len: number; doc_stride: number }, outputs?: CallOptions & { max_windows?: number }): Promise<{ logits: WindowLogits[][]; extras: Extras }>;
   /** Hugging Face's span decoding of one question's windows. */
   decode(context: string, windows: WindowLogits[], settings: Pick<QuestionAnsweringSettings, 'top_k' | 'max_answer_len' | 'align_to_words' | 'handle_impossible_answer'>): QuestionAnsweringOutput | QuestionAnsweringOutput[];
 }

@@ -145,10 +145,10 @@ export function scoreSquad(questions, predictions) {
  * @param {import('../pipelines/question-answering.js').QuestionAnsweringPipeline} qa
  * @param {SquadQuestion[]} questions
  * @param {SquadEvalOptions} [options]
- * @returns {{align_to_words: boolean, exact_match: number, f1: number, total: number,
- *   predictions: Record<string, SquadPrediction>}[]}
+ * @returns {Promise<{align_to_words: boolean, exact_match: number, f1: number, total: number,
+ *   predictions: Record<string, SquadPrediction>}[]>}
  */
-export function evaluateSquad(qa, questions, options = {}) {
+export async function evaluateSquad(qa, questions, options = {}) {
   const { max_seq_len = 256, doc_stride = 64, max_answer_len = 15, align_to_words = [true], batch_size = 32,
     chunk = 100, onProgress } = options;
   const settings = qa.settings({ max_seq_len, doc_stride, max_answer_len });
@@ -156,7 +156,8 @@ export function evaluateSquad(qa, questions, options = {}) {
   const predictions = align_to_words.map(() => ({}));
   for (let start = 0; start < questions.length; start += chunk) {
     const part = questions.slice(start, start + chunk);
-    const { logits } = qa.logits(part, settings, { batch_size });
+    // a bulk evaluation: no per-call window bound (limits.max_windows guards interactive calls)
+    const { logits } = await qa.logits(part, settings, { batch_size, max_windows: Number.MAX_SAFE_INTEGER });
     part.forEach((q, i) => {
       align_to_words.forEach((align, k) => {
         predictions[k][q.id] = /** @type {SquadPrediction} */ (qa.decode(q.context, logits[i], { ...settings, align_to_words: align }));

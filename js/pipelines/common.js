@@ -3,6 +3,8 @@
 
 import { BertologyError, check } from '../errors.js';
 import { explain } from '../explain/index.js';
+import { checkTextCount } from '../limits.js';
+import { env } from '../sources/env.js';
 
 /**
  * @typedef {object} OutputOptions
@@ -22,9 +24,12 @@ import { explain } from '../explain/index.js';
  */
 class Callable {
   constructor() {
-    const closure = /** @type {any} */ (function call(/** @type {any[]} */ ...args) { return closure._call(...args); });
+    const closure = /** @type {any} */ (function call(/** @type {any[]} */ ...args) { return closure._run(args); });
     return Object.setPrototypeOf(closure, new.target.prototype);
   }
+
+  /** @param {any[]} args @returns {Promise<any>} */
+  async _run(args) { return this._call(...args); }
 
   /** @param {...any} _args @returns {Promise<any>} */
   async _call(..._args) { throw new Error('not implemented'); }
@@ -33,8 +38,8 @@ class Callable {
 // Keep Function.prototype in the chain so pipelines still have call/apply/bind.
 Object.setPrototypeOf(Callable.prototype, Function.prototype);
 
-/** Keys every pipeline accepts at call time. */
-export const OUTPUT_KEYS = ['output_attentions', 'output_hidden_states', 'batch_size'];
+/** Keys every pipeline accepts at call time (progress_callback: per call only, see `forwardBatched`). */
+export const OUTPUT_KEYS = ['output_attentions', 'output_hidden_states', 'batch_size', 'progress_callback'];
 
 export class Pipeline extends Callable {
   /** Call options this task accepts (also as defaults in `pipeline(task, model, options)`). */
@@ -55,8 +60,20 @@ export class Pipeline extends Callable {
     this.owned = owned;
     this.disposed = false;
     const known = this.optionNames;
-    /** Call options given to pipeline() that apply to every call. */
-    this.defaults = Object.fromEntries(Object.entries(defaults).filter(([k]) => known.includes(k)));
+    /** Call options given to pipeline() that apply to every call (not its load progress_callback). */
+    this.defaults = Object.fromEntries(Object.entries(defaults).filter(([k]) => known.includes(k) && k !== 'progress_callback'));
+  }
+
+  /**
+   * Every call: the number of inputs is checked against limits.max_texts before any work
+   * (an array in the first or second argument: texts, {question, context} items, questions or contexts).
+   * @param {any[]} args
+   */
+  async _run(args) {
+    if (this.disposed) throw new BertologyError(`${this.task}: pipeline used after dispose()`, { code: 'DISPOSED' });
+    const counts = args.slice(0, 2).filter(Array.isArray).map((a) => a.length);
+    if (counts.length) checkTextCount(Math.max(...counts), this.model.limits, this.task);
+    return this._call(...args);
   }
 
   /** @returns {string[]} */
@@ -81,6 +98,9 @@ export class Pipeline extends Callable {
     if (merged.batch_size !== undefined) {
       check(Number.isInteger(merged.batch_size) && merged.batch_size > 0, `${this.task}: batch_size must be a positive integer`);
     }
+    check(merged.progress_callback == null || typeof merged.progress_callback === 'function',
+      `${this.task}: progress_callback must be a function`);
+    merged.task = this.task;
     return merged;
   }
 
@@ -140,22 +160,72 @@ export function describe(x) {
 }
 
 /**
+ * Lets the event loop run (pending messages, rendering, other promises): scheduler.yield() where
+ * browsers have it, setImmediate in Node, else a zero-delay timer.
+ * @returns {Promise<void>}
+ */
+export function yieldToEventLoop() {
+  const scheduler = /** @type {any} */ (globalThis).scheduler;
+  if (scheduler && typeof scheduler.yield === 'function') return scheduler.yield();
+  if (typeof setImmediate === 'function') return new Promise((resolve) => setImmediate(resolve));
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/**
+ * Progress of a long call: `tick(n)` after each forward pass emits
+ * {status: 'inference', task, unit, done, total} to the call's progress_callback and, every
+ * env.yieldInterval ms (default 50), awaits the event loop — so a page or a worker stays responsive (a worker can
+ * post the progress events and take other messages) while the call runs.
+ */
+export class CallProgress {
+  /**
+   * @param {((event: any) => void) | undefined} callback
+   * @param {string} task
+   * @param {string} unit what `done` and `total` count ('texts', 'windows')
+   * @param {number} total
+   */
+  constructor(callback, task, unit, total) {
+    this.callback = callback;
+    this.event = { status: 'inference', task, unit, done: 0, total };
+    this.last = now();
+  }
+
+  /** @param {number} n items just finished */
+  async tick(n) {
+    this.event.done += n;
+    if (this.callback) this.callback({ ...this.event });
+    if (this.event.done < this.event.total && now() - this.last >= env.yieldInterval) {
+      await yieldToEventLoop();
+      this.last = now();
+    }
+  }
+}
+
+function now() {
+  return typeof performance !== 'undefined' ? performance.now() : Date.now();
+}
+
+/**
  * Runs the model over encodings, `batch_size` at a time sorted by length (padding stays small),
  * calling `onRow(inputIndex, output, rowInOutput)`. When attentions or hidden states are requested,
- * everything runs as one batch in input order and those tensors are returned.
+ * everything runs as one batch in input order and those tensors are returned. Between batches the
+ * call reports progress (`progress_callback`) and yields to the event loop (CallProgress).
  * @param {import('../model.js').BertologyModel} model
  * @param {import('../model.js').Encoding[]} encodings
- * @param {OutputOptions & {batch_size?: number, logits_for_token_ids?: number[] | null, output_last_hidden_state?: boolean}} options
+ * @param {OutputOptions & {batch_size?: number, logits_for_token_ids?: number[] | null, output_last_hidden_state?: boolean,
+ *   progress_callback?: (event: any) => void, task?: string, unit?: string}} options
  *   (output_last_hidden_state: default false — only feature extraction reads it)
  * @param {(index: number, out: import('../model.js').ForwardOutput, row: number) => void} onRow
- * @returns {Extras}
+ * @returns {Promise<Extras>}
  */
-export function forwardBatched(model, encodings, { batch_size = 32, output_attentions = false, output_hidden_states = false,
-  logits_for_token_ids = null, output_last_hidden_state = false }, onRow) {
+export async function forwardBatched(model, encodings, { batch_size = 32, output_attentions = false, output_hidden_states = false,
+  logits_for_token_ids = null, output_last_hidden_state = false, progress_callback, task = 'forward', unit = 'texts' }, onRow) {
+  const progress = new CallProgress(progress_callback, task, unit, encodings.length);
   if (output_attentions || output_hidden_states) {
     const out = model.forwardEncodings(encodings,
       { output_attentions, output_hidden_states, logits_for_token_ids, output_last_hidden_state });
     encodings.forEach((_, i) => onRow(i, out, i));
+    await progress.tick(encodings.length);
     return extrasOf(out, { output_attentions, output_hidden_states });
   }
   const order = encodings.map((_, i) => i).sort((a, b) => encodings[a].ids.length - encodings[b].ids.length);
@@ -163,6 +233,7 @@ export function forwardBatched(model, encodings, { batch_size = 32, output_atten
     const idx = order.slice(start, start + batch_size);
     const out = model.forwardEncodings(idx.map((i) => encodings[i]), { logits_for_token_ids, output_last_hidden_state });
     idx.forEach((i, b) => onRow(i, out, b));
+    await progress.tick(idx.length);
   }
   return {};
 }

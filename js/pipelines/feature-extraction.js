@@ -111,7 +111,7 @@ export class FeatureExtractionPipeline extends Pipeline {
       plan.encodings = prepared.encodings;
       groups = prepared.groups;
       metadata = prepared.metadata;
-      extras = forwardBatched(this.model, prepared.encodings, { ...opts, output_last_hidden_state: true }, onRow);
+      extras = await forwardBatched(this.model, prepared.encodings, { ...opts, output_last_hidden_state: true }, onRow);
     }
 
     let result;

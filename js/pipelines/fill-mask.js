@@ -104,7 +104,7 @@ export class FillMaskPipeline extends Pipeline {
         throw new BertologyError(`fill-mask: no mask token (${this.tokenizer?.mask_token}) in input "${texts[missing]}"`
           + `${encodings[missing].truncated ? ' (after truncation to the model\'s limit)' : ''}`, { code: 'INVALID_ARGUMENT' });
       }
-      extras = forwardBatched(this.model, encodings, { ...opts, logits_for_token_ids: [maskId] }, onRow);
+      extras = await forwardBatched(this.model, encodings, { ...opts, logits_for_token_ids: [maskId] }, onRow);
     }
     return withExtras(single ? results[0] : results, extras);
   }

@@ -6,6 +6,7 @@
 import { BertologyError, check } from '../errors.js';
 import { describe, forwardBatched, Pipeline, withExtras } from './common.js';
 import { questionWindows, withMetadata } from './long-text.js';
+import { limitError } from '../limits.js';
 
 /**
  * @typedef {object} QuestionAnsweringOutput
@@ -37,7 +38,7 @@ import { questionWindows, withMetadata } from './long-text.js';
 
 export class QuestionAnsweringPipeline extends Pipeline {
   static OPTIONS = ['top_k', 'max_seq_len', 'doc_stride', 'max_answer_len', 'align_to_words', 'handle_impossible_answer',
-    'max_question_len', 'return_metadata'];
+    'max_question_len', 'return_metadata', 'max_windows'];
 
   /**
    * `pipe(question, context, options?)`, `pipe({question, context}, options?)`, or arrays of either
@@ -50,7 +51,7 @@ export class QuestionAnsweringPipeline extends Pipeline {
     const { items, single, options } = qaInputs(a, b, c);
     const opts = this.options(options);
     const settings = this.settings(opts);
-    const { logits, extras } = this.logits(items, settings, opts);
+    const { logits, extras } = await this.logits(items, settings, opts);
     const answers = items.map((x, i) => {
       const w = logits[i];
       const read = w[0].encoding.sequence_ids.filter((q) => q === 0).length;
@@ -67,17 +68,27 @@ export class QuestionAnsweringPipeline extends Pipeline {
    * (batched by length); returns each pair's windows with their start/end logits.
    * @param {QuestionContext[]} items
    * @param {{max_seq_len: number, doc_stride: number, max_question_len?: number | null}} settings
-   * @param {import('./common.js').OutputOptions} [outputs]
-   * @returns {{logits: WindowLogits[][], extras: import('./common.js').Extras}}
+   * @param {import('./common.js').OutputOptions & {max_windows?: number, progress_callback?: (event: any) => void}} [outputs]
+   *   max_windows: this call's bound on the windows of all its items (default: the model's limits.max_windows)
+   * @returns {Promise<{logits: WindowLogits[][], extras: import('./common.js').Extras}>}
    */
-  logits(items, settings, outputs = {}) {
+  async logits(items, settings, outputs = {}) {
     this.requireTokenizer();
+    const max = outputs.max_windows ?? this.model.limits.max_windows;
+    const tooMany = (/** @type {number} */ count) => limitError('question-answering',
+      `${items.length === 1 ? 'the context needs' : 'the contexts need'} ${count} windows of ${settings.max_seq_len} tokens `
+      + `(doc_stride ${settings.doc_stride})`, 'max_windows', count, max, `or the call option {max_windows: ${count}}, or shorten the context`);
+    // Before any window is built (a 1 MB context has ~1000): count them when the contexts could need too many.
+    const estimate = this.windowCount(items, settings, max);
+    if (estimate > max) throw tooMany(estimate);
     const windows = items.map((x) => this.windows(x, settings));
+    const count = windows.reduce((n, w) => n + w.length, 0);
+    if (count > max) throw tooMany(count);
     /** @type {WindowLogits[][]} */
     const logits = windows.map((w) => w.map((encoding) => ({ encoding, start: new Float32Array(0), end: new Float32Array(0) })));
     const flat = windows.flat();
     const where = windows.flatMap((w, i) => w.map((_, j) => [i, j]));
-    const extras = forwardBatched(this.model, flat, outputs, (k, out, r) => {
+    const extras = await forwardBatched(this.model, flat, { ...outputs, task: 'question-answering', unit: 'windows' }, (k, out, r) => {
       const [i, j] = where[k];
       const seq = out.input_ids.dims[1];
       const n = flat[k].ids.length;
@@ -86,6 +97,32 @@ export class QuestionAnsweringPipeline extends Pipeline {
       logits[i][j].end = out.end_logits.data.slice(r * seq, r * seq + n);
     });
     return { logits, extras };
+  }
+
+  /**
+   * The windows `items` need (exact), or a bound at most `max` when that is certain without
+   * tokenizing: a context of n UTF-16 code units has at most 3n + 1 tokens (UTF-8 bytes; only rare
+   * normalizer expansions exceed it, and the exact count after windowing still catches those).
+   * @param {QuestionContext[]} items
+   * @param {{max_seq_len: number, doc_stride: number, max_question_len?: number | null}} settings
+   * @param {number} max
+   */
+  windowCount(items, { max_seq_len, doc_stride, max_question_len = null }, max) {
+    const count = (/** @type {number} */ total, /** @type {number} */ chunk) =>
+      (total <= chunk ? 1 : 1 + Math.ceil((total - chunk) / (chunk - doc_stride)));
+    const specials = this.model.tokenize('', '', {}).ids.length;
+    const tokens = (/** @type {string} */ text) => this.model.tokenize(text, null, { add_special_tokens: false }).ids.length;
+    const chunks = items.map(({ question }) => {
+      const q = tokens(question);
+      return max_seq_len - Math.min(q, max_question_len ?? q) - specials;
+    });
+    if (chunks.some((c) => c <= doc_stride)) return 0;  // windows() says why
+    let sum = 0;
+    items.forEach(({ context }, i) => { sum += count(3 * context.length + 1, chunks[i]); });
+    if (sum <= max) return sum;
+    sum = 0;
+    items.forEach(({ context }, i) => { sum += count(tokens(context), chunks[i]); });
+    return sum;
   }
 
   /**

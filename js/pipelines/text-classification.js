@@ -94,7 +94,7 @@ export class TextClassificationPipeline extends Pipeline {
           metadata.push({ tokens, max_length: maxLength, truncated: e.truncated });
         }
       }
-      extras = forwardBatched(this.model, encodings, opts, onRow);
+      extras = await forwardBatched(this.model, encodings, opts, onRow);
     }
     const enumerable = opts.return_metadata === true;
     /** @type {TextClassificationOutput[][]} */

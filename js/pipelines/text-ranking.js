@@ -83,7 +83,7 @@ export class TextRankingPipeline extends Pipeline {
     const encodings = documents.map((d) => this.model.tokenize(query, d, { truncation: true }));
     /** @type {number[]} */
     const scores = new Array(documents.length);
-    const extras = forwardBatched(this.model, encodings, opts, (i, out, b) => {
+    const extras = await forwardBatched(this.model, encodings, opts, (i, out, b) => {
       if (!out.logits) throw new BertologyError(`${this.task}: the engine returned no logits`);
       scores[i] = act(out.logits.data[b]);
     });

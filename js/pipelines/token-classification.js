@@ -164,7 +164,7 @@ export class TokenClassificationPipeline extends Pipeline {
           metadata.push({ tokens: e.truncated ? this.model.tokenize(text, null, {}).ids.length : e.ids.length, max_length: maxLength, truncated: e.truncated });
         }
       }
-      extras = forwardBatched(this.model, encodings, opts, onRow);
+      extras = await forwardBatched(this.model, encodings, opts, onRow);
     }
     /** @type {any[][]} */
     const perText = metadata.map(() => []);

@@ -23,6 +23,8 @@
  * @property {number} workerTimeout browsers: ms a thread worker may take to start (after the wasm is
  *   compiled) before the runtime falls back to the single-threaded build; also how long
  *   `createWorkerClient` waits for `bertology/worker` to start
+ * @property {number} yieldInterval ms a long call (a pipeline's batches, question-answering windows) runs
+ *   before it lets the event loop run (default 50; 0: after every forward pass)
  */
 
 /** @type {SourceEnv} */
@@ -38,4 +40,5 @@ export const env = {
   headers: null,
   wasmPaths: null,
   workerTimeout: 10_000,
+  yieldInterval: 50,
 };

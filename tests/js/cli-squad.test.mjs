@@ -64,7 +64,7 @@ test('squad: articles 40– give EM 13.09 / F1 20.04 (aligned) and 13.03 / 20.03
   let windows = 0;
   try {
     for (const q of questions) windows += qa.windows(q, qa.settings({ max_seq_len: 256, doc_stride: 64 })).length;
-    for (const r of evaluateSquad(qa, questions, { align_to_words: [true, false] })) full.set(r.align_to_words, r);
+    for (const r of await evaluateSquad(qa, questions, { align_to_words: [true, false] })) full.set(r.align_to_words, r);
   } finally {
     await qa.dispose();
   }

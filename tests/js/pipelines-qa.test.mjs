@@ -53,7 +53,7 @@ test('question-answering: windows, start/end logits and answers agree with the r
   const tensors = readTensors(sharedPath('reference', 'bert-mini-squad.safetensors'));
   const [, seq] = tensors.input_ids.shape;
   const items = ref.texts.map((/** @type {string} */ question, /** @type {number} */ i) => ({ question, context: ref.pairs[i] }));
-  const { logits } = qa.logits(items, qa.settings(SETTINGS));
+  const { logits } = await qa.logits(items, qa.settings(SETTINGS));
   let maxDiff = 0;
   for (let i = 0; i < items.length; i++) {
     assert.equal(logits[i].length, 1, 'each reference context fits one window');
@@ -111,7 +111,7 @@ test('question-answering: input forms, top_k, alignment and the empty answer', {
   for (let k = 1; k < 3; k++) assert.ok(top[k - 1].score >= top[k].score);
   for (const x of top) assert.equal(x.answer, context.slice(x.start, x.end));
   // The empty answer scores p_start[CLS] · p_end[CLS] (softmax over [CLS] and the context).
-  const [[w]] = qa.logits([{ question, context }], qa.settings({})).logits;
+  const [[w]] = (await qa.logits([{ question, context }], qa.settings({}))).logits;
   const cls = (/** @type {Float32Array} */ x) => {
     const keep = Array.from(x).filter((_, i) => i === 0 || w.encoding.sequence_ids[i] === 1);
     const m = Math.max(...keep);
