@@ -15,4 +15,18 @@ std::unique_ptr<PackedLinear> PackLinearQ8(const float* w, const float* bias, in
 // The same from a row source (gemm.h); nullptr also when a read fails.
 std::unique_ptr<PackedLinear> PackLinearQ8(const WeightRowSource& rows, const float* bias, int32_t n, int32_t k);
 
+// The weight rule of both packers above, for one row of W (k values): scale = max|w| / 127 and
+// q = round-half-even(w * (127 / max|w|)) clamped to [-127, 127]; an all-zero row gets scale 0 and
+// zeros. Checkpoint converters call this too, so stored int8 weights are bitwise what load-time
+// quantisation would have made.
+void QuantizeWeightRowQ8(const float* w, int32_t k, int8_t* q, float* scale);
+
+// Writes rows [row0, row0 + count) of W as int8 ([count, k] row-major) and their scales into q and
+// scales; false on failure.
+using Q8WeightRowSource = std::function<bool(int32_t row0, int32_t count, int8_t* q, float* scales)>;
+// Packs weights that are already quantised (e.g. read from a converted checkpoint) without
+// requantising them: the same panels PackLinearQ8 makes from the float rows they were quantised from.
+std::unique_ptr<PackedLinear> PackLinearQ8FromInt8(const Q8WeightRowSource& rows, const float* bias, int32_t n,
+                                                   int32_t k);
+
 }  // namespace bt

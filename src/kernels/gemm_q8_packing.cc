@@ -35,29 +35,35 @@ inline int32_t RoundClamp127(float v) {
 
 PackedLinearQ8::~PackedLinearQ8() { AlignedFree(data_); }
 
+void QuantizeWeightRowQ8(const float* w, int32_t k, int8_t* q, float* scale) {
+  const float max_abs = MaxAbs(w, k);
+  const float inv = max_abs > 0.0f ? 127.0f / max_abs : 0.0f;
+  *scale = max_abs / 127.0f;
+  for (int32_t kk = 0; kk < k; ++kk) q[kk] = static_cast<int8_t>(RoundClamp127(w[kk] * inv));
+}
+
 namespace {
 
-// Quantises rows [row0, row0 + count) of W (given as w [count, k]) into their panels; row0 is a
-// multiple of the panel width.
+// Places one quantised row of W (output column `col`) into its panel.
+void PlaceQ8Row(const int8_t* q, float scale, const float* bias, int32_t col, int32_t k, PackedLinearQ8& packed) {
+  const size_t p = static_cast<size_t>(col / kGemmNR);
+  const int32_t j = col % kGemmNR;
+  const_cast<float*>(packed.bias(p))[j] = bias != nullptr ? bias[col] : 0.0f;
+  const_cast<float*>(packed.scale(p))[j] = scale;
+  int8_t* pw = const_cast<int8_t*>(packed.weights(p));
+  // Pair kk/2 holds 16 bytes: cols 0-3 as (k even, k odd), then cols 4-7.
+  for (int32_t kk = 0; kk < k; ++kk) {
+    pw[static_cast<size_t>(kk / 2) * 16 + (j / 4) * 8 + (j % 4) * 2 + (kk % 2)] = q[kk];
+  }
+}
+
+// Quantises rows [row0, row0 + count) of W (given as w [count, k]) into their panels.
 void PackQ8Rows(const float* w, const float* bias, int32_t row0, int32_t count, int32_t k, PackedLinearQ8& packed) {
+  std::vector<int8_t> q(static_cast<size_t>(k));
   for (int32_t i = 0; i < count; ++i) {
-    const int32_t col = row0 + i;
-    const size_t p = static_cast<size_t>(col / kGemmNR);
-    const int32_t j = col % kGemmNR;
-    float* pbias = const_cast<float*>(packed.bias(p));
-    float* pscale = const_cast<float*>(packed.scale(p));
-    int8_t* pw = const_cast<int8_t*>(packed.weights(p));
-    const float* row = w + static_cast<size_t>(i) * k;
-    const float max_abs = MaxAbs(row, k);
-    const float scale = max_abs / 127.0f;
-    const float inv = max_abs > 0.0f ? 127.0f / max_abs : 0.0f;
-    pbias[j] = bias != nullptr ? bias[col] : 0.0f;
-    pscale[j] = scale;
-    // Pair kk/2 holds 16 bytes: cols 0-3 as (k even, k odd), then cols 4-7.
-    for (int32_t kk = 0; kk < k; ++kk) {
-      const size_t offset = static_cast<size_t>(kk / 2) * 16 + (j / 4) * 8 + (j % 4) * 2 + (kk % 2);
-      pw[offset] = static_cast<int8_t>(RoundClamp127(row[kk] * inv));
-    }
+    float scale = 0.0f;
+    QuantizeWeightRowQ8(w + static_cast<size_t>(i) * k, k, q.data(), &scale);
+    PlaceQ8Row(q.data(), scale, bias, row0 + i, k, packed);
   }
 }
 
@@ -88,6 +94,21 @@ std::unique_ptr<PackedLinear> PackLinearQ8(const WeightRowSource& rows, const fl
     PackQ8Rows(w, bias, row0, count, k, *packed);
   });
   if (!read) return nullptr;
+  return packed;
+}
+
+std::unique_ptr<PackedLinear> PackLinearQ8FromInt8(const Q8WeightRowSource& rows, const float* bias, int32_t n,
+                                                   int32_t k) {
+  std::unique_ptr<PackedLinearQ8> packed = AllocateQ8(n, k);
+  if (packed == nullptr) return nullptr;
+  const int32_t chunk = std::min(n, WeightRowChunk(k));
+  std::vector<int8_t> q(static_cast<size_t>(chunk) * k);
+  std::vector<float> scales(static_cast<size_t>(chunk));
+  for (int32_t row0 = 0; row0 < n; row0 += chunk) {
+    const int32_t count = std::min(chunk, n - row0);
+    if (!rows(row0, count, q.data(), scales.data())) return nullptr;
+    for (int32_t i = 0; i < count; ++i) PlaceQ8Row(q.data() + static_cast<size_t>(i) * k, scales[i], bias, row0 + i, k, *packed);
+  }
   return packed;
 }
 

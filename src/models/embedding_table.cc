@@ -6,6 +6,14 @@
 
 namespace bt {
 
+void EmbeddingTable::QuantizeRow(const float* row, int32_t width, int8_t* q, float* scale) {
+  float max_abs = 0.0f;
+  for (int32_t j = 0; j < width; ++j) max_abs = std::max(max_abs, std::fabs(row[j]));
+  const float s = max_abs > 0.0f ? max_abs / 127.0f : 1.0f;
+  *scale = s;
+  for (int32_t j = 0; j < width; ++j) q[j] = static_cast<int8_t>(std::lrintf(row[j] / s));
+}
+
 EmbeddingTable::EmbeddingTable(std::vector<float> values, int32_t rows, int32_t width, bool quantize)
     : rows_(rows), width_(width) {
   if (!quantize) {
@@ -15,14 +23,19 @@ EmbeddingTable::EmbeddingTable(std::vector<float> values, int32_t rows, int32_t 
   q8_.resize(static_cast<size_t>(rows) * width);
   scales_.resize(static_cast<size_t>(rows));
   for (int32_t r = 0; r < rows; ++r) {
-    const float* row = values.data() + static_cast<size_t>(r) * width;
-    float max_abs = 0.0f;
-    for (int32_t j = 0; j < width; ++j) max_abs = std::max(max_abs, std::fabs(row[j]));
-    const float scale = max_abs > 0.0f ? max_abs / 127.0f : 1.0f;
-    scales_[r] = scale;
-    int8_t* q = q8_.data() + static_cast<size_t>(r) * width;
-    for (int32_t j = 0; j < width; ++j) q[j] = static_cast<int8_t>(std::lrintf(row[j] / scale));
+    const size_t offset = static_cast<size_t>(r) * width;
+    QuantizeRow(values.data() + offset, width, q8_.data() + offset, &scales_[r]);
   }
+}
+
+EmbeddingTable EmbeddingTable::FromInt8(std::vector<int8_t> q, std::vector<float> scales, int32_t rows,
+                                        int32_t width) {
+  EmbeddingTable table;
+  table.rows_ = rows;
+  table.width_ = width;
+  table.q8_ = std::move(q);
+  table.scales_ = std::move(scales);
+  return table;
 }
 
 void EmbeddingTable::Gather(int32_t id, float* out) const {

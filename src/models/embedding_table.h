@@ -13,11 +13,19 @@ class EmbeddingTable {
  public:
   EmbeddingTable() = default;
   EmbeddingTable(std::vector<float> values, int32_t rows, int32_t width, bool quantize);
+  // Rows already quantised by QuantizeRow (e.g. read from a converted checkpoint): q [rows, width],
+  // scales [rows]. Sizes are the caller's to check.
+  static EmbeddingTable FromInt8(std::vector<int8_t> q, std::vector<float> scales, int32_t rows, int32_t width);
+
+  // The int8 rule for one row: scale = max|x| / 127 (1 for an all-zero row), q = lrint(x / scale).
+  // The loader and checkpoint converters both call it, so stored int8 rows equal load-time ones.
+  static void QuantizeRow(const float* row, int32_t width, int8_t* q, float* scale);
 
   // Writes row `id` as float32 into out[0..width).
   void Gather(int32_t id, float* out) const;
   int32_t rows() const { return rows_; }
   int32_t width() const { return width_; }
+  bool quantized() const { return !q8_.empty(); }
   size_t bytes() const { return f32_.size() * sizeof(float) + q8_.size() + scales_.size() * sizeof(float); }
 
  private:
