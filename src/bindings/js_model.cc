@@ -79,6 +79,8 @@ std::string JsModel::info() const {
       {"hidden_act", c.hidden_act_name},
       {"has_tokenizer", model_->tokenizer() != nullptr},
       {"weight_bytes", model_->weight_bytes()},
+      // q8 when loaded with dtype q8 or from a folder converted to int8 (config.json quantization_config).
+      {"dtype", model_->parts().encoder.embeddings.word.quantized() ? "q8" : "fp32"},
   };
   Json labels = Json::object();
   for (const auto& [id, label] : c.id2label) labels[std::to_string(id)] = label;

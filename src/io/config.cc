@@ -72,6 +72,30 @@ Status ReadBertLike(const Json& json, ModelConfig* c) {
   return Status::Ok();
 }
 
+// quantization_config: absent, or the marker of a checkpoint converted by `bertology convert
+// --dtype q8`. Other quantisation methods (GPTQ, bitsandbytes, ...) store tensors the engine cannot read.
+Status ReadQuantization(const Json& json, ModelConfig* c) {
+  auto it = json.find("quantization_config");
+  if (it == json.end() || it->is_null()) return Status::Ok();
+  const std::string where = "config.json: quantization_config";
+  if (!it->is_object()) return Status::BadCheckpoint(where + " must be an object");
+  BT_ASSIGN_OR_RETURN(std::string method, JsonString(*it, "quant_method", "", where));
+  if (method != kBertologyQuantMethod) {
+    return Status::Unsupported(where + ": quant_method '" + method +
+                         "' is not supported (only checkpoints written by `bertology convert --dtype q8`, "
+                         "quant_method 'bertology')");
+  }
+  BT_ASSIGN_OR_RETURN(std::string format, JsonString(*it, "format", "", where));
+  BT_ASSIGN_OR_RETURN(int64_t version, JsonInt(*it, "format_version", 0, where));
+  if (format != "q8") return Status::Unsupported(where + ": format '" + format + "' is not supported (q8)");
+  if (version != kBertologyQ8FormatVersion) {
+    return Status::Unsupported(where + ": format_version " + std::to_string(version) + " is not supported (this engine reads " +
+                         std::to_string(kBertologyQ8FormatVersion) + "; a newer bertology wrote the file?)");
+  }
+  c->stored_dtype = "q8";
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<Activation> ParseActivation(const std::string& name, const std::string& where) {
@@ -123,6 +147,7 @@ Result<ModelConfig> ParseModelConfig(std::string_view config_json) {
   BT_ASSIGN_OR_RETURN(c.hidden_act, ParseActivation(c.hidden_act_name, "config.json"));
   BT_RETURN_IF_ERROR(ReadLabels(json, &c));
   BT_ASSIGN_OR_RETURN(c.problem_type, JsonString(json, "problem_type", "", kWhere));
+  BT_RETURN_IF_ERROR(ReadQuantization(json, &c));
   return c;
 }
 

@@ -35,7 +35,14 @@ struct ModelConfig {
   std::string hidden_act_name;
   std::map<int32_t, std::string> id2label;
   std::string problem_type;  // "", single_label_classification, multi_label_classification, regression
+  // "q8" when config.json marks int8-stored weights (quantization_config written by `bertology
+  // convert --dtype q8`, docs/checkpoint-format.md); "" for an ordinary checkpoint.
+  std::string stored_dtype;
 };
+
+// The config.json quantization_config of a converted int8 checkpoint (format version 1).
+constexpr const char* kBertologyQuantMethod = "bertology";
+constexpr int kBertologyQ8FormatVersion = 1;
 
 // Parses config.json; unknown model_type or unsupported settings are errors naming the field.
 Result<ModelConfig> ParseModelConfig(std::string_view config_json);

@@ -186,6 +186,46 @@ float HalfToFloat(uint16_t half) {
   return __builtin_bit_cast(float, bits);
 }
 
+uint16_t FloatToHalf(float value) {
+  const uint32_t bits = __builtin_bit_cast(uint32_t, value);
+  const uint32_t sign = (bits >> 16) & 0x8000u;
+  const uint32_t abs = bits & 0x7fffffffu;
+  if (abs >= 0x7f800000u) {  // inf stays inf; NaN stays a (quiet) NaN
+    return static_cast<uint16_t>(sign | 0x7c00u | (abs > 0x7f800000u ? 0x200u | ((abs >> 13) & 0x3ffu) : 0u));
+  }
+  if (abs >= 0x477ff000u) return static_cast<uint16_t>(sign | 0x7c00u);  // >= 65520 rounds to inf
+  if (abs >= 0x38800000u) {  // a normal half: drop 13 mantissa bits, ties to even, re-bias the exponent
+    const uint32_t rounded = abs + 0xfffu + ((abs >> 13) & 1u);
+    return static_cast<uint16_t>(sign | ((rounded - 0x38000000u) >> 13));
+  }
+  if (abs <= 0x33000000u) return static_cast<uint16_t>(sign);  // <= 2^-25 rounds to (signed) zero
+  // A subnormal half: m x 2^-24 with m = round(x / 2^-24), ties to even (m = 1024 is the smallest normal).
+  const uint32_t mantissa = (abs & 0x7fffffu) | 0x800000u;
+  const uint32_t shift = 126u - (abs >> 23);
+  uint32_t m = mantissa >> shift;
+  const uint32_t rest = mantissa & ((1u << shift) - 1u), half = 1u << (shift - 1u);
+  if (rest > half || (rest == half && (m & 1u) != 0)) ++m;
+  return static_cast<uint16_t>(sign | m);
+}
+
+std::string SafetensorsHeader(const std::vector<SafetensorsEntry>& entries,
+                              const std::map<std::string, std::string>& metadata) {
+  Json header = Json::object();
+  if (!metadata.empty()) header["__metadata__"] = metadata;
+  uint64_t offset = 0;
+  for (const SafetensorsEntry& e : entries) {
+    uint64_t bytes = DTypeSize(e.dtype);
+    for (int64_t d : e.shape) bytes *= static_cast<uint64_t>(d);
+    header[e.name] = {{"dtype", DTypeName(e.dtype)}, {"shape", e.shape}, {"data_offsets", {offset, offset + bytes}}};
+    offset += bytes;
+  }
+  std::string json = header.dump();
+  json.append((8 - json.size() % 8) % 8, ' ');
+  std::string out(8, '\0');
+  for (int i = 0; i < 8; ++i) out[i] = static_cast<char>((static_cast<uint64_t>(json.size()) >> (8 * i)) & 0xffu);
+  return out + json;
+}
+
 float BFloat16ToFloat(uint16_t bf16) { return __builtin_bit_cast(float, static_cast<uint32_t>(bf16) << 16); }
 
 Status DecodeToFloat32(const TensorView& tensor, float* out) {
@@ -256,8 +296,12 @@ int64_t FirstNonFinite(const float* x, int64_t n) {
 Status DecodeToFloat32(const TensorView& tensor, int64_t first, int64_t count, float* out) {
   if (tensor.dtype != DType::kF32 && tensor.dtype != DType::kF16 && tensor.dtype != DType::kBF16 &&
       tensor.dtype != DType::kF64) {
-    return Status::Unsupported("tensor '" + tensor.name + "' has dtype " + DTypeName(tensor.dtype) +
-                         "; expected F32, F16, BF16 or F64");
+    std::string why = "; expected F32, F16, BF16 or F64";
+    if (tensor.dtype == DType::kI8) {
+      why += " (int8 weights, as `bertology convert --dtype q8` writes them, are read only for the encoder linears "
+             "and word embeddings of a model loaded with dtype 'q8')";
+    }
+    return Status::Unsupported("tensor '" + tensor.name + "' has dtype " + DTypeName(tensor.dtype) + why);
   }
   if (first < 0 || count < 0 || first + count > tensor.elements()) {
     return Status::BadCheckpoint("tensor '" + tensor.name + "': elements [" + std::to_string(first) + ", " +

@@ -67,5 +67,19 @@ float HalfToFloat(uint16_t half);
 // The index of the first NaN / ±Inf among x[0, n), or -1 (4-wide, memory-bound).
 int64_t FirstNonFinite(const float* x, int64_t n);
 float BFloat16ToFloat(uint16_t bf16);
+// IEEE float32 -> float16, round to nearest even (subnormals kept, >= 65520 in magnitude -> inf).
+uint16_t FloatToHalf(float value);
+
+// Writing: one tensor of a file being written, data laid out back to back in the given order.
+struct SafetensorsEntry {
+  std::string name;
+  DType dtype = DType::kF32;
+  std::vector<int64_t> shape;
+};
+// The start of a safetensors file: its 8-byte header length and the JSON header (with
+// `metadata` as "__metadata__" when not empty), padded with spaces so the data starts 8-aligned.
+// The tensors' bytes (elements x dtype size each) follow in the order of `entries`.
+std::string SafetensorsHeader(const std::vector<SafetensorsEntry>& entries,
+                              const std::map<std::string, std::string>& metadata);
 
 }  // namespace bt

@@ -49,9 +49,7 @@ void FillEncoderShape(const ModelConfig& c, EncoderWeights& e) {
 Result<EmbeddingWeights> LoadEmbeddings(const ModelConfig& c, const WeightSource& weights, const std::string& prefix) {
   const std::string p = prefix + "embeddings.";
   EmbeddingWeights emb;
-  BT_ASSIGN_OR_RETURN(std::vector<float> word,
-                      weights.Get(p + "word_embeddings.weight", {c.vocab_size, c.embedding_size}));
-  emb.word = EmbeddingTable(std::move(word), c.vocab_size, c.embedding_size, weights.quantized());
+  BT_ASSIGN_OR_RETURN(emb.word, weights.Embeddings(p + "word_embeddings.weight", c.vocab_size, c.embedding_size));
   BT_ASSIGN_OR_RETURN(emb.position,
                       weights.Get(p + "position_embeddings.weight", {c.max_position_embeddings, c.embedding_size}));
   if (c.type_vocab_size > 0) {

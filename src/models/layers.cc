@@ -25,8 +25,10 @@ Result<Linear> PackFromCheckpoint(const WeightSource& weights, const std::vector
     return status.ok();
   };
   const auto n32 = static_cast<int32_t>(n), k32 = static_cast<int32_t>(k);
-  Linear packed = allow_q8 && weights.quantized() ? PackLinearQ8(rows, bias.data(), n32, k32)
-                                                  : PackLinearF32(rows, bias.data(), n32, k32);
+  // int8: float parts quantised now or stored-int8 parts read as they are (WeightSource::Q8Rows).
+  Linear packed = allow_q8 && weights.quantized()
+                      ? PackLinearQ8FromInt8(weights.Q8Rows(parts, k, &status), bias.data(), n32, k32)
+                      : PackLinearF32(rows, bias.data(), n32, k32);
   BT_RETURN_IF_ERROR(status);
   if (!packed) return Status::OutOfMemory("out of memory packing '" + name + "'");
   return packed;

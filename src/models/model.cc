@@ -58,6 +58,7 @@ Result<LoadOptions> ParseOptions(const std::string& json_text) {
   LoadOptions options;
   BT_ASSIGN_OR_RETURN(Json json, ParseJson(json_text, "load options"));
   BT_ASSIGN_OR_RETURN(std::string dtype, JsonString(json, "dtype", "fp32", "load options"));
+  options.dtype_given = json.is_object() && json.contains("dtype") && !json["dtype"].is_null();
   if (dtype == "q8" || dtype == "int8") {
     options.quantize_int8 = true;
   } else if (dtype != "fp32" && dtype != "float32") {
@@ -108,7 +109,13 @@ Result<std::unique_ptr<Model>> Model::Load(FileStore& files, const LoadOptions& 
   BT_ASSIGN_OR_RETURN(model->tokenizer_, LoadTokenizer(files, model->config_));
   {
     BT_ASSIGN_OR_RETURN(WeightSource weights, WeightSource::Open(files, options.limits.safetensors));
-    weights.set_quantized(options.quantize_int8);
+    const bool stored_q8 = model->config_.stored_dtype == "q8";
+    if (stored_q8 && options.dtype_given && !options.quantize_int8) {
+      return Status::InvalidArgument("this checkpoint stores int8 weights (config.json quantization_config, written by "
+                           "`bertology convert --dtype q8`): load it with dtype 'q8' (or without dtype), or convert "
+                           "the original checkpoint with --dtype fp32 or fp16");
+    }
+    weights.set_quantized(options.quantize_int8 || stored_q8);
     BT_ASSIGN_OR_RETURN(model->parts_, LoadModelParts(model->config_, weights));
     for (const std::string& shard : weights.shard_names()) files.Erase(shard);
   }

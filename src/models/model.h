@@ -28,6 +28,9 @@ struct Limits {
 
 struct LoadOptions {
   bool quantize_int8 = false;  // dtype "q8": int8 encoder weights and word embeddings
+  // Whether dtype was given. Without it, a checkpoint stored in int8 (config.json
+  // quantization_config) loads as q8; asking for fp32 on one is an error.
+  bool dtype_given = false;
   Limits limits;
 };
 

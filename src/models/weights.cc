@@ -1,5 +1,7 @@
 #include "models/weights.h"
 
+#include <algorithm>
+#include <cmath>
 #include <set>
 
 #include "io/json_util.h"
@@ -65,7 +67,16 @@ const TensorView* WeightSource::Find(const std::string& name) const {
   return nullptr;
 }
 
+std::vector<const TensorView*> WeightSource::tensors() const {
+  std::vector<const TensorView*> all;
+  for (const SafetensorsFile& shard : shards_) {
+    for (const auto& [name, view] : shard.tensors()) all.push_back(&view);
+  }
+  return all;
+}
+
 Result<const TensorView*> WeightSource::View(const std::string& name, const std::vector<int64_t>& shape) const {
+  Note(name, &WeightUse::reads);
   const TensorView* view = Find(name);
   if (view == nullptr) return Status::BadCheckpoint("missing tensor '" + name + "' in the checkpoint");
   if (view->shape != shape) {
@@ -80,6 +91,105 @@ Result<std::vector<float>> WeightSource::Get(const std::string& name, const std:
   std::vector<float> values(static_cast<size_t>(view->elements()));
   BT_RETURN_IF_ERROR(DecodeToFloat32(*view, values.data()));
   return values;
+}
+
+Status WeightSource::ReadInt8Rows(const TensorView& view, int64_t row0, int64_t count, int8_t* q,
+                                  float* scales) const {
+  const std::string where = "tensor '" + view.name + "'";
+  if (view.dtype != DType::kI8 || view.shape.size() != 2) {
+    return Status::BadCheckpoint(where + " must be a 2-D I8 matrix to be read as int8 rows");
+  }
+  const int64_t rows = view.shape[0], cols = view.shape[1];
+  if (row0 < 0 || count < 0 || row0 + count > rows) {
+    return Status::Internal(where + ": rows [" + std::to_string(row0) + ", " + std::to_string(row0 + count) +
+                         ") are outside its " + std::to_string(rows));
+  }
+  const std::string scale_name = ScaleName(view.name);
+  const TensorView* scale = Find(scale_name);
+  if (scale == nullptr) {
+    return Status::BadCheckpoint(where + " is stored in int8 but its scales '" + scale_name + "' are missing");
+  }
+  if (scale->dtype != DType::kF32) {
+    return Status::BadCheckpoint("tensor '" + scale_name + "' has dtype " + DTypeName(scale->dtype) +
+                         "; the scales of int8 weights must be F32");
+  }
+  if (scale->shape != std::vector<int64_t>{rows}) {
+    return Status::BadCheckpoint("tensor '" + scale_name + "' has shape " + ShapeString(scale->shape) + " but '" + view.name +
+                         "' has " + std::to_string(rows) + " rows: expected [" + std::to_string(rows) + "]");
+  }
+  BT_RETURN_IF_ERROR(view.source->Read(view.offset + static_cast<uint64_t>(row0 * cols), static_cast<size_t>(count * cols),
+                                       reinterpret_cast<uint8_t*>(q))
+                         .WithContext(view.name));
+  BT_RETURN_IF_ERROR(DecodeToFloat32(*scale, row0, count, scales));
+  for (int64_t r = 0; r < count; ++r) {
+    if (!std::isfinite(scales[r]) || scales[r] < 0.0f) {
+      return Status::BadCheckpoint("tensor '" + scale_name + "': the scale of row " + std::to_string(row0 + r) + " is " +
+                           std::to_string(scales[r]) + " (scales must be finite and >= 0)");
+    }
+  }
+  const int8_t* begin = q;
+  const int8_t* end = q + count * cols;
+  const int8_t* bad = std::find(begin, end, static_cast<int8_t>(-128));
+  if (bad != end) {
+    return Status::BadCheckpoint(where + ": row " + std::to_string(row0 + (bad - q) / std::max<int64_t>(cols, 1)) +
+                         " holds -128 (int8 weights are symmetric, in [-127, 127])");
+  }
+  return Status::Ok();
+}
+
+Q8WeightRowSource WeightSource::Q8Rows(const std::vector<const TensorView*>& parts, int64_t k, Status* status) const {
+  for (const TensorView* part : parts) Note(part->name, &WeightUse::q8_linear);
+  return [this, parts, k, status, floats = std::vector<float>()](int32_t row0, int32_t count, int8_t* q,
+                                                                 float* scales) mutable {
+    int64_t part_start = 0;
+    size_t p = 0;
+    for (int32_t done = 0; done < count;) {
+      const int64_t row = static_cast<int64_t>(row0) + done;
+      while (p < parts.size() && row >= part_start + parts[p]->shape[0]) part_start += parts[p++]->shape[0];
+      if (p == parts.size()) {
+        *status = Status::Internal("tensor '" + parts.front()->name + "': row " + std::to_string(row) + " is out of range");
+        return false;
+      }
+      const TensorView& part = *parts[p];
+      const int64_t in_part = row - part_start;
+      const int32_t run = static_cast<int32_t>(std::min<int64_t>(count - done, part.shape[0] - in_part));
+      int8_t* q_run = q + static_cast<size_t>(done) * k;
+      float* scales_run = scales + done;
+      if (part.dtype == DType::kI8) {
+        *status = ReadInt8Rows(part, in_part, run, q_run, scales_run);
+      } else {
+        floats.resize(static_cast<size_t>(run) * k);
+        *status = DecodeToFloat32(part, in_part * k, static_cast<int64_t>(run) * k, floats.data());
+        for (int32_t i = 0; status->ok() && i < run; ++i) {
+          QuantizeWeightRowQ8(floats.data() + static_cast<size_t>(i) * k, static_cast<int32_t>(k),
+                              q_run + static_cast<size_t>(i) * k, scales_run + i);
+        }
+      }
+      if (!status->ok()) return false;
+      done += run;
+    }
+    return true;
+  };
+}
+
+Result<EmbeddingTable> WeightSource::Embeddings(const std::string& name, int64_t rows, int64_t width) const {
+  BT_ASSIGN_OR_RETURN(const TensorView* view, View(name, {rows, width}));
+  const auto r32 = static_cast<int32_t>(rows), w32 = static_cast<int32_t>(width);
+  if (view->dtype == DType::kI8) {
+    if (!quantized_) {
+      return Status::InvalidArgument("tensor '" + name + "' is stored in int8 (a checkpoint converted by `bertology convert "
+                           "--dtype q8`): load the model with dtype 'q8'");
+    }
+    Note(name, &WeightUse::q8_embedding);
+    std::vector<int8_t> q(static_cast<size_t>(rows * width));
+    std::vector<float> scales(static_cast<size_t>(rows));
+    BT_RETURN_IF_ERROR(ReadInt8Rows(*view, 0, rows, q.data(), scales.data()));
+    return EmbeddingTable::FromInt8(std::move(q), std::move(scales), r32, w32);
+  }
+  std::vector<float> values(static_cast<size_t>(rows * width));
+  BT_RETURN_IF_ERROR(DecodeToFloat32(*view, values.data()));
+  if (quantized_) Note(name, &WeightUse::q8_embedding);
+  return EmbeddingTable(std::move(values), r32, w32, quantized_);
 }
 
 std::vector<std::string> WeightSource::shard_names() const {

@@ -1,17 +1,34 @@
 // WeightSource: every tensor of a checkpoint, from `model.safetensors` or from the shards
 // listed in `model.safetensors.index.json`, looked up by Hugging Face name and decoded to
 // float32 with its shape checked against what the config implies.
+//
+// Tensors the engine keeps in int8 (dtype q8: encoder linears, word embeddings) may also be stored
+// in int8, as `bertology convert --dtype q8` writes them (docs/checkpoint-format.md): `<name>` as I8
+// [rows, cols] beside `<name>_scale` F32 [rows]. They are read as they are, with the same validation
+// as any tensor; float tensors are quantised at load by the same functions the converter calls.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "core/status.h"
 #include "io/file_store.h"
 #include "io/safetensors.h"
+#include "kernels/gemm_q8.h"
+#include "models/embedding_table.h"
 
 namespace bt {
+
+// How a load used one tensor (for checkpoint converters): `reads` counts View/Get/Embeddings calls,
+// `q8_linear` / `q8_embedding` how many of them were consumed as int8 rows of a linear (Q8Rows) or
+// of the word-embedding table (Embeddings). A tensor every read of which was int8, by one rule, is
+// what a converter may store in int8.
+struct WeightUse {
+  int32_t reads = 0, q8_linear = 0, q8_embedding = 0;
+};
+using WeightUseLog = std::map<std::string, WeightUse>;
 
 class WeightSource {
  public:
@@ -21,6 +38,8 @@ class WeightSource {
   // With `quantized`, encoder linears and word embeddings are stored as int8 (dtype "q8").
   void set_quantized(bool quantized) { quantized_ = quantized; }
   bool quantized() const { return quantized_; }
+  // Records every use of a tensor into `log` (null: no record).
+  void set_use_log(WeightUseLog* log) { log_ = log; }
 
   const TensorView* Find(const std::string& name) const;
   bool Has(const std::string& name) const { return Find(name) != nullptr; }
@@ -29,10 +48,33 @@ class WeightSource {
   // The tensor `name`, checking that its shape equals `shape` (read it with DecodeToFloat32).
   Result<const TensorView*> View(const std::string& name, const std::vector<int64_t>& shape) const;
   std::vector<std::string> shard_names() const;
+  // Every tensor of every shard, by name.
+  std::vector<const TensorView*> tensors() const;
+
+  // The name of the scales of a stored int8 tensor.
+  static std::string ScaleName(const std::string& name) { return name + "_scale"; }
+  // Rows [row0, row0 + count) of a stored int8 tensor (I8 [rows, cols]) into q ([count, cols]) and
+  // their scales; an error unless `<name>_scale` is F32 [rows] with finite, non-negative values and
+  // every int8 value is in [-127, 127].
+  Status ReadInt8Rows(const TensorView& view, int64_t row0, int64_t count, int8_t* q, float* scales) const;
+
+  // For an encoder linear the engine keeps in int8: rows of the matrix made of `parts` stacked along
+  // their rows (each [rows_i, k]), as int8 with their scales. Stored int8 parts are read as they are;
+  // float parts are quantised by QuantizeWeightRowQ8. A failed read returns false and sets *status.
+  Q8WeightRowSource Q8Rows(const std::vector<const TensorView*>& parts, int64_t k, Status* status) const;
+
+  // The word-embedding table `name` [rows, width]: int8 when quantized() (stored int8 read as it is,
+  // float quantised by EmbeddingTable::QuantizeRow), else float32.
+  Result<EmbeddingTable> Embeddings(const std::string& name, int64_t rows, int64_t width) const;
 
  private:
   std::vector<SafetensorsFile> shards_;
   bool quantized_ = false;
+  WeightUseLog* log_ = nullptr;
+
+  void Note(const std::string& name, int32_t WeightUse::*field) const {
+    if (log_ != nullptr) ++((*log_)[name].*field);
+  }
 };
 
 }  // namespace bt
