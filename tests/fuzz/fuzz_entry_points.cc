@@ -19,6 +19,7 @@
 #include "io/config.h"
 #include "io/file_store.h"
 #include "io/safetensors.h"
+#include "models/convert.h"
 #include "models/model.h"
 #include "tokenizers/tokenizer.h"
 
@@ -488,6 +489,30 @@ int FuzzSafetensors(const uint8_t* data, size_t size) {
   if (!model_files.Put("model.safetensors", AsText(data, size)).ok()) return 0;
   auto model = Model::Load(model_files);
   if (model.ok()) SmallForward(*model.value());
+  // With dtype q8: stored int8 tensors (a converted checkpoint) are read with their scales.
+  LoadOptions q8;
+  q8.quantize_int8 = q8.dtype_given = true;
+  FileStore q8_files;
+  if (!q8_files.Put("config.json", kMicroConfig).ok() || !q8_files.Put("model.safetensors", AsText(data, size)).ok()) return 0;
+  auto q8_model = Model::Load(q8_files, q8);
+  if (q8_model.ok()) SmallForward(*q8_model.value());
+  // The converter on the same bytes: its plan and every output tensor, to q8 and to fp16.
+  FileStore convert_files;
+  if (!convert_files.Put("config.json", kMicroConfig).ok() || !convert_files.Put("model.safetensors", AsText(data, size)).ok()) {
+    return 0;
+  }
+  for (ConvertDType dtype : {ConvertDType::kQ8, ConvertDType::kF16}) {
+    ConvertOptions options;
+    options.dtype = dtype;
+    auto converter = CheckpointConverter::Open(convert_files, options);
+    if (!converter.ok()) continue;
+    for (size_t i = 0; i < converter.value()->outputs().size(); ++i) {
+      const uint64_t bytes = converter.value()->outputs()[i].bytes;
+      if (bytes > (1u << 22)) continue;
+      std::vector<uint8_t> out(static_cast<size_t>(bytes));
+      (void)converter.value()->TensorBytes(i, out.data());
+    }
+  }
   return 0;
 }
 

@@ -79,8 +79,41 @@ def safetensors(tensors, dtype="F32", metadata=True):
     return struct.pack("<Q", len(h)) + h + data
 
 
+def q8_safetensors(tensors):
+    """The micro model as `bertology convert --dtype q8` lays it out: encoder linears and word embeddings as
+    I8 beside `<name>_scale` F32 [rows] (docs/checkpoint-format.md); the rest F32."""
+    int8 = ("word_embeddings.weight", "query.weight", "key.weight", "value.weight", "attention.output.dense.weight",
+            "intermediate.dense.weight", "output.dense.weight")
+    header = {"__metadata__": {"format": "pt", "bertology.dtype": "q8"}}
+    data = b""
+    seed = 777
+    for name, shape in tensors:
+        n = 1
+        for d in shape:
+            n *= d
+        quantized = name.endswith(int8) and "LayerNorm" not in name
+        entries = [(name, "I8" if quantized else "F32", shape, n)]
+        if quantized:
+            entries.append((name + "_scale", "F32", [shape[0]], shape[0]))
+        for ename, dtype, eshape, count in entries:
+            begin = len(data)
+            for _ in range(count):
+                seed = (seed * 1103515245 + 12345) & 0xffffffff
+                if dtype == "I8":
+                    data += struct.pack("<b", ((seed >> 16) % 255) - 127)
+                elif ename.endswith("_scale"):
+                    data += struct.pack("<f", ((seed >> 16) % 1000 + 1) / 100000.0)
+                else:
+                    data += struct.pack("<f", (((seed >> 16) % 2001) - 1000) / 2500.0 + (1.0 if "LayerNorm.weight" in ename else 0.0))
+            header[ename] = {"dtype": dtype, "shape": eshape, "data_offsets": [begin, len(data)]}
+    h = json.dumps(header, separators=(",", ":")).encode()
+    h += b" " * ((8 - len(h) % 8) % 8)
+    return struct.pack("<Q", len(h)) + h + data
+
+
 def seeds_safetensors():
     t = micro_tensors()
+    write("safetensors", "micro_bert_q8.seed", q8_safetensors(t))
     write("safetensors", "micro_bert_f32.seed", safetensors(t))
     write("safetensors", "micro_bert_f16.seed", safetensors(t, "F16"))
     write("safetensors", "micro_bert_bf16.seed", safetensors(t, "BF16", metadata=False))
