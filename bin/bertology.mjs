@@ -4,7 +4,7 @@
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { BertologyModel, pipeline, shutdown } from '../js/index.js';
+import { BertologyModel, convertModel, CONVERT_DTYPES, pipeline, shutdown } from '../js/index.js';
 import { evaluateSst2, parseSst2 } from '../js/eval/sst2.js';
 import { evaluateConll, parseConll } from '../js/eval/conll03.js';
 import { evaluateSquad, squadQuestions } from '../js/eval/squad.js';
@@ -26,6 +26,9 @@ const USAGE = `usage:
   bertology eval conll03 --model M --data test.txt [--json] [--batch N]
   bertology eval squad   --model M --data dev-v1.1.json [--articles 40:] [--json] [--predictions FILE]
                          [--no-align-to-words] [--max-seq-len 256] [--doc-stride 64] [--max-answer-len 15]
+  bertology convert   --dtype q8|fp16|fp32 IN OUT [--overwrite] [--json]
+                      (IN: a directory, URL or Hugging Face id; OUT: the new folder. q8 stores int8 weights as the
+                      engine holds them: loading OUT equals loading IN with --dtype q8, bit for bit)
 common: --threads N (engine threads), --dtype fp32|q8 (q8: int8 weights). M is a directory, URL or Hugging Face id. Without TEXT
 arguments, texts (rank: documents) are read from stdin, one per line. --metadata adds each result's {tokens, max_length,
 truncated, chunks} (a list then prints as {result, metadata}).
@@ -219,9 +222,40 @@ async function main(argv) {
   }
 }
 
+/** @param {number} bytes */
+const megabytes = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
+
+/**
+ * bertology convert --dtype q8|fp16|fp32 IN OUT [--overwrite] [--json] [--threads N]
+ * @param {string[]} argv
+ */
+async function convert(argv) {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: {
+    dtype: { type: 'string' }, overwrite: { type: 'boolean', default: false }, json: { type: 'boolean', default: false },
+    threads: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } } });
+  if (values.help) { console.log(USAGE); return; }
+  if (positionals.length !== 2) throw new UsageError(`convert needs IN and OUT (got ${positionals.length} arguments)`);
+  if (!CONVERT_DTYPES.includes(/** @type {any} */ (values.dtype))) {
+    throw new UsageError(`convert needs --dtype ${CONVERT_DTYPES.join('|')}${values.dtype ? ` (got "${values.dtype}")` : ''}`);
+  }
+  const [input, outDir] = positionals;
+  const r = await convertModel(input, { dtype: /** @type {'q8'|'fp16'|'fp32'} */ (values.dtype), outDir,
+    overwrite: values.overwrite, threads: integer(values.threads, 'threads') ?? 1 });
+  const { files, ...report } = r;
+  if (values.json) {
+    console.log(JSON.stringify(report));
+    return;
+  }
+  const t = r.tensors;
+  console.log(`${outDir}: model.safetensors ${megabytes(r.output_bytes)} = ${r.ratio.toFixed(3)} x fp32 ` +
+    `(${megabytes(r.fp32_bytes)}; input ${megabytes(r.input_bytes)}); tensors: ${t.int8} int8, ${t.float16} float16, ` +
+    `${t.bfloat16 ? `${t.bfloat16} bfloat16, ` : ''}${t.float32} float32, ${t.other} other; copied config.json${r.copied.map((f) => `, ${f}`).join('')}`);
+}
+
 try {
   const argv = process.argv.slice(2);
   if (argv[0] === 'explain') process.exitCode = await runExplainCli(argv.slice(1));
+  else if (argv[0] === 'convert') await convert(argv.slice(1));
   else await main(argv);
 } catch (e) {
   const err = /** @type {Error} */ (e);

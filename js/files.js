@@ -53,38 +53,62 @@ export { openModelFiles } from './sources/index.js';
 /** @typedef {import('./sources/index.js').ModelSource} ModelSource */
 
 /**
+ * A new engine FileStore over `modelFiles`: each file registered with a reader the engine pulls byte
+ * ranges through. A reader's exception is recorded (the first one is `readError()`), never thrown
+ * into the engine. The caller deletes the store.
+ * @param {import('./runtime.js').EngineModule} module
+ * @param {import('./sources/common.js').ModelFiles} modelFiles
+ * @returns {{store: any, readError: () => {file: string, error: unknown} | null}}
+ */
+export function createFileStore(module, modelFiles) {
+  /** @type {{file: string, error: unknown} | null} */
+  let readError = null;
+  const store = new module.FileStore();
+  for (const [file, entry] of modelFiles.files) {
+    // The engine calls this synchronously while loading; it must never throw.
+    store.addSource(file, entry.size, (/** @type {number} */ offset, /** @type {number} */ length, /** @type {Uint8Array} */ view) => {
+      try {
+        return entry.read(offset, length, view);
+      } catch (error) {
+        readError ??= { file, error };
+        return -1;
+      }
+    });
+  }
+  return { store, readError: () => readError };
+}
+
+/**
+ * The FILE_READ error for a reader that failed during `operation` (null when none did).
+ * @param {{file: string, error: unknown} | null} readError
+ * @param {string} operation e.g. "loadModel(/path)"
+ */
+export function fileReadError(readError, operation) {
+  if (!readError) return null;
+  const { file, error } = readError;
+  return new BertologyError(`${operation}: cannot read ${file}: ${/** @type {Error} */ (error)?.message ?? error}`,
+    { code: 'FILE_READ', cause: error, operation: operation.replace(/\(.*$/, '') });
+}
+
+/**
  * Creates the engine's model from `files` on `runtime`. Always releases the store; throws a
  * BertologyError (FILE_READ when a reader failed, else the engine's error and its code).
  * @param {import('./runtime.js').Runtime} runtime
  * @param {import('./sources/common.js').ModelFiles} modelFiles
  * @param {{dtype?: string, limits?: Record<string, number>, validate_weights?: boolean}} [engineOptions] `dtype: 'q8'` loads int8
- *   encoder weights and word embeddings; `limits` raises/lowers the engine's limits (docs/hardening.md, "Limits").
+ *   encoder weights and word embeddings (the default: fp32, or q8 for a folder converted with
+ *   `bertology convert --dtype q8`); `limits` raises/lowers the engine's limits (docs/hardening.md, "Limits");
+ *   `validate_weights: false` skips the finite-weights check.
  * @returns {any} the engine model handle
  */
 export function loadIntoEngine(runtime, modelFiles, engineOptions = {}) {
-  const { module } = runtime;
-  /** @type {{file: string, error: unknown} | null} */
-  let readError = null;
-  const store = new module.FileStore();
+  const { store, readError } = createFileStore(runtime.module, modelFiles);
   try {
-    for (const [file, entry] of modelFiles.files) {
-      // The engine calls this synchronously while loading; it must never throw.
-      store.addSource(file, entry.size, (/** @type {number} */ offset, /** @type {number} */ length, /** @type {Uint8Array} */ view) => {
-        try {
-          return entry.read(offset, length, view);
-        } catch (error) {
-          readError ??= { file, error };
-          return -1;
-        }
-      });
-    }
     const { dtype, limits, validate_weights } = engineOptions;
-    const result = module.loadModel(store, JSON.stringify({ dtype: dtype ?? 'fp32', limits: engineLimits(limits), validate_weights }));
-    if (result && 'error' in result && readError) {
-      const { file, error } = readError;
-      throw new BertologyError(`loadModel(${modelFiles.label}): cannot read ${file}: ${/** @type {Error} */ (error)?.message ?? error}`,
-        { code: 'FILE_READ', cause: error, operation: 'loadModel' });
-    }
+    // No dtype: the engine's default (fp32, or the folder's own int8 when it was converted to q8).
+    const result = runtime.module.loadModel(store, JSON.stringify({ dtype, limits: engineLimits(limits), validate_weights }));
+    const failedRead = result && 'error' in result ? fileReadError(readError(), `loadModel(${modelFiles.label})`) : null;
+    if (failedRead) throw failedRead;
     return unwrap(result, `loadModel(${modelFiles.label})`).model;
   } finally {
     store.delete();

@@ -15,3 +15,4 @@ export { env, hubBaseUrl } from './sources/index.js';
 export { createWorkerClient, RemoteModel } from './worker-client.js';
 export { argmax, softmax, sigmoid, Tensor } from './tensor.js';
 export { cos_sim, dot_score, euclidean_sim, manhattan_sim, semanticSearch, quantizeEmbeddings } from './similarity.js';
+export { convertModel, CONVERT_DTYPES } from './convert.js';

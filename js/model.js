@@ -30,6 +30,7 @@ import { readSentenceTransformers } from './sentence-transformers.js';
  * @property {number} [type_vocab_size] token types the embeddings have (0 or absent: none)
  * @property {number} [max_sequence_length] longest input the position embeddings allow
  * @property {number} pad_token_id
+ * @property {'fp32'|'q8'} dtype how the weights are held: q8 with `dtype: 'q8'` or for a folder converted to int8
  * @property {boolean} has_tokenizer
  * @property {number} [model_max_length] from tokenizer_config.json (when there is a tokenizer)
  * @property {string} [mask_token] the tokenizer's mask token (when there is a tokenizer)

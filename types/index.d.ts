@@ -153,7 +153,8 @@ export interface LoadOptions {
   /**
    * How the weights are held in memory: 'fp32' (default; float32, whatever the checkpoint stores —
    * float32, float16 and bfloat16 are decoded) or 'q8' (int8 encoder weights and word embeddings,
-   * quantized at load: 0.27× the fp32 bytes). Anything else is rejected.
+   * quantized at load: 0.27× the fp32 bytes). Anything else is rejected. A folder converted with
+   * `bertology convert --dtype q8` loads as q8 without a dtype; 'fp32' on it is an error.
    */
   dtype?: 'fp32' | 'q8';
   /** Raises/lowers the limits on untrusted input (docs/hardening.md, "Limits"); unknown names are rejected. */
@@ -276,6 +277,8 @@ export interface ModelInfo {
   hidden_act?: string;
   has_tokenizer: boolean;
   weight_bytes?: number;
+  /** How the weights are held: 'q8' with dtype 'q8' or for a folder converted to int8. */
+  dtype: 'fp32' | 'q8';
   model_max_length?: number;
   mask_token?: string;
   mask_token_id?: number;
@@ -859,3 +862,48 @@ export interface WorkerClient {
  * (default env.workerTimeout), fails to load or crashes, every request rejects with a WORKER error.
  */
 export function createWorkerClient(worker: unknown, options?: { timeout?: number }): WorkerClient;
+
+// ---- Checkpoint conversion (docs/checkpoint-format.md) ----
+
+export type ConvertDType = 'q8' | 'fp16' | 'fp32';
+export const CONVERT_DTYPES: readonly ConvertDType[];
+
+export interface ConvertOptions extends Pick<LoadOptions, 'progress_callback' | 'host' | 'revision' | 'cache' | 'sha256' |
+  'fetch' | 'headers' | 'signal' | 'local_files_only'> {
+  /** q8: int8 weights as the engine holds them (bitwise the results of loading the source with dtype 'q8'); fp16; fp32. */
+  dtype: ConvertDType;
+  /** Node only: write the converted folder here instead of returning its files. */
+  outDir?: string;
+  /** Replace model files already in outDir (default: an error). */
+  overwrite?: boolean;
+  /** Engine threads of the runtime used (default: as for models). */
+  threads?: number;
+  /** The engine's safetensors limits. */
+  limits?: { max_header_bytes?: number; max_tensors?: number };
+}
+
+export interface ConvertResult {
+  dtype: ConvertDType;
+  /** Without outDir: the converted folder (config.json, model.safetensors, tokenizer files). */
+  files?: Map<string, Uint8Array>;
+  /** With outDir: where the folder was written. */
+  outDir?: string;
+  /** Tokenizer files copied unchanged. */
+  copied: string[];
+  /** Stored tensors by dtype (int8 ones without their scale tensors). */
+  tensors: { int8: number; float16: number; bfloat16: number; float32: number; other: number };
+  /** The source's weight files (all shards), in bytes. */
+  input_bytes: number;
+  /** The new model.safetensors. */
+  output_bytes: number;
+  /** The source's tensors with every float as float32 (the "fp32 file", header excluded). */
+  fp32_bytes: number;
+  /** output_bytes / fp32_bytes */
+  ratio: number;
+}
+
+/**
+ * Converts a checkpoint (directory in Node, URL, Hugging Face id, or files as bytes) so its weights are
+ * stored as the engine will hold them. Runs in the engine's wasm (Node and browsers).
+ */
+export function convertModel(source: ModelSource, options: ConvertOptions): Promise<ConvertResult>;
