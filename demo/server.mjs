@@ -4,11 +4,14 @@
 //   npm run demo                          # http://127.0.0.1:8080/ with COOP/COEP (threads)
 //   npm run demo -- --no-isolation        # without the headers: the single-threaded fallback
 //   npm run demo -- --models DIR --port 0 # another models directory, any free port
+//   npm run demo -- --no-q8               # without the int8 conversions
 //
 // Serves /demo/ (the page), /js/ and /dist/ (the package), /models/ (every sub-directory of the
-// models directory holding a config.json; default: $BERTOLOGY_SHARED/models or ../shared/models)
-// and /demo/models.json (the list of those models). Hugging Face ids typed into the page are
-// fetched by the page itself from huggingface.co; nothing else leaves 127.0.0.1.
+// models directory holding a config.json; default: $BERTOLOGY_SHARED/models or ../shared/models),
+// /models-q8/ (their q8 conversions, `bertology convert --dtype q8`, made on first start into
+// build/demo-models/ and redone when a source changes; never committed) and /demo/models.json (the
+// list of both). Hugging Face ids typed into the page are fetched by the page itself from
+// huggingface.co; nothing else leaves 127.0.0.1.
 //
 //   import { startDemoServer } from './demo/server.mjs';
 //   const s = await startDemoServer({ models: dir, isolation: true, port: 0 });  // s.url, s.close()
@@ -17,6 +20,7 @@ import { existsSync, promises as fsp } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startDevServer } from '../web/dev-server.mjs';
+import { convertModel } from '../js/convert.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -34,12 +38,21 @@ const HEAD_TASKS = {
   BertForQuestionAnswering: 'question-answering',
 };
 
+/** Where the demo keeps its q8 conversions (git-ignored). */
+export const Q8_DIR = join(ROOT, 'build', 'demo-models');
+
+/**
+ * @typedef {{name: string, url: string, architecture: string, task: string, sentence_transformers: boolean, dtype: string,
+ *   bytes: number}} DemoModel
+ */
+
 /**
  * Lists the models of `dir`: sub-directories with a config.json (not recursive).
  * @param {string} dir
- * @returns {Promise<{name: string, url: string, architecture: string, task: string, sentence_transformers: boolean}[]>}
+ * @param {string} [urlPrefix] where the server mounts `dir`
+ * @returns {Promise<DemoModel[]>}
  */
-export async function listModels(dir) {
+export async function listModels(dir, urlPrefix = '/models/') {
   const entries = await fsp.readdir(dir, { withFileTypes: true }).catch(() => []);
   const out = [];
   for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
@@ -57,7 +70,13 @@ export async function listModels(dir) {
       const task = architecture.endsWith('ForSequenceClassification') && labels.some((l) => l.startsWith('entail'))
         ? 'zero-shot-classification' : sentenceTransformers ? 'sentence-similarity'
           : /** @type {Record<string, string>} */ (HEAD_TASKS)[architecture] ?? 'feature-extraction';
-      out.push({ name: e.name, url: `/models/${encodeURIComponent(e.name)}/`, architecture, task, sentence_transformers: sentenceTransformers });
+      const weights = (await fsp.readdir(join(dir, e.name))).filter((f) => f.endsWith('.safetensors'));
+      let bytes = 0;
+      for (const f of weights) bytes += (await fsp.stat(join(dir, e.name, f))).size;
+      out.push({
+        name: e.name, url: `${urlPrefix}${encodeURIComponent(e.name)}/`, architecture, task, sentence_transformers: sentenceTransformers,
+        dtype: c.quantization_config?.format ?? c.torch_dtype ?? c.dtype ?? 'float32', bytes,
+      });
     } catch {
       // an unreadable config: not offered
     }
@@ -66,10 +85,43 @@ export async function listModels(dir) {
 }
 
 /**
- * @param {{models?: string, isolation?: boolean, port?: number, log?: boolean}} [options]
+ * The q8 conversion of every model of `modelsDir` that is not already int8, into `<q8Dir>/<name>-q8`:
+ * made on first use and again when one of the source's files changed (a stamp of their names, sizes
+ * and times). A model the converter refuses is left out, with a warning.
+ * @param {string} modelsDir
+ * @param {string} q8Dir
+ * @param {{log?: boolean}} [options]
  */
-export async function startDemoServer({ models = defaultModelsDir(), isolation = true, port = 0, log = false } = {}) {
+export async function prepareQ8Models(modelsDir, q8Dir, { log = false } = {}) {
+  for (const m of await listModels(modelsDir)) {
+    if (m.dtype === 'q8') continue;
+    const src = join(modelsDir, m.name);
+    const out = join(q8Dir, `${m.name}-q8`);
+    const files = (await fsp.readdir(src)).filter((f) => f !== 'reference.safetensors').sort();
+    const stamp = JSON.stringify(await Promise.all(files.map(async (f) => {
+      const st = await fsp.stat(join(src, f));
+      return [f, st.size, st.mtimeMs];
+    })));
+    const stampFile = join(out, '.source.json');
+    if (existsSync(stampFile) && await fsp.readFile(stampFile, 'utf8') === stamp) continue;
+    try {
+      const r = await convertModel(src, { dtype: 'q8', outDir: out, overwrite: true, threads: 1 });
+      await fsp.writeFile(stampFile, stamp);
+      if (log) console.log(`demo: ${m.name} → q8 (${(r.output_bytes / 1e6).toFixed(1)} MB, ${r.ratio.toFixed(2)}× fp32) in ${out}`);
+    } catch (e) {
+      console.warn(`demo: no q8 conversion of ${m.name}: ${/** @type {Error} */ (e).message}`);
+    }
+  }
+}
+
+/**
+ * @param {{models?: string, isolation?: boolean, port?: number, log?: boolean, q8?: boolean, q8Dir?: string}} [options]
+ *   q8 (default true): also offer the models' q8 conversions (made into q8Dir, default build/demo-models)
+ */
+export async function startDemoServer({ models = defaultModelsDir(), isolation = true, port = 0, log = false, q8 = true,
+  q8Dir = Q8_DIR } = {}) {
   const modelsDir = resolve(models);
+  if (q8) await prepareQ8Models(modelsDir, q8Dir, { log });
   const server = await startDevServer({
     coi: isolation, port, log,
     roots: {
@@ -77,6 +129,7 @@ export async function startDemoServer({ models = defaultModelsDir(), isolation =
       '/js/': join(ROOT, 'js'),
       '/dist/': join(ROOT, 'dist'),
       '/models/': modelsDir,
+      ...(q8 ? { '/models-q8/': resolve(q8Dir) } : {}),
     },
     async handler(req, res, url) {
       if (url.pathname === '/' || url.pathname === '/index.html') {
@@ -88,7 +141,8 @@ export async function startDemoServer({ models = defaultModelsDir(), isolation =
         return true;
       }
       if (url.pathname === '/demo/models.json') {
-        const body = JSON.stringify({ isolation, models: await listModels(modelsDir) });
+        const list = [...await listModels(modelsDir), ...(q8 ? await listModels(q8Dir, '/models-q8/') : [])];
+        const body = JSON.stringify({ isolation, models: list });
         res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' }).end(body);
         return true;
       }
@@ -104,6 +158,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   let models = defaultModelsDir();
   let isolation = true;
   let port = 8080;
+  let q8 = true;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === '--models') models = args[++i];
@@ -112,8 +167,9 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     else if (a === '--port') port = Number(args[++i]);
     else if (a.startsWith('--port=')) port = Number(a.slice(7));
     else if (a === '--quiet') continue;
+    else if (a === '--no-q8') q8 = false;
     else if (a === '--help' || a === '-h') {
-      console.log('usage: npm run demo -- [--models DIR] [--no-isolation] [--port N]');
+      console.log('usage: npm run demo -- [--models DIR] [--no-isolation] [--port N] [--no-q8]');
       process.exit(0);
     } else {
       console.error(`demo: unknown argument ${a} (try --help)`);
@@ -122,8 +178,8 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   }
   if (!existsSync(join(ROOT, 'dist', 'bertology.mjs'))) console.warn('demo: dist/ is missing; run `npm run build` first');
   if (!existsSync(models)) console.warn(`demo: models directory ${models} not found; only Hugging Face ids will work`);
-  const s = await startDemoServer({ models, isolation, port, log: !args.includes('--quiet') });
-  const found = await listModels(s.modelsDir);
+  const s = await startDemoServer({ models, isolation, port, log: !args.includes('--quiet'), q8 });
+  const found = [...await listModels(s.modelsDir), ...(q8 ? await listModels(Q8_DIR) : [])];
   console.log(`Bertology demo: ${s.url}demo/  (cross-origin isolation ${isolation ? 'on: threads' : 'off: single-threaded fallback'})`);
   console.log(`models from ${s.modelsDir}: ${found.map((m) => m.name).join(', ') || 'none'}`);
 }

@@ -2,11 +2,14 @@
 // Builds the Manifest V3 extension (examples/extension/) into build/extension/ from the package's
 // files: js/ and the single-threaded wasm build (dist/bertology-st.*). No bundler.
 //
-//   node scripts/build-extension.mjs [--out DIR] [--model-dir DIR | --model-url URL]
+//   node scripts/build-extension.mjs [--out DIR] [--model-dir DIR [--dtype q8|original] | --model-url URL]
 //                                    [--idle-seconds N] [--allow-host PATTERN]... [--dist DIR]
 //
 //   --model-dir   model to ship inside the extension (default $BERTOLOGY_SHARED/models/bert-mini-sst2,
-//                 BERTOLOGY_SHARED defaulting to ../shared); copied into OUT/model/
+//                 BERTOLOGY_SHARED defaulting to ../shared); into OUT/model/
+//   --dtype       q8 (default): ship its q8 conversion (`bertology convert --dtype q8`, int8 weights as
+//                 the engine holds them: the same results as loading the original with dtype q8);
+//                 original: copy the model's files as they are
 //   --model-url   instead: download the model once from this base URL (CORS-enabled) and keep it
 //                 in the Cache API; the URL's origin is the only one added to connect-src
 //   --idle-seconds  the model is released after this long without a request (default 300)
@@ -14,6 +17,7 @@
 //                 without the user gesture that grants activeTab)
 //   --dist        where bertology-st.mjs/.wasm come from (default dist/)
 
+import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,8 +58,8 @@ export function glueNeedsEval(glue) {
 }
 
 /**
- * @param {{out?: string, modelDir?: string, modelUrl?: string, idleSeconds?: number, allowHosts?: string[],
- *   distDir?: string, quiet?: boolean}} [options]
+ * @param {{out?: string, modelDir?: string, modelUrl?: string, dtype?: 'q8' | 'original', idleSeconds?: number,
+ *   allowHosts?: string[], distDir?: string, quiet?: boolean}} [options]
  * @returns {{out: string, bytes: number, model: any}}
  */
 export function buildExtension(options = {}) {
@@ -103,10 +107,17 @@ export function buildExtension(options = {}) {
     connect += ` ${url.origin}`;
   } else {
     const dir = resolve(options.modelDir ?? join(shared, 'models', 'bert-mini-sst2'));
-    const files = modelFileList(dir);
-    mkdirSync(join(out, 'model'));
-    for (const f of files) cpSync(join(dir, f), join(out, 'model', f));
-    model = { kind: 'bundled', path: 'model/', files };
+    const dtype = options.dtype ?? 'q8';
+    if (dtype !== 'q8' && dtype !== 'original') throw new Error(`--dtype must be q8 or original, got ${dtype}`);
+    if (dtype === 'q8') {
+      // The engine's own converter (the package CLI, single-threaded build): int8 weights and scales.
+      execFileSync(process.execPath, [join(REPO, 'bin', 'bertology.mjs'), 'convert', '--dtype', 'q8', '--threads', '1',
+        dir, join(out, 'model')], { stdio: ['ignore', 'ignore', 'inherit'] });
+    } else {
+      mkdirSync(join(out, 'model'));
+      for (const f of modelFileList(dir)) cpSync(join(dir, f), join(out, 'model', f));
+    }
+    model = { kind: 'bundled', path: 'model/', files: modelFileList(join(out, 'model')), dtype };
   }
   manifest.content_security_policy.extension_pages =
     `script-src 'self' 'wasm-unsafe-eval'; object-src 'self'; connect-src ${connect}`;
@@ -122,7 +133,7 @@ export const EXPLAIN = ${explain};
 `);
   const bytes = du(out);
   if (!options.quiet) {
-    console.log(`extension built in ${out} (${(bytes / 2 ** 20).toFixed(1)} MB; model ${model.kind === 'bundled' ? 'bundled' : `from ${model.url}`}; ` +
+    console.log(`extension built in ${out} (${(bytes / 2 ** 20).toFixed(1)} MB; model ${model.kind === 'bundled' ? `bundled (${model.dtype})` : `from ${model.url}`}; ` +
       `explanations ${explain ? 'on' : 'off'})`);
   }
   return { out, bytes, model };
@@ -139,11 +150,13 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     options: {
       out: { type: 'string' }, 'model-dir': { type: 'string' }, 'model-url': { type: 'string' },
       'idle-seconds': { type: 'string' }, 'allow-host': { type: 'string', multiple: true }, dist: { type: 'string' },
+      dtype: { type: 'string' },
     },
   });
   try {
     buildExtension({
       out: values.out, modelDir: values['model-dir'], modelUrl: values['model-url'],
+      dtype: /** @type {'q8' | 'original' | undefined} */ (values.dtype),
       idleSeconds: values['idle-seconds'] ? Number(values['idle-seconds']) : undefined, allowHosts: values['allow-host'],
       distDir: values.dist,
     });

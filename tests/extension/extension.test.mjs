@@ -33,8 +33,10 @@ const skip = SKIP_REASON ||
 const MB = (/** @type {number} */ b) => `${(b / 2 ** 20).toFixed(1)} MB`;
 const sleep = (/** @type {number} */ ms) => new Promise((ok) => setTimeout(ok, ms));
 
-/** @type {BertologyModel} */
+/** @type {BertologyModel} the model as downloaded from a URL (the shared folder, fp32) */
 let reference;
+/** @type {BertologyModel} the bundled model: its q8 conversion, equal to loading it with dtype q8 */
+let referenceQ8;
 /** @type {string[]} */
 const tmpDirs = [];
 const tmp = (/** @type {string} */ prefix) => {
@@ -48,9 +50,11 @@ before(async () => {
   // the same single-threaded build the extension ships
   if (process.env.BERTOLOGY_DIST) setModuleImporter({ single: () => import(join(DIST, 'bertology-st.mjs')) });
   reference = await BertologyModel.load(sharedPath('models', 'bert-mini-sst2'), { threads: 1 });
+  referenceQ8 = await BertologyModel.load(sharedPath('models', 'bert-mini-sst2'), { threads: 1, dtype: 'q8' });
 });
 after(() => {
   reference?.dispose();
+  referenceQ8?.dispose();
   for (const d of tmpDirs) rmSync(d, { recursive: true, force: true });
 });
 
@@ -58,8 +62,8 @@ after(() => {
  * @param {any} got {label, score} from the extension
  * @param {string} text
  */
-function assertSameAsNode(got, text) {
-  const [top] = reference.classify(text);
+function assertSameAsNode(got, text, model = reference) {
+  const [top] = model.classify(text);
   assert.equal(got.label, top.label, text);
   assert.ok(Math.abs(got.score - top.score) <= 1e-7, `${text}: extension ${got.score}, Node ${top.score}`);
 }
@@ -131,7 +135,9 @@ describe('extension with the bundled model', { skip }, () => {
     const manifest = JSON.parse(readFileSync(join(s.extDir, 'manifest.json'), 'utf8'));
     assert.equal(manifest.content_security_policy.extension_pages,
       "script-src 'self' 'wasm-unsafe-eval'; object-src 'self'; connect-src 'self'");
-    assert.ok(existsSync(join(s.extDir, 'model', 'model-00002-of-00002.safetensors')));
+    // the q8 conversion (docs/checkpoint-format.md), not the float16 shards
+    assert.ok(existsSync(join(s.extDir, 'model', 'model.safetensors')));
+    assert.equal(JSON.parse(readFileSync(join(s.extDir, 'model', 'config.json'), 'utf8')).quantization_config.format, 'q8');
     assert.deepEqual(scanForRemoteCode(s.extDir), []);
   });
 
@@ -154,7 +160,7 @@ describe('extension with the bundled model', { skip }, () => {
       const endToEnd = Date.now() - t0;
       assert.equal(result.error, undefined, result.error);
       assert.equal(result.text, text);
-      assertSameAsNode(result, text);
+      assertSameAsNode(result, text, referenceQ8);
       const host = page.locator('#bertology-tooltip-host[data-label]');
       await host.waitFor({ state: 'attached', timeout: 10_000 });
       assert.equal(await host.getAttribute('data-label'), result.label);
@@ -180,7 +186,7 @@ describe('extension with the bundled model', { skip }, () => {
     const inField = await page.evaluate(() => /** @type {any} */ (window).selectInField(8, 60));
     const fieldResult = await s.send({ type: 'analyse-tab', tabId: tab.id });
     assert.equal(fieldResult.text, inField.trim());
-    assertSameAsNode(fieldResult, inField.trim());
+    assertSameAsNode(fieldResult, inField.trim(), referenceQ8);
     await page.locator(`#bertology-tooltip-host[data-score="${fieldResult.score}"]`).waitFor({ state: 'attached' });
     await page.keyboard.press('Escape');
     await page.locator('#bertology-tooltip-host').waitFor({ state: 'detached' });
@@ -195,7 +201,7 @@ describe('extension with the bundled model', { skip }, () => {
     await s.popup.getByRole('button', { name: 'Analyse' }).click();
     const out = s.popup.locator('#result[data-label]');
     await out.waitFor({ timeout: 10_000 });
-    assertSameAsNode({ label: await out.getAttribute('data-label'), score: Number(await out.getAttribute('data-score')) }, text);
+    assertSameAsNode({ label: await out.getAttribute('data-label'), score: Number(await out.getAttribute('data-score')) }, text, referenceQ8);
     const recent = s.popup.getByRole('list', { name: 'Recent results' }).getByRole('listitem');
     await recent.first().waitFor();
     assert.equal(await recent.count(), 5);
@@ -237,7 +243,7 @@ describe('extension with the bundled model', { skip }, () => {
     assert.equal(status.loaded, false);
     const text = 'It is a masterpiece.';
     const r = await s.send({ type: 'classify', text });
-    assertSameAsNode(r, text);
+    assertSameAsNode(r, text, referenceQ8);
     assert.notEqual(r.loadMs, null, 'loaded again');
   });
   test('network: nothing but 127.0.0.1, and the extension fetches nothing', async (t) => {
