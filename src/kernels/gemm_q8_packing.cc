@@ -26,9 +26,11 @@ float MaxAbs(const float* x, int32_t n) {
   return m;
 }
 
+// NaN (a NaN weight, or an infinite one times 0) becomes 0: converting NaN to int is undefined
+// (fuzzing, tests/fuzz/FINDINGS.md F5).
 inline int32_t RoundClamp127(float v) {
   const float r = std::nearbyint(v);
-  return r > 127.0f ? 127 : (r < -127.0f ? -127 : static_cast<int32_t>(r));
+  return r > 127.0f ? 127 : (r < -127.0f ? -127 : (r == r ? static_cast<int32_t>(r) : 0));
 }
 
 }  // namespace

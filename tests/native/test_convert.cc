@@ -143,6 +143,44 @@ TEST(Convert, RejectsConvertedInputAndBadOptions) {
   EXPECT_NE(model.status().message().find("load it with dtype 'q8'"), std::string::npos) << model.status().message();
 }
 
+TEST(Convert, NonFiniteWeights) {
+  BT_REQUIRE_SHARED();
+  const std::string dir = testing::SharedPath("models/tiny/tiny-bert-bert-sequenceclassification");
+  std::string weights = testing::ReadFileOrFail(dir + "/model.safetensors");
+  const std::string name = "bert.encoder.layer.0.attention.self.query.weight";
+  uint64_t offset = 0;
+  {
+    FileStore probe;
+    ASSERT_TRUE(probe.Put("model.safetensors", weights).ok());
+    auto file = SafetensorsFile::Parse(*probe.Find("model.safetensors"), "model.safetensors");
+    ASSERT_TRUE(file.ok());
+    ASSERT_EQ(file->Find(name)->dtype, DType::kF32);
+    offset = file->Find(name)->offset;
+  }
+  for (const float bad : {INFINITY, NAN}) {
+    std::string patched = weights;
+    std::memcpy(patched.data() + offset + 4 * 5, &bad, 4);  // row 0, column 5
+    FileStore files;
+    ASSERT_TRUE(files.Put("config.json", testing::ReadFileOrFail(dir + "/config.json")).ok());
+    ASSERT_TRUE(files.Put("model.safetensors", patched).ok());
+    auto converted = Convert(files, ConvertDType::kQ8);
+    if (std::isinf(bad)) {
+      // int8 cannot hold an infinite scale: a clear error, not a file the reader would reject.
+      ASSERT_FALSE(converted.ok());
+      EXPECT_NE(converted.status().message().find("'" + name + "': row 0 holds an infinite value"), std::string::npos)
+          << converted.status().message();
+    } else {
+      // NaN is ignored by the row maximum and stored as 0, exactly as load-time quantisation does.
+      ASSERT_TRUE(converted.ok()) << converted.status().message();
+      LoadOptions q8;
+      q8.quantize_int8 = q8.dtype_given = true;
+      ForwardRequest request = testing::ReferenceRequest(testing::ReadReference(dir + "/reference.safetensors"));
+      request.output_hidden_states = true;
+      ExpectSameOutputs(RunModel(std::move(converted).value(), LoadOptions{}, request), RunModel(std::move(files), q8, request));
+    }
+  }
+}
+
 TEST(Convert, FloatToHalfRoundsToNearestEven) {
   // Every float16 value survives the round trip (NaNs stay NaN).
   for (uint32_t h = 0; h < 0x10000u; ++h) {
