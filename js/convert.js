@@ -11,7 +11,7 @@
 
 import { BertologyError, check, unwrap } from './errors.js';
 import { createFileStore, fileReadError } from './files.js';
-import { getRuntime, isNode } from './runtime.js';
+import { getRuntime, isNode, nodeModule } from './runtime.js';
 import { openModelFiles } from './sources/index.js';
 import { CONFIG, WEIGHTS, WEIGHTS_INDEX } from './sources/common.js';
 
@@ -68,7 +68,7 @@ export async function convertModel(source, options) {
     `convertModel: dtype must be one of ${CONVERT_DTYPES.join(', ')}; got ${JSON.stringify(dtype)}`);
   check(outDir === undefined || (typeof outDir === 'string' && outDir.length > 0), 'convertModel: outDir must be a non-empty path');
   check(outDir === undefined || isNode(), 'convertModel: outDir needs Node; in browsers leave it out and use the returned files');
-  const out = outDir === undefined ? null : await prepareOutDir(outDir, source, overwrite);
+  const out = outDir === undefined ? null : prepareOutDir(outDir, source, overwrite);
   const [runtime, files] = await Promise.all([getRuntime({ threads }), openModelFiles(source, sourceOptions)]);
   const { module } = runtime;
   const operation = `convert(${files.label})`;
@@ -93,7 +93,7 @@ export async function convertModel(source, options) {
       output_bytes: report.output_bytes, fp32_bytes: report.fp32_bytes, ratio: report.output_bytes / report.fp32_bytes,
     };
     if (out) {
-      await out.write(plan, converter.header(), tensor, copied);
+      out.write(plan, converter.header(), tensor, copied);
       return { ...result, outDir: out.dir };
     }
     const weights = new Uint8Array(plan.file_bytes);
@@ -135,13 +135,12 @@ async function tokenizerFiles(source, files) {
     }
     out.set(name, bytes);
   }
-  const dir = await localDirectory(source);
+  const dir = localDirectory(source);
   for (const name of TOKENIZER_FILES) {
     if (out.has(name)) continue;
     if (dir) {
-      const fs = await import('node:fs');
-      const path = await import('node:path');
-      const full = path.join(dir, name);
+      const fs = nodeModule('fs');
+      const full = nodeModule('path').join(dir, name);
       if (fs.existsSync(full) && fs.statSync(full).isFile()) out.set(name, new Uint8Array(fs.readFileSync(full)));
     } else if (source instanceof Map || (source && typeof source === 'object' && !(source instanceof URL))) {
       const value = source instanceof Map ? source.get(name) : /** @type {any} */ (source)[name];
@@ -158,20 +157,18 @@ async function tokenizerFiles(source, files) {
 /**
  * The local directory a source names in Node (a path or a file: URL), else null.
  * @param {import('./sources/index.js').ModelSource} source
- * @returns {Promise<string | null>}
+ * @returns {string | null}
  */
-async function localDirectory(source) {
+function localDirectory(source) {
   if (!isNode()) return null;
   let dir = null;
-  if (source instanceof URL && source.protocol === 'file:') {
-    dir = (await import('node:url')).fileURLToPath(source);
-  } else if (typeof source === 'string' && /^file:/i.test(source)) {
-    dir = (await import('node:url')).fileURLToPath(source);
+  if ((source instanceof URL && source.protocol === 'file:') || (typeof source === 'string' && /^file:/i.test(source))) {
+    dir = nodeModule('url').fileURLToPath(source);
   } else if (typeof source === 'string' && !/^[a-z][a-z0-9+.-]+:/i.test(source)) {
     dir = source;
   }
   if (dir === null) return null;
-  const fs = await import('node:fs');
+  const fs = nodeModule('fs');
   return fs.existsSync(dir) && fs.statSync(dir).isDirectory() ? dir : null;
 }
 
@@ -182,11 +179,11 @@ async function localDirectory(source) {
  * @param {import('./sources/index.js').ModelSource} source
  * @param {boolean} overwrite
  */
-async function prepareOutDir(outDir, source, overwrite) {
-  const fs = await import('node:fs');
-  const path = await import('node:path');
+function prepareOutDir(outDir, source, overwrite) {
+  const fs = nodeModule('fs');
+  const path = nodeModule('path');
   const dir = path.resolve(outDir);
-  const input = await localDirectory(source);
+  const input = localDirectory(source);
   if (input && fs.existsSync(dir) && fs.realpathSync(input) === fs.realpathSync(dir)) {
     throw new BertologyError(`convert: the output directory is the input directory (${outDir}); choose another`,
       { code: 'INVALID_ARGUMENT' });
@@ -209,7 +206,7 @@ async function prepareOutDir(outDir, source, overwrite) {
      * @param {(i: number) => Uint8Array} tensor
      * @param {Map<string, Uint8Array>} copied
      */
-    async write(plan, header, tensor, copied) {
+    write(plan, header, tensor, copied) {
       fs.mkdirSync(dir, { recursive: true });
       const partial = path.join(dir, `.${WEIGHTS}.${process.pid}.partial`);
       const fd = fs.openSync(partial, 'w');

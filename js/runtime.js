@@ -39,6 +39,7 @@ import createSingleModule from '../dist/bertology-st.mjs';
  * @property {new () => any} FileStore
  * @property {(store: any, optionsJson?: string) => ({model: any} | import('./errors.js').EngineError)} loadModel
  * @property {new (model: any) => any} Explainer the explanation engine of a model (src/explain/)
+ * @property {new (store: any, optionsJson: string) => any} Converter checkpoint conversion (src/models/convert.h)
  * @property {() => string} heapStats JSON {in_use_bytes, heap_bytes}
  * @property {Uint8Array} HEAPU8 the current view of wasm memory
  * @property {{unusedWorkers: any[], runningWorkers: any[], allocateUnusedWorker: () => void,
