@@ -10,7 +10,7 @@
 // load time. Works in Node (write a folder, or get the files) and in browsers (files in memory).
 
 import { BertologyError, check, unwrap } from './errors.js';
-import { createFileStore, fileReadError } from './files.js';
+import { LOAD_OPTIONS, createFileStore, fileReadError } from './files.js';
 import { getRuntime, isNode, nodeModule } from './runtime.js';
 import { openModelFiles } from './sources/index.js';
 import { CONFIG, WEIGHTS, WEIGHTS_INDEX } from './sources/common.js';
@@ -62,7 +62,11 @@ const utf8 = (text) => new TextEncoder().encode(text);
  * @returns {Promise<ConvertResult>}
  */
 export async function convertModel(source, options) {
-  check(options && typeof options === 'object', 'convertModel: options {dtype} are required');
+  check(options && typeof options === 'object' && !Array.isArray(options), 'convertModel: options {dtype} are required');
+  const known = [...LOAD_OPTIONS, 'outDir', 'overwrite'];
+  for (const key of Object.keys(options)) {
+    check(known.includes(key), `convertModel: unknown option "${key}"; known: ${known.join(', ')}`);
+  }
   const { dtype, outDir, overwrite = false, threads, limits, ...sourceOptions } = options;
   check(CONVERT_DTYPES.includes(/** @type {any} */ (dtype)),
     `convertModel: dtype must be one of ${CONVERT_DTYPES.join(', ')}; got ${JSON.stringify(dtype)}`);

@@ -906,4 +906,6 @@ export interface ConvertResult {
  * Converts a checkpoint (directory in Node, URL, Hugging Face id, or files as bytes) so its weights are
  * stored as the engine will hold them. Runs in the engine's wasm (Node and browsers).
  */
-export function convertModel(source: ModelSource, options: ConvertOptions): Promise<ConvertResult>;
+export function convertModel(source: ModelSource, options: ConvertOptions & { outDir: string }): Promise<ConvertResult & { outDir: string }>;
+export function convertModel(source: ModelSource, options: ConvertOptions & { outDir?: undefined }):
+  Promise<ConvertResult & { files: Map<string, Uint8Array> }>;

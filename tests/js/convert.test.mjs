@@ -356,6 +356,7 @@ test('bertology convert: usage errors and refusals', { skip }, async () => {
   assert.match(again.stdout, /model\.safetensors .* x fp32 .*tensors: \d+ int8/);
   assert.deepEqual(readdirSync(out).sort(), ['config.json', 'model.safetensors']);
   await assert.rejects(convertModel(TINY, /** @type {any} */ ({ dtype: 'bf16' })), /dtype must be one of q8, fp16, fp32; got "bf16"/);
+  await assert.rejects(convertModel(TINY, /** @type {any} */ ({ dtype: 'q8', device: 'wasm' })), /convertModel: unknown option "device"; known: /);
   // A value beyond float16's range is an error, not an infinity.
   const files = readModelFiles(TINY);
   const { tensors, metadata } = parseSafetensors(files['model.safetensors']);
