@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <new>
 #include <vector>
 
@@ -41,7 +42,13 @@ void QuantizeWeightRowQ8(const float* w, int32_t k, int8_t* q, float* scale) {
   const float max_abs = MaxAbs(w, k);
   const float inv = max_abs > 0.0f ? 127.0f / max_abs : 0.0f;
   *scale = max_abs / 127.0f;
-  for (int32_t kk = 0; kk < k; ++kk) q[kk] = static_cast<int8_t>(RoundClamp127(w[kk] * inv));
+  bool nan = false;
+  for (int32_t kk = 0; kk < k; ++kk) {
+    nan |= w[kk] != w[kk];
+    q[kk] = static_cast<int8_t>(RoundClamp127(w[kk] * inv));
+  }
+  // NaN in, NaN out (as in float32): a row holding NaN gets a NaN scale, so its outputs are NaN.
+  if (nan) *scale = std::numeric_limits<float>::quiet_NaN();
 }
 
 namespace {

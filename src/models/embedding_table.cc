@@ -3,14 +3,24 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 namespace bt {
 
 void EmbeddingTable::QuantizeRow(const float* row, int32_t width, int8_t* q, float* scale) {
   float max_abs = 0.0f;
-  for (int32_t j = 0; j < width; ++j) max_abs = std::max(max_abs, std::fabs(row[j]));
+  bool finite = true;
+  for (int32_t j = 0; j < width; ++j) {
+    max_abs = std::max(max_abs, std::fabs(row[j]));
+    finite &= std::isfinite(row[j]);
+  }
   const float s = max_abs > 0.0f ? max_abs / 127.0f : 1.0f;
   *scale = s;
+  if (!finite) {  // NaN or inf in, NaN out (as in float32); lrintf of NaN/inf is unspecified
+    *scale = std::numeric_limits<float>::quiet_NaN();
+    std::memset(q, 0, static_cast<size_t>(width));
+    return;
+  }
   for (int32_t j = 0; j < width; ++j) q[j] = static_cast<int8_t>(std::lrintf(row[j] / s));
 }
 

@@ -163,20 +163,21 @@ TEST(Convert, NonFiniteWeights) {
     FileStore files;
     ASSERT_TRUE(files.Put("config.json", testing::ReadFileOrFail(dir + "/config.json")).ok());
     ASSERT_TRUE(files.Put("model.safetensors", patched).ok());
+    // int8 cannot hold such a row: a clear error, not a file the reader would reject.
     auto converted = Convert(files, ConvertDType::kQ8);
-    if (std::isinf(bad)) {
-      // int8 cannot hold an infinite scale: a clear error, not a file the reader would reject.
-      ASSERT_FALSE(converted.ok());
-      EXPECT_NE(converted.status().message().find("'" + name + "': row 0 holds an infinite value"), std::string::npos)
-          << converted.status().message();
-    } else {
-      // NaN is ignored by the row maximum and stored as 0, exactly as load-time quantisation does.
-      ASSERT_TRUE(converted.ok()) << converted.status().message();
-      LoadOptions q8;
-      q8.quantize_int8 = q8.dtype_given = true;
-      ForwardRequest request = testing::ReferenceRequest(testing::ReadReference(dir + "/reference.safetensors"));
-      request.output_hidden_states = true;
-      ExpectSameOutputs(RunModel(std::move(converted).value(), LoadOptions{}, request), RunModel(std::move(files), q8, request));
+    ASSERT_FALSE(converted.ok());
+    EXPECT_NE(converted.status().message().find("'" + name + "': row 0 holds an infinite or NaN value"), std::string::npos)
+        << converted.status().message();
+    // Load-time q8 still loads and runs such a row (a NaN scale: NaN in, NaN out in the int8 GEMM, as in
+    // float32; whether the logits end up NaN depends on the softmax's NaN handling, not checked here).
+    LoadOptions q8;
+    q8.quantize_int8 = q8.dtype_given = true;
+    ForwardRequest request = testing::ReferenceRequest(testing::ReadReference(dir + "/reference.safetensors"));
+    for (const LoadOptions& options : {LoadOptions{}, q8}) {
+      FileStore copy;
+      ASSERT_TRUE(copy.Put("config.json", testing::ReadFileOrFail(dir + "/config.json")).ok());
+      ASSERT_TRUE(copy.Put("model.safetensors", patched).ok());
+      EXPECT_EQ(RunModel(std::move(copy), options, request).logits.size(), 9u);
     }
   }
 }
