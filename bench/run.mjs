@@ -399,7 +399,8 @@ function makeRow({ env, model, precision, threads, batch, seq, ours, peer, g, di
   };
 }
 
-const rowKey = (r) => `${r.env}|${r.model}|${r.precision}|${r.threads}|${r.batch}x${r.seq}`;
+const rowKey = (r) => (r.kind === 'ttfr' ? `ttfr|${r.engine}|${r.page}|${r.precision}|${r.network}`
+  : `${r.env}|${r.model}|${r.precision}|${r.threads}|${r.batch}x${r.seq}`);
 
 // ---------------------------------------------------------------------------------------------
 // Report
@@ -453,8 +454,11 @@ function checks(rows, sizes) {
   return out;
 }
 
-function writeReport(rows, ctx) {
+function writeReport(allRows, ctx) {
   fs.mkdirSync(ctx.opts.outDir, { recursive: true });
+  // Time-to-first-result rows (bench/ttfr.mjs) are kept in results.json; their table is bench/ttfr.md.
+  const ttfrRows = allRows.filter((r) => r.kind === 'ttfr');
+  const rows = allRows.filter((r) => r.kind !== 'ttfr');
   const order = (r) => [r.env === 'node' ? 0 : 1, ALL_MODELS.indexOf(r.model), r.precision === 'fp32' ? 0 : 1, r.threads,
     ALL_SHAPES.findIndex(([b, s]) => b === r.batch && s === r.seq)];
   rows.sort((a, b) => {
@@ -462,7 +466,7 @@ function writeReport(rows, ctx) {
     for (let i = 0; i < x.length; ++i) if (x[i] !== y[i]) return x[i] - y[i];
     return 0;
   });
-  fs.writeFileSync(path.join(ctx.opts.outDir, 'results.json'), `${JSON.stringify(rows, null, 1)}\n`);
+  fs.writeFileSync(path.join(ctx.opts.outDir, 'results.json'), `${JSON.stringify([...rows, ...ttfrRows], null, 1)}\n`);
 
   const { sizes } = ctx.dist;
   const L = [];
@@ -555,11 +559,14 @@ function writeReport(rows, ctx) {
     L.push(`Not measured: ${ex?.error ?? 'skipped (--no-explain, and no earlier bench/out/explain.json)'}`);
   }
   L.push('');
-  // The soak figures (bench/soak.mjs writes bench/soak.md) are kept in this report as they are.
-  const soakMd = path.join(ROOT, 'bench', 'soak.md');
-  if (fs.existsSync(soakMd)) {
-    L.push(fs.readFileSync(soakMd, 'utf8').trim());
-    L.push('');
+  // The soak and time-to-first-result figures (bench/soak.mjs, bench/ttfr.mjs write bench/soak.md,
+  // bench/ttfr.md) are kept in this report as they are.
+  for (const md of ['soak.md', 'ttfr.md']) {
+    const file = path.join(ROOT, 'bench', md);
+    if (fs.existsSync(file)) {
+      L.push(fs.readFileSync(file, 'utf8').trim());
+      L.push('');
+    }
   }
   L.push('## Method');
   L.push('');
@@ -645,7 +652,7 @@ function inOwnAutogroup() {
 /** --report-only: RESULTS.md from the rows already in results.json. */
 function reportOnly() {
   const rows = JSON.parse(fs.readFileSync(path.join(opts.outDir, 'results.json'), 'utf8'));
-  const newest = [...rows].sort((a, b) => String(b.measured_at).localeCompare(String(a.measured_at)))[0];
+  const newest = rows.filter((r) => r.kind !== 'ttfr').sort((a, b) => String(b.measured_at).localeCompare(String(a.measured_at)))[0];
   const sizes = Object.fromEntries(Object.entries(newest).filter(([k]) => /_bytes$/.test(k) && k !== 'ours_weight_bytes'));
   const gemmCache = path.join(OUT, 'gemm.json');
   const prev = fs.existsSync(path.join(OUT, 'last-run.json')) ? JSON.parse(fs.readFileSync(path.join(OUT, 'last-run.json'), 'utf8')) : {};

@@ -1,0 +1,460 @@
+#!/usr/bin/env node
+// `npm run bench:ttfr`: time to first result in Chromium — a benchmark, never a timed test.
+//
+// From navigation to the first sentiment result on the page, cold cache (a fresh browser profile per
+// run), for bert-mini-sst2 as published (float16 shards) and its q8 conversion (`bertology convert
+// --dtype q8`), against transformers.js 4.3.1 on the same weights (materialize_onnx.py: model.onnx,
+// fp32, and model_quantized.onnx, int8), each app a minimal Vite production build:
+//   ours              examples/vite, installed from the packed tarball (npm pack), `vite build`
+//   transformers.js   bench/ttfr/transformers-app (its own package.json/lock; onnxruntime-web's wasm
+//                     files served locally from /ort/, env.allowRemoteModels = false)
+// Each app is served by a static server on 127.0.0.1 that behaves like a static host: gzip for
+// text, JSON and wasm (what Chromium accepts over http; brotli needs https), models as stored
+// (application/octet-stream, not compressed), hashed /assets/ cacheable, and COOP/COEP on the
+// "threads" pages only. Pages: ours cross-origin isolated (threaded build) and not (single-threaded
+// build); transformers.js isolated (onnxruntime-web's threads) and not. Networks: loopback, and
+// Chromium's throttling (CDP Network.emulateNetworkConditions) at 20 Mbit/s down and up, 20 ms RTT.
+// Rounds interleave every configuration; medians are reported. Bytes are counted by the server
+// (encoded body + headers per response), by kind: JS, wasm, model, other.
+//
+//   node bench/ttfr.mjs [--rounds N] [--networks loopback,20mbit] [--compression gzip|none]
+//                       [--ours-dist DIR] [--no-build] [--out-dir DIR] [--report-only]
+//                       [--phases]  (instead: where our page's time goes, threaded vs single-threaded)
+//                       [--tjs-wasm plain,asyncify]  (onnxruntime-web's wasm variants to run: asyncify
+//                                                      is transformers.js's default, plain its fastest here)
+//
+// Writes bench/ttfr.json (every run), adds its rows (kind "ttfr") to bench/results.json and its
+// table to bench/RESULTS.md (through bench/run.mjs --report-only, which includes bench/ttfr.md).
+
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import zlib from 'node:zlib';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const SHARED = path.resolve(ROOT, process.env.BERTOLOGY_SHARED ?? '../shared');
+const PYTHON = '/usr/bin/python3';
+const CHROMIUM = process.env.BERTOLOGY_CHROMIUM ?? '/usr/bin/chromium';
+const TJS_APP = path.join(ROOT, 'bench', 'ttfr', 'transformers-app');
+const MODEL = 'bert-mini-sst2';
+const NETWORKS = {
+  loopback: null,
+  '20mbit': { offline: false, latency: 20, downloadThroughput: 20e6 / 8, uploadThroughput: 20e6 / 8 },
+};
+
+function parseArgs(argv) {
+  const o = { phases: false, rounds: 3, networks: Object.keys(NETWORKS), compression: 'gzip', oursDist: null, build: true, tjsWasm: ['plain', 'asyncify'],
+    outDir: path.join(ROOT, 'bench'), work: path.join(ROOT, 'bench', 'out', 'ttfr'), reportOnly: false, timeoutMs: 180_000 };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const val = () => argv[++i];
+    if (a === '--rounds') o.rounds = Number(val());
+    else if (a === '--networks') o.networks = val().split(',');
+    else if (a === '--compression') o.compression = val();
+    else if (a === '--ours-dist') o.oursDist = path.resolve(val());
+    else if (a === '--no-build') o.build = false;
+    else if (a === '--out-dir') o.outDir = path.resolve(val());
+    else if (a === '--report-only') o.reportOnly = true;
+    else if (a === '--phases') o.phases = true;
+    else if (a === '--tjs-wasm') o.tjsWasm = val().split(',');
+    else throw new Error(`unknown option ${a}`);
+  }
+  for (const n of o.networks) if (!(n in NETWORKS)) throw new Error(`unknown network ${n} (${Object.keys(NETWORKS).join(', ')})`);
+  return o;
+}
+
+const run = (cmd, args, options = {}) => execFileSync(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', ...options });
+
+// ---------------------------------------------------------------------------------------------
+// Inputs: the weights and the two apps.
+
+async function prepareModels(work) {
+  const models = path.join(work, 'models');
+  fs.mkdirSync(models, { recursive: true });
+  const fp16 = path.join(SHARED, 'models', MODEL);
+  const q8 = path.join(models, `${MODEL}-q8`);
+  if (!fs.existsSync(path.join(q8, 'model.safetensors'))) {
+    const { convertModel } = await import('../js/index.js');
+    const r = await convertModel(fp16, { dtype: 'q8', outDir: q8, overwrite: true, threads: 1 });
+    console.log(`[ttfr] ${MODEL} → q8: ${(r.output_bytes / 1e6).toFixed(2)} MB`);
+  }
+  const tjs = path.join(models, 'transformers.js');
+  if (!fs.existsSync(path.join(tjs, MODEL, 'onnx', 'model_quantized.onnx'))) {
+    fs.rmSync(path.join(tjs, MODEL), { recursive: true, force: true });
+    run(PYTHON, [path.join(SHARED, 'tools', 'materialize_onnx.py'), MODEL, path.join(tjs, MODEL), '--weights', fp16,
+      '--quantize', '--layout', 'transformers.js']);
+  }
+  // Ours: the published folder (float16 shards + index) and the q8 conversion, side by side.
+  return { ours: { [`${MODEL}-fp16`]: fp16, [`${MODEL}-q8`]: q8 }, tjs };
+}
+
+function buildTransformersApp(work) {
+  if (!fs.existsSync(path.join(TJS_APP, 'node_modules', '@huggingface', 'transformers'))) {
+    console.log('[ttfr] npm ci in bench/ttfr/transformers-app (transformers.js 4.3.1, vite; --ignore-scripts)');
+    run('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: TJS_APP });
+  }
+  const out = path.join(work, 'apps', 'transformers');
+  run(path.join(TJS_APP, 'node_modules', '.bin', 'vite'), ['build', '--outDir', out, '--emptyOutDir', '--logLevel', 'warn'], { cwd: TJS_APP });
+  return { dist: out, ort: path.join(TJS_APP, 'node_modules', 'onnxruntime-web', 'dist'),
+    version: JSON.parse(fs.readFileSync(path.join(TJS_APP, 'node_modules', '@huggingface', 'transformers', 'package.json'), 'utf8')).version };
+}
+
+/**
+ * examples/vite, production build, with the packed package. `main` replaces its src/main.js (--phases).
+ * @param {string} work
+ * @param {{name?: string, main?: string}} [variant]
+ */
+function buildOursApp(work, { name = 'ours', main } = {}) {
+  const example = path.join(ROOT, 'examples', 'vite');
+  if (!fs.existsSync(path.join(example, 'package.json'))) {
+    throw new Error('examples/vite is missing (issue 14); pass --ours-dist DIR with a production build of an equivalent app');
+  }
+  // As examples/README.md says: the packed package as apps/bertology.tgz (the example's file:../bertology.tgz).
+  const apps = path.join(work, 'apps');
+  const src = path.join(apps, `${name}-src`);
+  fs.rmSync(src, { recursive: true, force: true });
+  fs.mkdirSync(apps, { recursive: true });
+  fs.cpSync(example, src, { recursive: true, filter: (p) => !/\/(node_modules|dist|public)(\/|$)/.test(p.slice(example.length)) });
+  const packed = run('npm', ['pack', '--silent', '--pack-destination', apps], { cwd: ROOT }).trim().split('\n').at(-1);
+  fs.renameSync(path.join(apps, packed), path.join(apps, 'bertology.tgz'));
+  if (main) fs.copyFileSync(main, path.join(src, 'src', 'main.js'));
+  run('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: src });
+  const out = path.join(work, 'apps', name);
+  run(path.join(src, 'node_modules', '.bin', 'vite'), ['build', '--outDir', out, '--emptyOutDir', '--logLevel', 'warn'], { cwd: src });
+  return { dist: out };
+}
+
+// ---------------------------------------------------------------------------------------------
+// A static host on 127.0.0.1 (counts the bytes it sends).
+
+const TYPES = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css',
+  '.wasm': 'application/wasm', '.json': 'application/json', '.txt': 'text/plain',
+  '.onnx': 'application/octet-stream', '.safetensors': 'application/octet-stream', '.map': 'application/json',
+};
+const COMPRESSIBLE = new Set(['.html', '.js', '.mjs', '.css', '.wasm', '.json', '.txt', '.map']);
+
+/** What a request fetched, for the byte counts. */
+function kindOf(pathname) {
+  if (pathname.startsWith('/models/')) return 'model';
+  if (/\.m?js$/.test(pathname)) return 'js';
+  if (pathname.endsWith('.wasm')) return 'wasm';
+  return 'other';
+}
+
+/**
+ * @param {{mounts: [string, string][], isolation: boolean, compression: string}} options
+ */
+async function startHost({ mounts, isolation, compression }) {
+  /** @type {Map<string, {plain: Buffer, gzip?: Buffer}>} */
+  const cache = new Map();
+  const counts = { js: 0, wasm: 0, model: 0, other: 0, requests: [] };
+  const locate = (pathname) => {
+    for (const [prefix, dir] of mounts) {
+      if (!pathname.startsWith(prefix)) continue;
+      let file = path.resolve(dir, `.${path.sep}${pathname.slice(prefix.length)}`);
+      if (file !== dir && !file.startsWith(dir + path.sep)) return null;
+      if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
+      return fs.existsSync(file) ? file : null;
+    }
+    return null;
+  };
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const pathname = decodeURIComponent(url.pathname);
+    const headers = { 'Cross-Origin-Resource-Policy': 'same-origin' };
+    if (isolation) Object.assign(headers, { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' });
+    const file = locate(pathname);
+    const send = (status, h, body) => {
+      const all = { ...headers, ...h, 'Content-Length': String(body.length) };
+      res.writeHead(status, all);
+      res.end(req.method === 'HEAD' ? undefined : body);
+      const headerBytes = Object.entries(all).reduce((n, [k, v]) => n + k.length + String(v).length + 4, 20);
+      counts[kindOf(pathname)] += body.length + headerBytes;
+      counts.requests.push({ path: pathname, status, bytes: body.length, encoding: h['Content-Encoding'] ?? 'identity' });
+    };
+    if (!file) return send(404, { 'Content-Type': 'text/plain' }, Buffer.from('not found'));
+    const ext = path.extname(file);
+    let entry = cache.get(file);
+    if (!entry) {
+      entry = { plain: fs.readFileSync(file) };
+      cache.set(file, entry);
+    }
+    const h = { 'Content-Type': TYPES[ext] ?? 'application/octet-stream', Vary: 'Accept-Encoding',
+      'Cache-Control': pathname.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache' };
+    let body = entry.plain;
+    if (compression === 'gzip' && COMPRESSIBLE.has(ext) && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
+      entry.gzip ??= zlib.gzipSync(entry.plain, { level: 9 });
+      body = entry.gzip;
+      h['Content-Encoding'] = 'gzip';
+    }
+    send(200, h, body);
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
+  return {
+    url: `http://127.0.0.1:${port}/`, counts,
+    reset() { Object.assign(counts, { js: 0, wasm: 0, model: 0, other: 0, requests: [] }); },
+    close: () => new Promise((ok) => server.close(ok)),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// One cold run in a fresh browser profile.
+
+async function coldRun(chromium, host, pageUrl, network, timeoutMs) {
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'bertology-ttfr-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM, headless: true, ignoreDefaultArgs: ['--headless=new'],
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
+  });
+  try {
+    const page = context.pages()[0] ?? await context.newPage();
+    const log = [];
+    page.on('console', (m) => log.push(m.text()));
+    page.on('pageerror', (e) => log.push(`pageerror: ${e.message}`));
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Network.enable');
+    if (NETWORKS[network]) {
+      await cdp.send('Network.emulateNetworkConditions', NETWORKS[network]);
+    }
+    // Both apps show their result in #result and then set data-state="done" (or "error"): the time is
+    // taken by a MutationObserver in the same task, performance.now() counting from navigation start.
+    await context.addInitScript(() => {
+      const watch = () => {
+        const el = document.getElementById('result');
+        if (!el) return;
+        new MutationObserver(() => {
+          const state = el.dataset.state;
+          if ((state === 'done' || state === 'error') && !(/** @type {any} */ (window)).__ttfr) {
+            // examples/vite stamps data-ms = performance.now() when it shows the result; else now.
+            const ms = el.dataset.ms ? Number(el.dataset.ms) : performance.now();
+            /** @type {any} */ (window).__ttfr = { ms, state, text: el.textContent };
+          }
+        }).observe(el, { attributes: true, attributeFilter: ['data-state'] });
+      };
+      if (document.readyState === 'loading') addEventListener('DOMContentLoaded', watch);
+      else watch();
+    });
+    host.reset();
+    await page.goto(pageUrl, { waitUntil: 'commit', timeout: timeoutMs });
+    const handle = await page.waitForFunction(() => /** @type {any} */ (window).__ttfr, null, { timeout: timeoutMs, polling: 50 });
+    const seen = /** @type {{ms: number, state: string, text: string}} */ (await handle.jsonValue());
+    const isolated = await page.evaluate(() => globalThis.crossOriginIsolated === true);
+    const bytes = { js: host.counts.js, wasm: host.counts.wasm, model: host.counts.model, other: host.counts.other };
+    if (seen.state !== 'done') return { error: seen.text.slice(0, 300), bytes, log: log.slice(-5) };
+    let parsed = {};
+    try { parsed = JSON.parse(seen.text); } catch { /* not JSON */ }
+    const info = /** @type {any} */ (parsed);
+    return { ms: seen.ms, label: info.label, score: info.score, threads: info.runtime?.threads ?? info.threads ?? null, marks: info.marks,
+      build: info.runtime?.build ?? null, isolated, bytes, requests: host.counts.requests.length, log: log.slice(-5) };
+  } finally {
+    await context.close();
+    fs.rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
+};
+const MB = (b) => (b / 1e6).toFixed(2);
+
+function summarize(runs) {
+  const groups = new Map();
+  for (const r of runs) {
+    const key = `${r.engine}|${r.wasm ?? ''}|${r.page}|${r.precision}|${r.network}`;
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key).push(r);
+  }
+  return [...groups.values()].map((g) => {
+    const ok = g.filter((r) => typeof r.ms === 'number');
+    const first = g[0];
+    const bytes = Object.fromEntries(['js', 'wasm', 'model', 'other'].map((k) => [k, median(ok.map((r) => r.bytes[k]))]));
+    return {
+      kind: 'ttfr', env: 'chromium-ttfr', model: MODEL, engine: first.engine, wasm: first.wasm ?? null, page: first.page, precision: first.precision,
+      weights: first.weights, network: first.network, runs: ok.length, failed: g.length - ok.length,
+      errors: [...new Set(g.filter((r) => r.error).map((r) => r.error))],
+      ms: median(ok.map((r) => r.ms)), ms_min: Math.min(...ok.map((r) => r.ms)), ms_max: Math.max(...ok.map((r) => r.ms)),
+      threads: first.threads ?? null, label: first.label ?? null,
+      bytes, total_bytes: bytes.js + bytes.wasm + bytes.model + bytes.other,
+    };
+  });
+}
+
+function report(rows, meta) {
+  const L = [];
+  L.push('## Time to first result (bench/ttfr.mjs, `npm run bench:ttfr`; issue 14)');
+  L.push('');
+  L.push(`Chromium ${meta.chromium ?? '?'}, Vite production builds, cold cache (fresh profile per run), from navigation to the first ` +
+    `sentiment result (performance.now() on the page) for ${MODEL}; median of ${meta.rounds} interleaved rounds on a shared ` +
+    `${meta.cores}-vCPU machine (${meta.date}). Ours: examples/vite from the packed tarball; transformers.js ${meta.tjs_version} ` +
+    'in bench/ttfr/transformers-app (onnxruntime-web wasm files served locally). Server: a static host on 127.0.0.1 ' +
+    `(${meta.compression === 'gzip' ? 'gzip for HTML/JS/JSON/wasm — what Chromium accepts over http —, model files as stored' : 'no compression'}; ` +
+    'COOP/COEP on the isolated pages only). 20 Mbit/s = CDP Network.emulateNetworkConditions, 20 Mbit/s both ways, 20 ms RTT. ' +
+    'Bytes as sent by the server (encoded body + headers).');
+  L.push('');
+  L.push('| network | weights | engine | page | time to first result (ms) | JS | wasm | model | total MB |');
+  L.push('|---|---|---|---|---|---|---|---|---|');
+  const order = (r) => [r.network === 'loopback' ? 0 : 1, r.precision === 'q8' ? 1 : 0, r.engine === 'ours' ? 0 : r.wasm === 'plain' ? 1 : 2,
+    r.page === 'isolated' ? 0 : 1];
+  const sorted = [...rows].sort((a, b) => {
+    const x = order(a), y = order(b);
+    for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i] - y[i];
+    return 0;
+  });
+  for (const r of sorted) {
+    const ms = r.runs ? `${r.ms.toFixed(0)} (${r.ms_min.toFixed(0)}–${r.ms_max.toFixed(0)})` : `failed: ${r.errors.join('; ')}`;
+    L.push(`| ${r.network} | ${r.weights} | ${r.engine === 'ours' ? 'Bertology' : `transformers.js (${r.wasm} wasm)`} | ${r.page}${r.threads ? `, ${r.threads} thr` : ''} | ${ms} | ` +
+      `${MB(r.bytes.js)} | ${MB(r.bytes.wasm)} | ${MB(r.bytes.model)} | ${MB(r.total_bytes)} |`);
+  }
+  L.push('');
+  L.push('Ratios (ours / transformers.js at the same weight precision — fp16 as published vs its fp32 model.onnx, q8 vs ' +
+    'model_quantized.onnx — against the fastest transformers.js configuration of the run: page and wasm variant; bytes ' +
+    'against that configuration\'s):');
+  L.push('');
+  L.push('| network | weights | ours isolated / tjs | ours not isolated / tjs | goal | bytes ours / tjs (ours\' larger page / tjs\' smallest) | threaded / single-threaded page (ours) |');
+  L.push('|---|---|---|---|---|---|---|');
+  for (const network of [...new Set(rows.map((r) => r.network))]) {
+    for (const precision of ['fp16', 'q8']) {
+      const pick = (engine, page) => rows.find((r) => r.network === network && r.precision === precision && r.engine === engine && r.page === page && r.runs);
+      const tjs = rows.filter((r) => r.network === network && r.precision === precision && r.engine === 'transformers.js' && r.runs)
+        .sort((a, b) => a.ms - b.ms)[0];
+      const iso = pick('ours', 'isolated');
+      const st = pick('ours', 'not isolated');
+      if (!tjs || (!iso && !st)) continue;
+      const f = (x) => (x ? (x.ms / tjs.ms).toFixed(2) : '–');
+      // bytes: our larger page against transformers.js's smallest configuration (the conservative ratio)
+      const oursBytes = Math.max(...[iso, st].filter(Boolean).map((r) => /** @type {any} */ (r).total_bytes));
+      const tjsBytes = Math.min(...rows.filter((r) => r.network === network && r.precision === precision &&
+        r.engine === 'transformers.js' && r.runs).map((r) => r.total_bytes));
+      L.push(`| ${network} | ${precision} | ${f(iso)} | ${f(st)} | ≤ ${network === 'loopback' ? '0.33' : '0.50'} | ` +
+        `${(oursBytes / tjsBytes).toFixed(2)} | ${iso && st ? (iso.ms / st.ms).toFixed(2) : '–'} |`);
+    }
+  }
+  L.push('');
+  return L.join('\n');
+}
+
+/**
+ * --phases: examples/vite instrumented (bench/ttfr/phases/main.js), loopback, isolated vs not, medians of
+ * the marks: module evaluated, runtime ready, files downloaded, model loaded, first result.
+ */
+async function phases(o) {
+  const models = await prepareModels(o.work);
+  const dist = buildOursApp(o.work, { name: 'phases', main: path.join(ROOT, 'bench', 'ttfr', 'phases', 'main.js') }).dist;
+  const modelsDir = path.dirname(models.ours[`${MODEL}-q8`]);
+  const fp16Link = path.join(modelsDir, `${MODEL}-fp16`);
+  if (!fs.existsSync(fp16Link)) fs.symlinkSync(models.ours[`${MODEL}-fp16`], fp16Link);
+  const { chromium } = await import('playwright-core');
+  const hosts = [true, false].map((isolation) => startHost({ mounts: [['/models/', modelsDir], ['/', dist]], isolation, compression: o.compression }));
+  const [iso, st] = await Promise.all(hosts);
+  /** @type {Record<string, Record<string, number[]>>} */
+  const marks = {};
+  for (let round = -1; round < o.rounds; round++) {
+    for (const precision of ['q8', 'fp16']) {
+      for (const [page, host] of /** @type {const} */ ([['isolated', iso], ['not isolated', st]])) {
+        const r = await coldRun(chromium, host, `${host.url}?model=${encodeURIComponent(`/models/${MODEL}-${precision}/`)}`, 'loopback', o.timeoutMs);
+        if (round < 0 || r.error) continue;
+        const m = /** @type {any} */ (r).marks ?? {};
+        const key = `${precision} ${page}`;
+        marks[key] ??= {};
+        for (const [k, v] of Object.entries(m)) (marks[key][k] ??= []).push(/** @type {number} */ (v));
+      }
+    }
+  }
+  await iso.close();
+  await st.close();
+  const names = ['module', 'runtime', 'files', 'loaded', 'result'];
+  console.log(`| weights, page | ${names.join(' | ')} |`);
+  console.log(`|---|${names.map(() => '---').join('|')}|`);
+  for (const [key, m] of Object.entries(marks)) console.log(`| ${key} | ${names.map((n) => (m[n] ? median(m[n]).toFixed(0) : '–')).join(' | ')} |`);
+}
+
+async function main() {
+  const o = parseArgs(process.argv.slice(2));
+  if (o.phases) return phases(o);
+  const rawFile = path.join(o.outDir, 'ttfr.json');
+  let runs;
+  let meta;
+  if (o.reportOnly) {
+    ({ runs, meta } = JSON.parse(fs.readFileSync(rawFile, 'utf8')));
+  } else {
+    fs.mkdirSync(o.work, { recursive: true });
+    const models = await prepareModels(o.work);
+    const tjsApp = o.build || !fs.existsSync(path.join(o.work, 'apps', 'transformers')) ? buildTransformersApp(o.work)
+      : { dist: path.join(o.work, 'apps', 'transformers'), ort: path.join(TJS_APP, 'node_modules', 'onnxruntime-web', 'dist'), version: '4.3.1' };
+    const oursDist = o.oursDist ?? (o.build ? buildOursApp(o.work).dist : path.join(o.work, 'apps', 'ours'));
+    const { chromium } = await import('playwright-core');
+    const oursMounts = [['/models/', path.dirname(models.ours[`${MODEL}-q8`])], ['/', oursDist]];
+    // the published float16 folder under its own name
+    const fp16Link = path.join(path.dirname(models.ours[`${MODEL}-q8`]), `${MODEL}-fp16`);
+    if (!fs.existsSync(fp16Link)) fs.symlinkSync(models.ours[`${MODEL}-fp16`], fp16Link);
+    const hosts = {
+      'ours|isolated': await startHost({ mounts: oursMounts, isolation: true, compression: o.compression }),
+      'ours|not isolated': await startHost({ mounts: oursMounts, isolation: false, compression: o.compression }),
+      'transformers.js|isolated': await startHost({ mounts: [['/models/', models.tjs], ['/ort/', tjsApp.ort], ['/', tjsApp.dist]], isolation: true, compression: o.compression }),
+      'transformers.js|not isolated': await startHost({ mounts: [['/models/', models.tjs], ['/ort/', tjsApp.ort], ['/', tjsApp.dist]], isolation: false, compression: o.compression }),
+    };
+    const configs = [];
+    for (const network of o.networks) {
+      for (const precision of ['fp16', 'q8']) {
+        for (const [key, host] of Object.entries(hosts)) {
+          const [engine, page] = key.split('|');
+          if (engine === 'ours') {
+            const weights = precision === 'q8' ? 'q8 conversion (model.safetensors)' : 'float16 shards as published';
+            configs.push({ engine, page, precision, network, host, weights, url: `${host.url}?model=${encodeURIComponent(`/models/${MODEL}-${precision}/`)}` });
+            continue;
+          }
+          for (const wasm of o.tjsWasm) {
+            const weights = precision === 'q8' ? 'model_quantized.onnx' : 'model.onnx (fp32)';
+            configs.push({ engine, wasm, page, precision, network, host, weights,
+              url: `${host.url}?dtype=${precision === 'q8' ? 'q8' : 'fp32'}&wasm=${wasm}` });
+          }
+        }
+      }
+    }
+    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--headless', '--no-sandbox'] });
+    const chromiumVersion = browser.version();
+    await browser.close();
+    // One discarded warm-up per configuration (OS file cache, Chromium binary), then the rounds.
+    runs = [];
+    for (let round = -1; round < o.rounds; round++) {
+      const order = round % 2 === 0 ? configs : [...configs].reverse();
+      for (const c of order) {
+        let r;
+        try {
+          r = await coldRun(chromium, c.host, c.url, c.network, o.timeoutMs);
+        } catch (e) {
+          r = { error: String(/** @type {Error} */ (e).message).split('\n')[0] };
+        }
+        const { host, url, ...config } = c;
+        const row = { ...config, round, ...r };
+        if (round >= 0) runs.push(row);
+        console.log(`[ttfr] ${round < 0 ? 'warm-up' : `round ${round + 1}/${o.rounds}`} ${c.network} ${c.precision} ${c.engine}${c.wasm ? ` (${c.wasm})` : ''} ${c.page}: ` +
+          (r.error ? `ERROR ${r.error}` : `${r.ms.toFixed(0)} ms, ${r.label} ${r.threads ?? ''} JS ${MB(r.bytes.js)} wasm ${MB(r.bytes.wasm)} model ${MB(r.bytes.model)} MB`));
+      }
+    }
+    for (const h of Object.values(hosts)) await h.close();
+    meta = { date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC', chromium: chromiumVersion, rounds: o.rounds,
+      cores: os.availableParallelism?.() ?? os.cpus().length, compression: o.compression, tjs_version: tjsApp.version,
+      tjs_wasm: o.tjsWasm };
+    fs.writeFileSync(rawFile, `${JSON.stringify({ meta, runs }, null, 1)}\n`);
+  }
+  const rows = summarize(runs).map((r) => ({ ...r, measured_at: meta.date }));
+  fs.writeFileSync(path.join(o.outDir, 'ttfr.md'), `${report(rows, meta)}\n`);
+  // bench/results.json: replace the earlier ttfr rows; RESULTS.md: rewritten with bench/ttfr.md included.
+  const resultsFile = path.join(o.outDir, 'results.json');
+  const all = fs.existsSync(resultsFile) ? JSON.parse(fs.readFileSync(resultsFile, 'utf8')).filter((r) => r.kind !== 'ttfr') : [];
+  fs.writeFileSync(resultsFile, `${JSON.stringify([...all, ...rows], null, 1)}\n`);
+  if (o.outDir === path.join(ROOT, 'bench')) run(process.execPath, [path.join(ROOT, 'bench', 'run.mjs'), '--report-only'], { stdio: 'inherit' });
+  console.log(report(rows, meta));
+}
+
+await main();
