@@ -1,6 +1,6 @@
 // GEMM micro-benchmark (not a test): GFLOP/s of LinearForward on BERT-base shapes.
 // Native: g++ -O3 -std=c++20 -Isrc bench/gemm_bench.cc src/kernels/*.cc src/core/thread_pool.cc -pthread -o /tmp/gemm_bench
-// Wasm:   NODE_PATH=/usr/share/nodejs em++ -O3 -std=c++20 -msimd128 -pthread -fno-exceptions -Isrc bench/gemm_bench.cc src/kernels/*.cc src/core/thread_pool.cc -sPTHREAD_POOL_SIZE=2 -sEXIT_RUNTIME=1 -sINITIAL_MEMORY=268435456 -o /tmp/gemm_bench.js && node --no-experimental-fetch /tmp/gemm_bench.js
+// Wasm:   cmake --build build/wasm --target gemm_bench_simd128 gemm_bench_relaxed (build/wasm/bench/*.js; bench/run.mjs does it)
 // Run from the repository root. Prints best-of-N GFLOP/s for f32 and int8 weights, 1 and 2 threads,
 // then each microkernel alone on L1-resident data (one 4-row tile × 8 panels, no driver, no packing,
 // no epilogue): the ceiling LinearForward and a whole model can approach on this engine.
@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <memory>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "kernels/gemm.h"
@@ -51,13 +52,20 @@ void MicrokernelRates() {
   MicrokernelRate("f32-ukernel", kc, [&] {
     f32(bt::kGemmMR, nc, kc, a.data(), w.data() + bt::kGemmNR, f32_stride, c.data(), nc);
   });
-  const size_t kp = kc / 2, q8_stride = 2 * bt::kGemmNR * sizeof(float) + 2 * bt::kGemmNR * kp;
-  std::vector<int16_t> qa(static_cast<size_t>(bt::kGemmMR) * 2 * kp, 3);
+  // int8: the kernel of this build's layout (c2: int16 activation pairs; c4: int8 activation quads).
+  const bt::Q8Gemm& gemm = bt::BestQ8Gemm();
+  const size_t groups = kc / gemm.kr, q8_stride = bt::PackedLinearQ8::kHeaderBytes + bt::kGemmNR * kc;
+  std::vector<int16_t> qa(static_cast<size_t>(bt::kGemmMR) * kc, 3);
   std::vector<int8_t> qw(q8_stride * panels, 2);
   std::vector<int32_t> qc(static_cast<size_t>(bt::kGemmMR) * nc);
-  const bt::Q8PpmmUkernelFn q8 = bt::BestQ8PpmmUkernel();
-  MicrokernelRate("q8-ukernel", kc, [&] {
-    q8(nc, kp, qa.data(), qw.data() + 2 * bt::kGemmNR * sizeof(float), q8_stride, qc.data(), nc);
+  const int8_t* weights = qw.data() + bt::PackedLinearQ8::kHeaderBytes;
+  const std::string name = std::string("q8-ukernel (") + bt::Q8KernelName() + ")";
+  MicrokernelRate(name.c_str(), kc, [&] {
+    if (gemm.kr == 2) {
+      gemm.c2(nc, groups, qa.data(), weights, q8_stride, qc.data(), nc);
+    } else {
+      gemm.c4(nc, groups, reinterpret_cast<const int8_t*>(qa.data()), weights, q8_stride, qc.data(), nc);
+    }
   });
 }
 

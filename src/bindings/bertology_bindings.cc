@@ -6,6 +6,7 @@
 #include <malloc.h>
 
 #include "core/thread_pool.h"
+#include "kernels/gemm_internal.h"
 #include "js_file_store.h"
 #include "js_model.h"
 
@@ -35,6 +36,14 @@ std::string HeapStats() {
          ",\"in_use_bytes\":" + std::to_string(static_cast<int64_t>(info.uordblks)) + "}";
 }
 
+// {"simd": "relaxed" | "simd128", "int8": kernel}: which instruction set this build uses and which
+// int8 GEMM kernel runs (the relaxed builds pick the faster of two on first use, ~6 ms).
+std::string Kernels() {
+  const std::string int8 = Q8KernelName();
+  const bool relaxed = int8.find("relaxed") != std::string::npos;
+  return std::string("{\"simd\":\"") + (relaxed ? "relaxed" : "simd128") + "\",\"int8\":\"" + int8 + "\"}";
+}
+
 }  // namespace
 }  // namespace bt
 
@@ -42,6 +51,7 @@ EMSCRIPTEN_BINDINGS(bertology) {
   using namespace emscripten;
   function("setNumThreads", &bt::SetThreads);
   function("heapStats", &bt::HeapStats);
+  function("kernels", &bt::Kernels);
   class_<bt::JsFileStore>("FileStore")
       .constructor<>()
       .function("allocate", &bt::JsFileStore::allocate)

@@ -10,6 +10,7 @@
 #include <cstdint>
 
 #include "kernels/gemm.h"
+#include "kernels/gemm_q8_ukernels.h"
 
 namespace bt {
 
@@ -107,33 +108,39 @@ class LinearUnits {
   int64_t first_panel_, end_panel_, m_blocks_, n_blocks_;
 };
 
-// ---- int8: weights symmetric per output channel, activations symmetric per row at run time ----
-// Packed layout ("c2"): 8-column panels; panel p = bias[8] f32, scale[8] f32, then for each pair of
-// k (k padded to even with zeros) 16 int8: cols 0-3 as (k0,k1) pairs, then cols 4-7.
-// Activations are int16 in [-127, 127] (widened once when quantised), k padded to even, stored in
-// tiles of 4 rows k-pair major (XNNPACK's pre-packed A): tile t at q + t*8*kp, pair p of row r at
-// offset p*8 + r*2. Rows past m are zero.
+// ---- int8: weights symmetric per output channel, activations 7-bit asymmetric per row ----
+// Weights: int8 in [-127, 127], scale = max|row| / 127 (one per output column), quantised once at
+// pack time. Activations, per row at run time: range [lo, hi] = [min(0, min x), max(0, max x)],
+// scale = (hi - lo) / 127, zero point z = round(-lo * 127 / (hi - lo)) in [0, 127],
+// q = clamp(round(x * 127 / (hi - lo)) + z, 0, 127) (round half to even). 7 bits is what the
+// relaxed-SIMD dot products take exactly (their i7 operand), and every build uses it, so relaxed,
+// SIMD128, SSE2 and scalar builds give bitwise-identical results.
+// Output: y = float(sum_k q_k w_k - z * colsum) * (row scale * column scale) + bias, where colsum is
+// the column's sum of int8 weights (stored in the panel): the integer part is exact everywhere.
+//
+// Packed panels (gemm_q8_ukernels.h for the two weight layouts, kr = 2 "c2" or 4 "c4" k per column
+// group): panel p = bias[8] f32, scale[8] f32, colsum[8] int32, then ceil(k / kr) groups of 8 * kr
+// int8 (k zero padded). Activations are stored the way the layout's kernel reads them: tiles of 4
+// rows, group g of row r at g*4*kr + r*kr (int16 for c2, int8 for c4); rows past m are zero.
 
-// C[4 x nc] int32 = A_tile[4 x 2*kp] · W over nc/8 panels (nc a positive multiple of 8; w: the
-// first panel's weights, panels w_stride bytes apart; c row r at c + r*c_stride). As for f32, the
-// panel loop around the k loop lets V8 unroll the k loop.
-using Q8PpmmUkernelFn = void (*)(size_t nc, size_t kp, const int16_t* a, const int8_t* w, size_t w_stride,
-                                 int32_t* c, size_t c_stride);
-void qd8_qc8w_ppmm_ukernel_4x8c2__scalar(size_t nc, size_t kp, const int16_t* a, const int8_t* w,
-                                         size_t w_stride, int32_t* c, size_t c_stride);
-#if defined(__wasm_simd128__)
-void qd8_qc8w_ppmm_ukernel_4x8c2__wasmsimd_dot16x2(size_t nc, size_t kp, const int16_t* a, const int8_t* w,
-                                                   size_t w_stride, int32_t* c, size_t c_stride);
-#endif
-#if defined(__SSE2__)
-void qd8_qc8w_ppmm_ukernel_4x8c2__sse2(size_t nc, size_t kp, const int16_t* a, const int8_t* w,
-                                       size_t w_stride, int32_t* c, size_t c_stride);
-#endif
-Q8PpmmUkernelFn BestQ8PpmmUkernel();
+// The kernels LinearForward uses for int8 on this build: the relaxed-SIMD c4 kernels when they are
+// linked in (relaxed wasm builds), else the c2 kernel (SIMD128, SSE2 or scalar). The relaxed builds
+// have two c4 kernels with identical results; the faster one here is picked once by timing both.
+struct Q8Gemm {
+  int kr;                  // 2 or 4: the weight layout PackLinearQ8 writes on this build
+  Q8PpmmUkernelFn c2;      // the c2 kernel
+  Q8C4PpmmUkernelFn c4;    // the c4 kernel (the scalar reference where no relaxed kernel exists)
+  const char* c4_name;
+};
+const Q8Gemm& BestQ8Gemm();
+// Which int8 kernel this build runs (e.g. "c2 wasmsimd dot16x2", "c4 wasmrelaxedsimd dot_add").
+const char* Q8KernelName();
 
 class PackedLinearQ8 final : public PackedLinear {
  public:
-  PackedLinearQ8(int32_t n, int32_t k, void* data) : n_(n), k_(k), data_(static_cast<uint8_t*>(data)) {}
+  static constexpr size_t kHeaderBytes = 2 * kGemmNR * sizeof(float) + kGemmNR * sizeof(int32_t);
+  PackedLinearQ8(int32_t n, int32_t k, int kr, void* data)
+      : n_(n), k_(k), kr_(kr), data_(static_cast<uint8_t*>(data)) {}
   ~PackedLinearQ8() override;
   PackedLinearQ8(const PackedLinearQ8&) = delete;
   PackedLinearQ8& operator=(const PackedLinearQ8&) = delete;
@@ -141,28 +148,41 @@ class PackedLinearQ8 final : public PackedLinear {
   int32_t n() const override { return n_; }
   int32_t k() const override { return k_; }
   size_t bytes() const override { return panel_bytes() * num_panels(); }
-  size_t k_pairs() const { return (static_cast<size_t>(k_) + 1) / 2; }
-  size_t panel_bytes() const { return 2 * kGemmNR * sizeof(float) + 2 * kGemmNR * k_pairs(); }
+  int kr() const { return kr_; }
+  size_t k_groups() const { return (static_cast<size_t>(k_) + kr_ - 1) / kr_; }
+  size_t padded_k() const { return k_groups() * kr_; }
+  size_t panel_bytes() const { return kHeaderBytes + kGemmNR * padded_k(); }
   size_t num_panels() const { return (static_cast<size_t>(n_) + kGemmNR - 1) / kGemmNR; }
   const float* bias(size_t p) const { return reinterpret_cast<const float*>(data_ + p * panel_bytes()); }
   const float* scale(size_t p) const { return bias(p) + kGemmNR; }
-  const int8_t* weights(size_t p) const {
-    return reinterpret_cast<const int8_t*>(data_ + p * panel_bytes() + 2 * kGemmNR * sizeof(float));
+  const int32_t* column_sums(size_t p) const { return reinterpret_cast<const int32_t*>(scale(p) + kGemmNR); }
+  const int8_t* weights(size_t p) const { return reinterpret_cast<const int8_t*>(data_ + p * panel_bytes() + kHeaderBytes); }
+  // Offset of weight (column j of a panel, k index kk) from weights(p).
+  static size_t WeightOffset(int kr, int32_t j, int32_t kk) {
+    return static_cast<size_t>(kk / kr) * kGemmNR * kr + static_cast<size_t>(j / 4) * 4 * kr + (j % 4) * kr + kk % kr;
   }
+  int8_t weight(size_t p, int32_t j, int32_t kk) const { return weights(p)[WeightOffset(kr_, j, kk)]; }
 
  private:
   int32_t n_, k_;
+  int kr_;
   uint8_t* data_;  // AlignedAlloc'd
 };
 
-// Quantises rows [row_begin, row_end) of x [*, k] (row r at x + r*k) to int16 in [-127, 127], into
-// the 4-row tiles of q (k zero padded to 2*kp), with x ~= q * scale[row]. An all-zero row gets
-// scale 0. Q8TileElements(m, kp) is the size of q for m rows; ZeroQ8PaddingRows clears rows
+// PackLinearQ8 (gemm_q8.h) with an explicit layout (2 or 4) instead of the build's (tests).
+std::unique_ptr<PackedLinear> PackLinearQ8WithLayout(const float* w, const float* bias, int32_t n, int32_t k, int kr);
+
+// Quantised activations of rows [row_begin, row_end) of x [*, k] (row r at x + r*k), as defined
+// above, into the 4-row tiles of q in layout kr (2: int16, 4: int8 elements; k zero padded to
+// padded_k), with their scale and zero point. An all-zero row gets scale 0 and zero point 0.
+// Q8TileBytes(m, padded_k, kr) is the size of q for m rows; ZeroQ8PaddingRows clears rows
 // m..(m rounded up to 4).
-size_t Q8TileElements(int32_t m, size_t kp);
-void QuantizeRowsQ8(const float* x, int32_t row_begin, int32_t row_end, int32_t k, size_t kp, int16_t* q,
-                    float* scale);
-void ZeroQ8PaddingRows(int32_t m, size_t kp, int16_t* q);
+size_t Q8TileBytes(int32_t m, size_t padded_k, int kr);
+void QuantizeRowsQ8(const float* x, int32_t row_begin, int32_t row_end, int32_t k, size_t padded_k, int kr, void* q,
+                    float* scale, int32_t* zero_point);
+void ZeroQ8PaddingRows(int32_t m, size_t padded_k, int kr, void* q);
+// Element (row r, k index kk) of quantised tiles in layout kr, as an int.
+int32_t Q8ActivationAt(const void* q, size_t padded_k, int kr, int32_t r, int32_t kk);
 
 void ReleaseLinearQ8Scratch();  // the calling thread's quantised-activation buffers
 

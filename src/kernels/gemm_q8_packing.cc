@@ -1,5 +1,6 @@
-// Int8 quantisation: weights per output channel at pack time (c2 panel layout, gemm_internal.h)
-// and activations per row at run time. Both symmetric, round to nearest even, range [-127, 127].
+// Int8 quantisation: weights per output channel at pack time (symmetric, [-127, 127]; c2 or c4 panel
+// layout) and activations per row at run time (7-bit asymmetric, [0, 127]); see gemm_internal.h.
+// Rounding is to nearest, ties to even, everywhere.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -53,17 +54,21 @@ void QuantizeWeightRowQ8(const float* w, int32_t k, int8_t* q, float* scale) {
 
 namespace {
 
-// Places one quantised row of W (output column `col`) into its panel.
+// Places one quantised row of W (output column `col`) into its panel, in the panel's layout (c2 or c4,
+// PackedLinearQ8::WeightOffset), with the column's weight sum (the 7-bit activations' zero-point term).
+// The one place that writes a q8 panel: load-time quantisation and stored int8 rows both come here.
 void PlaceQ8Row(const int8_t* q, float scale, const float* bias, int32_t col, int32_t k, PackedLinearQ8& packed) {
   const size_t p = static_cast<size_t>(col / kGemmNR);
   const int32_t j = col % kGemmNR;
   const_cast<float*>(packed.bias(p))[j] = bias != nullptr ? bias[col] : 0.0f;
   const_cast<float*>(packed.scale(p))[j] = scale;
   int8_t* pw = const_cast<int8_t*>(packed.weights(p));
-  // Pair kk/2 holds 16 bytes: cols 0-3 as (k even, k odd), then cols 4-7.
+  int32_t sum = 0;
   for (int32_t kk = 0; kk < k; ++kk) {
-    pw[static_cast<size_t>(kk / 2) * 16 + (j / 4) * 8 + (j % 4) * 2 + (kk % 2)] = q[kk];
+    pw[PackedLinearQ8::WeightOffset(packed.kr(), j, kk)] = q[kk];
+    sum += q[kk];
   }
+  const_cast<int32_t*>(packed.column_sums(p))[j] = sum;
 }
 
 // Quantises rows [row0, row0 + count) of W (given as w [count, k]) into their panels.
@@ -76,28 +81,32 @@ void PackQ8Rows(const float* w, const float* bias, int32_t row0, int32_t count, 
   }
 }
 
-std::unique_ptr<PackedLinearQ8> AllocateQ8(int32_t n, int32_t k) {
-  if (n <= 0 || k <= 0) return nullptr;
-  PackedLinearQ8 shape(n, k, nullptr);  // layout arithmetic only; owns nothing
+std::unique_ptr<PackedLinearQ8> AllocateQ8(int32_t n, int32_t k, int kr) {
+  if (n <= 0 || k <= 0 || (kr != 2 && kr != 4)) return nullptr;
+  PackedLinearQ8 shape(n, k, kr, nullptr);  // layout arithmetic only; owns nothing
   void* data = AlignedAlloc(shape.bytes());
   if (data == nullptr) return nullptr;
   std::memset(data, 0, shape.bytes());
-  std::unique_ptr<PackedLinearQ8> packed(new (std::nothrow) PackedLinearQ8(n, k, data));
+  std::unique_ptr<PackedLinearQ8> packed(new (std::nothrow) PackedLinearQ8(n, k, kr, data));
   if (packed == nullptr) AlignedFree(data);
   return packed;
 }
 
 }  // namespace
 
-std::unique_ptr<PackedLinear> PackLinearQ8(const float* w, const float* bias, int32_t n, int32_t k) {
-  std::unique_ptr<PackedLinearQ8> packed = AllocateQ8(n, k);
+std::unique_ptr<PackedLinear> PackLinearQ8WithLayout(const float* w, const float* bias, int32_t n, int32_t k, int kr) {
+  std::unique_ptr<PackedLinearQ8> packed = AllocateQ8(n, k, kr);
   if (packed == nullptr) return nullptr;
   PackQ8Rows(w, bias, 0, n, k, *packed);
   return packed;
 }
 
+std::unique_ptr<PackedLinear> PackLinearQ8(const float* w, const float* bias, int32_t n, int32_t k) {
+  return PackLinearQ8WithLayout(w, bias, n, k, BestQ8Gemm().kr);
+}
+
 std::unique_ptr<PackedLinear> PackLinearQ8(const WeightRowSource& rows, const float* bias, int32_t n, int32_t k) {
-  std::unique_ptr<PackedLinearQ8> packed = AllocateQ8(n, k);
+  std::unique_ptr<PackedLinearQ8> packed = AllocateQ8(n, k, BestQ8Gemm().kr);
   if (packed == nullptr) return nullptr;
   const bool read = ForEachWeightChunk(rows, n, k, [&](int32_t row0, int32_t count, const float* w) {
     PackQ8Rows(w, bias, row0, count, k, *packed);
@@ -108,7 +117,7 @@ std::unique_ptr<PackedLinear> PackLinearQ8(const WeightRowSource& rows, const fl
 
 std::unique_ptr<PackedLinear> PackLinearQ8FromInt8(const Q8WeightRowSource& rows, const float* bias, int32_t n,
                                                    int32_t k) {
-  std::unique_ptr<PackedLinearQ8> packed = AllocateQ8(n, k);
+  std::unique_ptr<PackedLinearQ8> packed = AllocateQ8(n, k, BestQ8Gemm().kr);
   if (packed == nullptr) return nullptr;
   const int32_t chunk = std::min(n, WeightRowChunk(k));
   std::vector<int8_t> q(static_cast<size_t>(chunk) * k);
@@ -121,49 +130,113 @@ std::unique_ptr<PackedLinear> PackLinearQ8FromInt8(const Q8WeightRowSource& rows
   return packed;
 }
 
-size_t Q8TileElements(int32_t m, size_t kp) {
-  return static_cast<size_t>((m + kGemmMR - 1) / kGemmMR) * kGemmMR * 2 * kp;
+size_t Q8TileBytes(int32_t m, size_t padded_k, int kr) {
+  const size_t element = kr == 2 ? sizeof(int16_t) : sizeof(int8_t);
+  return static_cast<size_t>((m + kGemmMR - 1) / kGemmMR) * kGemmMR * padded_k * element;
 }
 
-void QuantizeRowsQ8(const float* x, int32_t row_begin, int32_t row_end, int32_t k, size_t kp, int16_t* q,
-                    float* scale) {
+namespace {
+
+// Offset (in elements) of row r, k index kk in 4-row tiles of layout kr.
+inline size_t TileOffset(size_t padded_k, int kr, int32_t r, int32_t kk) {
+  return static_cast<size_t>(r / kGemmMR) * kGemmMR * padded_k + static_cast<size_t>(kk / kr) * kGemmMR * kr +
+         static_cast<size_t>(r % kGemmMR) * kr + kk % kr;
+}
+
+// min(0, min x) and max(0, max x), 4 lanes at a time; NaN never wins a comparison (ignored).
+void RowRange(const float* x, int32_t n, float* lo, float* hi) {
+  vmath::v4f vmin = vmath::Splat(0.0f), vmax = vmath::Splat(0.0f);
+  const int32_t n4 = n & ~3;
+  for (int32_t i = 0; i < n4; i += 4) {
+    const vmath::v4f v = vmath::Load(x + i);
+    vmin = vmath::Min(v, vmin);
+    vmax = vmath::Max(v, vmax);
+  }
+  float mn = vmath::HorizontalMin(vmin), mx = vmath::HorizontalMax(vmax);
+  for (int32_t i = n4; i < n; ++i) {
+    mn = x[i] < mn ? x[i] : mn;
+    mx = x[i] > mx ? x[i] : mx;
+  }
+  *lo = mn;
+  *hi = mx;
+}
+
+// clamp(v, 0, 127) with NaN -> 0, in the order the 4-lane code uses (max with 0 first).
+inline float Clamp0To127(float v) {
+  const float t = v > 0.0f ? v : 0.0f;
+  return t < 127.0f ? t : 127.0f;
+}
+
+}  // namespace
+
+void QuantizeRowsQ8(const float* x, int32_t row_begin, int32_t row_end, int32_t k, size_t padded_k, int kr, void* q,
+                    float* scale, int32_t* zero_point) {
   using vmath::v4f;
   using vmath::v4i;
+  int16_t* q16 = static_cast<int16_t*>(q);
+  int8_t* q8 = static_cast<int8_t*>(q);
   // Adding and subtracting 1.5·2^23 rounds |v| < 2^22 to the nearest integer, ties to even — what
   // nearbyint does in the default rounding mode — four lanes at a time.
-  const v4f magic = vmath::Splat(12582912.0f), lo = vmath::Splat(-127.0f), hi = vmath::Splat(127.0f);
+  const v4f magic = vmath::Splat(12582912.0f), zero = vmath::Splat(0.0f), top = vmath::Splat(127.0f);
   for (int32_t r = row_begin; r < row_end; ++r) {
     const float* row = x + static_cast<size_t>(r) * k;
-    // Row r of tile r/4: its pair p sits at p*8 + (r%4)*2.
-    int16_t* qr = q + static_cast<size_t>(r / kGemmMR) * kGemmMR * 2 * kp + static_cast<size_t>(r % kGemmMR) * 2;
-    const float max_abs = MaxAbs(row, k);
+    float lo, hi;
+    RowRange(row, k, &lo, &hi);
+    const float range = hi - lo;
+    // A zero row, or a range that is not finite (inf/NaN inputs, overflow): inv 0, all q = z = 0, and
+    // the scale carries the inf/NaN into the outputs.
+    const float inv = range > 0.0f && range <= 3.4028235e38f ? 127.0f / range : 0.0f;
+    // -lo * inv is in [0, 127] up to rounding; nearbyint keeps it there (127 * (1 + 2^-23) rounds to 127).
+    const float z = inv > 0.0f ? std::nearbyint(-lo * inv) : 0.0f;
+    scale[r] = range / 127.0f;
+    zero_point[r] = static_cast<int32_t>(z);
+    const v4f vinv = vmath::Splat(inv), vz = vmath::Splat(z);
     const int32_t k4 = k & ~3;
-    const float inv = max_abs > 0.0f ? 127.0f / max_abs : 0.0f;
-    scale[r] = max_abs / 127.0f;
-    const v4f vinv = vmath::Splat(inv);
     for (int32_t kk = 0; kk < k4; kk += 4) {
       v4f v = vmath::Load(row + kk) * vinv;
-      v = (v + magic) - magic;
-      const v4i iv = __builtin_convertvector(vmath::Min(vmath::Max(v, lo), hi), v4i);
-      int16_t* d = qr + static_cast<size_t>(kk / 2) * 2 * kGemmMR;  // pairs kk/2 and kk/2 + 1
-      d[0] = static_cast<int16_t>(iv[0]);
-      d[1] = static_cast<int16_t>(iv[1]);
-      d[2 * kGemmMR] = static_cast<int16_t>(iv[2]);
-      d[2 * kGemmMR + 1] = static_cast<int16_t>(iv[3]);
+      v = ((v + magic) - magic) + vz;
+      const v4i iv = __builtin_convertvector(vmath::Min(vmath::Max(v, zero), top), v4i);
+      if (kr == 2) {
+        int16_t* d = q16 + TileOffset(padded_k, 2, r, kk);  // pairs kk/2 and kk/2 + 1
+        d[0] = static_cast<int16_t>(iv[0]);
+        d[1] = static_cast<int16_t>(iv[1]);
+        d[2 * kGemmMR] = static_cast<int16_t>(iv[2]);
+        d[2 * kGemmMR + 1] = static_cast<int16_t>(iv[3]);
+      } else {
+        int8_t* d = q8 + TileOffset(padded_k, 4, r, kk);  // one quad
+        d[0] = static_cast<int8_t>(iv[0]);
+        d[1] = static_cast<int8_t>(iv[1]);
+        d[2] = static_cast<int8_t>(iv[2]);
+        d[3] = static_cast<int8_t>(iv[3]);
+      }
     }
-    for (int32_t kk = k4; kk < k; ++kk) {
-      qr[static_cast<size_t>(kk / 2) * 2 * kGemmMR + kk % 2] = static_cast<int16_t>(RoundClamp127(row[kk] * inv));
+    for (int32_t kk = k4; kk < static_cast<int32_t>(padded_k); ++kk) {
+      const int32_t v = kk < k ? static_cast<int32_t>(Clamp0To127(std::nearbyint(row[kk] * inv) + z)) : 0;
+      if (kr == 2) {
+        q16[TileOffset(padded_k, 2, r, kk)] = static_cast<int16_t>(v);
+      } else {
+        q8[TileOffset(padded_k, 4, r, kk)] = static_cast<int8_t>(v);
+      }
     }
-    if (k % 2 != 0) qr[static_cast<size_t>(k / 2) * 2 * kGemmMR + 1] = 0;
   }
 }
 
-void ZeroQ8PaddingRows(int32_t m, size_t kp, int16_t* q) {
+void ZeroQ8PaddingRows(int32_t m, size_t padded_k, int kr, void* q) {
   const int32_t padded = (m + kGemmMR - 1) / kGemmMR * kGemmMR;
   for (int32_t r = m; r < padded; ++r) {
-    int16_t* qr = q + static_cast<size_t>(r / kGemmMR) * kGemmMR * 2 * kp + static_cast<size_t>(r % kGemmMR) * 2;
-    for (size_t p = 0; p < kp; ++p) qr[p * 2 * kGemmMR] = 0, qr[p * 2 * kGemmMR + 1] = 0;
+    for (int32_t kk = 0; kk < static_cast<int32_t>(padded_k); ++kk) {
+      if (kr == 2) {
+        static_cast<int16_t*>(q)[TileOffset(padded_k, 2, r, kk)] = 0;
+      } else {
+        static_cast<int8_t*>(q)[TileOffset(padded_k, 4, r, kk)] = 0;
+      }
+    }
   }
+}
+
+int32_t Q8ActivationAt(const void* q, size_t padded_k, int kr, int32_t r, int32_t kk) {
+  const size_t offset = TileOffset(padded_k, kr, r, kk);
+  return kr == 2 ? static_cast<const int16_t*>(q)[offset] : static_cast<const int8_t*>(q)[offset];
 }
 
 }  // namespace bt

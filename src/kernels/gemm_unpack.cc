@@ -1,5 +1,5 @@
 // Reading the packed layouts of gemm_internal.h back: f32 "goi" panels (bias[8], then k rows of 8
-// weights) and q8 "c2" panels (bias[8], scale[8], then k pairs of 16 int8).
+// weights) and q8 panels (gemm_internal.h: c2 or c4 weight layout).
 #include "kernels/gemm_unpack.h"
 
 #include <algorithm>
@@ -26,15 +26,11 @@ bool ForEachWeight(const PackedLinear& w, WeightFn fn, BiasFn bias_fn) {
   }
   if (const auto* q8 = dynamic_cast<const PackedLinearQ8*>(&w)) {
     for (size_t p = 0; p < q8->num_panels(); ++p) {
-      const int8_t* q = q8->weights(p);
       const int32_t n0 = static_cast<int32_t>(p) * kGemmNR, nc = std::min(kGemmNR, n - n0);
       for (int32_t j = 0; j < nc; ++j) {
         bias_fn(n0 + j, q8->bias(p)[j]);
         const float scale = q8->scale(p)[j];
-        for (int32_t kk = 0; kk < k; ++kk) {
-          const size_t offset = static_cast<size_t>(kk / 2) * 16 + (j / 4) * 8 + (j % 4) * 2 + (kk % 2);
-          fn(n0 + j, kk, static_cast<float>(q[offset]) * scale);
-        }
+        for (int32_t kk = 0; kk < k; ++kk) fn(n0 + j, kk, static_cast<float>(q8->weight(p, j, kk)) * scale);
       }
     }
     return true;

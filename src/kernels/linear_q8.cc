@@ -1,33 +1,35 @@
-// LinearForward for int8 packed weights: quantise the rows of x once (per row, symmetric), then the
-// same unit blocking as the f32 driver (linear.cc): per unit of 64 rows x 64 columns, the 4x8c2
-// microkernel produces int32 tiles that are dequantised (acc * row_scale * col_scale + bias)
-// into the unit buffer, then the shared epilogue applies activation and residual. Integer sums
-// are exact, so results are identical for any thread count.
+// LinearForward for int8 packed weights: quantise the rows of x once (per row, 7-bit asymmetric;
+// gemm_internal.h), then the same unit blocking as the f32 driver (linear.cc): per unit of 64 rows x
+// 64 columns, the microkernel of the weights' layout (c2 or c4) produces int32 tiles that are
+// dequantised ((acc - zero point * column sum) * row scale * column scale + bias) into the unit
+// buffer, then the shared epilogue applies activation and residual. Integer sums are exact, so
+// results are identical for any thread count, layout and build.
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cstring>
+#include <mutex>
 #include <vector>
 
 #include "kernels/gemm_internal.h"
 #include "kernels/vmath.h"
+
+// Defined by the relaxed-SIMD kernel object, which only the relaxed wasm builds link in; elsewhere
+// the weak reference resolves to null.
+extern "C" __attribute__((weak)) const struct bt_relaxed_q8_kernels* bt_relaxed_q8_kernels_get(void);
 
 namespace bt {
 namespace {
 
 // Quantised activations live in buffers owned by the calling thread (workers only read them).
 struct Q8Scratch {
-  std::vector<int16_t> q;
+  std::vector<int16_t> q;  // int16 (c2) or int8 (c4) elements
   std::vector<float> scale;
+  std::vector<int32_t> zero_point;
 };
 thread_local Q8Scratch tls_scratch;
 
-}  // namespace
-
-void ReleaseLinearQ8Scratch() {
-  std::vector<int16_t>().swap(tls_scratch.q);
-  std::vector<float>().swap(tls_scratch.scale);
-}
-
-Q8PpmmUkernelFn BestQ8PpmmUkernel() {
+Q8PpmmUkernelFn BestC2() {
 #if defined(__wasm_simd128__)
   return qd8_qc8w_ppmm_ukernel_4x8c2__wasmsimd_dot16x2;
 #elif defined(__SSE2__)
@@ -37,24 +39,120 @@ Q8PpmmUkernelFn BestQ8PpmmUkernel() {
 #endif
 }
 
+const char* BestC2Name() {
+#if defined(__wasm_simd128__)
+  return "c2 wasmsimd dot16x2";
+#elif defined(__SSE2__)
+  return "c2 sse2";
+#else
+  return "c2 scalar";
+#endif
+}
+
+// Seconds per call of a c4 kernel over `reps` calls on one L1-resident 4 x 512 x 64 problem.
+double TimeC4(Q8C4PpmmUkernelFn kernel, const int8_t* a, const int8_t* w, int32_t* c, int reps) {
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < reps; ++i) kernel(64, 128, a, w, 8 * 512, c, 64);
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / reps;
+}
+
+// Of the two relaxed kernels (identical results), the faster on this runtime and CPU: dot_add is one
+// instruction per 16 multiply-adds where the engine maps it to AVX-VNNI (V8 in Node 24 and Chromium:
+// ~2x dot16 here), three to five elsewhere, where dot16 is faster (Node 22: ~1.05x). A wasm engine
+// first runs baseline code and swaps in optimised code once a function has run for a while (V8:
+// Liftoff, then TurboFan compiled in the background, here after 1-3 ms of calls), and the baseline
+// code ranks the kernels differently. So the two alternate until both have become 1.5x faster than
+// in their first round (tiered up), then six rounds of >= 1 ms each (browsers coarsen timers to 5 or
+// 100 us) decide; if no tier-up shows within 60 ms (already optimised, or an engine without tiers),
+// the best rounds seen decide. About 10-20 ms, once per process (or page), at the first int8 use.
+Q8C4PpmmUkernelFn PickRelaxed(const bt_relaxed_q8_kernels& k, const char** name) {
+  std::vector<int8_t> a(16 * 128, 1), w(8 * 512 * 8, 1);
+  std::vector<int32_t> c(4 * 64);
+  const auto start = std::chrono::steady_clock::now();
+  const auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
+  double add_first = 0, dot16_first = 0, add = 1e9, dot16 = 1e9;
+  int reps = 128, judged = 0;
+  bool tiered = false;
+  for (int round = 0; elapsed() < 0.06 && judged < 6; ++round) {
+    const double ta = TimeC4(k.dot_add, a.data(), w.data(), c.data(), reps);
+    const double t16 = TimeC4(k.dot16, a.data(), w.data(), c.data(), reps);
+    if (round == 0) {
+      add_first = ta, dot16_first = t16;
+      continue;
+    }
+    if (!tiered && ta * 1.5 < add_first && t16 * 1.5 < dot16_first) {
+      tiered = true, add = dot16 = 1e9;  // judge optimised code only
+      reps = std::max(reps, static_cast<int>(0.001 / std::max(std::min(ta, t16), 1e-9)));
+      continue;
+    }
+    add = std::min(add, ta), dot16 = std::min(dot16, t16);
+    if (tiered) ++judged;
+  }
+  *name = add <= dot16 ? "c4 wasmrelaxedsimd dot_add" : "c4 wasmrelaxedsimd dot16";
+  return add <= dot16 ? k.dot_add : k.dot16;
+}
+
+Q8Gemm MakeQ8Gemm() {
+  Q8Gemm g{2, BestC2(), qd8_qc8w_ppmm_ukernel_4x8c4__scalar, "c4 scalar"};
+  const bt_relaxed_q8_kernels* relaxed = bt_relaxed_q8_kernels_get != nullptr ? bt_relaxed_q8_kernels_get() : nullptr;
+  if (relaxed != nullptr) {
+    g.kr = 4;
+    g.c4 = PickRelaxed(*relaxed, &g.c4_name);
+  }
+  return g;
+}
+
+}  // namespace
+
+const Q8Gemm& BestQ8Gemm() {
+  // Made once, under a lock (emscripten compiles without thread-safe statics; std::mutex and these
+  // statics are constant-initialised). The layout is fixed per build; only the c4 pick is timed.
+  static std::mutex mu;
+  static std::atomic<bool> ready{false};
+  static Q8Gemm gemm{};
+  if (!ready.load(std::memory_order_acquire)) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (!ready.load(std::memory_order_relaxed)) {
+      gemm = MakeQ8Gemm();
+      ready.store(true, std::memory_order_release);
+    }
+  }
+  return gemm;
+}
+
+const char* Q8KernelName() {
+  const Q8Gemm& g = BestQ8Gemm();
+  return g.kr == 4 ? g.c4_name : BestC2Name();
+}
+
+void ReleaseLinearQ8Scratch() {
+  std::vector<int16_t>().swap(tls_scratch.q);
+  std::vector<float>().swap(tls_scratch.scale);
+  std::vector<int32_t>().swap(tls_scratch.zero_point);
+}
+
 void LinearForwardQ8(const PackedLinearQ8& w, const float* x, int32_t m, Activation act, const float* residual,
                      float* y, const LinearColumns& columns, ThreadPool& pool) {
-  const Q8PpmmUkernelFn ukernel = BestQ8PpmmUkernel();
+  const Q8Gemm& gemm = BestQ8Gemm();
+  const int kr = w.kr();
   const int32_t k = w.k();
-  const size_t kp = w.k_pairs();
+  const size_t padded_k = w.padded_k(), groups = w.k_groups();
   Q8Scratch& scratch = tls_scratch;
-  scratch.q.resize(Q8TileElements(m, kp));
+  scratch.q.resize((Q8TileBytes(m, padded_k, kr) + 1) / 2);
   scratch.scale.resize(m);
-  int16_t* q = scratch.q.data();
+  scratch.zero_point.resize(m);
+  void* q = scratch.q.data();
   float* row_scale = scratch.scale.data();
-  ZeroQ8PaddingRows(m, kp, q);
+  int32_t* row_zero = scratch.zero_point.data();
+  ZeroQ8PaddingRows(m, padded_k, kr, q);
   // Whole tiles per task: neighbouring rows share cache lines in the tiled layout.
   const int64_t tiles = (m + kGemmMR - 1) / kGemmMR;
   const int64_t grain = std::max<int64_t>(1, 16384 / (static_cast<int64_t>(k) * kGemmMR));
   pool.ParallelFor(tiles, grain, [&](int64_t t0, int64_t t1) {
     QuantizeRowsQ8(x, static_cast<int32_t>(t0 * kGemmMR), static_cast<int32_t>(std::min<int64_t>(t1 * kGemmMR, m)), k,
-                   kp, q, row_scale);
+                   padded_k, kr, q, row_scale, row_zero);
   });
+  const size_t tile_bytes = Q8TileBytes(kGemmMR, padded_k, kr);
 
   const LinearUnits units(m, columns);
   pool.ParallelFor(units.count(), 1, [&](int64_t u0, int64_t u1) {
@@ -66,22 +164,37 @@ void LinearForwardQ8(const PackedLinearQ8& w, const float* x, int32_t m, Activat
       const int64_t p0 = unit.p0, p1 = unit.p1;
       for (int32_t r = 0; r < rows; r += kGemmMR) {  // row0 and r are multiples of 4: whole tiles
         const int32_t mr = std::min<int32_t>(kGemmMR, rows - r);
-        ukernel(unit.nc(), kp, q + static_cast<size_t>(row0 + r) * 2 * kp, w.weights(static_cast<size_t>(p0)),
-                w.panel_bytes(), tile, kLinearUnitCols);
+        const uint8_t* a = static_cast<const uint8_t*>(q) + static_cast<size_t>((row0 + r) / kGemmMR) * tile_bytes;
+        if (kr == 2) {
+          gemm.c2(unit.nc(), groups, reinterpret_cast<const int16_t*>(a), w.weights(static_cast<size_t>(p0)),
+                  w.panel_bytes(), tile, kLinearUnitCols);
+        } else {
+          gemm.c4(unit.nc(), groups, reinterpret_cast<const int8_t*>(a), w.weights(static_cast<size_t>(p0)),
+                  w.panel_bytes(), tile, kLinearUnitCols);
+        }
         for (int64_t p = p0; p < p1; ++p) {
           const float* bias = w.bias(static_cast<size_t>(p));
           const float* col_scale = w.scale(static_cast<size_t>(p));
+          const int32_t* col_sum = w.column_sums(static_cast<size_t>(p));
           const size_t col = static_cast<size_t>(p - p0) * kGemmNR;
           const vmath::v4f scale0 = vmath::Load(col_scale), scale1 = vmath::Load(col_scale + 4);
           const vmath::v4f bias0 = vmath::Load(bias), bias1 = vmath::Load(bias + 4);
+          vmath::v4i sum0, sum1;
+          std::memcpy(&sum0, col_sum, sizeof(sum0));
+          std::memcpy(&sum1, col_sum + 4, sizeof(sum1));
           for (int32_t i = 0; i < mr; ++i) {
-            // out = float(t) * (row scale * column scale) + bias, 4 columns at a time.
-            const vmath::v4f rs = vmath::Splat(row_scale[row0 + r + i]);
+            // out = float(t - z * colsum) * (row scale * column scale) + bias, 4 columns at a time.
+            const int32_t row = row0 + r + i;
+            const vmath::v4f rs = vmath::Splat(row_scale[row]);
+            const int32_t z = row_zero[row];
+            const vmath::v4i vz = {z, z, z, z};
             const int32_t* t = tile + i * kLinearUnitCols + col;
             float* out = acc + (r + i) * kLinearUnitCols + col;
             vmath::v4i t0, t1;
             std::memcpy(&t0, t, sizeof(t0));
             std::memcpy(&t1, t + 4, sizeof(t1));
+            t0 -= vz * sum0;
+            t1 -= vz * sum1;
             vmath::Store(out, __builtin_convertvector(t0, vmath::v4f) * (rs * scale0) + bias0);
             vmath::Store(out + 4, __builtin_convertvector(t1, vmath::v4f) * (rs * scale1) + bias1);
           }

@@ -47,6 +47,10 @@ inline bool AnyTrue(v4i mask) {
 inline v4f Min(v4f a, v4f b) { return Select(a < b, a, b); }
 inline v4f Max(v4f a, v4f b) { return Select(a > b, a, b); }
 inline float HorizontalSum(v4f v) { return (v[0] + v[2]) + (v[1] + v[3]); }
+inline float HorizontalMin(v4f v) {
+  const float a = v[0] < v[2] ? v[0] : v[2], b = v[1] < v[3] ? v[1] : v[3];
+  return a < b ? a : b;
+}
 inline float HorizontalMax(v4f v) {
   const float a = v[0] > v[2] ? v[0] : v[2], b = v[1] > v[3] ? v[1] : v[3];
   return a > b ? a : b;

@@ -1,5 +1,6 @@
-// The wasm SIMD128 microkernels against their scalar references, run inside Node (ctest in
-// build/wasm, via the crosscompiling emulator). gtest is not available for emscripten here, so
+// The wasm SIMD128 (and, in the relaxed programs, relaxed-SIMD) microkernels against their scalar
+// references, run inside Node (ctest in build/wasm: Node 20 via the crosscompiling emulator for
+// SIMD128, Node 22 and 24 for the relaxed kernels) and inside Chromium (tests/browser). gtest is not available for emscripten here, so
 // this is a plain program: it prints every mismatch and exits non-zero if there was one.
 // Native builds test the vec128/SSE2 variants in tests/native; this covers the wasm-only ones.
 #include <cmath>
@@ -12,6 +13,9 @@
 #include "kernels/gemm.h"
 #include "kernels/gemm_internal.h"
 #include "../native/nonfinite_checks.h"
+
+// The relaxed-SIMD c4 kernels: linked into the relaxed test programs only.
+extern "C" __attribute__((weak)) const struct bt_relaxed_q8_kernels* bt_relaxed_q8_kernels_get(void);
 
 namespace {
 
@@ -56,19 +60,65 @@ void CheckF32() {
 
 void CheckQ8() {
   std::mt19937 rng(7);
-  std::uniform_int_distribution<int> q(-127, 127);
+  std::uniform_int_distribution<int> qa(0, 127), qw(-127, 127);
   for (size_t kp : {1, 2, 3, 8, 33, 384}) {
     for (size_t nc : {8, 16, 64}) {
       const size_t w_stride = 16 * kp + 32, c_stride = nc + 3;
       std::vector<int16_t> a(8 * kp);
-      for (auto& v : a) v = static_cast<int16_t>(q(rng));
+      for (auto& v : a) v = static_cast<int16_t>(qa(rng));
       std::vector<int8_t> w(w_stride * (nc / 8));
-      for (auto& v : w) v = static_cast<int8_t>(q(rng));
+      for (auto& v : w) v = static_cast<int8_t>(qw(rng));
       std::vector<int32_t> c_ref(4 * c_stride, -1), c_simd(4 * c_stride, -1);
       bt::qd8_qc8w_ppmm_ukernel_4x8c2__scalar(nc, kp, a.data(), w.data(), w_stride, c_ref.data(), c_stride);
       bt::qd8_qc8w_ppmm_ukernel_4x8c2__wasmsimd_dot16x2(nc, kp, a.data(), w.data(), w_stride, c_simd.data(), c_stride);
       Check(c_ref == c_simd, "qd8_qc8w_ppmm_4x8c2", 4, nc, kp);
     }
+  }
+}
+
+// The relaxed-SIMD c4 kernels (when linked) against the scalar c4 reference: random values, and the
+// extremes (activations 0/127 against weights -127/127: the largest 16-bit pair sums of the pmaddubsw
+// lowering, and the values a sign or saturation mistake of a runtime would show).
+void CheckQ8C4() {
+  if (bt_relaxed_q8_kernels_get == nullptr) return;
+  const bt_relaxed_q8_kernels* relaxed = bt_relaxed_q8_kernels_get();
+  std::mt19937 rng(8);
+  std::uniform_int_distribution<int> qa(0, 127), qw(-127, 127), pick(0, 3);
+  for (int extreme = 0; extreme < 3; ++extreme) {
+    for (size_t kq : {1, 2, 3, 8, 33, 192, 768}) {
+      for (size_t nc : {8, 16, 64}) {
+        const size_t w_stride = 32 * kq + 64, c_stride = nc + 3;
+        std::vector<int8_t> a(16 * kq), w(w_stride * (nc / 8));
+        for (auto& v : a) v = static_cast<int8_t>(extreme == 0 ? qa(rng) : extreme == 1 ? 127 : (pick(rng) ? 127 : 0));
+        for (auto& v : w) v = static_cast<int8_t>(extreme == 0 ? qw(rng) : extreme == 1 ? -127 : (pick(rng) < 2 ? 127 : -127));
+        std::vector<int32_t> c_ref(4 * c_stride, -1), c_add(4 * c_stride, -1), c_dot16(4 * c_stride, -1);
+        bt::qd8_qc8w_ppmm_ukernel_4x8c4__scalar(nc, kq, a.data(), w.data(), w_stride, c_ref.data(), c_stride);
+        relaxed->dot_add(nc, kq, a.data(), w.data(), w_stride, c_add.data(), c_stride);
+        relaxed->dot16(nc, kq, a.data(), w.data(), w_stride, c_dot16.data(), c_stride);
+        Check(c_ref == c_add, extreme ? "qd8_qc8w_ppmm_4x8c4 relaxed dot_add (extremes)" : "qd8_qc8w_ppmm_4x8c4 relaxed dot_add", 4, nc, kq);
+        Check(c_ref == c_dot16, extreme ? "qd8_qc8w_ppmm_4x8c4 relaxed dot16 (extremes)" : "qd8_qc8w_ppmm_4x8c4 relaxed dot16", 4, nc, kq);
+        if (extreme == 1) Check(c_ref[0] == -127 * 127 * 4 * static_cast<int32_t>(kq), "c4 scalar extreme sum", 4, nc, kq);
+      }
+    }
+  }
+}
+
+// int8 LinearForward: the build's layout against the other one, bitwise (so the relaxed and SIMD128
+// builds agree), on rows with both signs, one sign, zeros.
+void CheckLinearQ8Layouts() {
+  for (int32_t k : {1, 5, 64, 301, 768}) {
+    const int32_t m = 37, n = 70;
+    auto x = Random(static_cast<size_t>(m) * k, 70 + k);
+    for (int32_t i = 0; i < k; ++i) x[i] = x[i] < 0 ? -x[i] : x[i];
+    for (int32_t i = 0; i < k; ++i) x[k + i] = 0.0f;
+    const auto w = Random(static_cast<size_t>(n) * k, 71 + k), b = Random(n, 72);
+    std::vector<float> y2(static_cast<size_t>(m) * n), y4(y2.size());
+    auto c2 = bt::PackLinearQ8WithLayout(w.data(), b.data(), n, k, 2);
+    auto c4 = bt::PackLinearQ8WithLayout(w.data(), b.data(), n, k, 4);
+    bt::LinearForward(*c2, x.data(), m, bt::Activation::kGeluErf, nullptr, y2.data(), bt::DefaultThreadPool());
+    bt::LinearForward(*c4, x.data(), m, bt::Activation::kGeluErf, nullptr, y4.data(), bt::DefaultThreadPool());
+    Check(std::memcmp(y2.data(), y4.data(), sizeof(float) * y2.size()) == 0, "LinearForward q8 c2 vs c4 bitwise",
+          static_cast<size_t>(m), static_cast<size_t>(n), static_cast<size_t>(k));
   }
 }
 
@@ -94,29 +144,37 @@ void CheckLinear() {
   }
 }
 
-// Activation quantisation (vmath, 4 lanes) against its definition, element by element.
+// Activation quantisation (vmath, 4 lanes) against its definition (gemm_internal.h), element by
+// element, in both layouts.
 void CheckQuantize() {
-  for (int32_t k : {1, 3, 4, 5, 8, 13, 768, 771}) {
-    const int32_t m = 6;
-    const size_t kp = (k + 1) / 2;
-    auto x = Random(static_cast<size_t>(m) * k, 40 + k);
-    for (float& v : x) v *= 3.0f;
-    std::vector<int16_t> q(bt::Q8TileElements(m, kp), 99);
-    std::vector<float> scale(m);
-    bt::QuantizeRowsQ8(x.data(), 0, m, k, kp, q.data(), scale.data());
-    bool ok = true;
-    for (int32_t r = 0; r < m; ++r) {
-      const float* row = x.data() + static_cast<size_t>(r) * k;
-      float max_abs = 0.0f;
-      for (int32_t i = 0; i < k; ++i) max_abs = std::fabs(row[i]) > max_abs ? std::fabs(row[i]) : max_abs;
-      const float inv = max_abs > 0.0f ? 127.0f / max_abs : 0.0f;
-      ok = ok && scale[r] == max_abs / 127.0f;
-      const int16_t* qr = q.data() + static_cast<size_t>(r / bt::kGemmMR) * bt::kGemmMR * 2 * kp + (r % bt::kGemmMR) * 2;
-      for (int32_t i = 0; i < k; ++i) {
-        ok = ok && qr[(i / 2) * 2 * bt::kGemmMR + i % 2] == static_cast<int16_t>(std::nearbyint(row[i] * inv));
+  for (int kr : {2, 4}) {
+    for (int32_t k : {1, 3, 4, 5, 8, 13, 768, 771}) {
+      const int32_t m = 6;
+      const size_t padded_k = (k + kr - 1) / kr * kr;
+      auto x = Random(static_cast<size_t>(m) * k, 40 + k);
+      for (float& v : x) v *= 3.0f;
+      for (int32_t i = 0; i < k; ++i) x[k + i] = x[k + i] < 0 ? -x[k + i] : x[k + i];  // one-signed row
+      std::vector<uint8_t> q(bt::Q8TileBytes(m, padded_k, kr), 99);
+      std::vector<float> scale(m);
+      std::vector<int32_t> zero(m);
+      bt::QuantizeRowsQ8(x.data(), 0, m, k, padded_k, kr, q.data(), scale.data(), zero.data());
+      bool ok = true;
+      for (int32_t r = 0; r < m; ++r) {
+        const float* row = x.data() + static_cast<size_t>(r) * k;
+        float lo = 0.0f, hi = 0.0f;
+        for (int32_t i = 0; i < k; ++i) lo = row[i] < lo ? row[i] : lo, hi = row[i] > hi ? row[i] : hi;
+        const float inv = hi - lo > 0.0f ? 127.0f / (hi - lo) : 0.0f;
+        const float z = std::nearbyint(-lo * inv);
+        ok = ok && scale[r] == (hi - lo) / 127.0f && zero[r] == static_cast<int32_t>(z);
+        for (int32_t i = 0; i < static_cast<int32_t>(padded_k); ++i) {
+          float v = i < k ? std::nearbyint(row[i] * inv) + z : 0.0f;
+          v = v < 0.0f ? 0.0f : (v > 127.0f ? 127.0f : v);
+          ok = ok && bt::Q8ActivationAt(q.data(), padded_k, kr, r, i) == static_cast<int32_t>(v);
+        }
       }
+      Check(ok, kr == 2 ? "QuantizeRowsQ8 c2 vs definition" : "QuantizeRowsQ8 c4 vs definition", static_cast<size_t>(m), 0,
+            static_cast<size_t>(k));
     }
-    Check(ok, "QuantizeRowsQ8 vs definition", static_cast<size_t>(m), 0, static_cast<size_t>(k));
   }
 }
 #endif
@@ -126,11 +184,21 @@ void CheckQuantize() {
 int main() {
 #if defined(__wasm_simd128__)
   CheckF32();
+  const bool relaxed = bt_relaxed_q8_kernels_get != nullptr;
+#if defined(BT_EXPECT_RELAXED)
+  if (!relaxed) {
+    std::printf("FAIL: the relaxed-SIMD kernels are not linked into this program\n");
+    return 1;
+  }
+#endif
   CheckQ8();
+  CheckQ8C4();
   CheckLinear();
+  CheckLinearQ8Layouts();
   CheckQuantize();
   failures += bt::nonfinite::CheckAll();  // NaN/±Inf lanes through vmath, GELU, softmax, LayerNorm
-  std::printf("%s: wasm SIMD kernels vs scalar references\n", failures == 0 ? "PASS" : "FAIL");
+  std::printf("%s: wasm SIMD kernels vs scalar references (%s; int8 kernel in use: %s)\n", failures == 0 ? "PASS" : "FAIL",
+              relaxed ? "relaxed SIMD: dot_add and dot16 checked" : "SIMD128", bt::Q8KernelName());
 #else
   std::printf("SKIP: not a wasm SIMD build\n");
 #endif
