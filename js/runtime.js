@@ -1,13 +1,18 @@
 // The wasm runtime: one emscripten module per (JS thread, build, thread count), created lazily.
 //
-// BUILDS lists every wasm build the package ships, with every file the runtime fetches for it. Two
-// today (dist/, made by CMakeLists.txt + web/postlink.mjs):
-//   threads  bertology.mjs    + .wasm + bertology.worker.mjs (browsers) / .worker.js (Node)
-//            pthreads; needs SharedArrayBuffer: Node, or a cross-origin-isolated browser context
-//   single   bertology-st.mjs + .wasm     runs anywhere
+// BUILDS lists every wasm build the package ships, with every file the runtime fetches for it. Four
+// (dist/, made by CMakeLists.txt + web/postlink.mjs):
+//   threads          bertology.mjs    + .wasm + bertology.worker.mjs (browsers) / .worker.js (Node)
+//                    pthreads; needs SharedArrayBuffer: Node, or a cross-origin-isolated browser context
+//   single           bertology-st.mjs + .wasm     runs anywhere
+//   threads-relaxed, single-relaxed: bertology-relaxed.* and bertology-st-relaxed.*, the same with
+//                    relaxed-SIMD int8 kernels (docs/kernels.md); only where relaxed SIMD validates
+//                    (Node 22+, Chromium 114+; js/simd-features.js). Results are bitwise those of the
+//                    SIMD128 builds.
 // `getRuntime({threads})` takes a `threads` build when threads > 1 and SharedArrayBuffer is usable,
 // else a `single` one (`runtime.fallback` says why); within a variant, the first build whose
-// `supported()` holds (feature detection, e.g. relaxed SIMD) wins.
+// `supported()` holds wins, and one that cannot be fetched or compiled gives way to the next
+// (`runtime.build` says which runs).
 //
 // Where browsers get the files (docs/build.md, "Bundlers"): the glue modules are imported statically
 // (bundlers bundle them; no dynamic import(), which Vite's default `iife` worker format cannot split),
@@ -29,8 +34,11 @@
 
 import { BertologyError } from './errors.js';
 import { env } from './sources/env.js';
+import { relaxedSimdSupported } from './simd-features.js';
 import createThreadsModule from '../dist/bertology.mjs';
 import createSingleModule from '../dist/bertology-st.mjs';
+import createThreadsRelaxedModule from '../dist/bertology-relaxed.mjs';
+import createSingleRelaxedModule from '../dist/bertology-st-relaxed.mjs';
 
 /**
  * The Embind module as the JS layer uses it (see src/bindings/).
@@ -41,6 +49,7 @@ import createSingleModule from '../dist/bertology-st.mjs';
  * @property {new (model: any) => any} Explainer the explanation engine of a model (src/explain/)
  * @property {new (store: any, optionsJson: string) => any} Converter checkpoint conversion (src/models/convert.h)
  * @property {() => string} heapStats JSON {in_use_bytes, heap_bytes}
+ * @property {() => string} kernels JSON {simd: 'relaxed' | 'simd128', int8: kernel name}
  * @property {Uint8Array} HEAPU8 the current view of wasm memory
  * @property {{unusedWorkers: any[], runningWorkers: any[], allocateUnusedWorker: () => void,
  *   terminateAllThreads: () => void}} [PThread] emscripten's pthread bookkeeping (threaded build)
@@ -62,6 +71,11 @@ import createSingleModule from '../dist/bertology-st.mjs';
  * @property {() => boolean} [supported] feature test (default: always)
  */
 
+/** The relaxed-SIMD builds: where the JS engine has relaxed SIMD, unless `env.relaxedSimd` is false. */
+function useRelaxedSimd() {
+  return env.relaxedSimd !== false && relaxedSimdSupported();
+}
+
 /**
  * Every build, best first within each variant. To add one (e.g. a relaxed-SIMD twin): link it in
  * CMakeLists.txt (bt_wasm_build), import its glue above, add its entry here with a `supported` test.
@@ -69,6 +83,15 @@ import createSingleModule from '../dist/bertology-st.mjs';
  * @type {Build[]}
  */
 export const BUILDS = [
+  {
+    name: 'threads-relaxed', variant: 'threads', factory: /** @type {ModuleFactory} */ (createThreadsRelaxedModule),
+    glue: 'bertology-relaxed.mjs', supported: useRelaxedSimd,
+    wasm: { name: 'bertology-relaxed.wasm', bundled: () => new URL('../dist/bertology-relaxed.wasm', import.meta.url) },
+    worker: {
+      name: 'bertology-relaxed.worker.mjs',
+      bundled: () => new Worker(new URL('../dist/bertology-relaxed.worker.mjs', import.meta.url), { type: 'module' }),
+    },
+  },
   {
     name: 'threads', variant: 'threads', factory: /** @type {ModuleFactory} */ (createThreadsModule), glue: 'bertology.mjs',
     wasm: { name: 'bertology.wasm', bundled: () => new URL('../dist/bertology.wasm', import.meta.url) },
@@ -78,10 +101,16 @@ export const BUILDS = [
     },
   },
   {
+    name: 'single-relaxed', variant: 'single', factory: /** @type {ModuleFactory} */ (createSingleRelaxedModule),
+    glue: 'bertology-st-relaxed.mjs', supported: useRelaxedSimd,
+    wasm: { name: 'bertology-st-relaxed.wasm', bundled: () => new URL('../dist/bertology-st-relaxed.wasm', import.meta.url) },
+  },
+  {
     name: 'single', variant: 'single', factory: /** @type {ModuleFactory} */ (createSingleModule), glue: 'bertology-st.mjs',
     wasm: { name: 'bertology-st.wasm', bundled: () => new URL('../dist/bertology-st.wasm', import.meta.url) },
   },
 ];
+
 
 /** @typedef {() => Promise<{default: (opts: object) => Promise<unknown>}>} ModuleImporter */
 
@@ -193,6 +222,15 @@ export class Runtime {
     this.crossOriginIsolated = crossOriginIsolated;
   }
 
+  /**
+   * Which instruction set the build uses and which int8 GEMM kernel runs (a relaxed build times its two
+   * kernels on the first call, 10-60 ms, or at the first int8 model load).
+   * @returns {{simd: 'relaxed' | 'simd128', int8: string}}
+   */
+  kernels() {
+    return JSON.parse(this.module.kernels());
+  }
+
   /** @returns {{heapBytes: number}} current size of the wasm memory (it only grows) */
   memory() {
     return { heapBytes: this.module.HEAPU8.length };
@@ -247,14 +285,34 @@ export function planRuntime(requested) {
 }
 
 /**
- * The build of `variant` to use here: the first supported one.
+ * The builds of `variant` that can run here, best first.
  * @param {RuntimeVariant} variant
- * @returns {Build}
+ * @returns {Build[]}
  */
-function pickBuild(variant) {
-  const build = BUILDS.find((b) => b.variant === variant && (b.supported?.() ?? true));
-  if (!build) throw new BertologyError(`no ${variant} wasm build can run here`, { code: 'RUNTIME' });
-  return build;
+function candidateBuilds(variant) {
+  const builds = BUILDS.filter((b) => b.variant === variant && (b.supported?.() ?? true));
+  if (builds.length === 0) throw new BertologyError(`no ${variant} wasm build can run here`, { code: 'RUNTIME' });
+  return builds;
+}
+
+/**
+ * A runtime from the first candidate build of `variant` that can be fetched and compiled (a relaxed-SIMD
+ * build missing from a deployment gives way to the SIMD128 one); the last candidate's error otherwise.
+ * @param {RuntimeVariant} variant
+ * @param {number} threads
+ * @returns {Promise<Runtime>}
+ */
+async function createFromCandidates(variant, threads) {
+  const builds = candidateBuilds(variant);
+  for (let i = 0; ; i++) {
+    try {
+      return await createRuntime(builds[i], threads);
+    } catch (e) {
+      // A pool worker that cannot start is the page's setup (CSP, host rewrites, a missing file), not the
+      // build's: createThreaded falls back to the single-threaded build at once.
+      if (i === builds.length - 1 || e instanceof WorkerStartError) throw e;
+    }
+  }
 }
 
 /** @type {Map<string, Promise<Runtime>>} */
@@ -274,7 +332,7 @@ export async function getRuntime({ threads } = {}) {
   const key = `${plan.variant}:${plan.threads}`;
   let pending = runtimes.get(key);
   if (!pending) {
-    pending = plan.variant === 'threads' ? createThreaded(plan.threads) : createRuntime(pickBuild('single'), 1);
+    pending = plan.variant === 'threads' ? createThreaded(plan.threads) : createFromCandidates('single', 1);
     runtimes.set(key, pending);
     pending.catch(() => runtimes.delete(key));
   }
@@ -291,9 +349,8 @@ export async function getRuntime({ threads } = {}) {
  * @returns {Promise<Runtime>}
  */
 async function createThreaded(threads) {
-  const build = pickBuild('threads');
   try {
-    return await createRuntime(build, threads);
+    return await createFromCandidates('threads', threads);
   } catch (e) {
     if (!(e instanceof WorkerStartError)) throw e;
     const single = await getRuntime({ threads: 1 });

@@ -27,8 +27,10 @@ const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SRC = join(REPO, 'examples', 'extension');
 const SOURCE_FILES = ['manifest.json', 'background.js', 'offscreen.html', 'offscreen.js', 'engine-worker.js',
   'explain-adapter.js', 'content.js', 'popup.html', 'popup.css', 'popup.js'];
-// js/runtime.js imports both glue modules statically (bundlers need that); the extension runs the single-threaded build.
-const GLUE = ['bertology-st.mjs', 'bertology-st.wasm', 'bertology.mjs'];
+// js/runtime.js imports every glue module statically (bundlers need that); the extension runs a single-threaded
+// build: the relaxed-SIMD one in Chromium (which has relaxed SIMD), the SIMD128 one where it is missing.
+const GLUE = ['bertology-st.mjs', 'bertology-st.wasm', 'bertology.mjs', 'bertology-st-relaxed.mjs', 'bertology-st-relaxed.wasm',
+  'bertology-relaxed.mjs'];
 
 /**
  * The files of a Hugging Face model directory the engine reads.

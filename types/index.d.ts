@@ -201,6 +201,12 @@ export interface SourceEnv {
    */
   wasmPaths: string | URL | null;
   /**
+   * Whether the runtime may use the relaxed-SIMD builds where the JS engine has relaxed SIMD (Node 22+,
+   * Chromium 114+): faster int8, bitwise the same results. false: the SIMD128 builds. Default true;
+   * read when a runtime is created.
+   */
+  relaxedSimd: boolean;
+  /**
    * Browsers: ms a thread worker may take to start (after the wasm is compiled) before the runtime
    * falls back to the single-threaded build (`runtime.fallback` says why); also how long
    * `createWorkerClient` waits for `bertology/worker` to start. Default 10000.
@@ -224,7 +230,7 @@ export type RuntimeVariant = 'threads' | 'single';
 
 /** What `JSON.stringify(model.runtime)` (and console.log / util.inspect) shows. */
 export interface RuntimeSummary {
-  /** Which wasm build: 'threads', 'single' (more may follow, e.g. relaxed-SIMD twins). */
+  /** Which wasm build: 'threads', 'single', or their relaxed-SIMD twins 'threads-relaxed', 'single-relaxed'. */
   build: string;
   /** 'threads' (pthreads, needs SharedArrayBuffer) or 'single'. */
   variant: RuntimeVariant;
@@ -243,6 +249,11 @@ export interface Runtime extends RuntimeSummary {
   readonly module: unknown;
   /** Current size of the wasm memory (it only grows). */
   memory(): { heapBytes: number };
+  /**
+   * The build's instruction set and the int8 GEMM kernel it runs (a relaxed build times its two kernels
+   * once, 10-60 ms, at the first int8 load or this call).
+   */
+  kernels(): { simd: 'relaxed' | 'simd128'; int8: string };
   toJSON(): RuntimeSummary;
   toString(): string;
 }

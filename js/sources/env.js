@@ -20,6 +20,9 @@
  * @property {Record<string, string> | null} headers extra request headers (e.g. Authorization)
  * @property {string | URL | null} wasmPaths browsers: where the files of the package's dist/ are served
  *   (a URL prefix, e.g. '/bertology/', relative to the page); null: where the bundler put them
+ * @property {boolean} relaxedSimd whether the runtime may use the relaxed-SIMD builds where the JS engine has
+ *   relaxed SIMD (Node 22+, Chromium 114+; faster int8, bitwise the same results); false: the SIMD128 builds.
+ *   Read when a runtime is created.
  * @property {number} workerTimeout browsers: ms a thread worker may take to start (after the wasm is
  *   compiled) before the runtime falls back to the single-threaded build; also how long
  *   `createWorkerClient` waits for `bertology/worker` to start
@@ -39,6 +42,7 @@ export const env = {
   fetch: null,
   headers: null,
   wasmPaths: null,
+  relaxedSimd: true,
   workerTimeout: 10_000,
   yieldInterval: 50,
 };

@@ -133,8 +133,9 @@ for (const coi of [true, false]) {
         assert.equal(worker.probe.blocked, true, 'eval in the worker is blocked (positive control)');
 
         const served = s.server.requests.map((r) => r.url);
-        assert.ok(served.includes(coi ? '/pkg/dist/bertology.wasm' : '/pkg/dist/bertology-st.wasm'), served.join(' '));
-        if (coi) assert.ok(served.includes('/pkg/dist/bertology.worker.mjs'), 'pthread workers started (the ES-module worker)');
+        // Chromium has relaxed SIMD: the relaxed-SIMD twin of the variant's build
+        assert.ok(served.includes(coi ? '/pkg/dist/bertology-relaxed.wasm' : '/pkg/dist/bertology-st-relaxed.wasm'), served.join(' '));
+        if (coi) assert.ok(served.includes('/pkg/dist/bertology-relaxed.worker.mjs'), 'pthread workers started (the ES-module worker)');
 
         // Everything before the probes: silence. The worker's probe is the only violation so far.
         const violations = await s.run('violations');

@@ -71,6 +71,7 @@ test('Chromium: relaxed-SIMD builds give the SIMD128 build\'s int8 logits bitwis
     t.diagnostic(`Chromium ${r.variant} ${threads}T: ${JSON.stringify(r.kernels)} ${r.sha256.slice(0, 12)} (Node ${want.slice(0, 12)})`);
     assert.equal(r.kernels.simd, 'relaxed');
     assert.equal(r.variant, threads === 1 ? 'single' : 'threads');
+    assert.equal(r.build, `${r.variant}-relaxed`, 'the runtime picked the relaxed build');
     assert.equal(r.sha256, want, `${threads} thread(s)`);
   }
 });

@@ -117,9 +117,12 @@ for (const coi of [true, false]) {
         assertScores(r.scores);
         assert.equal(r.statuses.at(-1), 'ready:');
         const served = s.server.requests.map((q) => q.url);
-        assert.ok(served.includes(coi ? '/pkg/dist/bertology.wasm' : '/pkg/dist/bertology-st.wasm'), served.join(' '));
-        assert.ok(!served.includes(coi ? '/pkg/dist/bertology-st.wasm' : '/pkg/dist/bertology.wasm'), 'only one build is fetched');
-        if (coi) assert.ok(served.includes('/pkg/dist/bertology.worker.mjs'), 'pthread workers started (the ES-module worker)');
+        // Chromium has relaxed SIMD: the relaxed-SIMD twin of the variant's build
+        const wasm = coi ? '/pkg/dist/bertology-relaxed.wasm' : '/pkg/dist/bertology-st-relaxed.wasm';
+        assert.equal(r.runtime.build, `${variant}-relaxed`);
+        assert.ok(served.includes(wasm), served.join(' '));
+        assert.deepEqual(served.filter((u) => u.endsWith('.wasm')), [wasm], 'only one build is fetched');
+        if (coi) assert.ok(served.includes('/pkg/dist/bertology-relaxed.worker.mjs'), 'pthread workers started (the ES-module worker)');
       } catch (e) {
         t.diagnostic(s.console.join('\n'));
         throw e;

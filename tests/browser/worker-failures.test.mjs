@@ -28,7 +28,7 @@ const TEXTS = ['a great , moving film .', 'the plot is dull and the acting is wo
 const WORKER_TIMEOUT = 4000;
 const skip = BROWSER_SKIP;
 
-/** How each /pkg-<mode>/ copy answers for dist/bertology.worker.mjs. */
+/** How each /pkg-<mode>/ copy answers for dist/bertology.worker.mjs (and the relaxed-SIMD build's, which Chromium runs). */
 const BROKEN = {
   404: { status: 404, type: 'text/plain', body: 'not found' },
   syntax: { status: 200, type: 'text/javascript', body: "import createModule from './bertology.mjs';\nthis is not JavaScript;\n" },
@@ -65,9 +65,9 @@ async function session({ csp } = {}) {
       return m ? join(REPO, m[1], m[2]) : null;
     },
     handler: async (_req, res, url) => {
-      const broken = /^\/pkg-([a-z0-9]+)\/dist\/bertology\.worker\.mjs$/.exec(url.pathname);
+      const broken = /^\/pkg-([a-z0-9]+)\/dist\/bertology(?:-relaxed)?\.worker\.mjs$/.exec(url.pathname);
       const answer = broken ? BROKEN[/** @type {keyof BROKEN} */ (broken[1])]
-        : /^\/pkg-nowasm\/dist\/bertology(-st)?\.wasm$/.test(url.pathname) ? BROKEN[404] : null;
+        : /^\/pkg-nowasm\/dist\/bertology(-st)?(-relaxed)?\.wasm$/.test(url.pathname) ? BROKEN[404] : null;
       if (answer) {
         res.writeHead(answer.status, { 'Content-Type': answer.type }).end(answer.body);
         return true;
@@ -130,7 +130,7 @@ function assertFallback(r, why) {
   assert.equal(r.runtime.variant, 'single');
   assert.equal(r.runtime.threads, 1);
   assert.equal(r.runtime.requestedThreads, 2);
-  assert.match(r.runtime.fallback, /bertology\.worker\.mjs/);
+  assert.match(r.runtime.fallback, /bertology(-relaxed)?\.worker\.mjs/);
   assert.match(r.runtime.fallback, /env\.wasmPaths/);
   assert.match(r.runtime.fallback, why);
   assert.deepEqual(r.scores.map((/** @type {any[]} */ s) => s[0].label), expected);

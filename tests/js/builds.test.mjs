@@ -1,6 +1,7 @@
-// Every wasm build, in every Node it runs in: Node 20 (SIMD128 builds: relaxed SIMD is not available
-// there) and Node 22 and 24 (npm packages node22/node24 of devDependencies; relaxed-SIMD builds, and
-// the SIMD128 build once more), single-threaded and threaded builds. In each: relaxed-SIMD detection,
+// Every wasm build, in every Node it runs in, as the runtime selects them: Node 20 (SIMD128 builds:
+// relaxed SIMD is not available there) and Node 22 and 24 (npm packages node22/node24 of
+// devDependencies; the relaxed-SIMD builds, and with env.relaxedSimd = false the SIMD128 build once
+// more), single-threaded and threaded builds. In each: relaxed-SIMD detection,
 // load + sentiment within 1e-4 of Hugging Face's scores (fp32), and q8 — the int8 numerics of every
 // build are the same, so the q8 logits of all 872 SST-2 dev sentences and of 150 CoNLL-03 test
 // sentences must be bitwise identical across builds, runtimes and thread counts (each relaxed runtime
@@ -48,6 +49,7 @@ test('builds: SIMD128 and relaxed SIMD, Node 20/22/24, 1 and 2 threads — senti
     assert.equal(out.relaxedSupported, r.node !== 'node20', `${r.node}: relaxed-SIMD detection`);
     assert.equal(out.runtime.kernels.simd, r.build, `${r.node} ${r.build}: the build loaded`);
     assert.equal(out.runtime.variant, r.threads === 1 ? 'single' : 'threads');
+    assert.equal(out.runtime.build, `${out.runtime.variant}${r.build === 'relaxed' ? '-relaxed' : ''}`, 'runtime.build');
     assert.equal(out.fp32LabelMismatch, undefined, `${r.node} ${r.build}: fp32 label order`);
     assert.ok(out.fp32MaxDiff <= 1e-4, `${r.node} ${r.build}: fp32 scores ${out.fp32MaxDiff}`);
     assert.ok(Math.abs(out.sst2.correct - 747) / 872 <= 0.005, `${r.node} ${r.build}: q8 accuracy ${out.sst2.correct}/872`);

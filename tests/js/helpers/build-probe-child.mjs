@@ -2,20 +2,16 @@
 // prints one JSON line — relaxed-SIMD detection, the build and int8 kernel in use, fp32 sentiment
 // scores against Hugging Face, and the q8 logits of SST-2 dev and of CoNLL-03 test sentences as
 // bytes (so the parent can compare builds bitwise) with the SST-2 accuracy.
-//   node build-probe-child.mjs '{"build": "relaxed" | "simd128", "threads": 1 | 2}'
+//   node build-probe-child.mjs '{"build": "relaxed" | "simd128", "threads": 1 | 2}'  (simd128: env.relaxedSimd = false)
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { BertologyModel, pipeline, setModuleImporter, shutdown } from '../../../js/index.js';
+import { BertologyModel, env, pipeline, shutdown } from '../../../js/index.js';
 import { relaxedSimdSupported } from '../../../js/simd-features.js';
 import { readSharedJson, sharedPath } from './shared.js';
 
 const { build, threads, conll = 150 } = JSON.parse(process.argv[2]);
-if (build === 'relaxed') {
-  setModuleImporter({
-    threads: () => import('../../../dist/bertology-relaxed.mjs'),
-    single: () => import('../../../dist/bertology-st-relaxed.mjs'),
-  });
-}
+// The runtime picks the relaxed-SIMD builds by itself where it can; env.relaxedSimd = false forces SIMD128.
+if (build === 'simd128') env.relaxedSimd = false;
 
 const out = { node: process.version, relaxedSupported: relaxedSimdSupported(), build, threads };
 
@@ -51,7 +47,7 @@ function logits(model, texts) {
 }
 
 const sst2 = await BertologyModel.load(sharedPath('models', 'bert-mini-sst2'), { threads, dtype: 'q8' });
-out.runtime = { variant: sst2.runtime.variant, threads: sst2.runtime.threads, kernels: JSON.parse(sst2.runtime.module.kernels()) };
+out.runtime = { ...sst2.runtime.toJSON(), kernels: sst2.runtime.kernels() };
 const s = logits(sst2, ref.texts);
 out.sst2 = { sha256: s.sha256, correct: s.argmax.filter((p, i) => p === ref.labels[i]).length, total: ref.texts.length };
 sst2.dispose();
