@@ -6,8 +6,8 @@
 //   node bench/child.mjs '{"engine":"ours"|"ort","dir":"bench/out/models/x","precision":"fp32"|"int8",
 //                          "threads":1,"shapes":[[1,16],[1,128]],"plan":{...}}'
 //
-// ours: the Embind module from dist/bertology.mjs directly (no js/ wrapper), model.safetensors +
-// config.json written straight into the engine's FileStore; forward(ids, types, mask, b, s, flags, null)
+// ours: the Embind module of the runtime the package picks (js/runtime.js getRuntime: relaxed-SIMD
+// build where supported), model.safetensors + config.json streamed straight into the engine's FileStore; forward(ids, types, mask, b, s, flags, null)
 // with flags 4 (logits only: no last_hidden_state, last layer on the [CLS] rows — what the
 // sentiment pipeline asks for) for classifiers, 0 (last_hidden_state) for base models.
 // ort:  onnxruntime-web (wasm backend) on model.onnx / model_quantized.onnx, int64 inputs built once
@@ -17,7 +17,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { geometry, makeInputs, timeRuns, head8, oursForwardFlags, oursBuild } from './lib/common.mjs';
+import { geometry, makeInputs, timeRuns, head8, oursForwardFlags } from './lib/common.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const job = JSON.parse(process.argv[2]);
@@ -27,13 +27,15 @@ const g = geometry(config);
 
 async function setupOurs() {
   const t0 = now();
-  // The pthreads build (more than one thread) needs, in emscripten 3.1.6, a pool of ≥ 1 worker to
-  // finish instantiating; setNumThreads then fixes the engine's thread count.
-  const { single, build } = oursBuild(job.threads);
-  const { default: create } = await import(pathToFileURL(path.join(job.distDir ?? path.join(ROOT, 'dist'), `${build}.mjs`)).href);
-  const M = await create(single ? {} : { numThreads: Math.max(2, job.threads) });
-  for (const w of [...(M.PThread?.unusedWorkers ?? []), ...(M.PThread?.runningWorkers ?? [])]) w?.unref?.();
-  const got = M.setNumThreads(job.threads);
+  // The package's own runtime (a snapshot of js/ + dist/): it picks the build as for any user — the
+  // relaxed-SIMD twin where this Node has relaxed SIMD (22+), the single-threaded build for one thread —
+  // unless job.relaxed is false (env.relaxedSimd = false).
+  const pkg = job.pkgDir ?? ROOT;
+  const { getRuntime, env } = await import(pathToFileURL(path.join(pkg, 'js', 'index.js')).href);
+  if (job.relaxed === false) env.relaxedSimd = false;
+  const runtime = await getRuntime({ threads: job.threads });
+  const M = runtime.module;
+  const got = runtime.threads;
   const tInit = now();
   const store = new M.FileStore();
   let weightFileBytes = 0;
@@ -76,6 +78,8 @@ async function setupOurs() {
   }
   return {
     threadsGot: got,
+    build: runtime.build,
+    kernels: runtime.kernels(),
     initMs: tInit - t0,
     loadMs: tReady - t0,
     info,
@@ -137,13 +141,26 @@ async function main() {
   const engine = job.engine === 'ours' ? await setupOurs() : await setupOrt();
   const result = {
     engine: job.engine, precision: job.precision, threads: job.threads, threads_effective: engine.threadsGot,
+    node: process.version, build: engine.build ?? null, kernels: engine.kernels ?? null,
     load_ms: engine.loadMs ?? null, init_ms: engine.initMs ?? null,
     rss_after_load_mb: process.resourceUsage().maxRSS / 1024,
-    weight_bytes: engine.weightBytes ?? null, info: engine.info ?? null, shapes: [],
+    weight_bytes: engine.weightBytes ?? null, info: engine.info ?? null, shapes: [], cold: null,
   };
   if (engine.unsupported) {
     result.unsupported = engine.unsupported;
   } else {
+    // First runs right after load, before any warm-up (the JIT's tier-up: baseline code first).
+    if (job.cold) {
+      const [batch, seq] = job.cold.shape;
+      const run = engine.prepare(batch, seq);
+      const times = [];
+      for (let i = 0; i < job.cold.runs; ++i) {
+        const t0 = now();
+        await run();
+        times.push(now() - t0);
+      }
+      result.cold = { batch, seq, times };
+    }
     for (const [batch, seq] of job.shapes) {
       const run = engine.prepare(batch, seq);
       const out = await run();

@@ -22,4 +22,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+# Node 22 and 24 (npm packages that carry the binary) for the relaxed-SIMD tests and the benchmark. Not
+# devDependencies of the package: their bin is called "node" and would shadow the system Node in npm scripts.
+npm ci --prefix tools/node-runtimes --no-audit --no-fund
 bash scripts/build.sh

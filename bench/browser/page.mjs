@@ -1,12 +1,12 @@
 // The browser half of the benchmark (loaded by page.html, driven by bench/run.mjs through
 // Playwright): the same job as bench/child.mjs, in a cross-origin-isolated page, on the main thread
 // for both engines (the default way either package is used from a page).
-//   ours: /dist/bertology.mjs (the npm package's wasm module, Embind API), files fetched from
-//         /models/<name>/ and streamed straight into the engine's FileStore.
+//   ours: the package's runtime (/pkg/js/index.js getRuntime, Embind API of the build it picks),
+//         files fetched from /models/<name>/ and streamed straight into the engine's FileStore.
 //   ort:  onnxruntime-web's browser build /ort/ort.wasm.min.mjs (wasm backend, its own
 //         ort-wasm-simd-threaded.{mjs,wasm} from the same directory).
 
-import { geometry, makeInputs, timeRuns, head8, oursForwardFlags, oursBuild } from '/bench/lib/common.mjs';
+import { geometry, makeInputs, timeRuns, head8, oursForwardFlags } from '/bench/lib/common.mjs';
 
 const job = JSON.parse(new URLSearchParams(location.search).get('job'));
 const now = () => performance.now();
@@ -33,23 +33,13 @@ async function streamInto(response, view) {
 
 async function setupOurs(g) {
   const t0 = now();
-  const { single, build } = oursBuild(job.threads);
-  const { default: create } = await import(`/dist/${build}.mjs`);
-  // job.wasmFetchHook: builds whose web/emscripten-pre.js hid `fetch` from the whole glue (a hoisted
-  // `var fetch = undefined` meant for Node only) cannot fetch their .wasm in a browser; for those the
-  // driver asks us to do the same streaming instantiation the glue would do itself.
-  const M = await create({
-    ...(single ? {} : { numThreads: Math.max(2, job.threads) }),
-    ...(job.wasmFetchHook ? {
-      instantiateWasm(imports, receiveInstance) {
-        WebAssembly.instantiateStreaming(fetch(`/dist/${build}.wasm`), imports)
-          .then((r) => receiveInstance(r.instance, r.module))
-          .catch((e) => { window.__benchResult = { engine: 'ours', error: `wasm instantiation: ${e}` }; });
-        return {};
-      },
-    } : {}),
-  });
-  const got = M.setNumThreads(job.threads);
+  // The package's own runtime (/pkg/js/ + /pkg/dist/, a snapshot of the build): the build a page
+  // gets — the relaxed-SIMD twin where Chromium has relaxed SIMD — unless job.relaxed is false.
+  const { getRuntime, env } = await import('/pkg/js/index.js');
+  if (job.relaxed === false) env.relaxedSimd = false;
+  const runtime = await getRuntime({ threads: job.threads });
+  const M = runtime.module;
+  const got = runtime.threads;
   const tInit = now();
   const store = new M.FileStore();
   let weightFileBytes = 0;
@@ -88,7 +78,8 @@ async function setupOurs(g) {
     }
   }
   return {
-    threadsGot: got, initMs: tInit - t0, loadMs: tReady - t0, info, weightBytes: info.weight_bytes ?? null,
+    threadsGot: got, build: runtime.build, kernels: runtime.kernels(),
+    initMs: tInit - t0, loadMs: tReady - t0, info, weightBytes: info.weight_bytes ?? null,
     wasmBytes: () => M.HEAP8?.buffer?.byteLength ?? M.wasmMemory?.buffer?.byteLength ?? null,
     prepare(batch, seq) {
       const { ids, mask, types } = makeInputs(batch, seq, g.vocab);
@@ -147,14 +138,27 @@ async function main() {
   const engine = job.engine === 'ours' ? await setupOurs(g) : await setupOrt(g);
   const result = {
     engine: job.engine, precision: job.precision, threads: job.threads, threads_effective: engine.threadsGot,
+    build: engine.build ?? null, kernels: engine.kernels ?? null,
     load_ms: engine.loadMs ?? null, init_ms: engine.initMs ?? null, weight_bytes: engine.weightBytes ?? null,
-    info: engine.info ?? null, user_agent: navigator.userAgent, shapes: [],
+    info: engine.info ?? null, user_agent: navigator.userAgent, shapes: [], cold: null,
   };
   const peak = async () => (typeof window.benchPeakMemory === 'function' ? window.benchPeakMemory() : null);
   result.rss_after_load_mb = await peak();
   if (engine.unsupported) {
     result.unsupported = engine.unsupported;
   } else {
+    // First runs right after load, before any warm-up (the JIT's tier-up: baseline code first).
+    if (job.cold) {
+      const [batch, seq] = job.cold.shape;
+      const run = engine.prepare(batch, seq);
+      const times = [];
+      for (let i = 0; i < job.cold.runs; ++i) {
+        const t = now();
+        await run();
+        times.push(now() - t);
+      }
+      result.cold = { batch, seq, times };
+    }
     for (const [batch, seq] of job.shapes) {
       const run = engine.prepare(batch, seq);
       const sample = head8(await run());

@@ -24,9 +24,10 @@ function procStatusMb(pid) {
 /**
  * @param {object} job the page's job (see bench/browser/page.mjs)
  * @param {string} baseUrl the bench server's origin
- * @param {{timeoutMs: number, executablePath?: string, nice?: number}} options
+ * @param {{timeoutMs: number, executablePath?: string, nice?: number, page?: string}} options (page: the
+ *   page's path, default the engine benchmark's)
  */
-export async function runInChromium(job, baseUrl, { timeoutMs, executablePath = CHROMIUM, nice = 0 }) {
+export async function runInChromium(job, baseUrl, { timeoutMs, executablePath = CHROMIUM, nice = 0, page: pagePath = '/bench/browser/page.html' }) {
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({ executablePath, headless: true, args: FLAGS });
   try {
@@ -56,7 +57,7 @@ export async function runInChromium(job, baseUrl, { timeoutMs, executablePath = 
       const all = (await rendererPids()).map(procStatusMb).filter(Boolean);
       return all.length ? Math.max(...all.map((m) => m.hwm)) : null;
     });
-    await page.goto(`${baseUrl}/bench/browser/page.html?job=${encodeURIComponent(JSON.stringify(job))}`);
+    await page.goto(`${baseUrl}${pagePath}?job=${encodeURIComponent(JSON.stringify(job))}`);
     await page.waitForFunction(() => window.__benchResult !== undefined, null, { timeout: timeoutMs, polling: 500 });
     const result = await page.evaluate(() => window.__benchResult);
     const { processInfo } = await cdp.send('SystemInfo.getProcessInfo');

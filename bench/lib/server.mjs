@@ -2,7 +2,7 @@
 // headers that make pages cross-origin isolated (SharedArrayBuffer, i.e. wasm threads):
 // COOP same-origin + COEP require-corp (+ CORP same-origin on every response).
 //   /bench/...   bench/browser/ and bench/lib/ of this repository
-//   /dist/...    the built package (dist/, or the run's snapshot of it)
+//   /pkg/js/, /pkg/dist/  the package (the run's snapshot of js/ and dist/)
 //   /ort/...     node_modules/onnxruntime-web/dist/
 //   /models/...  the materialized models (bench/out/models/)
 
@@ -17,16 +17,19 @@ const TYPES = {
 };
 
 /**
- * @param {{root: string, modelsDir: string, distDir?: string}} dirs  (distDir: default root/dist)
+ * @param {{root: string, modelsDir: string, pkgDir?: string, extra?: Record<string, string>}} dirs  (pkgDir: holds js/
+ *   and dist/; default root. extra: more mounts, URL prefix → directory)
  * @returns {Promise<{url: string, close: () => Promise<void>}>}
  */
-export async function startServer({ root, modelsDir, distDir }) {
+export async function startServer({ root, modelsDir, pkgDir, extra = {} }) {
   const mounts = [
     ['/bench/browser/', path.join(root, 'bench/browser')],
     ['/bench/lib/', path.join(root, 'bench/lib')],
-    ['/dist/', distDir ?? path.join(root, 'dist')],
+    ['/pkg/js/', path.join(pkgDir ?? root, 'js')],
+    ['/pkg/dist/', path.join(pkgDir ?? root, 'dist')],
     ['/ort/', path.join(root, 'node_modules/onnxruntime-web/dist')],
     ['/models/', modelsDir],
+    ...Object.entries(extra),
   ];
   const server = http.createServer((req, res) => {
     const headers = {
@@ -39,6 +42,7 @@ export async function startServer({ root, modelsDir, distDir }) {
     if (process.env.BENCH_SERVER_LOG) console.error(`[server] ${req.method} ${req.url}`);
     let pathname = decodeURIComponent(url.pathname);
     if (pathname === '/') pathname = '/bench/browser/page.html';
+    if (pathname.endsWith('/')) pathname += 'index.html';
     const mount = mounts.find(([prefix]) => pathname.startsWith(prefix));
     const file = mount ? path.join(mount[1], pathname.slice(mount[0].length)) : null;
     if (!file || !file.startsWith(mount[1] + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {

@@ -1,6 +1,6 @@
 // Every wasm build, in every Node it runs in, as the runtime selects them: Node 20 (SIMD128 builds:
-// relaxed SIMD is not available there) and Node 22 and 24 (npm packages node22/node24 of
-// devDependencies; the relaxed-SIMD builds, and with env.relaxedSimd = false the SIMD128 build once
+// relaxed SIMD is not available there) and Node 22 and 24 (npm packages in tools/node-runtimes/,
+// installed by scripts/setup.sh; the relaxed-SIMD builds, and with env.relaxedSimd = false the SIMD128 build once
 // more), single-threaded and threaded builds. In each: relaxed-SIMD detection,
 // load + sentiment within 1e-4 of Hugging Face's scores (fp32), and q8 — the int8 numerics of every
 // build are the same, so the q8 logits of all 872 SST-2 dev sentences and of 150 CoNLL-03 test
@@ -20,11 +20,11 @@ const run = promisify(execFile);
 const CHILD = join(REPO, 'tests', 'js', 'helpers', 'build-probe-child.mjs');
 const NODES = {
   node20: process.execPath,
-  node22: join(REPO, 'node_modules', 'node22', 'bin', 'node'),
-  node24: join(REPO, 'node_modules', 'node24', 'bin', 'node'),
+  node22: join(REPO, 'tools', 'node-runtimes', 'node_modules', 'node22', 'bin', 'node'),
+  node24: join(REPO, 'tools', 'node-runtimes', 'node_modules', 'node24', 'bin', 'node'),
 };
 const missing = Object.entries(NODES).filter(([, bin]) => !existsSync(bin)).map(([name]) => name);
-const SKIP = SKIP_REASON || (missing.length > 0 && `${missing.join(', ')} not installed (npm ci)`) ||
+const SKIP = SKIP_REASON || (missing.length > 0 && `${missing.join(', ')} not installed (npm run setup, or npm ci --prefix tools/node-runtimes)`) ||
   (!existsSync(join(REPO, 'dist', 'bertology-st-relaxed.wasm')) && 'relaxed builds missing (npm run build)');
 
 const RUNS = [
