@@ -27,6 +27,7 @@
  * @typedef {object} EngineErrorDetails
  * @property {string} [file] the file at fault
  * @property {string} [field] the tensor or JSON field at fault
+ * @property {string} [tensor] the same name as `field` when it is a tensor
  * @property {string} [limit] the limit exceeded (a `limits.*` load option name)
  */
 
@@ -44,6 +45,24 @@ export class BertologyError extends Error {
     this.operation = operation;
     /** @type {EngineErrorDetails | undefined} structured facts from the engine, when it gave any */
     this.details = details;
+    // The same facts as top-level fields (err.file, err.field, err.tensor, err.limit), as the JS
+    // layer's own LIMIT / INVALID_ARGUMENT errors set them.
+    if (details?.file !== undefined) {
+      /** @type {string | undefined} the file at fault */
+      this.file = details.file;
+    }
+    if (details?.field !== undefined) {
+      /** @type {string | undefined} the tensor or JSON field at fault */
+      this.field = details.field;
+    }
+    if (details?.tensor !== undefined) {
+      /** @type {string | undefined} the tensor at fault (= field when the field is a tensor) */
+      this.tensor = details.tensor;
+    }
+    if (details?.limit !== undefined) {
+      /** @type {string | undefined} the limit exceeded (a `limits.*` name) */
+      this.limit = details.limit;
+    }
   }
 }
 

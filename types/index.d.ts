@@ -65,6 +65,8 @@ export interface EngineErrorDetails {
   file?: string;
   /** The tensor or JSON field at fault. */
   field?: string;
+  /** The same name as `field` when it is a tensor. */
+  tensor?: string;
   /** The limit exceeded (a `limits.*` load option name). */
   limit?: string;
 }
@@ -80,12 +82,18 @@ export class BertologyError extends Error {
   /** For remote sources: the URL and HTTP status involved. */
   url?: string;
   status?: number;
-  /** LIMIT errors: the limit's name (`limits.<limit>`), what the call needed, and the limit in force. */
+  /** LIMIT errors: the limit's name (`limits.<limit>`), what the call needed, and the limit in force
+   * (value and max when checked in JS; the engine's own LIMIT errors set limit only). */
   limit?: string;
   value?: unknown;
   max?: number;
-  /** INVALID_ARGUMENT errors about an input tensor: its name (e.g. 'input_ids') and the offending position. */
+  /** The file at fault (engine errors about model files, e.g. 'model.safetensors'). */
+  file?: string;
+  /** The tensor or JSON field at fault: an engine error's tensor, or the input tensor of an INVALID_ARGUMENT
+   * error about ids (e.g. 'input_ids') with the offending position in `index`. */
   field?: string;
+  /** The checkpoint tensor at fault (= field), e.g. for a NaN weight or a missing tensor. */
+  tensor?: string;
   index?: number | number[];
 }
 

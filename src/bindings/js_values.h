@@ -13,7 +13,7 @@ namespace bt {
 
 using emscripten::val;
 
-// {error: message, code: "INVALID_ARGUMENT" | ..., details?: {file, field, limit}}: every failure
+// {error: message, code: "INVALID_ARGUMENT" | ..., details?: {file, field, tensor, limit}}: every failure
 // the JS layer turns into a BertologyError with that code (js/errors.js, unwrap).
 inline val ErrorObject(const Status& status) {
   val out = val::object();
@@ -24,6 +24,7 @@ inline val ErrorObject(const Status& status) {
     val details = val::object();
     if (!d.file.empty()) details.set("file", d.file);
     if (!d.field.empty()) details.set("field", d.field);
+    if (!d.field.empty() && d.tensor) details.set("tensor", d.field);
     if (!d.limit.empty()) details.set("limit", d.limit);
     out.set("details", details);
   }

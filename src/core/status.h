@@ -34,10 +34,18 @@ const char* StatusCodeName(StatusCode code);
 // Structured facts about a failure, for programs (empty when not set). The message already says
 // them in words; these let a caller act without parsing it.
 struct StatusDetails {
-  std::string file;   // the file at fault, e.g. "model.safetensors"
-  std::string field;  // the tensor or JSON field at fault, e.g. "bert.pooler.dense.weight"
-  std::string limit;  // the limit exceeded, e.g. "max_tokens"
+  std::string file;    // the file at fault, e.g. "model.safetensors"
+  std::string field;   // the tensor or JSON field at fault, e.g. "bert.pooler.dense.weight"
+  std::string limit;   // the limit exceeded, e.g. "max_tokens"
+  bool tensor = false; // `field` names a tensor (JS: err.tensor as well as err.field)
   bool empty() const { return file.empty() && field.empty() && limit.empty(); }
+
+  static StatusDetails Tensor(std::string file, std::string name) {
+    return {.file = std::move(file), .field = std::move(name), .tensor = true};
+  }
+  static StatusDetails Limit(std::string limit, std::string file = "") {
+    return {.file = std::move(file), .limit = std::move(limit)};
+  }
 };
 
 class Status {

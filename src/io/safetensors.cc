@@ -120,7 +120,8 @@ Result<SafetensorsFile> SafetensorsFile::Parse(const FileSource& source, const s
   }
   if (header_len > limits.max_header_bytes) {
     return Status::Limit(file_name + ": header of " + std::to_string(header_len) +
-                         " bytes exceeds the limit max_header_bytes=" + std::to_string(limits.max_header_bytes));
+                         " bytes exceeds the limit max_header_bytes=" + std::to_string(limits.max_header_bytes))
+        .WithDetails(StatusDetails::Limit("max_header_bytes", file_name));
   }
   std::string header(static_cast<size_t>(header_len), '\0');
   BT_RETURN_IF_ERROR(
@@ -129,7 +130,8 @@ Result<SafetensorsFile> SafetensorsFile::Parse(const FileSource& source, const s
   if (!json.is_object()) return Status::BadCheckpoint(file_name + ": header must be a JSON object");
   if (json.size() > limits.max_tensors) {
     return Status::Limit(file_name + ": " + std::to_string(json.size()) +
-                         " tensors exceed the limit max_tensors=" + std::to_string(limits.max_tensors));
+                         " tensors exceed the limit max_tensors=" + std::to_string(limits.max_tensors))
+        .WithDetails(StatusDetails::Limit("max_tensors", file_name));
   }
 
   SafetensorsFile file;
@@ -254,7 +256,8 @@ Status NonFiniteError(const TensorView& tensor, int64_t flat, double value) {
   return Status::BadCheckpoint((tensor.file.empty() ? "" : tensor.file + ": ") + "tensor '" + tensor.name + "' holds " + what +
                        why + " at " + ElementName(tensor.shape, flat) +
                        "; weights must be finite (a corrupt or diverged checkpoint). The load option "
-                       "validate_weights: false skips this check");
+                       "validate_weights: false skips this check")
+      .WithDetails(StatusDetails::Tensor(tensor.file, tensor.name));
 }
 
 }  // namespace
@@ -301,7 +304,8 @@ Status DecodeToFloat32(const TensorView& tensor, int64_t first, int64_t count, f
       why += " (int8 weights, as `bertology convert --dtype q8` writes them, are read only for the encoder linears "
              "and word embeddings of a model loaded with dtype 'q8')";
     }
-    return Status::Unsupported("tensor '" + tensor.name + "' has dtype " + DTypeName(tensor.dtype) + why);
+    return Status::Unsupported("tensor '" + tensor.name + "' has dtype " + DTypeName(tensor.dtype) + why)
+        .WithDetails(StatusDetails::Tensor(tensor.file, tensor.name));
   }
   if (first < 0 || count < 0 || first + count > tensor.elements()) {
     return Status::BadCheckpoint("tensor '" + tensor.name + "': elements [" + std::to_string(first) + ", " +

@@ -215,7 +215,8 @@ Status CheckpointConverter::TensorBytes(size_t i, uint8_t* out) const {
       }
       if (o.kind != Kind::kToF16 && !std::isfinite(scale)) {
         return Status::BadCheckpoint("tensor '" + src.name + "': row " + std::to_string(at) +
-                             " holds an infinite or NaN value, which int8 cannot store: convert with dtype fp32 or fp16");
+                             " holds an infinite or NaN value, which int8 cannot store: convert with dtype fp32 or fp16")
+            .WithDetails(StatusDetails::Tensor(src.file, src.name));
       }
       if (o.kind == Kind::kLinearQ8 || o.kind == Kind::kEmbeddingQ8) {
         std::memcpy(out + at * cols, q.data(), static_cast<size_t>(cols));

@@ -146,12 +146,14 @@ Status Model::CheckLimits(const ForwardRequest& request) const {
   const std::string how = " (raise it with the load option limits.";
   if (request.batch > limits_.max_batch) {
     return Status::Limit("forward: batch " + std::to_string(request.batch) + " exceeds the limit max_batch=" +
-                         std::to_string(limits_.max_batch) + how + "max_batch)");
+                         std::to_string(limits_.max_batch) + how + "max_batch)")
+        .WithDetails(StatusDetails::Limit("max_batch"));
   }
   const int64_t tokens = static_cast<int64_t>(request.batch) * request.seq;
   if (tokens > limits_.max_tokens) {
     return Status::Limit("forward: " + std::to_string(tokens) + " tokens exceed the limit max_tokens=" +
-                         std::to_string(limits_.max_tokens) + how + "max_tokens)");
+                         std::to_string(limits_.max_tokens) + how + "max_tokens)")
+        .WithDetails(StatusDetails::Limit("max_tokens"));
   }
   // Fuzzing (tests/fuzz/FINDINGS.md F2): max_tokens can be raised through the load options, and the
   // products below then overflowed int64. The encoder counts tokens in int32; the estimate is in double.
@@ -168,7 +170,8 @@ Status Model::CheckLimits(const ForwardRequest& request) const {
     const double bytes = std::min(floats * 4, 9.0e18);
     return Status::Limit("forward: needs " + std::to_string(static_cast<int64_t>(bytes)) +
                          " bytes, over the limit max_forward_bytes=" + std::to_string(limits_.max_forward_bytes) + how +
-                         "max_forward_bytes)");
+                         "max_forward_bytes)")
+        .WithDetails(StatusDetails::Limit("max_forward_bytes"));
   }
   return Status::Ok();
 }

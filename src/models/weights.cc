@@ -52,7 +52,8 @@ Result<WeightSource> WeightSource::Open(const FileStore& store, const Safetensor
     BT_ASSIGN_OR_RETURN(SafetensorsFile shard, ParseShard(store, name, limits));
     for (const auto& [tensor, view] : shard.tensors()) {
       if (source.Find(tensor) != nullptr) {
-        return Status::BadCheckpoint(name + ": tensor '" + tensor + "' also appears in another shard");
+        return Status::BadCheckpoint(name + ": tensor '" + tensor + "' also appears in another shard")
+            .WithDetails(StatusDetails::Tensor(name, tensor));
       }
     }
     source.shards_.push_back(std::move(shard));
@@ -78,10 +79,16 @@ std::vector<const TensorView*> WeightSource::tensors() const {
 Result<const TensorView*> WeightSource::View(const std::string& name, const std::vector<int64_t>& shape) const {
   Note(name, &WeightUse::reads);
   const TensorView* view = Find(name);
-  if (view == nullptr) return Status::BadCheckpoint("missing tensor '" + name + "' in the checkpoint");
+  if (view == nullptr) {
+    // The file at fault when there is one (a sharded checkpoint does not say which shard should hold it).
+    const std::string file = shards_.size() == 1 ? shards_.front().file_name() : "";
+    return Status::BadCheckpoint("missing tensor '" + name + "' in the checkpoint")
+        .WithDetails(StatusDetails::Tensor(file, name));
+  }
   if (view->shape != shape) {
     return Status::BadCheckpoint("tensor '" + name + "' has shape " + ShapeString(view->shape) + " but the config implies " +
-                         ShapeString(shape));
+                         ShapeString(shape))
+        .WithDetails(StatusDetails::Tensor(view->file, name));
   }
   return view;
 }
@@ -97,7 +104,8 @@ Status WeightSource::ReadInt8Rows(const TensorView& view, int64_t row0, int64_t 
                                   float* scales) const {
   const std::string where = "tensor '" + view.name + "'";
   if (view.dtype != DType::kI8 || view.shape.size() != 2) {
-    return Status::BadCheckpoint(where + " must be a 2-D I8 matrix to be read as int8 rows");
+    return Status::BadCheckpoint(where + " must be a 2-D I8 matrix to be read as int8 rows")
+        .WithDetails(StatusDetails::Tensor(view.file, view.name));
   }
   const int64_t rows = view.shape[0], cols = view.shape[1];
   if (row0 < 0 || count < 0 || row0 + count > rows) {
@@ -107,15 +115,18 @@ Status WeightSource::ReadInt8Rows(const TensorView& view, int64_t row0, int64_t 
   const std::string scale_name = ScaleName(view.name);
   const TensorView* scale = Find(scale_name);
   if (scale == nullptr) {
-    return Status::BadCheckpoint(where + " is stored in int8 but its scales '" + scale_name + "' are missing");
+    return Status::BadCheckpoint(where + " is stored in int8 but its scales '" + scale_name + "' are missing")
+        .WithDetails(StatusDetails::Tensor(view.file, scale_name));
   }
   if (scale->dtype != DType::kF32) {
     return Status::BadCheckpoint("tensor '" + scale_name + "' has dtype " + DTypeName(scale->dtype) +
-                         "; the scales of int8 weights must be F32");
+                         "; the scales of int8 weights must be F32")
+        .WithDetails(StatusDetails::Tensor(scale->file, scale_name));
   }
   if (scale->shape != std::vector<int64_t>{rows}) {
     return Status::BadCheckpoint("tensor '" + scale_name + "' has shape " + ShapeString(scale->shape) + " but '" + view.name +
-                         "' has " + std::to_string(rows) + " rows: expected [" + std::to_string(rows) + "]");
+                         "' has " + std::to_string(rows) + " rows: expected [" + std::to_string(rows) + "]")
+        .WithDetails(StatusDetails::Tensor(scale->file, scale_name));
   }
   BT_RETURN_IF_ERROR(view.source->Read(view.offset + static_cast<uint64_t>(row0 * cols), static_cast<size_t>(count * cols),
                                        reinterpret_cast<uint8_t*>(q))
@@ -124,7 +135,8 @@ Status WeightSource::ReadInt8Rows(const TensorView& view, int64_t row0, int64_t 
   for (int64_t r = 0; r < count; ++r) {
     if (!std::isfinite(scales[r]) || scales[r] < 0.0f) {
       return Status::BadCheckpoint("tensor '" + scale_name + "': the scale of row " + std::to_string(row0 + r) + " is " +
-                           std::to_string(scales[r]) + " (scales must be finite and >= 0)");
+                           std::to_string(scales[r]) + " (scales must be finite and >= 0)")
+          .WithDetails(StatusDetails::Tensor(scale->file, scale_name));
     }
   }
   const int8_t* begin = q;
@@ -132,7 +144,8 @@ Status WeightSource::ReadInt8Rows(const TensorView& view, int64_t row0, int64_t 
   const int8_t* bad = std::find(begin, end, static_cast<int8_t>(-128));
   if (bad != end) {
     return Status::BadCheckpoint(where + ": row " + std::to_string(row0 + (bad - q) / std::max<int64_t>(cols, 1)) +
-                         " holds -128 (int8 weights are symmetric, in [-127, 127])");
+                         " holds -128 (int8 weights are symmetric, in [-127, 127])")
+        .WithDetails(StatusDetails::Tensor(view.file, view.name));
   }
   return Status::Ok();
 }

@@ -8,7 +8,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { BertologyModel } from '../../js/index.js';
+import { Worker } from 'node:worker_threads';
+import { BertologyModel, createWorkerClient } from '../../js/index.js';
 import { SKIP_REASON, readModelFiles, sharedPath } from './helpers/shared.js';
 import { parseSafetensors, writeSafetensors } from './helpers/safetensors.js';
 import { failure, loadWitnesses } from './helpers/hostile.js';
@@ -89,9 +90,67 @@ test('hostile checkpoints: NaN / ±Inf weights are refused at load, naming file,
       assert.match(err.message, new RegExp(`model\\.safetensors: tensor '${esc(name)}'`));
       assert.match(err.message, pattern);
       assert.match(err.message, /validate_weights: false skips this check/);
+      // The same facts as structured fields (issue 20 item 6).
+      assert.equal(err.code, 'BAD_CHECKPOINT');
+      assert.equal(err.file, 'model.safetensors');
+      assert.equal(err.tensor, name);
+      assert.equal(err.field, name);
+      assert.deepEqual(err.details, { file: 'model.safetensors', field: name, tensor: name });
     }
     await h.check(`non-finite ${name}`);
   }
+});
+
+test('hostile checkpoints: engine errors carry code, file, tensor and limit as fields, also through the worker', { skip: SKIP_REASON }, async () => {
+  const { tensors, metadata } = parseSafetensors(files['model.safetensors']);
+  const without = (/** @type {string} */ name) => ({
+    ...files, 'model.safetensors': writeSafetensors(tensors.filter((t) => t.name !== name), { metadata }) });
+
+  let err = await failure(BertologyModel.load(without(Q), { threads: 1 }));
+  assert.equal(err.code, 'BAD_CHECKPOINT');
+  assert.match(err.message, new RegExp(`missing tensor '${esc(Q)}'`));
+  assert.equal(err.tensor, Q);
+  assert.equal(err.field, Q);
+  assert.equal(err.file, 'model.safetensors');
+  assert.equal(err.limit, undefined);
+
+  // A wrong shape names the tensor too.
+  const bad = tensors.map((t) => (t.name === 'classifier.bias' ? { ...t, shape: [1, t.shape[0]] } : t));
+  err = await failure(BertologyModel.load({ ...files, 'model.safetensors': writeSafetensors(bad, { metadata }) }, { threads: 1 }));
+  assert.equal(err.code, 'BAD_CHECKPOINT');
+  assert.equal(err.tensor, 'classifier.bias');
+
+  // The engine's limits: err.limit names the load option (limits.<name>).
+  err = await failure(BertologyModel.load(files, { threads: 1, limits: { max_tensors: 3 } }));
+  assert.equal(err.code, 'LIMIT');
+  assert.equal(err.limit, 'max_tensors');
+  assert.equal(err.file, 'model.safetensors');
+  assert.equal(err.tensor, undefined);
+  const m = await BertologyModel.load(files, { threads: 1, limits: { max_batch: 1 } });
+  try {
+    err = await failure(() => m.forward({ input_ids: [[101, 7, 102], [101, 8, 102]] }));
+    assert.equal(err.code, 'LIMIT');
+    assert.equal(err.limit, 'max_batch');
+    assert.match(err.message, /max_batch/);
+  } finally {
+    m.dispose();
+  }
+
+  // Through the worker: the same fields on the revived error.
+  const client = createWorkerClient(new Worker(new URL('../../js/worker.js', import.meta.url)));
+  try {
+    err = await failure(client.load(withTensors({ [Q]: setF32(37, NaN) }), { threads: 1 }));
+    assert.equal(err.code, 'BAD_CHECKPOINT');
+    assert.equal(err.file, 'model.safetensors');
+    assert.equal(err.tensor, Q);
+    assert.equal(err.field, Q);
+    assert.match(err.message, /holds NaN at element 37/);
+    err = await failure(client.load(without(Q), { threads: 1 }));
+    assert.equal(err.tensor, Q);
+  } finally {
+    await client.terminate();
+  }
+  await h.check('structured error fields');
 });
 
 test('hostile checkpoints: with validate_weights: false a NaN weight gives NaN outputs, never finite ones', { skip: SKIP_REASON }, async () => {
