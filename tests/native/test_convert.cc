@@ -40,9 +40,11 @@ FileStore ReadModel(const std::string& dir) {
 }
 
 // The converted folder as a FileStore (config.json + one model.safetensors).
-Result<FileStore> Convert(const FileStore& in, ConvertDType dtype, std::string* report = nullptr) {
+Result<FileStore> Convert(const FileStore& in, ConvertDType dtype, std::string* report = nullptr,
+                          bool validate_weights = true) {
   ConvertOptions options;
   options.dtype = dtype;
+  options.limits.validate_weights = validate_weights;
   BT_ASSIGN_OR_RETURN(auto converter, CheckpointConverter::Open(in, options));
   std::string file = converter->header();
   for (size_t i = 0; i < converter->outputs().size(); ++i) {
@@ -163,17 +165,31 @@ TEST(Convert, NonFiniteWeights) {
     FileStore files;
     ASSERT_TRUE(files.Put("config.json", testing::ReadFileOrFail(dir + "/config.json")).ok());
     ASSERT_TRUE(files.Put("model.safetensors", patched).ok());
-    // int8 cannot hold such a row: a clear error, not a file the reader would reject.
+    // The converter reads the checkpoint as a load does: validate_weights (default on) refuses it first,
+    // naming the tensor and the element.
     auto converted = Convert(files, ConvertDType::kQ8);
     ASSERT_FALSE(converted.ok());
+    EXPECT_EQ(converted.status().code(), StatusCode::kBadCheckpoint);
+    EXPECT_NE(converted.status().message().find("tensor '" + name + "' holds"), std::string::npos)
+        << converted.status().message();
+    EXPECT_NE(converted.status().message().find("at element 5"), std::string::npos) << converted.status().message();
+    EXPECT_EQ(converted.status().details().field, name);
+    // Without that check, int8 still cannot hold such a row: a clear error, not a file the reader would reject.
+    converted = Convert(files, ConvertDType::kQ8, nullptr, /*validate_weights=*/false);
+    ASSERT_FALSE(converted.ok());
+    EXPECT_EQ(converted.status().code(), StatusCode::kBadCheckpoint);
     EXPECT_NE(converted.status().message().find("'" + name + "': row 0 holds an infinite or NaN value"), std::string::npos)
         << converted.status().message();
-    // Load-time q8 still loads and runs such a row (a NaN scale: NaN in, NaN out in the int8 GEMM, as in
-    // float32; whether the logits end up NaN depends on the softmax's NaN handling, not checked here).
-    LoadOptions q8;
+    EXPECT_EQ(converted.status().details().field, name);
+    EXPECT_TRUE(converted.status().details().tensor);
+    // With validate_weights: false, load-time q8 still loads and runs such a row (a NaN scale: NaN in, NaN
+    // out in the int8 GEMM, as in float32; whether the logits end up NaN is not checked here).
+    LoadOptions fp32;
+    fp32.limits.safetensors.validate_weights = false;
+    LoadOptions q8 = fp32;
     q8.quantize_int8 = q8.dtype_given = true;
     ForwardRequest request = testing::ReferenceRequest(testing::ReadReference(dir + "/reference.safetensors"));
-    for (const LoadOptions& options : {LoadOptions{}, q8}) {
+    for (const LoadOptions& options : {fp32, q8}) {
       FileStore copy;
       ASSERT_TRUE(copy.Put("config.json", testing::ReadFileOrFail(dir + "/config.json")).ok());
       ASSERT_TRUE(copy.Put("model.safetensors", patched).ok());
