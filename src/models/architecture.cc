@@ -32,7 +32,7 @@ Result<std::string> BasePrefix(const ModelConfig& config, const WeightSource& we
   const std::string prefixed = config.model_type_name + ".";
   if (weights.Has(prefixed + "embeddings.word_embeddings.weight")) return prefixed;
   if (weights.Has("embeddings.word_embeddings.weight")) return std::string();
-  return Status::BadCheckpoint("missing tensor '" + prefixed + "embeddings.word_embeddings.weight' in the checkpoint");
+  return weights.MissingTensor(prefixed + "embeddings.word_embeddings.weight");
 }
 
 void FillEncoderShape(const ModelConfig& c, EncoderWeights& e) {
@@ -63,7 +63,7 @@ Result<EmbeddingWeights> LoadEmbeddings(const ModelConfig& c, const WeightSource
 
 Result<int64_t> ClassifierOutputs(const WeightSource& weights, const std::string& name) {
   const TensorView* view = weights.Find(name);
-  if (view == nullptr) return Status::BadCheckpoint("missing tensor '" + name + "' in the checkpoint");
+  if (view == nullptr) return weights.MissingTensor(name);
   if (view->shape.size() != 2 || view->shape[0] <= 0) {
     return Status::BadCheckpoint("tensor '" + name + "' must be a 2-D [labels, hidden] matrix");
   }

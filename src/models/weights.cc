@@ -76,15 +76,17 @@ std::vector<const TensorView*> WeightSource::tensors() const {
   return all;
 }
 
+Status WeightSource::MissingTensor(const std::string& name) const {
+  // The file at fault when there is one (a sharded checkpoint does not say which shard should hold it).
+  const std::string file = shards_.size() == 1 ? shards_.front().file_name() : "";
+  return Status::BadCheckpoint("missing tensor '" + name + "' in the checkpoint")
+      .WithDetails(StatusDetails::Tensor(file, name));
+}
+
 Result<const TensorView*> WeightSource::View(const std::string& name, const std::vector<int64_t>& shape) const {
   Note(name, &WeightUse::reads);
   const TensorView* view = Find(name);
-  if (view == nullptr) {
-    // The file at fault when there is one (a sharded checkpoint does not say which shard should hold it).
-    const std::string file = shards_.size() == 1 ? shards_.front().file_name() : "";
-    return Status::BadCheckpoint("missing tensor '" + name + "' in the checkpoint")
-        .WithDetails(StatusDetails::Tensor(file, name));
-  }
+  if (view == nullptr) return MissingTensor(name);
   if (view->shape != shape) {
     return Status::BadCheckpoint("tensor '" + name + "' has shape " + ShapeString(view->shape) + " but the config implies " +
                          ShapeString(shape))

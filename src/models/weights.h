@@ -43,6 +43,9 @@ class WeightSource {
 
   const TensorView* Find(const std::string& name) const;
   bool Has(const std::string& name) const { return Find(name) != nullptr; }
+  // BAD_CHECKPOINT "missing tensor 'name' in the checkpoint", with the tensor (and the file, when the
+  // checkpoint is one file) in its details.
+  Status MissingTensor(const std::string& name) const;
   // Decodes `name` to float32, checking that its shape equals `shape`.
   Result<std::vector<float>> Get(const std::string& name, const std::vector<int64_t>& shape) const;
   // The tensor `name`, checking that its shape equals `shape` (read it with DecodeToFloat32).

@@ -114,6 +114,15 @@ test('hostile checkpoints: engine errors carry code, file, tensor and limit as f
   assert.equal(err.file, 'model.safetensors');
   assert.equal(err.limit, undefined);
 
+  // The head's and the embeddings' tensors, found by name before they are read, the same way.
+  for (const name of ['classifier.weight', 'bert.embeddings.word_embeddings.weight']) {
+    err = await failure(BertologyModel.load(without(name), { threads: 1 }));
+    assert.equal(err.code, 'BAD_CHECKPOINT', name);
+    assert.match(err.message, new RegExp(`missing tensor '${esc(name)}'`));
+    assert.equal(err.tensor, name);
+    assert.equal(err.file, 'model.safetensors');
+  }
+
   // A wrong shape names the tensor too.
   const bad = tensors.map((t) => (t.name === 'classifier.bias' ? { ...t, shape: [1, t.shape[0]] } : t));
   err = await failure(BertologyModel.load({ ...files, 'model.safetensors': writeSafetensors(bad, { metadata }) }, { threads: 1 }));
