@@ -5,6 +5,7 @@
 // then each microkernel alone on L1-resident data (one 4-row tile × 8 panels, no driver, no packing,
 // no epilogue): the ceiling LinearForward and a whole model can approach on this engine.
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <memory>
 #include <random>
@@ -19,9 +20,13 @@ namespace {
 
 double BestSeconds(const bt::PackedLinear& w, const float* x, int m, float* y, int reps) {
   double best = 1e30;
+  // The activations' packing scratch, owned by the caller as a model's arena owns it.
+  const size_t bytes = bt::LinearScratchBytes(w, m);
+  std::vector<double> scratch((bytes + sizeof(double) - 1) / sizeof(double) + 8);
+  void* aligned = reinterpret_cast<void*>((reinterpret_cast<uintptr_t>(scratch.data()) + 63) & ~uintptr_t{63});
   for (int r = 0; r < reps; ++r) {
     const auto t0 = std::chrono::steady_clock::now();
-    bt::LinearForward(w, x, m, bt::Activation::kNone, nullptr, y, bt::DefaultThreadPool());
+    bt::LinearForward(w, x, m, bt::Activation::kNone, nullptr, y, bt::DefaultThreadPool(), nullptr, {aligned, bytes});
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (s < best) best = s;
   }

@@ -12,6 +12,7 @@
 #include "explain/request_json.h"
 #include "js_model.h"
 #include "js_values.h"
+#include "options.h"
 
 namespace bt {
 namespace {
@@ -37,7 +38,7 @@ val PredictionToJs(const Prediction& p) {
 
 class JsExplainer {
  public:
-  explicit JsExplainer(JsModel& model) : explainer_(model.model().parts()) {}
+  explicit JsExplainer(JsModel& model) : explainer_(model.model()) {}
 
   // ids, type_ids (or null), words: one sequence. options_json: see explain/request_json.h.
   val explain(val ids, val type_ids, val words, const std::string& options_json) {
@@ -47,7 +48,8 @@ class JsExplainer {
       r.type_ids = emscripten::convertJSArrayToNumberVector<int32_t>(type_ids);
     }
     r.words = emscripten::convertJSArrayToNumberVector<int32_t>(words);
-    Status parsed = ApplyExplainOptions(options_json, r);
+    Status parsed = CheckOptionNames(options_json, contract::kExplainOptions, "explain options");
+    if (parsed.ok()) parsed = ApplyExplainOptions(options_json, r);
     if (!parsed.ok()) return ErrorObject(parsed);
     Result<Explanation> e = explainer_.Explain(r, DefaultThreadPool());
     if (!e.ok()) return ErrorObject(e.status());

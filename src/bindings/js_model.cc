@@ -1,6 +1,8 @@
 #include "js_model.h"
 
+#include "contract.h"
 #include "io/json_util.h"
+#include "options.h"
 
 namespace bt {
 namespace {
@@ -19,6 +21,7 @@ Result<EncodeOptions> ReadEncodeOptions(const std::string& json_text) {
 // The caller's options: every failure to read them is an invalid argument.
 Result<EncodeOptions> ParseEncodeOptions(const std::string& json_text) {
   if (json_text.empty()) return EncodeOptions{};
+  BT_RETURN_IF_ERROR(CheckOptionNames(json_text, contract::kTokenizeOptions, "tokenize options"));
   Result<EncodeOptions> options = ReadEncodeOptions(json_text);
   if (!options.ok()) return options.status().WithCode(StatusCode::kInvalidArgument);
   return options;
@@ -48,6 +51,8 @@ val EncodingToJs(const Encoding& e) {
 }
 
 JsModel::JsModel(JsFileStore& files, const std::string& options_json) {
+  error_ = CheckOptionNames(options_json, contract::kLoadOptions, "load options");
+  if (!error_.ok()) return;
   Result<LoadOptions> options = ParseLoadOptions(options_json);
   if (!options.ok()) {
     error_ = options.status();
@@ -137,9 +142,9 @@ val JsModel::forward(val ids, val type_ids, val mask, int batch, int seq, int fl
     request.type_ids = emscripten::convertJSArrayToNumberVector<int32_t>(type_ids);
   }
   if (!mask.isNull() && !mask.isUndefined()) request.mask = emscripten::convertJSArrayToNumberVector<int32_t>(mask);
-  request.output_hidden_states = (flags & 1) != 0;
-  request.output_attentions = (flags & 2) != 0;
-  request.output_last_hidden_state = (flags & 4) == 0;
+  request.output_hidden_states = (flags & contract::kForwardOutputHiddenStates) != 0;
+  request.output_attentions = (flags & contract::kForwardOutputAttentions) != 0;
+  request.output_last_hidden_state = (flags & contract::kForwardHeadOnly) == 0;
   if (!head_rows.isNull() && !head_rows.isUndefined()) {
     request.head_rows_set = true;
     request.head_rows = emscripten::convertJSArrayToNumberVector<int32_t>(head_rows);

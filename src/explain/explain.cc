@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <numeric>
 
-#include "explain/forward_trace.h"
 #include "explain/methods.h"
 
 namespace bt {
@@ -20,9 +19,9 @@ bool NeedsGradients(ExplainMethod m) {
          m == ExplainMethod::kGradientWeightedRollout;
 }
 
-Prediction Predict(const ModelParts& parts, const SequenceInput& in, const Target& target, const float* x,
-                   ThreadPool& pool) {
-  const std::vector<float> head = TargetHeadOutput(parts, in, target, x, pool);
+Result<Prediction> Predict(const ModelParts& parts, Arena& arena, const SequenceInput& in, const Target& target,
+                           const float* x, ThreadPool& pool) {
+  BT_ASSIGN_OR_RETURN(const std::vector<float> head, TargetHeadOutput(parts, arena, in, target, x, pool));
   Prediction p;
   p.target = ResolveTarget(parts, target, head.data(), in.mask.data(), in.seq);
   const std::vector<double> z = TargetLogits(parts, p.target, head.data(), in.mask.data(), in.seq);
@@ -122,26 +121,34 @@ Status ValidateExplainRequest(const ModelParts& parts, const ExplainRequest& r) 
 }
 
 Result<Explanation> Explainer::Explain(const ExplainRequest& r, ThreadPool& pool) {
-  BT_RETURN_IF_ERROR(ValidateExplainRequest(parts_, r));
+  const ModelParts& parts = model_.parts();
+  BT_RETURN_IF_ERROR(ValidateExplainRequest(parts, r));
   if (NeedsGradients(r.method)) BT_RETURN_IF_ERROR(PrepareBackward());
+  Result<Explanation> out = Run(r, pool);
+  model_.TrimArena();  // the taped batches needed more than inference: give it back
+  return out;
+}
+
+Result<Explanation> Explainer::Run(const ExplainRequest& r, ThreadPool& pool) {
+  const ModelParts& parts = model_.parts();
   SequenceInput in;
   in.seq = static_cast<int32_t>(r.ids.size());
   in.ids = r.ids;
   in.type_ids = r.type_ids;
   in.mask.assign(r.ids.size(), 1);
-  const int32_t e = parts_.encoder.embedding_size;
+  const int32_t e = parts.encoder.embedding_size;
   std::vector<float> x(static_cast<size_t>(in.seq) * e), baseline(x.size(), 0.0f), pad(static_cast<size_t>(e), 0.0f);
-  GatherWordEmbeddings(parts_.encoder, in.ids.data(), in.seq, x.data());
-  if (!UsesZeroBaseline(r.method, r.baseline)) GatherWordEmbeddings(parts_.encoder, &r.baseline_id, 1, pad.data());
+  GatherWordEmbeddings(parts.encoder.embeddings, in.ids.data(), in.seq, x.data());
+  if (!UsesZeroBaseline(r.method, r.baseline)) GatherWordEmbeddings(parts.encoder.embeddings, &r.baseline_id, 1, pad.data());
   for (int32_t t = 0; t < in.seq; ++t) {
     const float* src = r.words[t] < 0 ? x.data() + static_cast<size_t>(t) * e : pad.data();
     std::copy(src, src + e, baseline.begin() + static_cast<size_t>(t) * e);
   }
   Explanation out;
-  out.prediction = Predict(parts_, in, r.target, x.data(), pool);
+  BT_ASSIGN_OR_RETURN(out.prediction, Predict(parts, model_.arena(), in, r.target, x.data(), pool));
   out.forward_sequences = 1;
   const int32_t num_words = CountWords(r.words);
-  const MethodContext c{parts_, &weights_, in, out.prediction.target, r, x, baseline, num_words, pool};
+  const MethodContext c{parts, model_.arena(), &weights_, in, out.prediction.target, r, x, baseline, num_words, pool};
   switch (r.method) {
     case ExplainMethod::kGradXInput: BT_RETURN_IF_ERROR(GradXInput(c, out)); break;
     case ExplainMethod::kIntegratedGradients: BT_RETURN_IF_ERROR(IntegratedGradients(c, out)); break;

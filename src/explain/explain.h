@@ -36,8 +36,8 @@
 #include "core/status.h"
 #include "core/thread_pool.h"
 #include "explain/targets.h"
-#include "explain/unpacked_weights.h"
-#include "models/architecture.h"
+#include "models/backward_weights.h"
+#include "models/model.h"
 
 namespace bt {
 
@@ -99,18 +99,20 @@ struct Explanation {
 
 Status ValidateExplainRequest(const ModelParts& parts, const ExplainRequest& request);
 
-// Owns the backward weights (built on the first gradient method, then reused) for one model.
-// The parts must outlive the explainer.
+// Owns the backward weights (built on the first gradient method, then reused) for one model; runs
+// in the model's arena (each explanation gives back what it grew the arena by). The model must
+// outlive the explainer.
 class Explainer {
  public:
-  explicit Explainer(const ModelParts& parts) : parts_(parts) {}
+  explicit Explainer(Model& model) : model_(model) {}
   Result<Explanation> Explain(const ExplainRequest& request, ThreadPool& pool);
-  Status PrepareBackward() { return weights_.Build(parts_.encoder); }
+  Status PrepareBackward() { return weights_.Build(model_.parts().encoder); }
   const BackwardWeights& backward_weights() const { return weights_; }
-  const ModelParts& parts() const { return parts_; }
+  const ModelParts& parts() const { return model_.parts(); }
 
  private:
-  const ModelParts& parts_;
+  Result<Explanation> Run(const ExplainRequest& request, ThreadPool& pool);
+  Model& model_;
   BackwardWeights weights_;
 };
 

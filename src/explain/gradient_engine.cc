@@ -3,120 +3,115 @@
 #include <algorithm>
 #include <cstring>
 
-#include "explain/encoder_backward.h"
-#include "explain/forward_trace.h"
-#include "explain/head_backward.h"
+#include "models/forward.h"
 
 namespace bt {
 namespace {
 
-// `count` copies of the sequence's ids / type ids / mask, as batch rows.
+// `count` copies of the sequence's ids / type ids / mask, as batch rows, and the rows the head reads.
 struct Batch {
-  std::vector<int32_t> ids, type_ids, mask;
+  std::vector<int32_t> ids, type_ids, mask, head_rows;
 };
 
-Batch Replicate(const SequenceInput& in, int32_t count) {
+Batch Replicate(const SequenceInput& in, const std::vector<int32_t>& rows, int32_t count) {
   Batch b;
   for (int32_t i = 0; i < count; ++i) {
     b.ids.insert(b.ids.end(), in.ids.begin(), in.ids.end());
     b.mask.insert(b.mask.end(), in.mask.begin(), in.mask.end());
     b.type_ids.insert(b.type_ids.end(), in.type_ids.begin(), in.type_ids.end());
+    for (int32_t r : rows) b.head_rows.push_back(i * in.seq + r);
   }
   return b;
 }
 
-// Runs `count` embedding sets through the traced encoder and the head on their target rows.
-void TraceChunk(const ModelParts& parts, const SequenceInput& in, const Target& target, const float* embeddings,
-                int32_t count, const Batch& batch, EncoderTrace& trace, HeadTrace& head, ThreadPool& pool) {
-  TraceInput ti;
-  ti.batch = count;
-  ti.seq = in.seq;
-  ti.word_embeddings = embeddings;
-  ti.ids = batch.ids.data();
-  ti.type_ids = batch.type_ids.empty() ? nullptr : batch.type_ids.data();
-  ti.mask = batch.mask.data();
-  TraceEncoder(parts.encoder, ti, trace, pool);
-  const std::vector<int32_t> rows = TargetRows(parts, target, in.seq);
-  std::vector<int32_t> all_rows;
-  for (int32_t b = 0; b < count; ++b) {
-    for (int32_t r : rows) all_rows.push_back(b * in.seq + r);
-  }
-  TraceHead(parts.head_program, trace.hidden.data(), parts.encoder.hidden_size, all_rows, head, pool);
+// The model's forward on `count` embedding sets with a tape, the head on their target rows.
+ForwardSpec TapedSpec(const SequenceInput& in, const float* embeddings, int32_t count, int32_t per_item,
+                      const Batch& batch, const BackwardWeights* bw) {
+  ForwardSpec spec;
+  spec.input = EncoderInput{count, in.seq, batch.ids.data(), batch.type_ids.empty() ? nullptr : batch.type_ids.data(),
+                            batch.mask.data(), embeddings};
+  spec.run_head = true;
+  spec.head_rows = RowSelection{batch.head_rows.data(), count * per_item};  // the first `count` items' rows
+  spec.tape = true;
+  spec.backward = bw;
+  return spec;
 }
 
 }  // namespace
 
-Status TargetGradients(const ModelParts& parts, const BackwardWeights* bw, const SequenceInput& in,
+Status TargetGradients(const ModelParts& parts, Arena& arena, const BackwardWeights* bw, const SequenceInput& in,
                        const Target& target, const GradientRequest& request, std::vector<double>& values,
                        std::vector<float>* grads, ThreadPool& pool) {
-  const int32_t e = parts.encoder.embedding_size, h = parts.encoder.hidden_size;
+  const int32_t e = parts.encoder.embedding_size;
   const int32_t n = parts.head_program.output_size();
   const std::vector<int32_t> rows = TargetRows(parts, target, in.seq);
   const int32_t per_item = static_cast<int32_t>(rows.size());
   const int32_t chunk = std::max(1, std::min(request.count, request.max_batch_tokens / std::max(1, in.seq)));
   const size_t item_floats = static_cast<size_t>(in.seq) * e;
+  const size_t per_layer = static_cast<size_t>(parts.encoder.num_heads) * in.seq * in.seq;
+  if (grads != nullptr && (bw == nullptr || !bw->built())) {
+    return Status::Internal("explain: gradients need the backward weights");
+  }
   values.assign(static_cast<size_t>(request.count), 0.0);
   if (grads != nullptr) grads->assign(static_cast<size_t>(request.count) * item_floats, 0.0f);
-  const Batch full = Replicate(in, chunk);
+  const Batch full = Replicate(in, rows, chunk);
   const size_t layers = static_cast<size_t>(parts.encoder.num_layers());
-  if (request.attention_probs != nullptr) request.attention_probs->assign(layers, {});
-  if (request.attention_grads != nullptr) request.attention_grads->assign(layers, {});
-  if (request.embedded_grads != nullptr && grads != nullptr) {
-    request.embedded_grads->assign(static_cast<size_t>(request.count) * item_floats, 0.0f);
+  if (request.attention_probs != nullptr) request.attention_probs->assign(layers, std::vector<float>(request.count * per_layer));
+  const bool attention_grads = request.attention_grads != nullptr && grads != nullptr;
+  if (request.attention_grads != nullptr) {
+    request.attention_grads->assign(layers, std::vector<float>(attention_grads ? request.count * per_layer : 0));
   }
+  const bool embedded_grads = request.embedded_grads != nullptr && grads != nullptr;
+  if (embedded_grads) request.embedded_grads->assign(static_cast<size_t>(request.count) * item_floats, 0.0f);
+  std::vector<float> dhead;
+  std::vector<float*> dprobs(layers);
   for (int32_t start = 0; start < request.count; start += chunk) {
     const int32_t count = std::min(chunk, request.count - start);
-    EncoderTrace trace;
-    HeadTrace head;
-    TraceChunk(parts, in, target, request.embeddings + start * item_floats, count, full, trace, head, pool);
+    const ForwardSpec spec = TapedSpec(in, request.embeddings + start * item_floats, count, per_item, full,
+                                       grads != nullptr ? bw : nullptr);
+    BT_ASSIGN_OR_RETURN(ForwardPass pass, RunForward(parts, spec, arena, pool));
     if (request.attention_probs != nullptr) {
       for (size_t l = 0; l < layers; ++l) {
-        const std::vector<float>& p = trace.layers[l].probs;
-        (*request.attention_probs)[l].insert((*request.attention_probs)[l].end(), p.begin(), p.end());
+        std::memcpy((*request.attention_probs)[l].data() + start * per_layer, pass.tape.layers[l].attention.probs,
+                    sizeof(float) * count * per_layer);
       }
     }
-    std::vector<float> dhead(head.output.size(), 0.0f);
+    dhead.assign(static_cast<size_t>(count) * per_item * n, 0.0f);
     for (int32_t b = 0; b < count; ++b) {
       const size_t offset = static_cast<size_t>(b) * per_item * n;
-      values[start + b] = TargetValue(parts, target, head.output.data() + offset, in.mask.data(), in.seq,
-                                      dhead.data() + offset);
+      values[start + b] = TargetValue(parts, target, pass.head + offset, in.mask.data(), in.seq, dhead.data() + offset);
     }
     if (grads == nullptr) continue;
-    if (bw == nullptr || !bw->built()) return Status::Internal("explain: gradients need the backward weights");
-    std::vector<float> drows, dhidden(static_cast<size_t>(count) * in.seq * h, 0.0f), dword;
-    HeadBackward(parts.head_program, head, dhead.data(), drows, pool);
-    for (int32_t b = 0; b < count; ++b) {
-      for (int32_t i = 0; i < per_item; ++i) {
-        float* dst = dhidden.data() + (static_cast<size_t>(b) * in.seq + rows[i]) * h;
-        const float* src = drows.data() + (static_cast<size_t>(b) * per_item + i) * h;
-        for (int32_t j = 0; j < h; ++j) dst[j] += src[j];
-      }
+    BackwardRequest back;
+    back.dhead = dhead.data();
+    back.dword = grads->data() + start * item_floats;
+    if (attention_grads) {
+      for (size_t l = 0; l < layers; ++l) dprobs[l] = (*request.attention_grads)[l].data() + start * per_layer;
+      back.dprobs = dprobs.data();
     }
-    std::vector<std::vector<float>> dprobs;
-    std::vector<float> dembedded;
-    BT_RETURN_IF_ERROR(EncoderBackward(parts.encoder, *bw, trace, dhidden, dword, pool,
-                                       request.attention_grads != nullptr ? &dprobs : nullptr,
-                                       request.embedded_grads != nullptr ? &dembedded : nullptr));
-    std::memcpy(grads->data() + start * item_floats, dword.data(), sizeof(float) * count * item_floats);
-    if (request.embedded_grads != nullptr) {
-      std::memcpy(request.embedded_grads->data() + start * item_floats, dembedded.data(),
-                  sizeof(float) * count * item_floats);
-    }
-    if (request.attention_grads != nullptr) {
-      for (size_t l = 0; l < layers; ++l) {
-        (*request.attention_grads)[l].insert((*request.attention_grads)[l].end(), dprobs[l].begin(), dprobs[l].end());
-      }
-    }
+    if (embedded_grads) back.dembedded = request.embedded_grads->data() + start * item_floats;
+    BT_RETURN_IF_ERROR(RunBackward(parts, *bw, pass, back, pool));
   }
   return Status::Ok();
 }
 
-std::vector<float> TargetHeadOutput(const ModelParts& parts, const SequenceInput& in, const Target& target,
-                                    const float* embeddings, ThreadPool& pool) {
-  EncoderTrace trace;
-  HeadTrace head;
-  TraceChunk(parts, in, target, embeddings, 1, Replicate(in, 1), trace, head, pool);
-  return head.output;
+Result<std::vector<float>> TargetHeadOutput(const ModelParts& parts, Arena& arena, const SequenceInput& in,
+                                            const Target& target, const float* embeddings, ThreadPool& pool) {
+  const std::vector<int32_t> rows = TargetRows(parts, target, in.seq);
+  const Batch batch = Replicate(in, rows, 1);
+  const ForwardSpec spec = TapedSpec(in, embeddings, 1, static_cast<int32_t>(rows.size()), batch, nullptr);
+  BT_ASSIGN_OR_RETURN(ForwardPass pass, RunForward(parts, spec, arena, pool));
+  return std::vector<float>(pass.head, pass.head + rows.size() * parts.head_program.output_size());
+}
+
+std::vector<float> EmbeddingOutput(const EncoderWeights& w, const SequenceInput& in, const float* word_vectors,
+                                   ThreadPool& pool) {
+  const EmbeddingInput input{1, in.seq, in.ids.data(), in.type_ids.empty() ? nullptr : in.type_ids.data(), word_vectors};
+  std::vector<int32_t> positions(static_cast<size_t>(in.seq));
+  ComputePositionIds(w.embeddings, in.ids.data(), 1, in.seq, positions.data());
+  std::vector<float> sum(static_cast<size_t>(in.seq) * w.embedding_size), out(sum.size());
+  NormalizedEmbeddings(w.embeddings, input, positions.data(), sum.data(), out.data(), pool);
+  return out;
 }
 
 }  // namespace bt

@@ -1,16 +1,18 @@
 // Target values and their gradients w.r.t. the word embeddings for many embedding sets of one
 // sequence (IG's interpolation points, occluded or LIME-masked copies): the sets run as batch rows
-// of one traced forward (+ one backward), in chunks of at most `max_batch_tokens` tokens.
+// of the model's one forward pass with a tape (models/forward.h) and one backward, in chunks of at
+// most `max_batch_tokens` tokens, in the model's arena.
 #pragma once
 
 #include <cstdint>
 #include <vector>
 
+#include "core/arena.h"
 #include "core/status.h"
 #include "core/thread_pool.h"
 #include "explain/targets.h"
-#include "explain/unpacked_weights.h"
-#include "models/architecture.h"
+#include "models/backward_weights.h"
+#include "models/model_parts.h"
 
 namespace bt {
 
@@ -33,13 +35,18 @@ struct GradientRequest {
 };
 
 // values: [count] (resized). grads: null (forward only) or [count, seq, E] (resized); needs
-// `bw` built. The target must be resolved (ResolveTarget) and valid.
-Status TargetGradients(const ModelParts& parts, const BackwardWeights* bw, const SequenceInput& input,
+// `bw` built. The target must be resolved (ResolveTarget) and valid. Runs in `arena` (the model's).
+Status TargetGradients(const ModelParts& parts, Arena& arena, const BackwardWeights* bw, const SequenceInput& input,
                        const Target& target, const GradientRequest& request, std::vector<double>& values,
                        std::vector<float>* grads, ThreadPool& pool);
 
 // The head's output on TargetRows ([rows, n]) for one embedding set: what a target is read from.
-std::vector<float> TargetHeadOutput(const ModelParts& parts, const SequenceInput& input, const Target& target,
-                                    const float* embeddings, ThreadPool& pool);
+Result<std::vector<float>> TargetHeadOutput(const ModelParts& parts, Arena& arena, const SequenceInput& input,
+                                            const Target& target, const float* embeddings, ThreadPool& pool);
+
+// The embedding layer's output LayerNorm(word + type + position) for one sequence's word vectors
+// ([seq, E], before ALBERT's projection): the encoder's input, where grad_x_input takes its product.
+std::vector<float> EmbeddingOutput(const EncoderWeights& w, const SequenceInput& input, const float* word_vectors,
+                                   ThreadPool& pool);
 
 }  // namespace bt

@@ -2,7 +2,6 @@
 #include <cmath>
 
 #include "explain/methods.h"
-#include "explain/forward_trace.h"
 
 namespace bt {
 namespace {
@@ -64,21 +63,11 @@ Status GradXInput(const MethodContext& c, Explanation& out) {
   std::vector<float> grads, dembedded;
   GradientRequest g{c.x.data(), 1, c.request.max_batch_tokens};
   g.embedded_grads = &dembedded;
-  BT_RETURN_IF_ERROR(TargetGradients(c.parts, c.weights, c.input, c.target, g, values, &grads, c.pool));
-  TraceInput ti;
-  ti.batch = 1;
-  ti.seq = c.input.seq;
-  ti.ids = c.input.ids.data();
-  ti.type_ids = c.input.type_ids.empty() ? nullptr : c.input.type_ids.data();
-  ti.mask = c.input.mask.data();
-  std::vector<float> embedded, reference;
-  ti.word_embeddings = c.x.data();
-  EmbeddingOutput(c.parts.encoder, ti, embedded, c.pool);
+  BT_RETURN_IF_ERROR(TargetGradients(c.parts, c.arena, c.weights, c.input, c.target, g, values, &grads, c.pool));
+  const std::vector<float> embedded = EmbeddingOutput(c.parts.encoder, c.input, c.x.data(), c.pool);
   const bool zero = UsesZeroBaseline(c.request.method, c.request.baseline);
-  if (!zero) {
-    ti.word_embeddings = c.baseline.data();
-    EmbeddingOutput(c.parts.encoder, ti, reference, c.pool);
-  }
+  std::vector<float> reference;
+  if (!zero) reference = EmbeddingOutput(c.parts.encoder, c.input, c.baseline.data(), c.pool);
   const std::vector<float>& beta = c.parts.encoder.embeddings.norm.beta;
   out.tokens.assign(static_cast<size_t>(c.input.seq), 0.0);
   for (int32_t t = 0; t < c.input.seq; ++t) {
@@ -111,7 +100,7 @@ Status IntegratedGradients(const MethodContext& c, Explanation& out) {
   std::vector<double> values;
   std::vector<float> grads;
   GradientRequest g{points.data(), count, c.request.max_batch_tokens};
-  BT_RETURN_IF_ERROR(TargetGradients(c.parts, c.weights, c.input, c.target, g, values, &grads, c.pool));
+  BT_RETURN_IF_ERROR(TargetGradients(c.parts, c.arena, c.weights, c.input, c.target, g, values, &grads, c.pool));
   std::vector<double> avg(item, 0.0);
   for (int32_t k = 0; k < count; ++k) {
     for (size_t i = 0; i < item; ++i) avg[i] += weights[k] * grads[k * item + i];
@@ -123,7 +112,7 @@ Status IntegratedGradients(const MethodContext& c, Explanation& out) {
   ends.insert(ends.end(), c.x.begin(), c.x.end());
   std::vector<double> f;
   GradientRequest ge{ends.data(), 2, c.request.max_batch_tokens};
-  BT_RETURN_IF_ERROR(TargetGradients(c.parts, nullptr, c.input, c.target, ge, f, nullptr, c.pool));
+  BT_RETURN_IF_ERROR(TargetGradients(c.parts, c.arena, nullptr, c.input, c.target, ge, f, nullptr, c.pool));
   out.baseline_value = f[0];
   out.delta = f[1] - f[0];
   double total = 0.0;

@@ -11,6 +11,7 @@ namespace bt {
 
 struct MethodContext {
   const ModelParts& parts;
+  Arena& arena;                    // the model's: every forward and backward runs in it
   const BackwardWeights* weights;  // built for the gradient methods
   const SequenceInput& input;
   const Target& target;  // resolved

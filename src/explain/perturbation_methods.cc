@@ -15,7 +15,7 @@ Status EvaluateMasks(const MethodContext& c, const std::vector<uint8_t>& keep_ma
   const std::vector<float> sets = MaskWords(c, keep_masks, count);
   GradientRequest g{sets.data(), count, c.request.max_batch_tokens};
   out.forward_sequences += count;
-  return TargetGradients(c.parts, nullptr, c.input, c.target, g, values, nullptr, c.pool);
+  return TargetGradients(c.parts, c.arena, nullptr, c.input, c.target, g, values, nullptr, c.pool);
 }
 
 // LIME's masks: the first keeps everything; each other removes k words, k uniform in

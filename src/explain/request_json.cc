@@ -1,7 +1,5 @@
 #include "explain/request_json.h"
 
-#include <set>
-
 #include "io/json_util.h"
 
 namespace bt {
@@ -21,12 +19,6 @@ Result<int32_t> Int32Field(const Json& json, const char* key, int32_t fallback) 
 Status ApplyOptions(const std::string& json_text, ExplainRequest& r) {
   BT_ASSIGN_OR_RETURN(Json json, ParseJson(json_text, kWhere));
   if (!json.is_object()) return Status::InvalidArgument(std::string(kWhere) + ": expected a JSON object");
-  static const std::set<std::string> kKnown = {"method", "target", "position", "output", "steps", "integration",
-                                               "samples", "seed", "baseline", "baseline_id", "kernel_width",
-                                               "ridge_alpha", "max_batch_tokens"};
-  for (const auto& item : json.items()) {
-    if (!kKnown.count(item.key())) return Status::InvalidArgument(std::string(kWhere) + ": unknown option '" + item.key() + "'");
-  }
   BT_ASSIGN_OR_RETURN(std::string method, JsonString(json, "method", ExplainMethodName(r.method), kWhere));
   BT_ASSIGN_OR_RETURN(r.method, ParseExplainMethod(method));
   BT_ASSIGN_OR_RETURN(r.target.index, Int32Field(json, "target", r.target.index));

@@ -3,8 +3,9 @@
 //    "steps": 32, "integration": "gausslegendre" | "riemann_trapezoid", "samples": 300, "seed": 0,
 //    "baseline": "pad" | "zero", "baseline_id": 0, "kernel_width": 0.25, "ridge_alpha": 1,
 //    "max_batch_tokens": 1024}
-// Every field is optional; wrong types and unknown names are errors that name the field. Without
-// "baseline", the method's default applies (zero for grad_x_input, pad otherwise).
+// Every field is optional; wrong types are errors that name the field (names outside the contract are
+// refused by the bindings, src/bindings/options.h). Without "baseline", the method's default applies
+// (zero for grad_x_input, pad otherwise).
 #pragma once
 
 #include <string>

@@ -3,7 +3,6 @@
 // which weighs each head's attention by the target's gradient w.r.t. it.
 #include <algorithm>
 
-#include "explain/forward_trace.h"
 #include "explain/methods.h"
 
 namespace bt {
@@ -37,23 +36,18 @@ void TargetRow(const MethodContext& c, const std::vector<double>& rollout, Expla
 
 Status AttentionRollout(const MethodContext& c, Explanation& out) {
   const int32_t seq = c.input.seq, heads = c.parts.encoder.num_heads;
-  TraceInput ti;
-  ti.batch = 1;
-  ti.seq = seq;
-  ti.word_embeddings = c.x.data();
-  ti.ids = c.input.ids.data();
-  ti.type_ids = c.input.type_ids.empty() ? nullptr : c.input.type_ids.data();
-  ti.mask = c.input.mask.data();
-  EncoderTrace trace;
-  TraceEncoder(c.parts.encoder, ti, trace, c.pool);
+  std::vector<double> values;
+  std::vector<std::vector<float>> probs;
+  GradientRequest g{c.x.data(), 1, c.request.max_batch_tokens, &probs};
+  BT_RETURN_IF_ERROR(TargetGradients(c.parts, c.arena, nullptr, c.input, c.target, g, values, nullptr, c.pool));
   out.forward_sequences += 1;
   const size_t ss = static_cast<size_t>(seq) * seq;
   std::vector<double> rollout = Identity(seq), layer(ss), next(ss);
-  for (const LayerTrace& t : trace.layers) {
+  for (const std::vector<float>& p : probs) {
     // A = rownorm(mean_heads(P) + I) = 0.5·mean_heads(P) + 0.5·I; rollout = A · rollout.
     for (size_t i = 0; i < ss; ++i) {
       double sum = 0.0;
-      for (int32_t h = 0; h < heads; ++h) sum += t.probs[h * ss + i];
+      for (int32_t h = 0; h < heads; ++h) sum += p[h * ss + i];
       layer[i] = sum / heads;
     }
     for (int32_t i = 0; i < seq; ++i) {
@@ -76,7 +70,7 @@ Status GradientWeightedRollout(const MethodContext& c, Explanation& out) {
   std::vector<float> grads;
   std::vector<std::vector<float>> probs, dprobs;
   GradientRequest g{c.x.data(), 1, c.request.max_batch_tokens, &probs, &dprobs};
-  BT_RETURN_IF_ERROR(TargetGradients(c.parts, c.weights, c.input, c.target, g, values, &grads, c.pool));
+  BT_RETURN_IF_ERROR(TargetGradients(c.parts, c.arena, c.weights, c.input, c.target, g, values, &grads, c.pool));
   out.forward_sequences += 1;
   out.backward_sequences += 1;
   const size_t ss = static_cast<size_t>(seq) * seq;

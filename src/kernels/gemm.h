@@ -40,17 +40,22 @@ struct LinearColumns {
   int32_t begin = 0, end = 0, stride = 0;
 };
 
+// Memory LinearForward packs (f32) or quantises (int8) the activations x into, owned by the caller
+// (a model's arena, src/core/arena.h): at least LinearScratchBytes(w, m) bytes, 64-byte aligned, not
+// shared with another call running at the same time. Too small or empty: the call allocates its own.
+struct LinearScratch {
+  void* data = nullptr;
+  size_t bytes = 0;
+};
+size_t LinearScratchBytes(const PackedLinear& w, int32_t m);
+
 // y = act(x · W^T + b) + residual. x: [m, k] with row stride k; y, residual: [m, n] row stride n.
 // residual may be nullptr; y must not alias x (it may alias residual).
 // With `columns`, only those output columns are computed (the panels that hold them): y and residual
 // hold columns begin..end-1 at column 0, row stride columns->stride; an invalid range computes
 // nothing. Each computed value is bitwise the one of the full call.
 void LinearForward(const PackedLinear& w, const float* x, int32_t m, Activation act, const float* residual,
-                   float* y, ThreadPool& pool, const LinearColumns* columns = nullptr);
-
-// Frees the calling thread's LinearForward scratch (packed / quantised activations, grown to the
-// largest m x k it has seen). Called when a model is disposed; the next call regrows what it needs.
-void ReleaseLinearScratch();
+                   float* y, ThreadPool& pool, const LinearColumns* columns = nullptr, LinearScratch scratch = {});
 
 // Reference: the same math with plain loops on the unpacked weights (for tests).
 void LinearReference(const float* w, const float* bias, int32_t n, int32_t k, const float* x, int32_t m,

@@ -184,9 +184,11 @@ void ZeroQ8PaddingRows(int32_t m, size_t padded_k, int kr, void* q);
 // Element (row r, k index kk) of quantised tiles in layout kr, as an int.
 int32_t Q8ActivationAt(const void* q, size_t padded_k, int kr, int32_t r, int32_t kk);
 
-void ReleaseLinearQ8Scratch();  // the calling thread's quantised-activation buffers
+// LinearScratchBytes for int8 weights: the quantised rows and their scales.
+size_t LinearScratchBytesQ8(const PackedLinearQ8& w, int32_t m);
 
+// scratch: at least LinearScratchBytesQ8(w, m) bytes, 64-byte aligned.
 void LinearForwardQ8(const PackedLinearQ8& w, const float* x, int32_t m, Activation act, const float* residual,
-                     float* y, const LinearColumns& columns, ThreadPool& pool);
+                     float* y, const LinearColumns& columns, void* scratch, ThreadPool& pool);
 
 }  // namespace bt

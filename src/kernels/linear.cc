@@ -10,6 +10,8 @@
 // output element sees the same operation sequence whatever the unit split, hence results are bitwise
 // identical for any thread count and column range.
 #include <algorithm>
+#include <cstdlib>
+#include <memory>
 #include <vector>
 
 #include "kernels/activation.h"
@@ -22,12 +24,14 @@ namespace {
 constexpr int kBlockK = 512;  // K block; K <= kMaxUnblockedK runs in one block
 constexpr int kMaxUnblockedK = 1024;
 
-// Packed activations live in a buffer owned by the calling thread (workers only read them); it
-// grows to the largest m x k seen and is reused by every call after that.
-thread_local std::vector<float> tls_packed_a;
+// A is packed once into 4-row tiles of the whole K.
+size_t PackedABytes(int32_t m, int32_t k) {
+  return static_cast<size_t>((m + kGemmMR - 1) / kGemmMR) * kGemmMR * static_cast<size_t>(k) * sizeof(float);
+}
 
+// a_tiles: PackedABytes(m, k) of the caller's scratch (workers only read it).
 void ForwardF32(const PackedLinearF32& w, const float* x, int32_t m, Activation act, const float* residual,
-                float* y, const LinearColumns& columns, ThreadPool& pool) {
+                float* y, const LinearColumns& columns, float* a_tiles, ThreadPool& pool) {
   const F32PpmmUkernelFn ukernel = BestF32PpmmUkernel();
   const F32PackA4Fn pack_a = BestF32PackA4();
   const int32_t k = w.k();
@@ -37,9 +41,6 @@ void ForwardF32(const PackedLinearF32& w, const float* x, int32_t m, Activation 
   // A is packed once into 4-row tiles (k-major over the whole K; a K block starts at k0 * 4).
   const int64_t tiles = (m + kGemmMR - 1) / kGemmMR;
   const size_t tile_floats = static_cast<size_t>(kGemmMR) * k;
-  std::vector<float>& packed_a = tls_packed_a;
-  if (packed_a.size() < tiles * tile_floats) packed_a.resize(tiles * tile_floats);
-  float* a_tiles = packed_a.data();
   const int64_t grain = std::max<int64_t>(1, 16384 / (static_cast<int64_t>(k) * kGemmMR));
   pool.ParallelFor(tiles, grain, [&](int64_t t0, int64_t t1) {
     for (int64_t t = t0; t < t1; ++t) {
@@ -112,9 +113,10 @@ void LinearUnits::Finish(const Unit& unit, Activation act, float* acc, const flo
   }
 }
 
-void ReleaseLinearScratch() {
-  std::vector<float>().swap(tls_packed_a);
-  ReleaseLinearQ8Scratch();
+size_t LinearScratchBytes(const PackedLinear& w, int32_t m) {
+  if (m <= 0) return 0;
+  if (const auto* q8 = dynamic_cast<const PackedLinearQ8*>(&w)) return LinearScratchBytesQ8(*q8, m);
+  return PackedABytes(m, w.k());
 }
 
 F32PpmmUkernelFn BestF32PpmmUkernel() {
@@ -134,15 +136,23 @@ F32PackA4Fn BestF32PackA4() {
 }
 
 void LinearForward(const PackedLinear& w, const float* x, int32_t m, Activation act, const float* residual,
-                   float* y, ThreadPool& pool, const LinearColumns* columns) {
+                   float* y, ThreadPool& pool, const LinearColumns* columns, LinearScratch scratch) {
   if (m <= 0) return;
   const LinearColumns all{0, w.n(), w.n()};
   const LinearColumns& cols = columns != nullptr ? *columns : all;
   if (cols.begin < 0 || cols.end <= cols.begin || cols.end > w.n() || cols.stride < cols.end - cols.begin) return;
+  // Without (enough) caller scratch, this call's own: tests and one-off calls.
+  std::unique_ptr<void, decltype(&std::free)> own(nullptr, &std::free);
+  const size_t need = LinearScratchBytes(w, m);
+  if (scratch.data == nullptr || scratch.bytes < need) {
+    own.reset(std::aligned_alloc(64, (need + 63) / 64 * 64));
+    if (own == nullptr) return;
+    scratch = {own.get(), need};
+  }
   if (const auto* f32 = dynamic_cast<const PackedLinearF32*>(&w)) {
-    ForwardF32(*f32, x, m, act, residual, y, cols, pool);
+    ForwardF32(*f32, x, m, act, residual, y, cols, static_cast<float*>(scratch.data), pool);
   } else if (const auto* q8 = dynamic_cast<const PackedLinearQ8*>(&w)) {
-    LinearForwardQ8(*q8, x, m, act, residual, y, cols, pool);
+    LinearForwardQ8(*q8, x, m, act, residual, y, cols, scratch.data, pool);
   }
 }
 

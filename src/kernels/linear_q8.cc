@@ -21,13 +21,10 @@ extern "C" __attribute__((weak)) const struct bt_relaxed_q8_kernels* bt_relaxed_
 namespace bt {
 namespace {
 
-// Quantised activations live in buffers owned by the calling thread (workers only read them).
-struct Q8Scratch {
-  std::vector<int16_t> q;  // int16 (c2) or int8 (c4) elements
-  std::vector<float> scale;
-  std::vector<int32_t> zero_point;
-};
-thread_local Q8Scratch tls_scratch;
+// The quantised rows (int16 pairs for c2, int8 quads for c4), then (each 64-byte aligned) one scale
+// and one zero point per row.
+size_t Aligned64(size_t bytes) { return (bytes + 63) / 64 * 64; }
+size_t QuantizedRowsBytes(const PackedLinearQ8& w, int32_t m) { return Aligned64(Q8TileBytes(m, w.padded_k(), w.kr())); }
 
 Q8PpmmUkernelFn BestC2() {
 #if defined(__wasm_simd128__)
@@ -125,25 +122,23 @@ const char* Q8KernelName() {
   return g.kr == 4 ? g.c4_name : BestC2Name();
 }
 
-void ReleaseLinearQ8Scratch() {
-  std::vector<int16_t>().swap(tls_scratch.q);
-  std::vector<float>().swap(tls_scratch.scale);
-  std::vector<int32_t>().swap(tls_scratch.zero_point);
+size_t LinearScratchBytesQ8(const PackedLinearQ8& w, int32_t m) {
+  return QuantizedRowsBytes(w, m) + Aligned64(static_cast<size_t>(m) * sizeof(float)) +
+         static_cast<size_t>(m) * sizeof(int32_t);
 }
 
 void LinearForwardQ8(const PackedLinearQ8& w, const float* x, int32_t m, Activation act, const float* residual,
-                     float* y, const LinearColumns& columns, ThreadPool& pool) {
+                     float* y, const LinearColumns& columns, void* scratch, ThreadPool& pool) {
   const Q8Gemm& gemm = BestQ8Gemm();
   const int kr = w.kr();
   const int32_t k = w.k();
   const size_t padded_k = w.padded_k(), groups = w.k_groups();
-  Q8Scratch& scratch = tls_scratch;
-  scratch.q.resize((Q8TileBytes(m, padded_k, kr) + 1) / 2);
-  scratch.scale.resize(m);
-  scratch.zero_point.resize(m);
-  void* q = scratch.q.data();
-  float* row_scale = scratch.scale.data();
-  int32_t* row_zero = scratch.zero_point.data();
+  // Quantised activations in the caller's scratch (workers only read them).
+  uint8_t* bytes = static_cast<uint8_t*>(scratch);
+  void* q = bytes;
+  float* row_scale = reinterpret_cast<float*>(bytes + QuantizedRowsBytes(w, m));
+  int32_t* row_zero =
+      reinterpret_cast<int32_t*>(bytes + QuantizedRowsBytes(w, m) + Aligned64(static_cast<size_t>(m) * sizeof(float)));
   ZeroQ8PaddingRows(m, padded_k, kr, q);
   // Whole tiles per task: neighbouring rows share cache lines in the tiled layout.
   const int64_t tiles = (m + kGemmMR - 1) / kGemmMR;

@@ -1,13 +1,203 @@
 #include "models/architecture.h"
 
+#include "models/layers.h"
+
 namespace bt {
 namespace {
+
+// The table. Each entry: BERT (Devlin et al. 2018), RoBERTa (Liu et al. 2019: positions counted from
+// padding_idx + 1 over non-pad tokens, an LM head with erf GELU, a classification head on <s>),
+// DistilBERT (Sanh et al. 2019: "transformer.layer.N", no token types), ALBERT (Lan et al. 2019:
+// factorised embeddings E -> H, layers shared within groups).
+constexpr LayerSpec kBertLayers = {
+    .path = "encoder.layer",
+    .sharing = LayerSharing::kNone,
+    .names = {"attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense",
+              "attention.output.LayerNorm", "intermediate.dense", "output.dense", "output.LayerNorm"},
+    .scores = AttentionScores::kScaledDotProduct,
+    .feed_forward = FeedForwardKind::kActivation,
+    .norm = NormPlacement::kPostNorm,
+};
+
+const ArchitectureSpec kArchitectures[] = {
+    {
+        .model_type = "bert",
+        .positions = PositionIds::kAbsolute,
+        .embedding_projection = nullptr,
+        .layers = kBertLayers,
+        .pooler = "pooler.dense",
+        .sequence = {"pooler.dense", true, Activation::kTanh, "classifier"},
+        .masked_lm = {"cls.predictions.transform.dense", "cls.predictions.transform.LayerNorm", "cls.predictions.decoder",
+                      "cls.predictions.bias", true, Activation::kNone},
+    },
+    {
+        .model_type = "roberta",
+        .positions = PositionIds::kAfterPadding,
+        .embedding_projection = nullptr,
+        .layers = kBertLayers,
+        .pooler = "pooler.dense",
+        .sequence = {"classifier.dense", false, Activation::kTanh, "classifier.out_proj"},
+        // RobertaLMHead applies erf GELU whatever hidden_act says.
+        .masked_lm = {"lm_head.dense", "lm_head.layer_norm", "lm_head.decoder", "lm_head.bias", false,
+                      Activation::kGeluErf},
+    },
+    {
+        .model_type = "distilbert",
+        .positions = PositionIds::kAbsolute,
+        .embedding_projection = nullptr,
+        .layers = {.path = "transformer.layer",
+                   .sharing = LayerSharing::kNone,
+                   .names = {"attention.q_lin", "attention.k_lin", "attention.v_lin", "attention.out_lin",
+                             "sa_layer_norm", "ffn.lin1", "ffn.lin2", "output_layer_norm"},
+                   .scores = AttentionScores::kScaledDotProduct,
+                   .feed_forward = FeedForwardKind::kActivation,
+                   .norm = NormPlacement::kPostNorm},
+        .pooler = nullptr,
+        .sequence = {"pre_classifier", false, Activation::kRelu, "classifier"},
+        .masked_lm = {"vocab_transform", "vocab_layer_norm", "vocab_projector", "vocab_projector.bias", true,
+                      Activation::kNone},
+    },
+    {
+        .model_type = "albert",
+        .positions = PositionIds::kAbsolute,
+        .embedding_projection = "encoder.embedding_hidden_mapping_in",
+        .layers = {.path = "encoder.albert_layer_groups",
+                   .sharing = LayerSharing::kAlbertGroups,
+                   .names = {"attention.query", "attention.key", "attention.value", "attention.dense",
+                             "attention.LayerNorm", "ffn", "ffn_output", "full_layer_layer_norm"},
+                   .scores = AttentionScores::kScaledDotProduct,
+                   .feed_forward = FeedForwardKind::kActivation,
+                   .norm = NormPlacement::kPostNorm},
+        .pooler = "pooler",
+        .sequence = {"pooler", true, Activation::kTanh, "classifier"},
+        .masked_lm = {"predictions.dense", "predictions.LayerNorm", "predictions.decoder", "predictions.bias", true,
+                      Activation::kNone},
+    },
+};
 
 bool EndsWith(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
+void FillEncoderShape(const ModelConfig& c, EncoderWeights& e) {
+  e.vocab_size = c.vocab_size;
+  e.embedding_size = c.embedding_size;
+  e.hidden_size = c.hidden_size;
+  e.intermediate_size = c.intermediate_size;
+  e.num_heads = c.num_attention_heads;
+  e.max_positions = c.max_position_embeddings;
+  e.type_vocab_size = c.type_vocab_size;
+}
+
+Result<EncoderLayerWeights> LoadLayer(const LayerSpec& spec, const ModelConfig& c, const WeightSource& weights,
+                                      const std::string& p) {
+  const LayerNames& n = spec.names;
+  const int64_t h = c.hidden_size, inter = c.intermediate_size;
+  EncoderLayerWeights layer;
+  BT_ASSIGN_OR_RETURN(layer.attention.qkv, LoadFusedLinear(weights, {p + n.query, p + n.key, p + n.value}, h, h));
+  BT_ASSIGN_OR_RETURN(layer.attention.output, LoadEncoderLinear(weights, p + n.attention_output, h, h));
+  layer.attention.heads = c.num_attention_heads;
+  layer.attention.scores = spec.scores;
+  BT_ASSIGN_OR_RETURN(layer.attention_norm, LoadLayerNorm(weights, p + n.attention_norm, h, c.layer_norm_eps));
+  BT_ASSIGN_OR_RETURN(layer.ffn.in, LoadEncoderLinear(weights, p + n.ffn_in, inter, h));
+  BT_ASSIGN_OR_RETURN(layer.ffn.out, LoadEncoderLinear(weights, p + n.ffn_out, h, inter));
+  layer.ffn.activation = c.hidden_act;
+  layer.ffn.kind = spec.feed_forward;
+  BT_ASSIGN_OR_RETURN(layer.ffn_norm, LoadLayerNorm(weights, p + n.ffn_norm, h, c.layer_norm_eps));
+  layer.norm = spec.norm;
+  return layer;
+}
+
+Status LoadLayers(const LayerSpec& spec, const ModelConfig& c, const WeightSource& weights,
+                  const std::string& prefix, EncoderWeights& encoder) {
+  const std::string path = prefix + spec.path + ".";
+  if (spec.sharing == LayerSharing::kNone) {
+    for (int32_t i = 0; i < c.num_hidden_layers; ++i) {
+      BT_ASSIGN_OR_RETURN(EncoderLayerWeights layer, LoadLayer(spec, c, weights, path + std::to_string(i) + "."));
+      encoder.layers.push_back(std::move(layer));
+      encoder.layer_order.push_back(i);
+    }
+    return Status::Ok();
+  }
+  if (c.inner_group_num != 1) {
+    return Status::Unsupported("config.json: ALBERT inner_group_num " + std::to_string(c.inner_group_num) +
+                               " is not supported (only 1, as in every released ALBERT)");
+  }
+  for (int32_t g = 0; g < c.num_hidden_groups; ++g) {
+    BT_ASSIGN_OR_RETURN(EncoderLayerWeights layer,
+                        LoadLayer(spec, c, weights, path + std::to_string(g) + ".albert_layers.0."));
+    encoder.layers.push_back(std::move(layer));
+  }
+  const int32_t layers_per_group = c.num_hidden_layers / c.num_hidden_groups;
+  for (int32_t i = 0; i < c.num_hidden_layers; ++i) encoder.layer_order.push_back(i / layers_per_group);
+  return Status::Ok();
+}
+
+// Token classification (`classifier`) and question answering (`qa_outputs`): the same names in every
+// architecture.
+Status LoadPerTokenHead(const ModelConfig& c, const WeightSource& weights, HeadKind kind, HeadProgram& head) {
+  const int64_t h = c.hidden_size;
+  if (kind == HeadKind::kTokenClassification) {
+    BT_ASSIGN_OR_RETURN(int64_t labels, ClassifierOutputs(weights, "classifier.weight"));
+    BT_ASSIGN_OR_RETURN(Linear classifier, LoadLinear(weights, "classifier", labels, h));
+    head.steps.push_back(LinearStep(std::move(classifier), Activation::kNone));
+  } else if (kind == HeadKind::kQuestionAnswering) {
+    BT_ASSIGN_OR_RETURN(Linear qa, LoadLinear(weights, "qa_outputs", 2, h));
+    head.steps.push_back(LinearStep(std::move(qa), Activation::kNone));
+  }
+  return Status::Ok();
+}
+
+Status LoadSequenceHead(const SequenceHeadNames& n, const ModelConfig& c, const WeightSource& weights,
+                        const std::string& prefix, HeadProgram& head) {
+  const int64_t h = c.hidden_size;
+  head.first_token_only = true;
+  BT_ASSIGN_OR_RETURN(int64_t labels, ClassifierOutputs(weights, std::string(n.classifier) + ".weight"));
+  BT_ASSIGN_OR_RETURN(Linear first, LoadLinear(weights, (n.dense_is_pooler ? prefix : "") + n.dense, h, h));
+  BT_ASSIGN_OR_RETURN(Linear last, LoadLinear(weights, n.classifier, labels, h));
+  head.steps.push_back(LinearStep(std::move(first), n.activation));
+  head.steps.push_back(LinearStep(std::move(last), Activation::kNone));
+  return Status::Ok();
+}
+
+Status LoadMaskedLmHead(const MaskedLmNames& n, const ModelConfig& c, const WeightSource& weights,
+                        const std::string& prefix, HeadProgram& head) {
+  const int64_t width = c.embedding_size;  // = hidden_size except for ALBERT
+  BT_ASSIGN_OR_RETURN(Linear transform, LoadLinear(weights, n.transform, width, c.hidden_size));
+  BT_ASSIGN_OR_RETURN(LayerNormWeights norm, LoadLayerNorm(weights, n.norm, width, c.layer_norm_eps));
+  const std::string own = std::string(n.decoder) + ".weight";
+  const std::string tied = prefix + "embeddings.word_embeddings.weight";
+  BT_ASSIGN_OR_RETURN(Linear decoder,
+                      LoadTiedLinear(weights, weights.Has(own) ? own : tied, n.bias, c.vocab_size, width));
+  head.steps.push_back(LinearStep(std::move(transform), n.hidden_act ? c.hidden_act : n.activation));
+  head.steps.push_back(NormStep(std::move(norm)));
+  head.steps.push_back(LinearStep(std::move(decoder), Activation::kNone));
+  return Status::Ok();
+}
+
+// A base model's pooler (first token -> dense -> tanh) when the checkpoint has `<dense>.weight`.
+Status LoadPooler(const WeightSource& weights, int64_t h, const std::string& dense, HeadProgram& pooler) {
+  if (!weights.Has(dense + ".weight")) return Status::Ok();
+  pooler.first_token_only = true;
+  BT_ASSIGN_OR_RETURN(Linear linear, LoadLinear(weights, dense, h, h));
+  pooler.steps.push_back(LinearStep(std::move(linear), Activation::kTanh));
+  return Status::Ok();
+}
+
 }  // namespace
+
+const ArchitectureSpec* FindArchitecture(std::string_view model_type) {
+  for (const ArchitectureSpec& spec : kArchitectures) {
+    if (model_type == spec.model_type) return &spec;
+  }
+  return nullptr;
+}
+
+std::string SupportedModelTypes() {
+  std::string list;
+  for (const ArchitectureSpec& spec : kArchitectures) list += (list.empty() ? "" : ", ") + std::string(spec.model_type);
+  return list;
+}
 
 HeadKind HeadFromArchitectures(const ModelConfig& config, const WeightSource& weights) {
   for (const std::string& arch : config.architectures) {
@@ -35,17 +225,6 @@ Result<std::string> BasePrefix(const ModelConfig& config, const WeightSource& we
   return weights.MissingTensor(prefixed + "embeddings.word_embeddings.weight");
 }
 
-void FillEncoderShape(const ModelConfig& c, EncoderWeights& e) {
-  e.vocab_size = c.vocab_size;
-  e.embedding_size = c.embedding_size;
-  e.hidden_size = c.hidden_size;
-  e.intermediate_size = c.intermediate_size;
-  e.num_heads = c.num_attention_heads;
-  e.max_positions = c.max_position_embeddings;
-  e.type_vocab_size = c.type_vocab_size;
-  e.activation = c.hidden_act;
-}
-
 Result<EmbeddingWeights> LoadEmbeddings(const ModelConfig& c, const WeightSource& weights, const std::string& prefix) {
   const std::string p = prefix + "embeddings.";
   EmbeddingWeights emb;
@@ -70,87 +249,39 @@ Result<int64_t> ClassifierOutputs(const WeightSource& weights, const std::string
   return view->shape[0];
 }
 
-Status LoadPerTokenHead(const ModelConfig& c, const WeightSource& weights, HeadKind kind, HeadProgram& head) {
-  const int64_t h = c.hidden_size;
-  if (kind == HeadKind::kTokenClassification) {
-    BT_ASSIGN_OR_RETURN(int64_t labels, ClassifierOutputs(weights, "classifier.weight"));
-    BT_ASSIGN_OR_RETURN(Linear classifier, LoadLinear(weights, "classifier", labels, h));
-    head.steps.push_back(LinearStep(std::move(classifier), Activation::kNone));
-  } else if (kind == HeadKind::kQuestionAnswering) {
-    BT_ASSIGN_OR_RETURN(Linear qa, LoadLinear(weights, "qa_outputs", 2, h));
-    head.steps.push_back(LinearStep(std::move(qa), Activation::kNone));
+Result<ModelParts> LoadModelParts(const ModelConfig& c, const WeightSource& weights) {
+  const ArchitectureSpec* spec = FindArchitecture(c.model_type_name);
+  if (spec == nullptr) {
+    return Status::Unsupported("config.json: unknown model_type '" + c.model_type_name + "' (supported: " +
+                               SupportedModelTypes() + ")");
   }
-  return Status::Ok();
-}
-
-Result<EncoderLayerWeights> LoadLayer(const ModelConfig& c, const WeightSource& weights, const std::string& p,
-                                      const LayerNames& n) {
-  const int64_t h = c.hidden_size, inter = c.intermediate_size;
-  EncoderLayerWeights layer;
-  BT_ASSIGN_OR_RETURN(layer.qkv, LoadFusedLinear(weights, {p + n.query, p + n.key, p + n.value}, h, h));
-  BT_ASSIGN_OR_RETURN(layer.attention_output, LoadEncoderLinear(weights, p + n.attention_output, h, h));
-  BT_ASSIGN_OR_RETURN(layer.attention_norm, LoadLayerNorm(weights, p + n.attention_norm, h, c.layer_norm_eps));
-  BT_ASSIGN_OR_RETURN(layer.ffn_in, LoadEncoderLinear(weights, p + n.ffn_in, inter, h));
-  BT_ASSIGN_OR_RETURN(layer.ffn_out, LoadEncoderLinear(weights, p + n.ffn_out, h, inter));
-  BT_ASSIGN_OR_RETURN(layer.ffn_norm, LoadLayerNorm(weights, p + n.ffn_norm, h, c.layer_norm_eps));
-  return layer;
-}
-
-Status LoadBertLayers(const ModelConfig& c, const WeightSource& weights, const std::string& prefix,
-                      EncoderWeights& encoder) {
-  static constexpr LayerNames kNames = {"attention.self.query", "attention.self.key", "attention.self.value",
-                                        "attention.output.dense", "attention.output.LayerNorm",
-                                        "intermediate.dense", "output.dense", "output.LayerNorm"};
-  for (int32_t i = 0; i < c.num_hidden_layers; ++i) {
-    BT_ASSIGN_OR_RETURN(EncoderLayerWeights layer,
-                        LoadLayer(c, weights, prefix + "encoder.layer." + std::to_string(i) + ".", kNames));
-    encoder.layers.push_back(std::move(layer));
-    encoder.layer_order.push_back(i);
+  ModelParts parts;
+  BT_ASSIGN_OR_RETURN(std::string prefix, BasePrefix(c, weights));
+  FillEncoderShape(c, parts.encoder);
+  BT_ASSIGN_OR_RETURN(parts.encoder.embeddings, LoadEmbeddings(c, weights, prefix));
+  parts.encoder.embeddings.positions = spec->positions;
+  if (parts.encoder.max_sequence() <= 0) {
+    return Status::BadCheckpoint("config.json: max_position_embeddings leaves no room after RoBERTa's padding offset");
   }
-  return Status::Ok();
-}
-
-Status LoadMaskedLmHead(const ModelConfig& c, const WeightSource& weights, const MaskedLmNames& n,
-                        Activation activation, const std::string& word_embeddings, HeadProgram& head) {
-  const int64_t width = c.embedding_size;  // = hidden_size except for ALBERT
-  BT_ASSIGN_OR_RETURN(Linear transform, LoadLinear(weights, n.transform, width, c.hidden_size));
-  BT_ASSIGN_OR_RETURN(LayerNormWeights norm, LoadLayerNorm(weights, n.norm, width, c.layer_norm_eps));
-  const std::string own = n.decoder + ".weight";
-  BT_ASSIGN_OR_RETURN(Linear decoder, LoadTiedLinear(weights, weights.Has(own) ? own : word_embeddings, n.bias,
-                                                     c.vocab_size, width));
-  head.steps.push_back(LinearStep(std::move(transform), activation));
-  head.steps.push_back(NormStep(std::move(norm)));
-  head.steps.push_back(LinearStep(std::move(decoder), Activation::kNone));
-  return Status::Ok();
-}
-
-Status LoadSequenceHead(const WeightSource& weights, int64_t h, const std::string& hidden, Activation activation,
-                        const std::string& classifier, HeadProgram& head) {
-  head.first_token_only = true;
-  BT_ASSIGN_OR_RETURN(int64_t labels, ClassifierOutputs(weights, classifier + ".weight"));
-  BT_ASSIGN_OR_RETURN(Linear first, LoadLinear(weights, hidden, h, h));
-  BT_ASSIGN_OR_RETURN(Linear last, LoadLinear(weights, classifier, labels, h));
-  head.steps.push_back(LinearStep(std::move(first), activation));
-  head.steps.push_back(LinearStep(std::move(last), Activation::kNone));
-  return Status::Ok();
-}
-
-Status LoadPooler(const WeightSource& weights, int64_t h, const std::string& dense, HeadProgram& pooler) {
-  if (!weights.Has(dense + ".weight")) return Status::Ok();
-  pooler.first_token_only = true;
-  BT_ASSIGN_OR_RETURN(Linear linear, LoadLinear(weights, dense, h, h));
-  pooler.steps.push_back(LinearStep(std::move(linear), Activation::kTanh));
-  return Status::Ok();
-}
-
-Result<ModelParts> LoadModelParts(const ModelConfig& config, const WeightSource& weights) {
-  switch (config.model_type) {
-    case ModelType::kBert: return LoadBertParts(config, weights);
-    case ModelType::kRoberta: return LoadRobertaParts(config, weights);
-    case ModelType::kDistilBert: return LoadDistilBertParts(config, weights);
-    case ModelType::kAlbert: return LoadAlbertParts(config, weights);
+  if (spec->embedding_projection != nullptr) {
+    BT_ASSIGN_OR_RETURN(parts.encoder.embeddings.projection,
+                        LoadLinear(weights, prefix + spec->embedding_projection, c.hidden_size, c.embedding_size));
   }
-  return Status::Internal("unknown model type");
+  BT_RETURN_IF_ERROR(LoadLayers(spec->layers, c, weights, prefix, parts.encoder));
+  parts.head = HeadFromArchitectures(c, weights);
+  switch (parts.head) {
+    case HeadKind::kSequenceClassification:
+      BT_RETURN_IF_ERROR(LoadSequenceHead(spec->sequence, c, weights, prefix, parts.head_program));
+      if (spec->sequence.dense_is_pooler) return parts;  // the pooler feeds the classifier
+      break;
+    case HeadKind::kMaskedLm:
+      BT_RETURN_IF_ERROR(LoadMaskedLmHead(spec->masked_lm, c, weights, prefix, parts.head_program));
+      break;
+    default:
+      BT_RETURN_IF_ERROR(LoadPerTokenHead(c, weights, parts.head, parts.head_program));
+  }
+  if (spec->pooler != nullptr) BT_RETURN_IF_ERROR(LoadPooler(weights, c.hidden_size, prefix + spec->pooler, parts.pooler));
+  return parts;
 }
 
 }  // namespace bt

@@ -1,69 +1,85 @@
-// Maps a checkpoint onto the shared encoder + head: one loader per architecture
-// (bert.cc, roberta.cc, distilbert.cc, albert.cc), chosen by config.model_type.
+// The architecture table: for each model_type, how its checkpoint's tensors map onto the blocks a
+// layer is built from, which block of each kind it uses, and its heads. A family is one entry of the
+// table (architecture.cc, kArchitectures) plus any block it needs that does not exist yet — never a new
+// forward. LoadModelParts reads a checkpoint through its entry.
+//
+// The whole path of adding a family (or a block): docs/architecture.md, "Adding an architecture".
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "io/config.h"
 #include "models/encoder.h"
 #include "models/head.h"
+#include "models/model_parts.h"
 #include "models/weights.h"
 
 namespace bt {
-
-struct ModelParts {
-  EncoderWeights encoder;
-  HeadKind head = HeadKind::kBase;
-  HeadProgram head_program;  // empty for the base model
-  HeadProgram pooler;        // the base model's pooler when the checkpoint has one
-};
-
-Result<ModelParts> LoadModelParts(const ModelConfig& config, const WeightSource& weights);
-
-// --- shared by the per-architecture loaders ---
-// The head named by config.architectures (e.g. "BertForMaskedLM"), or guessed from the tensors.
-HeadKind HeadFromArchitectures(const ModelConfig& config, const WeightSource& weights);
-// "<model_type>." when the checkpoint was saved with a head, "" for a bare base model.
-Result<std::string> BasePrefix(const ModelConfig& config, const WeightSource& weights);
-void FillEncoderShape(const ModelConfig& config, EncoderWeights& encoder);
-Result<EmbeddingWeights> LoadEmbeddings(const ModelConfig& config, const WeightSource& weights,
-                                        const std::string& prefix);
-// Number of labels of a classifier, from its weight's first dimension.
-Result<int64_t> ClassifierOutputs(const WeightSource& weights, const std::string& name);
-
-Result<ModelParts> LoadBertParts(const ModelConfig& config, const WeightSource& weights);
-Result<ModelParts> LoadRobertaParts(const ModelConfig& config, const WeightSource& weights);
-Result<ModelParts> LoadDistilBertParts(const ModelConfig& config, const WeightSource& weights);
-Result<ModelParts> LoadAlbertParts(const ModelConfig& config, const WeightSource& weights);
-
-// Token classification (`classifier`) and question answering (`qa_outputs`): the same names in every
-// architecture. Leaves `head` empty for the base model.
-Status LoadPerTokenHead(const ModelConfig& config, const WeightSource& weights, HeadKind kind, HeadProgram& head);
 
 // Checkpoint names of one encoder layer's tensors, relative to the layer's prefix.
 struct LayerNames {
   const char *query, *key, *value, *attention_output, *attention_norm, *ffn_in, *ffn_out, *ffn_norm;
 };
-Result<EncoderLayerWeights> LoadLayer(const ModelConfig& config, const WeightSource& weights,
-                                      const std::string& prefix, const LayerNames& names);
 
-// BERT-style layers ("<prefix>encoder.layer.N.attention.self.query" ...), used by BERT and RoBERTa.
-Status LoadBertLayers(const ModelConfig& config, const WeightSource& weights, const std::string& prefix,
-                      EncoderWeights& encoder);
-
-// Masked LM head: `transform` linear (hidden -> width, activation) -> LayerNorm `norm` -> decoder
-// (`decoder`.weight when saved, else the tied word embeddings) + `bias`.
-struct MaskedLmNames {
-  std::string transform, norm, decoder, bias;
+enum class LayerSharing {
+  kNone,        // layer i is "<layers>.i."
+  kAlbertGroups // layer i applies group i / (layers / groups): "<layers>.g.albert_layers.0."
 };
-Status LoadMaskedLmHead(const ModelConfig& config, const WeightSource& weights, const MaskedLmNames& names,
-                        Activation activation, const std::string& word_embeddings, HeadProgram& head);
 
-// Sequence classification: the first token -> `hidden` linear (activation) -> `classifier` linear.
-Status LoadSequenceHead(const WeightSource& weights, int64_t hidden_size, const std::string& hidden,
-                        Activation activation, const std::string& classifier, HeadProgram& head);
+// Sequence classification: the first token -> `dense` (activation) -> `classifier`.
+struct SequenceHeadNames {
+  const char* dense;      // under the base prefix when dense_is_pooler (BERT, ALBERT: the pooler feeds it)
+  bool dense_is_pooler;
+  Activation activation;
+  const char* classifier;
+};
 
-// A base model's pooler (first token -> dense -> tanh) when the checkpoint has `<dense>.weight`.
-Status LoadPooler(const WeightSource& weights, int64_t hidden_size, const std::string& dense, HeadProgram& pooler);
+// Masked LM: `transform` (activation) -> LayerNorm `norm` -> `decoder` (its own weight when saved, else
+// the tied word embeddings) + `bias`.
+struct MaskedLmNames {
+  const char *transform, *norm, *decoder, *bias;
+  bool hidden_act;        // the transform uses config.hidden_act; else `activation`
+  Activation activation;
+};
+
+// The layers: where they are, their tensors, and the blocks they are built from.
+struct LayerSpec {
+  const char* path;  // "encoder.layer" -> "<prefix>encoder.layer.<i>."
+  LayerSharing sharing;
+  LayerNames names;
+  AttentionScores scores;
+  FeedForwardKind feed_forward;
+  NormPlacement norm;
+};
+
+struct ArchitectureSpec {
+  const char* model_type;  // config.json's model_type
+  // Embeddings block.
+  PositionIds positions;
+  const char* embedding_projection;  // E -> H under the base prefix, or null
+  LayerSpec layers;
+  // Heads (token classification `classifier` and question answering `qa_outputs` are common to all).
+  const char* pooler;  // the base model's pooler (first token -> dense -> tanh) under the base prefix, or null
+  SequenceHeadNames sequence;
+  MaskedLmNames masked_lm;
+};
+
+// The entry for config.model_type_name, or null.
+const ArchitectureSpec* FindArchitecture(std::string_view model_type);
+// "bert, distilbert, roberta, albert": for error messages.
+std::string SupportedModelTypes();
+
+Result<ModelParts> LoadModelParts(const ModelConfig& config, const WeightSource& weights);
+
+// --- the loader's steps (architecture.cc), public for tests and tools ---
+// The head named by config.architectures (e.g. "BertForMaskedLM"), or guessed from the tensors.
+HeadKind HeadFromArchitectures(const ModelConfig& config, const WeightSource& weights);
+// "<model_type>." when the checkpoint was saved with a head, "" for a bare base model.
+Result<std::string> BasePrefix(const ModelConfig& config, const WeightSource& weights);
+Result<EmbeddingWeights> LoadEmbeddings(const ModelConfig& config, const WeightSource& weights,
+                                        const std::string& prefix);
+// Number of labels of a classifier, from its weight's first dimension.
+Result<int64_t> ClassifierOutputs(const WeightSource& weights, const std::string& name);
 
 }  // namespace bt

@@ -3,7 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
-#include "kernels/norm.h"
+#include "kernels/activation.h"
+#include "kernels/gemm_unpack.h"
 
 namespace bt {
 
@@ -25,6 +26,14 @@ int32_t HeadProgram::output_size() const {
   return 0;
 }
 
+int32_t HeadProgram::max_width(int32_t input_width) const {
+  int32_t width = input_width;
+  for (const HeadStep& step : steps) {
+    if (step.linear) width = std::max(width, step.linear->n());
+  }
+  return width;
+}
+
 HeadStep LinearStep(Linear linear, Activation activation) {
   HeadStep step;
   step.linear = std::move(linear);
@@ -38,41 +47,77 @@ HeadStep NormStep(LayerNormWeights norm) {
   return step;
 }
 
-void RunHead(const HeadProgram& head, const float* hidden, int32_t batch, int32_t seq, int32_t hidden_size,
-             std::vector<float>& out, HeadScratch& scratch, ThreadPool& pool, const std::vector<int32_t>* rows_at) {
-  const bool gather_rows = rows_at != nullptr && !head.first_token_only;
-  const int32_t rows = head.first_token_only ? batch : gather_rows ? static_cast<int32_t>(rows_at->size()) : batch * seq;
-  if (rows == 0) {
-    out.clear();
-    return;
+const float* HeadForward(const HeadProgram& head, const HeadInput& in, const HeadBuffers& buffers, HeadTape* tape,
+                         ThreadPool& pool) {
+  const int32_t rows = in.count;
+  if (tape != nullptr) {
+    tape->rows = rows;
+    tape->steps.resize(head.steps.size());
   }
-  int32_t width = hidden_size;
-  // `current` holds the rows being transformed; the first token of each sequence, or the requested
-  // token rows, are gathered into it. Linear steps write `next`, then the two swap.
-  std::vector<float>& current = scratch.current;
-  std::vector<float>& next = scratch.next;
-  const float* input = hidden;
-  if (head.first_token_only || gather_rows) {
-    current.resize(static_cast<size_t>(rows) * width);
+  if (rows == 0) return buffers.a;
+  int32_t width = in.width;
+  // Without a tape the steps alternate between buffers a and b; with one, each writes its own region.
+  float* next = buffers.a;
+  const float* input = in.hidden;
+  if (in.rows != nullptr) {  // the requested rows, gathered
+    float* gathered = tape != nullptr ? tape->gathered : next;
     for (int32_t r = 0; r < rows; ++r) {
-      const size_t token = gather_rows ? static_cast<size_t>((*rows_at)[r]) : static_cast<size_t>(r) * seq;
-      std::memcpy(current.data() + static_cast<size_t>(r) * width, hidden + token * width, sizeof(float) * width);
+      std::memcpy(gathered + static_cast<size_t>(r) * width, in.hidden + static_cast<size_t>(in.rows[r]) * width,
+                  sizeof(float) * width);
     }
-    input = current.data();
+    input = gathered;
+    next = buffers.b;
   }
-  for (const HeadStep& step : head.steps) {
-    if (step.linear) {
-      next.resize(static_cast<size_t>(rows) * step.linear->n());
-      LinearForward(*step.linear, input, rows, step.activation, nullptr, next.data(), pool);
+  for (size_t i = 0; i < head.steps.size(); ++i) {
+    const HeadStep& step = head.steps[i];
+    HeadStepTape* st = tape != nullptr ? &tape->steps[i] : nullptr;
+    float* out = st != nullptr ? st->out : next;
+    if (st != nullptr) st->input = input;
+    if (!step.linear) {
+      LayerNormForward(step.norm, input, out, rows, width, pool);
+    } else if (st != nullptr && step.activation != Activation::kNone) {
+      // The pre-activation is kept; the activation is element-wise, so applying it apart from the GEMM
+      // gives the fused call's values bit for bit.
       width = step.linear->n();
-      current.swap(next);
+      LinearForward(*step.linear, input, rows, Activation::kNone, nullptr, st->pre, pool, nullptr, buffers.gemm);
+      std::memcpy(out, st->pre, sizeof(float) * static_cast<size_t>(rows) * width);
+      ApplyActivation(step.activation, out, static_cast<int64_t>(rows) * width);
     } else {
-      if (input != current.data()) current.assign(input, input + static_cast<size_t>(rows) * width);
-      LayerNorm(current.data(), rows, width, step.norm.gamma.data(), step.norm.beta.data(), step.norm.eps, pool);
+      width = step.linear->n();
+      LinearForward(*step.linear, input, rows, step.activation, nullptr, out, pool, nullptr, buffers.gemm);
     }
-    input = current.data();
+    input = out;
+    next = out == buffers.a ? buffers.b : buffers.a;
   }
-  out.assign(input, input + static_cast<size_t>(rows) * width);
+  return input;
+}
+
+void HeadBackward(const HeadProgram& head, const HeadTape& tape, const float* doutput, float* drows,
+                  const HeadBuffers& buffers, const HeadGrads* grads, ThreadPool& pool) {
+  const int32_t rows = tape.rows;
+  if (rows == 0 || head.steps.empty()) return;
+  float* g = buffers.a;  // the gradient w.r.t. the current step's output
+  float* dx = buffers.b;
+  std::memcpy(g, doutput, sizeof(float) * static_cast<size_t>(rows) * head.output_size());
+  for (size_t i = head.steps.size(); i-- > 0;) {
+    const HeadStep& step = head.steps[i];
+    const HeadStepTape& st = tape.steps[i];
+    const int32_t in_width = step.linear ? step.linear->k() : static_cast<int32_t>(step.norm.gamma.size());
+    float* out = i == 0 ? drows : dx;
+    std::fill(out, out + static_cast<size_t>(rows) * in_width, 0.0f);
+    if (step.linear) {
+      const int32_t n = step.linear->n();
+      ActivationBackward(step.activation, st.pre, g, static_cast<int64_t>(rows) * n);
+      if (grads != nullptr && i < grads->linear.size()) {
+        AccumulateLinearGrads(st.input, g, rows, n, in_width, grads->linear[i], pool);
+      }
+      AccumulateLinearInputGradient(*step.linear, g, rows, out);
+    } else {
+      LayerNormBackward(step.norm, st.input, g, rows, in_width, out, pool,
+                        grads != nullptr && i < grads->norm.size() ? &grads->norm[i] : nullptr);
+    }
+    if (i > 0) std::swap(g, dx);
+  }
 }
 
 }  // namespace bt

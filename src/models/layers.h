@@ -1,5 +1,6 @@
-// Small building blocks shared by every architecture's loader: a packed linear layer and a
-// LayerNorm read from a checkpoint by Hugging Face name, with shapes checked.
+// Reading the blocks' weights from a checkpoint by Hugging Face name, shapes checked: a packed linear
+// layer (f32, or int8 for encoder layers loaded as q8) and a LayerNorm. Used by the architecture table's
+// loader (architecture.cc).
 #pragma once
 
 #include <memory>
@@ -8,16 +9,11 @@
 
 #include "core/status.h"
 #include "kernels/gemm.h"
+#include "models/blocks/dense.h"
+#include "models/blocks/layer_norm.h"
 #include "models/weights.h"
 
 namespace bt {
-
-struct LayerNormWeights {
-  std::vector<float> gamma, beta;
-  float eps = 1e-12f;
-};
-
-using Linear = std::unique_ptr<PackedLinear>;
 
 // Reads `<prefix>.weight` [out, in] and `<prefix>.bias` [out]; always float32 (heads, poolers).
 Result<Linear> LoadLinear(const WeightSource& weights, const std::string& prefix, int64_t out, int64_t in);

@@ -46,12 +46,62 @@ size_t WeightBytes(const ModelParts& parts) {
   auto linear = [](const Linear& l) { return l ? l->bytes() : 0; };
   bytes += linear(e.projection);
   for (const EncoderLayerWeights& layer : parts.encoder.layers) {
-    bytes += linear(layer.qkv) + linear(layer.attention_output) + linear(layer.ffn_in) + linear(layer.ffn_out);
+    bytes += linear(layer.attention.qkv) + linear(layer.attention.output) + linear(layer.ffn.in) + linear(layer.ffn.out);
   }
   for (const HeadProgram* head : {&parts.head_program, &parts.pooler}) {
     for (const HeadStep& step : head->steps) bytes += linear(step.linear);
   }
   return bytes;
+}
+
+// The rows of the encoder output the head and the pooler read, and whether the last layer computes
+// only those (the caller wants nothing else): a classifier's first tokens, fill-mask's mask rows.
+struct RowPlan {
+  bool pruned = false;
+  std::vector<int32_t> last_layer, head, pooler;  // flat token indices; empty + !set: all rows
+  bool head_all = true, pooler_all = true;
+};
+
+RowPlan PlanRows(const ModelParts& parts, const ForwardRequest& r) {
+  RowPlan plan;
+  std::vector<int32_t> first;
+  for (int32_t b = 0; b < r.batch; ++b) first.push_back(b * r.seq);
+  const bool first_tokens = parts.head_program.empty() ? !parts.pooler.empty() : parts.head_program.first_token_only;
+  plan.pruned = !r.output_last_hidden_state && !r.output_hidden_states && !r.output_attentions &&
+                (first_tokens || (r.head_rows_set && parts.pooler.empty()));
+  if (plan.pruned) {  // the last layer writes just these rows, compactly: the heads read all of them
+    plan.last_layer = first_tokens ? first : r.head_rows;
+    return plan;
+  }
+  plan.pooler = first;
+  plan.pooler_all = false;
+  if (parts.head_program.first_token_only) {
+    plan.head = first;
+    plan.head_all = false;
+  } else if (r.head_rows_set) {
+    plan.head = r.head_rows;
+    plan.head_all = false;
+  }
+  return plan;
+}
+
+// The forward spec of a planned request (outputs not placed yet). `rows` must outlive it.
+ForwardSpec PlannedSpec(const ModelParts& parts, const RowPlan& rows, const EncoderInput& input) {
+  const int32_t encoder_rows = rows.pruned ? static_cast<int32_t>(rows.last_layer.size()) : input.batch * input.seq;
+  const auto select = [&](bool all, const std::vector<int32_t>& list) {
+    return all ? RowSelection{nullptr, encoder_rows} : RowSelection{list.data(), static_cast<int32_t>(list.size())};
+  };
+  ForwardSpec spec;
+  spec.input = input;
+  if (rows.pruned) {
+    spec.last_layer_rows = rows.last_layer.data();
+    spec.last_layer_count = static_cast<int32_t>(rows.last_layer.size());
+  }
+  spec.run_head = !parts.head_program.empty();
+  spec.head_rows = select(rows.head_all, rows.head);
+  spec.run_pooler = !parts.pooler.empty();
+  spec.pooler_rows = select(rows.pooler_all, rows.pooler);
+  return spec;
 }
 
 Result<LoadOptions> ParseOptions(const std::string& json_text) {
@@ -99,8 +149,6 @@ Result<LoadOptions> ParseLoadOptions(const std::string& json_text) {
   return options;
 }
 
-Model::~Model() { ReleaseLinearScratch(); }
-
 Result<std::unique_ptr<Model>> Model::Load(FileStore& files, const LoadOptions& options) {
   if (!files.Has("config.json")) return Status::FileNotFound("missing config.json");
   BT_ASSIGN_OR_RETURN(std::string config_json, files.ReadText("config.json"));
@@ -126,9 +174,13 @@ Result<std::unique_ptr<Model>> Model::Load(FileStore& files, const LoadOptions& 
   }
   model->weight_bytes_ = WeightBytes(model->parts_);
   model->limits_ = options.limits;
-  // The arena: sized now for one sequence of the maximum length, so inference does not allocate it.
-  model->workspace_.Reserve(
-      EncoderScratchFloats(model->parts_.encoder, 1, model->parts_.encoder.max_sequence(), DefaultThreadPool()));
+  // The arena: sized now for one sequence of the maximum length as the pipelines ask for it (head
+  // outputs only), so inference up to that size does not allocate.
+  model->reserved_bytes_ = model->PipelineArenaBytes(model->parts_.encoder.max_sequence());
+  if (!model->arena_.Reserve(model->reserved_bytes_)) {
+    return Status::OutOfMemory("out of memory reserving the model's working memory (" +
+                               std::to_string(model->reserved_bytes_) + " bytes)");
+  }
   for (const char* name : {"config.json", "tokenizer.json", "tokenizer_config.json", "model.safetensors.index.json",
                            "spiece.model", "vocab.json", "merges.txt"}) {
     files.Erase(name);
@@ -142,8 +194,35 @@ int32_t Model::num_labels() const {
              : 0;
 }
 
-Status Model::CheckLimits(const ForwardRequest& request) const {
+uint64_t Model::PipelineArenaBytes(int32_t seq) const {
+  // What Forward plans for one sequence without last_hidden_state: a classifier's (or pooler's) last
+  // layer on the first token alone; a per-token head on every token (fill-mask asks for a few rows,
+  // so the masked LM's head is planned on one).
+  std::vector<int32_t> ids(static_cast<size_t>(seq), 0);
+  ForwardRequest r;
+  r.batch = 1;
+  r.seq = seq;
+  r.output_last_hidden_state = false;
+  if (parts_.head == HeadKind::kMaskedLm) {
+    r.head_rows_set = true;
+    r.head_rows = {0};
+  }
+  const RowPlan rows = PlanRows(parts_, r);
+  const ForwardSpec spec = PlannedSpec(parts_, rows, EncoderInput{1, seq, ids.data(), nullptr, ids.data()});
+  return ForwardArenaBytes(parts_, spec, DefaultThreadPool());
+}
+
+void Model::TrimArena() {
+  if (arena_.capacity() <= reserved_bytes_) return;
+  arena_.Release();
+  arena_.Reserve(reserved_bytes_);  // what load reserved fitted then; if it cannot now, the next call retries
+}
+
+Status Model::CheckRequest(const ForwardRequest& request) const {
   const std::string how = " (raise it with the load option limits.";
+  if (request.batch <= 0 || request.seq <= 0) {
+    return Status::InvalidArgument("forward: batch and sequence length must be positive");
+  }
   if (request.batch > limits_.max_batch) {
     return Status::Limit("forward: batch " + std::to_string(request.batch) + " exceeds the limit max_batch=" +
                          std::to_string(limits_.max_batch) + how + "max_batch)")
@@ -155,35 +234,19 @@ Status Model::CheckLimits(const ForwardRequest& request) const {
                          std::to_string(limits_.max_tokens) + how + "max_tokens)")
         .WithDetails(StatusDetails::Limit("max_tokens"));
   }
-  // Fuzzing (tests/fuzz/FINDINGS.md F2): max_tokens can be raised through the load options, and the
-  // products below then overflowed int64. The encoder counts tokens in int32; the estimate is in double.
+  // Fuzzing (tests/fuzz/FINDINGS.md F2): max_tokens can be raised through the load options; the
+  // encoder counts tokens in int32, and the plan's sizes must stay far from int64's range.
   if (tokens > INT32_MAX) {
     return Status::Limit("forward: " + std::to_string(tokens) + " tokens exceed 2147483647, the most one call can hold");
   }
-  const EncoderWeights& enc = parts_.encoder;
-  const double layers = enc.num_layers(), t = static_cast<double>(tokens);
-  double floats = static_cast<double>(EncoderScratchFloats(enc, request.batch, request.seq, DefaultThreadPool())) +
-                  t * enc.hidden_size * (request.output_hidden_states ? layers + 2 : 1) +
-                  t * std::max<int64_t>(parts_.head_program.output_size(), 2);
-  if (request.output_attentions) floats += layers * enc.num_heads * t * request.seq;
-  if (floats * 4 > static_cast<double>(limits_.max_forward_bytes)) {
-    const double bytes = std::min(floats * 4, 9.0e18);
-    return Status::Limit("forward: needs " + std::to_string(static_cast<int64_t>(bytes)) +
-                         " bytes, over the limit max_forward_bytes=" + std::to_string(limits_.max_forward_bytes) + how +
-                         "max_forward_bytes)")
-        .WithDetails(StatusDetails::Limit("max_forward_bytes"));
+  if (request.seq > parts_.encoder.max_sequence()) {
+    return Status::Limit("forward: sequence length " + std::to_string(request.seq) + " exceeds the model's maximum of " +
+                         std::to_string(parts_.encoder.max_sequence()) + " positions");
   }
-  return Status::Ok();
-}
-
-Result<ForwardResult> Model::Forward(const ForwardRequest& request) {
-  const int64_t tokens = static_cast<int64_t>(request.batch) * request.seq;
-  if (request.batch <= 0 || request.seq <= 0) return Status::InvalidArgument("forward: batch and sequence length must be positive");
-  BT_RETURN_IF_ERROR(CheckLimits(request));
   if (static_cast<int64_t>(request.ids.size()) != tokens) {
     return Status::InvalidArgument("forward: expected " + std::to_string(tokens) + " ids for batch " +
-                         std::to_string(request.batch) + " x seq " + std::to_string(request.seq) + ", got " +
-                         std::to_string(request.ids.size()));
+                                   std::to_string(request.batch) + " x seq " + std::to_string(request.seq) + ", got " +
+                                   std::to_string(request.ids.size()));
   }
   for (const auto* v : {&request.type_ids, &request.mask}) {
     if (!v->empty() && static_cast<int64_t>(v->size()) != tokens) {
@@ -192,83 +255,86 @@ Result<ForwardResult> Model::Forward(const ForwardRequest& request) {
   }
   if (request.head_rows_set) {
     if (parts_.head != HeadKind::kMaskedLm && parts_.head != HeadKind::kTokenClassification) {
-      return Status::InvalidArgument(std::string("forward: head rows apply to per-token heads (masked LM, token classification), "
-                                       "not to this model's ") + HeadKindName(parts_.head) + " head");
+      return Status::InvalidArgument(std::string("forward: head rows apply to per-token heads (masked LM, token "
+                                                 "classification), not to this model's ") +
+                                     HeadKindName(parts_.head) + " head");
     }
     int64_t previous = -1;
     for (int32_t row : request.head_rows) {
       if (row <= previous || row >= tokens) {
-        return Status::InvalidArgument("forward: head rows must be increasing token indices in [0, " + std::to_string(tokens) +
-                             "), got " + std::to_string(row));
+        return Status::InvalidArgument("forward: head rows must be increasing token indices in [0, " +
+                                       std::to_string(tokens) + "), got " + std::to_string(row));
       }
       previous = row;
     }
   }
+  return Status::Ok();
+}
+
+Result<ForwardResult> Model::Forward(const ForwardRequest& request) {
+  // Validate.
+  BT_RETURN_IF_ERROR(CheckRequest(request));
+  const int64_t tokens = static_cast<int64_t>(request.batch) * request.seq;
   std::vector<int32_t> ones;
   if (request.mask.empty()) ones.assign(static_cast<size_t>(tokens), 1);
-  EncoderInput input;
-  input.batch = request.batch;
-  input.seq = request.seq;
-  input.ids = request.ids.data();
-  input.type_ids = request.type_ids.empty() ? nullptr : request.type_ids.data();
-  input.mask = request.mask.empty() ? ones.data() : request.mask.data();
+  const EncoderInput input{request.batch, request.seq, request.ids.data(),
+                           request.type_ids.empty() ? nullptr : request.type_ids.data(),
+                           request.mask.empty() ? ones.data() : request.mask.data()};
   BT_RETURN_IF_ERROR(ValidateEncoderInput(parts_.encoder, input));
 
+  // Plan: which rows each part computes, and the arena's layout (whose size, with the outputs,
+  // is what the limit max_forward_bytes bounds).
   const EncoderWeights& enc = parts_.encoder;
-  const int64_t mh = tokens * enc.hidden_size;
-  ForwardResult result;
-  // Rows the head and pooler read, when that is all the caller wants: the last layer computes only them.
-  std::vector<int32_t> rows;
-  const bool first_tokens = parts_.head_program.empty() ? !parts_.pooler.empty() : parts_.head_program.first_token_only;
-  const bool pruned = !request.output_last_hidden_state && !request.output_hidden_states &&
-                      !request.output_attentions && (first_tokens || (request.head_rows_set && parts_.pooler.empty()));
-  if (pruned && first_tokens) {
-    for (int32_t b = 0; b < request.batch; ++b) rows.push_back(b * request.seq);
-  } else if (pruned) {
-    rows = request.head_rows;
+  const RowPlan rows = PlanRows(parts_, request);
+  ForwardSpec spec = PlannedSpec(parts_, rows, input);
+  const double layers = enc.num_layers(), t = static_cast<double>(tokens), h = enc.hidden_size;
+  double output_floats = t * h * ((request.output_last_hidden_state ? 1 : 0) + (request.output_hidden_states ? layers + 1 : 0)) +
+                         static_cast<double>(spec.head_rows.count) * parts_.head_program.output_size() +
+                         (spec.run_pooler ? static_cast<double>(spec.pooler_rows.count) * h : 0.0);
+  if (request.output_attentions) output_floats += layers * enc.num_heads * t * request.seq;
+  // (Without last_hidden_state the encoder's rows live in the arena, and the plan counts them there.)
+  const double bytes = static_cast<double>(ForwardArenaBytes(parts_, spec, DefaultThreadPool())) + output_floats * 4;
+  if (bytes > static_cast<double>(limits_.max_forward_bytes)) {
+    return Status::Limit("forward: needs " + std::to_string(static_cast<int64_t>(std::min(bytes, 9.0e18))) +
+                         " bytes, over the limit max_forward_bytes=" + std::to_string(limits_.max_forward_bytes) +
+                         " (raise it with the load option limits.max_forward_bytes)")
+        .WithDetails(StatusDetails::Limit("max_forward_bytes"));
   }
-  float* hidden_rows = nullptr;
+
+  // Run.
+  ForwardResult result;
+  const int64_t mh = tokens * enc.hidden_size;
   if (request.output_last_hidden_state) {
     result.last_hidden_state.resize(static_cast<size_t>(mh));
-    hidden_rows = result.last_hidden_state.data();
-  } else {
-    if (hidden_scratch_.size() < static_cast<size_t>(mh)) hidden_scratch_.resize(static_cast<size_t>(mh));
-    hidden_rows = hidden_scratch_.data();
+    spec.hidden = result.last_hidden_state.data();
   }
-  if (request.output_hidden_states) result.hidden_states.resize(static_cast<size_t>(mh * (enc.num_layers() + 1)));
+  if (request.output_hidden_states) {
+    result.hidden_states.resize(static_cast<size_t>(mh * (enc.num_layers() + 1)));
+    spec.all_hidden = result.hidden_states.data();
+  }
   if (request.output_attentions) {
     result.attentions.resize(static_cast<size_t>(enc.num_layers()) * request.batch * enc.num_heads * request.seq *
                              request.seq);
+    spec.attentions = result.attentions.data();
   }
-  EncoderOutput output{hidden_rows,
-                       request.output_hidden_states ? result.hidden_states.data() : nullptr,
-                       request.output_attentions ? result.attentions.data() : nullptr, pruned ? &rows : nullptr};
-  ThreadPool& pool = DefaultThreadPool();
-  RunEncoder(enc, input, output, workspace_, pool);
+  BT_ASSIGN_OR_RETURN(ForwardPass pass, RunForward(parts_, spec, arena_, DefaultThreadPool()));
 
-  const float* hidden = hidden_rows;
-  // Pruned: hidden holds the kept rows compactly — one per sequence ([batch, 1, H]) or head_rows ([1, rows, H]).
-  const int32_t head_batch = !pruned ? request.batch : first_tokens ? request.batch : 1;
-  const int32_t head_seq = !pruned ? request.seq : first_tokens ? 1 : static_cast<int32_t>(rows.size());
-  const std::vector<int32_t>* head_rows = request.head_rows_set && !pruned ? &request.head_rows : nullptr;
-  if (!parts_.pooler.empty()) {
-    RunHead(parts_.pooler, hidden, head_batch, head_seq, enc.hidden_size, result.pooled, head_scratch_, pool);
-  }
-  std::vector<float> out;
-  if (!parts_.head_program.empty()) {
-    RunHead(parts_.head_program, hidden, head_batch, head_seq, enc.hidden_size, out, head_scratch_, pool, head_rows);
+  // Pack the outputs.
+  if (pass.pooled != nullptr) {
+    result.pooled.assign(pass.pooled, pass.pooled + static_cast<size_t>(spec.pooler_rows.count) * enc.hidden_size);
   }
   if (parts_.head_program.empty()) return result;
   const int64_t n = parts_.head_program.output_size();
+  const float* out = pass.head;
   if (parts_.head == HeadKind::kQuestionAnswering) {
     result.start_logits.resize(static_cast<size_t>(tokens));
     result.end_logits.resize(static_cast<size_t>(tokens));
-    for (int64_t t = 0; t < tokens; ++t) {
-      result.start_logits[t] = out[2 * t];
-      result.end_logits[t] = out[2 * t + 1];
+    for (int64_t i = 0; i < tokens; ++i) {
+      result.start_logits[i] = out[2 * i];
+      result.end_logits[i] = out[2 * i + 1];
     }
   } else {
-    result.logits = std::move(out);
+    result.logits.assign(out, out + static_cast<size_t>(spec.head_rows.count) * n);
     result.logits_shape = parts_.head_program.first_token_only ? std::vector<int64_t>{request.batch, n}
                           : request.head_rows_set ? std::vector<int64_t>{static_cast<int64_t>(request.head_rows.size()), n}
                                                   : std::vector<int64_t>{request.batch, request.seq, n};

@@ -1,6 +1,6 @@
-// Model: a loaded checkpoint (config + encoder + head) and, when the files include one, its
-// tokenizer. Forward runs ids through the encoder and the head; hidden states and attention
-// probabilities are computed only when asked for.
+// Model: a loaded checkpoint (config + encoder + head), its tokenizer when the files include one, and
+// its arena (the working memory of every forward pass on it). Forward runs ids through the encoder and
+// the head (forward.h); hidden states and attention probabilities are computed only when asked for.
 #pragma once
 
 #include <cstdint>
@@ -8,11 +8,13 @@
 #include <string>
 #include <vector>
 
+#include "core/arena.h"
 #include "core/status.h"
 #include "io/config.h"
 #include "io/file_store.h"
 #include "io/safetensors.h"
 #include "models/architecture.h"
+#include "models/forward.h"
 #include "tokenizers/tokenizer.h"
 
 namespace bt {
@@ -70,9 +72,8 @@ class Model {
   // Loads from config.json, weights (single or sharded safetensors) and, optionally,
   // tokenizer.json + tokenizer_config.json. Consumes (erases) the files it used.
   static Result<std::unique_ptr<Model>> Load(FileStore& files, const LoadOptions& options = {});
-  // Also releases the destroying thread's GEMM scratch (it regrows on the next forward of any model).
-  ~Model();
 
+  // validate -> plan (which rows each part computes, the arena's layout) -> run -> pack the outputs.
   Result<ForwardResult> Forward(const ForwardRequest& request);
 
   const ModelConfig& config() const { return config_; }
@@ -82,26 +83,28 @@ class Model {
   int32_t max_sequence() const { return parts_.encoder.max_sequence(); }
   const Tokenizer* tokenizer() const { return tokenizer_.get(); }
   size_t weight_bytes() const { return weight_bytes_; }
-  // The encoder and head weights (read-only), e.g. for explanations' traced forward/backward.
+  // The encoder and head weights (read-only), e.g. for explanations' taped forward/backward.
   const ModelParts& parts() const { return parts_; }
-  size_t workspace_bytes() const {
-    return workspace_.bytes() + head_scratch_.bytes() + hidden_scratch_.capacity() * sizeof(float);
-  }
+  // The model's working memory: every forward pass on it (inference, explanations) runs in it.
+  Arena& arena() { return arena_; }
+  size_t workspace_bytes() const { return arena_.capacity(); }
+  // Gives back what a larger-than-inference pass (an explanation's taped batch) grew the arena to:
+  // it returns to the load-time reservation.
+  void TrimArena();
   const Limits& limits() const { return limits_; }
 
  private:
   ModelConfig config_;
   ModelParts parts_;
   std::unique_ptr<Tokenizer> tokenizer_;
-  EncoderWorkspace workspace_;
-  HeadScratch head_scratch_;
-  // The encoder's [tokens, hidden] rows when the caller does not want last_hidden_state back (grown
-  // to the largest input seen, then reused: such forwards allocate nothing of that size).
-  std::vector<float> hidden_scratch_;
+  Arena arena_;
+  uint64_t reserved_bytes_ = 0;  // the load-time reservation: one sequence of the maximum length
   size_t weight_bytes_ = 0;
   Limits limits_;
 
-  Status CheckLimits(const ForwardRequest& request) const;
+  Status CheckRequest(const ForwardRequest& request) const;
+  // The arena a pipeline's forward of one `seq`-token sequence needs (the load-time reservation).
+  uint64_t PipelineArenaBytes(int32_t seq) const;
 };
 
 }  // namespace bt

@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "explain/explain.h"
-#include "explain/forward_trace.h"
 #include "explain/gradient_engine.h"
 #include "explain/ridge.h"
+#include "models/forward.h"
 #include "models/model.h"
 #include "test_support.h"
 
@@ -59,16 +59,24 @@ inline ExplainRequest RequestFor(const Model& model, const std::string& text, Ex
 // changes them crosses a kink, where finite differences do not measure the derivative.
 inline std::vector<bool> ReluPattern(const ModelParts& parts, const SequenceInput& in, const Target& target,
                                      const float* embeddings) {
-  EncoderTrace trace;
-  TraceInput ti{1, in.seq, embeddings, in.ids.data(), in.type_ids.empty() ? nullptr : in.type_ids.data(), in.mask.data()};
-  TraceEncoder(parts.encoder, ti, trace, DefaultThreadPool());
-  HeadTrace head;
-  TraceHead(parts.head_program, trace.hidden.data(), parts.encoder.hidden_size, TargetRows(parts, target, in.seq), head,
-            DefaultThreadPool());
+  Arena arena;
+  const std::vector<int32_t> rows = TargetRows(parts, target, in.seq);
+  ForwardSpec spec;
+  spec.input = EncoderInput{1, in.seq, in.ids.data(), in.type_ids.empty() ? nullptr : in.type_ids.data(),
+                            in.mask.data(), embeddings};
+  spec.run_head = true;
+  spec.head_rows = RowSelection{rows.data(), static_cast<int32_t>(rows.size())};
+  spec.tape = true;
+  auto pass = RunForward(parts, spec, arena, DefaultThreadPool());
+  EXPECT_TRUE(pass.ok());
   std::vector<bool> signs;
+  if (!pass.ok()) return signs;
+  const int64_t count = static_cast<int64_t>(rows.size());
   for (size_t i = 0; i < parts.head_program.steps.size(); ++i) {
-    if (parts.head_program.steps[i].activation != Activation::kRelu) continue;
-    for (float v : head.steps[i].pre) signs.push_back(v > 0.0f);
+    const HeadStep& step = parts.head_program.steps[i];
+    if (step.activation != Activation::kRelu) continue;
+    const float* pre = pass->tape.head.steps[i].pre;
+    for (int64_t j = 0; j < count * step.linear->n(); ++j) signs.push_back(pre[j] > 0.0f);
   }
   return signs;
 }
@@ -86,13 +94,14 @@ inline FiniteDifferenceResult CheckFiniteDifferences(const ModelParts& parts, co
                                                      const std::vector<double>& steps, uint64_t seed,
                                                      double floor = 5e-2) {
   ThreadPool& pool = DefaultThreadPool();
+  Arena arena;
   const int32_t e = parts.encoder.embedding_size;
   std::vector<float> x(static_cast<size_t>(in.seq) * e);
-  GatherWordEmbeddings(parts.encoder, in.ids.data(), in.seq, x.data());
+  GatherWordEmbeddings(parts.encoder.embeddings, in.ids.data(), in.seq, x.data());
   std::vector<double> values;
   std::vector<float> grads;
   GradientRequest g{x.data(), 1, 4096};
-  EXPECT_TRUE(TargetGradients(parts, &bw, in, target, g, values, &grads, pool).ok());
+  EXPECT_TRUE(TargetGradients(parts, arena, &bw, in, target, g, values, &grads, pool).ok());
   double top = 0.0;
   for (float v : grads) top = std::max(top, static_cast<double>(std::fabs(v)));
   std::vector<size_t> candidates;
@@ -124,7 +133,7 @@ inline FiniteDifferenceResult CheckFiniteDifferences(const ModelParts& parts, co
     }
   }
   GradientRequest fd{sets.data(), static_cast<int32_t>(per_coordinate * picked.size()), 4096};
-  EXPECT_TRUE(TargetGradients(parts, nullptr, in, target, fd, values, nullptr, pool).ok());
+  EXPECT_TRUE(TargetGradients(parts, arena, nullptr, in, target, fd, values, nullptr, pool).ok());
   FiniteDifferenceResult r;
   std::vector<double> rel;
   double num = 0.0, den = 0.0;

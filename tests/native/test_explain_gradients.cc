@@ -56,10 +56,12 @@ TEST(ExplainGradients, TracedForwardMatchesModelForward) {
       in.mask.assign(request.mask.begin() + b * seq, request.mask.begin() + (b + 1) * seq);
       if (!request.type_ids.empty()) in.type_ids.assign(request.type_ids.begin() + b * seq, request.type_ids.begin() + (b + 1) * seq);
       std::vector<float> x(static_cast<size_t>(seq) * parts.encoder.embedding_size);
-      GatherWordEmbeddings(parts.encoder, in.ids.data(), seq, x.data());
+      GatherWordEmbeddings(parts.encoder.embeddings, in.ids.data(), seq, x.data());
       for (int32_t pos : {0, seq - 1}) {
         const Target target{0, pos, TargetOutput::kLogit};
-        const std::vector<float> head = TargetHeadOutput(parts, in, target, x.data(), DefaultThreadPool());
+        auto traced = TargetHeadOutput(parts, model->arena(), in, target, x.data(), DefaultThreadPool());
+        ASSERT_TRUE(traced.ok());
+        const std::vector<float>& head = traced.value();
         const std::vector<int32_t> rows = TargetRows(parts, target, seq);
         for (size_t r = 0; r < rows.size(); ++r) {
           for (int32_t j = 0; j < n; ++j) {
@@ -177,7 +179,7 @@ TEST(ExplainGradients, AttentionProbabilityGradients) {
   in.mask.assign(r.ids.size(), 1);
   const int32_t e = parts.encoder.embedding_size, seq = in.seq, heads = parts.encoder.num_heads;
   std::vector<float> x(static_cast<size_t>(seq) * e);
-  GatherWordEmbeddings(parts.encoder, in.ids.data(), seq, x.data());
+  GatherWordEmbeddings(parts.encoder.embeddings, in.ids.data(), seq, x.data());
   std::vector<float> three(x);  // three copies, run one per chunk
   three.insert(three.end(), x.begin(), x.end());
   three.insert(three.end(), x.begin(), x.end());
@@ -188,20 +190,27 @@ TEST(ExplainGradients, AttentionProbabilityGradients) {
   GradientRequest plain{x.data(), 1, 1024};
   GradientRequest with{x.data(), 1, 1024, &probs, &dprobs};
   GradientRequest chunked{three.data(), 3, seq, &probs3, &dprobs3};
-  ASSERT_TRUE(TargetGradients(parts, &bw, in, target, plain, v0, &g0, DefaultThreadPool()).ok());
-  ASSERT_TRUE(TargetGradients(parts, &bw, in, target, with, v1, &g1, DefaultThreadPool()).ok());
-  ASSERT_TRUE(TargetGradients(parts, &bw, in, target, chunked, v3, &g3, DefaultThreadPool()).ok());
+  ASSERT_TRUE(TargetGradients(parts, model->arena(), &bw, in, target, plain, v0, &g0, DefaultThreadPool()).ok());
+  ASSERT_TRUE(TargetGradients(parts, model->arena(), &bw, in, target, with, v1, &g1, DefaultThreadPool()).ok());
+  ASSERT_TRUE(TargetGradients(parts, model->arena(), &bw, in, target, chunked, v3, &g3, DefaultThreadPool()).ok());
   EXPECT_EQ(g0, g1);
   EXPECT_EQ(v0, v1);
   const size_t layers = static_cast<size_t>(parts.encoder.num_layers()), per = static_cast<size_t>(heads) * seq * seq;
   ASSERT_EQ(probs.size(), layers);
   ASSERT_EQ(dprobs.size(), layers);
   ASSERT_EQ(probs3.size(), layers);
-  EncoderTrace trace;
-  TraceInput ti{1, seq, x.data(), in.ids.data(), in.type_ids.empty() ? nullptr : in.type_ids.data(), in.mask.data()};
-  TraceEncoder(parts.encoder, ti, trace, DefaultThreadPool());
+  // The probabilities are the inference forward's output_attentions, bit for bit.
+  ForwardRequest request;
+  request.batch = 1;
+  request.seq = seq;
+  request.ids = in.ids;
+  request.type_ids = in.type_ids;
+  request.mask = in.mask;
+  request.output_attentions = true;
+  auto inference = model->Forward(request);
+  ASSERT_TRUE(inference.ok());
   for (size_t l = 0; l < layers; ++l) {
-    EXPECT_EQ(probs[l], trace.layers[l].probs) << "layer " << l;
+    EXPECT_TRUE(std::equal(probs[l].begin(), probs[l].end(), inference->attentions.begin() + l * per)) << "layer " << l;
     ASSERT_EQ(dprobs[l].size(), per);
     ASSERT_EQ(dprobs3[l].size(), 3 * per);
     for (size_t c = 0; c < 3; ++c) {

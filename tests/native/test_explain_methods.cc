@@ -17,7 +17,7 @@ class ExplainSst2 : public ::testing::Test {
     if (!testing::HaveShared()) GTEST_SKIP() << "shared assets not found";
     model_ = testing::LoadSharedModel("models/bert-mini-sst2");
     ASSERT_NE(model_, nullptr);
-    explainer_ = std::make_unique<Explainer>(model_->parts());
+    explainer_ = std::make_unique<Explainer>(*model_);
   }
   Result<Explanation> Run(const ExplainRequest& r) { return explainer_->Explain(r, DefaultThreadPool()); }
   std::unique_ptr<Model> model_;
@@ -76,29 +76,21 @@ TEST_F(ExplainSst2, GradXInputIsGradientTimesEmbeddingOutputMinusBaseline) {
     in.type_ids = r.type_ids;
     in.mask.assign(r.ids.size(), 1);
     std::vector<float> x(static_cast<size_t>(seq) * e), padded(x.size());
-    GatherWordEmbeddings(parts.encoder, in.ids.data(), seq, x.data());
+    GatherWordEmbeddings(parts.encoder.embeddings, in.ids.data(), seq, x.data());
     for (int32_t t = 0; t < seq; ++t) {
       const int32_t id = r.words[t] < 0 ? in.ids[t] : r.baseline_id;
-      GatherWordEmbeddings(parts.encoder, &id, 1, padded.data() + static_cast<size_t>(t) * e);
+      GatherWordEmbeddings(parts.encoder.embeddings, &id, 1, padded.data() + static_cast<size_t>(t) * e);
     }
     std::vector<double> values;
     std::vector<float> grads, dembedded;
     GradientRequest g{x.data(), 1, 1024};
     g.embedded_grads = &dembedded;
-    ASSERT_TRUE(TargetGradients(parts, &explainer_->backward_weights(), in, zero->prediction.target, g, values, &grads,
-                                DefaultThreadPool())
+    ASSERT_TRUE(TargetGradients(parts, model_->arena(), &explainer_->backward_weights(), in, zero->prediction.target, g,
+                                values, &grads, DefaultThreadPool())
                     .ok());
     ASSERT_EQ(dembedded.size(), x.size());
-    TraceInput ti;
-    ti.batch = 1;
-    ti.seq = seq;
-    ti.ids = in.ids.data();
-    ti.mask = in.mask.data();
     const auto embed = [&](const std::vector<float>& words) {
-      std::vector<float> out;
-      ti.word_embeddings = words.data();
-      EmbeddingOutput(parts.encoder, ti, out, DefaultThreadPool());
-      return out;
+      return EmbeddingOutput(parts.encoder, in, words.data(), DefaultThreadPool());
     };
     const std::vector<float> embedded = embed(x), embedded_pad = embed(padded);
     const std::vector<float>& beta = parts.encoder.embeddings.norm.beta;

@@ -1,4 +1,4 @@
-#include "explain/unpacked_weights.h"
+#include "models/backward_weights.h"
 
 #include <vector>
 
@@ -21,19 +21,29 @@ Status BackwardWeights::Build(const EncoderWeights& encoder) {
   std::vector<const PackedLinear*> linears;
   if (encoder.embeddings.projection) linears.push_back(encoder.embeddings.projection.get());
   for (const EncoderLayerWeights& layer : encoder.layers) {
-    for (const Linear* l : {&layer.qkv, &layer.attention_output, &layer.ffn_in, &layer.ffn_out}) {
+    for (const Linear* l : {&layer.attention.qkv, &layer.attention.output, &layer.ffn.in, &layer.ffn.out}) {
       linears.push_back(l->get());
     }
   }
-  std::map<const PackedLinear*, std::unique_ptr<PackedLinear>> built;
   for (const PackedLinear* w : linears) {
-    if (w == nullptr) return Status::Internal("explain: the encoder has a missing linear layer");
-    if (built.count(w)) continue;
-    std::unique_ptr<PackedLinear> t = PackTransposed(*w);
-    if (t == nullptr) return Status::OutOfMemory("explain: out of memory while preparing the backward weights");
-    built.emplace(w, std::move(t));
+    if (w == nullptr) {
+      transposed_.clear();
+      return Status::Internal("backward: the encoder has a missing linear layer");
+    }
+    Status added = Add(*w);
+    if (!added.ok()) {
+      transposed_.clear();  // all or nothing: built() means every linear is there
+      return added;
+    }
   }
-  transposed_ = std::move(built);
+  return Status::Ok();
+}
+
+Status BackwardWeights::Add(const PackedLinear& w) {
+  if (transposed_.count(&w)) return Status::Ok();
+  std::unique_ptr<PackedLinear> t = PackTransposed(w);
+  if (t == nullptr) return Status::OutOfMemory("backward: out of memory while preparing the backward weights");
+  transposed_.emplace(&w, std::move(t));
   return Status::Ok();
 }
 

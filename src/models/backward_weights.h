@@ -1,9 +1,9 @@
 // The weights the backward pass needs: for every encoder linear y = x·Wᵀ + b, the input gradient is
 // dx = dy·W, a GEMM whose "weights" are Wᵀ. BackwardWeights unpacks W from the packed form
 // (kernels/gemm_unpack.h; q8 is dequantised) and packs Wᵀ with PackLinearF32 once, so LinearForward
-// computes dy·W with the same microkernel as the forward. Built lazily on the first explanation and
-// kept by the object that owns it (the JS Explainer), so inference alone never pays for it.
-// Head linears are not copied: their few selected rows use AccumulateLinearInputGradient.
+// computes dy·W with the same microkernel as the forward. Built lazily on the first explanation (or
+// training step) and kept by the object that owns it (the JS Explainer), so inference alone never pays
+// for it. Head linears are not copied: their few selected rows use AccumulateLinearInputGradient.
 #pragma once
 
 #include <map>
@@ -22,6 +22,8 @@ class BackwardWeights {
  public:
   // Packs Wᵀ of every distinct encoder linear (projection, qkv, attention output, FFN in/out).
   Status Build(const EncoderWeights& encoder);
+  // Packs Wᵀ of one more linear (a no-op when it is there already).
+  Status Add(const PackedLinear& w);
   bool built() const { return !transposed_.empty(); }
   // Wᵀ of a linear of the encoder given to Build (null when it was not there).
   const PackedLinear* Transposed(const PackedLinear& w) const;

@@ -1,0 +1,129 @@
+#include "models/blocks/self_attention.h"
+
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "models/backward_weights.h"
+
+namespace bt {
+namespace {
+
+float Scale(const SelfAttentionWeights& w) {
+  const int32_t h = w.output->n();
+  return 1.0f / std::sqrt(static_cast<float>(h / w.heads));
+}
+
+float Dot(const float* a, const float* b, int32_t n) {
+  float s = 0.0f;
+  for (int32_t i = 0; i < n; ++i) s += a[i] * b[i];
+  return s;
+}
+
+void Axpy(float alpha, const float* x, float* y, int32_t n) {
+  for (int32_t i = 0; i < n; ++i) y[i] += alpha * x[i];
+}
+
+// One (batch, head) pair; pointers at its first row and column. dp: seq floats of scratch.
+// dprobs: null or the pair's [seq, seq] gradient w.r.t. the probabilities.
+void AttendHeadBackward(const AttentionShape& s, const float* q, const float* k, const float* v, const float* probs,
+                        const int32_t* mask, float scale, const float* dctx, int32_t ctx_stride, float* dq, float* dk,
+                        float* dv, float* dp, float* dprobs) {
+  const int32_t seq = s.seq, hd = s.head_dim;
+  bool any_valid = false;
+  for (int32_t j = 0; j < seq; ++j) any_valid = any_valid || mask[j] != 0;
+  for (int32_t i = 0; i < seq; ++i) {
+    const float* p = probs + static_cast<size_t>(i) * seq;
+    const float* g = dctx + static_cast<size_t>(i) * ctx_stride;
+    double weighted = 0.0;
+    for (int32_t j = 0; j < seq; ++j) {
+      if (any_valid && mask[j] == 0) {
+        dp[j] = 0.0f;
+        continue;
+      }
+      Axpy(p[j], g, dv + static_cast<size_t>(j) * s.v_stride, hd);
+      dp[j] = Dot(g, v + static_cast<size_t>(j) * s.v_stride, hd);
+      weighted += static_cast<double>(p[j]) * dp[j];
+    }
+    if (dprobs != nullptr) std::memcpy(dprobs + static_cast<size_t>(i) * seq, dp, sizeof(float) * seq);
+    if (!any_valid) continue;  // uniform weights: no dependence on the scores
+    for (int32_t j = 0; j < seq; ++j) {
+      if (mask[j] == 0) continue;
+      const float ds = static_cast<float>(p[j] * (dp[j] - weighted)) * scale;
+      Axpy(ds, k + static_cast<size_t>(j) * s.k_stride, dq + static_cast<size_t>(i) * s.q_stride, hd);
+      Axpy(ds, q + static_cast<size_t>(i) * s.q_stride, dk + static_cast<size_t>(j) * s.k_stride, hd);
+    }
+  }
+}
+
+}  // namespace
+
+AttentionShape SelfAttentionShape(const SelfAttentionWeights& w, int32_t batch, int32_t seq) {
+  const int32_t h = w.output->n();
+  return AttentionShape{batch, seq, w.heads, h / w.heads, 3 * h, 3 * h, 3 * h};
+}
+
+void SelfAttentionForward(const SelfAttentionWeights& w, const SelfAttentionIO& io, const SelfAttentionBuffers& buffers,
+                          SelfAttentionTape* tape, ThreadPool& pool) {
+  const int32_t h = w.output->n(), m = io.batch * io.seq;
+  const bool subset = io.query_rows != nullptr;
+  const int32_t rows = subset ? io.query_count : m;
+  if (rows == 0) return;
+  float* qkv = tape != nullptr ? tape->qkv : buffers.qkv;
+  if (subset) {
+    // k|v from every row; q from the query rows only, compactly into the q columns of q|k|v rows
+    // 0..count-1 (stride 3h), where the kernel reads a query subset.
+    const LinearColumns kv{h, 3 * h, 3 * h}, q{0, h, 3 * h};
+    LinearForward(*w.qkv, io.x, m, Activation::kNone, nullptr, qkv + h, pool, &kv, buffers.gemm);
+    LinearForward(*w.qkv, io.query_x, rows, Activation::kNone, nullptr, qkv, pool, &q, buffers.gemm);
+  } else {
+    LinearForward(*w.qkv, io.x, m, Activation::kNone, nullptr, qkv, pool, nullptr, buffers.gemm);
+  }
+  float* probs = tape != nullptr ? tape->probs : io.probs;
+  float* context = tape != nullptr && tape->context != nullptr ? tape->context : buffers.context;
+  const AttentionQueries queries{io.query_rows, io.query_count};
+  MultiHeadAttention(SelfAttentionShape(w, io.batch, io.seq), qkv, qkv + h, qkv + 2 * h, io.mask, Scale(w), context,
+                     probs, buffers.scratch, pool, subset ? &queries : nullptr);
+  LinearForward(*w.output, context, rows, Activation::kNone, io.query_x, io.out, pool, nullptr, buffers.gemm);
+  if (tape == nullptr) return;
+  tape->x = io.x;
+  if (io.probs != nullptr && io.probs != probs) {
+    std::memcpy(io.probs, probs, sizeof(float) * static_cast<size_t>(io.batch) * w.heads * io.seq * io.seq);
+  }
+}
+
+void SelfAttentionBackward(const SelfAttentionWeights& w, const BackwardWeights& bw, int32_t batch, int32_t seq,
+                           const int32_t* mask, const SelfAttentionTape& tape, float* dx, float* dprobs,
+                           const SelfAttentionBackwardBuffers& buffers, const SelfAttentionGrads* grads,
+                           ThreadPool& pool) {
+  const int32_t h = w.output->n(), m = batch * seq;
+  if (grads != nullptr) AccumulateLinearGrads(tape.context, dx, m, h, h, grads->output, pool);
+  LinearBackward(*bw.Transposed(*w.output), dx, m, false, buffers.dcontext, pool, buffers.gemm);
+  AttentionBackward(SelfAttentionShape(w, batch, seq), tape.qkv, tape.probs, mask, Scale(w), buffers.dcontext,
+                    buffers.dqkv, pool, dprobs);
+  if (grads != nullptr) AccumulateLinearGrads(tape.x, buffers.dqkv, m, 3 * h, h, grads->qkv, pool);
+  LinearBackward(*bw.Transposed(*w.qkv), buffers.dqkv, m, true, dx, pool, buffers.gemm);  // + the residual
+}
+
+void AttentionBackward(const AttentionShape& s, const float* qkv, const float* probs, const int32_t* mask, float scale,
+                       const float* dctx, float* dqkv, ThreadPool& pool, float* dprobs) {
+  const int32_t hidden = s.heads * s.head_dim;
+  const int64_t rows = static_cast<int64_t>(s.batch) * s.seq;
+  for (int64_t r = 0; r < rows; ++r) std::memset(dqkv + r * s.q_stride, 0, sizeof(float) * 3 * hidden);
+  const int64_t pairs = static_cast<int64_t>(s.batch) * s.heads;
+  pool.ParallelFor(pairs, 1, [&](int64_t p0, int64_t p1) {
+    std::vector<float> dp(static_cast<size_t>(s.seq));
+    for (int64_t pair = p0; pair < p1; ++pair) {
+      const int64_t b = pair / s.heads, hh = pair % s.heads;
+      const size_t row0 = static_cast<size_t>(b) * s.seq, col = static_cast<size_t>(hh) * s.head_dim;
+      const float* base = qkv + row0 * s.q_stride + col;
+      float* dbase = dqkv + row0 * s.q_stride + col;
+      AttendHeadBackward(s, base, base + hidden, base + 2 * hidden, probs + static_cast<size_t>(pair) * s.seq * s.seq,
+                         mask + row0, scale, dctx + row0 * hidden + col, hidden, dbase, dbase + hidden,
+                         dbase + 2 * hidden, dp.data(),
+                         dprobs == nullptr ? nullptr : dprobs + static_cast<size_t>(pair) * s.seq * s.seq);
+    }
+  });
+}
+
+}  // namespace bt

@@ -1,0 +1,93 @@
+// Block: multi-head self-attention with its projections and the residual sum,
+//   q|k|v = x·Wqkvᵀ + b    scores = q·kᵀ · 1/√d (+ terms)    p = softmax(scores + mask)
+//   out   = query_x + (p·v)·Woᵀ + bo
+// over a padded batch. With a query-row subset only those rows attend and are written (keys and values
+// still come from every row): the pruned last layer when the head reads a few rows.
+//
+// How scores are formed is chosen at load (AttentionScores). Today: scaled dot product. The next issue
+// adds its siblings here — relative-position terms (BERT relative_key[_query], MPNet's bucketed bias,
+// DeBERTa's disentangled c2p/p2c, XLNet's two relative terms), rotary q/k, windows — each with its
+// backward beside its forward.
+#pragma once
+
+#include <cstdint>
+
+#include "core/thread_pool.h"
+#include "kernels/attention.h"
+#include "models/blocks/dense.h"
+
+namespace bt {
+
+class BackwardWeights;
+
+enum class AttentionScores {
+  kScaledDotProduct,  // q·k / √head_dim
+};
+
+struct SelfAttentionWeights {
+  Linear qkv;     // [3H, H]: query, key, value side by side
+  Linear output;  // [H, H]
+  int32_t heads = 0;
+  AttentionScores scores = AttentionScores::kScaledDotProduct;
+};
+
+struct SelfAttentionIO {
+  int32_t batch = 0, seq = 0;
+  const int32_t* mask = nullptr;  // [batch*seq] of 0/1
+  const float* x = nullptr;       // [m, H] every token's input (keys and values; queries without a subset)
+  // Optional subset: only these flat token indices (b*seq + t, increasing) attend; their inputs are
+  // query_x ([count, H]), and out has `count` rows. Without it query_x = x and out has m rows.
+  const int32_t* query_rows = nullptr;
+  int32_t query_count = 0;
+  const float* query_x = nullptr;
+  float* out = nullptr;    // [rows, H]: query_x + attention output (the residual sum); may alias query_x
+  float* probs = nullptr;  // optional [batch, heads, seq, seq] (without a subset)
+};
+
+struct SelfAttentionBuffers {
+  float* qkv = nullptr;      // [m, 3H]
+  float* context = nullptr;  // [rows, H]
+  float* scratch = nullptr;  // AttentionScratchFloats
+  LinearScratch gemm;
+};
+
+// Recorded for the backward pass (tape.h). With a tape, qkv and probs are written there.
+struct SelfAttentionTape {
+  float* qkv = nullptr;      // [m, 3H]
+  float* probs = nullptr;    // [batch, heads, seq, seq]
+  float* context = nullptr;  // [m, H] (parameter gradients: the output projection's input)
+  const float* x = nullptr;  // [m, H] the input (parameter gradients: the q|k|v projection's input)
+};
+
+struct SelfAttentionGrads {
+  LinearGrads qkv, output;
+};
+
+AttentionShape SelfAttentionShape(const SelfAttentionWeights& w, int32_t batch, int32_t seq);
+
+void SelfAttentionForward(const SelfAttentionWeights& w, const SelfAttentionIO& io, const SelfAttentionBuffers& buffers,
+                          SelfAttentionTape* tape, ThreadPool& pool);
+
+struct SelfAttentionBackwardBuffers {
+  float* dcontext = nullptr;  // [m, H]
+  float* dqkv = nullptr;      // [m, 3H]
+  LinearScratch gemm;
+};
+
+// dx [m, H]: on entry the gradient w.r.t. `out`, on return w.r.t. x (the residual's identity plus the
+// attention path). dprobs (optional, [batch, heads, seq, seq]): the gradient w.r.t. the probabilities.
+// Without a query subset (a taped forward attends from every row).
+void SelfAttentionBackward(const SelfAttentionWeights& w, const BackwardWeights& bw, int32_t batch, int32_t seq,
+                           const int32_t* mask, const SelfAttentionTape& tape, float* dx, float* dprobs,
+                           const SelfAttentionBackwardBuffers& buffers, const SelfAttentionGrads* grads,
+                           ThreadPool& pool);
+
+// The attention kernel's backward (kernels/attention.h shapes): from q|k|v, the probabilities
+// [batch, heads, seq, seq] and dctx [batch*seq, heads*head_dim], writes dq|dk|dv into dqkv (the layout
+// and strides of qkv, overwritten). Masked keys have probability 0 and get no gradient; a row with no
+// valid key (uniform weights, independent of the scores) passes gradient to v only. dprobs (optional):
+// dctx_i·v_j (0 on masked keys).
+void AttentionBackward(const AttentionShape& shape, const float* qkv, const float* probs, const int32_t* mask,
+                       float scale, const float* dctx, float* dqkv, ThreadPool& pool, float* dprobs = nullptr);
+
+}  // namespace bt
