@@ -50,31 +50,15 @@ async function setupOurs() {
       try { return fs.readSync(fd, view, 0, length, offset); } catch { return -1; }
     });
   }
-  const opts = JSON.stringify(job.oursInt8Options ?? { dtype: 'q8' });
-  let r;
-  if (job.precision === 'int8') {
-    try {
-      r = M.loadModel(store, opts);
-    } catch (e) {
-      r = { error: String(e?.message ?? e) };
-    }
-  } else {
-    r = M.loadModel(store);
-  }
+  const r = M.loadModel(store, JSON.stringify({ dtype: job.precision === 'int8' ? 'q8' : 'fp32' }));
   store.delete();
-  if (r.error) throw new Error(`loadModel: ${r.error}`);
+  if ('error' in r) throw new Error(`loadModel: ${r.error}`);
   const model = r.model;
   const tReady = now();
   const info = JSON.parse(model.info());
-  if (job.precision === 'int8') {
-    // Never report fp32 timings as int8: the load option must visibly change the weights.
-    const wb = info.weight_bytes ?? weightFileBytes;
-    const dtype = info.dtype ?? info.weight_dtype ?? null;
-    if (!(wb < 0.5 * weightFileBytes) && !(dtype && /8/.test(String(dtype)))) {
-      model.delete();
-      return { unsupported: `this build has no int8 load option (loadModel(store, ${opts}) still gave ` +
-        `${(wb / 1e6).toFixed(1)} MB of weights)`, threadsGot: got };
-    }
+  // Never report fp32 timings as int8: the int8 weights must be visibly smaller.
+  if (job.precision === 'int8' && !(info.weight_bytes < 0.5 * weightFileBytes)) {
+    throw new Error(`loadModel(dtype q8) gave ${(info.weight_bytes / 1e6).toFixed(1)} MB of weights`);
   }
   return {
     threadsGot: got,
@@ -83,8 +67,8 @@ async function setupOurs() {
     initMs: tInit - t0,
     loadMs: tReady - t0,
     info,
-    weightBytes: info.weight_bytes ?? null,
-    wasmBytes: () => M.HEAP8?.buffer?.byteLength ?? M.wasmMemory?.buffer?.byteLength ?? null,
+    weightBytes: info.weight_bytes,
+    wasmBytes: () => M.HEAPU8.buffer.byteLength,
     prepare(batch, seq) {
       const { ids, mask, types } = makeInputs(batch, seq, g.vocab);
       const typeArg = g.head === 'distilbert-sequence-classification' ? null : types;
@@ -146,33 +130,29 @@ async function main() {
     rss_after_load_mb: process.resourceUsage().maxRSS / 1024,
     weight_bytes: engine.weightBytes ?? null, info: engine.info ?? null, shapes: [], cold: null,
   };
-  if (engine.unsupported) {
-    result.unsupported = engine.unsupported;
-  } else {
-    // First runs right after load, before any warm-up (the JIT's tier-up: baseline code first).
-    if (job.cold) {
-      const [batch, seq] = job.cold.shape;
-      const run = engine.prepare(batch, seq);
-      const times = [];
-      for (let i = 0; i < job.cold.runs; ++i) {
-        const t0 = now();
-        await run();
-        times.push(now() - t0);
-      }
-      result.cold = { batch, seq, times };
+  // First runs right after load, before any warm-up (the JIT's tier-up: baseline code first).
+  if (job.cold) {
+    const [batch, seq] = job.cold.shape;
+    const run = engine.prepare(batch, seq);
+    const times = [];
+    for (let i = 0; i < job.cold.runs; ++i) {
+      const t0 = now();
+      await run();
+      times.push(now() - t0);
     }
-    for (const [batch, seq] of job.shapes) {
-      const run = engine.prepare(batch, seq);
-      const out = await run();
-      const sample = head8(out);
-      const times = await timeRuns(run, job.plan, now);
-      result.shapes.push({
-        batch, seq, times,
-        peak_rss_mb: process.resourceUsage().maxRSS / 1024,
-        wasm_memory_mb: engine.wasmBytes() === null ? null : engine.wasmBytes() / 1048576,
-        sample,
-      });
-    }
+    result.cold = { batch, seq, times };
+  }
+  for (const [batch, seq] of job.shapes) {
+    const run = engine.prepare(batch, seq);
+    const out = await run();
+    const sample = head8(out);
+    const times = await timeRuns(run, job.plan, now);
+    result.shapes.push({
+      batch, seq, times,
+      peak_rss_mb: process.resourceUsage().maxRSS / 1024,
+      wasm_memory_mb: engine.wasmBytes() === null ? null : engine.wasmBytes() / 1048576,
+      sample,
+    });
   }
   const cpu = process.cpuUsage();
   result.cpu_seconds = (cpu.user + cpu.system) / 1e6;

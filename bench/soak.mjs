@@ -89,59 +89,12 @@ const gc = /** @type {() => void} */ (runInNewContext('gc'));
 
 const model = (/** @type {string} */ name) => path.join(SHARED, 'models', name);
 const runtime = await getRuntime({ threads: THREADS });
-const engine = /** @type {any} */ (runtime.module);
-const HAVE_HEAP_STATS = typeof engine.heapStats === 'function';
-if (!HAVE_HEAP_STATS) console.error('soak: this build has no heapStats() binding: in-use bytes cannot be measured (only the wasm memory size)');
+const engine = runtime.module;
 
-/** @returns {{heap_bytes: number, in_use_bytes: number | null}} */
+/** @returns {{heap_bytes: number, in_use_bytes: number}} */
 function heapStats() {
-  if (HAVE_HEAP_STATS) return JSON.parse(engine.heapStats());
-  return { heap_bytes: engine.HEAPU8.length, in_use_bytes: null };
+  return JSON.parse(engine.heapStats());
 }
-
-/**
- * Resident bytes split by where they live (Linux /proc/self/smaps; null elsewhere): the wasm linear
- * memory (the anonymous mapping of exactly the wasm memory's size), glibc's brk heap (`[heap]`: the
- * C heap of Node, where freed ArrayBuffer backing stores may stay resident until glibc trims it),
- * and everything else (V8's heap, code, the binary, libraries).
- * @param {number} wasmBytes
- */
-function rssParts(wasmBytes) {
-  let text;
-  try { text = fs.readFileSync('/proc/self/smaps', 'utf8'); } catch { return null; }
-  const parts = { wasm: 0, brk: 0, other: 0 };
-  let size = 0, name = '';
-  for (const line of text.split('\n')) {
-    const m = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
-    if (m) {
-      size = parseInt(m[2], 16) - parseInt(m[1], 16);
-      name = m[3];
-      continue;
-    }
-    const r = /^Rss:\s+(\d+) kB/.exec(line);
-    if (!r) continue;
-    const bytes = Number(r[1]) * 1024;
-    if (!name && size === wasmBytes) parts.wasm += bytes;
-    else if (name === '[heap]') parts.brk += bytes;
-    else parts.other += bytes;
-  }
-  return parts;
-}
-
-// What is measured: the checkout and the wasm build as they are when the run starts (both are
-// loaded once, so later changes to the tree do not affect the run).
-let commit = 'unknown';
-try {
-  commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).toString().trim();
-  const dirty = execFileSync('git', ['status', '--porcelain', '--', 'js', 'src', 'dist'], { cwd: ROOT }).toString().trim();
-  if (dirty) commit += ' + local changes';
-} catch { /* not a checkout */ }
-const wasmFile = path.join(ROOT, 'dist', runtime.variant === 'single' ? 'bertology-st.wasm' : 'bertology.wasm');
-const wasmSha = fs.existsSync(wasmFile) ? createHash('sha256').update(fs.readFileSync(wasmFile)).digest('hex').slice(0, 16) : 'unknown';
-const glibcEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('MALLOC_')));
-const mallocTuned = process.env.MALLOC_MMAP_THRESHOLD_ !== undefined;
-
-const t0 = performance.now();
 /** @type {any[]} */
 let liveModels = [];
 /** @param {number} call @param {string} phase */
@@ -151,7 +104,7 @@ function sample(call, phase) {
   const h = heapStats();
   const m = process.memoryUsage();
   let workspace = 0;
-  for (const lm of liveModels) workspace += typeof lm.memoryUsage === 'function' ? lm.memoryUsage().workspace : JSON.parse(lm.raw.memoryUsage()).workspace;
+  for (const lm of liveModels) workspace += lm.memoryUsage().workspace;
   return {
     phase, call, seconds: +((performance.now() - t0) / 1000).toFixed(1), wasm_in_use: h.in_use_bytes,
     wasm_heap: h.heap_bytes, rss: m.rss, rss_parts: rssParts(h.heap_bytes), js_heap_used: m.heapUsed,
@@ -430,11 +383,11 @@ const cycleEnd = sample(CYCLES, 'cycles: end');
 const d = (/** @type {number} */ a, /** @type {number} */ b) => b - a;
 const mb = (/** @type {number | null} */ x, digits = 3) => (x === null ? 'n/a' : (x / MB).toFixed(digits));
 const signed = (/** @type {number | null} */ x, digits = 3) => (x === null ? 'n/a' : `${x >= 0 ? '+' : '−'}${(Math.abs(x) / MB).toFixed(digits)}`);
-const inUseDelta = HAVE_HEAP_STATS ? d(Number(atWarm.wasm_in_use), Number(atEnd.wasm_in_use)) : null;
+const inUseDelta = d(Number(atWarm.wasm_in_use), Number(atEnd.wasm_in_use));
 const rssDelta = d(atWarm.rss, atEnd.rss);
 const liveDelta = d(live(atWarm), live(atEnd));
-const inUseGone = HAVE_HEAP_STATS ? d(Number(baselineRuntime.wasm_in_use), Number(afterSoakDisposed.wasm_in_use)) : null;
-const cycleDeltas = HAVE_HEAP_STATS ? cycles.map((c) => d(Number(cycleBase.wasm_in_use), Number(c.wasm_in_use))) : [];
+const inUseGone = d(Number(baselineRuntime.wasm_in_use), Number(afterSoakDisposed.wasm_in_use));
+const cycleDeltas = cycles.map((c) => d(Number(cycleBase.wasm_in_use), Number(c.wasm_in_use)));
 const maxCycleDelta = cycleDeltas.length ? cycleDeltas.reduce((a, b) => (Math.abs(b) > Math.abs(a) ? b : a), 0) : null;
 const partsDelta = atWarm.rss_parts && atEnd.rss_parts ? {
   wasm: d(atWarm.rss_parts.wasm, atEnd.rss_parts.wasm), brk: d(atWarm.rss_parts.brk, atEnd.rss_parts.brk),
@@ -469,7 +422,7 @@ const stats = (/** @type {Record<string, {calls: number, inputs: number, ms: num
 const summary = {
   date: new Date().toISOString(), commit, wasm: `${path.basename(wasmFile)} sha256 ${wasmSha}`, glibc_env: glibcEnv, node: process.version, machine: `${os.cpus()[0]?.model ?? 'cpu'}, ${os.cpus().length} CPUs`,
   settings: { calls: CALLS, warmup: WARMUP, cycles: CYCLES, sample_every: EVERY, threads: THREADS, seed: SEED,
-    runtime: { variant: runtime.variant, threads: runtime.threads }, heap_stats_binding: HAVE_HEAP_STATS,
+    runtime: { variant: runtime.variant, threads: runtime.threads },
     in_use_limit_bytes: IN_USE_LIMIT, rss_limit_relative: RSS_LIMIT },
   mix: { classes: CLASSES, tasks: TASKS, explain: EXPLAIN, envelope_calls: schedule.filter((c) => c.envelope).length,
     inputs: Object.values(perTask).reduce((a, t) => a + t.inputs, 0), per_task: stats(perTask), per_class: stats(perClass),

@@ -3,7 +3,8 @@
 // the engine's message verbatim and its code.
 
 /**
- * Error codes. The engine's (a failure inside the wasm engine, src/core/status.h StatusCode):
+ * Error codes, listed once in the engine contract (src/bindings/engine_contract.json, errorCodes; see
+ * js/engine-contract.js). The engine's (a failure inside the wasm engine, src/core/status.h StatusCode):
  * `INVALID_ARGUMENT` (the request or options are malformed), `LIMIT` (an input exceeds a limit: the
  * load option `limits.*` or the model's maximum length), `BAD_CHECKPOINT` (config.json, weights or
  * tokenizer files are malformed or disagree), `UNSUPPORTED` (a model type, activation … this engine
@@ -12,23 +13,17 @@
  * model sources add `NETWORK` (fetch failed or an HTTP error other than 404; `url`, `status` set),
  * `BAD_RESPONSE` (e.g. an HTML page where JSON or weights were expected), `INTEGRITY` (SHA-256
  * mismatch); `FILE_NOT_FOUND` from a URL sets `url`, `status`.
- * @typedef {'INVALID_ARGUMENT' | 'LIMIT' | 'BAD_CHECKPOINT' | 'UNSUPPORTED' | 'FILE_NOT_FOUND' | 'FILE_READ' |
- *   'OUT_OF_MEMORY' | 'INTERNAL' | 'DISPOSED' | 'RUNTIME' | 'WORKER' | 'NETWORK' | 'BAD_RESPONSE' |
- *   'INTEGRITY'} BertologyErrorCode
+ * @typedef {import('./engine-contract.js').ErrorCode} BertologyErrorCode
  */
 
 /**
  * What an engine call returns instead of its result when it fails (src/bindings/js_values.h).
- * @typedef {{error: string, code: BertologyErrorCode, details?: EngineErrorDetails}} EngineError
+ * @typedef {import('./engine-contract.js').EngineError} EngineError
  */
 
 /**
- * Structured facts the engine attaches to some failures (each optional).
- * @typedef {object} EngineErrorDetails
- * @property {string} [file] the file at fault
- * @property {string} [field] the tensor or JSON field at fault
- * @property {string} [tensor] the same name as `field` when it is a tensor
- * @property {string} [limit] the limit exceeded (a `limits.*` load option name)
+ * Structured facts the engine attaches to some failures (each optional): file, field, tensor, limit.
+ * @typedef {import('./engine-contract.js').EngineErrorDetails} EngineErrorDetails
  */
 
 export class BertologyError extends Error {
@@ -70,23 +65,23 @@ export class BertologyError extends Error {
  * Returns `result` unless it carries an engine error, in which case throws a BertologyError whose
  * message is "<operation>: <engine message>" and whose code is the engine's.
  * @template T
- * @param {T | EngineError} result value returned by an Embind call
+ * @param {T} result value returned by an Embind call (its result or an EngineError)
  * @param {string} operation what the JS layer was doing, e.g. "loadModel"
- * @returns {T}
+ * @returns {Exclude<T, EngineError>}
  */
 export function unwrap(result, operation) {
   if (result == null) {
     throw new BertologyError(`${operation}: the engine returned no result`, { code: 'INTERNAL', operation });
   }
   if (typeof result === 'object' && typeof (/** @type {any} */ (result).error) === 'string') {
-    const { error: engineMessage, code, details } = /** @type {EngineError} */ (result);
+    const { error: engineMessage, code, details } = /** @type {EngineError} */ (/** @type {unknown} */ (result));
     // The engine's messages usually start with the operation already ("forward: ...").
     const message = engineMessage.startsWith(`${operation}:`) ? engineMessage : `${operation}: ${engineMessage}`;
     throw new BertologyError(message, {
       code: code ?? 'INTERNAL', operation, cause: { engineMessage }, details,
     });
   }
-  return /** @type {T} */ (result);
+  return /** @type {Exclude<T, EngineError>} */ (result);
 }
 
 /**

@@ -99,7 +99,7 @@ export function fileReadError(readError, operation) {
  *   encoder weights and word embeddings (the default: fp32, or q8 for a folder converted with
  *   `bertology convert --dtype q8`); `limits` raises/lowers the engine's limits (docs/hardening.md, "Limits");
  *   `validate_weights: false` skips the finite-weights check.
- * @returns {any} the engine model handle
+ * @returns {import('./engine-contract.js').EngineModel} the engine model handle
  */
 export function loadIntoEngine(runtime, modelFiles, engineOptions = {}) {
   const { store, readError } = createFileStore(runtime.module, modelFiles);

@@ -1,6 +1,7 @@
 // BertologyModel: one loaded model (weights + optional tokenizer) on a wasm runtime.
 
 import { BertologyError, check, unwrap } from './errors.js';
+import { FORWARD_FLAGS } from './engine-contract.js';
 import { checkLoadOptions, loadIntoEngine, openModelFiles } from './files.js';
 import { getRuntime } from './runtime.js';
 import { emit } from './sources/common.js';
@@ -129,7 +130,7 @@ function readExtras(files) {
 }
 
 export class BertologyModel {
-  /** @type {any} */ #handle;
+  /** @type {import('./engine-contract.js').EngineModel | null} */ #handle;
   /** @type {ModelInfo} */ #info;
   /** @type {ReturnType<typeof readExtras>} */ #extras;
   /** @type {'left' | 'right' | undefined} */ #paddingSide;
@@ -328,7 +329,8 @@ export class BertologyModel {
    */
   #run(batch, { output_hidden_states = false, output_attentions = false, logits_for_token_ids = null,
     output_last_hidden_state = true }) {
-    const flags = (output_hidden_states ? 1 : 0) | (output_attentions ? 2 : 0) | (output_last_hidden_state ? 0 : 4);
+    const flags = (output_hidden_states ? FORWARD_FLAGS.OUTPUT_HIDDEN_STATES : 0) |
+      (output_attentions ? FORWARD_FLAGS.OUTPUT_ATTENTIONS : 0) | (output_last_hidden_state ? 0 : FORWARD_FLAGS.HEAD_ONLY);
     const { ids, typeIds, mask, batch: b, seq } = batch;
     /** @type {Int32Array | null} */
     let positions = null;
@@ -339,6 +341,7 @@ export class BertologyModel {
       for (let i = 0; i < ids.length; i++) if (wanted.has(ids[i])) at.push(i);
       positions = Int32Array.from(at);
     }
+    /** @type {Record<string, any>} the engine's EngineForwardOutput, read by name below */
     const r = unwrap(this.raw.forward(ids, typeIds, mask, b, seq, flags, positions), 'forward');
     /** @type {ForwardOutput & Record<string, any>} */
     const out = {

@@ -41,15 +41,14 @@ import createThreadsRelaxedModule from '../dist/bertology-relaxed.mjs';
 import createSingleRelaxedModule from '../dist/bertology-st-relaxed.mjs';
 
 /**
- * The Embind module as the JS layer uses it (see src/bindings/).
- * @typedef {object} EngineModule
- * @property {(n: number) => number} setNumThreads
- * @property {new () => any} FileStore
- * @property {(store: any, optionsJson?: string) => ({model: any} | import('./errors.js').EngineError)} loadModel
- * @property {new (model: any) => any} Explainer the explanation engine of a model (src/explain/)
- * @property {new (store: any, optionsJson: string) => any} Converter checkpoint conversion (src/models/convert.h)
- * @property {() => string} heapStats JSON {in_use_bytes, heap_bytes}
- * @property {() => string} kernels JSON {simd: 'relaxed' | 'simd128', int8: kernel name}
+ * The Embind module as the JS layer uses it: the engine's entry points exactly as the contract types
+ * them (src/bindings/engine_contract.json → js/engine-contract.js, EngineBindings), plus emscripten's own.
+ * @typedef {import('./engine-contract.js').EngineBindings & EmscriptenParts} EngineModule
+ */
+
+/**
+ * What emscripten itself adds to the module.
+ * @typedef {object} EmscriptenParts
  * @property {Uint8Array} HEAPU8 the current view of wasm memory
  * @property {{unusedWorkers: any[], runningWorkers: any[], allocateUnusedWorker: () => void,
  *   terminateAllThreads: () => void}} [PThread] emscripten's pthread bookkeeping (threaded build)

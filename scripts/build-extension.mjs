@@ -127,16 +127,13 @@ export function buildExtension(options = {}) {
   manifest.version = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')).version.replace(/[^0-9.]/g, '');
   writeFileSync(join(out, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 
-  const explain = existsSync(join(REPO, 'js', 'explain'));
   writeFileSync(join(out, 'config.js'), `// Written by scripts/build-extension.mjs.
 export const MODEL = ${JSON.stringify(model)};
 export const IDLE_MS = ${idleMs};
-export const EXPLAIN = ${explain};
 `);
   const bytes = du(out);
   if (!options.quiet) {
-    console.log(`extension built in ${out} (${(bytes / 2 ** 20).toFixed(1)} MB; model ${model.kind === 'bundled' ? `bundled (${model.dtype})` : `from ${model.url}`}; ` +
-      `explanations ${explain ? 'on' : 'off'})`);
+    console.log(`extension built in ${out} (${(bytes / 2 ** 20).toFixed(1)} MB; model ${model.kind === 'bundled' ? `bundled (${model.dtype})` : `from ${model.url}`})`);
   }
   return { out, bytes, model };
 }

@@ -52,35 +52,20 @@ async function setupOurs(g) {
     if (view.error) throw new Error(view.error);
     await streamInto(r, view);  // no engine call happens while streaming, so the view stays valid
   }
-  const opts = JSON.stringify(job.oursInt8Options ?? { dtype: 'q8' });
-  let r;
-  if (job.precision === 'int8') {
-    try {
-      r = M.loadModel(store, opts);
-    } catch (e) {
-      r = { error: String(e?.message ?? e) };
-    }
-  } else {
-    r = M.loadModel(store);
-  }
+  const r = M.loadModel(store, JSON.stringify({ dtype: job.precision === 'int8' ? 'q8' : 'fp32' }));
   store.delete();
-  if (r.error) throw new Error(`loadModel: ${r.error}`);
+  if ('error' in r) throw new Error(`loadModel: ${r.error}`);
   const model = r.model;
   const tReady = now();
   const info = JSON.parse(model.info());
-  if (job.precision === 'int8') {
-    const wb = info.weight_bytes ?? weightFileBytes;
-    const dtype = info.dtype ?? info.weight_dtype ?? null;
-    if (!(wb < 0.5 * weightFileBytes) && !(dtype && /8/.test(String(dtype)))) {
-      model.delete();
-      return { unsupported: `this build has no int8 load option (loadModel(store, ${opts}) still gave ` +
-        `${(wb / 1e6).toFixed(1)} MB of weights)`, threadsGot: got };
-    }
+  // Never report fp32 timings as int8: the int8 weights must be visibly smaller.
+  if (job.precision === 'int8' && !(info.weight_bytes < 0.5 * weightFileBytes)) {
+    throw new Error(`loadModel(dtype q8) gave ${(info.weight_bytes / 1e6).toFixed(1)} MB of weights`);
   }
   return {
     threadsGot: got, build: runtime.build, kernels: runtime.kernels(),
-    initMs: tInit - t0, loadMs: tReady - t0, info, weightBytes: info.weight_bytes ?? null,
-    wasmBytes: () => M.HEAP8?.buffer?.byteLength ?? M.wasmMemory?.buffer?.byteLength ?? null,
+    initMs: tInit - t0, loadMs: tReady - t0, info, weightBytes: info.weight_bytes,
+    wasmBytes: () => M.HEAPU8.buffer.byteLength,
     prepare(batch, seq) {
       const { ids, mask, types } = makeInputs(batch, seq, g.vocab);
       const typeArg = g.head === 'distilbert-sequence-classification' ? null : types;
@@ -144,27 +129,23 @@ async function main() {
   };
   const peak = async () => (typeof window.benchPeakMemory === 'function' ? window.benchPeakMemory() : null);
   result.rss_after_load_mb = await peak();
-  if (engine.unsupported) {
-    result.unsupported = engine.unsupported;
-  } else {
-    // First runs right after load, before any warm-up (the JIT's tier-up: baseline code first).
-    if (job.cold) {
-      const [batch, seq] = job.cold.shape;
-      const run = engine.prepare(batch, seq);
-      const times = [];
-      for (let i = 0; i < job.cold.runs; ++i) {
-        const t = now();
-        await run();
-        times.push(now() - t);
-      }
-      result.cold = { batch, seq, times };
+  // First runs right after load, before any warm-up (the JIT's tier-up: baseline code first).
+  if (job.cold) {
+    const [batch, seq] = job.cold.shape;
+    const run = engine.prepare(batch, seq);
+    const times = [];
+    for (let i = 0; i < job.cold.runs; ++i) {
+      const t = now();
+      await run();
+      times.push(now() - t);
     }
-    for (const [batch, seq] of job.shapes) {
-      const run = engine.prepare(batch, seq);
-      const sample = head8(await run());
-      const times = await timeRuns(run, job.plan, now);
-      result.shapes.push({ batch, seq, times, peak_rss_mb: await peak(), wasm_memory_mb: engine.wasmBytes() === null ? null : engine.wasmBytes() / 1048576, sample });
-    }
+    result.cold = { batch, seq, times };
+  }
+  for (const [batch, seq] of job.shapes) {
+    const run = engine.prepare(batch, seq);
+    const sample = head8(await run());
+    const times = await timeRuns(run, job.plan, now);
+    result.shapes.push({ batch, seq, times, peak_rss_mb: await peak(), wasm_memory_mb: engine.wasmBytes() === null ? null : engine.wasmBytes() / 1048576, sample });
   }
   return result;
 }

@@ -2,6 +2,8 @@
 // page (bench/browser/page.mjs): model geometry, FLOP counts, deterministic inputs, statistics.
 // No Node-only imports here: the page imports this file too.
 
+import { FORWARD_FLAGS } from '../../js/engine-contract.js';
+
 /**
  * The numbers that set a model's cost, from its Hugging Face config.json.
  * @param {Record<string, any>} c
@@ -18,13 +20,13 @@ export function geometry(c) {
 }
 
 /**
- * Our forward's flags for a model: 4 (head output only — the last layer runs on the [CLS] rows, as the
+ * Our forward's flags for a model: HEAD_ONLY (head output only — the last layer runs on the [CLS] rows, as the
  * sentiment pipeline asks) for classifiers, 0 (last_hidden_state) for base models; same outputs as the
  * ONNX graph returns.
  * @param {ReturnType<typeof geometry>} g
  */
 export function oursForwardFlags(g) {
-  return g.head === 'base' ? 0 : 4;
+  return g.head === 'base' ? 0 : FORWARD_FLAGS.HEAD_ONLY;
 }
 
 /**

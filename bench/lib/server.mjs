@@ -27,6 +27,7 @@ export async function startServer({ root, modelsDir, pkgDir, extra = {} }) {
     ['/bench/lib/', path.join(root, 'bench/lib')],
     ['/pkg/js/', path.join(pkgDir ?? root, 'js')],
     ['/pkg/dist/', path.join(pkgDir ?? root, 'dist')],
+    ['/js/', path.join(root, 'js')],  // js/engine-contract.js (bench/lib/common.mjs imports it)
     ['/ort/', path.join(root, 'node_modules/onnxruntime-web/dist')],
     ['/models/', modelsDir],
     ...Object.entries(extra),

@@ -7,7 +7,7 @@
 //   failures                      ← {id, error: string}
 
 import { BertologyModel, env } from './lib/bertology/js/index.js';
-import { MODEL, EXPLAIN } from './config.js';
+import { MODEL } from './config.js';
 
 env.allowRemoteModels = false; // never resolve Hugging Face ids (the CSP's connect-src would block them anyway)
 
@@ -17,7 +17,7 @@ env.allowRemoteModels = false; // never resolve Hugging Face ids (the CSP's conn
  * @property {string} label top label
  * @property {number} score its probability
  * @property {{label: string, score: number}[]} scores all labels, best first
- * @property {{word: string, weight: number}[] | null} words top attributed words (null: no explanations in this build)
+ * @property {{word: string, weight: number}[] | null} words top attributed words (null: the explanation failed)
  * @property {number} inferenceMs classify time in this call
  * @property {number} explainMs time of the explanation (0 without)
  * @property {number | null} loadMs model load time when this call loaded it, else null
@@ -49,13 +49,10 @@ async function loadModel() {
 }
 
 /**
- * Top attributed words of `text` for `label` (explain-adapter.js), or null when the package has no
- * explanations: EXPLAIN is set by the build when js/explain/ exists, and the adapter returns null
- * when the wasm build has no explainer.
+ * Top attributed words of `text` for `label` (explain-adapter.js, loaded on the first explanation).
  * @param {BertologyModel} model @param {string} text @param {string} label @returns {Promise<Result['words']>}
  */
 async function topWords(model, text, label) {
-  if (!EXPLAIN) return null;
   const { explainTopWords } = await import('./explain-adapter.js');
   return explainTopWords(model, text, label, 5);
 }

@@ -1,7 +1,6 @@
 // Explanations → the tooltip's "words that weighed most": the package's explain() (js/explain/,
-// engine src/explain) with integrated gradients on the predicted label's probability. Imported only
-// when the build found js/explain/ (config.js: EXPLAIN); returns null when the wasm build has no
-// explainer, so the tooltip then shows label and score only.
+// engine src/explain) with integrated gradients on the predicted label's probability. Imported by
+// engine-worker.js on the first explanation; if it fails, the tooltip shows label and score only.
 
 import { explain } from './lib/bertology/js/explain/index.js';
 
@@ -12,10 +11,9 @@ const OPTIONS = { method: 'integrated_gradients', steps: 16, output: 'probabilit
  * @param {string} text
  * @param {string} label the predicted label, explained
  * @param {number} k how many words at most
- * @returns {Promise<{word: string, weight: number}[] | null>} words that pushed towards `label`, strongest first
+ * @returns {Promise<{word: string, weight: number}[]>} words that pushed towards `label`, strongest first
  */
 export async function explainTopWords(model, text, label, k) {
-  if (typeof model.runtime?.module?.Explainer !== 'function') return null; // engine built without explanations
   const result = await explain(model, 'text-classification', text, { ...OPTIONS, target: label });
   const words = /** @type {{word: string, attribution: number}[]} */ (result.words);
   return words

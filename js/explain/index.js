@@ -5,7 +5,7 @@
 //
 // Pipelines expose it as `pipe.explain(inputs, options)` = explain(pipe.model, pipe.task, inputs, options).
 
-import { BertologyError, check, unwrap } from '../errors.js';
+import { check, unwrap } from '../errors.js';
 import { groupWords } from './words.js';
 import { resolveTask, resolveTarget } from './targets.js';
 
@@ -36,7 +36,7 @@ export const MAX_SAMPLES = 10000;
  * @property {number} [batch_tokens] tokens per batched forward/backward (default 1024)
  */
 
-/** @type {WeakMap<object, any>} model handle → engine Explainer */
+/** @type {WeakMap<object, import('../engine-contract.js').EngineExplainer>} model handle → engine Explainer */
 const explainers = new WeakMap();
 
 /**
@@ -47,11 +47,7 @@ function explainerOf(model) {
   const handle = model.raw;
   let ex = explainers.get(handle);
   if (!ex) {
-    const { module } = model.runtime;
-    if (typeof module.Explainer !== 'function') {
-      throw new BertologyError('explain: this engine build has no explanations (rebuild dist/ with src/bindings/explain_bindings.cc)', { code: 'RUNTIME' });
-    }
-    ex = new module.Explainer(handle);
+    ex = new model.runtime.module.Explainer(handle);
     explainers.set(handle, ex);
   }
   return ex;
