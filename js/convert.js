@@ -77,19 +77,20 @@ export async function convertModel(source, options) {
   const { module } = runtime;
   const operation = `convert(${files.label})`;
   const { store, readError } = createFileStore(module, files);
-  /** @type {any} */
+  /** @type {import('./engine-contract.js').EngineConverter | null} */
   let converter = null;
   try {
-    converter = new module.Converter(store, JSON.stringify({ dtype, limits }));
-    const failed = converter.error();
+    const c = new module.Converter(store, JSON.stringify({ dtype, limits }));
+    converter = c;
+    const failed = c.error();
     if (failed) throw fileReadError(readError(), operation) ?? unwrap(failed, operation);
-    const plan = unwrap(converter.plan(), operation);
+    const plan = unwrap(c.plan(), operation);
     const copied = await tokenizerFiles(source, files);
     const tensor = (/** @type {number} */ i) => {
-      const bytes = converter.tensor(i);
+      const bytes = c.tensor(i);
       const read = fileReadError(readError(), operation);
       if (read) throw read;
-      return /** @type {Uint8Array} */ (unwrap(bytes, operation));
+      return unwrap(bytes, operation);
     };
     const report = JSON.parse(plan.report);
     const result = {
@@ -97,11 +98,11 @@ export async function convertModel(source, options) {
       output_bytes: report.output_bytes, fp32_bytes: report.fp32_bytes, ratio: report.output_bytes / report.fp32_bytes,
     };
     if (out) {
-      out.write(plan, converter.header(), tensor, copied);
+      out.write(plan, unwrap(c.header(), operation), tensor, copied);
       return { ...result, outDir: out.dir };
     }
     const weights = new Uint8Array(plan.file_bytes);
-    const header = converter.header();
+    const header = unwrap(c.header(), operation);
     weights.set(header, 0);
     let at = header.byteLength;
     for (let i = 0; i < plan.tensors.length; i++) {

@@ -20,9 +20,10 @@ export const JS_ERROR_CODES = Object.freeze(/** @type {const} */ (['DISPOSED', '
 
 /** Option names the engine accepts (anything else is an INVALID_ARGUMENT). */
 export const ENGINE_OPTIONS = Object.freeze({
-  load: Object.freeze(/** @type {const} */ (['dtype', 'limits'])),
+  load: Object.freeze(/** @type {const} */ (['dtype', 'limits', 'validate_weights'])),
   limits: Object.freeze(/** @type {const} */ (['max_batch', 'max_tokens', 'max_forward_bytes', 'max_header_bytes', 'max_tensors'])),
   tokenize: Object.freeze(/** @type {const} */ (['add_special_tokens', 'truncation', 'max_length'])),
+  convert: Object.freeze(/** @type {const} */ (['dtype', 'limits'])),
   explain: Object.freeze(/** @type {const} */ (['method', 'target', 'position', 'output', 'steps', 'integration', 'samples', 'seed', 'baseline', 'baseline_id', 'kernel_width', 'ridge_alpha', 'max_batch_tokens'])),
 });
 
@@ -49,6 +50,7 @@ export const ENGINE_OPTIONS = Object.freeze({
  * @typedef {object} EngineErrorDetails
  * @property {string} [file]
  * @property {string} [field]
+ * @property {string} [tensor]
  * @property {string} [limit]
  */
 
@@ -102,6 +104,16 @@ export const ENGINE_OPTIONS = Object.freeze({
  */
 
 /**
+ * Converter.plan's result: the converted checkpoint's config.json, sizes and tensors in file order; report is JSON.
+ * @typedef {object} EngineConvertPlan
+ * @property {string} config_json
+ * @property {number} header_bytes
+ * @property {number} file_bytes
+ * @property {{name: string, dtype: string, shape: number[], bytes: number}[]} tensors
+ * @property {string} report
+ */
+
+/**
  * Explainer.explain's result.
  * @typedef {object} EngineExplanation
  * @property {string} method
@@ -150,13 +162,25 @@ export const ENGINE_OPTIONS = Object.freeze({
  */
 
 /**
+ * The engine's Converter (Embind; free it with delete()).
+ * @typedef {object} EngineConverter
+ * @property {() => EngineError | null} error
+ * @property {() => EngineConvertPlan | EngineError} plan
+ * @property {() => Uint8Array | EngineError} header
+ * @property {(i: number) => Uint8Array | EngineError} tensor
+ * @property {() => void} delete
+ */
+
+/**
  * The engine module's own entry points (Embind and web/emscripten-pre.js).
  * @typedef {object} EngineBindings
  * @property {(n: number) => number} setNumThreads engine threads, clamped to the build's pool; returns the count used
  * @property {() => string} heapStats JSON {heap_bytes, in_use_bytes}
+ * @property {() => string} kernels JSON {simd: 'relaxed' | 'simd128', int8: the int8 GEMM kernel's name}
  * @property {(store: EngineFileStore, optionsJson?: string) => {model: EngineModel} | EngineError} loadModel a failed load is deleted, leaving nothing allocated (web/emscripten-pre.js)
  * @property {new () => EngineFileStore} FileStore
  * @property {new (store: EngineFileStore, optionsJson: string) => EngineModel} Model
  * @property {new (model: EngineModel) => EngineExplainer} Explainer
+ * @property {new (store: EngineFileStore, optionsJson: string) => EngineConverter} Converter
  */
 

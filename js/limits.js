@@ -6,9 +6,10 @@
 // needed) and `max` (the bound), whose message says how to raise it.
 
 import { BertologyError, check } from './errors.js';
+import { ENGINE_OPTIONS } from './engine-contract.js';
 
-/** Limits the engine checks (src/models/model.h, Limits). */
-export const ENGINE_LIMITS = ['max_batch', 'max_tokens', 'max_forward_bytes', 'max_header_bytes', 'max_tensors'];
+/** Limits the engine checks (src/models/model.h, Limits), as the engine contract lists them. */
+export const ENGINE_LIMITS = /** @type {readonly string[]} */ (ENGINE_OPTIONS.limits);
 
 /**
  * Limits checked in JS, with their defaults.

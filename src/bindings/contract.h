@@ -15,9 +15,10 @@ constexpr int kForwardHeadOnly = 4;
 constexpr const char* kEngineErrorCodes[] = {"INVALID_ARGUMENT", "LIMIT", "BAD_CHECKPOINT", "UNSUPPORTED", "FILE_NOT_FOUND", "FILE_READ", "OUT_OF_MEMORY", "INTERNAL"};
 
 // The option names each options JSON may hold (anything else is an INVALID_ARGUMENT).
-constexpr const char* kLoadOptions[] = {"dtype", "limits"};
+constexpr const char* kLoadOptions[] = {"dtype", "limits", "validate_weights"};
 constexpr const char* kLimitsOptions[] = {"max_batch", "max_tokens", "max_forward_bytes", "max_header_bytes", "max_tensors"};
 constexpr const char* kTokenizeOptions[] = {"add_special_tokens", "truncation", "max_length"};
+constexpr const char* kConvertOptions[] = {"dtype", "limits"};
 constexpr const char* kExplainOptions[] = {"method", "target", "position", "output", "steps", "integration", "samples", "seed", "baseline", "baseline_id", "kernel_width", "ridge_alpha", "max_batch_tokens"};
 
 }  // namespace bt::contract

@@ -117,11 +117,13 @@ test('StatusCode, StatusCodeName, StatusDetails and the error objects follow the
   for (const e of contract.errorCodes.engine) {
     assert.match(status, new RegExp(`case StatusCode::${e.cpp}: return "${e.code}";`), `StatusCodeName(${e.cpp})`);
   }
-  const detailsBody = /struct StatusDetails \{([\s\S]*?)\};/.exec(status)?.[1] ?? '';
-  const fields = [...detailsBody.matchAll(/std::string (\w+);/g)].map((m) => m[1]);
-  assert.deepEqual(fields, contract.errorCodes.details, 'StatusDetails fields');
+  // StatusDetails: a string per detail (`tensor` is a flag: the detail is then `field`'s name).
+  const detailsBody = /struct StatusDetails \{([\s\S]*?)\n\};/.exec(status)?.[1] ?? '';
+  const members = [...detailsBody.matchAll(/^\s*(?:std::string|bool) (\w+)(?: = \w+)?;/gm)].map((m) => m[1]);
+  assert.deepEqual(sorted(members), sorted(contract.errorCodes.details), 'StatusDetails members');
   const values = read('src/bindings/js_values.h');
-  for (const d of contract.errorCodes.details) assert.match(values, new RegExp(`details\\.set\\("${d}", d\\.${d}\\)`), `ErrorObject sets details.${d}`);
+  const set = [...values.matchAll(/details\.set\("(\w+)"/g)].map((m) => m[1]);
+  assert.deepEqual(set, contract.errorCodes.details, 'ErrorObject sets each detail');
 });
 
 test('the JS typedefs are the contract\'s', () => {
@@ -131,7 +133,7 @@ test('the JS typedefs are the contract\'s', () => {
   assert.match(errors, /@typedef \{import\('\.\/engine-contract\.js'\)\.EngineError\} EngineError/);
 });
 
-test('types/index.d.ts: error codes, error details and engine load options as in the contract', () => {
+test('types/index.d.ts: error codes, error details, engine load options and limits as in the contract', () => {
   const dts = read('types/index.d.ts');
   const union = /export type BertologyErrorCode =([^;]*);/.exec(dts)?.[1] ?? '';
   assert.deepEqual(sorted([...union.matchAll(/'(\w+)'/g)].map((m) => m[1])), sorted([...engineCodes, ...jsCodes]), 'BertologyErrorCode');
@@ -140,6 +142,8 @@ test('types/index.d.ts: error codes, error details and engine load options as in
   const load = /export interface LoadOptions \{([\s\S]*?)\n\}/.exec(dts)?.[1] ?? '';
   const loadKeys = [...load.matchAll(/^ {2}(\w+)\?:/gm)].map((m) => m[1]);
   for (const name of contract.options.load) assert.ok(loadKeys.includes(name), `LoadOptions.${name}`);
+  const limits = /export interface Limits extends Partial<CallLimits> \{([\s\S]*?)\n\}/.exec(dts)?.[1] ?? '';
+  assert.deepEqual([...limits.matchAll(/^ {2}(\w+)\?:/gm)].map((m) => m[1]), contract.options.limits, 'Limits: the engine\'s limits');
 });
 
 const TINY = 'tiny-bert-bert-sequenceclassification';
@@ -186,9 +190,15 @@ test('the option parsers accept exactly the contract\'s option names', { skip: S
     return r;
   };
   try {
+    const convertWith = (/** @type {object} */ o) => {
+      const converter = new engine.Converter(store, JSON.stringify(o));
+      const r = converter.error();
+      converter.delete();
+      return r;
+    };
     /** @type {Record<string, (o: object) => unknown>} */
     const parsers = {
-      load: loadWith, tokenize, explain: explainWith, limits: (o) => loadWith({ limits: o }),
+      load: loadWith, tokenize, explain: explainWith, limits: (o) => loadWith({ limits: o }), convert: convertWith,
     };
     assert.deepEqual(sorted(Object.keys(parsers)), sorted(Object.keys(contract.options)), 'every options JSON is exercised');
     for (const [kind, parse] of Object.entries(parsers)) {
@@ -196,7 +206,7 @@ test('the option parsers accept exactly the contract\'s option names', { skip: S
       assert.ok(unknownOption(r), `${kind}: an unknown option is refused (${JSON.stringify(r)})`);
       assert.equal(r.code, 'INVALID_ARGUMENT', kind);
       for (const name of contract.options[kind]) {
-        const value = /** @type {Record<string, unknown>} */ ({ dtype: 'fp32', limits: {}, method: 'grad_x_input', output: 'logit', integration: 'riemann_trapezoid', baseline: 'pad', truncation: true })[name] ?? 1;
+        const value = /** @type {Record<string, unknown>} */ ({ dtype: 'fp32', limits: {}, validate_weights: true, method: 'grad_x_input', output: 'logit', integration: 'riemann_trapezoid', baseline: 'pad', truncation: true })[name] ?? 1;
         const got = parse({ [name]: value });
         assert.ok(!unknownOption(got), `${kind}.${name} is accepted by the engine (${JSON.stringify(got)})`);
       }
