@@ -48,9 +48,9 @@ export async function loadWitnesses() {
       if (task === 'text-classification') await pipe.explain('a great film', { method: 'grad_x_input' });
     });
   }
-  // Disposing a model releases the GEMM scratch all models share (src/kernels, ReleaseLinearScratch);
-  // the witnesses' next calls grow it back to the same size. The baseline is taken in that state, and
-  // check() compares after the witnesses have run.
+  // Each model's working memory is its own arena (src/core/arena.h), so disposing a victim never
+  // touches the witnesses'; they run once more so that the baseline is taken with every arena at its
+  // steady size, and check() compares after the witnesses have run.
   for (const w of witnesses) await w.run();
   const heap = () => sst2.model.memoryUsage().heap_in_use;
   const state = { baseline: heap() };
