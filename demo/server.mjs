@@ -30,13 +30,27 @@ export function defaultModelsDir() {
   return join(shared, 'models');
 }
 
-/** The task a model's head suggests in the page. */
-const HEAD_TASKS = {
-  BertForSequenceClassification: 'sentiment-analysis',
-  BertForMaskedLM: 'fill-mask',
-  BertForTokenClassification: 'ner',
-  BertForQuestionAnswering: 'question-answering',
-};
+/**
+ * The task a model's head suggests in the page, from its architecture's Hugging Face class name
+ * (`<Family>For<Head>`, any family): every head maps to the pipeline task that runs it.
+ * ELECTRA's discriminator (`ElectraForPreTraining`) is shown per token (replaced / original) in the
+ * token-classification tab; BERT's `BertForPreTraining` holds an MLM head (fill-mask).
+ * @param {string} architecture e.g. "XLMRobertaForSequenceClassification"
+ * @param {string} [modelType] config.json's model_type
+ * @returns {string}
+ */
+export function headTask(architecture, modelType) {
+  const head = /For([A-Za-z]+)$/.exec(architecture)?.[1];
+  if (/LMHeadModel$/.test(architecture)) return 'fill-mask';  // XLNetLMHeadModel
+  switch (head) {
+    case 'SequenceClassification': return 'sentiment-analysis';
+    case 'MaskedLM': return 'fill-mask';
+    case 'TokenClassification': return 'ner';
+    case 'QuestionAnswering': case 'QuestionAnsweringSimple': return 'question-answering';
+    case 'PreTraining': return modelType === 'electra' ? 'ner' : 'fill-mask';
+    default: return 'feature-extraction';  // <Family>Model and heads no pipeline runs
+  }
+}
 
 /** Where the demo keeps its q8 conversions (git-ignored). */
 export const Q8_DIR = join(ROOT, 'build', 'demo-models');
@@ -69,7 +83,7 @@ export async function listModels(dir, urlPrefix = '/models/') {
       // a sentence-transformers folder, search.
       const task = architecture.endsWith('ForSequenceClassification') && labels.some((l) => l.startsWith('entail'))
         ? 'zero-shot-classification' : sentenceTransformers ? 'sentence-similarity'
-          : /** @type {Record<string, string>} */ (HEAD_TASKS)[architecture] ?? 'feature-extraction';
+          : headTask(architecture, c.model_type);
       const weights = (await fsp.readdir(join(dir, e.name))).filter((f) => f.endsWith('.safetensors'));
       let bytes = 0;
       for (const f of weights) bytes += (await fsp.stat(join(dir, e.name, f))).size;

@@ -1,6 +1,7 @@
 #include "explain/explain.h"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 
 #include "explain/methods.h"
@@ -25,7 +26,10 @@ Result<Prediction> Predict(const ModelParts& parts, Arena& arena, const Sequence
   Prediction p;
   p.target = ResolveTarget(parts, target, head.data(), in.mask.data(), in.seq);
   const std::vector<double> z = TargetLogits(parts, p.target, head.data(), in.mask.data(), in.seq);
-  const std::vector<double> prob = Softmax(z);
+  // ELECTRA's discriminator has one logit per token: its probability is the sigmoid.
+  const std::vector<double> prob = parts.head == HeadKind::kReplacedTokenDetection
+                                       ? std::vector<double>{1.0 / (1.0 + std::exp(-z[0]))}
+                                       : Softmax(z);
   const int32_t c = parts.head == HeadKind::kQuestionAnswering ? p.target.position : p.target.index;
   p.value = TargetValue(parts, p.target, head.data(), in.mask.data(), in.seq, nullptr);
   p.logit = z[c];

@@ -44,7 +44,7 @@ Status ValidateTarget(const ModelParts& parts, const Target& t, int32_t seq) {
     return Status::InvalidArgument("explain: target " + std::string(what) + " " + std::to_string(t.index) +
                          " is out of range [0, " + std::to_string(index_limit) + ")");
   }
-  const bool needs_position = parts.head == HeadKind::kTokenClassification || parts.head == HeadKind::kMaskedLm;
+  const bool needs_position = PerTokenHead(parts.head);
   if (needs_position && t.position < 0) return Status::InvalidArgument("explain: this head needs a target token position");
   if (t.position < -1 || t.position >= seq) {
     return Status::InvalidArgument("explain: target position " + std::to_string(t.position) + " is outside the " +
@@ -102,7 +102,13 @@ double TargetValue(const ModelParts& parts, const Target& t, const float* out, c
   std::vector<double> dz(z.size(), 0.0);
   double value = z[c];
   dz[c] = 1.0;
-  if (t.output != TargetOutput::kLogit) {
+  if (t.output != TargetOutput::kLogit && parts.head == HeadKind::kReplacedTokenDetection) {
+    // One logit per token: the probability that the token was replaced is its sigmoid.
+    // d p / dz = p (1 - p);  d log p / dz = 1 - p
+    const double p = 1.0 / (1.0 + std::exp(-z[c]));
+    value = t.output == TargetOutput::kProbability ? p : std::log(p);
+    dz[c] = t.output == TargetOutput::kProbability ? p * (1.0 - p) : 1.0 - p;
+  } else if (t.output != TargetOutput::kLogit) {
     const std::vector<double> p = Softmax(z);
     // d log p_c / dz = onehot - p;  d p_c / dz = p_c (onehot - p)
     const double factor = t.output == TargetOutput::kProbability ? p[c] : 1.0;

@@ -55,11 +55,20 @@ Status ReadBertLike(const Json& json, ModelConfig* c) {
   BT_ASSIGN_OR_RETURN(double eps, JsonNumber(json, "layer_norm_eps", 1e-12, kWhere));
   if (!(eps > 0 && eps < 1)) return Status::BadCheckpoint("config.json: field 'layer_norm_eps' must be in (0, 1)");
   c->layer_norm_eps = static_cast<float>(eps);
-  BT_ASSIGN_OR_RETURN(std::string position_type,
+  BT_ASSIGN_OR_RETURN(c->position_embedding_type,
                       JsonString(json, "position_embedding_type", "absolute", kWhere));
-  if (position_type != "absolute") {
-    return Status::Unsupported("config.json: position_embedding_type '" + position_type +
-                         "' is not supported (only 'absolute')");
+  if (c->position_embedding_type != "absolute") {
+    return Status::Unsupported("config.json: position_embedding_type '" + c->position_embedding_type +
+                               "' is not supported (supported: " + SupportedPositionEmbeddingTypes() + ")");
+  }
+  if (c->model_type == ModelType::kErnie) {
+    // ERNIE 3.0: task type embeddings (use_task_id), added after the positions.
+    BT_ASSIGN_OR_RETURN(bool use_task_id, JsonBool(json, "use_task_id", false, kWhere));
+    if (use_task_id) BT_RETURN_IF_ERROR(ReadPositive(json, "task_type_vocab_size", 3, &c->task_type_vocab_size));
+  }
+  if (c->model_type == ModelType::kElectra) {
+    // ELECTRA: embeddings of embedding_size projected to hidden_size when they differ.
+    BT_RETURN_IF_ERROR(ReadPositive(json, "embedding_size", 128, &c->embedding_size));  // ElectraConfig default
   }
   if (c->model_type == ModelType::kAlbert) {
     BT_RETURN_IF_ERROR(ReadPositive(json, "embedding_size", 128, &c->embedding_size));
@@ -98,12 +107,17 @@ Status ReadQuantization(const Json& json, ModelConfig* c) {
 
 }  // namespace
 
+const char* SupportedActivations() { return "gelu, gelu_new, gelu_pytorch_tanh, gelu_fast, relu, tanh"; }
+const char* SupportedPositionEmbeddingTypes() { return "absolute"; }
+const char* SupportedModelTypeList() { return "bert, distilbert, roberta, xlm-roberta, camembert, albert, ernie, electra"; }
+
 Result<Activation> ParseActivation(const std::string& name, const std::string& where) {
   if (name == "gelu") return Activation::kGeluErf;
   if (name == "gelu_new" || name == "gelu_pytorch_tanh" || name == "gelu_fast") return Activation::kGeluTanh;
   if (name == "relu") return Activation::kRelu;
   if (name == "tanh") return Activation::kTanh;
-  return Status::Unsupported(where + ": activation '" + name + "' is not supported (gelu, gelu_new, relu, tanh)");
+  return Status::Unsupported(where + ": activation '" + name + "' is not supported (supported: " +
+                             SupportedActivations() + ")");
 }
 
 Result<ModelConfig> ParseModelConfig(std::string_view config_json) {
@@ -115,13 +129,18 @@ Result<ModelConfig> ParseModelConfig(std::string_view config_json) {
     c.model_type = ModelType::kBert;
   } else if (c.model_type_name == "distilbert") {
     c.model_type = ModelType::kDistilBert;
-  } else if (c.model_type_name == "roberta") {
+  } else if (c.model_type_name == "roberta" || c.model_type_name == "xlm-roberta" ||
+             c.model_type_name == "camembert") {
     c.model_type = ModelType::kRoberta;
   } else if (c.model_type_name == "albert") {
     c.model_type = ModelType::kAlbert;
+  } else if (c.model_type_name == "ernie") {
+    c.model_type = ModelType::kErnie;
+  } else if (c.model_type_name == "electra") {
+    c.model_type = ModelType::kElectra;
   } else {
-    return Status::Unsupported("config.json: unknown model_type '" + c.model_type_name +
-                         "' (supported: bert, distilbert, roberta, albert)");
+    return Status::Unsupported("config.json: unknown model_type '" + c.model_type_name + "' (supported: " +
+                               SupportedModelTypeList() + ")");
   }
   auto arch = json.find("architectures");
   if (arch != json.end() && arch->is_array()) {
@@ -144,7 +163,9 @@ Result<ModelConfig> ParseModelConfig(std::string_view config_json) {
     return Status::BadCheckpoint("config.json: hidden size " + std::to_string(c.hidden_size) +
                          " is not a multiple of the number of attention heads");
   }
-  BT_ASSIGN_OR_RETURN(c.hidden_act, ParseActivation(c.hidden_act_name, "config.json"));
+  BT_ASSIGN_OR_RETURN(c.hidden_act, ParseActivation(c.hidden_act_name, c.model_type == ModelType::kDistilBert
+                                                                         ? "config.json: field 'activation'"
+                                                                         : "config.json: field 'hidden_act'"));
   BT_RETURN_IF_ERROR(ReadLabels(json, &c));
   BT_ASSIGN_OR_RETURN(c.problem_type, JsonString(json, "problem_type", "", kWhere));
   BT_RETURN_IF_ERROR(ReadQuantization(json, &c));

@@ -13,7 +13,9 @@
 
 namespace bt {
 
-enum class ModelType { kBert, kDistilBert, kRoberta, kAlbert };
+// How config.json names the encoder's fields: BERT's names (bert, roberta, xlm-roberta, camembert,
+// ernie, electra, albert) or DistilBERT's (dim, n_layers, ...).
+enum class ModelType { kBert, kDistilBert, kRoberta, kAlbert, kErnie, kElectra };
 
 struct ModelConfig {
   ModelType model_type = ModelType::kBert;
@@ -21,13 +23,15 @@ struct ModelConfig {
   std::vector<std::string> architectures;
   int32_t vocab_size = 0;
   int32_t hidden_size = 0;
-  int32_t embedding_size = 0;  // ALBERT's factorised embeddings; = hidden_size elsewhere
+  int32_t embedding_size = 0;  // ALBERT's and ELECTRA's factorised embeddings; = hidden_size elsewhere
   int32_t num_hidden_layers = 0;
   int32_t num_attention_heads = 0;
   int32_t intermediate_size = 0;
   int32_t max_position_embeddings = 0;
   int32_t type_vocab_size = 0;  // 0 = no token type embeddings (DistilBERT)
   int32_t pad_token_id = 0;
+  int32_t task_type_vocab_size = 0;  // ERNIE with use_task_id: rows of the task type table; else 0
+  std::string position_embedding_type = "absolute";
   int32_t num_hidden_groups = 1;  // ALBERT
   int32_t inner_group_num = 1;    // ALBERT
   float layer_norm_eps = 1e-12f;
@@ -44,8 +48,16 @@ struct ModelConfig {
 constexpr const char* kBertologyQuantMethod = "bertology";
 constexpr int kBertologyQ8FormatVersion = 1;
 
-// Parses config.json; unknown model_type or unsupported settings are errors naming the field.
+// Parses config.json; unknown model_type or unsupported settings are UNSUPPORTED errors naming the
+// field, its value and the values supported.
 Result<ModelConfig> ParseModelConfig(std::string_view config_json);
 Result<Activation> ParseActivation(const std::string& name, const std::string& where);
+// "gelu, gelu_new, ...": the hidden_act values ParseActivation accepts.
+const char* SupportedActivations();
+// The position_embedding_type values the engine implements.
+const char* SupportedPositionEmbeddingTypes();
+// The model types config.json may name (the architecture table's, models/architecture.cc, must match:
+// tests/native/test_loading_errors_families.cc checks it).
+const char* SupportedModelTypeList();
 
 }  // namespace bt

@@ -8,7 +8,10 @@ namespace {
 // The table. Each entry: BERT (Devlin et al. 2018), RoBERTa (Liu et al. 2019: positions counted from
 // padding_idx + 1 over non-pad tokens, an LM head with erf GELU, a classification head on <s>),
 // DistilBERT (Sanh et al. 2019: "transformer.layer.N", no token types), ALBERT (Lan et al. 2019:
-// factorised embeddings E -> H, layers shared within groups).
+// factorised embeddings E -> H, layers shared within groups), XLM-RoBERTa and CamemBERT (RoBERTa's
+// math and tensor names, prefix "roberta."), ERNIE 3.0 (BERT + task type embeddings when use_task_id),
+// ELECTRA (Clark et al. 2020: embeddings of embedding_size projected by `embeddings_project`; a
+// discriminator, a classification head with GELU, a generator MLM head of embedding_size).
 constexpr LayerSpec kBertLayers = {
     .path = "encoder.layer",
     .sharing = LayerSharing::kNone,
@@ -19,9 +22,28 @@ constexpr LayerSpec kBertLayers = {
     .norm = NormPlacement::kPostNorm,
 };
 
+// RoBERTa and the families that are RoBERTa under another name (XLM-RoBERTa, CamemBERT): checkpoints
+// store them under "roberta.".
+constexpr ArchitectureSpec RobertaLike(const char* model_type) {
+  return {
+      .model_type = model_type,
+      .base_prefix = "roberta",
+      .positions = PositionIds::kAfterPadding,
+      .embedding_projection = nullptr,
+      .layers = kBertLayers,
+      .pooler = "pooler.dense",
+      .sequence = {"classifier.dense", false, Activation::kTanh, "classifier.out_proj"},
+      // RobertaLMHead applies erf GELU whatever hidden_act says.
+      .masked_lm = {"lm_head.dense", "lm_head.layer_norm", "lm_head.decoder", "lm_head.bias", false,
+                    Activation::kGeluErf},
+      .discriminator = {nullptr, nullptr},
+  };
+}
+
 const ArchitectureSpec kArchitectures[] = {
     {
         .model_type = "bert",
+        .base_prefix = nullptr,
         .positions = PositionIds::kAbsolute,
         .embedding_projection = nullptr,
         .layers = kBertLayers,
@@ -29,20 +51,41 @@ const ArchitectureSpec kArchitectures[] = {
         .sequence = {"pooler.dense", true, Activation::kTanh, "classifier"},
         .masked_lm = {"cls.predictions.transform.dense", "cls.predictions.transform.LayerNorm", "cls.predictions.decoder",
                       "cls.predictions.bias", true, Activation::kNone},
+        .discriminator = {nullptr, nullptr},
     },
+    RobertaLike("roberta"),
+    RobertaLike("xlm-roberta"),
+    RobertaLike("camembert"),
     {
-        .model_type = "roberta",
-        .positions = PositionIds::kAfterPadding,
+        .model_type = "ernie",  // ERNIE 3.0: BERT's names under "ernie."; task types in the embeddings
+        .base_prefix = nullptr,
+        .positions = PositionIds::kAbsolute,
         .embedding_projection = nullptr,
         .layers = kBertLayers,
         .pooler = "pooler.dense",
-        .sequence = {"classifier.dense", false, Activation::kTanh, "classifier.out_proj"},
-        // RobertaLMHead applies erf GELU whatever hidden_act says.
-        .masked_lm = {"lm_head.dense", "lm_head.layer_norm", "lm_head.decoder", "lm_head.bias", false,
-                      Activation::kGeluErf},
+        .sequence = {"pooler.dense", true, Activation::kTanh, "classifier"},
+        .masked_lm = {"cls.predictions.transform.dense", "cls.predictions.transform.LayerNorm", "cls.predictions.decoder",
+                      "cls.predictions.bias", true, Activation::kNone},
+        .discriminator = {nullptr, nullptr},
+    },
+    {
+        .model_type = "electra",
+        .base_prefix = nullptr,
+        .positions = PositionIds::kAbsolute,
+        .embedding_projection = "embeddings_project",  // only when embedding_size != hidden_size
+        .layers = kBertLayers,
+        .pooler = nullptr,
+        // ElectraClassificationHead: first token -> dense -> GELU (erf, whatever hidden_act says) -> out_proj.
+        .sequence = {"classifier.dense", false, Activation::kGeluErf, "classifier.out_proj"},
+        // ElectraGeneratorPredictions: dense H -> E, GELU (erf), LayerNorm(E); the LM head tied to the word
+        // embeddings (E wide) with its own bias.
+        .masked_lm = {"generator_predictions.dense", "generator_predictions.LayerNorm", "generator_lm_head",
+                      "generator_lm_head.bias", false, Activation::kGeluErf},
+        .discriminator = {"discriminator_predictions.dense", "discriminator_predictions.dense_prediction"},
     },
     {
         .model_type = "distilbert",
+        .base_prefix = nullptr,
         .positions = PositionIds::kAbsolute,
         .embedding_projection = nullptr,
         .layers = {.path = "transformer.layer",
@@ -56,9 +99,11 @@ const ArchitectureSpec kArchitectures[] = {
         .sequence = {"pre_classifier", false, Activation::kRelu, "classifier"},
         .masked_lm = {"vocab_transform", "vocab_layer_norm", "vocab_projector", "vocab_projector.bias", true,
                       Activation::kNone},
+        .discriminator = {nullptr, nullptr},
     },
     {
         .model_type = "albert",
+        .base_prefix = nullptr,
         .positions = PositionIds::kAbsolute,
         .embedding_projection = "encoder.embedding_hidden_mapping_in",
         .layers = {.path = "encoder.albert_layer_groups",
@@ -72,6 +117,7 @@ const ArchitectureSpec kArchitectures[] = {
         .sequence = {"pooler", true, Activation::kTanh, "classifier"},
         .masked_lm = {"predictions.dense", "predictions.LayerNorm", "predictions.decoder", "predictions.bias", true,
                       Activation::kNone},
+        .discriminator = {nullptr, nullptr},
     },
 };
 
@@ -175,6 +221,16 @@ Status LoadMaskedLmHead(const MaskedLmNames& n, const ModelConfig& c, const Weig
   return Status::Ok();
 }
 
+Status LoadDiscriminatorHead(const DiscriminatorNames& n, const ModelConfig& c, const WeightSource& weights,
+                             HeadProgram& head) {
+  const int64_t h = c.hidden_size;
+  BT_ASSIGN_OR_RETURN(Linear dense, LoadLinear(weights, n.dense, h, h));
+  BT_ASSIGN_OR_RETURN(Linear prediction, LoadLinear(weights, n.prediction, 1, h));
+  head.steps.push_back(LinearStep(std::move(dense), c.hidden_act));
+  head.steps.push_back(LinearStep(std::move(prediction), Activation::kNone));
+  return Status::Ok();
+}
+
 // A base model's pooler (first token -> dense -> tanh) when the checkpoint has `<dense>.weight`.
 Status LoadPooler(const WeightSource& weights, int64_t h, const std::string& dense, HeadProgram& pooler) {
   if (!weights.Has(dense + ".weight")) return Status::Ok();
@@ -200,7 +256,10 @@ std::string SupportedModelTypes() {
 }
 
 HeadKind HeadFromArchitectures(const ModelConfig& config, const WeightSource& weights) {
+  const ArchitectureSpec* spec = FindArchitecture(config.model_type_name);
+  const bool discriminator = spec != nullptr && spec->discriminator.dense != nullptr;
   for (const std::string& arch : config.architectures) {
+    if (discriminator && EndsWith(arch, "ForPreTraining")) return HeadKind::kReplacedTokenDetection;
     if (EndsWith(arch, "ForMaskedLM") || EndsWith(arch, "ForPreTraining")) return HeadKind::kMaskedLm;
     if (EndsWith(arch, "ForSequenceClassification")) return HeadKind::kSequenceClassification;
     if (EndsWith(arch, "ForTokenClassification")) return HeadKind::kTokenClassification;
@@ -208,8 +267,11 @@ HeadKind HeadFromArchitectures(const ModelConfig& config, const WeightSource& we
     if (EndsWith(arch, "Model")) return HeadKind::kBase;
   }
   if (weights.Has("qa_outputs.weight")) return HeadKind::kQuestionAnswering;
+  if (discriminator && weights.Has(std::string(spec->discriminator.prediction) + ".weight")) {
+    return HeadKind::kReplacedTokenDetection;
+  }
   if (weights.Has("cls.predictions.bias") || weights.Has("lm_head.bias") || weights.Has("vocab_projector.bias") ||
-      weights.Has("predictions.bias")) {
+      weights.Has("predictions.bias") || (spec != nullptr && weights.Has(spec->masked_lm.bias))) {
     return HeadKind::kMaskedLm;
   }
   if (weights.Has("classifier.weight") || weights.Has("classifier.out_proj.weight")) {
@@ -219,7 +281,9 @@ HeadKind HeadFromArchitectures(const ModelConfig& config, const WeightSource& we
 }
 
 Result<std::string> BasePrefix(const ModelConfig& config, const WeightSource& weights) {
-  const std::string prefixed = config.model_type_name + ".";
+  const ArchitectureSpec* spec = FindArchitecture(config.model_type_name);
+  const std::string prefixed =
+      (spec != nullptr && spec->base_prefix != nullptr ? std::string(spec->base_prefix) : config.model_type_name) + ".";
   if (weights.Has(prefixed + "embeddings.word_embeddings.weight")) return prefixed;
   if (weights.Has("embeddings.word_embeddings.weight")) return std::string();
   return weights.MissingTensor(prefixed + "embeddings.word_embeddings.weight");
@@ -234,6 +298,11 @@ Result<EmbeddingWeights> LoadEmbeddings(const ModelConfig& c, const WeightSource
   if (c.type_vocab_size > 0) {
     BT_ASSIGN_OR_RETURN(emb.token_type,
                         weights.Get(p + "token_type_embeddings.weight", {c.type_vocab_size, c.embedding_size}));
+  }
+  if (c.task_type_vocab_size > 0) {  // ERNIE with use_task_id
+    BT_ASSIGN_OR_RETURN(emb.task_type, weights.Get(p + "task_type_embeddings.weight",
+                                                   {c.task_type_vocab_size, c.embedding_size}));
+    emb.task_type_vocab = c.task_type_vocab_size;
   }
   BT_ASSIGN_OR_RETURN(emb.norm, LoadLayerNorm(weights, p + "LayerNorm", c.embedding_size, c.layer_norm_eps));
   emb.padding_idx = c.pad_token_id;
@@ -263,7 +332,10 @@ Result<ModelParts> LoadModelParts(const ModelConfig& c, const WeightSource& weig
   if (parts.encoder.max_sequence() <= 0) {
     return Status::BadCheckpoint("config.json: max_position_embeddings leaves no room after RoBERTa's padding offset");
   }
-  if (spec->embedding_projection != nullptr) {
+  // ALBERT always projects; ELECTRA only when embedding_size differs from hidden_size (HF creates
+  // embeddings_project only then).
+  if (spec->embedding_projection != nullptr &&
+      (c.model_type != ModelType::kElectra || c.embedding_size != c.hidden_size)) {
     BT_ASSIGN_OR_RETURN(parts.encoder.embeddings.projection,
                         LoadLinear(weights, prefix + spec->embedding_projection, c.hidden_size, c.embedding_size));
   }
@@ -276,6 +348,9 @@ Result<ModelParts> LoadModelParts(const ModelConfig& c, const WeightSource& weig
       break;
     case HeadKind::kMaskedLm:
       BT_RETURN_IF_ERROR(LoadMaskedLmHead(spec->masked_lm, c, weights, prefix, parts.head_program));
+      break;
+    case HeadKind::kReplacedTokenDetection:
+      BT_RETURN_IF_ERROR(LoadDiscriminatorHead(spec->discriminator, c, weights, parts.head_program));
       break;
     default:
       BT_RETURN_IF_ERROR(LoadPerTokenHead(c, weights, parts.head, parts.head_program));

@@ -43,6 +43,12 @@ struct MaskedLmNames {
   Activation activation;
 };
 
+// ELECTRA's discriminator (ElectraForPreTraining): every token -> `dense` (config.hidden_act) ->
+// `prediction` (one logit: the probability, through a sigmoid, that the token was replaced).
+struct DiscriminatorNames {
+  const char *dense, *prediction;
+};
+
 // The layers: where they are, their tensors, and the blocks they are built from.
 struct LayerSpec {
   const char* path;  // "encoder.layer" -> "<prefix>encoder.layer.<i>."
@@ -55,6 +61,9 @@ struct LayerSpec {
 
 struct ArchitectureSpec {
   const char* model_type;  // config.json's model_type
+  // The base model's prefix in checkpoints saved with a head ("roberta" for xlm-roberta and camembert);
+  // null: the model type.
+  const char* base_prefix;
   // Embeddings block.
   PositionIds positions;
   const char* embedding_projection;  // E -> H under the base prefix, or null
@@ -63,11 +72,12 @@ struct ArchitectureSpec {
   const char* pooler;  // the base model's pooler (first token -> dense -> tanh) under the base prefix, or null
   SequenceHeadNames sequence;
   MaskedLmNames masked_lm;
+  DiscriminatorNames discriminator;  // {null, null}: no discriminator head (ForPreTraining is the MLM)
 };
 
 // The entry for config.model_type_name, or null.
 const ArchitectureSpec* FindArchitecture(std::string_view model_type);
-// "bert, distilbert, roberta, albert": for error messages.
+// "bert, distilbert, roberta, ...": every model type of the table, for error messages.
 std::string SupportedModelTypes();
 
 Result<ModelParts> LoadModelParts(const ModelConfig& config, const WeightSource& weights);

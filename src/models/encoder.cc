@@ -31,6 +31,13 @@ Status ValidateEncoderInput(const EncoderWeights& w, const EncoderInput& in) {
       return Status::InvalidArgument("forward: token type id " + std::to_string(type) + where + " is outside [0, " +
                                      std::to_string(type_vocab) + ")");
     }
+    const int32_t task = in.task_type_ids != nullptr ? in.task_type_ids[t] : 0;
+    const int32_t task_vocab = w.embeddings.task_type.empty() ? 1 : w.embeddings.task_type_vocab;
+    if (task < 0 || task >= task_vocab) {
+      return Status::InvalidArgument("forward: task type id " + std::to_string(task) + where + " is outside [0, " +
+                                     std::to_string(task_vocab) + ")" +
+                                     (w.embeddings.task_type.empty() ? " (this model has no task type embeddings)" : ""));
+    }
   }
   return Status::Ok();
 }
@@ -39,7 +46,7 @@ void EncoderForward(const EncoderWeights& w, const EncoderInput& in, const Encod
                     const EncoderBuffers& buffers, Tape* tape, ThreadPool& pool) {
   const int32_t m = in.batch * in.seq, heads = w.num_heads;
   const int64_t mh = static_cast<int64_t>(m) * w.hidden_size;
-  const EmbeddingInput embedding_input{in.batch, in.seq, in.ids, in.type_ids, in.word_vectors};
+  const EmbeddingInput embedding_input{in.batch, in.seq, in.ids, in.type_ids, in.word_vectors, in.task_type_ids};
   if (tape != nullptr) {
     tape->batch = in.batch;
     tape->seq = in.seq;

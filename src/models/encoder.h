@@ -33,6 +33,7 @@ struct EncoderInput {
   const int32_t* type_ids = nullptr;    // [batch, seq] or null (all zero)
   const int32_t* mask = nullptr;        // [batch, seq] of 0/1
   const float* word_vectors = nullptr;  // [batch*seq, E] or null (the table's rows for ids)
+  const int32_t* task_type_ids = nullptr;  // [batch, seq] or null (all zero): ERNIE's task types
 };
 
 // Checks ids, type ids, mask and sizes against the weights; errors say which row/position.

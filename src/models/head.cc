@@ -15,8 +15,14 @@ const char* HeadKindName(HeadKind kind) {
     case HeadKind::kSequenceClassification: return "sequence_classification";
     case HeadKind::kTokenClassification: return "token_classification";
     case HeadKind::kQuestionAnswering: return "question_answering";
+    case HeadKind::kReplacedTokenDetection: return "replaced_token_detection";
   }
   return "?";
+}
+
+bool PerTokenHead(HeadKind kind) {
+  return kind == HeadKind::kMaskedLm || kind == HeadKind::kTokenClassification ||
+         kind == HeadKind::kReplacedTokenDetection;
 }
 
 int32_t HeadProgram::output_size() const {

@@ -5,6 +5,7 @@
 //   RoBERTa                      : first token -> dense(tanh) -> out_proj
 //   masked LM                    : every token -> transform(act) -> LayerNorm -> tied decoder
 //   token classification / QA    : every token -> classifier / qa_outputs
+//   ELECTRA discriminator        : every token -> dense(hidden_act) -> dense_prediction (1 logit: replaced?)
 // HeadForward runs a program on given rows, for inference (no tape) and explanations / training (a
 // tape of each step's input and pre-activation); HeadBackward, beside it, runs it in reverse.
 #pragma once
@@ -19,7 +20,17 @@
 
 namespace bt {
 
-enum class HeadKind { kBase, kMaskedLm, kSequenceClassification, kTokenClassification, kQuestionAnswering };
+enum class HeadKind {
+  kBase,
+  kMaskedLm,
+  kSequenceClassification,
+  kTokenClassification,
+  kQuestionAnswering,
+  kReplacedTokenDetection,  // ELECTRA's discriminator (ElectraForPreTraining): one logit per token
+};
+
+// Heads with one output row per token (masked LM, token classification, replaced-token detection).
+bool PerTokenHead(HeadKind kind);
 
 const char* HeadKindName(HeadKind kind);
 

@@ -248,15 +248,15 @@ Status Model::CheckRequest(const ForwardRequest& request) const {
                                    std::to_string(request.batch) + " x seq " + std::to_string(request.seq) + ", got " +
                                    std::to_string(request.ids.size()));
   }
-  for (const auto* v : {&request.type_ids, &request.mask}) {
+  for (const auto* v : {&request.type_ids, &request.mask, &request.task_type_ids}) {
     if (!v->empty() && static_cast<int64_t>(v->size()) != tokens) {
-      return Status::InvalidArgument("forward: token type ids and attention mask must have one entry per id");
+      return Status::InvalidArgument("forward: token type ids, task type ids and attention mask must have one entry per id");
     }
   }
   if (request.head_rows_set) {
-    if (parts_.head != HeadKind::kMaskedLm && parts_.head != HeadKind::kTokenClassification) {
+    if (!PerTokenHead(parts_.head)) {
       return Status::InvalidArgument(std::string("forward: head rows apply to per-token heads (masked LM, token "
-                                                 "classification), not to this model's ") +
+                                                 "classification, replaced-token detection), not to this model's ") +
                                      HeadKindName(parts_.head) + " head");
     }
     int64_t previous = -1;
@@ -279,7 +279,8 @@ Result<ForwardResult> Model::Forward(const ForwardRequest& request) {
   if (request.mask.empty()) ones.assign(static_cast<size_t>(tokens), 1);
   const EncoderInput input{request.batch, request.seq, request.ids.data(),
                            request.type_ids.empty() ? nullptr : request.type_ids.data(),
-                           request.mask.empty() ? ones.data() : request.mask.data()};
+                           request.mask.empty() ? ones.data() : request.mask.data(), nullptr,
+                           request.task_type_ids.empty() ? nullptr : request.task_type_ids.data()};
   BT_RETURN_IF_ERROR(ValidateEncoderInput(parts_.encoder, input));
 
   // Plan: which rows each part computes, and the arena's layout (whose size, with the outputs,
@@ -338,6 +339,8 @@ Result<ForwardResult> Model::Forward(const ForwardRequest& request) {
     result.logits_shape = parts_.head_program.first_token_only ? std::vector<int64_t>{request.batch, n}
                           : request.head_rows_set ? std::vector<int64_t>{static_cast<int64_t>(request.head_rows.size()), n}
                                                   : std::vector<int64_t>{request.batch, request.seq, n};
+    // ELECTRA's discriminator squeezes its one logit per token, as Hugging Face does: [batch, seq].
+    if (parts_.head == HeadKind::kReplacedTokenDetection) result.logits_shape.pop_back();
   }
   return result;
 }

@@ -45,6 +45,7 @@ struct ForwardRequest {
   std::vector<int32_t> ids;       // [batch*seq]
   std::vector<int32_t> type_ids;  // [batch*seq] or empty (zeros)
   std::vector<int32_t> mask;      // [batch*seq] or empty (all ones)
+  std::vector<int32_t> task_type_ids;  // [batch*seq] or empty (zeros): ERNIE's task types (use_task_id)
   bool output_hidden_states = false;
   bool output_attentions = false;
   // false: the caller wants only the head's output (and pooled), so last_hidden_state is returned empty

@@ -63,6 +63,8 @@ ForwardRequest ReferenceRequest(const std::map<std::string, ReferenceTensor>& re
   request.ids = ids->second.i32;
   request.mask = mask->second.i32;
   if (types != ref.end()) request.type_ids = types->second.i32;
+  const auto tasks = ref.find("task_type_ids");  // ERNIE with use_task_id
+  if (tasks != ref.end()) request.task_type_ids = tasks->second.i32;
   return request;
 }
 

@@ -19,7 +19,8 @@ struct ReferenceTensor {
 // Empty map + ADD_FAILURE when the file cannot be read or parsed.
 std::map<std::string, ReferenceTensor> ReadReference(const std::string& path);
 
-// The reference's inputs as a forward request: input_ids, attention_mask and, when present, token_type_ids.
+// The reference's inputs as a forward request: input_ids, attention_mask and, when present, token_type_ids
+// and task_type_ids.
 ForwardRequest ReferenceRequest(const std::map<std::string, ReferenceTensor>& ref);
 
 // max |a - b|; ADD_FAILURE on a size mismatch.

@@ -27,6 +27,11 @@ void SumEmbeddings(const EmbeddingWeights& w, const EmbeddingInput& in, const in
       // Hugging Face adds word + token type first, then position: keep its rounding order.
       for (int32_t j = 0; j < e; ++j) row[j] = (row[j] + tt[j]) + pos[j];
     }
+    if (!w.task_type.empty()) {  // ERNIE adds the task type last
+      const int32_t task = in.task_type_ids != nullptr ? in.task_type_ids[t] : 0;
+      const float* tk = w.task_type.data() + static_cast<int64_t>(task) * e;
+      for (int32_t j = 0; j < e; ++j) row[j] += tk[j];
+    }
   }
 }
 
@@ -101,6 +106,13 @@ void EmbeddingsBackward(const EmbeddingWeights& w, const BackwardWeights& bw, co
     for (int32_t t = 0; t < m; ++t) {
       const int32_t type = in.type_ids != nullptr ? in.type_ids[t] : 0;
       float* dst = grads->token_type + static_cast<int64_t>(type) * e;
+      for (int32_t j = 0; j < e; ++j) dst[j] += dword[static_cast<int64_t>(t) * e + j];
+    }
+  }
+  if (grads->task_type != nullptr && !w.task_type.empty()) {
+    for (int32_t t = 0; t < m; ++t) {
+      const int32_t task = in.task_type_ids != nullptr ? in.task_type_ids[t] : 0;
+      float* dst = grads->task_type + static_cast<int64_t>(task) * e;
       for (int32_t j = 0; j < e; ++j) dst[j] += dword[static_cast<int64_t>(t) * e + j];
     }
   }

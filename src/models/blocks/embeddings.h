@@ -1,9 +1,10 @@
 // Block: embeddings — the encoder's input rows from token ids (or given word vectors):
-//   sum  = (word [+ token type]) + position        (Hugging Face's order of additions)
+//   sum  = ((word [+ token type]) + position) [+ task type]   (Hugging Face's order of additions;
+//                                                             task types: ERNIE 3.0's use_task_id)
 //   out  = LayerNorm(sum) [· projection E -> H]     (ALBERT's factorised embeddings)
 // Position ids are computed here and only here (ComputePositionIds). What a family uses is chosen at
 // load by the architecture table (architecture.h): which position ids, whether token types exist,
-// whether there is a projection. Issue 16 adds task types (ERNIE) and "no absolute positions" here.
+// whether there is a projection (ALBERT, ELECTRA), whether task types exist (ERNIE).
 #pragma once
 
 #include <cstdint>
@@ -27,6 +28,8 @@ struct EmbeddingWeights {
   EmbeddingTable word;            // [vocab, E]
   std::vector<float> position;    // [max_positions, E]
   std::vector<float> token_type;  // [type_vocab, E], empty when the model has none
+  std::vector<float> task_type;   // [task_type_vocab, E], ERNIE with use_task_id; else empty
+  int32_t task_type_vocab = 0;
   LayerNormWeights norm;
   Linear projection;  // E -> H (ALBERT), else null
   PositionIds positions = PositionIds::kAbsolute;
@@ -40,6 +43,7 @@ struct EmbeddingInput {
   // [batch*seq, E] or null: the word embeddings to use instead of the table's rows (Hugging Face's
   // inputs_embeds: what explanations perturb and differentiate).
   const float* word_vectors = nullptr;
+  const int32_t* task_type_ids = nullptr;  // [batch*seq] or null (all zero); used when w.task_type is set
 };
 
 // What the backward pass needs (pointers into the arena; see tape.h).
@@ -60,6 +64,7 @@ struct EmbeddingGrads {
   float* word = nullptr;        // [vocab, E] (only the rows of the ids seen are touched)
   float* position = nullptr;    // [max_positions, E]
   float* token_type = nullptr;  // [type_vocab, E]
+  float* task_type = nullptr;   // [task_type_vocab, E]
   LayerNormGrads norm;
   LinearGrads projection;
 };
