@@ -8,6 +8,7 @@ import { BertologyError, check } from './errors.js';
  * @typedef {object} BatchInputs
  * @property {Int32Array} ids
  * @property {Int32Array | null} typeIds null: the engine uses zeros
+ * @property {Int32Array | null} [taskTypeIds] ERNIE's task type ids; null/absent: the engine uses zeros
  * @property {Int32Array} mask
  * @property {number} batch
  * @property {number} seq
@@ -123,11 +124,12 @@ function toInt32Matrix(value, name, range) {
 /**
  * Ids given by the caller, checked: every value an integer; `input_ids` in [0, vocab_size),
  * `token_type_ids` in [0, type_vocab_size) (when the model has token types), the mask 0 or 1.
- * @param {{input_ids: IdsLike, attention_mask?: IdsLike | null, token_type_ids?: IdsLike | null}} inputs
- * @param {{vocab_size?: number, type_vocab_size?: number}} [model] the model's sizes (info)
+ * `task_type_ids` (ERNIE) in [0, task_type_vocab_size) when the model has task types, else 0.
+ * @param {{input_ids: IdsLike, attention_mask?: IdsLike | null, token_type_ids?: IdsLike | null, task_type_ids?: IdsLike | null}} inputs
+ * @param {{vocab_size?: number, type_vocab_size?: number, task_type_vocab_size?: number}} [model] the model's sizes (info)
  * @returns {BatchInputs}
  */
-export function idsInputs(inputs, { vocab_size, type_vocab_size } = {}) {
+export function idsInputs(inputs, { vocab_size, type_vocab_size, task_type_vocab_size } = {}) {
   const idRange = vocab_size && vocab_size > 0
     ? { min: 0, max: vocab_size, range: `the vocabulary [0, ${vocab_size})` } : { ...INT32, min: 0, range: 'int32 [0, 2147483647]' };
   const ids = toInt32Matrix(inputs.input_ids, 'input_ids', idRange);
@@ -142,7 +144,12 @@ export function idsInputs(inputs, { vocab_size, type_vocab_size } = {}) {
     ? { min: 0, max: type_vocab_size, range: `the token types [0, ${type_vocab_size})` } : INT32;
   const mask = other(inputs.attention_mask, 'attention_mask', { min: 0, max: 2, range: '{0, 1}' })
     ?? new Int32Array(batch * seq).fill(1);
-  return { ids: ids.data, typeIds: other(inputs.token_type_ids, 'token_type_ids', types), mask, batch, seq };
+  const tasks = { min: 0, max: Math.max(1, task_type_vocab_size ?? 0), range: task_type_vocab_size
+    ? `the task types [0, ${task_type_vocab_size})` : '{0} (this model has no task type embeddings)' };
+  return {
+    ids: ids.data, typeIds: other(inputs.token_type_ids, 'token_type_ids', types), mask, batch, seq,
+    taskTypeIds: other(inputs.task_type_ids, 'task_type_ids', tasks),
+  };
 }
 
 /**

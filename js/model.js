@@ -92,6 +92,7 @@ import { readSentenceTransformers } from './sentence-transformers.js';
  * @property {import('./tensor.js').Tensor<Int32Array>} input_ids
  * @property {import('./tensor.js').Tensor<Int32Array>} attention_mask
  * @property {import('./tensor.js').Tensor<Int32Array> | null} token_type_ids
+ * @property {import('./tensor.js').Tensor<Int32Array>} [task_type_ids] ERNIE's task type ids, when given
  * @property {Encoding[]} [encodings] when texts were given
  */
 
@@ -284,7 +285,7 @@ export class BertologyModel {
 
   /**
    * Runs the model on texts (tokenized, truncated, padded to the longest) or on ids.
-   * @param {string | string[] | {input_ids: import('./batch.js').IdsLike, attention_mask?: import('./batch.js').IdsLike | null, token_type_ids?: import('./batch.js').IdsLike | null}} inputs
+   * @param {string | string[] | {input_ids: import('./batch.js').IdsLike, attention_mask?: import('./batch.js').IdsLike | null, token_type_ids?: import('./batch.js').IdsLike | null, task_type_ids?: import('./batch.js').IdsLike | null}} inputs
    * @param {ForwardOptions} [options]
    * @returns {ForwardOutput}
    */
@@ -331,7 +332,7 @@ export class BertologyModel {
     output_last_hidden_state = true }) {
     const flags = (output_hidden_states ? FORWARD_FLAGS.OUTPUT_HIDDEN_STATES : 0) |
       (output_attentions ? FORWARD_FLAGS.OUTPUT_ATTENTIONS : 0) | (output_last_hidden_state ? 0 : FORWARD_FLAGS.HEAD_ONLY);
-    const { ids, typeIds, mask, batch: b, seq } = batch;
+    const { ids, typeIds, mask, batch: b, seq, taskTypeIds = null } = batch;
     /** @type {Int32Array | null} */
     let positions = null;
     if (logits_for_token_ids != null) {
@@ -342,12 +343,13 @@ export class BertologyModel {
       positions = Int32Array.from(at);
     }
     /** @type {Record<string, any>} the engine's EngineForwardOutput, read by name below */
-    const r = unwrap(this.raw.forward(ids, typeIds, mask, b, seq, flags, positions), 'forward');
+    const r = unwrap(this.raw.forward(ids, typeIds, mask, b, seq, flags, positions, taskTypeIds), 'forward');
     /** @type {ForwardOutput & Record<string, any>} */
     const out = {
       input_ids: tensor(ids, [b, seq]), attention_mask: tensor(mask, [b, seq]),
       token_type_ids: typeIds ? tensor(typeIds, [b, seq]) : null,
     };
+    if (taskTypeIds) out.task_type_ids = tensor(taskTypeIds, [b, seq]);
     const { num_layers: layers, num_heads: heads, hidden_size: hidden, head } = this.#info;
     const shapeOf = (/** @type {string} */ name, /** @type {number[]} */ fallback) =>
       r[`${name}_shape`] ? Array.from(r[`${name}_shape`], Number) : fallback;

@@ -39,8 +39,8 @@ export const SUPPORTED_TASKS = {
     pipeline: FillMaskPipeline, heads: ['masked_lm'], needs: 'a masked-LM model (e.g. BertForMaskedLM)',
   },
   'token-classification': {
-    pipeline: TokenClassificationPipeline, heads: ['token_classification'],
-    needs: 'a token-classification model (e.g. BertForTokenClassification)',
+    pipeline: TokenClassificationPipeline, heads: ['token_classification', 'replaced_token_detection'],
+    needs: 'a token-classification model (e.g. BertForTokenClassification) or an ELECTRA discriminator (ElectraForPreTraining)',
   },
   'question-answering': {
     pipeline: QuestionAnsweringPipeline, heads: ['question_answering'],

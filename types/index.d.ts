@@ -277,7 +277,10 @@ export function setWasmUrls(urls: Partial<Record<RuntimeVariant, URL | string | 
 // ---------------------------------------------------------------------------------------------
 // BertologyModel
 
-export type ModelHead = 'base' | 'masked_lm' | 'sequence_classification' | 'token_classification' | 'question_answering';
+/** The model's task head. `replaced_token_detection`: ELECTRA's discriminator (ElectraForPreTraining), one
+ * logit per token — the sigmoid is the probability that the token was replaced. */
+export type ModelHead = 'base' | 'masked_lm' | 'sequence_classification' | 'token_classification' | 'question_answering'
+  | 'replaced_token_detection';
 
 export interface ModelInfo {
   model_type: string;
@@ -292,6 +295,10 @@ export interface ModelInfo {
   max_position_embeddings: number;
   max_sequence_length?: number;
   type_vocab_size?: number;
+  /** ERNIE with use_task_id: rows of the task type table (task_type_ids in [0, n)); else 0. */
+  task_type_vocab_size?: number;
+  /** Width of the embedding tables (ALBERT, ELECTRA: may differ from hidden_size). */
+  embedding_size?: number;
   pad_token_id: number;
   hidden_act?: string;
   has_tokenizer: boolean;
@@ -331,6 +338,8 @@ export interface IdsInput {
   input_ids: IdsLike;
   attention_mask?: IdsLike | null;
   token_type_ids?: IdsLike | null;
+  /** ERNIE 3.0 (use_task_id): task type ids, default all 0. */
+  task_type_ids?: IdsLike | null;
 }
 
 export interface OutputOptions {
@@ -361,6 +370,8 @@ export interface ForwardOutput {
   input_ids: Tensor<Int32Array>;
   attention_mask: Tensor<Int32Array>;
   token_type_ids: Tensor<Int32Array> | null;
+  /** The task type ids, when given. */
+  task_type_ids?: Tensor<Int32Array>;
   encodings?: Encoding[];
 }
 

@@ -11,15 +11,18 @@ const TASK_HEADS = /** @type {Record<string, string>} */ ({
   'fill-mask': 'masked_lm',
 });
 const ALIASES = /** @type {Record<string, string>} */ ({ 'sentiment-analysis': 'text-classification', ner: 'token-classification' });
+/** ELECTRA's discriminator (one logit per token) is explained as token classification. */
+const headOf = (/** @type {import('../model.js').BertologyModel} */ model) =>
+  (model.info.head === 'replaced_token_detection' ? 'token_classification' : model.info.head);
 
 /**
  * @param {import('../model.js').BertologyModel} model
  * @param {string} task
  */
 export function resolveTask(model, task) {
-  const name = ALIASES[task] ?? task ?? Object.keys(TASK_HEADS).find((t) => TASK_HEADS[t] === model.info.head);
+  const name = ALIASES[task] ?? task ?? Object.keys(TASK_HEADS).find((t) => TASK_HEADS[t] === headOf(model));
   check(Object.hasOwn(TASK_HEADS, name), `explain: task "${task}" cannot be explained (${Object.keys(TASK_HEADS).join(', ')})`);
-  check(TASK_HEADS[name] === model.info.head, `explain: task "${name}" needs a ${TASK_HEADS[name]} model, this one is ${model.info.head}`);
+  check(TASK_HEADS[name] === headOf(model), `explain: task "${name}" needs a ${TASK_HEADS[name]} model, this one is ${model.info.head}`);
   return name;
 }
 
@@ -47,6 +50,23 @@ export function resolveTarget(model, task, encoding, wordOfToken, words, options
   };
   if (task === 'text-classification') {
     return { index: classIndex(options.target, model.info.num_labels), position: -1, label: labelOf };
+  }
+  if (task === 'token-classification' && model.info.head === 'replaced_token_detection') {
+    // The target is the token's one logit ("replaced"); by default the token most likely replaced.
+    let position = tokenIndex(options.token);
+    if (position === undefined && options.word !== undefined) {
+      check(Number.isInteger(options.word) && options.word >= 0 && options.word < words.length, `explain: word ${options.word} is outside the ${words.length} words`);
+      position = words[options.word].tokens[0];
+    }
+    if (position === undefined) {
+      const logits = /** @type {import('../tensor.js').Tensor} */ (model.forwardEncodings([encoding]).logits).data;
+      for (let t = 0; t < encoding.ids.length; t++) {
+        if (wordOfToken[t] >= 0 && (position === undefined || logits[t] > logits[position])) position = t;
+      }
+    }
+    check(options.target === undefined || options.target === 'replaced' || options.target === 0,
+      'explain: an ELECTRA discriminator\'s target is "replaced" (its one logit per token)');
+    return { index: 0, position: position ?? 0, label: () => 'replaced' };
   }
   if (task === 'token-classification') {
     let position = tokenIndex(options.token);

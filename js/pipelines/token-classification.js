@@ -3,6 +3,9 @@
 // (simple and the word-level strategies), then `ignore_labels` filtering; with `stride`, long texts run
 // as overlapping windows whose entities are merged by Hugging Face's rule (aggregate_overlapping_entities:
 // of entities that overlap, the longer wins, then the higher score).
+// ELECTRA discriminators (ElectraForPreTraining, head replaced_token_detection) run here too: each token
+// is labelled "replaced" or "original" with that label's probability (sigmoid of its one logit) — the
+// discriminator's per-token verdict, in the same result shapes (every aggregation strategy applies).
 
 import { check } from '../errors.js';
 import { wordPieceTokensToString } from '../tokenizer.js';
@@ -45,6 +48,31 @@ import { maxLengthOption, textWindows, withMetadata } from './long-text.js';
 
 const STRATEGIES = ['none', 'simple', 'first', 'average', 'max'];
 
+/** The labels of ELECTRA's discriminator: index 1 = sigmoid(logit), the probability of "replaced". */
+export const REPLACED_TOKEN_LABELS = ['original', 'replaced'];
+
+/**
+ * Per-token label probabilities from a [batch, seq, labels] logits tensor (softmax) or, for ELECTRA's
+ * discriminator, a [batch, seq] one ([1 - p, p], p = sigmoid).
+ * @param {{data: ArrayLike<number>, dims: number[]}} logits
+ * @param {boolean} discriminator
+ * @returns {{seq: number, scores: (row: number) => Float64Array}}
+ */
+function tokenScores(logits, discriminator) {
+  const seq = logits.dims[1];
+  if (discriminator) {
+    return {
+      seq,
+      scores: (row) => {
+        const p = 1 / (1 + Math.exp(-logits.data[row]));
+        return Float64Array.of(1 - p, p);
+      },
+    };
+  }
+  const labels = logits.dims[2];
+  return { seq, scores: (row) => softmaxRow(logits.data, row * labels, labels) };
+}
+
 /**
  * @typedef {object} PreEntity
  * @property {string} word
@@ -70,8 +98,9 @@ export class TokenClassificationPipeline extends Pipeline {
     check(STRATEGIES.includes(strategy), `token-classification: aggregation_strategy must be one of ${STRATEGIES.join(', ')}`);
     const ignore = opts.ignore_labels ?? ['O'];
     check(Array.isArray(ignore), 'token-classification: ignore_labels must be an array of labels');
-    const { id2label } = this.model.info;
-    const label = (/** @type {number} */ k) => id2label?.[String(k)] ?? `LABEL_${k}`;
+    const { id2label, head } = this.model.info;
+    const discriminator = head === 'replaced_token_detection';
+    const label = (/** @type {number} */ k) => (discriminator ? REPLACED_TOKEN_LABELS[k] : id2label?.[String(k)] ?? `LABEL_${k}`);
     const unkId = this.tokenizer?.unk_token_id ?? null;
     const wordPiece = this.tokenizer?.is_wordpiece ?? false;
 
@@ -91,7 +120,7 @@ export class TokenClassificationPipeline extends Pipeline {
     /** @type {number[]} the text each encoding belongs to */
     let owner = [];
     const onRow = (/** @type {number} */ i, /** @type {any} */ out, /** @type {number} */ b) => {
-      const [, seq, labels] = out.logits.dims;
+      const { seq, scores } = tokenScores(out.logits, discriminator);
       /** @type {PreEntity[]} */
       const pre = [];
       if (texts) {
@@ -114,7 +143,7 @@ export class TokenClassificationPipeline extends Pipeline {
             isSubword = false;
           }
           pre.push({
-            word, scores: softmaxRow(out.logits.data, (b * seq + t) * labels, labels), index: t, is_subword: isSubword,
+            word, scores: scores(b * seq + t), index: t, is_subword: isSubword,
             start: toUtf16 ? toUtf16[s] : s, end: toUtf16 ? toUtf16[en] : en,
           });
         }
@@ -123,7 +152,7 @@ export class TokenClassificationPipeline extends Pipeline {
         for (let t = 0; t < seq; t++) {
           if (!mask[b * seq + t]) continue;
           pre.push({
-            word: this.model.idToToken(out.input_ids.data[b * seq + t]), scores: softmaxRow(out.logits.data, (b * seq + t) * labels, labels),
+            word: this.model.idToToken(out.input_ids.data[b * seq + t]), scores: scores(b * seq + t),
             index: t, is_subword: false, start: null, end: null,
           });
         }

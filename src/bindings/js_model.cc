@@ -80,6 +80,8 @@ std::string JsModel::info() const {
       {"max_position_embeddings", c.max_position_embeddings},
       {"max_sequence_length", model_->max_sequence()},
       {"type_vocab_size", c.type_vocab_size},
+      {"task_type_vocab_size", c.task_type_vocab_size},
+      {"embedding_size", c.embedding_size},
       {"pad_token_id", c.pad_token_id},
       {"hidden_act", c.hidden_act_name},
       {"has_tokenizer", model_->tokenizer() != nullptr},
@@ -133,7 +135,8 @@ val JsModel::tokenizeWindows(val question, val context, int max_length, int stri
   return out;
 }
 
-val JsModel::forward(val ids, val type_ids, val mask, int batch, int seq, int flags, val head_rows) {
+val JsModel::forward(val ids, val type_ids, val mask, int batch, int seq, int flags, val head_rows,
+                     val task_type_ids) {
   ForwardRequest request;
   request.batch = batch;
   request.seq = seq;
@@ -142,6 +145,9 @@ val JsModel::forward(val ids, val type_ids, val mask, int batch, int seq, int fl
     request.type_ids = emscripten::convertJSArrayToNumberVector<int32_t>(type_ids);
   }
   if (!mask.isNull() && !mask.isUndefined()) request.mask = emscripten::convertJSArrayToNumberVector<int32_t>(mask);
+  if (!task_type_ids.isNull() && !task_type_ids.isUndefined()) {
+    request.task_type_ids = emscripten::convertJSArrayToNumberVector<int32_t>(task_type_ids);
+  }
   request.output_hidden_states = (flags & contract::kForwardOutputHiddenStates) != 0;
   request.output_attentions = (flags & contract::kForwardOutputAttentions) != 0;
   request.output_last_hidden_state = (flags & contract::kForwardHeadOnly) == 0;

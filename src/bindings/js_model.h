@@ -21,7 +21,7 @@ class JsModel {
   val tokenize(val text, val pair, const std::string& options_json) const;
   val tokenizeWindows(val question, val context, int max_length, int stride) const;
   // head_rows: null/undefined, or flat token indices for a per-token head (see ForwardRequest).
-  val forward(val ids, val type_ids, val mask, int batch, int seq, int flags, val head_rows);
+  val forward(val ids, val type_ids, val mask, int batch, int seq, int flags, val head_rows, val task_type_ids);
   std::string decode(val ids, bool skip_special) const;
   std::string idToToken(int id) const;
   int tokenToId(const std::string& token) const;
