@@ -19,7 +19,7 @@ import { readSentenceTransformers } from './sentence-transformers.js';
  * What `info()` reports (the engine's view of config.json and the tokenizer files).
  * @typedef {object} ModelInfo
  * @property {string} model_type
- * @property {'base'|'masked_lm'|'sequence_classification'|'token_classification'|'question_answering'} head
+ * @property {'base'|'masked_lm'|'sequence_classification'|'token_classification'|'question_answering'|'replaced_token_detection'} head ELECTRA's discriminator: replaced_token_detection
  * @property {Record<string, string>} id2label
  * @property {string} [problem_type]
  * @property {number} num_labels
@@ -32,6 +32,8 @@ import { readSentenceTransformers } from './sentence-transformers.js';
  * @property {number} [max_sequence_length] longest input the position embeddings allow
  * @property {number} pad_token_id
  * @property {'fp32'|'q8'} dtype how the weights are held: q8 with `dtype: 'q8'` or for a folder converted to int8
+ * @property {number} [task_type_vocab_size] ERNIE with use_task_id: task_type_ids are in [0, n); else 0
+ * @property {number} [embedding_size] width of the embedding tables (ALBERT, ELECTRA: may differ from hidden_size)
  * @property {boolean} has_tokenizer
  * @property {number} [model_max_length] from tokenizer_config.json (when there is a tokenizer)
  * @property {string} [mask_token] the tokenizer's mask token (when there is a tokenizer)

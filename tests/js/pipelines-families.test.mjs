@@ -205,3 +205,34 @@ test('model.info: ERNIE task types, ELECTRA embedding size and discriminator hea
     electra.dispose();
   }
 });
+
+test('demo model picker: every <Family>For<Head> maps to a task whose pipeline runs the head', { skip: SKIP_REASON }, async () => {
+  const { headTask } = await import('../../demo/server.mjs');
+  const { SUPPORTED_TASKS, TASK_ALIASES } = await import('../../js/pipeline.js');
+  const { readFileSync, readdirSync } = await import('node:fs');
+  const { REPO } = await import('./helpers/shared.js');
+  const listed = JSON.parse(readFileSync(join(REPO, 'tests/fixtures/tiny-v2-models.json'), 'utf8')).models;
+  const dirs = [...listed.map((/** @type {string} */ n) => v2(n)),
+    ...readdirSync(sharedPath('models', 'tiny')).map((n) => sharedPath('models', 'tiny', n))];
+  for (const dir of dirs) {
+    const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+    const task = headTask(config.architectures[0], config.model_type);
+    const spec = SUPPORTED_TASKS[TASK_ALIASES[task] ?? task];
+    assert.ok(spec, `${dir}: ${task}`);
+    const model = await BertologyModel.load(dir, { threads: 1 });
+    try {
+      assert.ok(spec.heads === null || spec.heads.includes(model.info.head),
+        `${config.architectures[0]} → ${task}, whose pipeline does not run a ${model.info.head} head`);
+      if (/For(SequenceClassification|TokenClassification|QuestionAnswering|MaskedLM|PreTraining)$/.test(config.architectures[0])) {
+        assert.notEqual(task, 'feature-extraction', `${config.architectures[0]} has a task head`);
+      }
+    } finally {
+      model.dispose();
+    }
+  }
+  assert.equal(headTask('XLNetForQuestionAnsweringSimple', 'xlnet'), 'question-answering');
+  assert.equal(headTask('XLNetLMHeadModel', 'xlnet'), 'fill-mask');
+  assert.equal(headTask('ElectraForPreTraining', 'electra'), 'ner');
+  assert.equal(headTask('BertForPreTraining', 'bert'), 'fill-mask');
+  assert.equal(headTask('DebertaV2ForMaskedLM', 'deberta-v2'), 'fill-mask');
+});
