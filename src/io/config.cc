@@ -1,8 +1,13 @@
 #include "io/config.h"
 
+#include <cctype>
+
 #include "io/json_util.h"
 
 namespace bt {
+
+Result<Activation> ParseActivation(const std::string& name, const std::string& where);
+
 namespace {
 
 constexpr const char* kWhere = "config.json";
@@ -45,21 +50,107 @@ Status ReadDistilBert(const Json& json, ModelConfig* c) {
   return Status::Ok();
 }
 
+// DeBERTa-v2/v3's relative attention fields (DebertaV2Config and the getattr defaults of its modelling code).
+Status ReadDebertaV2(const Json& json, ModelConfig* c) {
+  RelativeConfig& r = c->relative;
+  BT_ASSIGN_OR_RETURN(r.relative_attention, JsonBool(json, "relative_attention", false, kWhere));
+  BT_ASSIGN_OR_RETURN(int64_t max_rel, JsonInt(json, "max_relative_positions", -1, kWhere));
+  BT_ASSIGN_OR_RETURN(int64_t buckets, JsonInt(json, "position_buckets", -1, kWhere));
+  if (max_rel > (1 << 20) || buckets > (1 << 20)) {
+    return Status::BadCheckpoint("config.json: max_relative_positions / position_buckets out of range");
+  }
+  r.max_relative_positions = static_cast<int32_t>(max_rel);
+  r.position_buckets = static_cast<int32_t>(buckets);
+  BT_ASSIGN_OR_RETURN(r.share_att_key, JsonBool(json, "share_att_key", false, kWhere));
+  BT_ASSIGN_OR_RETURN(r.position_biased_input, JsonBool(json, "position_biased_input", true, kWhere));
+  // pos_att_type: a list (["p2c", "c2p"]) or, in older configs, a string "p2c|c2p".
+  std::vector<std::string> types;
+  auto it = json.find("pos_att_type");
+  if (it != json.end() && it->is_string()) {
+    std::string text = it->get<std::string>();
+    size_t start = 0;
+    while (start <= text.size()) {
+      size_t end = text.find('|', start);
+      if (end == std::string::npos) end = text.size();
+      std::string part = text.substr(start, end - start);
+      part.erase(0, part.find_first_not_of(' '));
+      part.erase(part.find_last_not_of(' ') + 1);
+      for (char& ch : part) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      types.push_back(part);
+      start = end + 1;
+    }
+  } else if (it != json.end() && it->is_array()) {
+    for (const Json& t : *it) {
+      if (!t.is_string()) return Status::BadCheckpoint("config.json: field 'pos_att_type' must list strings");
+      types.push_back(t.get<std::string>());
+    }
+  } else if (it != json.end() && !it->is_null()) {
+    return Status::BadCheckpoint("config.json: field 'pos_att_type' must be a list or a string");
+  }
+  for (const std::string& t : types) {
+    if (t == "c2p") {
+      r.c2p = true;
+    } else if (t == "p2c") {
+      r.p2c = true;
+    } else if (!t.empty() && t != "none") {
+      return Status::Unsupported("config.json: pos_att_type '" + t + "' is not supported (c2p, p2c)");
+    }
+  }
+  BT_ASSIGN_OR_RETURN(std::string norm, JsonString(json, "norm_rel_ebd", "none", kWhere));
+  r.norm_rel_ebd = norm.find("layer_norm") != std::string::npos;
+  BT_ASSIGN_OR_RETURN(int64_t conv, JsonInt(json, "conv_kernel_size", 0, kWhere));
+  if (conv > 0) {
+    return Status::Unsupported("config.json: DeBERTa conv_kernel_size " + std::to_string(conv) +
+                               " (the convolution of deberta-v2-xlarge/xxlarge) is not supported");
+  }
+  BT_ASSIGN_OR_RETURN(int64_t embedding, JsonInt(json, "embedding_size", c->hidden_size, kWhere));
+  if (embedding != c->hidden_size) {
+    return Status::Unsupported("config.json: DeBERTa embedding_size != hidden_size (embed_proj) is not supported");
+  }
+  BT_ASSIGN_OR_RETURN(int64_t head_size, JsonInt(json, "attention_head_size", c->hidden_size / c->num_attention_heads, kWhere));
+  if (head_size * c->num_attention_heads != c->hidden_size) {
+    return Status::Unsupported("config.json: DeBERTa attention_head_size × heads != hidden_size is not supported");
+  }
+  BT_ASSIGN_OR_RETURN(int64_t pooler_size, JsonInt(json, "pooler_hidden_size", c->hidden_size, kWhere));
+  if (pooler_size != c->hidden_size) {
+    return Status::Unsupported("config.json: DeBERTa pooler_hidden_size != hidden_size is not supported");
+  }
+  r.pooler_hidden_size = static_cast<int32_t>(pooler_size);
+  BT_ASSIGN_OR_RETURN(std::string pooler_act, JsonString(json, "pooler_hidden_act", "gelu", kWhere));
+  BT_ASSIGN_OR_RETURN(r.pooler_hidden_act, ParseActivation(pooler_act, "config.json pooler_hidden_act"));
+  return Status::Ok();
+}
+
 Status ReadBertLike(const Json& json, ModelConfig* c) {
   BT_RETURN_IF_ERROR(ReadPositive(json, "hidden_size", 768, &c->hidden_size));
   BT_RETURN_IF_ERROR(ReadPositive(json, "num_hidden_layers", 12, &c->num_hidden_layers));
   BT_RETURN_IF_ERROR(ReadPositive(json, "num_attention_heads", 12, &c->num_attention_heads));
   BT_RETURN_IF_ERROR(ReadPositive(json, "intermediate_size", 3072, &c->intermediate_size));
-  BT_RETURN_IF_ERROR(ReadPositive(json, "type_vocab_size", 2, &c->type_vocab_size));
+  if (c->model_type == ModelType::kMpnet) {
+    c->type_vocab_size = 0;  // MPNet has no token types
+  } else if (c->model_type == ModelType::kDebertaV2) {
+    BT_ASSIGN_OR_RETURN(int64_t types, JsonInt(json, "type_vocab_size", 0, kWhere));
+    if (types < 0 || types > (1 << 16)) return Status::BadCheckpoint("config.json: field 'type_vocab_size' out of range");
+    c->type_vocab_size = static_cast<int32_t>(types);
+  } else {
+    BT_RETURN_IF_ERROR(ReadPositive(json, "type_vocab_size", 2, &c->type_vocab_size));
+  }
   BT_ASSIGN_OR_RETURN(c->hidden_act_name, JsonString(json, "hidden_act", "gelu", kWhere));
-  BT_ASSIGN_OR_RETURN(double eps, JsonNumber(json, "layer_norm_eps", 1e-12, kWhere));
+  BT_ASSIGN_OR_RETURN(double eps, JsonNumber(json, "layer_norm_eps",
+                                             c->model_type == ModelType::kDebertaV2 ? 1e-7 : 1e-12, kWhere));
   if (!(eps > 0 && eps < 1)) return Status::BadCheckpoint("config.json: field 'layer_norm_eps' must be in (0, 1)");
   c->layer_norm_eps = static_cast<float>(eps);
   BT_ASSIGN_OR_RETURN(c->position_embedding_type,
                       JsonString(json, "position_embedding_type", "absolute", kWhere));
-  if (c->position_embedding_type != "absolute") {
-    return Status::Unsupported("config.json: position_embedding_type '" + c->position_embedding_type +
-                               "' is not supported (supported: " + SupportedPositionEmbeddingTypes() + ")");
+  // relative_key / relative_key_query: BERT's self-attention and its copies (RoBERTa, XLM-R, CamemBERT,
+  // ERNIE, ELECTRA); not ALBERT (shared layers) nor DistilBERT.
+  const bool relative_types = c->model_type == ModelType::kBert || c->model_type == ModelType::kRoberta ||
+                              c->model_type == ModelType::kErnie || c->model_type == ModelType::kElectra;
+  const std::string& position_type = c->position_embedding_type;
+  if (position_type != "absolute" &&
+      !(relative_types && (position_type == "relative_key" || position_type == "relative_key_query"))) {
+    return Status::Unsupported("config.json: position_embedding_type '" + position_type + "' is not supported (supported: " +
+                               (relative_types ? SupportedPositionEmbeddingTypes() : "absolute") + ")");
   }
   if (c->model_type == ModelType::kErnie) {
     // ERNIE 3.0: task type embeddings (use_task_id), added after the positions.
@@ -70,6 +161,10 @@ Status ReadBertLike(const Json& json, ModelConfig* c) {
     // ELECTRA: embeddings of embedding_size projected to hidden_size when they differ.
     BT_RETURN_IF_ERROR(ReadPositive(json, "embedding_size", 128, &c->embedding_size));  // ElectraConfig default
   }
+  if (c->model_type == ModelType::kMpnet) {
+    BT_RETURN_IF_ERROR(ReadPositive(json, "relative_attention_num_buckets", 32, &c->relative.relative_attention_num_buckets));
+  }
+  if (c->model_type == ModelType::kDebertaV2) BT_RETURN_IF_ERROR(ReadDebertaV2(json, c));
   if (c->model_type == ModelType::kAlbert) {
     BT_RETURN_IF_ERROR(ReadPositive(json, "embedding_size", 128, &c->embedding_size));
     BT_RETURN_IF_ERROR(ReadPositive(json, "num_hidden_groups", 1, &c->num_hidden_groups));
@@ -108,8 +203,8 @@ Status ReadQuantization(const Json& json, ModelConfig* c) {
 }  // namespace
 
 const char* SupportedActivations() { return "gelu, gelu_new, gelu_pytorch_tanh, gelu_fast, relu, tanh"; }
-const char* SupportedPositionEmbeddingTypes() { return "absolute"; }
-const char* SupportedModelTypeList() { return "bert, distilbert, roberta, xlm-roberta, camembert, albert, ernie, electra"; }
+const char* SupportedPositionEmbeddingTypes() { return "absolute, relative_key, relative_key_query"; }
+const char* SupportedModelTypeList() { return "bert, distilbert, roberta, xlm-roberta, camembert, albert, ernie, electra, mpnet, deberta-v2"; }
 
 Result<Activation> ParseActivation(const std::string& name, const std::string& where) {
   if (name == "gelu") return Activation::kGeluErf;
@@ -138,6 +233,10 @@ Result<ModelConfig> ParseModelConfig(std::string_view config_json) {
     c.model_type = ModelType::kErnie;
   } else if (c.model_type_name == "electra") {
     c.model_type = ModelType::kElectra;
+  } else if (c.model_type_name == "mpnet") {
+    c.model_type = ModelType::kMpnet;
+  } else if (c.model_type_name == "deberta-v2") {
+    c.model_type = ModelType::kDebertaV2;
   } else {
     return Status::Unsupported("config.json: unknown model_type '" + c.model_type_name + "' (supported: " +
                                SupportedModelTypeList() + ")");

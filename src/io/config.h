@@ -14,8 +14,23 @@
 namespace bt {
 
 // How config.json names the encoder's fields: BERT's names (bert, roberta, xlm-roberta, camembert,
-// ernie, electra, albert) or DistilBERT's (dim, n_layers, ...).
-enum class ModelType { kBert, kDistilBert, kRoberta, kAlbert, kErnie, kElectra };
+// ernie, electra, albert, mpnet, deberta-v2) or DistilBERT's (dim, n_layers, ...).
+enum class ModelType { kBert, kDistilBert, kRoberta, kAlbert, kErnie, kElectra, kMpnet, kDebertaV2 };
+
+// Relative-position attention settings (models/blocks/relative_attention.h), as config.json names them.
+struct RelativeConfig {
+  int32_t relative_attention_num_buckets = 32;        // MPNet's bias table rows
+  // DeBERTa-v2/v3
+  bool relative_attention = false;
+  int32_t max_relative_positions = -1;  // < 1: max_position_embeddings
+  int32_t position_buckets = -1;        // > 0: log buckets, span = position_buckets
+  bool share_att_key = false;
+  bool c2p = false, p2c = false;        // pos_att_type
+  bool norm_rel_ebd = false;            // norm_rel_ebd contains layer_norm
+  bool position_biased_input = true;
+  int32_t pooler_hidden_size = 0;
+  Activation pooler_hidden_act = Activation::kGeluErf;
+};
 
 struct ModelConfig {
   ModelType model_type = ModelType::kBert;
@@ -31,7 +46,7 @@ struct ModelConfig {
   int32_t type_vocab_size = 0;  // 0 = no token type embeddings (DistilBERT)
   int32_t pad_token_id = 0;
   int32_t task_type_vocab_size = 0;  // ERNIE with use_task_id: rows of the task type table; else 0
-  std::string position_embedding_type = "absolute";
+  std::string position_embedding_type = "absolute";  // BERT-like: absolute, relative_key, relative_key_query
   int32_t num_hidden_groups = 1;  // ALBERT
   int32_t inner_group_num = 1;    // ALBERT
   float layer_norm_eps = 1e-12f;
@@ -42,6 +57,7 @@ struct ModelConfig {
   // "q8" when config.json marks int8-stored weights (quantization_config written by `bertology
   // convert --dtype q8`, docs/checkpoint-format.md); "" for an ordinary checkpoint.
   std::string stored_dtype;
+  RelativeConfig relative;
 };
 
 // The config.json quantization_config of a converted int8 checkpoint (format version 1).

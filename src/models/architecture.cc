@@ -1,6 +1,7 @@
 #include "models/architecture.h"
 
 #include "models/layers.h"
+#include "models/relative_loader.h"
 
 namespace bt {
 namespace {
@@ -119,7 +120,58 @@ const ArchitectureSpec kArchitectures[] = {
                       Activation::kNone},
         .discriminator = {nullptr, nullptr},
     },
+    // MPNet (Song et al. 2020): RoBERTa's embeddings without token types, a bucketed relative position
+    // bias shared by every layer (blocks/relative_attention.h), RoBERTa's heads.
+    {
+        .model_type = "mpnet",
+        .base_prefix = nullptr,
+        .positions = PositionIds::kAfterPadding,
+        .embedding_projection = nullptr,
+        .layers = {.path = "encoder.layer",
+                   .sharing = LayerSharing::kNone,
+                   .names = {"attention.attn.q", "attention.attn.k", "attention.attn.v", "attention.attn.o",
+                             "attention.LayerNorm", "intermediate.dense", "output.dense", "output.LayerNorm"},
+                   .scores = AttentionScores::kRelative,
+                   .feed_forward = FeedForwardKind::kActivation,
+                   .norm = NormPlacement::kPostNorm},
+        .pooler = "pooler.dense",
+        .sequence = {"classifier.dense", false, Activation::kTanh, "classifier.out_proj"},
+        // MPNetLMHead: dense -> erf GELU -> layer_norm -> decoder (tied) + bias.
+        .masked_lm = {"lm_head.dense", "lm_head.layer_norm", "lm_head.decoder", "lm_head.bias", false,
+                      Activation::kGeluErf},
+        .discriminator = {nullptr, nullptr},
+    },
+    // DeBERTa-v2/v3 (He et al. 2021): disentangled attention (blocks/relative_attention.h), optional
+    // absolute positions, the embedding output multiplied by the mask, a ContextPooler (dense ->
+    // pooler_hidden_act) for classification, the MLM head of real checkpoints (lm_predictions.lm_head:
+    // dense -> hidden_act -> LayerNorm -> word embeddingsᵀ + bias) or the legacy cls.predictions one.
+    {
+        .model_type = "deberta-v2",
+        .base_prefix = "deberta",
+        .positions = PositionIds::kAbsolute,  // kNone unless position_biased_input (LoadModelParts)
+        .embedding_projection = nullptr,
+        .layers = {.path = "encoder.layer",
+                   .sharing = LayerSharing::kNone,
+                   .names = {"attention.self.query_proj", "attention.self.key_proj", "attention.self.value_proj",
+                             "attention.output.dense", "attention.output.LayerNorm", "intermediate.dense",
+                             "output.dense", "output.LayerNorm"},
+                   .scores = AttentionScores::kRelative,
+                   .feed_forward = FeedForwardKind::kActivation,
+                   .norm = NormPlacement::kPostNorm},
+        .pooler = nullptr,
+        .sequence = {"pooler.dense", false, Activation::kNone, "classifier", true},
+        .masked_lm = {"lm_predictions.lm_head.dense", "lm_predictions.lm_head.LayerNorm", "lm_predictions.lm_head.decoder",
+                      "lm_predictions.lm_head.bias", true, Activation::kNone},
+        .discriminator = {nullptr, nullptr},
+        .masked_lm_alt = {"cls.predictions.transform.dense", "cls.predictions.transform.LayerNorm",
+                          "cls.predictions.decoder", "cls.predictions.bias", true, Activation::kNone},
+    },
 };
+
+// DeBERTa without position_biased_input has no absolute position table.
+bool AbsolutePositions(const ModelConfig& c) {
+  return c.model_type != ModelType::kDebertaV2 || c.relative.position_biased_input;
+}
 
 bool EndsWith(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
@@ -201,7 +253,7 @@ Status LoadSequenceHead(const SequenceHeadNames& n, const ModelConfig& c, const 
   BT_ASSIGN_OR_RETURN(int64_t labels, ClassifierOutputs(weights, std::string(n.classifier) + ".weight"));
   BT_ASSIGN_OR_RETURN(Linear first, LoadLinear(weights, (n.dense_is_pooler ? prefix : "") + n.dense, h, h));
   BT_ASSIGN_OR_RETURN(Linear last, LoadLinear(weights, n.classifier, labels, h));
-  head.steps.push_back(LinearStep(std::move(first), n.activation));
+  head.steps.push_back(LinearStep(std::move(first), n.pooler_hidden_act ? c.relative.pooler_hidden_act : n.activation));
   head.steps.push_back(LinearStep(std::move(last), Activation::kNone));
   return Status::Ok();
 }
@@ -293,8 +345,10 @@ Result<EmbeddingWeights> LoadEmbeddings(const ModelConfig& c, const WeightSource
   const std::string p = prefix + "embeddings.";
   EmbeddingWeights emb;
   BT_ASSIGN_OR_RETURN(emb.word, weights.Embeddings(p + "word_embeddings.weight", c.vocab_size, c.embedding_size));
-  BT_ASSIGN_OR_RETURN(emb.position,
-                      weights.Get(p + "position_embeddings.weight", {c.max_position_embeddings, c.embedding_size}));
+  if (AbsolutePositions(c)) {
+    BT_ASSIGN_OR_RETURN(emb.position,
+                        weights.Get(p + "position_embeddings.weight", {c.max_position_embeddings, c.embedding_size}));
+  }
   if (c.type_vocab_size > 0) {
     BT_ASSIGN_OR_RETURN(emb.token_type,
                         weights.Get(p + "token_type_embeddings.weight", {c.type_vocab_size, c.embedding_size}));
@@ -329,6 +383,14 @@ Result<ModelParts> LoadModelParts(const ModelConfig& c, const WeightSource& weig
   FillEncoderShape(c, parts.encoder);
   BT_ASSIGN_OR_RETURN(parts.encoder.embeddings, LoadEmbeddings(c, weights, prefix));
   parts.encoder.embeddings.positions = spec->positions;
+  if (c.model_type == ModelType::kDebertaV2) {
+    if (!AbsolutePositions(c)) {
+      parts.encoder.embeddings.positions = PositionIds::kNone;
+      parts.encoder.max_positions = RelativeMaxSequence(c);
+    }
+    parts.encoder.embeddings.position_before_type = true;
+    parts.encoder.embeddings.zero_padded_rows = true;
+  }
   if (parts.encoder.max_sequence() <= 0) {
     return Status::BadCheckpoint("config.json: max_position_embeddings leaves no room after RoBERTa's padding offset");
   }
@@ -340,6 +402,10 @@ Result<ModelParts> LoadModelParts(const ModelConfig& c, const WeightSource& weig
                         LoadLinear(weights, prefix + spec->embedding_projection, c.hidden_size, c.embedding_size));
   }
   BT_RETURN_IF_ERROR(LoadLayers(spec->layers, c, weights, prefix, parts.encoder));
+  if (HasRelativeAttention(c)) {
+    BT_RETURN_IF_ERROR(LoadRelativeAttention(c, weights, prefix, prefix + spec->layers.path + ".", spec->layers.names.query,
+                                             parts.encoder.max_sequence(), parts.encoder));
+  }
   parts.head = HeadFromArchitectures(c, weights);
   switch (parts.head) {
     case HeadKind::kSequenceClassification:
@@ -347,7 +413,11 @@ Result<ModelParts> LoadModelParts(const ModelConfig& c, const WeightSource& weig
       if (spec->sequence.dense_is_pooler) return parts;  // the pooler feeds the classifier
       break;
     case HeadKind::kMaskedLm:
-      BT_RETURN_IF_ERROR(LoadMaskedLmHead(spec->masked_lm, c, weights, prefix, parts.head_program));
+      BT_RETURN_IF_ERROR(LoadMaskedLmHead(spec->masked_lm_alt.transform != nullptr &&
+                                              weights.Has(spec->masked_lm_alt.bias) && !weights.Has(spec->masked_lm.bias)
+                                          ? spec->masked_lm_alt
+                                          : spec->masked_lm,
+                                          c, weights, prefix, parts.head_program));
       break;
     case HeadKind::kReplacedTokenDetection:
       BT_RETURN_IF_ERROR(LoadDiscriminatorHead(spec->discriminator, c, weights, parts.head_program));

@@ -33,6 +33,7 @@ struct SequenceHeadNames {
   bool dense_is_pooler;
   Activation activation;
   const char* classifier;
+  bool pooler_hidden_act = false;  // DeBERTa's ContextPooler: `dense` applies config pooler_hidden_act
 };
 
 // Masked LM: `transform` (activation) -> LayerNorm `norm` -> `decoder` (its own weight when saved, else
@@ -61,8 +62,8 @@ struct LayerSpec {
 
 struct ArchitectureSpec {
   const char* model_type;  // config.json's model_type
-  // The base model's prefix in checkpoints saved with a head ("roberta" for xlm-roberta and camembert);
-  // null: the model type.
+  // The base model's prefix in checkpoints saved with a head ("roberta" for xlm-roberta and camembert,
+  // "deberta" for deberta-v2); null: the model type.
   const char* base_prefix;
   // Embeddings block.
   PositionIds positions;
@@ -73,6 +74,9 @@ struct ArchitectureSpec {
   SequenceHeadNames sequence;
   MaskedLmNames masked_lm;
   DiscriminatorNames discriminator;  // {null, null}: no discriminator head (ForPreTraining is the MLM)
+  // A second MLM layout used when the checkpoint has its bias (DeBERTa: legacy cls.predictions.*);
+  // transform null: none.
+  MaskedLmNames masked_lm_alt;
 };
 
 // The entry for config.model_type_name, or null.

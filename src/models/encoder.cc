@@ -7,6 +7,7 @@
 namespace bt {
 
 int32_t EncoderWeights::max_sequence() const {
+  // kNone: no table; the loader sets max_positions to the longest sequence it supports.
   return embeddings.positions == PositionIds::kAfterPadding ? max_positions - embeddings.padding_idx - 1
                                                             : max_positions;
 }
@@ -46,7 +47,7 @@ void EncoderForward(const EncoderWeights& w, const EncoderInput& in, const Encod
                     const EncoderBuffers& buffers, Tape* tape, ThreadPool& pool) {
   const int32_t m = in.batch * in.seq, heads = w.num_heads;
   const int64_t mh = static_cast<int64_t>(m) * w.hidden_size;
-  const EmbeddingInput embedding_input{in.batch, in.seq, in.ids, in.type_ids, in.word_vectors, in.task_type_ids};
+  const EmbeddingInput embedding_input{in.batch, in.seq, in.ids, in.type_ids, in.word_vectors, in.task_type_ids, in.mask};
   if (tape != nullptr) {
     tape->batch = in.batch;
     tape->seq = in.seq;

@@ -18,14 +18,26 @@ void SumEmbeddings(const EmbeddingWeights& w, const EmbeddingInput& in, const in
     } else {
       w.word.Gather(in.ids[t], row);  // the word vector, then the sums in place
     }
+    if (w.positions == PositionIds::kNone) {
+      if (!w.token_type.empty()) {
+        const float* tt = w.token_type.data() + static_cast<int64_t>(in.type_ids != nullptr ? in.type_ids[t] : 0) * e;
+        for (int32_t j = 0; j < e; ++j) row[j] += tt[j];
+      }
+      continue;
+    }
     const float* pos = w.position.data() + static_cast<int64_t>(positions[t]) * e;
     if (w.token_type.empty()) {
       for (int32_t j = 0; j < e; ++j) row[j] += pos[j];
     } else {
       const int32_t type = in.type_ids != nullptr ? in.type_ids[t] : 0;
       const float* tt = w.token_type.data() + static_cast<int64_t>(type) * e;
-      // Hugging Face adds word + token type first, then position: keep its rounding order.
-      for (int32_t j = 0; j < e; ++j) row[j] = (row[j] + tt[j]) + pos[j];
+      // Hugging Face adds word + token type first, then position (DeBERTa: position, then type): keep
+      // its rounding order.
+      if (w.position_before_type) {
+        for (int32_t j = 0; j < e; ++j) row[j] = (row[j] + pos[j]) + tt[j];
+      } else {
+        for (int32_t j = 0; j < e; ++j) row[j] = (row[j] + tt[j]) + pos[j];
+      }
     }
     if (!w.task_type.empty()) {  // ERNIE adds the task type last
       const int32_t task = in.task_type_ids != nullptr ? in.task_type_ids[t] : 0;
@@ -44,6 +56,13 @@ void ScatterRows(const float* rows, const int32_t* index, int64_t tokens, int32_
   }
 }
 
+// rows[t] = 0 where mask[t] == 0.
+void ZeroMaskedRows(const int32_t* mask, int64_t tokens, int32_t e, float* rows) {
+  for (int64_t t = 0; t < tokens; ++t) {
+    if (mask[t] == 0) std::memset(rows + t * e, 0, sizeof(float) * e);
+  }
+}
+
 }  // namespace
 
 void ComputePositionIds(const EmbeddingWeights& w, const int32_t* ids, int32_t batch, int32_t seq, int32_t* out) {
@@ -51,7 +70,7 @@ void ComputePositionIds(const EmbeddingWeights& w, const int32_t* ids, int32_t b
     int32_t count = 0;
     for (int32_t s = 0; s < seq; ++s) {
       const size_t i = static_cast<size_t>(b) * seq + s;
-      if (w.positions == PositionIds::kAbsolute) {
+      if (w.positions != PositionIds::kAfterPadding) {
         out[i] = s;
       } else if (ids[i] != w.padding_idx) {
         out[i] = w.padding_idx + (++count);
@@ -70,6 +89,7 @@ void NormalizedEmbeddings(const EmbeddingWeights& w, const EmbeddingInput& in, c
                           float* out, ThreadPool& pool) {
   SumEmbeddings(w, in, positions, sum);
   LayerNormForward(w.norm, sum, out, in.batch * in.seq, w.word.width(), pool);
+  if (w.zero_padded_rows && in.mask != nullptr) ZeroMaskedRows(in.mask, static_cast<int64_t>(in.batch) * in.seq, w.word.width(), out);
 }
 
 void EmbeddingsForward(const EmbeddingWeights& w, const EmbeddingInput& in, float* out, const EmbeddingBuffers& buffers,
@@ -96,12 +116,13 @@ void EmbeddingsBackward(const EmbeddingWeights& w, const BackwardWeights& bw, co
     dnormed = buffers.dnormed;
     LinearBackward(*bw.Transposed(*w.projection), dout, m, false, dnormed, pool, buffers.gemm);
   }
+  if (w.zero_padded_rows && in.mask != nullptr) ZeroMaskedRows(in.mask, m, e, dnormed);
   if (dnormed_out != nullptr) std::memcpy(dnormed_out, dnormed, sizeof(float) * static_cast<size_t>(m) * e);
   // The sum's gradient is the word vectors' gradient (and the type and position rows').
   LayerNormBackward(w.norm, tape.sum, dnormed, m, e, dword, pool, grads != nullptr ? &grads->norm : nullptr);
   if (grads == nullptr) return;
   if (grads->word != nullptr && in.ids != nullptr) ScatterRows(dword, in.ids, m, e, grads->word);
-  if (grads->position != nullptr) ScatterRows(dword, tape.positions, m, e, grads->position);
+  if (grads->position != nullptr && !w.position.empty()) ScatterRows(dword, tape.positions, m, e, grads->position);
   if (grads->token_type != nullptr && !w.token_type.empty()) {
     for (int32_t t = 0; t < m; ++t) {
       const int32_t type = in.type_ids != nullptr ? in.type_ids[t] : 0;

@@ -22,11 +22,12 @@ class BackwardWeights;
 enum class PositionIds {
   kAbsolute,      // 0, 1, ..., seq - 1
   kAfterPadding,  // RoBERTa: padding_idx + 1 + the running count of non-pad ids; pads get padding_idx
+  kNone,          // no absolute position table (DeBERTa-v3: positions only enter the attention)
 };
 
 struct EmbeddingWeights {
   EmbeddingTable word;            // [vocab, E]
-  std::vector<float> position;    // [max_positions, E]
+  std::vector<float> position;    // [max_positions, E]; empty with PositionIds::kNone
   std::vector<float> token_type;  // [type_vocab, E], empty when the model has none
   std::vector<float> task_type;   // [task_type_vocab, E], ERNIE with use_task_id; else empty
   int32_t task_type_vocab = 0;
@@ -34,6 +35,8 @@ struct EmbeddingWeights {
   Linear projection;  // E -> H (ALBERT), else null
   PositionIds positions = PositionIds::kAbsolute;
   int32_t padding_idx = 0;
+  bool position_before_type = false;  // DeBERTa: (word + position) + type
+  bool zero_padded_rows = false;      // DeBERTa: the output is multiplied by the attention mask
 };
 
 struct EmbeddingInput {
@@ -44,6 +47,7 @@ struct EmbeddingInput {
   // inputs_embeds: what explanations perturb and differentiate).
   const float* word_vectors = nullptr;
   const int32_t* task_type_ids = nullptr;  // [batch*seq] or null (all zero); used when w.task_type is set
+  const int32_t* mask = nullptr;  // [batch*seq] of 0/1 (zero_padded_rows), or null (all ones)
 };
 
 // What the backward pass needs (pointers into the arena; see tape.h).

@@ -82,8 +82,13 @@ void SelfAttentionForward(const SelfAttentionWeights& w, const SelfAttentionIO& 
   float* probs = tape != nullptr ? tape->probs : io.probs;
   float* context = tape != nullptr && tape->context != nullptr ? tape->context : buffers.context;
   const AttentionQueries queries{io.query_rows, io.query_count};
-  MultiHeadAttention(SelfAttentionShape(w, io.batch, io.seq), qkv, qkv + h, qkv + 2 * h, io.mask, Scale(w), context,
-                     probs, buffers.scratch, pool, subset ? &queries : nullptr);
+  if (w.scores == AttentionScores::kRelative) {
+    RelativeAttentionForward(*w.relative, SelfAttentionShape(w, io.batch, io.seq), qkv, qkv + h, qkv + 2 * h, io.mask,
+                             context, probs, pool, subset ? &queries : nullptr);
+  } else {
+    MultiHeadAttention(SelfAttentionShape(w, io.batch, io.seq), qkv, qkv + h, qkv + 2 * h, io.mask, Scale(w), context,
+                       probs, buffers.scratch, pool, subset ? &queries : nullptr);
+  }
   LinearForward(*w.output, context, rows, Activation::kNone, io.query_x, io.out, pool, nullptr, buffers.gemm);
   if (tape == nullptr) return;
   tape->x = io.x;
@@ -99,8 +104,13 @@ void SelfAttentionBackward(const SelfAttentionWeights& w, const BackwardWeights&
   const int32_t h = w.output->n(), m = batch * seq;
   if (grads != nullptr) AccumulateLinearGrads(tape.context, dx, m, h, h, grads->output, pool);
   LinearBackward(*bw.Transposed(*w.output), dx, m, false, buffers.dcontext, pool, buffers.gemm);
-  AttentionBackward(SelfAttentionShape(w, batch, seq), tape.qkv, tape.probs, mask, Scale(w), buffers.dcontext,
-                    buffers.dqkv, pool, dprobs);
+  if (w.scores == AttentionScores::kRelative) {
+    RelativeAttentionBackward(*w.relative, SelfAttentionShape(w, batch, seq), tape.qkv, tape.probs, mask,
+                              buffers.dcontext, buffers.dqkv, pool, dprobs);
+  } else {
+    AttentionBackward(SelfAttentionShape(w, batch, seq), tape.qkv, tape.probs, mask, Scale(w), buffers.dcontext,
+                      buffers.dqkv, pool, dprobs);
+  }
   if (grads != nullptr) AccumulateLinearGrads(tape.x, buffers.dqkv, m, 3 * h, h, grads->qkv, pool);
   LinearBackward(*bw.Transposed(*w.qkv), buffers.dqkv, m, true, dx, pool, buffers.gemm);  // + the residual
 }

@@ -11,10 +11,12 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 
 #include "core/thread_pool.h"
 #include "kernels/attention.h"
 #include "models/blocks/dense.h"
+#include "models/blocks/relative_attention.h"
 
 namespace bt {
 
@@ -22,6 +24,7 @@ class BackwardWeights;
 
 enum class AttentionScores {
   kScaledDotProduct,  // q·k / √head_dim
+  kRelative,          // relative-position terms (relative_attention.h: MPNet, DeBERTa, BERT relative_key*)
 };
 
 struct SelfAttentionWeights {
@@ -29,6 +32,7 @@ struct SelfAttentionWeights {
   Linear output;  // [H, H]
   int32_t heads = 0;
   AttentionScores scores = AttentionScores::kScaledDotProduct;
+  std::shared_ptr<const RelativeAttention> relative;  // kRelative: the terms (may be shared by layers)
 };
 
 struct SelfAttentionIO {
