@@ -179,6 +179,124 @@ TEST(RelativeAttention, BucketsMatchTorch) {
   }
 }
 
+// The block alone: random q|k|v and tables, both masking modes, against the formula evaluated in
+// double; a query subset gives the full call's rows; the backward against central differences of
+// L = Σ ctx·G (double).
+RelativeAttention RandomTerms(RelativeMasking masking, int32_t heads, int32_t hd, int32_t seq, uint64_t seed) {
+  SplitMix64 rng(seed);
+  auto uniform = [&]() { return static_cast<float>(rng.Below(20001) - 10000) / 10000.0f; };
+  RelativeAttention a;
+  a.heads = heads;
+  a.head_dim = hd;
+  a.scale = 0.37f;
+  a.masking = masking;
+  a.width = heads * hd;
+  a.head_stride = hd;
+  const int32_t rows = 9;
+  FillRelativeIndex(a, seq - 1, [](int32_t r) { return std::clamp(r + 4, 0, 8); });
+  for (int32_t i = 0; i < rows * a.width; ++i) a.pos_key.push_back(uniform());
+  for (int32_t i = 0; i < rows * a.width; ++i) a.pos_query.push_back(uniform());
+  for (int32_t i = 0; i < rows * heads; ++i) a.bias.push_back(uniform());
+  return a;
+}
+
+TEST(RelativeAttention, BlockMatchesFormulaAndGradients) {
+  const int32_t batch = 2, seq = 7, heads = 2, hd = 4, h = heads * hd;
+  const AttentionShape shape{batch, seq, heads, hd, 3 * h, 3 * h, 3 * h};
+  for (RelativeMasking masking : {RelativeMasking::kKeys, RelativeMasking::kQueriesAndKeys}) {
+    const RelativeAttention a = RandomTerms(masking, heads, hd, seq, 3);
+    SplitMix64 rng(11);
+    std::vector<float> qkv(static_cast<size_t>(batch) * seq * 3 * h);
+    for (float& x : qkv) x = static_cast<float>(rng.Below(20001) - 10000) / 10000.0f;
+    const std::vector<int32_t> mask = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0};
+    auto forward = [&](const std::vector<float>& in, std::vector<float>* probs) {
+      std::vector<float> ctx(static_cast<size_t>(batch) * seq * h);
+      if (probs != nullptr) probs->assign(static_cast<size_t>(batch) * heads * seq * seq, 0.0f);
+      RelativeAttentionForward(a, shape, in.data(), in.data() + h, in.data() + 2 * h, mask.data(), ctx.data(),
+                               probs != nullptr ? probs->data() : nullptr, DefaultThreadPool());
+      return ctx;
+    };
+    std::vector<float> probs;
+    const std::vector<float> ctx = forward(qkv, &probs);
+    // The formula in double.
+    for (int32_t b = 0; b < batch; ++b) {
+      for (int32_t hh = 0; hh < heads; ++hh) {
+        for (int32_t i = 0; i < seq; ++i) {
+          const bool qvalid = masking == RelativeMasking::kKeys || mask[b * seq + i];
+          std::vector<double> sc(seq, -1e300);
+          double mx = -1e300;
+          bool any = false;
+          for (int32_t j = 0; j < seq; ++j) {
+            if (!qvalid || !mask[b * seq + j]) continue;
+            const float* q = &qkv[(b * seq + i) * 3 * h + hh * hd];
+            const float* k = &qkv[(b * seq + j) * 3 * h + h + hh * hd];
+            const int32_t idx = std::clamp(i - j + 4, 0, 8);
+            double dot = 0;
+            for (int32_t d = 0; d < hd; ++d) {
+              dot += double(q[d]) * k[d] + double(q[d]) * a.pos_key[idx * h + hh * hd + d] +
+                     double(k[d]) * a.pos_query[idx * h + hh * hd + d];
+            }
+            sc[j] = dot * a.scale + a.bias[idx * heads + hh];
+            mx = std::max(mx, sc[j]);
+            any = true;
+          }
+          double sum = 0;
+          std::vector<double> p(seq, 0.0);
+          for (int32_t j = 0; j < seq; ++j) {
+            p[j] = !any ? 1.0 / seq : sc[j] > -1e299 ? std::exp(sc[j] - mx) : 0.0;
+            sum += p[j];
+          }
+          for (int32_t j = 0; j < seq; ++j) {
+            p[j] /= sum;
+            EXPECT_NEAR(probs[((b * heads + hh) * seq + i) * seq + j], p[j], 1e-6);
+          }
+          for (int32_t d = 0; d < hd; ++d) {
+            double c = 0;
+            for (int32_t j = 0; j < seq; ++j) c += p[j] * qkv[(b * seq + j) * 3 * h + 2 * h + hh * hd + d];
+            EXPECT_NEAR(ctx[(b * seq + i) * h + hh * hd + d], c, 1e-5);
+          }
+        }
+      }
+    }
+    // A query subset: rows 1, 5, 8, 13 (q compact), each equal to the full call's row.
+    const std::vector<int32_t> rows = {1, 5, 8, 13};
+    std::vector<float> q_sub(qkv.size(), 0.0f);
+    for (size_t r = 0; r < rows.size(); ++r) {
+      std::copy_n(&qkv[rows[r] * 3 * h], h, &q_sub[r * 3 * h]);
+    }
+    std::vector<float> ctx_sub(rows.size() * h);
+    const AttentionQueries queries{rows.data(), static_cast<int32_t>(rows.size())};
+    RelativeAttentionForward(a, shape, q_sub.data(), qkv.data() + h, qkv.data() + 2 * h, mask.data(), ctx_sub.data(),
+                             nullptr, DefaultThreadPool(), &queries);
+    for (size_t r = 0; r < rows.size(); ++r) {
+      for (int32_t c = 0; c < h; ++c) EXPECT_EQ(ctx_sub[r * h + c], ctx[rows[r] * h + c]);
+    }
+    // Backward vs central differences of L = Σ ctx·G.
+    std::vector<float> g(ctx.size());
+    for (float& x : g) x = static_cast<float>(rng.Below(20001) - 10000) / 10000.0f;
+    std::vector<float> dqkv(qkv.size());
+    RelativeAttentionBackward(a, shape, qkv.data(), probs.data(), mask.data(), g.data(), dqkv.data(), DefaultThreadPool());
+    auto loss = [&](const std::vector<float>& in) {
+      const std::vector<float> c = forward(in, nullptr);
+      double l = 0;
+      for (size_t i = 0; i < c.size(); ++i) l += double(c[i]) * g[i];
+      return l;
+    };
+    double worst = 0, top = 0;
+    for (size_t i = 0; i < qkv.size(); i += 5) {
+      const double eps = 1e-2;
+      std::vector<float> p1(qkv), m1(qkv), p2(qkv), m2(qkv);
+      p1[i] += eps, m1[i] -= eps, p2[i] += 2 * eps, m2[i] -= 2 * eps;
+      const double fd = (8 * (loss(p1) - loss(m1)) - (loss(p2) - loss(m2))) / (12 * eps);
+      worst = std::max(worst, std::fabs(fd - dqkv[i]));
+      top = std::max(top, std::fabs(fd));
+    }
+    std::printf("  block backward (%s masking): max |fd - grad| %.2e of max |grad| %.2e\n",
+                masking == RelativeMasking::kKeys ? "key" : "query x key", worst, top);
+    EXPECT_LE(worst, 2e-3 * std::max(1.0, top));
+  }
+}
+
 // Gradients w.r.t. the word embeddings through the relative blocks agree with central finite
 // differences of our own forward (rows 1 and 2: padded; DeBERTa's padded rows are uniform).
 TEST(RelativeAttention, FiniteDifferencesOnEveryHead) {

@@ -1,0 +1,177 @@
+// Relative-position attention in the wasm build (src/models/blocks/relative_attention.h): the MPNet and
+// DeBERTa-v2/v3 models of ../shared/models/tiny-v2 against their reference.safetensors (Hugging Face's
+// own modelling code) and BERT relative_key / relative_key_query against tests/fixtures/bert-relative
+// (a self-written torch transcription of HF's BertSelfAttention math: tools/bert_relative_oracle.py),
+// every layer's hidden states, attentions and the head within 1e-5 × max(1, max|ref|), 1 and 2 threads;
+// then each head through its pipeline (ids in: the folders have no tokenizer files).
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { BertologyModel, pipeline } from '../../js/index.js';
+import { softmax } from '../../js/tensor.js';
+import { REPO, SKIP_REASON, sharedPath } from './helpers/shared.js';
+import { readTensors } from './helpers/safetensors.js';
+import { maxAbsDiff } from './helpers/compare.js';
+
+const OUTPUTS = ['logits', 'start_logits', 'end_logits', 'last_hidden_state', 'pooler_output', 'hidden_states', 'attentions'];
+const TINY_V2 = sharedPath('models', 'tiny-v2');
+const tinyV2 = existsSync(TINY_V2)
+  ? readdirSync(TINY_V2).filter((n) => n.startsWith('mpnet-') || n.startsWith('deberta-v2-')).sort().map((n) => join(TINY_V2, n))
+  : [];
+const FIXTURES = join(REPO, 'tests', 'fixtures', 'bert-relative');
+const fixtures = readdirSync(FIXTURES).sort().map((n) => join(FIXTURES, n));
+
+/** @param {{data: ArrayLike<number>}} t */
+const maxAbs = (t) => { let m = 0; for (let i = 0; i < t.data.length; i++) m = Math.max(m, Math.abs(t.data[i])); return m; };
+
+/**
+ * max |ours − ref| / max(1, max|ref|), asserting the dims and the bound.
+ * @param {string} what @param {any} actual @param {{data: ArrayLike<number>, shape: number[]}} expected
+ */
+function relClose(what, actual, expected) {
+  assert.ok(actual, `${what}: missing from the engine's output`);
+  assert.deepEqual(actual.dims, expected.shape, `${what}: dims`);
+  const rel = maxAbsDiff(actual.data, expected.data) / Math.max(1, maxAbs(expected));
+  assert.ok(rel <= 1e-5, `${what}: max abs diff / max(1, max|ref|) = ${rel.toExponential(2)} > 1e-5`);
+  return rel;
+}
+
+/** @param {string} dir */
+function load(dir) {
+  const ref = readTensors(`${dir}/reference.safetensors`);
+  const [batch, seq] = ref.input_ids.shape;
+  /** @param {number[]} rows */
+  const ids = (rows = [...Array(batch).keys()]) => {
+    const pick = (/** @type {string} */ k) => (ref[k]
+      ? { data: Int32Array.from(rows.flatMap((r) => Array.from(ref[k].data.subarray(r * seq, (r + 1) * seq)))), dims: [rows.length, seq] }
+      : null);
+    return { input_ids: pick('input_ids'), attention_mask: pick('attention_mask'), token_type_ids: pick('token_type_ids') };
+  };
+  return { ref, batch, seq, ids };
+}
+
+const name = (/** @type {string} */ dir) => dir.split('/').pop() ?? dir;
+const all = [...tinyV2, ...fixtures];
+
+for (const threads of [1, 2]) {
+  for (const dir of all) {
+    test(`relative attention parity: ${name(dir)}, ${threads} thread(s)`, { skip: dir.startsWith(TINY_V2) && SKIP_REASON }, async (t) => {
+      const { ref, ids } = load(dir);
+      const model = await BertologyModel.load(dir, { threads });
+      try {
+        const out = model.forward(ids(), { output_hidden_states: true, output_attentions: true });
+        const diffs = [];
+        for (const key of OUTPUTS) {
+          if (ref[key]) diffs.push(`${key} ${relClose(`${name(dir)} ${key}`, /** @type {any} */ (out)[key], ref[key]).toExponential(2)}`);
+        }
+        t.diagnostic(`${name(dir)} (${threads} thr) max abs diff / max(1, max|ref|): ${diffs.join(', ')}`);
+      } finally {
+        model.dispose();
+      }
+    });
+  }
+}
+
+const byHead = (/** @type {string} */ suffix) => all.filter((d) => name(d).includes(suffix));
+const TOL = 1e-5;
+
+for (const dir of [...byHead('sequenceclassification'), ...byHead('seqcls')]) {
+  test(`relative ${name(dir)}: text-classification on ids`, { skip: dir.startsWith(TINY_V2) && SKIP_REASON }, async () => {
+    const { ref, batch, ids } = load(dir);
+    const pipe = await pipeline('text-classification', dir, { threads: 1 });
+    try {
+      const out = await pipe(ids(), { top_k: null });
+      const labels = ref.logits.shape[1];
+      assert.equal(out.length, batch);
+      out.forEach((/** @type {any[]} */ scores, /** @type {number} */ b) => {
+        const probs = softmax(ref.logits.data, b * labels, labels);
+        assert.equal(scores.length, labels);
+        for (const { label, score } of scores) assert.ok(Math.abs(score - probs[Number(label.split('_')[1])]) <= TOL, `${label} row ${b}`);
+      });
+    } finally {
+      await pipe.dispose();
+    }
+  });
+}
+
+for (const dir of byHead('maskedlm')) {
+  test(`relative ${name(dir)}: fill-mask on ids`, { skip: SKIP_REASON }, async () => {
+    const { ref, batch, seq, ids } = load(dir);
+    const vocab = ref.logits.shape[2];
+    const pipe = await pipeline('fill-mask', dir, { threads: 1 });
+    try {
+      for (let b = 0; b < batch; b++) {
+        const maskId = ref.input_ids.data[b * seq + 3];  // the id at position 3 plays the mask
+        const positions = [...Array(seq).keys()].filter((s) => ref.attention_mask.data[b * seq + s] && ref.input_ids.data[b * seq + s] === maskId);
+        const out = await pipe(ids([b]), { mask_token_id: maskId, top_k: 3 });
+        const perMask = positions.length === 1 ? [out[0]] : out[0];
+        assert.equal(perMask.length, positions.length);
+        positions.forEach((s, m) => {
+          const probs = softmax(ref.logits.data, (b * seq + s) * vocab, vocab);
+          const best = [...probs.keys()].sort((x, y) => probs[y] - probs[x]).slice(0, 3);
+          assert.deepEqual(perMask[m].map((/** @type {any} */ p) => p.token), best, `row ${b} position ${s}`);
+          perMask[m].forEach((/** @type {any} */ p) => assert.ok(Math.abs(p.score - probs[p.token]) <= TOL));
+        });
+      }
+    } finally {
+      await pipe.dispose();
+    }
+  });
+}
+
+for (const dir of [...byHead('tokenclassification'), ...byHead('tokcls')]) {
+  test(`relative ${name(dir)}: token-classification on ids`, { skip: dir.startsWith(TINY_V2) && SKIP_REASON }, async () => {
+    const { ref, batch, seq, ids } = load(dir);
+    const labels = ref.logits.shape[2];
+    const pipe = await pipeline('token-classification', dir, { threads: 1 });
+    try {
+      const out = await pipe(ids(), { ignore_labels: [] });
+      assert.equal(out.length, batch);
+      out.forEach((/** @type {any[]} */ tokens, /** @type {number} */ b) => {
+        const kept = [...Array(seq).keys()].filter((s) => ref.attention_mask.data[b * seq + s]);
+        assert.deepEqual(tokens.map((e) => e.index), kept);
+        for (const e of tokens) {
+          const probs = softmax(ref.logits.data, (b * seq + e.index) * labels, labels);
+          const k = probs.indexOf(Math.max(...probs));
+          assert.equal(e.entity, `LABEL_${k}`);
+          assert.ok(Math.abs(e.score - probs[k]) <= TOL);
+        }
+      });
+    } finally {
+      await pipe.dispose();
+    }
+  });
+}
+
+for (const dir of byHead('questionanswering')) {
+  test(`relative ${name(dir)}: question-answering pipeline model logits`, { skip: SKIP_REASON }, async () => {
+    const { ref, ids } = load(dir);
+    const pipe = await pipeline('question-answering', dir, { threads: 1 });
+    try {
+      const out = pipe.model.forward(ids());
+      relClose('start_logits', out.start_logits, ref.start_logits);
+      relClose('end_logits', out.end_logits, ref.end_logits);
+    } finally {
+      await pipe.dispose();
+    }
+  });
+}
+
+for (const dir of byHead('-model')) {
+  test(`relative ${name(dir)}: feature-extraction on ids`, { skip: SKIP_REASON }, async () => {
+    const { ref, batch, seq, ids } = load(dir);
+    const hidden = ref.last_hidden_state.shape[2];
+    const pipe = await pipeline('feature-extraction', dir, { threads: 1 });
+    try {
+      const out = await pipe(ids(), { output_hidden_states: true, output_attentions: true });
+      const masked = ref.last_hidden_state.data.map((v, i) => (ref.attention_mask.data[Math.floor(i / hidden)] ? v : 0));
+      relClose('last_hidden_state', out, { data: masked, shape: [batch, seq, hidden] });
+      relClose('hidden_states', out.hidden_states, ref.hidden_states);
+      relClose('attentions', out.attentions, ref.attentions);
+    } finally {
+      await pipe.dispose();
+    }
+  });
+}
