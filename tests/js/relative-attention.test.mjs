@@ -8,13 +8,14 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BertologyModel, pipeline } from '../../js/index.js';
 import { softmax } from '../../js/tensor.js';
 import { REPO, SKIP_REASON, sharedPath } from './helpers/shared.js';
 import { readTensors } from './helpers/safetensors.js';
 import { maxAbsDiff } from './helpers/compare.js';
+import { copyModel, tempModels, tinyTokenizerJson } from './helpers/model-copies.js';
 
 const OUTPUTS = ['logits', 'start_logits', 'end_logits', 'last_hidden_state', 'pooler_output', 'hidden_states', 'attentions'];
 const TINY_V2 = sharedPath('models', 'tiny-v2');
@@ -173,6 +174,64 @@ for (const dir of byHead('-model')) {
       relClose('attentions', out.attentions, ref.attentions);
     } finally {
       await pipe.dispose();
+    }
+  });
+}
+
+// Text in: copies of the MPNet / DeBERTa classifiers and MLMs with a small WordPiece tokenizer (ids
+// < 1,000; tests/js/helpers/model-copies.js). Integrated gradients through the relative blocks' backward
+// must be complete (Σ attributions = f(x) − f(baseline) within 1%: an axiom, not our own output), and
+// fill-mask scores are the softmax of the forward's logits at the mask.
+const text = 'the acting is wooden and the plot is a mess, but the score is lovely.';
+
+for (const name of ['mpnet-sequenceclassification', 'deberta-v2-sequenceclassification', 'deberta-v2-sequenceclassification-v2style']) {
+  test(`relative ${name}: text-classification and integrated gradients on text`, { skip: SKIP_REASON }, async () => {
+    const { root, cleanup } = tempModels('bertology-relative-');
+    try {
+      const dir = copyModel(join(TINY_V2, name), join(root, name), (c) => { c.pad_token_id = 0; });
+      writeFileSync(join(dir, 'tokenizer.json'), tinyTokenizerJson());
+      writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify({ model_max_length: 64, do_lower_case: true }));
+      const pipe = await pipeline('text-classification', dir, { threads: 2 });
+      try {
+        const [scores] = await pipe([text], { top_k: null });
+        assert.ok(Math.abs(scores.reduce((s, x) => s + x.score, 0) - 1) < 1e-5);
+        const e = await pipe.explain(text, { method: 'integrated_gradients', steps: 64 });
+        assert.ok(Math.abs(e.completeness_gap) <= 0.01 * Math.abs(e.delta), `gap ${e.completeness_gap} vs delta ${e.delta}`);
+        for (const w of e.words) assert.ok(Number.isFinite(w.attribution));
+        const g = await pipe.explain(text, { method: 'gradient_weighted_rollout' });
+        assert.ok(g.words.every((/** @type {any} */ w) => Number.isFinite(w.attribution)));
+      } finally {
+        await pipe.dispose();
+      }
+    } finally {
+      cleanup();
+    }
+  });
+}
+
+for (const name of ['mpnet-maskedlm', 'deberta-v2-maskedlm']) {
+  test(`relative ${name}: fill-mask on text`, { skip: SKIP_REASON }, async () => {
+    const { root, cleanup } = tempModels('bertology-relative-');
+    try {
+      const dir = copyModel(join(TINY_V2, name), join(root, name), (c) => { c.pad_token_id = 0; });
+      writeFileSync(join(dir, 'tokenizer.json'), tinyTokenizerJson());
+      writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify({ model_max_length: 64, do_lower_case: true }));
+      const pipe = await pipeline('fill-mask', dir, { threads: 1 });
+      try {
+        const out = await pipe('the plot is a [MASK] but the score is lovely.', { top_k: 5 });
+        assert.equal(out.length, 5);
+        const enc = pipe.model.tokenize('the plot is a [MASK] but the score is lovely.');
+        const ids = Int32Array.from(enc.input_ids);
+        const logits = pipe.model.forward({ input_ids: { data: ids, dims: [1, ids.length] } }).logits;
+        const at = Array.from(ids).indexOf(4);  // [MASK]
+        const vocab = logits.dims[2];
+        const probs = softmax(logits.data, at * vocab, vocab);
+        for (const p of out) assert.ok(Math.abs(p.score - probs[p.token]) <= 1e-6, `token ${p.token}`);
+      } finally {
+        await pipe.dispose();
+      }
+    } finally {
+      cleanup();
     }
   });
 }
