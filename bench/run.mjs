@@ -36,7 +36,14 @@ const MODELS_DIR = process.env.BERTOLOGY_BENCH_MODELS ?? path.join(OUT, 'models'
 const PYTHON = '/usr/bin/python3';
 const ORT_VERSION = '1.30.0';
 
-const ALL_MODELS = ['distilbert-base-sst2-geometry', 'minilm-l6-geometry', 'bert-base-sst2-geometry', 'bert-mini-sst2'];
+const ALL_MODELS = ['distilbert-base-sst2-geometry', 'minilm-l6-geometry', 'bert-base-sst2-geometry', 'bert-mini-sst2',
+  'deberta-v3-base-geometry'];
+// Geometries of released models without an ONNX twin in ../shared: random weights from
+// bench/lib/geometry_weights.py, ours only (no peer, ratio —), at these shapes; the report compares their
+// GFLOP/s with the BERT-base row of the same setting.
+const GEOMETRY_ONLY = { 'deberta-v3-base-geometry': { shapes: [[1, 128]] } };
+/** The bert-base-sst2-geometry row of a setting (set in main, over the rows measured or merged so far). */
+let baseRowFor = (/** @type {any} */ _setting) => /** @type {any} */ (null);
 const CHROMIUM_MODELS = ['distilbert-base-sst2-geometry', 'minilm-l6-geometry', 'bert-base-sst2-geometry'];
 const ALL_ENVS = ['node22', 'node24', 'node20', 'chromium'];
 const isNodeEnv = (env) => env in NODE_BINS;
@@ -117,6 +124,16 @@ function parseArgs(argv) {
 
 function ensureModel(name) {
   const dir = path.join(MODELS_DIR, name);
+  if (GEOMETRY_ONLY[name]) {
+    if (['config.json', 'model.safetensors'].every((f) => fs.existsSync(path.join(dir, f)))) return dir;
+    const tmp = `${dir}.tmp-${process.pid}`;
+    fs.rmSync(tmp, { recursive: true, force: true });
+    console.log(`[bench] generating ${name} (random seed 0, no ONNX twin) into ${path.relative(ROOT, dir)}`);
+    execFileSync(PYTHON, [path.join(ROOT, 'bench/lib/geometry_weights.py'), name, tmp], { stdio: ['ignore', 'inherit', 'inherit'] });
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.renameSync(tmp, dir);
+    return dir;
+  }
   const needed = ['config.json', 'model.safetensors', 'model.onnx', 'model_quantized.onnx'];
   if (needed.every((f) => fs.existsSync(path.join(dir, f)))) return dir;
   const tmp = `${dir}.tmp-${process.pid}`;
@@ -286,7 +303,11 @@ function makeRow({ env, model, precision, threads, batch, seq, ours, peer, g, di
     r.kernel.startsWith(precision === 'int8' ? 'q8' : 'f32') && r.n === 768 && r.threads === threads);
   const notes = [];
   if (o.ms == null) notes.push(`ours: ${o.problem}`);
-  if (p.ms == null) notes.push(`onnxruntime-web: ${p.problem}`);
+  if (GEOMETRY_ONLY[model]) {
+    const base = baseRowFor({ env, precision, threads, batch, seq });
+    notes.push('no ONNX twin: ours only' + (base?.ours_gflops && o.ms
+      ? `; ${round(flops / o.ms / 1e6, 2)} GF/s = ${round(flops / o.ms / 1e6 / base.ours_gflops, 2)}× the bert-base row's ${base.ours_gflops}` : ''));
+  } else if (p.ms == null) notes.push(`onnxruntime-web: ${p.problem}`);
   const foreign = Math.max(o.foreign_cpu ?? 0, p.foreign_cpu ?? 0);
   // Other load on the cores this setting does not use is tolerable; on the ones it uses it is not.
   if (foreign > meta.machine.cores - threads + 0.25) {
@@ -320,7 +341,7 @@ function makeRow({ env, model, precision, threads, batch, seq, ours, peer, g, di
     max_abs_diff_first8: round(maxDiff, 7),
     threads_effective: o.threads_effective ?? null,
     foreign_cpu: round(foreign, 2),
-    peer: `onnxruntime-web ${ORT_VERSION} (wasm EP)`,
+    peer: GEOMETRY_ONLY[model] ? null : `onnxruntime-web ${ORT_VERSION} (wasm EP)`,
     ...dist.sizes,
     wasm_sha256: dist.wasm_sha256.slice(0, 16),
     relaxed_wasm_sha256: dist.relaxed_wasm_sha256?.slice(0, 16) ?? null,
@@ -570,7 +591,11 @@ function writeReport(allRows, ctx) {
   L.push('- Throughput = batch / median latency (sequences/s); tokens/s is in results.json.');
   L.push('- Whole-model effective GFLOP/s = 2·M·N·K of every linear layer (Q, K, V, attention output, FFN in/out over ' +
     'batch·seq tokens) + the two attention matmuls (QKᵀ, P·V: 2·2·batch·seq²·hidden per layer) + the classifier ' +
-    'head on [CLS] rows, divided by the median latency. Element-wise work is not counted.');
+    'head on [CLS] rows, divided by the median latency (DeBERTa also counts its c2p and p2c score terms: ' +
+    '2·2·batch·seq²·hidden more per layer). Element-wise work is not counted.');
+  L.push('- Ours-only rows (' + Object.keys(GEOMETRY_ONLY).join(', ') + '): released geometries without an ONNX twin in ' +
+    '../shared (weights: `bench/lib/geometry_weights.py <model>`, random, seed 0); no peer, so the note compares ' +
+    'their GFLOP/s with the bert-base-sst2-geometry row of the same setting.');
   L.push('- Memory: Node — the child\'s `process.resourceUsage().maxRSS` after each shape (running max; Node itself is ' +
     '≈ 40–50 MiB of it) and, for ours, the wasm memory size; Chromium — the renderer\'s VmHWM from /proc. ' +
     'onnxruntime-web needs the whole .onnx in a JS buffer before creating the session; we stream files into wasm memory.');
@@ -659,6 +684,8 @@ async function main() {
     for (const r of JSON.parse(fs.readFileSync(resultsFile, 'utf8'))) if (r.env !== 'node') rows.set(rowKey(r), r);
   }
   const ctx = { opts, meta, dist, gemm, argv: process.argv.slice(2) };
+  baseRowFor = (q) => [...rows.values()].find((r) => r.model === 'bert-base-sst2-geometry' && r.env === q.env &&
+    r.precision === q.precision && r.threads === q.threads && r.batch === q.batch && r.seq === q.seq && r.ours_gflops) ?? null;
   const timeoutMs = 45 * 60 * 1000;
 
   for (const env of opts.envs) {
@@ -669,21 +696,24 @@ async function main() {
     const models = env === 'chromium' ? opts.models.filter((m) => CHROMIUM_MODELS.includes(m)) : opts.models;
     for (const model of models) {
       const g = geometry(configs[model]);
+      const only = GEOMETRY_ONLY[model];
+      const shapes = only ? opts.shapes.filter(([b, q]) => only.shapes.some(([b2, q2]) => b === b2 && q === q2)) : opts.shapes;
+      if (shapes.length === 0) continue;
       for (const precision of opts.precisions) {
         for (const threads of opts.threads) {
-          console.log(`[bench] ${env} ${model} ${precision} ${threads}T: ${opts.shapes.map((s) => s.join('x')).join(' ')}`);
+          console.log(`[bench] ${env} ${model} ${precision} ${threads}T: ${shapes.map((s) => s.join('x')).join(' ')}`);
           const res = { ours: [], ort: [] };
           for (let r = 0; r < opts.rounds; ++r) {
-            for (const engine of r % 2 === 0 ? ['ours', 'ort'] : ['ort', 'ours']) {
-              const cold = opts.shapes.some(([b, q]) => b === COLD.shape[0] && q === COLD.shape[1]) ? COLD : null;
-              const job = { engine, env, model, dir: dirs[model], pkgDir: dist.dir, precision, threads, shapes: opts.shapes,
+            for (const engine of only ? ['ours'] : r % 2 === 0 ? ['ours', 'ort'] : ['ort', 'ours']) {
+              const cold = shapes.some(([b, q]) => b === COLD.shape[0] && q === COLD.shape[1]) ? COLD : null;
+              const job = { engine, env, model, dir: dirs[model], pkgDir: dist.dir, precision, threads, shapes,
                 plan: opts.plan, timeoutMs, cold, relaxed: opts.relaxed };
               const result = await measured(() => (isNodeEnv(env) ? runNodeChild(job) : runChromium(job, dist)), engine);
               if (result.browser_version) meta.chromium = result.browser_version;
               res[engine].push(result);
             }
           }
-          for (const [batch, seq] of opts.shapes) {
+          for (const [batch, seq] of shapes) {
             const row = makeRow({ env, model, precision, threads, batch, seq, ours: res.ours, peer: res.ort, g, dist, gemm, meta });
             rows.set(rowKey(row), row);
             console.log(`  → ${batch}x${seq}: ours ${fmt(row.ours_ms)} ms, peer ${fmt(row.peer_ms)} ms, ratio ${fmt(row.ratio, 2)}`);

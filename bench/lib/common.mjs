@@ -14,9 +14,11 @@ export function geometry(c) {
       head: 'distilbert-sequence-classification', labels: Object.keys(c.id2label ?? { 0: 0, 1: 1 }).length };
   }
   const isBase = !c.architectures || c.architectures.length === 0;
+  // DeBERTa's disentangled attention adds one q·Pk (c2p) and one k·Pq (p2c) term per score.
+  const relative = c.model_type === 'deberta-v2' && c.relative_attention ? (c.pos_att_type ?? []).length : 0;
   return { layers: c.num_hidden_layers, hidden: c.hidden_size, heads: c.num_attention_heads,
     intermediate: c.intermediate_size, vocab: c.vocab_size, head: isBase ? 'base' : 'bert-sequence-classification',
-    labels: Object.keys(c.id2label ?? { 0: 0, 1: 1 }).length };
+    labels: Object.keys(c.id2label ?? { 0: 0, 1: 1 }).length, relative };
 }
 
 /**
@@ -43,7 +45,7 @@ export function oursBuild(threads) {
 /**
  * Multiply-add FLOPs (2·M·N·K) of one forward pass: every linear layer of the encoder (Q, K, V,
  * attention output, FFN in and out) over batch·seq tokens, the two attention matmuls (QKᵀ and
- * P·V) per sequence, and the classification head on the [CLS] rows (BERT: pooler + classifier;
+ * P·V, plus DeBERTa's c2p and p2c terms) per sequence, and the classification head on the [CLS] rows (BERT: pooler + classifier;
  * DistilBERT: pre_classifier + classifier; a base model: none — the ONNX graph of MiniLM outputs
  * last_hidden_state only). Softmax, GELU, LayerNorm and embeddings are not counted.
  * @param {ReturnType<typeof geometry>} g
@@ -54,7 +56,7 @@ export function forwardFlops(g, batch, seq) {
   const tokens = batch * seq;
   const h = g.hidden, i = g.intermediate;
   const linear = 2 * tokens * (4 * h * h + 2 * h * i);
-  const attention = 2 * 2 * batch * seq * seq * h;
+  const attention = 2 * (2 + (g.relative ?? 0)) * batch * seq * seq * h;
   let head = 0;
   if (g.head !== 'base') head = 2 * batch * (h * h + h * g.labels);
   return g.layers * (linear + attention) + head;
