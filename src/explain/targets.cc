@@ -54,7 +54,9 @@ Status ValidateTarget(const ModelParts& parts, const Target& t, int32_t seq) {
 }
 
 std::vector<int32_t> TargetRows(const ModelParts& parts, const Target& t, int32_t seq) {
-  if (parts.head == HeadKind::kSequenceClassification) return {0};
+  if (parts.head == HeadKind::kSequenceClassification) {  // (a mean reads every row: RunForward pools them)
+    return {parts.head_program.sequence_row == SequenceRow::kLast ? seq - 1 : 0};
+  }
   if (parts.head != HeadKind::kQuestionAnswering) return {t.position};
   std::vector<int32_t> rows(static_cast<size_t>(seq));
   for (int32_t i = 0; i < seq; ++i) rows[i] = i;

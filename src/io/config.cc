@@ -1,5 +1,6 @@
 #include "io/config.h"
 
+#include <algorithm>
 #include <cctype>
 
 #include "io/json_util.h"
@@ -200,11 +201,123 @@ Status ReadQuantization(const Json& json, ModelConfig* c) {
   return Status::Ok();
 }
 
+// ModernBERT: no token types, no biases by default, rotary positions (no table: max_position_embeddings
+// only bounds the sequence), GeGLU feed-forward (intermediate_size is the gated width).
+Status ReadModernBert(const Json& json, ModelConfig* c) {
+  BT_RETURN_IF_ERROR(ReadPositive(json, "hidden_size", 768, &c->hidden_size));
+  BT_RETURN_IF_ERROR(ReadPositive(json, "num_hidden_layers", 22, &c->num_hidden_layers));
+  BT_RETURN_IF_ERROR(ReadPositive(json, "num_attention_heads", 12, &c->num_attention_heads));
+  BT_RETURN_IF_ERROR(ReadPositive(json, "intermediate_size", 1152, &c->intermediate_size));
+  c->type_vocab_size = 0;
+  BT_ASSIGN_OR_RETURN(c->hidden_act_name, JsonString(json, "hidden_activation", "gelu", kWhere));
+  BT_ASSIGN_OR_RETURN(double eps, JsonNumber(json, "norm_eps", 1e-5, kWhere));
+  if (!(eps > 0 && eps < 1)) return Status::BadCheckpoint("config.json: field 'norm_eps' must be in (0, 1)");
+  c->layer_norm_eps = static_cast<float>(eps);
+  BT_ASSIGN_OR_RETURN(c->norm_bias, JsonBool(json, "norm_bias", false, kWhere));
+  BT_ASSIGN_OR_RETURN(c->attention_bias, JsonBool(json, "attention_bias", false, kWhere));
+  BT_ASSIGN_OR_RETURN(c->mlp_bias, JsonBool(json, "mlp_bias", false, kWhere));
+  BT_ASSIGN_OR_RETURN(c->classifier_bias, JsonBool(json, "classifier_bias", false, kWhere));
+  BT_ASSIGN_OR_RETURN(c->decoder_bias, JsonBool(json, "decoder_bias", true, kWhere));
+  BT_ASSIGN_OR_RETURN(c->classifier_pooling, JsonString(json, "classifier_pooling", "cls", kWhere));
+  if (c->classifier_pooling != "cls" && c->classifier_pooling != "mean") {
+    return Status::Unsupported("config.json: classifier_pooling '" + c->classifier_pooling +
+                               "' is not supported (cls, mean)");
+  }
+  BT_ASSIGN_OR_RETURN(std::string classifier_act, JsonString(json, "classifier_activation", "gelu", kWhere));
+  BT_ASSIGN_OR_RETURN(c->classifier_activation, ParseActivation(classifier_act, "config.json: classifier_activation"));
+  BT_RETURN_IF_ERROR(ReadPositive(json, "local_attention", 128, &c->local_attention));
+  // Rotary bases: rope_parameters (transformers v5) first, else global_/local_rope_theta.
+  BT_ASSIGN_OR_RETURN(c->rope_theta_global, JsonNumber(json, "global_rope_theta", 160000.0, kWhere));
+  BT_ASSIGN_OR_RETURN(c->rope_theta_local, JsonNumber(json, "local_rope_theta", 10000.0, kWhere));
+  auto rope = json.find("rope_parameters");
+  if (rope != json.end() && rope->is_object()) {
+    for (auto [key, theta] : {std::pair{"full_attention", &c->rope_theta_global},
+                              std::pair{"sliding_attention", &c->rope_theta_local}}) {
+      auto entry = rope->find(key);
+      if (entry == rope->end() || !entry->is_object()) continue;
+      BT_ASSIGN_OR_RETURN(std::string type, JsonString(*entry, "rope_type", "default", "config.json: rope_parameters"));
+      if (type != "default") {
+        return Status::Unsupported("config.json: rope_parameters." + std::string(key) + ".rope_type '" + type +
+                                   "' is not supported (default)");
+      }
+      BT_ASSIGN_OR_RETURN(*theta, JsonNumber(*entry, "rope_theta", *theta, "config.json: rope_parameters"));
+    }
+  }
+  if (!(c->rope_theta_global > 1) || !(c->rope_theta_local > 1)) {
+    return Status::BadCheckpoint("config.json: rope theta must be greater than 1");
+  }
+  // Which layers are global: layer_types when written, else every global_attn_every_n_layers-th.
+  int32_t every = 3;
+  BT_RETURN_IF_ERROR(ReadPositive(json, "global_attn_every_n_layers", 3, &every));
+  auto types = json.find("layer_types");
+  if (types != json.end() && types->is_array()) {
+    if (static_cast<int64_t>(types->size()) != c->num_hidden_layers) {
+      return Status::BadCheckpoint("config.json: layer_types must have num_hidden_layers entries");
+    }
+    for (const Json& t : *types) {
+      const std::string type = t.is_string() ? t.get<std::string>() : "";
+      if (type != "full_attention" && type != "sliding_attention") {
+        return Status::Unsupported("config.json: layer_types entry '" + type +
+                                   "' is not supported (full_attention, sliding_attention)");
+      }
+      c->layer_is_global.push_back(type == "full_attention");
+    }
+  } else {
+    for (int32_t i = 0; i < c->num_hidden_layers; ++i) c->layer_is_global.push_back(i % every == 0);
+  }
+  return Status::Ok();
+}
+
+// XLNet: bidirectional relative attention (attn_type "bi"), no absolute positions, no embedding norm.
+Status ReadXlnet(const Json& json, ModelConfig* c) {
+  BT_RETURN_IF_ERROR(ReadPositive(json, "d_model", 1024, &c->hidden_size));
+  BT_RETURN_IF_ERROR(ReadPositive(json, "n_layer", 24, &c->num_hidden_layers));
+  BT_RETURN_IF_ERROR(ReadPositive(json, "n_head", 16, &c->num_attention_heads));
+  BT_RETURN_IF_ERROR(ReadPositive(json, "d_inner", 4096, &c->intermediate_size));
+  BT_ASSIGN_OR_RETURN(c->hidden_act_name, JsonString(json, "ff_activation", "gelu", kWhere));
+  BT_ASSIGN_OR_RETURN(double eps, JsonNumber(json, "layer_norm_eps", 1e-12, kWhere));
+  if (!(eps > 0 && eps < 1)) return Status::BadCheckpoint("config.json: field 'layer_norm_eps' must be in (0, 1)");
+  c->layer_norm_eps = static_cast<float>(eps);
+  // Segments are compared, not embedded: token types are any small ids (the tokenizer pads with 3).
+  c->type_vocab_size = 0;
+  int32_t d_head = 0;
+  BT_RETURN_IF_ERROR(ReadPositive(json, "d_head", c->hidden_size / c->num_attention_heads, &d_head));
+  if (static_cast<int64_t>(d_head) * c->num_attention_heads != c->hidden_size) {
+    return Status::Unsupported("config.json: XLNet d_head * n_head must equal d_model");
+  }
+  BT_ASSIGN_OR_RETURN(std::string attn_type, JsonString(json, "attn_type", "bi", kWhere));
+  if (attn_type != "bi") {
+    return Status::Unsupported("config.json: XLNet attn_type '" + attn_type + "' is not supported (bi)");
+  }
+  BT_ASSIGN_OR_RETURN(bool bi_data, JsonBool(json, "bi_data", false, kWhere));
+  BT_ASSIGN_OR_RETURN(bool same_length, JsonBool(json, "same_length", false, kWhere));
+  if (bi_data || same_length) {
+    return Status::Unsupported("config.json: XLNet bi_data / same_length are pretraining options, not supported");
+  }
+  BT_ASSIGN_OR_RETURN(int64_t clamp, JsonInt(json, "clamp_len", -1, kWhere));
+  c->clamp_len = clamp > 0 ? static_cast<int32_t>(std::min<int64_t>(clamp, 1 << 24)) : -1;
+  BT_ASSIGN_OR_RETURN(c->summary_type, JsonString(json, "summary_type", "last", kWhere));
+  if (c->summary_type != "last" && c->summary_type != "first" && c->summary_type != "mean") {
+    return Status::Unsupported("config.json: summary_type '" + c->summary_type +
+                               "' is not supported (last, first, mean)");
+  }
+  BT_ASSIGN_OR_RETURN(c->summary_use_proj, JsonBool(json, "summary_use_proj", true, kWhere));
+  BT_ASSIGN_OR_RETURN(std::string summary_act, JsonString(json, "summary_activation", "", kWhere));
+  if (summary_act.empty() || summary_act == "linear") {
+    c->summary_activation = Activation::kNone;
+  } else {
+    BT_ASSIGN_OR_RETURN(c->summary_activation, ParseActivation(summary_act, "config.json: summary_activation"));
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 const char* SupportedActivations() { return "gelu, gelu_new, gelu_pytorch_tanh, gelu_fast, relu, tanh"; }
 const char* SupportedPositionEmbeddingTypes() { return "absolute, relative_key, relative_key_query"; }
-const char* SupportedModelTypeList() { return "bert, distilbert, roberta, xlm-roberta, camembert, albert, ernie, electra, mpnet, deberta-v2"; }
+const char* SupportedModelTypeList() {
+  return "bert, distilbert, roberta, xlm-roberta, camembert, albert, ernie, electra, mpnet, deberta-v2, modernbert, xlnet";
+}
 
 Result<Activation> ParseActivation(const std::string& name, const std::string& where) {
   if (name == "gelu") return Activation::kGeluErf;
@@ -237,6 +350,10 @@ Result<ModelConfig> ParseModelConfig(std::string_view config_json) {
     c.model_type = ModelType::kMpnet;
   } else if (c.model_type_name == "deberta-v2") {
     c.model_type = ModelType::kDebertaV2;
+  } else if (c.model_type_name == "modernbert") {
+    c.model_type = ModelType::kModernBert;
+  } else if (c.model_type_name == "xlnet") {
+    c.model_type = ModelType::kXlnet;
   } else {
     return Status::Unsupported("config.json: unknown model_type '" + c.model_type_name + "' (supported: " +
                                SupportedModelTypeList() + ")");
@@ -248,12 +365,18 @@ Result<ModelConfig> ParseModelConfig(std::string_view config_json) {
     }
   }
   BT_RETURN_IF_ERROR(ReadPositive(json, "vocab_size", 30522, &c.vocab_size));
-  BT_RETURN_IF_ERROR(ReadPositive(json, "max_position_embeddings", 512, &c.max_position_embeddings));
+  // XLNet has no position table: 512 (its pretraining length) bounds a sequence unless the config says otherwise.
+  BT_RETURN_IF_ERROR(ReadPositive(json, "max_position_embeddings", c.model_type == ModelType::kModernBert ? 8192 : 512,
+                                  &c.max_position_embeddings));
   BT_ASSIGN_OR_RETURN(int64_t pad, JsonInt(json, "pad_token_id", 0, kWhere));
   if (pad < 0 || pad >= c.vocab_size) return Status::BadCheckpoint("config.json: pad_token_id out of range");
   c.pad_token_id = static_cast<int32_t>(pad);
   if (c.model_type == ModelType::kDistilBert) {
     BT_RETURN_IF_ERROR(ReadDistilBert(json, &c));
+  } else if (c.model_type == ModelType::kModernBert) {
+    BT_RETURN_IF_ERROR(ReadModernBert(json, &c));
+  } else if (c.model_type == ModelType::kXlnet) {
+    BT_RETURN_IF_ERROR(ReadXlnet(json, &c));
   } else {
     BT_RETURN_IF_ERROR(ReadBertLike(json, &c));
   }

@@ -14,8 +14,8 @@
 namespace bt {
 
 // How config.json names the encoder's fields: BERT's names (bert, roberta, xlm-roberta, camembert,
-// ernie, electra, albert, mpnet, deberta-v2) or DistilBERT's (dim, n_layers, ...).
-enum class ModelType { kBert, kDistilBert, kRoberta, kAlbert, kErnie, kElectra, kMpnet, kDebertaV2 };
+// ernie, electra, albert, mpnet, deberta-v2), DistilBERT's (dim, n_layers, ...), ModernBERT's, XLNet's.
+enum class ModelType { kBert, kDistilBert, kRoberta, kAlbert, kErnie, kElectra, kMpnet, kDebertaV2, kModernBert, kXlnet };
 
 // Relative-position attention settings (models/blocks/relative_attention.h), as config.json names them.
 struct RelativeConfig {
@@ -58,6 +58,22 @@ struct ModelConfig {
   // convert --dtype q8`, docs/checkpoint-format.md); "" for an ordinary checkpoint.
   std::string stored_dtype;
   RelativeConfig relative;
+
+  // ModernBERT (Warner et al. 2024): rotary bases of the global and the sliding-window layers, the
+  // window (a key j is seen from query i when |i - j| <= local_attention / 2), which layers are global,
+  // which linears and norms have biases, the classifier's pooling and activation.
+  double rope_theta_global = 160000.0, rope_theta_local = 10000.0;
+  int32_t local_attention = 0;
+  std::vector<bool> layer_is_global;  // per layer
+  bool norm_bias = true, attention_bias = true, mlp_bias = true, classifier_bias = true, decoder_bias = true;
+  std::string classifier_pooling = "cls";  // "cls" or "mean"
+  Activation classifier_activation = Activation::kGeluErf;
+  // XLNet (Yang et al. 2019): sequence summary ("last", "first", "mean"), its projection and activation;
+  // clamp_len (-1: relative distances are not clamped).
+  std::string summary_type = "last";
+  bool summary_use_proj = true;
+  Activation summary_activation = Activation::kNone;
+  int32_t clamp_len = -1;
 };
 
 // The config.json quantization_config of a converted int8 checkpoint (format version 1).

@@ -35,24 +35,29 @@ struct SlotLayout {
     s_tile = p_tile + kMR * static_cast<int64_t>(s.seq);
     c_tile = s_tile + kMR * seq8;
     valid = c_tile + kMR * d8;
-    total = valid + s.seq + 16;
+    total = valid + 2 * static_cast<int64_t>(s.seq) + 16;  // valid keys, then a subset's positions
   }
 };
 
 // One (b, h) pair as two small GEMMs on the ppmm microkernel: S = Q·K^T over the valid keys
 // (K packed as 8-key panels), softmax per row, then ctx = P·V (V packed as 8-dim panels).
 // nq query rows at q (row stride q_stride) give nq ctx rows.
-void AttendHead(const AttentionShape& s, const float* q, int32_t q_stride, int32_t nq, const float* k, const float* v,
-                const int32_t* valid, int32_t nv, float scale, float* ctx, int32_t ctx_stride, float* probs,
-                float* slot, const SlotLayout& L) {
+// Hugging Face's finfo.min mask on every key of a row: uniform weights over all seq keys.
+void UniformRow(const AttentionShape& s, const float* v, float* out, float* prow) {
+  const float p = 1.0f / static_cast<float>(s.seq);
+  std::memset(out, 0, sizeof(float) * s.head_dim);
+  for (int32_t j = 0; j < s.seq; ++j) Axpy(p, v + static_cast<size_t>(j) * s.v_stride, out, s.head_dim);
+  if (prow != nullptr) std::fill(prow, prow + s.seq, p);
+}
+
+// qpos: null (query row i is position i) or the position of each of the nq query rows (a subset).
+void AttendHead(const AttentionShape& s, const float* q, int32_t q_stride, int32_t nq, const int32_t* qpos,
+                const float* k, const float* v, const int32_t* valid, int32_t nv, float scale, float* ctx,
+                int32_t ctx_stride, float* probs, float* slot, const SlotLayout& L) {
   const int32_t seq = s.seq, hd = s.head_dim;
-  if (nv == 0) {  // Hugging Face's finfo.min mask on every key: uniform weights
-    const float p = 1.0f / static_cast<float>(seq);
+  if (nv == 0) {
     for (int32_t i = 0; i < nq; ++i) {
-      float* out = ctx + static_cast<size_t>(i) * ctx_stride;
-      std::memset(out, 0, sizeof(float) * hd);
-      for (int32_t j = 0; j < seq; ++j) Axpy(p, v + static_cast<size_t>(j) * s.v_stride, out, hd);
-      if (probs != nullptr) std::fill(probs + static_cast<size_t>(i) * seq, probs + static_cast<size_t>(i + 1) * seq, p);
+      UniformRow(s, v, ctx + static_cast<size_t>(i) * ctx_stride, probs != nullptr ? probs + static_cast<size_t>(i) * seq : nullptr);
     }
     return;
   }
@@ -88,26 +93,60 @@ void AttendHead(const AttentionShape& s, const float* q, int32_t q_stride, int32
       for (int32_t j = width; j < kNR; ++j) dst[t * kNR + j] = 0.0f;
     }
   }
+  const auto position = [&](int32_t i) { return qpos != nullptr ? qpos[i] : i; };
+  // The valid keys within a window [lo, hi] of positions: indices [first, last) of `valid`.
+  const auto key_range = [&](int32_t lo, int32_t hi, int32_t* first, int32_t* last) {
+    *first = static_cast<int32_t>(std::lower_bound(valid, valid + nv, lo) - valid);
+    *last = static_cast<int32_t>(std::upper_bound(valid, valid + nv, hi) - valid);
+  };
   for (int32_t i0 = 0; i0 < nq; i0 += kMR) {
     const size_t mr = std::min(kMR, nq - i0);
+    // Keys this tile scores: all valid ones, or (windowed) the 8-key panels covering the tile's windows.
+    int32_t t0 = 0, t1 = nv;
+    if (s.window > 0) {
+      key_range(position(i0) - s.window, position(i0 + static_cast<int32_t>(mr) - 1) + s.window, &t0, &t1);
+      t0 = t0 / kNR * kNR;
+      t1 = std::min(nv8, RoundUp8(t1));
+      if (t1 <= t0) t1 = std::min(nv8, t0 + kNR);
+    }
+    const int32_t width = t1 - t0;  // a multiple of 8
     pack_a(mr, hd, q + static_cast<size_t>(i0) * q_stride, q_stride, qt);
     std::fill(st, st + kMR * nv8, 0.0f);
-    ppmm(mr, nv8, hd, qt, kp, static_cast<size_t>(hd) * kNR, st, nv8);
+    ppmm(mr, width, hd, qt, kp + static_cast<size_t>(t0) * hd, static_cast<size_t>(hd) * kNR, st + t0, nv8);
+    bool uniform[kMR] = {};
     for (size_t r = 0; r < mr; ++r) {
       float* row = st + r * nv8;
-      for (int32_t t = 0; t < nv; ++t) row[t] *= scale;
-      SoftmaxRow(row, nv);
-      if (probs != nullptr) {
-        float* prow = probs + (static_cast<size_t>(i0) + r) * seq;
+      int32_t a = 0, b = nv;  // this row's keys
+      if (s.window > 0) {
+        const int32_t p = position(i0 + static_cast<int32_t>(r));
+        key_range(p - s.window, p + s.window, &a, &b);
+        uniform[r] = a >= b;
+      }
+      float* prow = probs != nullptr ? probs + (static_cast<size_t>(i0) + r) * seq : nullptr;
+      if (uniform[r]) {
+        std::fill(row + t0, row + t1, 0.0f);
+        continue;
+      }
+      for (int32_t t = a; t < b; ++t) row[t] *= scale;
+      SoftmaxRow(row + a, b - a);
+      std::fill(row + t0, row + a, 0.0f);
+      std::fill(row + b, row + t1, 0.0f);
+      if (prow != nullptr) {
         std::fill(prow, prow + seq, 0.0f);
-        for (int32_t t = 0; t < nv; ++t) prow[valid[t]] = row[t];
+        for (int32_t t = a; t < b; ++t) prow[valid[t]] = row[t];
       }
     }
-    pack_a(mr, nv, st, nv8, pt);
+    const int32_t kc = std::min(width, nv - t0);
+    pack_a(mr, kc, st + t0, nv8, pt);
     std::fill(ct, ct + kMR * hd8, 0.0f);
-    ppmm(mr, hd8, nv, pt, vp, static_cast<size_t>(nv) * kNR, ct, hd8);
+    ppmm(mr, hd8, kc, pt, vp + static_cast<size_t>(t0) * kNR, static_cast<size_t>(nv) * kNR, ct, hd8);
     for (size_t r = 0; r < mr; ++r) {
-      std::memcpy(ctx + (static_cast<size_t>(i0) + r) * ctx_stride, ct + r * hd8, sizeof(float) * hd);
+      float* out = ctx + (static_cast<size_t>(i0) + r) * ctx_stride;
+      if (uniform[r]) {
+        UniformRow(s, v, out, probs != nullptr ? probs + (static_cast<size_t>(i0) + r) * seq : nullptr);
+      } else {
+        std::memcpy(out, ct + r * hd8, sizeof(float) * hd);
+      }
     }
   }
 }
@@ -146,7 +185,7 @@ void MultiHeadAttention(const AttentionShape& s, const float* q, const float* k,
         const float* kb = k + row0 * s.k_stride + col;
         const float* vb = v + row0 * s.v_stride + col;
         if (queries == nullptr) {
-          AttendHead(s, q + row0 * s.q_stride + col, s.q_stride, s.seq, kb, vb, valid, num_valid, scale,
+          AttendHead(s, q + row0 * s.q_stride + col, s.q_stride, s.seq, nullptr, kb, vb, valid, num_valid, scale,
                      ctx + row0 * hidden + col, hidden,
                      probs != nullptr ? probs + static_cast<size_t>(pair) * s.seq * s.seq : nullptr, slot_floats,
                      layout);
@@ -158,8 +197,12 @@ void MultiHeadAttention(const AttentionShape& s, const float* q, const float* k,
         const int32_t nq = static_cast<int32_t>(last - first);
         if (nq == 0) continue;
         const size_t i0 = static_cast<size_t>(first - queries->rows);
-        AttendHead(s, q + i0 * s.q_stride + col, s.q_stride, nq, kb, vb, valid, num_valid, scale,
-                   ctx + i0 * hidden + col, hidden, nullptr, slot_floats, layout);
+        int32_t* qpos = valid + s.seq;  // the subset's positions in this sequence (windowed layers)
+        if (s.window > 0) {
+          for (int32_t i = 0; i < nq; ++i) qpos[i] = first[i] - static_cast<int32_t>(row0);
+        }
+        AttendHead(s, q + i0 * s.q_stride + col, s.q_stride, nq, s.window > 0 ? qpos : nullptr, kb, vb, valid,
+                   num_valid, scale, ctx + i0 * hidden + col, hidden, nullptr, slot_floats, layout);
       }
     }
   });

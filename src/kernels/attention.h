@@ -11,6 +11,10 @@ struct AttentionShape {
   int32_t batch, seq, heads, head_dim;
   // Row strides (in floats) of q, k, v rows: e.g. 3*hidden when q/k/v sit side by side in one buffer.
   int32_t q_stride, k_stride, v_stride;
+  // > 0: sliding window — query i sees only keys j with |i - j| <= window (ModernBERT's local layers).
+  // A query with no valid key inside its window gets uniform weights over all seq keys (Hugging Face's
+  // finfo.min mask on every key of that row).
+  int32_t window = 0;
 };
 
 // q, k, v: token-major [batch*seq rows, heads*head_dim at column offset h*head_dim] with the strides

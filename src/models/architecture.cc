@@ -1,5 +1,6 @@
 #include "models/architecture.h"
 
+#include "models/architecture_loaders.h"
 #include "models/layers.h"
 #include "models/relative_loader.h"
 
@@ -166,6 +167,10 @@ const ArchitectureSpec kArchitectures[] = {
         .masked_lm_alt = {"cls.predictions.transform.dense", "cls.predictions.transform.LayerNorm",
                           "cls.predictions.decoder", "cls.predictions.bias", true, Activation::kNone},
     },
+    // ModernBERT (Warner et al. 2024): rotary, sliding-window local layers, GeGLU, pre-norm without biases.
+    {.model_type = "modernbert", .load = LoadModernBert},
+    // XLNet (Yang et al. 2019): relative attention with segment terms, post-norm, sequence summary.
+    {.model_type = "xlnet", .load = LoadXlnet},
 };
 
 // DeBERTa without position_biased_input has no absolute position table.
@@ -315,7 +320,10 @@ HeadKind HeadFromArchitectures(const ModelConfig& config, const WeightSource& we
     if (EndsWith(arch, "ForMaskedLM") || EndsWith(arch, "ForPreTraining")) return HeadKind::kMaskedLm;
     if (EndsWith(arch, "ForSequenceClassification")) return HeadKind::kSequenceClassification;
     if (EndsWith(arch, "ForTokenClassification")) return HeadKind::kTokenClassification;
-    if (EndsWith(arch, "ForQuestionAnswering")) return HeadKind::kQuestionAnswering;
+    if (EndsWith(arch, "ForQuestionAnswering") || EndsWith(arch, "ForQuestionAnsweringSimple")) {
+      return HeadKind::kQuestionAnswering;
+    }
+    if (EndsWith(arch, "LMHeadModel")) return HeadKind::kMaskedLm;  // XLNetLMHeadModel: per-token vocabulary logits
     if (EndsWith(arch, "Model")) return HeadKind::kBase;
   }
   if (weights.Has("qa_outputs.weight")) return HeadKind::kQuestionAnswering;
@@ -379,6 +387,12 @@ Result<ModelParts> LoadModelParts(const ModelConfig& c, const WeightSource& weig
                                SupportedModelTypes() + ")");
   }
   ModelParts parts;
+  if (spec->load != nullptr) {
+    FillEncoderShape(c, parts.encoder);
+    parts.head = HeadFromArchitectures(c, weights);
+    BT_RETURN_IF_ERROR(spec->load(c, weights, parts));
+    return parts;
+  }
   BT_ASSIGN_OR_RETURN(std::string prefix, BasePrefix(c, weights));
   FillEncoderShape(c, parts.encoder);
   BT_ASSIGN_OR_RETURN(parts.encoder.embeddings, LoadEmbeddings(c, weights, prefix));

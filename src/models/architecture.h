@@ -77,6 +77,10 @@ struct ArchitectureSpec {
   // A second MLM layout used when the checkpoint has its bias (DeBERTa: legacy cls.predictions.*);
   // transform null: none.
   MaskedLmNames masked_lm_alt;
+  // A family whose checkpoint is laid out unlike BERT's (fused or transposed projections, no biases,
+  // per-layer attention kinds) reads it with its own function into the same blocks
+  // (architecture_loaders.h: ModernBERT, XLNet); the fields above are then unused.
+  Status (*load)(const ModelConfig& config, const WeightSource& weights, ModelParts& parts) = nullptr;
 };
 
 // The entry for config.model_type_name, or null.

@@ -27,7 +27,7 @@ Status ValidateEncoderInput(const EncoderWeights& w, const EncoderInput& in) {
     }
     if (in.mask[t] != 0 && in.mask[t] != 1) return Status::InvalidArgument("forward: attention mask must be 0 or 1" + where);
     const int32_t type = in.type_ids != nullptr ? in.type_ids[t] : 0;
-    const int32_t type_vocab = w.embeddings.token_type.empty() ? 1 : w.type_vocab_size;
+    const int32_t type_vocab = w.any_type_ids ? (1 << 30) : w.embeddings.token_type.empty() ? 1 : w.type_vocab_size;
     if (type < 0 || type >= type_vocab) {
       return Status::InvalidArgument("forward: token type id " + std::to_string(type) + where + " is outside [0, " +
                                      std::to_string(type_vocab) + ")");
@@ -57,19 +57,28 @@ void EncoderForward(const EncoderWeights& w, const EncoderInput& in, const Encod
   EmbeddingsForward(w.embeddings, embedding_input, out.hidden, buffers.embeddings,
                     tape != nullptr ? &tape->embeddings : nullptr, pool);
   if (out.all_hidden != nullptr) std::memcpy(out.all_hidden, out.hidden, sizeof(float) * mh);
+  if (w.relative_positions) XlnetPositionEmbeddings(in.seq, w.hidden_size, w.clamp_len, buffers.positional);
 
   const int64_t probs_per_layer = static_cast<int64_t>(in.batch) * heads * in.seq * in.seq;
   const bool prune = out.last_layer_rows != nullptr && out.all_hidden == nullptr && out.attentions == nullptr &&
                      tape == nullptr;
   for (int32_t l = 0; l < w.num_layers(); ++l) {
     EncoderLayerIO io{in.batch, in.seq, in.mask, out.hidden};
-    if (prune && l == w.num_layers() - 1) {
+    const bool last = l == w.num_layers() - 1;
+    if (prune && last) {
       io.query_rows = out.last_layer_rows;
       io.query_count = out.last_layer_count;
     }
     if (out.attentions != nullptr) io.probs = out.attentions + l * probs_per_layer;
+    io.segments = in.type_ids;
+    io.positional = buffers.positional;
     EncoderLayerForward(w.layers[w.layer_order[l]], io, buffers.layer, tape != nullptr ? &tape->layers[l] : nullptr,
                         pool);
+    if (last && !w.final_norm.gamma.empty()) {  // Hugging Face's last hidden state is after it
+      const int32_t rows = prune ? out.last_layer_count : m;
+      if (tape != nullptr) std::memcpy(tape->final_input, out.hidden, sizeof(float) * mh);
+      LayerNormForward(w.final_norm, out.hidden, out.hidden, rows, w.hidden_size, pool);
+    }
     if (out.all_hidden != nullptr) std::memcpy(out.all_hidden + (l + 1) * mh, out.hidden, sizeof(float) * mh);
   }
 }
@@ -81,12 +90,16 @@ Status EncoderBackward(const EncoderWeights& w, const BackwardWeights& bw, const
   if (grads != nullptr && tape.contents != TapeContents::kParameterGradients) {
     return Status::Internal("backward: parameter gradients need a tape recorded with kParameterGradients");
   }
+  if (!w.final_norm.gamma.empty()) {
+    LayerNormBackward(w.final_norm, tape.final_input, dhidden, tape.batch * tape.seq, w.hidden_size, dhidden, pool);
+  }
+  const SelfAttentionBackwardInputs inputs{tape.input.type_ids, buffers.positional};
   for (int32_t l = w.num_layers() - 1; l >= 0; --l) {
     const int32_t distinct = w.layer_order[l];
     const EncoderLayerGrads* layer_grads =
         grads != nullptr && static_cast<size_t>(distinct) < grads->layers.size() ? grads->layers[distinct] : nullptr;
     EncoderLayerBackward(w.layers[distinct], bw, tape.batch, tape.seq, tape.mask, tape.layers[l], dhidden,
-                         dprobs != nullptr ? dprobs[l] : nullptr, buffers.layer, layer_grads, pool);
+                         dprobs != nullptr ? dprobs[l] : nullptr, buffers.layer, layer_grads, pool, inputs);
   }
   EmbeddingsBackward(w.embeddings, bw, tape.input, tape.embeddings, dhidden, dword, dembedded, buffers.embeddings,
                      grads != nullptr ? grads->embeddings : nullptr, pool);

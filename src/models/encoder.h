@@ -22,6 +22,11 @@ struct EncoderWeights {
   EmbeddingWeights embeddings;
   std::vector<EncoderLayerWeights> layers;  // distinct layers (ALBERT shares them)
   std::vector<int32_t> layer_order;         // for each applied layer, its index in `layers`
+  LayerNormWeights final_norm;              // after the last layer (ModernBERT), or empty
+  // XLNet: relative position embeddings (XlnetPositionEmbeddings) computed once per forward for every layer.
+  bool relative_positions = false;
+  int32_t clamp_len = -1;
+  bool any_type_ids = false;  // token types are segment ids of any value >= 0 (XLNet), not embedding rows
   int32_t num_layers() const { return static_cast<int32_t>(layer_order.size()); }
   // Longest sequence the position table allows (RoBERTa loses padding_idx + 1 positions).
   int32_t max_sequence() const;
@@ -56,6 +61,7 @@ struct EncoderOutput {
 struct EncoderBuffers {
   EmbeddingBuffers embeddings;
   EncoderLayerBuffers layer;  // reused by every layer
+  float* positional = nullptr;  // XLNet: [2*seq, H]
 };
 
 // With a tape (sized for every applied layer), records what EncoderBackward needs.
@@ -65,6 +71,7 @@ void EncoderForward(const EncoderWeights& weights, const EncoderInput& input, co
 struct EncoderBackwardBuffers {
   EncoderLayerBackwardBuffers layer;
   EmbeddingBackwardBuffers embeddings;
+  const float* positional = nullptr;  // XLNet: the forward's [2*seq, H] (EncoderBuffers::positional)
 };
 
 // Parameter-gradient accumulators: the embeddings', and per distinct layer (layers[i] null: frozen —

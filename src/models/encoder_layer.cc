@@ -4,9 +4,81 @@
 
 namespace bt {
 
+namespace {
+
+// Pre-norm: s1 = x + Attention(LN1(x)); out = s1 + FFN(LN2(s1)).
+void PreNormForward(const EncoderLayerWeights& w, const EncoderLayerIO& io, const EncoderLayerBuffers& buffers,
+                    LayerTape* tape, ThreadPool& pool) {
+  const int32_t h = w.attention.output->n(), m = io.batch * io.seq;
+  const bool subset = io.query_rows != nullptr;
+  const int32_t rows = subset ? io.query_count : m;
+  const float* x = io.x;
+  if (tape != nullptr) {  // LN1's input, read by the backward after x is overwritten
+    std::memcpy(tape->input, io.x, sizeof(float) * static_cast<size_t>(m) * h);
+    x = tape->input;
+  }
+  // LN1 over every row (keys and values need them all); an empty norm is the identity.
+  const float* normed = x;
+  if (!w.attention_norm.gamma.empty()) {
+    float* out = tape != nullptr && tape->attention_in != nullptr ? tape->attention_in : buffers.sum;
+    LayerNormForward(w.attention_norm, x, out, m, h, pool);
+    normed = out;
+  }
+  const float* query_x = normed;
+  const float* residual = x;
+  if (subset) {  // the subset's raw rows (the residual) and normalised rows (the queries)
+    float* raw = buffers.query_input;
+    float* norm_rows = buffers.query_input + static_cast<size_t>(rows) * h;
+    for (int32_t i = 0; i < rows; ++i) {
+      const size_t src = static_cast<size_t>(io.query_rows[i]) * h;
+      std::memcpy(raw + static_cast<size_t>(i) * h, x + src, sizeof(float) * h);
+      std::memcpy(norm_rows + static_cast<size_t>(i) * h, normed + src, sizeof(float) * h);
+    }
+    query_x = norm_rows;
+    residual = raw;
+  }
+  float* s1 = tape != nullptr ? tape->attention_sum : io.x;
+  SelfAttentionIO attention{io.batch, io.seq, io.mask, normed, io.query_rows, io.query_count, query_x, s1, io.probs,
+                            residual, io.segments, io.positional};
+  SelfAttentionForward(w.attention, attention, buffers.attention, tape != nullptr ? &tape->attention : nullptr, pool);
+  float* normed2 = tape != nullptr && tape->attention_out != nullptr ? tape->attention_out : buffers.sum;
+  LayerNormForward(w.ffn_norm, s1, normed2, rows, h, pool);
+  FeedForwardForward(w.ffn, FeedForwardIO{normed2, rows, s1, io.x}, buffers.ffn, tape != nullptr ? &tape->ffn : nullptr,
+                     pool);
+}
+
+void PreNormBackward(const EncoderLayerWeights& w, const BackwardWeights& bw, int32_t batch, int32_t seq,
+                     const int32_t* mask, const LayerTape& tape, float* dx, float* dprobs,
+                     const EncoderLayerBackwardBuffers& buffers, const EncoderLayerGrads* grads, ThreadPool& pool,
+                     const SelfAttentionBackwardInputs& inputs) {
+  const int32_t h = w.attention.output->n(), m = batch * seq;
+  const size_t n = static_cast<size_t>(m) * h;
+  float* ds1 = buffers.dsum;
+  // out = s1 + FFN(LN2(s1))
+  std::memcpy(ds1, dx, sizeof(float) * n);
+  FeedForwardBackward(w.ffn, bw, m, tape.ffn, dx, buffers.ffn, grads != nullptr ? &grads->ffn : nullptr, pool, false);
+  LayerNormBackward(w.ffn_norm, tape.attention_sum, dx, m, h, dx, pool, grads != nullptr ? &grads->ffn_norm : nullptr);
+  for (size_t i = 0; i < n; ++i) ds1[i] += dx[i];
+  // s1 = x + Attention(LN1(x))
+  std::memcpy(dx, ds1, sizeof(float) * n);
+  SelfAttentionBackward(w.attention, bw, batch, seq, mask, tape.attention, ds1, dprobs, buffers.attention,
+                        grads != nullptr ? &grads->attention : nullptr, pool, false, inputs);
+  if (!w.attention_norm.gamma.empty()) {
+    LayerNormBackward(w.attention_norm, tape.input, ds1, m, h, ds1, pool,
+                      grads != nullptr ? &grads->attention_norm : nullptr);
+  }
+  for (size_t i = 0; i < n; ++i) dx[i] += ds1[i];
+}
+
+}  // namespace
+
 void EncoderLayerForward(const EncoderLayerWeights& w, const EncoderLayerIO& io, const EncoderLayerBuffers& buffers,
                          LayerTape* tape, ThreadPool& pool) {
   const int32_t h = w.attention.output->n(), m = io.batch * io.seq;
+  if (w.norm == NormPlacement::kPreNorm) {
+    if (io.query_rows == nullptr || io.query_count > 0) PreNormForward(w, io, buffers, tape, pool);
+    return;
+  }
   const bool subset = io.query_rows != nullptr;
   const int32_t rows = subset ? io.query_count : m;
   if (rows == 0) return;
@@ -27,7 +99,7 @@ void EncoderLayerForward(const EncoderLayerWeights& w, const EncoderLayerIO& io,
   // each norm runs in place on its sum; with one the sums stay on the tape.
   float* attention_sum = tape != nullptr ? tape->attention_sum : buffers.sum;
   SelfAttentionIO attention{io.batch, io.seq, io.mask, x, io.query_rows, io.query_count, query_x, attention_sum,
-                            io.probs};
+                            io.probs, nullptr, io.segments, io.positional};
   SelfAttentionForward(w.attention, attention, buffers.attention, tape != nullptr ? &tape->attention : nullptr, pool);
   float* normed = tape != nullptr && tape->attention_out != nullptr ? tape->attention_out : buffers.sum;
   LayerNormForward(w.attention_norm, attention_sum, normed, rows, h, pool);
@@ -39,7 +111,12 @@ void EncoderLayerForward(const EncoderLayerWeights& w, const EncoderLayerIO& io,
 
 void EncoderLayerBackward(const EncoderLayerWeights& w, const BackwardWeights& bw, int32_t batch, int32_t seq,
                           const int32_t* mask, const LayerTape& tape, float* dx, float* dprobs,
-                          const EncoderLayerBackwardBuffers& buffers, const EncoderLayerGrads* grads, ThreadPool& pool) {
+                          const EncoderLayerBackwardBuffers& buffers, const EncoderLayerGrads* grads, ThreadPool& pool,
+                          const SelfAttentionBackwardInputs& inputs) {
+  if (w.norm == NormPlacement::kPreNorm) {
+    PreNormBackward(w, bw, batch, seq, mask, tape, dx, dprobs, buffers, grads, pool, inputs);
+    return;
+  }
   const int32_t h = w.attention.output->n(), m = batch * seq;
   // out = LN2(s2), s2 = h1 + FFN(h1)
   LayerNormBackward(w.ffn_norm, tape.ffn_sum, dx, m, h, buffers.dsum, pool, grads != nullptr ? &grads->ffn_norm : nullptr);
@@ -48,7 +125,7 @@ void EncoderLayerBackward(const EncoderLayerWeights& w, const BackwardWeights& b
   LayerNormBackward(w.attention_norm, tape.attention_sum, buffers.dsum, m, h, dx, pool,
                     grads != nullptr ? &grads->attention_norm : nullptr);
   SelfAttentionBackward(w.attention, bw, batch, seq, mask, tape.attention, dx, dprobs, buffers.attention,
-                        grads != nullptr ? &grads->attention : nullptr, pool);
+                        grads != nullptr ? &grads->attention : nullptr, pool, true, inputs);
 }
 
 }  // namespace bt

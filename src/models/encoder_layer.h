@@ -5,8 +5,9 @@
 //   training       a tape that also keeps every linear's input (parameter gradients)
 // and EncoderLayerBackward (beside it) runs the blocks' backwards in reverse.
 //
-// Norm placement is chosen at load: post-norm (BERT: LN after each residual sum). The next issue adds
-// pre-norm (LN before each sublayer, ModernBERT) and the layers without an attention norm here.
+// Norm placement is chosen at load: post-norm (BERT, XLNet: LN after each residual sum) or pre-norm
+// (ModernBERT: LN before each sublayer; an empty attention norm is the identity, as ModernBERT's first
+// layer has).
 #pragma once
 
 #include <cstdint>
@@ -22,6 +23,7 @@ class BackwardWeights;
 
 enum class NormPlacement {
   kPostNorm,  // x = LN1(x + Attention(x)); x = LN2(x + FFN(x))
+  kPreNorm,   // x = x + Attention(LN1(x)); x = x + FFN(LN2(x))
 };
 
 struct EncoderLayerWeights {
@@ -41,23 +43,26 @@ struct EncoderLayerIO {
   const int32_t* query_rows = nullptr;  // optional subset: flat token indices (b*seq + t, increasing)
   int32_t query_count = 0;
   float* probs = nullptr;  // optional [batch, heads, seq, seq] (without a subset)
+  const int32_t* segments = nullptr;  // [batch*seq] token types (XLNet's segment term) or null
+  const float* positional = nullptr;  // XLNet: [2*seq, H] relative position embeddings
 };
 
 struct EncoderLayerBuffers {
   SelfAttentionBuffers attention;  // qkv, context, kernel scratch
-  float* query_input = nullptr;    // [count, H] the subset's input rows (with a subset)
+  float* query_input = nullptr;    // [2 * count, H] the subset's input rows, then (pre-norm) their norm
   float* sum = nullptr;            // [rows, H] a residual sum / its normalised rows
   FeedForwardBuffers ffn;          // inner [rows, I]
 };
 
 // What one layer records (pointers into the arena).
 struct LayerTape {
-  float* input = nullptr;  // [m, H] the layer's input (parameter gradients only)
+  float* input = nullptr;  // [m, H] the layer's input (parameter gradients; pre-norm: LN1's input, always)
+  float* attention_in = nullptr;  // [m, H] pre-norm: LN1's output (parameter gradients only)
   SelfAttentionTape attention;
-  float* attention_sum = nullptr;  // [m, H] x + attention: LN1's input
-  float* attention_out = nullptr;  // [m, H] LN1's output (parameter gradients only: the FFN's input)
+  float* attention_sum = nullptr;  // [m, H] x + attention: LN1's input (pre-norm: LN2's)
+  float* attention_out = nullptr;  // [m, H] LN1's output (pre-norm: LN2's) — parameter gradients only
   FeedForwardTape ffn;
-  float* ffn_sum = nullptr;  // [m, H] h + FFN(h): LN2's input
+  float* ffn_sum = nullptr;  // [m, H] h + FFN(h): LN2's input (post-norm only)
 };
 
 struct EncoderLayerGrads {
@@ -81,6 +86,7 @@ struct EncoderLayerBackwardBuffers {
 // (the tape must then have been recorded with TapeContents::kParameterGradients).
 void EncoderLayerBackward(const EncoderLayerWeights& w, const BackwardWeights& bw, int32_t batch, int32_t seq,
                           const int32_t* mask, const LayerTape& tape, float* dx, float* dprobs,
-                          const EncoderLayerBackwardBuffers& buffers, const EncoderLayerGrads* grads, ThreadPool& pool);
+                          const EncoderLayerBackwardBuffers& buffers, const EncoderLayerGrads* grads, ThreadPool& pool,
+                          const SelfAttentionBackwardInputs& inputs = {});
 
 }  // namespace bt

@@ -11,6 +11,7 @@ namespace {
 // Every buffer of one run, as laid out in the arena (see ForwardArenaBytes).
 struct Plan {
   float* hidden = nullptr;
+  float* mean = nullptr;  // [batch, H] a mean-pooling head's input
   EncoderBuffers encoder;
   HeadBuffers head, pooler;
   Tape tape;
@@ -18,6 +19,22 @@ struct Plan {
 };
 
 int32_t Rows(const RowSelection& s) { return s.count; }
+
+// out[b] = Σ_t mask·hidden[b, t] / Σ_t mask (a sequence without unmasked rows gives NaN, as in Hugging Face).
+void MeanPool(const float* hidden, const int32_t* mask, int32_t batch, int32_t seq, int32_t h, float* out) {
+  for (int32_t b = 0; b < batch; ++b) {
+    float* o = out + static_cast<size_t>(b) * h;
+    std::fill(o, o + h, 0.0f);
+    float count = 0.0f;
+    for (int32_t t = 0; t < seq; ++t) {
+      if (mask[b * seq + t] == 0) continue;
+      count += 1.0f;
+      const float* row = hidden + (static_cast<size_t>(b) * seq + t) * h;
+      for (int32_t j = 0; j < h; ++j) o[j] += row[j];
+    }
+    for (int32_t j = 0; j < h; ++j) o[j] /= count;
+  }
+}
 
 // The largest kernel scratch any linear of the run needs (the calls run one after another).
 uint64_t GemmScratchBytes(const ModelParts& parts, const ForwardSpec& spec, int32_t m) {
@@ -29,6 +46,7 @@ uint64_t GemmScratchBytes(const ModelParts& parts, const ForwardSpec& spec, int3
   need(w.embeddings.projection, m);
   for (const EncoderLayerWeights& layer : w.layers) {
     for (const Linear* l : {&layer.attention.qkv, &layer.attention.output, &layer.ffn.in, &layer.ffn.out}) need(*l, m);
+    need(layer.attention.xlnet.r, 2 * spec.input.seq);
   }
   if (spec.run_head) {
     for (const HeadStep& step : parts.head_program.steps) need(step.linear, Rows(spec.head_rows));
@@ -57,7 +75,14 @@ uint64_t GemmScratchBytes(const ModelParts& parts, const ForwardSpec& spec, int3
 Plan Layout(ArenaLayout& a, const ModelParts& parts, const ForwardSpec& spec, const ThreadPool& pool) {
   const EncoderWeights& w = parts.encoder;
   const int32_t batch = spec.input.batch, seq = spec.input.seq, m = batch * seq;
-  const int64_t h = w.hidden_size, e = w.embedding_size, inter = w.intermediate_size;
+  const int64_t h = w.hidden_size, e = w.embedding_size;
+  int64_t inter = w.intermediate_size;  // the widest feed-forward inner buffer (a gated one is 2I)
+  bool pre_norm = false;
+  for (const EncoderLayerWeights& layer : w.layers) {
+    if (layer.ffn.in) inter = std::max<int64_t>(inter, layer.ffn.in->n());
+    pre_norm = pre_norm || layer.norm == NormPlacement::kPreNorm;
+  }
+  const bool final_norm = !w.final_norm.gamma.empty();
   const bool projection = static_cast<bool>(w.embeddings.projection);
   const bool params = spec.tape && spec.tape_contents == TapeContents::kParameterGradients;
   const bool pruned = spec.last_layer_rows != nullptr && !spec.tape && spec.all_hidden == nullptr &&
@@ -75,11 +100,16 @@ Plan Layout(ArenaLayout& a, const ModelParts& parts, const ForwardSpec& spec, co
     layer.attention.scratch =
         a.Take<float>(AttentionScratchFloats(SelfAttentionShape(w.layers[0].attention, batch, seq), pool));
   }
-  if (pruned) layer.query_input = a.Take<float>(static_cast<int64_t>(spec.last_layer_count) * h);
+  if (pruned) layer.query_input = a.Take<float>(2 * static_cast<int64_t>(spec.last_layer_count) * h);
+  if (w.relative_positions) {
+    p.encoder.positional = a.Take<float>(2 * static_cast<int64_t>(seq) * h);
+    layer.attention.relative = a.Take<float>(2 * static_cast<int64_t>(seq) * h);
+  }
   layer.sum = a.Take<float>(m * h);
   if (!params) layer.ffn.inner = a.Take<float>(m * inter);
 
   // The heads' alternating buffers.
+  if (spec.run_head && parts.head_program.sequence_row == SequenceRow::kMean) p.mean = a.Take<float>(batch * h);
   if (spec.run_head) {
     const int64_t width = parts.head_program.max_width(w.hidden_size);
     p.head.a = a.Take<float>(Rows(spec.head_rows) * width);
@@ -101,8 +131,10 @@ Plan Layout(ArenaLayout& a, const ModelParts& parts, const ForwardSpec& spec, co
     t.embeddings.sum = a.Take<float>(m * e);
     if (params && projection) t.embeddings.normed = a.Take<float>(m * e);
     t.layers.resize(static_cast<size_t>(w.num_layers()));
+    if (final_norm) t.final_input = a.Take<float>(m * h);
     for (LayerTape& lt : t.layers) {
-      if (params) lt.input = a.Take<float>(m * h);
+      if (params || pre_norm) lt.input = a.Take<float>(m * h);
+      if (params && pre_norm) lt.attention_in = a.Take<float>(m * h);
       lt.attention.qkv = a.Take<float>(m * 3 * h);
       lt.attention.probs = a.Take<float>(static_cast<int64_t>(batch) * w.num_heads * seq * seq);
       if (params) lt.attention.context = a.Take<float>(m * h);
@@ -142,6 +174,10 @@ Plan Layout(ArenaLayout& a, const ModelParts& parts, const ForwardSpec& spec, co
     b.encoder.layer.attention.dqkv = a.Take<float>(m * 3 * h);
     b.encoder.layer.ffn.dinner = a.Take<float>(m * inter);
     if (projection) b.encoder.embeddings.dnormed = a.Take<float>(m * e);
+    if (w.relative_positions) {
+      b.encoder.layer.attention.relative = a.Take<float>(2 * static_cast<int64_t>(seq) * h);
+      b.encoder.positional = p.encoder.positional;
+    }
     b.head.gemm = b.encoder.layer.attention.gemm = b.encoder.layer.ffn.gemm = b.encoder.embeddings.gemm = gemm;
   }
   return p;
@@ -179,8 +215,12 @@ Result<ForwardPass> RunForward(const ModelParts& parts, const ForwardSpec& spec,
   const auto input = [&](const RowSelection& s) { return HeadInput{plan.hidden, w.hidden_size, s.rows, s.count}; };
   if (spec.run_pooler) pass.pooled = HeadForward(parts.pooler, input(spec.pooler_rows), plan.pooler, nullptr, pool);
   if (spec.run_head) {
-    pass.head = HeadForward(parts.head_program, input(spec.head_rows), plan.head, spec.tape ? &pass.tape.head : nullptr,
-                            pool);
+    HeadInput head_input = input(spec.head_rows);
+    if (plan.mean != nullptr) {  // mean over each sequence's unmasked rows (Hugging Face: sum(h·mask) / sum(mask))
+      MeanPool(plan.hidden, spec.input.mask, spec.input.batch, spec.input.seq, w.hidden_size, plan.mean);
+      head_input = HeadInput{plan.mean, w.hidden_size, nullptr, spec.input.batch};
+    }
+    pass.head = HeadForward(parts.head_program, head_input, plan.head, spec.tape ? &pass.tape.head : nullptr, pool);
     pass.head_rows = spec.head_rows;
   }
   pass.backward = plan.backward;
@@ -198,7 +238,20 @@ Status RunBackward(const ModelParts& parts, const BackwardWeights& bw, const For
   HeadBackward(parts.head_program, pass.tape.head, request.dhead, b.drows, b.head, request.head_grads, pool);
   // The head read some rows of the last hidden state: their gradients, the other rows' zero.
   std::fill(b.dhidden, b.dhidden + m * h, 0.0f);
-  for (int32_t i = 0; i < pass.head_rows.count; ++i) {
+  if (parts.head_program.sequence_row == SequenceRow::kMean) {  // each unmasked row gets 1/count of its sequence's
+    const int32_t seq = pass.tape.seq;
+    for (int32_t s = 0; s < pass.tape.batch; ++s) {
+      int32_t count = 0;
+      for (int32_t t = 0; t < seq; ++t) count += pass.tape.mask[s * seq + t] != 0;
+      for (int32_t t = 0; t < seq && count > 0; ++t) {
+        if (pass.tape.mask[s * seq + t] == 0) continue;
+        float* dst = b.dhidden + (static_cast<size_t>(s) * seq + t) * h;
+        const float* src = b.drows + static_cast<size_t>(s) * h;
+        for (int32_t j = 0; j < h; ++j) dst[j] += src[j] / static_cast<float>(count);
+      }
+    }
+  }
+  for (int32_t i = 0; i < pass.head_rows.count && parts.head_program.sequence_row != SequenceRow::kMean; ++i) {
     const size_t row = pass.head_rows.rows != nullptr ? pass.head_rows.rows[i] : i;
     float* dst = b.dhidden + row * h;
     const float* src = b.drows + static_cast<size_t>(i) * h;

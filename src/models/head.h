@@ -40,8 +40,14 @@ struct HeadStep {
   LayerNormWeights norm;  // used when `linear` is null
 };
 
+// The row a one-row-per-sequence head (first_token_only) reads: the first token (BERT's [CLS]), the
+// last (XLNet's summary "last": its <cls> ends the sequence), or the mean of the unmasked rows
+// (ModernBERT's classifier_pooling "mean", XLNet's summary "mean").
+enum class SequenceRow { kFirst, kLast, kMean };
+
 struct HeadProgram {
-  bool first_token_only = false;
+  bool first_token_only = false;  // one row per sequence (sequence_row), not every token
+  SequenceRow sequence_row = SequenceRow::kFirst;
   std::vector<HeadStep> steps;
   int32_t output_size() const;  // features per selected row
   int32_t max_width(int32_t input_width) const;  // the widest of the input and every step's output

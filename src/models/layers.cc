@@ -42,6 +42,10 @@ Result<Linear> LoadPacked(const WeightSource& weights, const std::vector<std::st
   for (size_t i = 0; i < matrices.size(); ++i) {
     BT_ASSIGN_OR_RETURN(const TensorView* view, weights.View(matrices[i], {out_each, in}));
     parts.push_back(view);
+    if (biases[i].empty()) {  // a layer without bias (ModernBERT): zeros, which add exactly nothing
+      bias.insert(bias.end(), static_cast<size_t>(out_each), 0.0f);
+      continue;
+    }
     BT_ASSIGN_OR_RETURN(std::vector<float> part_b, weights.Get(biases[i], {out_each}));
     bias.insert(bias.end(), part_b.begin(), part_b.end());
   }
@@ -79,6 +83,36 @@ Result<LayerNormWeights> LoadLayerNorm(const WeightSource& weights, const std::s
   BT_ASSIGN_OR_RETURN(norm.beta, weights.Get(prefix + ".bias", {n}));
   norm.eps = eps;
   return norm;
+}
+
+Result<Linear> LoadLinearBias(const WeightSource& weights, const std::string& prefix, int64_t out, int64_t in,
+                              bool bias, bool encoder) {
+  return LoadPacked(weights, {prefix + ".weight"}, {bias ? prefix + ".bias" : std::string()}, out, in, encoder);
+}
+
+Result<Linear> LoadFusedLinearBias(const WeightSource& weights, const std::string& matrix, const std::string& bias,
+                                   int64_t out, int64_t in) {
+  return LoadPacked(weights, {matrix}, {bias}, out, in, /*allow_q8=*/true);
+}
+
+Result<LayerNormWeights> LoadLayerNormBias(const WeightSource& weights, const std::string& prefix, int64_t n, float eps,
+                                           bool bias) {
+  if (bias) return LoadLayerNorm(weights, prefix, n, eps);
+  LayerNormWeights norm;
+  BT_ASSIGN_OR_RETURN(norm.gamma, weights.Get(prefix + ".weight", {n}));
+  norm.beta.assign(static_cast<size_t>(n), 0.0f);  // torch's LayerNorm(bias=False): no shift
+  norm.eps = eps;
+  return norm;
+}
+
+Result<Linear> PackLinearFromRows(const WeightSource& weights, std::vector<float> rows, std::vector<float> bias,
+                                  int64_t out, int64_t in, bool encoder, const std::string& name) {
+  if (bias.empty()) bias.assign(static_cast<size_t>(out), 0.0f);
+  const auto n32 = static_cast<int32_t>(out), k32 = static_cast<int32_t>(in);
+  Linear packed = encoder && weights.quantized() ? PackLinearQ8(rows.data(), bias.data(), n32, k32)
+                                                 : PackLinearF32(rows.data(), bias.data(), n32, k32);
+  if (!packed) return Status::OutOfMemory("out of memory packing '" + name + "'");
+  return packed;
 }
 
 }  // namespace bt

@@ -28,4 +28,17 @@ Result<Linear> LoadTiedLinear(const WeightSource& weights, const std::string& ma
 // Reads `<prefix>.weight` and `<prefix>.bias` of length n.
 Result<LayerNormWeights> LoadLayerNorm(const WeightSource& weights, const std::string& prefix, int64_t n, float eps);
 
+// Families without biases (ModernBERT): `bias` false reads only `<prefix>.weight` (the bias is zero).
+// encoder: int8 when the weights are loaded quantized.
+Result<Linear> LoadLinearBias(const WeightSource& weights, const std::string& prefix, int64_t out, int64_t in,
+                              bool bias, bool encoder);
+// One stored [out, in] matrix that holds several projections (ModernBERT's Wqkv); bias "" = none. Encoder (q8).
+Result<Linear> LoadFusedLinearBias(const WeightSource& weights, const std::string& matrix, const std::string& bias,
+                                   int64_t out, int64_t in);
+Result<LayerNormWeights> LoadLayerNormBias(const WeightSource& weights, const std::string& prefix, int64_t n, float eps,
+                                           bool bias);
+// Packs rows already in memory ([out, in]; bias empty = zeros), e.g. after a transpose (XLNet's [in, heads, d]).
+Result<Linear> PackLinearFromRows(const WeightSource& weights, std::vector<float> rows, std::vector<float> bias,
+                                  int64_t out, int64_t in, bool encoder, const std::string& name);
+
 }  // namespace bt

@@ -64,9 +64,11 @@ struct RowPlan {
 
 RowPlan PlanRows(const ModelParts& parts, const ForwardRequest& r) {
   RowPlan plan;
-  std::vector<int32_t> first;
-  for (int32_t b = 0; b < r.batch; ++b) first.push_back(b * r.seq);
-  const bool first_tokens = parts.head_program.empty() ? !parts.pooler.empty() : parts.head_program.first_token_only;
+  std::vector<int32_t> first;  // each sequence's row the head reads (a mean reads them all: not prunable)
+  const SequenceRow which = parts.head_program.empty() ? SequenceRow::kFirst : parts.head_program.sequence_row;
+  for (int32_t b = 0; b < r.batch; ++b) first.push_back(b * r.seq + (which == SequenceRow::kLast ? r.seq - 1 : 0));
+  const bool first_tokens = parts.head_program.empty() ? !parts.pooler.empty()
+                                                       : parts.head_program.first_token_only && which != SequenceRow::kMean;
   plan.pruned = !r.output_last_hidden_state && !r.output_hidden_states && !r.output_attentions &&
                 (first_tokens || (r.head_rows_set && parts.pooler.empty()));
   if (plan.pruned) {  // the last layer writes just these rows, compactly: the heads read all of them

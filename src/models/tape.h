@@ -30,6 +30,7 @@ struct Tape {
   const int32_t* mask = nullptr;  // [batch*seq] (caller-owned)
   EmbeddingTape embeddings;
   std::vector<LayerTape> layers;  // one per applied layer
+  float* final_input = nullptr;   // [m, H] the final norm's input (ModernBERT)
   HeadTape head;
 };
 

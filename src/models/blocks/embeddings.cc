@@ -18,7 +18,7 @@ void SumEmbeddings(const EmbeddingWeights& w, const EmbeddingInput& in, const in
     } else {
       w.word.Gather(in.ids[t], row);  // the word vector, then the sums in place
     }
-    if (w.positions == PositionIds::kNone) {
+    if (w.positions == PositionIds::kNone || w.position.empty()) {  // no absolute positions
       if (!w.token_type.empty()) {
         const float* tt = w.token_type.data() + static_cast<int64_t>(in.type_ids != nullptr ? in.type_ids[t] : 0) * e;
         for (int32_t j = 0; j < e; ++j) row[j] += tt[j];
@@ -88,6 +88,10 @@ void GatherWordEmbeddings(const EmbeddingWeights& w, const int32_t* ids, int64_t
 void NormalizedEmbeddings(const EmbeddingWeights& w, const EmbeddingInput& in, const int32_t* positions, float* sum,
                           float* out, ThreadPool& pool) {
   SumEmbeddings(w, in, positions, sum);
+  if (w.norm.gamma.empty()) {
+    if (out != sum) std::memcpy(out, sum, sizeof(float) * static_cast<size_t>(in.batch) * in.seq * w.word.width());
+    return;
+  }
   LayerNormForward(w.norm, sum, out, in.batch * in.seq, w.word.width(), pool);
   if (w.zero_padded_rows && in.mask != nullptr) ZeroMaskedRows(in.mask, static_cast<int64_t>(in.batch) * in.seq, w.word.width(), out);
 }
@@ -119,7 +123,11 @@ void EmbeddingsBackward(const EmbeddingWeights& w, const BackwardWeights& bw, co
   if (w.zero_padded_rows && in.mask != nullptr) ZeroMaskedRows(in.mask, m, e, dnormed);
   if (dnormed_out != nullptr) std::memcpy(dnormed_out, dnormed, sizeof(float) * static_cast<size_t>(m) * e);
   // The sum's gradient is the word vectors' gradient (and the type and position rows').
-  LayerNormBackward(w.norm, tape.sum, dnormed, m, e, dword, pool, grads != nullptr ? &grads->norm : nullptr);
+  if (w.norm.gamma.empty()) {
+    std::memcpy(dword, dnormed, sizeof(float) * static_cast<size_t>(m) * e);
+  } else {
+    LayerNormBackward(w.norm, tape.sum, dnormed, m, e, dword, pool, grads != nullptr ? &grads->norm : nullptr);
+  }
   if (grads == nullptr) return;
   if (grads->word != nullptr && in.ids != nullptr) ScatterRows(dword, in.ids, m, e, grads->word);
   if (grads->position != nullptr && !w.position.empty()) ScatterRows(dword, tape.positions, m, e, grads->position);

@@ -22,7 +22,7 @@ class BackwardWeights;
 enum class PositionIds {
   kAbsolute,      // 0, 1, ..., seq - 1
   kAfterPadding,  // RoBERTa: padding_idx + 1 + the running count of non-pad ids; pads get padding_idx
-  kNone,          // no absolute position table (DeBERTa-v3: positions only enter the attention)
+  kNone,          // no position table (DeBERTa-v3, ModernBERT's rotary, XLNet: positions live in attention)
 };
 
 struct EmbeddingWeights {
@@ -31,7 +31,7 @@ struct EmbeddingWeights {
   std::vector<float> token_type;  // [type_vocab, E], empty when the model has none
   std::vector<float> task_type;   // [task_type_vocab, E], ERNIE with use_task_id; else empty
   int32_t task_type_vocab = 0;
-  LayerNormWeights norm;
+  LayerNormWeights norm;  // empty: none (XLNet)
   Linear projection;  // E -> H (ALBERT), else null
   PositionIds positions = PositionIds::kAbsolute;
   int32_t padding_idx = 0;

@@ -15,10 +15,11 @@ class BackwardWeights;
 
 enum class FeedForwardKind {
   kActivation,  // W2·act(W1·h + b1) + b2
+  kGeGLU,       // W2·(act(a) ⊙ g) + b2 with [a | g] = W1·h + b1 (W1 is [2I, H]; geglu.h)
 };
 
 struct FeedForwardWeights {
-  Linear in;   // [I, H]
+  Linear in;   // [I, H] ([2I, H] gated)
   Linear out;  // [H, I]
   Activation activation = Activation::kGeluErf;
   FeedForwardKind kind = FeedForwardKind::kActivation;
@@ -32,13 +33,13 @@ struct FeedForwardIO {
 };
 
 struct FeedForwardBuffers {
-  float* inner = nullptr;  // [rows, I]
+  float* inner = nullptr;  // [rows, I] ([rows, 2I] gated)
   LinearScratch gemm;
 };
 
 // Recorded for the backward pass (tape.h).
 struct FeedForwardTape {
-  float* pre = nullptr;      // [rows, I] W1·h + b1, before the activation
+  float* pre = nullptr;      // [rows, I] W1·h + b1, before the activation ([rows, 2I] gated)
   float* act = nullptr;      // [rows, I] after it (parameter gradients: W2's input)
   const float* h = nullptr;  // [rows, H] the input (parameter gradients: W1's input)
 };
@@ -51,14 +52,14 @@ void FeedForwardForward(const FeedForwardWeights& w, const FeedForwardIO& io, co
                         FeedForwardTape* tape, ThreadPool& pool);
 
 struct FeedForwardBackwardBuffers {
-  float* dinner = nullptr;  // [rows, I]
+  float* dinner = nullptr;  // [rows, I] ([rows, 2I] gated)
   LinearScratch gemm;
 };
 
 // dx [rows, H]: on entry the gradient w.r.t. `out`, on return w.r.t. h plus the residual's identity
-// (h and the residual are the same rows in every layer: post-norm's normalised rows).
+// (post-norm: h and the residual are the same rows); add_residual false: w.r.t. h only (pre-norm).
 void FeedForwardBackward(const FeedForwardWeights& w, const BackwardWeights& bw, int32_t rows,
                          const FeedForwardTape& tape, float* dx, const FeedForwardBackwardBuffers& buffers,
-                         const FeedForwardGrads* grads, ThreadPool& pool);
+                         const FeedForwardGrads* grads, ThreadPool& pool, bool add_residual = true);
 
 }  // namespace bt

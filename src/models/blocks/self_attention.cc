@@ -1,6 +1,8 @@
 #include "models/blocks/self_attention.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -30,14 +32,20 @@ void AttendHeadBackward(const AttentionShape& s, const float* q, const float* k,
                         const int32_t* mask, float scale, const float* dctx, int32_t ctx_stride, float* dq, float* dk,
                         float* dv, float* dp, float* dprobs) {
   const int32_t seq = s.seq, hd = s.head_dim;
-  bool any_valid = false;
-  for (int32_t j = 0; j < seq; ++j) any_valid = any_valid || mask[j] != 0;
+  bool any_valid_key = false;
+  for (int32_t j = 0; j < seq; ++j) any_valid_key = any_valid_key || mask[j] != 0;
   for (int32_t i = 0; i < seq; ++i) {
     const float* p = probs + static_cast<size_t>(i) * seq;
     const float* g = dctx + static_cast<size_t>(i) * ctx_stride;
+    // A row with no valid key (in its window) has uniform weights over every key.
+    bool any_valid = any_valid_key;
+    if (s.window > 0 && any_valid) {
+      any_valid = false;
+      for (int32_t j = std::max(0, i - s.window); j <= std::min(seq - 1, i + s.window); ++j) any_valid |= mask[j] != 0;
+    }
     double weighted = 0.0;
     for (int32_t j = 0; j < seq; ++j) {
-      if (any_valid && mask[j] == 0) {
+      if (any_valid && (mask[j] == 0 || (s.window > 0 && std::abs(i - j) > s.window))) {
         dp[j] = 0.0f;
         continue;
       }
@@ -48,7 +56,7 @@ void AttendHeadBackward(const AttentionShape& s, const float* q, const float* k,
     if (dprobs != nullptr) std::memcpy(dprobs + static_cast<size_t>(i) * seq, dp, sizeof(float) * seq);
     if (!any_valid) continue;  // uniform weights: no dependence on the scores
     for (int32_t j = 0; j < seq; ++j) {
-      if (mask[j] == 0) continue;
+      if (mask[j] == 0 || (s.window > 0 && std::abs(i - j) > s.window)) continue;
       const float ds = static_cast<float>(p[j] * (dp[j] - weighted)) * scale;
       Axpy(ds, k + static_cast<size_t>(j) * s.k_stride, dq + static_cast<size_t>(i) * s.q_stride, hd);
       Axpy(ds, q + static_cast<size_t>(i) * s.q_stride, dk + static_cast<size_t>(j) * s.k_stride, hd);
@@ -60,7 +68,9 @@ void AttendHeadBackward(const AttentionShape& s, const float* q, const float* k,
 
 AttentionShape SelfAttentionShape(const SelfAttentionWeights& w, int32_t batch, int32_t seq) {
   const int32_t h = w.output->n();
-  return AttentionShape{batch, seq, w.heads, h / w.heads, 3 * h, 3 * h, 3 * h};
+  AttentionShape shape{batch, seq, w.heads, h / w.heads, 3 * h, 3 * h, 3 * h};
+  shape.window = w.window;
+  return shape;
 }
 
 void SelfAttentionForward(const SelfAttentionWeights& w, const SelfAttentionIO& io, const SelfAttentionBuffers& buffers,
@@ -79,17 +89,28 @@ void SelfAttentionForward(const SelfAttentionWeights& w, const SelfAttentionIO& 
   } else {
     LinearForward(*w.qkv, io.x, m, Activation::kNone, nullptr, qkv, pool, nullptr, buffers.gemm);
   }
+  if (w.rotary) {  // q (the query rows) and k (every row) rotated by their positions
+    ApplyRotary(*w.rotary, qkv, 3 * h, rows, w.heads, subset ? io.query_rows : nullptr, io.seq, false);
+    ApplyRotary(*w.rotary, qkv + h, 3 * h, m, w.heads, nullptr, io.seq, false);
+  }
   float* probs = tape != nullptr ? tape->probs : io.probs;
   float* context = tape != nullptr && tape->context != nullptr ? tape->context : buffers.context;
   const AttentionQueries queries{io.query_rows, io.query_count};
+  const AttentionShape shape = SelfAttentionShape(w, io.batch, io.seq);
   if (w.scores == AttentionScores::kRelative) {
-    RelativeAttentionForward(*w.relative, SelfAttentionShape(w, io.batch, io.seq), qkv, qkv + h, qkv + 2 * h, io.mask,
-                             context, probs, pool, subset ? &queries : nullptr);
+    RelativeAttentionForward(*w.relative, shape, qkv, qkv + h, qkv + 2 * h, io.mask, context, probs, pool,
+                             subset ? &queries : nullptr);
+  } else if (w.scores == AttentionScores::kXlnetRelative) {
+    LinearForward(*w.xlnet.r, io.positional, 2 * io.seq, Activation::kNone, nullptr, buffers.relative, pool, nullptr,
+                  buffers.gemm);
+    XlnetAttention(shape, w.xlnet, qkv, qkv + h, qkv + 2 * h, buffers.relative, io.mask, io.segments, Scale(w), context,
+                   probs, subset ? &queries : nullptr, pool);
   } else {
-    MultiHeadAttention(SelfAttentionShape(w, io.batch, io.seq), qkv, qkv + h, qkv + 2 * h, io.mask, Scale(w), context,
-                       probs, buffers.scratch, pool, subset ? &queries : nullptr);
+    MultiHeadAttention(shape, qkv, qkv + h, qkv + 2 * h, io.mask, Scale(w), context, probs, buffers.scratch, pool,
+                       subset ? &queries : nullptr);
   }
-  LinearForward(*w.output, context, rows, Activation::kNone, io.query_x, io.out, pool, nullptr, buffers.gemm);
+  LinearForward(*w.output, context, rows, Activation::kNone, io.residual != nullptr ? io.residual : io.query_x, io.out,
+                pool, nullptr, buffers.gemm);
   if (tape == nullptr) return;
   tape->x = io.x;
   if (io.probs != nullptr && io.probs != probs) {
@@ -100,19 +121,29 @@ void SelfAttentionForward(const SelfAttentionWeights& w, const SelfAttentionIO& 
 void SelfAttentionBackward(const SelfAttentionWeights& w, const BackwardWeights& bw, int32_t batch, int32_t seq,
                            const int32_t* mask, const SelfAttentionTape& tape, float* dx, float* dprobs,
                            const SelfAttentionBackwardBuffers& buffers, const SelfAttentionGrads* grads,
-                           ThreadPool& pool) {
+                           ThreadPool& pool, bool add_residual, const SelfAttentionBackwardInputs& inputs) {
   const int32_t h = w.output->n(), m = batch * seq;
   if (grads != nullptr) AccumulateLinearGrads(tape.context, dx, m, h, h, grads->output, pool);
   LinearBackward(*bw.Transposed(*w.output), dx, m, false, buffers.dcontext, pool, buffers.gemm);
+  const AttentionShape shape = SelfAttentionShape(w, batch, seq);
   if (w.scores == AttentionScores::kRelative) {
-    RelativeAttentionBackward(*w.relative, SelfAttentionShape(w, batch, seq), tape.qkv, tape.probs, mask,
-                              buffers.dcontext, buffers.dqkv, pool, dprobs);
+    RelativeAttentionBackward(*w.relative, shape, tape.qkv, tape.probs, mask, buffers.dcontext, buffers.dqkv, pool,
+                              dprobs);
+  } else if (w.scores == AttentionScores::kXlnetRelative) {
+    LinearForward(*w.xlnet.r, inputs.positional, 2 * seq, Activation::kNone, nullptr, buffers.relative, pool, nullptr,
+                  buffers.gemm);
+    XlnetAttentionBackward(shape, w.xlnet, tape.qkv, buffers.relative, tape.probs, mask, inputs.segments, Scale(w),
+                           buffers.dcontext, buffers.dqkv, pool, dprobs);
   } else {
-    AttentionBackward(SelfAttentionShape(w, batch, seq), tape.qkv, tape.probs, mask, Scale(w), buffers.dcontext,
-                      buffers.dqkv, pool, dprobs);
+    AttentionBackward(shape, tape.qkv, tape.probs, mask, Scale(w), buffers.dcontext, buffers.dqkv, pool, dprobs);
+  }
+  if (w.rotary) {  // the gradient w.r.t. the rotated q and k, back through the rotation
+    ApplyRotary(*w.rotary, buffers.dqkv, 3 * h, m, w.heads, nullptr, seq, true);
+    ApplyRotary(*w.rotary, buffers.dqkv + h, 3 * h, m, w.heads, nullptr, seq, true);
   }
   if (grads != nullptr) AccumulateLinearGrads(tape.x, buffers.dqkv, m, 3 * h, h, grads->qkv, pool);
-  LinearBackward(*bw.Transposed(*w.qkv), buffers.dqkv, m, true, dx, pool, buffers.gemm);  // + the residual
+  // + the residual when x is also the residual (post-norm)
+  LinearBackward(*bw.Transposed(*w.qkv), buffers.dqkv, m, add_residual, dx, pool, buffers.gemm);
 }
 
 void AttentionBackward(const AttentionShape& s, const float* qkv, const float* probs, const int32_t* mask, float scale,

@@ -17,14 +17,17 @@
 #include "kernels/attention.h"
 #include "models/blocks/dense.h"
 #include "models/blocks/relative_attention.h"
+#include "models/blocks/rotary.h"
+#include "models/blocks/xlnet_attention.h"
 
 namespace bt {
 
 class BackwardWeights;
 
 enum class AttentionScores {
-  kScaledDotProduct,  // q·k / √head_dim
+  kScaledDotProduct,  // q·k / √head_dim (with `rotary`: on rotated q and k; with `window`: a sliding window)
   kRelative,          // relative-position terms (relative_attention.h: MPNet, DeBERTa, BERT relative_key*)
+  kXlnetRelative,     // XLNet: content, relative-position and segment terms (xlnet_attention.h)
 };
 
 struct SelfAttentionWeights {
@@ -33,6 +36,9 @@ struct SelfAttentionWeights {
   int32_t heads = 0;
   AttentionScores scores = AttentionScores::kScaledDotProduct;
   std::shared_ptr<const RelativeAttention> relative;  // kRelative: the terms (may be shared by layers)
+  std::shared_ptr<const RotaryTable> rotary;  // ModernBERT: rotary q and k (null: none)
+  int32_t window = 0;                         // > 0: keys with |i - j| <= window only (ModernBERT local layers)
+  XlnetAttentionWeights xlnet;                // kXlnetRelative
 };
 
 struct SelfAttentionIO {
@@ -44,14 +50,19 @@ struct SelfAttentionIO {
   const int32_t* query_rows = nullptr;
   int32_t query_count = 0;
   const float* query_x = nullptr;
-  float* out = nullptr;    // [rows, H]: query_x + attention output (the residual sum); may alias query_x
+  float* out = nullptr;    // [rows, H]: residual + attention output (the residual sum); may alias query_x
   float* probs = nullptr;  // optional [batch, heads, seq, seq] (without a subset)
+  // [rows, H] the residual when it is not query_x (pre-norm: the layer's input, query_x its norm); may alias out.
+  const float* residual = nullptr;
+  const int32_t* segments = nullptr;  // [batch*seq] token types (XLNet's segment term), or null (all 0)
+  const float* positional = nullptr;  // XLNet: [2*seq, H] relative position embeddings (XlnetPositionEmbeddings)
 };
 
 struct SelfAttentionBuffers {
   float* qkv = nullptr;      // [m, 3H]
   float* context = nullptr;  // [rows, H]
   float* scratch = nullptr;  // AttentionScratchFloats
+  float* relative = nullptr; // XLNet: [2*seq, H] the position keys k_r of the current layer
   LinearScratch gemm;
 };
 
@@ -67,6 +78,7 @@ struct SelfAttentionGrads {
   LinearGrads qkv, output;
 };
 
+
 AttentionShape SelfAttentionShape(const SelfAttentionWeights& w, int32_t batch, int32_t seq);
 
 void SelfAttentionForward(const SelfAttentionWeights& w, const SelfAttentionIO& io, const SelfAttentionBuffers& buffers,
@@ -75,16 +87,24 @@ void SelfAttentionForward(const SelfAttentionWeights& w, const SelfAttentionIO& 
 struct SelfAttentionBackwardBuffers {
   float* dcontext = nullptr;  // [m, H]
   float* dqkv = nullptr;      // [m, 3H]
+  float* relative = nullptr;  // XLNet: [2*seq, H] the position keys, recomputed
   LinearScratch gemm;
 };
 
+// What the backward pass reads besides the tape: the forward's segments and XLNet's positional rows.
+struct SelfAttentionBackwardInputs {
+  const int32_t* segments = nullptr;
+  const float* positional = nullptr;
+};
+
 // dx [m, H]: on entry the gradient w.r.t. `out`, on return w.r.t. x (the residual's identity plus the
-// attention path). dprobs (optional, [batch, heads, seq, seq]): the gradient w.r.t. the probabilities.
-// Without a query subset (a taped forward attends from every row).
+// attention path; add_residual false: the attention path only — pre-norm, where x is the norm's output
+// and the residual is not). dprobs (optional, [batch, heads, seq, seq]): the gradient w.r.t. the
+// probabilities. Without a query subset (a taped forward attends from every row).
 void SelfAttentionBackward(const SelfAttentionWeights& w, const BackwardWeights& bw, int32_t batch, int32_t seq,
                            const int32_t* mask, const SelfAttentionTape& tape, float* dx, float* dprobs,
                            const SelfAttentionBackwardBuffers& buffers, const SelfAttentionGrads* grads,
-                           ThreadPool& pool);
+                           ThreadPool& pool, bool add_residual = true, const SelfAttentionBackwardInputs& inputs = {});
 
 // The attention kernel's backward (kernels/attention.h shapes): from q|k|v, the probabilities
 // [batch, heads, seq, seq] and dctx [batch*seq, heads*head_dim], writes dq|dk|dv into dqkv (the layout
