@@ -29,6 +29,7 @@ import { readSentenceTransformers } from './sentence-transformers.js';
  * @property {number} vocab_size
  * @property {number} max_position_embeddings
  * @property {number} [type_vocab_size] token types the embeddings have (0 or absent: none)
+ * @property {boolean} [uses_token_type_ids] whether the model reads token types (embedded, or XLNet's segments)
  * @property {number} [max_sequence_length] longest input the position embeddings allow
  * @property {number} pad_token_id
  * @property {'fp32'|'q8'} dtype how the weights are held: q8 with `dtype: 'q8'` or for a folder converted to int8
@@ -319,7 +320,8 @@ export class BertologyModel {
       { side: this.padding_side, padTypeId: this.#info.pad_token_type_id ?? 0 });
     // Models without token type embeddings (DistilBERT) take no token types, as in Hugging Face, even
     // when the tokenizer marks the second text of a pair with type 1.
-    if (!(/** @type {any} */ (this.#info).type_vocab_size > 0)) batch.typeIds = null;
+    const info = /** @type {any} */ (this.#info);
+    if (!(info.uses_token_type_ids ?? info.type_vocab_size > 0)) batch.typeIds = null;
     const out = this.#run(batch, options);
     out.encodings = encodings;
     return out;

@@ -299,6 +299,8 @@ export interface ModelInfo {
   task_type_vocab_size?: number;
   /** Width of the embedding tables (ALBERT, ELECTRA: may differ from hidden_size). */
   embedding_size?: number;
+  /** Whether the model reads token types: embedded (type_vocab_size > 0) or compared as segments (XLNet). */
+  uses_token_type_ids?: boolean;
   pad_token_id: number;
   hidden_act?: string;
   has_tokenizer: boolean;

@@ -292,6 +292,21 @@ export function codePointSpan(e, i) {
 }
 
 /**
+ * Where batch row `b`'s tokens start: after its left padding (XLNet's tokenizer pads on the left, so a
+ * row's first token sits at seq − length), else 0. Read from the attention mask, so ids given by the
+ * caller are handled too.
+ * @param {{input_ids: {dims: number[]}, attention_mask: {data: ArrayLike<number>}}} out
+ * @param {number} b
+ * @returns {number}
+ */
+export function rowStart(out, b) {
+  const seq = out.input_ids.dims[1], mask = out.attention_mask.data;
+  let t = 0;
+  while (t < seq && !mask[b * seq + t]) t++;
+  return t === seq ? 0 : t;
+}
+
+/**
  * Softmax of `x[start, start + n)` in float32 steps as numpy does (max-shifted exp, then divide).
  * @param {ArrayLike<number>} x
  * @param {number} start

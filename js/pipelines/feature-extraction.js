@@ -4,7 +4,7 @@
 // prompts; then Matryoshka truncation, normalization and quantization (sentence-transformers' encode()).
 
 import { check } from '../errors.js';
-import { forwardBatched, forwardIds, isIdsInput, Pipeline, textInputs, withExtras } from './common.js';
+import { forwardBatched, forwardIds, isIdsInput, Pipeline, rowStart, textInputs, withExtras } from './common.js';
 import { Tensor } from '../tensor.js';
 import { denseForward, normalizeInPlace, poolRow, sentenceModules } from '../sentence-transformers.js';
 import { PRECISIONS, SIMILARITY_FUNCTIONS, quantizeEmbeddings } from '../similarity.js';
@@ -73,17 +73,19 @@ export class FeatureExtractionPipeline extends Pipeline {
       const state = out.last_hidden_state;
       check(state, 'feature-extraction: the engine returned no last_hidden_state');
       const seq = state.dims[1];
-      const mask = out.attention_mask.data.subarray(b * seq, (b + 1) * seq);
-      const x = state.data.subarray(b * seq * hidden, (b + 1) * seq * hidden);
+      // The row without its left padding (XLNet pads on the left): pooling 'cls' reads its first token.
+      const from = rowStart(out, b);
+      const mask = out.attention_mask.data.subarray(b * seq + from, (b + 1) * seq);
+      const x = state.data.subarray((b * seq + from) * hidden, (b + 1) * seq * hidden);
       const weight = plan.encodings ? plan.encodings[i].sequence_ids.filter((s) => s >= 0).length : 1;
       if (pooling === 'none') {
-        let n = seq;
+        let n = seq - from;
         while (n > 0 && !mask[n - 1]) n--;
         rows[i] = { data: x.slice(0, n * hidden), tokens: n, weight };
       } else if (plan.st) {
         const m = Int32Array.from(mask);
         // include_prompt: false — the prompt's tokens (at the start of an input's first window) are not pooled.
-        if (!plan.st.pooling.include_prompt && plan.promptRows.has(i)) m.fill(0, 0, Math.min(plan.promptLength, seq));
+        if (!plan.st.pooling.include_prompt && plan.promptRows.has(i)) m.fill(0, 0, Math.min(plan.promptLength, seq - from));
         let v = poolRow(x, m, hidden, plan.st.pooling.modes);
         for (const mod of plan.st.perChunk) v = mod.kind === 'Dense' ? denseForward(mod, v) : normalizeInPlace(v);
         rows[i] = { data: v, tokens: 1, weight };

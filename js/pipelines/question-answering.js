@@ -4,7 +4,7 @@
 // the best spans over all windows kept; text from the tokens' offsets or their whole words.
 
 import { BertologyError, check } from '../errors.js';
-import { describe, forwardBatched, Pipeline, withExtras } from './common.js';
+import { describe, forwardBatched, Pipeline, rowStart, withExtras } from './common.js';
 import { questionWindows, withMetadata } from './long-text.js';
 import { limitError } from '../limits.js';
 
@@ -93,8 +93,9 @@ export class QuestionAnsweringPipeline extends Pipeline {
       const seq = out.input_ids.dims[1];
       const n = flat[k].ids.length;
       if (!out.start_logits || !out.end_logits) throw new BertologyError('question-answering: the engine returned no start/end logits');
-      logits[i][j].start = out.start_logits.data.slice(r * seq, r * seq + n);
-      logits[i][j].end = out.end_logits.data.slice(r * seq, r * seq + n);
+      const at = r * seq + rowStart(out, r);  // left padding (XLNet): the window's tokens end the row
+      logits[i][j].start = out.start_logits.data.slice(at, at + n);
+      logits[i][j].end = out.end_logits.data.slice(at, at + n);
     });
     return { logits, extras };
   }

@@ -9,7 +9,7 @@
 
 import { check } from '../errors.js';
 import { wordPieceTokensToString } from '../tokenizer.js';
-import { codePointSpan, forwardBatched, forwardIds, isIdsInput, Pipeline, softmaxRow, textInputs, withExtras } from './common.js';
+import { codePointSpan, forwardBatched, forwardIds, isIdsInput, Pipeline, rowStart, softmaxRow, textInputs, withExtras } from './common.js';
 import { codePointToUtf16 } from '../offsets.js';
 import { maxLengthOption, textWindows, withMetadata } from './long-text.js';
 
@@ -121,6 +121,7 @@ export class TokenClassificationPipeline extends Pipeline {
     let owner = [];
     const onRow = (/** @type {number} */ i, /** @type {any} */ out, /** @type {number} */ b) => {
       const { seq, scores } = tokenScores(out.logits, discriminator);
+      const start = rowStart(out, b);  // left padding (XLNet): the encoding's token t is at start + t
       /** @type {PreEntity[]} */
       const pre = [];
       if (texts) {
@@ -143,7 +144,7 @@ export class TokenClassificationPipeline extends Pipeline {
             isSubword = false;
           }
           pre.push({
-            word, scores: scores(b * seq + t), index: t, is_subword: isSubword,
+            word, scores: scores(b * seq + start + t), index: t, is_subword: isSubword,
             start: toUtf16 ? toUtf16[s] : s, end: toUtf16 ? toUtf16[en] : en,
           });
         }
@@ -153,7 +154,7 @@ export class TokenClassificationPipeline extends Pipeline {
           if (!mask[b * seq + t]) continue;
           pre.push({
             word: this.model.idToToken(out.input_ids.data[b * seq + t]), scores: scores(b * seq + t),
-            index: t, is_subword: false, start: null, end: null,
+            index: t - start, is_subword: false, start: null, end: null,
           });
         }
       }

@@ -82,6 +82,8 @@ std::string JsModel::info() const {
       {"type_vocab_size", c.type_vocab_size},
       {"task_type_vocab_size", c.task_type_vocab_size},
       {"embedding_size", c.embedding_size},
+      // XLNet compares token types (segments) instead of embedding them: it reads them too.
+      {"uses_token_type_ids", c.type_vocab_size > 0 || c.model_type == ModelType::kXlnet},
       {"pad_token_id", c.pad_token_id},
       {"hidden_act", c.hidden_act_name},
       {"has_tokenizer", model_->tokenizer() != nullptr},

@@ -168,9 +168,11 @@ const ArchitectureSpec kArchitectures[] = {
                           "cls.predictions.decoder", "cls.predictions.bias", true, Activation::kNone},
     },
     // ModernBERT (Warner et al. 2024): rotary, sliding-window local layers, GeGLU, pre-norm without biases.
-    {.model_type = "modernbert", .load = LoadModernBert},
+    {.model_type = "modernbert", .positions = PositionIds::kNone, .embedding_projection = nullptr, .layers = {},
+     .pooler = nullptr, .sequence = {}, .masked_lm = {}, .load = LoadModernBert},
     // XLNet (Yang et al. 2019): relative attention with segment terms, post-norm, sequence summary.
-    {.model_type = "xlnet", .load = LoadXlnet},
+    {.model_type = "xlnet", .positions = PositionIds::kNone, .embedding_projection = nullptr, .layers = {},
+     .pooler = nullptr, .sequence = {}, .masked_lm = {}, .load = LoadXlnet},
 };
 
 // DeBERTa without position_biased_input has no absolute position table.

@@ -141,5 +141,46 @@ TEST(ParityModernBertXlnet, Q8LoadsAndRoughlyAgrees) {
   }
 }
 
+// ModernBERT's 8,192-token contexts: the tiny checkpoint with max_position_embeddings 8192 (rotary
+// positions: no table grows) runs one 8,192-token sequence the way fill-mask asks for it (the head on
+// two rows, the last layer pruned to them) within the default limits; the result equals the same rows
+// of the unpruned forward bit for bit.
+TEST(ParityModernBertXlnet, ModernBertLongContext) {
+  BT_REQUIRE_SHARED();
+  SetNumThreads(2);
+  const std::string dir = testing::SharedPath("models/tiny-v2/modernbert-maskedlm");
+  auto files = ReadDirectory(dir);
+  ASSERT_TRUE(files.ok());
+  files->Erase("reference.safetensors");
+  files->Erase("SOURCE.md");
+  auto config = files->ReadText("config.json");
+  ASSERT_TRUE(config.ok());
+  std::string text = config.value();
+  const std::string key = "\"max_position_embeddings\": 64";
+  ASSERT_NE(text.find(key), std::string::npos);
+  text.replace(text.find(key), key.size(), "\"max_position_embeddings\": 8192");
+  ASSERT_TRUE(files->Put("config.json", text).ok());
+  auto model = Model::Load(files.value());
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  constexpr int32_t kSeq = 8192;
+  ForwardRequest request;
+  request.batch = 1;
+  request.seq = kSeq;
+  for (int32_t t = 0; t < kSeq; ++t) request.ids.push_back(t == 0 ? 1 : t == kSeq - 1 ? 2 : 5 + (t * 7919) % 990);
+  request.output_last_hidden_state = false;
+  request.head_rows_set = true;
+  request.head_rows = {100, kSeq - 2};
+  auto pruned = model.value()->Forward(request);
+  ASSERT_TRUE(pruned.ok()) << pruned.status().message();
+  for (float v : pruned->logits) ASSERT_TRUE(std::isfinite(v));
+  const size_t workspace = model.value()->workspace_bytes();
+  request.output_last_hidden_state = true;
+  auto full = model.value()->Forward(request);
+  ASSERT_TRUE(full.ok()) << full.status().message();
+  EXPECT_EQ(pruned->logits, full->logits);
+  std::printf("  modernbert 8192 tokens: head-only workspace %.1f MB (hidden 32)\n", workspace / 1048576.0);
+  SetNumThreads(1);
+}
+
 }  // namespace
 }  // namespace bt
