@@ -102,12 +102,18 @@ void AttendHead(const AttentionShape& s, const float* q, int32_t q_stride, int32
   for (int32_t i0 = 0; i0 < nq; i0 += kMR) {
     const size_t mr = std::min(kMR, nq - i0);
     // Keys this tile scores: all valid ones, or (windowed) the 8-key panels covering the tile's windows.
-    int32_t t0 = 0, t1 = nv;
+    int32_t t0 = 0, t1 = nv8;
     if (s.window > 0) {
       key_range(position(i0) - s.window, position(i0 + static_cast<int32_t>(mr) - 1) + s.window, &t0, &t1);
-      t0 = t0 / kNR * kNR;
+      if (t0 >= t1) {  // no valid key in any of the tile's windows: every row uniform (no empty GEMM)
+        for (size_t r = 0; r < mr; ++r) {
+          UniformRow(s, v, ctx + (static_cast<size_t>(i0) + r) * ctx_stride,
+                     probs != nullptr ? probs + (static_cast<size_t>(i0) + r) * seq : nullptr);
+        }
+        continue;
+      }
+      t0 = t0 / kNR * kNR;  // whole 8-key panels: at least one key, t0 < nv
       t1 = std::min(nv8, RoundUp8(t1));
-      if (t1 <= t0) t1 = std::min(nv8, t0 + kNR);
     }
     const int32_t width = t1 - t0;  // a multiple of 8
     pack_a(mr, hd, q + static_cast<size_t>(i0) * q_stride, q_stride, qt);

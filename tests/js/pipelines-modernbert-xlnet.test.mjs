@@ -107,7 +107,7 @@ function withTokenizers(/** @type {string} */ root) {
   /** @type {Record<string, string>} */
   const dirs = {};
   for (const name of ['xlnet-questionanswering-simple', 'xlnet-tokenclassification', 'xlnet-model', 'xlnet-lmhead',
-    'modernbert-maskedlm', 'modernbert-model']) {
+    'xlnet-sequenceclassification', 'modernbert-maskedlm', 'modernbert-model', 'modernbert-sequenceclassification']) {
     const family = name.startsWith('xlnet') ? xlnet : modern;
     const to = join(root, name);
     copyModel(dirOf(name), to, (c) => {
@@ -182,6 +182,27 @@ test('ModernBERT pipelines: fill-mask and mean-pooled features, batched equal al
         for (let k = 0; k < one.data.length; k++) assert.ok(Math.abs(all.data[i * one.data.length + k] - one.data[k]) < 1e-4);
       }
       await features.dispose();
+    } finally {
+      cleanup();
+    }
+  });
+
+test('explanations through XLNet\'s and ModernBERT\'s blocks in wasm: integrated gradients are complete to 1%',
+  { skip: SKIP_REASON }, async () => {
+    const { root, cleanup } = tempModels('bertology-explain-');
+    try {
+      const dirs = withTokenizers(root);
+      for (const name of ['xlnet-sequenceclassification', 'modernbert-sequenceclassification']) {
+        const classify = await pipeline('text-classification', dirs[name]);
+        try {
+          const e = /** @type {any} */ (await classify.explain(TEXTS[2], { method: 'integrated_gradients', steps: 64 }));
+          assert.ok(Number.isFinite(e.delta) && Math.abs(e.delta) > 1e-3, `${name}: delta ${e.delta}`);
+          assert.ok(Math.abs(e.completeness_gap) <= 0.01 * Math.abs(e.delta), `${name}: gap ${e.completeness_gap} vs delta ${e.delta}`);
+          for (const w of e.words) assert.equal(TEXTS[2].slice(w.start, w.end), w.word);
+        } finally {
+          await classify.dispose();
+        }
+      }
     } finally {
       cleanup();
     }

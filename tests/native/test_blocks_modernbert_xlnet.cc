@@ -144,6 +144,30 @@ TEST(BlocksModern, SlidingWindowAttentionMatchesPlainLoops) {
   }
 }
 
+// A tile of queries whose windows hold no valid key at all (8 valid keys, a whole panel, then padding):
+// uniform rows, no empty GEMM (the wasm microkernel needs at least one column and one k).
+TEST(BlocksModern, SlidingWindowTileWithoutValidKeys) {
+  const int32_t seq = 16, hd = 4;
+  std::vector<int32_t> mask(seq, 0);
+  for (int32_t t = 0; t < 8; ++t) mask[t] = 1;
+  std::vector<float> qkv = Random(size_t(seq) * 3 * hd, 9);
+  AttentionShape shape{1, seq, 1, hd, 3 * hd, 3 * hd, 3 * hd};
+  shape.window = 2;
+  std::vector<float> scratch(AttentionScratchFloats(shape, DefaultThreadPool()));
+  std::vector<float> ctx(size_t(seq) * hd), probs(size_t(seq) * seq);
+  MultiHeadAttention(shape, qkv.data(), qkv.data() + hd, qkv.data() + 2 * hd, mask.data(), 0.5f, ctx.data(), probs.data(),
+                     scratch.data(), DefaultThreadPool());
+  for (int32_t i = 10; i < seq; ++i) {  // windows [i-2, i+2] without a valid key
+    for (int32_t j = 0; j < seq; ++j) EXPECT_FLOAT_EQ(probs[i * seq + j], 1.0f / seq) << i << " " << j;
+    for (int32_t d = 0; d < hd; ++d) {
+      double mean = 0;
+      for (int32_t j = 0; j < seq; ++j) mean += qkv[j * 3 * hd + 2 * hd + d] / seq;
+      EXPECT_NEAR(ctx[i * hd + d], mean, 1e-5);
+    }
+  }
+  for (int32_t j = 0; j < seq; ++j) EXPECT_FLOAT_EQ(probs[9 * seq + j], j == 7 ? 1.0f : 0.0f) << j;  // only key 7
+}
+
 TEST(BlocksModern, GegluForwardAndBackward) {
   const int32_t rows = 5;
   std::vector<float> x = Random(size_t(rows) * 2 * kI, 5), c = Random(size_t(rows) * kI, 6), out(size_t(rows) * kI);
