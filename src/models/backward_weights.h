@@ -24,6 +24,8 @@ class BackwardWeights {
   Status Build(const EncoderWeights& encoder);
   // Packs Wᵀ of one more linear (a no-op when it is there already).
   Status Add(const PackedLinear& w);
+  // Forgets the Wᵀ of a linear (before that linear is freed or replaced: training repacks its weights).
+  void Remove(const PackedLinear& w) { transposed_.erase(&w); }
   bool built() const { return !transposed_.empty(); }
   // Wᵀ of a linear of the encoder given to Build (null when it was not there).
   const PackedLinear* Transposed(const PackedLinear& w) const;

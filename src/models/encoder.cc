@@ -94,12 +94,16 @@ Status EncoderBackward(const EncoderWeights& w, const BackwardWeights& bw, const
     LayerNormBackward(w.final_norm, tape.final_input, dhidden, tape.batch * tape.seq, w.hidden_size, dhidden, pool);
   }
   const SelfAttentionBackwardInputs inputs{tape.input.type_ids, buffers.positional};
-  for (int32_t l = w.num_layers() - 1; l >= 0; --l) {
+  const int32_t first = grads != nullptr ? grads->first_layer : 0;
+  for (int32_t l = w.num_layers() - 1; l >= first; --l) {
     const int32_t distinct = w.layer_order[l];
     const EncoderLayerGrads* layer_grads =
         grads != nullptr && static_cast<size_t>(distinct) < grads->layers.size() ? grads->layers[distinct] : nullptr;
     EncoderLayerBackward(w.layers[distinct], bw, tape.batch, tape.seq, tape.mask, tape.layers[l], dhidden,
                          dprobs != nullptr ? dprobs[l] : nullptr, buffers.layer, layer_grads, pool, inputs);
+  }
+  if (first > 0 || (dword == nullptr && dembedded == nullptr && (grads == nullptr || grads->embeddings == nullptr))) {
+    return Status::Ok();
   }
   EmbeddingsBackward(w.embeddings, bw, tape.input, tape.embeddings, dhidden, dword, dembedded, buffers.embeddings,
                      grads != nullptr ? grads->embeddings : nullptr, pool);

@@ -79,6 +79,9 @@ struct EncoderBackwardBuffers {
 struct EncoderGrads {
   EmbeddingGrads* embeddings = nullptr;
   std::vector<EncoderLayerGrads*> layers;
+  // The backward stops after this applied layer when > 0 (nothing below it is trained; dword is then
+  // not written), or before the embeddings when nothing there is wanted (no dword, dembedded, grads).
+  int32_t first_layer = 0;
 };
 
 // dhidden [m, H]: the gradient w.r.t. the last hidden state (consumed). dword [m, E]: the gradient

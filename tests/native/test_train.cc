@@ -1,0 +1,442 @@
+// Training (src/train, issue 19). Oracles: central finite differences of the trainer's own loss for
+// every trainable tensor kind on the tiny models of every architecture (dense W/b, LayerNorm,
+// embeddings, ALBERT's projection and shared layer, LoRA A/B, every head type); torch.optim.AdamW's
+// formula and HF's linear schedule computed here in double; resume = an uninterrupted run, bitwise.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <cstdio>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "test_support.h"
+#include "train/loss.h"
+#include "train/optimizer.h"
+#include "train/trainer.h"
+
+namespace bt {
+namespace {
+
+using testing::LoadSharedModel;
+
+struct Batch {
+  int32_t batch = 3, seq = 10;
+  std::vector<int32_t> ids, types, mask, labels;
+  TrainBatch view() const {
+    return TrainBatch{batch, seq, ids.data(), types.empty() ? nullptr : types.data(), mask.data(), labels.data()};
+  }
+};
+
+// Ids < 1000 (the tiny vocabulary), row 2 padded from position 7, token types 1 from position 6.
+Batch MakeBatch(bool token, int32_t labels, bool types, uint64_t seed = 7) {
+  Batch b;
+  TrainRng rng(seed);
+  const int32_t m = b.batch * b.seq;
+  for (int32_t i = 0; i < m; ++i) {
+    b.ids.push_back(5 + static_cast<int32_t>(rng.Next() % 990));
+    b.mask.push_back(i / b.seq == 2 && i % b.seq >= 7 ? 0 : 1);
+    if (types) b.types.push_back(i % b.seq >= 6 ? 1 : 0);
+  }
+  for (int32_t i = 0; i < (token ? m : b.batch); ++i) b.labels.push_back(static_cast<int32_t>(rng.Next() % labels));
+  if (token) {
+    b.labels[0] = kIgnoreLabel;          // [CLS]
+    b.labels[2 * b.seq + 8] = kIgnoreLabel;  // a padded position
+  }
+  return b;
+}
+
+// A large head initialisation for the gradient checks: larger gradients everywhere, far above float32's
+// rounding of the loss.
+std::string Options(const std::string& task, int layers, bool embeddings, const std::string& extra = "",
+                    const std::string& init = "0.02") {
+  return "{\"task\":\"" + task + "\",\"num_labels\":3,\"layers\":" + std::to_string(layers) +
+         ",\"embeddings\":" + (embeddings ? "true" : "false") + extra +
+         ",\"optimizer\":{\"lr\":1e-3,\"total_steps\":10},\"seed\":3,\"initializer_range\":" + init + "}";
+}
+
+std::unique_ptr<Trainer> MakeTrainer(Model* model, const std::string& json) {
+  auto o = ParseTrainerOptions(json);
+  EXPECT_TRUE(o.ok()) << o.status().message();
+  if (!o.ok()) return nullptr;
+  auto t = Trainer::Create(model, o.value());
+  EXPECT_TRUE(t.ok()) << t.status().message();
+  return t.ok() ? std::move(t.value()) : nullptr;
+}
+
+struct CheckStats {
+  int tensors = 0, components = 0, skipped = 0;
+  double worst = 0;
+  std::string worst_name;
+};
+
+// For every trainable tensor: its largest gradient components against central differences of the
+// loss (step h and h/2; a pair that disagrees crossed a kink — DistilBERT's ReLU — and is skipped).
+void CheckGradients(Trainer& t, const std::function<double()>& loss, CheckStats& stats, int per_tensor = 16,
+                    double step = 0.1) {
+  std::map<std::string, std::vector<float>> grads;
+  const double base = loss();
+  (void)base;
+  for (const ParameterInfo& p : t.Parameters()) {
+    auto g = t.Gradient(p.name);
+    ASSERT_TRUE(g.ok());
+    grads[p.name] = g.value();
+  }
+  double global = 0;
+  for (const auto& [name, g] : grads) {
+    for (float x : g) global = std::max(global, std::fabs(static_cast<double>(x)));
+  }
+  for (const ParameterInfo& p : t.Parameters()) {
+    const std::vector<float>& g = grads[p.name];
+    double largest = 0;
+    for (float x : g) largest = std::max(largest, std::fabs(static_cast<double>(x)));
+    if (largest < 1e-6 * global) {
+      // A gradient that is 0 in exact arithmetic (the key bias: softmax ignores a shift shared by every
+      // key): finite differences must see nothing either.
+      const float w0 = t.GetValue(p.name, 0).value();
+      EXPECT_TRUE(t.SetValue(p.name, 0, w0 + 0.01f).ok());
+      const double up = loss();
+      EXPECT_TRUE(t.SetValue(p.name, 0, w0 - 0.01f).ok());
+      const double down = loss();
+      EXPECT_TRUE(t.SetValue(p.name, 0, w0).ok());
+      EXPECT_LE(std::fabs(up - down) / 0.02, 1e-3 * global) << p.name << ": expected a zero gradient";
+      ++stats.tensors;
+      continue;
+    }
+    // The largest components, moved together along their gradient (u_i = g_i / max|g|): the change of
+    // the loss is ~k times one component's, well above float32's rounding of the loss.
+    std::vector<int64_t> order(g.size());
+    for (size_t i = 0; i < g.size(); ++i) order[i] = static_cast<int64_t>(i);
+    const size_t k = std::min<size_t>(order.size(), per_tensor);
+    std::partial_sort(order.begin(), order.begin() + k, order.end(),
+                      [&](int64_t a, int64_t b) { return std::fabs(g[a]) > std::fabs(g[b]); });
+    ++stats.tensors;
+    int checked = 0;
+    std::vector<float> w0(k);
+    std::vector<double> u(k);
+    double an = 0;
+    for (size_t j = 0; j < k; ++j) {
+      w0[j] = t.GetValue(p.name, order[j]).value();
+      u[j] = g[order[j]] / largest;
+      an += g[order[j]] * u[j];
+    }
+    auto move = [&](double h) {
+      for (size_t j = 0; j < k; ++j) EXPECT_TRUE(t.SetValue(p.name, order[j], static_cast<float>(w0[j] + h * u[j])).ok());
+      return loss();
+    };
+    auto fd = [&](double h) {
+      const double d = (move(h) - move(-h)) / (2 * h);
+      move(0);
+      return d;
+    };
+    // A step that changes the loss by ~3e-2 at most: far above rounding, small for curvature.
+    const double h = std::min(step, 3e-2 / an);
+    const double f1 = fd(h), f2 = fd(h / 2);
+    if (std::fabs(f1 - f2) > 0.1 * std::fabs(f2) + 1e-6) {
+      ++stats.skipped;  // crossed a kink (a ReLU): not a derivative
+    } else {
+      const double richardson = (4 * f2 - f1) / 3;
+      const double rel = std::fabs(richardson - an) / std::fabs(an);
+      EXPECT_LE(rel, 1e-3) << p.name << " (" << k << " largest) analytic " << an << " finite differences " << richardson;
+      if (rel > stats.worst) {
+        stats.worst = rel;
+        stats.worst_name = p.name;
+      }
+      stats.components += static_cast<int>(k);
+      ++checked;
+    }
+    if (checked == 0) std::printf("  %s: skipped (kink)\n", p.name.c_str());
+  }
+}
+
+double BatchLoss(Trainer& t, const Batch& b) {
+  auto r = t.LossAndGrads(b.view());
+  EXPECT_TRUE(r.ok()) << r.status().message();
+  return r.ok() ? r->loss : NAN;
+}
+
+void Report(const std::string& what, const CheckStats& s) {
+  std::printf("[gradients] %-58s %3d tensors %4d components, worst rel. error %.2e (%s), %d skipped at a kink\n",
+              what.c_str(), s.tensors, s.components, s.worst, s.worst_name.c_str(), s.skipped);
+}
+
+struct Case {
+  const char* model;
+  const char* task;
+  int layers;
+  bool embeddings;
+  const char* extra;
+};
+
+class TrainGradients : public ::testing::TestWithParam<Case> {};
+
+TEST_P(TrainGradients, MatchFiniteDifferences) {
+  BT_REQUIRE_SHARED();
+  const Case c = GetParam();
+  auto model = LoadSharedModel(std::string("models/tiny/") + c.model);
+  ASSERT_NE(model, nullptr);
+  auto t = MakeTrainer(model.get(), Options(c.task, c.layers, c.embeddings, c.extra, "0.5"));
+  ASSERT_NE(t, nullptr);
+  const bool token = std::string(c.task) == "token";
+  Batch b = MakeBatch(token, 3, model->config().type_vocab_size > 1);
+  // LoRA's B starts at 0 (so A's gradient is 0): give B values first.
+  TrainRng rng(11);
+  for (const ParameterInfo& p : t->Parameters()) {
+    if (p.name.find("lora_B") == std::string::npos) continue;
+    for (int64_t i = 0; i < p.shape[0] * p.shape[1]; ++i) {
+      ASSERT_TRUE(t->SetValue(p.name, i, static_cast<float>(rng.Normal() * 0.3)).ok());
+    }
+  }
+  CheckStats stats;
+  CheckGradients(*t, [&] { return BatchLoss(*t, b); }, stats);
+  Report(std::string(c.model) + " " + c.task + " layers " + std::to_string(c.layers) + (c.embeddings ? " +emb" : "") + c.extra, stats);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Tiny, TrainGradients,
+    ::testing::Values(Case{"tiny-bert-bert-maskedlm", "sequence", -1, true, ""},
+                      Case{"tiny-bert-bert-sequenceclassification", "token", 1, false, ""},
+                      Case{"tiny-bert-bert-tokenclassification", "sequence", 0, false, ",\"lora\":{\"r\":2,\"alpha\":4}"},
+                      Case{"tiny-distilbert-distilbert-maskedlm", "token", -1, true, ""},
+                      Case{"tiny-distilbert-distilbert-tokenclassification", "token", 0, false, ",\"lora\":{\"r\":2,\"alpha\":4}"},
+                      Case{"tiny-roberta-roberta-maskedlm", "sequence", -1, true, ""},
+                      Case{"tiny-roberta-roberta-sequenceclassification", "token", 0, false, ",\"lora\":{\"r\":3,\"alpha\":3}"},
+                      Case{"tiny-albert-albert-maskedlm", "sequence", -1, true, ""},
+                      Case{"tiny-albert-albert-sequenceclassification", "sequence", 0, false, ",\"lora\":{\"r\":2,\"alpha\":4}"}));
+
+// Head-only: the head on the frozen encoder's features (BERT's pooler + classifier, DistilBERT's
+// pre_classifier + classifier, RoBERTa's dense + out_proj; token classification's classifier).
+TEST(Train, HeadOnlyGradientsOnFeatures) {
+  BT_REQUIRE_SHARED();
+  for (const char* name : {"tiny-bert-bert-maskedlm", "tiny-distilbert-distilbert-sequenceclassification",
+                           "tiny-roberta-roberta-maskedlm", "tiny-albert-albert-maskedlm"}) {
+    for (const char* task : {"sequence", "token"}) {
+      auto model = LoadSharedModel(std::string("models/tiny/") + name);
+      ASSERT_NE(model, nullptr);
+      auto t = MakeTrainer(model.get(), Options(task, 0, false, "", "0.5"));
+      ASSERT_NE(t, nullptr);
+      ASSERT_TRUE(t->head_only());
+      const bool token = std::string(task) == "token";
+      Batch b = MakeBatch(token, 3, model->config().type_vocab_size > 1);
+      auto f = t->Features(b.view());
+      ASSERT_TRUE(f.ok()) << f.status().message();
+      const int32_t rows = static_cast<int32_t>(f->size() / t->feature_size());
+      ASSERT_EQ(rows, token ? b.batch * b.seq : b.batch);
+      // The features path and the batch path give the same loss.
+      auto direct = t->LossAndGrads(b.view());
+      ASSERT_TRUE(direct.ok()) << direct.status().message();
+      CheckStats stats;
+      CheckGradients(*t, [&] {
+        auto r = t->LossAndGradsFeatures(f->data(), rows, b.labels.data());
+        EXPECT_TRUE(r.ok());
+        return r->loss;
+      }, stats, 4, 1e-3);  // the head alone on fixed features: little rounding, ReLU kinks nearby
+      auto via = t->LossAndGradsFeatures(f->data(), rows, b.labels.data());
+      EXPECT_EQ(direct->loss, via->loss);
+      Report(std::string(name) + " " + task + " head only (features)", stats);
+    }
+  }
+}
+
+// One AdamW step (and the step before it, lr 0 during warmup) against torch.optim.AdamW's formula,
+// with clipping and decoupled weight decay on weights only.
+TEST(Train, AdamWStepMatchesTheFormula) {
+  const std::string json =
+      "{\"task\":\"sequence\",\"num_labels\":4,\"from_features\":{\"size\":6},\"seed\":5,"
+      "\"optimizer\":{\"lr\":0.01,\"weight_decay\":0.1,\"beta1\":0.8,\"beta2\":0.95,\"eps\":1e-6,"
+      "\"warmup_steps\":1,\"total_steps\":5,\"max_grad_norm\":0.05}}";
+  auto t = MakeTrainer(nullptr, json);
+  ASSERT_NE(t, nullptr);
+  TrainRng rng(9);
+  std::vector<float> f(5 * 6);
+  for (float& x : f) x = static_cast<float>(rng.Normal());
+  std::vector<int32_t> y = {0, 3, 1, 2, 3};
+  const double lr0 = 0.01, wd = 0.1, b1 = 0.8, b2 = 0.95, eps = 1e-6, max_norm = 0.05;
+  std::map<std::string, std::vector<double>> p, m, v;
+  for (const ParameterInfo& info : t->Parameters()) {
+    const int64_t n = info.shape.size() == 2 ? info.shape[0] * info.shape[1] : info.shape[0];
+    for (int64_t i = 0; i < n; ++i) p[info.name].push_back(t->GetValue(info.name, i).value());
+    m[info.name].assign(n, 0.0);
+    v[info.name].assign(n, 0.0);
+  }
+  for (int step = 1; step <= 3; ++step) {
+    auto g = t->LossAndGradsFeatures(f.data(), 5, y.data());
+    ASSERT_TRUE(g.ok());
+    std::map<std::string, std::vector<double>> grads;
+    double sum = 0;
+    for (const ParameterInfo& info : t->Parameters()) {
+      const std::vector<float> gv = t->Gradient(info.name).value();
+      for (float x : gv) {
+        grads[info.name].push_back(x);
+        sum += static_cast<double>(x) * x;
+      }
+    }
+    const double norm = std::sqrt(sum), clip = std::min(1.0, max_norm / (norm + 1e-6));
+    EXPECT_NEAR(g->grad_norm, norm, 1e-9 * norm);
+    const double lr = lr0 * (step - 1 < 1 ? (step - 1) / 1.0 : (5.0 - (step - 1)) / 4.0);
+    auto r = t->StepFeatures(f.data(), 5, y.data());
+    ASSERT_TRUE(r.ok());
+    EXPECT_DOUBLE_EQ(r->lr, lr);
+    EXPECT_EQ(r->step, step);
+    for (const ParameterInfo& info : t->Parameters()) {
+      const bool decay = info.name.find("bias") == std::string::npos;
+      for (size_t i = 0; i < p[info.name].size(); ++i) {
+        const double gi = grads[info.name][i] * clip;
+        double& pi = p[info.name][i];
+        double& mi = m[info.name][i];
+        double& vi = v[info.name][i];
+        pi *= 1 - lr * (decay ? wd : 0);
+        mi = b1 * mi + (1 - b1) * gi;
+        vi = b2 * vi + (1 - b2) * gi * gi;
+        const double denom = std::sqrt(vi) / std::sqrt(1 - std::pow(b2, step)) + eps;
+        pi -= lr / (1 - std::pow(b1, step)) * mi / denom;
+        const double got = t->GetValue(info.name, static_cast<int64_t>(i)).value();
+        EXPECT_NEAR(got, pi, 2e-6 * std::max(1.0, std::fabs(pi))) << info.name << "[" << i << "] step " << step;
+      }
+    }
+  }
+}
+
+TEST(Train, LinearScheduleAndClipping) {
+  EXPECT_DOUBLE_EQ(LinearScheduleFactor(0, 0, 10), 1.0);
+  EXPECT_DOUBLE_EQ(LinearScheduleFactor(0, 4, 10), 0.0);
+  EXPECT_DOUBLE_EQ(LinearScheduleFactor(2, 4, 10), 0.5);
+  EXPECT_DOUBLE_EQ(LinearScheduleFactor(4, 4, 10), 1.0);
+  EXPECT_DOUBLE_EQ(LinearScheduleFactor(7, 4, 10), 0.5);
+  EXPECT_DOUBLE_EQ(LinearScheduleFactor(12, 4, 10), 0.0);
+  std::vector<float> g = {3, 4}, z(2);
+  std::vector<OptimizerTensor> ts = {{z.data(), g.data(), z.data(), z.data(), 2, true}};
+  EXPECT_DOUBLE_EQ(ClipGradNorm(ts, 1.0), 5.0);
+  EXPECT_NEAR(g[0], 3 / (5 + 1e-6), 1e-7);
+}
+
+TEST(Train, CrossEntropyMatchesTorchValues) {
+  // torch.nn.functional.cross_entropy([[1,2,3],[0,0,0]], [2, -100]) = 0.40760596
+  const float logits[] = {1, 2, 3, 0, 0, 0};
+  const int32_t labels[] = {2, kIgnoreLabel};
+  float d[6];
+  auto r = CrossEntropy(logits, labels, 2, 3, d);
+  ASSERT_TRUE(r.ok());
+  EXPECT_NEAR(r->loss, 0.40760596, 1e-7);
+  EXPECT_EQ(d[3], 0.0f);
+  const int32_t bad[] = {3, 0};
+  EXPECT_EQ(CrossEntropy(logits, bad, 2, 3, d).status().code(), StatusCode::kInvalidArgument);
+  const int32_t none[] = {kIgnoreLabel, kIgnoreLabel};
+  EXPECT_EQ(CrossEntropy(logits, none, 2, 3, d).status().code(), StatusCode::kInvalidArgument);
+}
+
+// Resume: 1 step, state, a new trainer loads it, 2 more steps == 3 uninterrupted steps, bitwise.
+// And the model is the checkpoint again outside the trainer's calls.
+TEST(Train, ResumeIsBitwiseAndTheModelStaysExact) {
+  BT_REQUIRE_SHARED();
+  for (const char* extra : {"", ",\"lora\":{\"r\":2,\"alpha\":8}"}) {
+    auto model = LoadSharedModel("models/tiny/tiny-bert-bert-sequenceclassification");
+    ASSERT_NE(model, nullptr);
+    ForwardRequest req;
+    Batch b0 = MakeBatch(false, 3, true, 1), b1 = MakeBatch(false, 3, true, 2), b2 = MakeBatch(false, 3, true, 3);
+    req.batch = b0.batch;
+    req.seq = b0.seq;
+    req.ids = b0.ids;
+    req.type_ids = b0.types;
+    req.mask = b0.mask;
+    auto before = model->Forward(req);
+    ASSERT_TRUE(before.ok());
+    const std::string json = Options("sequence", std::string(extra).empty() ? 2 : 0, false, extra);
+    auto a = MakeTrainer(model.get(), json);
+    std::vector<double> losses;
+    for (const Batch* b : {&b0, &b1, &b2}) {
+      auto r = a->Step(b->view());
+      ASSERT_TRUE(r.ok()) << r.status().message();
+      losses.push_back(r->loss);
+    }
+    EXPECT_LT(losses[2], 10.0);
+    auto after = model->Forward(req);
+    ASSERT_TRUE(after.ok());
+    EXPECT_EQ(before->logits, after->logits) << "the model changed outside the trainer";
+    auto c = MakeTrainer(model.get(), json);
+    ASSERT_TRUE(c->Step(b0.view()).ok());
+    const std::vector<uint8_t> state = c->State();
+    auto d = MakeTrainer(model.get(), json);
+    ASSERT_TRUE(d->LoadState(state.data(), state.size()).ok());
+    EXPECT_EQ(d->step(), 1);
+    EXPECT_EQ(d->Step(b1.view())->loss, losses[1]);
+    EXPECT_EQ(d->Step(b2.view())->loss, losses[2]);
+    auto ta = a->Tensors(true), td = d->Tensors(true);
+    ASSERT_TRUE(ta.ok() && td.ok());
+    ASSERT_EQ(ta->size(), td->size());
+    for (size_t i = 0; i < ta->size(); ++i) EXPECT_EQ(ta.value()[i].data, td.value()[i].data) << ta.value()[i].name;
+    // A truncated or foreign state is refused and leaves the trainer as it was.
+    EXPECT_EQ(d->LoadState(state.data(), state.size() - 4).code(), StatusCode::kInvalidArgument);
+    auto other = MakeTrainer(model.get(), Options("sequence", 1, false));
+    EXPECT_EQ(other->LoadState(state.data(), state.size()).code(), StatusCode::kInvalidArgument);
+  }
+}
+
+// Training lowers the loss on a fixed batch (every mode), and the logits call agrees with the loss.
+TEST(Train, StepsLowerTheLossInEveryMode) {
+  BT_REQUIRE_SHARED();
+  auto model = LoadSharedModel("models/tiny/tiny-distilbert-distilbert-maskedlm");
+  ASSERT_NE(model, nullptr);
+  for (const std::string extra : {std::string(""), std::string(",\"lora\":{\"r\":4,\"alpha\":8}")}) {
+    for (int layers : {0, 1, -1}) {
+      if (!extra.empty() && layers != 0) continue;
+      auto t = MakeTrainer(model.get(), "{\"task\":\"sequence\",\"num_labels\":3,\"layers\":" + std::to_string(layers) + extra +
+                                            ",\"optimizer\":{\"lr\":1e-2,\"total_steps\":40}}");
+      Batch b = MakeBatch(false, 3, false);
+      double first = 0, last = 0;
+      for (int i = 0; i < 30; ++i) {
+        auto r = t->Step(b.view());
+        ASSERT_TRUE(r.ok()) << r.status().message();
+        if (i == 0) first = r->loss;
+        last = r->loss;
+      }
+      EXPECT_LT(last, 0.5 * first) << "layers " << layers << extra;
+      auto logits = t->Logits(b.view());
+      ASSERT_TRUE(logits.ok());
+      double ce = 0;
+      for (int32_t r = 0; r < b.batch; ++r) {
+        const float* z = logits->data() + r * 3;
+        const double mx = std::max({z[0], z[1], z[2]});
+        ce += std::log(std::exp(z[0] - mx) + std::exp(z[1] - mx) + std::exp(z[2] - mx)) + mx - z[b.labels[r]];
+      }
+      EXPECT_NEAR(ce / b.batch, t->LossAndGrads(b.view())->loss, 1e-5);
+    }
+  }
+}
+
+TEST(Train, OptionAndInputErrors) {
+  for (const char* bad : {"{\"task\":\"qa\",\"num_labels\":2,\"optimizer\":{\"total_steps\":1}}",
+                          "{\"num_labels\":1,\"optimizer\":{\"total_steps\":1}}",
+                          "{\"num_labels\":2}",
+                          "{\"num_labels\":2,\"optimizer\":{\"total_steps\":0}}",
+                          "{\"num_labels\":2,\"optimizer\":{\"lr\":\"NaN\",\"total_steps\":3}}",
+                          "{\"num_labels\":2,\"optimizer\":{\"lr\":-1,\"total_steps\":3}}",
+                          "{\"num_labels\":2,\"layers\":2,\"lora\":{\"r\":2},\"optimizer\":{\"total_steps\":3}}",
+                          "not json"}) {
+    auto o = ParseTrainerOptions(bad);
+    EXPECT_FALSE(o.ok()) << bad;
+    if (!o.ok()) EXPECT_EQ(o.status().code(), StatusCode::kInvalidArgument) << bad;
+  }
+  BT_REQUIRE_SHARED();
+  auto model = LoadSharedModel("models/tiny/tiny-bert-bert-maskedlm");
+  ASSERT_NE(model, nullptr);
+  auto o = ParseTrainerOptions(Options("sequence", 9, false));
+  ASSERT_TRUE(o.ok());
+  EXPECT_EQ(Trainer::Create(model.get(), o.value()).status().code(), StatusCode::kInvalidArgument);
+  auto t = MakeTrainer(model.get(), Options("sequence", 1, false));
+  Batch b = MakeBatch(false, 3, true);
+  b.labels[1] = 3;
+  EXPECT_EQ(t->Step(b.view()).status().code(), StatusCode::kInvalidArgument);
+  b.labels[1] = 0;
+  b.ids[4] = 5000;
+  EXPECT_EQ(t->Step(b.view()).status().code(), StatusCode::kInvalidArgument);
+  b.ids[4] = 5;
+  auto ok = t->Step(b.view());
+  EXPECT_TRUE(ok.ok()) << ok.status().message();
+  EXPECT_EQ(t->step(), 1);
+}
+
+}  // namespace
+}  // namespace bt
