@@ -25,6 +25,10 @@ export const ENGINE_OPTIONS = Object.freeze({
   tokenize: Object.freeze(/** @type {const} */ (['add_special_tokens', 'truncation', 'max_length'])),
   convert: Object.freeze(/** @type {const} */ (['dtype', 'limits'])),
   explain: Object.freeze(/** @type {const} */ (['method', 'target', 'position', 'output', 'steps', 'integration', 'samples', 'seed', 'baseline', 'baseline_id', 'kernel_width', 'ridge_alpha', 'max_batch_tokens'])),
+  train: Object.freeze(/** @type {const} */ (['task', 'num_labels', 'layers', 'embeddings', 'lora', 'keep_head', 'optimizer', 'seed', 'from_features', 'initializer_range'])),
+  optimizer: Object.freeze(/** @type {const} */ (['lr', 'weight_decay', 'beta1', 'beta2', 'eps', 'warmup_steps', 'total_steps', 'max_grad_norm', 'l2'])),
+  lora: Object.freeze(/** @type {const} */ (['r', 'alpha'])),
+  features: Object.freeze(/** @type {const} */ (['size'])),
 });
 
 /**
@@ -114,6 +118,28 @@ export const ENGINE_OPTIONS = Object.freeze({
  */
 
 /**
+ * Trainer.step / lossAndGrads (and the *Features forms): the loss before the update, the gradient norm before clipping, the learning rate the step used (0 without an update), optimizer steps so far.
+ * @typedef {object} EngineTrainStep
+ * @property {number} loss
+ * @property {number} grad_norm
+ * @property {number} lr
+ * @property {number} step
+ */
+
+/**
+ * Trainer.info().
+ * @typedef {object} EngineTrainerInfo
+ * @property {number} trainable_parameters
+ * @property {number} memory_bytes
+ * @property {number} peak_arena_bytes
+ * @property {number} step
+ * @property {number} total_steps
+ * @property {boolean} head_only
+ * @property {number} feature_size
+ * @property {number} num_labels
+ */
+
+/**
  * Explainer.explain's result.
  * @typedef {object} EngineExplanation
  * @property {string} method
@@ -172,6 +198,26 @@ export const ENGINE_OPTIONS = Object.freeze({
  */
 
 /**
+ * The engine's Trainer (Embind; free it with delete()).
+ * @typedef {object} EngineTrainer
+ * @property {() => EngineError | null} error
+ * @property {(ids: Int32Array, typeIds: Int32Array | null, mask: Int32Array | null, batch: number, seq: number, labels: Int32Array) => EngineTrainStep | EngineError} step
+ * @property {(ids: Int32Array, typeIds: Int32Array | null, mask: Int32Array | null, batch: number, seq: number, labels: Int32Array) => EngineTrainStep | EngineError} lossAndGrads
+ * @property {(ids: Int32Array, typeIds: Int32Array | null, mask: Int32Array | null, batch: number, seq: number) => {logits: Float32Array, shape: number[]} | EngineError} logits
+ * @property {(ids: Int32Array, typeIds: Int32Array | null, mask: Int32Array | null, batch: number, seq: number) => {features: Float32Array, shape: number[]} | EngineError} features
+ * @property {(features: Float32Array, rows: number, labels: Int32Array) => EngineTrainStep | EngineError} stepFeatures
+ * @property {(features: Float32Array, rows: number, labels: Int32Array) => EngineTrainStep | EngineError} lossAndGradsFeatures
+ * @property {(features: Float32Array, rows: number) => {logits: Float32Array, shape: number[]} | EngineError} logitsFeatures
+ * @property {(name: string) => Float32Array | EngineError} gradient
+ * @property {() => {name: string, shape: number[]}[] | EngineError} parameters
+ * @property {(which: 'trained' | 'all') => {name: string, shape: number[], data: Float32Array}[] | EngineError} tensors
+ * @property {() => Uint8Array | EngineError} state
+ * @property {(bytes: Uint8Array) => EngineError | null} loadState
+ * @property {() => EngineTrainerInfo | EngineError} info
+ * @property {() => void} delete
+ */
+
+/**
  * The engine module's own entry points (Embind and web/emscripten-pre.js).
  * @typedef {object} EngineBindings
  * @property {(n: number) => number} setNumThreads engine threads, clamped to the build's pool; returns the count used
@@ -182,5 +228,6 @@ export const ENGINE_OPTIONS = Object.freeze({
  * @property {new (store: EngineFileStore, optionsJson: string) => EngineModel} Model
  * @property {new (model: EngineModel) => EngineExplainer} Explainer
  * @property {new (store: EngineFileStore, optionsJson: string) => EngineConverter} Converter
+ * @property {new (model: EngineModel | null, optionsJson: string) => EngineTrainer} Trainer
  */
 
