@@ -55,7 +55,7 @@ void EncoderForward(const EncoderWeights& w, const EncoderInput& in, const Encod
     tape->mask = in.mask;
   }
   EmbeddingsForward(w.embeddings, embedding_input, out.hidden, buffers.embeddings,
-                    tape != nullptr ? &tape->embeddings : nullptr, pool);
+                    tape != nullptr && tape->first_layer == 0 ? &tape->embeddings : nullptr, pool);
   if (out.all_hidden != nullptr) std::memcpy(out.all_hidden, out.hidden, sizeof(float) * mh);
   if (w.relative_positions) XlnetPositionEmbeddings(in.seq, w.hidden_size, w.clamp_len, buffers.positional);
 
@@ -72,8 +72,8 @@ void EncoderForward(const EncoderWeights& w, const EncoderInput& in, const Encod
     if (out.attentions != nullptr) io.probs = out.attentions + l * probs_per_layer;
     io.segments = in.type_ids;
     io.positional = buffers.positional;
-    EncoderLayerForward(w.layers[w.layer_order[l]], io, buffers.layer, tape != nullptr ? &tape->layers[l] : nullptr,
-                        pool);
+    EncoderLayerForward(w.layers[w.layer_order[l]], io, buffers.layer,
+                        tape != nullptr && l >= tape->first_layer ? &tape->layers[l] : nullptr, pool);
     if (last && !w.final_norm.gamma.empty()) {  // Hugging Face's last hidden state is after it
       const int32_t rows = prune ? out.last_layer_count : m;
       if (tape != nullptr) std::memcpy(tape->final_input, out.hidden, sizeof(float) * mh);
@@ -95,6 +95,10 @@ Status EncoderBackward(const EncoderWeights& w, const BackwardWeights& bw, const
   }
   const SelfAttentionBackwardInputs inputs{tape.input.type_ids, buffers.positional};
   const int32_t first = grads != nullptr ? grads->first_layer : 0;
+  if (first < tape.first_layer) {
+    return Status::Internal("backward: the tape starts at layer " + std::to_string(tape.first_layer) +
+                            ", the backward was asked to reach layer " + std::to_string(first));
+  }
   for (int32_t l = w.num_layers() - 1; l >= first; --l) {
     const int32_t distinct = w.layer_order[l];
     const EncoderLayerGrads* layer_grads =

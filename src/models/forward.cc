@@ -94,8 +94,10 @@ Plan Layout(ArenaLayout& a, const ModelParts& parts, const ForwardSpec& spec, co
   p.encoder.embeddings.positions = a.Take<int32_t>(m);
   if (projection) p.encoder.embeddings.normed = a.Take<float>(m * e);
   EncoderLayerBuffers& layer = p.encoder.layer;
-  if (!spec.tape) layer.attention.qkv = a.Take<float>(m * 3 * h);
-  if (!params) layer.attention.context = a.Take<float>(m * h);
+  // Untaped layers below a partial tape still need the inference buffers.
+  const bool untaped_layers = !spec.tape || spec.tape_from_layer > 0;
+  if (untaped_layers) layer.attention.qkv = a.Take<float>(m * 3 * h);
+  if (!params || untaped_layers) layer.attention.context = a.Take<float>(m * h);
   if (!w.layers.empty()) {
     layer.attention.scratch =
         a.Take<float>(AttentionScratchFloats(SelfAttentionShape(w.layers[0].attention, batch, seq), pool));
@@ -106,7 +108,7 @@ Plan Layout(ArenaLayout& a, const ModelParts& parts, const ForwardSpec& spec, co
     layer.attention.relative = a.Take<float>(2 * static_cast<int64_t>(seq) * h);
   }
   layer.sum = a.Take<float>(m * h);
-  if (!params) layer.ffn.inner = a.Take<float>(m * inter);
+  if (!params || untaped_layers) layer.ffn.inner = a.Take<float>(m * inter);
 
   // The heads' alternating buffers.
   if (spec.run_head && parts.head_program.sequence_row == SequenceRow::kMean) p.mean = a.Take<float>(batch * h);
@@ -128,11 +130,15 @@ Plan Layout(ArenaLayout& a, const ModelParts& parts, const ForwardSpec& spec, co
   if (spec.tape) {
     Tape& t = p.tape;
     t.contents = spec.tape_contents;
-    t.embeddings.sum = a.Take<float>(m * e);
-    if (params && projection) t.embeddings.normed = a.Take<float>(m * e);
+    t.first_layer = std::clamp(spec.tape_from_layer, 0, w.num_layers());
+    if (t.first_layer == 0) {
+      t.embeddings.sum = a.Take<float>(m * e);
+      if (params && projection) t.embeddings.normed = a.Take<float>(m * e);
+    }
     t.layers.resize(static_cast<size_t>(w.num_layers()));
     if (final_norm) t.final_input = a.Take<float>(m * h);
-    for (LayerTape& lt : t.layers) {
+    for (int32_t l = t.first_layer; l < w.num_layers(); ++l) {
+      LayerTape& lt = t.layers[static_cast<size_t>(l)];
       if (params || pre_norm) lt.input = a.Take<float>(m * h);
       if (params && pre_norm) lt.attention_in = a.Take<float>(m * h);
       lt.attention.qkv = a.Take<float>(m * 3 * h);

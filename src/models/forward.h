@@ -40,6 +40,9 @@ struct ForwardSpec {
   float* attentions = nullptr;  // null or [layers, batch, heads, seq, seq]
   bool tape = false;            // record what the backward pass needs
   TapeContents tape_contents = TapeContents::kInputGradients;
+  // With a tape: record only applied layers >= this one (0: every layer and the embeddings). Training
+  // the last N layers needs no more; the backward must then stop there (EncoderGrads::first_layer).
+  int32_t tape_from_layer = 0;
   // With a tape: also plan the backward pass's buffers (its weights decide the kernel scratch).
   const BackwardWeights* backward = nullptr;
 };

@@ -26,6 +26,9 @@ enum class TapeContents : uint8_t { kInputGradients, kParameterGradients };
 struct Tape {
   TapeContents contents = TapeContents::kInputGradients;
   int32_t batch = 0, seq = 0;
+  // Applied layers below this one (and the embeddings, when > 0) ran untaped: training the last layers
+  // records only those (ForwardSpec::tape_from_layer); their LayerTapes are empty.
+  int32_t first_layer = 0;
   EmbeddingInput input;           // the forward's ids, type ids and word vectors (caller-owned)
   const int32_t* mask = nullptr;  // [batch*seq] (caller-owned)
   EmbeddingTape embeddings;

@@ -716,6 +716,7 @@ Result<double> Trainer::FullRun(const TrainBatch& b, bool backward, std::vector<
   if (backward) {
     spec.tape = true;
     spec.tape_contents = TapeContents::kParameterGradients;
+    spec.tape_from_layer = im.encoder_grads.first_layer;  // nothing below the lowest trained layer is taped
     spec.backward = &im.bw;
   } else {
     spec.hidden = nullptr;
