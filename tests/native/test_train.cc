@@ -8,10 +8,13 @@
 #include <cmath>
 #include <functional>
 #include <cstdio>
+#include <cstring>
 #include <map>
 #include <string>
 #include <vector>
 
+#include "io/file_store.h"
+#include "io/json_util.h"
 #include "test_support.h"
 #include "train/loss.h"
 #include "train/optimizer.h"
@@ -436,6 +439,92 @@ TEST(Train, OptionAndInputErrors) {
   auto ok = t->Step(b.view());
   EXPECT_TRUE(ok.ok()) << ok.status().message();
   EXPECT_EQ(t->step(), 1);
+}
+
+// A float32 safetensors file of `tensors`.
+std::string Safetensors(const std::vector<NamedTensor>& tensors) {
+  std::string header = "{";
+  int64_t offset = 0;
+  for (const NamedTensor& t : tensors) {
+    std::string dims;
+    for (int64_t d : t.shape) dims += (dims.empty() ? "" : ",") + std::to_string(d);
+    const int64_t bytes = static_cast<int64_t>(t.data.size()) * 4;
+    header += (header.size() > 1 ? "," : "") + std::string("\"") + t.name + "\":{\"dtype\":\"F32\",\"shape\":[" + dims +
+              "],\"data_offsets\":[" + std::to_string(offset) + "," + std::to_string(offset + bytes) + "]}";
+    offset += bytes;
+  }
+  header += "}";
+  while (header.size() % 8 != 0) header += ' ';
+  std::string out(8, '\0');
+  const uint64_t len = header.size();
+  std::memcpy(out.data(), &len, 8);
+  out += header;
+  for (const NamedTensor& t : tensors) out.append(reinterpret_cast<const char*>(t.data.data()), t.data.size() * 4);
+  return out;
+}
+
+// tensors("all") is a Hugging Face *ForSequenceClassification / *ForTokenClassification checkpoint:
+// the engine's own loader (which reads HF names and shapes) loads it and predicts what the trainer does.
+TEST(Train, ExportedCheckpointReloadsWithTheSameLogits) {
+  BT_REQUIRE_SHARED();
+  struct Export {
+    const char* model;
+    const char* task;
+    const char* extra;
+  };
+  for (const Export& c : {Export{"tiny-bert-bert-maskedlm", "sequence", ",\"layers\":1"},
+                          Export{"tiny-bert-bert-sequenceclassification", "token", ",\"layers\":-1,\"embeddings\":true"},
+                          Export{"tiny-distilbert-distilbert-maskedlm", "sequence", ",\"layers\":2"},
+                          Export{"tiny-roberta-roberta-maskedlm", "sequence", ",\"lora\":{\"r\":2,\"alpha\":4}"},
+                          Export{"tiny-albert-albert-maskedlm", "sequence", ",\"layers\":1,\"embeddings\":true"},
+                          Export{"tiny-albert-albert-sequenceclassification", "token", ""}}) {
+    const std::string dir = std::string("models/tiny/") + c.model;
+    auto model = LoadSharedModel(dir);
+    ASSERT_NE(model, nullptr);
+    auto t = MakeTrainer(model.get(), std::string("{\"task\":\"") + c.task + "\",\"num_labels\":3" + c.extra +
+                                          ",\"optimizer\":{\"lr\":1e-2,\"total_steps\":10}}");
+    ASSERT_NE(t, nullptr);
+    const bool token = std::string(c.task) == "token";
+    Batch b = MakeBatch(token, 3, model->config().type_vocab_size > 1);
+    for (int i = 0; i < 3; ++i) ASSERT_TRUE(t->Step(b.view()).ok());
+    auto all = t->Tensors(false);
+    ASSERT_TRUE(all.ok());
+    auto files = ReadDirectory(testing::SharedPath(dir));
+    ASSERT_TRUE(files.ok());
+    auto config_text = files->ReadText("config.json");
+    ASSERT_TRUE(config_text.ok());
+    Json config = Json::parse(config_text.value());
+    std::string arch = config["architectures"][0];
+    arch = arch.substr(0, arch.find("For")) + (token ? "ForTokenClassification" : "ForSequenceClassification");
+    config["architectures"] = Json::array({arch});
+    config["id2label"] = Json::object({{"0", "A"}, {"1", "B"}, {"2", "C"}});
+    config["label2id"] = Json::object({{"A", 0}, {"B", 1}, {"C", 2}});
+    FileStore saved;
+    ASSERT_TRUE(saved.Put("config.json", config.dump()).ok());
+    ASSERT_TRUE(saved.Put("model.safetensors", Safetensors(all.value())).ok());
+    auto reloaded = Model::Load(saved);
+    ASSERT_TRUE(reloaded.ok()) << c.model << ": " << reloaded.status().message();
+    ForwardRequest req;
+    req.batch = b.batch;
+    req.seq = b.seq;
+    req.ids = b.ids;
+    req.type_ids = b.types;
+    req.mask = b.mask;
+    auto out = reloaded.value()->Forward(req);
+    ASSERT_TRUE(out.ok()) << out.status().message();
+    auto logits = t->Logits(b.view());
+    ASSERT_TRUE(logits.ok());
+    ASSERT_EQ(out->logits.size(), logits->size()) << c.model;
+    for (size_t i = 0; i < logits->size(); ++i) EXPECT_NEAR(out->logits[i], logits.value()[i], 1e-5) << c.model << " " << i;
+    // 'trained' holds what changed: every tensor it names is in the full export with the same values.
+    auto trained = t->Tensors(true);
+    ASSERT_TRUE(trained.ok());
+    for (const NamedTensor& x : trained.value()) {
+      bool found = false;
+      for (const NamedTensor& y : all.value()) found = found || (y.name == x.name && y.data == x.data && y.shape == x.shape);
+      EXPECT_TRUE(found) << x.name;
+    }
+  }
 }
 
 }  // namespace
