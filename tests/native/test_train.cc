@@ -6,7 +6,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
 #include <functional>
+#include <stdlib.h>
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -524,6 +526,64 @@ TEST(Train, ExportedCheckpointReloadsWithTheSameLogits) {
       for (const NamedTensor& y : all.value()) found = found || (y.name == x.name && y.data == x.data && y.shape == x.shape);
       EXPECT_TRUE(found) << x.name;
     }
+  }
+}
+
+// Every gradient of a BERT (all layers, embeddings, pooler, classifier) against torch autograd in
+// float64 (tests/native/torch_train_oracle.py, Debian's python3-torch): the whole vectors, not only
+// their largest components. Skips when /usr/bin/python3 has no torch.
+TEST(Train, GradientsMatchTorchAutograd) {
+  BT_REQUIRE_SHARED();
+  if (std::system("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") != 0) GTEST_SKIP() << "python3-torch absent";
+  const std::string script = std::string(BERTOLOGY_SOURCE_DIR) + "/tests/native/torch_train_oracle.py";
+  for (const char* task : {"sequence", "token"}) {
+    auto model = LoadSharedModel("models/tiny/tiny-bert-bert-maskedlm");
+    ASSERT_NE(model, nullptr);
+    auto t = MakeTrainer(model.get(), std::string("{\"task\":\"") + task +
+                                          "\",\"num_labels\":3,\"layers\":-1,\"embeddings\":true,\"optimizer\":{\"total_steps\":5}}");
+    ASSERT_NE(t, nullptr);
+    const bool token = std::string(task) == "token";
+    Batch b = MakeBatch(token, 3, true);
+    auto r = t->LossAndGrads(b.view());
+    ASSERT_TRUE(r.ok());
+    char dir_template[] = "/tmp/bt-train-torch-XXXXXX";
+    ASSERT_NE(mkdtemp(dir_template), nullptr);
+    const std::string dir = dir_template;
+    auto all = t->Tensors(false);
+    ASSERT_TRUE(all.ok());
+    std::ofstream(dir + "/model.safetensors", std::ios::binary) << Safetensors(all.value());
+    std::ofstream(dir + "/config.json") << testing::ReadFileOrFail(testing::SharedPath("models/tiny/tiny-bert-bert-maskedlm/config.json"));
+    Json job = {{"batch", b.batch}, {"seq", b.seq}, {"ids", b.ids}, {"mask", b.mask}, {"types", b.types},
+                {"labels", b.labels}, {"task", task}};
+    std::ofstream(dir + "/batch.json") << job.dump();
+    ASSERT_EQ(std::system(("/usr/bin/python3 " + script + " " + dir).c_str()), 0);
+    Json oracle = Json::parse(testing::ReadFileOrFail(dir + "/grads.json"));
+    EXPECT_NEAR(r->loss, oracle["loss"].get<double>(), 1e-6 * std::fabs(oracle["loss"].get<double>()));
+    double worst = 0;
+    std::string worst_name;
+    int tensors = 0;
+    for (const ParameterInfo& p : t->Parameters()) {
+      ASSERT_TRUE(oracle["grads"].contains(p.name)) << p.name;
+      const std::vector<double> want = oracle["grads"][p.name].get<std::vector<double>>();
+      const std::vector<float> got = t->Gradient(p.name).value();
+      ASSERT_EQ(want.size(), got.size()) << p.name;
+      double scale = 0, err = 0;
+      for (double x : want) scale = std::max(scale, std::fabs(x));
+      for (size_t i = 0; i < got.size(); ++i) err = std::max(err, std::fabs(got[i] - want[i]));
+      // A gradient that is 0 in exact arithmetic (the key bias) is compared to the largest of all.
+      const double rel = err / std::max(scale, 1e-7);
+      if (scale > 1e-9) {
+        EXPECT_LE(rel, 1e-3) << p.name << ": max |engine - torch| " << err << " of max |torch| " << scale;
+        if (rel > worst) {
+          worst = rel;
+          worst_name = p.name;
+        }
+      }
+      ++tensors;
+    }
+    std::printf("[torch] tiny BERT %s, all layers + embeddings: loss %.9f vs torch %.9f; %d tensors, worst max-abs error / max |grad| %.2e (%s)\n",
+                task, r->loss, oracle["loss"].get<double>(), tensors, worst, worst_name.c_str());
+    std::system(("rm -rf " + dir).c_str());
   }
 }
 
