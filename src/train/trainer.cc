@@ -6,6 +6,7 @@
 #include <map>
 
 #include "io/json_util.h"
+#include "kernels/gemm_internal.h"
 #include "kernels/gemm_unpack.h"
 #include "models/architecture.h"
 #include "models/forward.h"
@@ -379,8 +380,15 @@ Result<std::unique_ptr<Trainer>> Trainer::Create(Model* model, const TrainerOpti
     im.parts = &const_cast<ModelParts&>(model->parts());
     ModelParts& parts = *im.parts;
     EncoderWeights& enc = parts.encoder;
-    im.spec = FindArchitecture(model->config().model_type_name);
-    if (im.spec == nullptr) return Status::Unsupported("trainer: model type '" + model->config().model_type_name + "'");
+    // The families whose heads and tensor names the trainer builds (and the tests check); others can
+    // train a head on features (from_features).
+    const std::string& type = model->config().model_type_name;
+    im.spec = FindArchitecture(type);
+    if (im.spec == nullptr || (type != "bert" && type != "roberta" && type != "distilbert" && type != "albert")) {
+      return Status::Unsupported("trainer: fine-tuning supports bert, roberta, distilbert and albert models, not '" + type +
+                                 "' (a head on its features: from_features)")
+          .WithDetails(FieldDetails("model_type"));
+    }
     im.prefix = model->config().model_type_name + ".";
     const int32_t h = enc.hidden_size, e = enc.embedding_size;
     const int32_t distinct = static_cast<int32_t>(enc.layers.size());
@@ -391,7 +399,8 @@ Result<std::unique_ptr<Trainer>> Trainer::Create(Model* model, const TrainerOpti
                                        std::to_string(distinct) + (distinct != applied ? " distinct (shared) layers" : ""));
     }
     t->head_only_ = n_layers == 0 && !o.embeddings && o.lora_r == 0;
-    const bool q8 = enc.embeddings.word.bytes() < static_cast<size_t>(enc.vocab_size) * e * sizeof(float);
+    bool q8 = enc.embeddings.word.bytes() < static_cast<size_t>(enc.vocab_size) * e * sizeof(float);
+    for (const EncoderLayerWeights& l : enc.layers) q8 = q8 || dynamic_cast<const PackedLinearF32*>(l.attention.qkv.get()) == nullptr;
     if (!t->head_only_ && q8) {
       return Status::Unsupported("trainer: this model was loaded as q8; training encoder layers, embeddings or LoRA "
                                  "needs fp32 weights (load with dtype 'fp32'), a head trains on q8 features")

@@ -430,6 +430,16 @@ TEST(Train, OptionAndInputErrors) {
   auto o = ParseTrainerOptions(Options("sequence", 9, false));
   ASSERT_TRUE(o.ok());
   EXPECT_EQ(Trainer::Create(model.get(), o.value()).status().code(), StatusCode::kInvalidArgument);
+  // q8 weights: a head trains, layers do not.
+  LoadOptions q8;
+  q8.quantize_int8 = true;
+  auto quantized = LoadSharedModel("models/tiny/tiny-bert-bert-maskedlm", q8);
+  ASSERT_NE(quantized, nullptr);
+  EXPECT_EQ(Trainer::Create(quantized.get(), ParseTrainerOptions(Options("sequence", 1, false)).value()).status().code(),
+            StatusCode::kUnsupported);
+  auto head = MakeTrainer(quantized.get(), Options("sequence", 0, false));
+  ASSERT_NE(head, nullptr);
+  EXPECT_TRUE(head->Step(MakeBatch(false, 3, true).view()).ok());
   auto t = MakeTrainer(model.get(), Options("sequence", 1, false));
   Batch b = MakeBatch(false, 3, true);
   b.labels[1] = 3;
