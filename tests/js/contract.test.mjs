@@ -196,9 +196,19 @@ test('the option parsers accept exactly the contract\'s option names', { skip: S
       converter.delete();
       return r;
     };
+    // A trainer on features (no model): the option check comes first.
+    const trainWith = (/** @type {object} */ o) => {
+      const trainer = new engine.Trainer(null, JSON.stringify({ num_labels: 2, from_features: { size: 4 },
+        optimizer: { total_steps: 1 }, ...o }));
+      const r = trainer.error();
+      trainer.delete();
+      return r;
+    };
     /** @type {Record<string, (o: object) => unknown>} */
     const parsers = {
       load: loadWith, tokenize, explain: explainWith, limits: (o) => loadWith({ limits: o }), convert: convertWith,
+      train: trainWith, optimizer: (o) => trainWith({ optimizer: { total_steps: 1, ...o } }),
+      lora: (o) => trainWith({ lora: o }), features: (o) => trainWith({ from_features: o }),
     };
     assert.deepEqual(sorted(Object.keys(parsers)), sorted(Object.keys(contract.options)), 'every options JSON is exercised');
     for (const [kind, parse] of Object.entries(parsers)) {
