@@ -133,7 +133,7 @@ void CheckModel(const std::string& name, int threads) {
     check(key, Compare(*values, ref[key].f32, key));
   }
   // (A base model's reference may hold only hidden_states, whose last entry is its last hidden state.)
-  if (head_outputs == 0) check("last_hidden_state(=hidden_states[-1])", LastHidden(*out, ref["hidden_states"]));
+  if (head_outputs == 0) check("last_hidden_state(=hidden_states[-1])", LastHidden(out.value(), ref["hidden_states"]));
   if (ref.count("logits")) {
     std::vector<int64_t> shape(out->logits_shape.begin(), out->logits_shape.end());
     EXPECT_EQ(shape, ref["logits"].shape) << "logits shape";
