@@ -62,7 +62,7 @@ function registration() {
     const body = block[1];
     for (const m of body.matchAll(/(?<![.\w])function\("(\w+)",\s*&([\w:]+)\)/g)) functions.set(m[1], cppArity(m[2]));
     for (const m of body.matchAll(/class_<[\w:]+>\("(\w+)"\)([\s\S]*?);/g)) {
-      const ctor = /\.constructor<([^>]*)>\(\)/.exec(m[2]);
+      const ctor = /\.constructor<([^>]*)>\((?:allow_raw_pointers\(\))?\)/.exec(m[2]);
       /** @type {Map<string, number>} */
       const methods = new Map();
       for (const f of m[2].matchAll(/\.function\("(\w+)",\s*&([\w:]+)\)/g)) methods.set(f[1], cppArity(f[2]));
