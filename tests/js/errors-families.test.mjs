@@ -44,6 +44,7 @@ async function assertLoadFails(bad, code, patterns) {
   assert.ok(err instanceof BertologyError, `expected a BertologyError, got ${err}`);
   assert.equal(err.code, code, err.message);
   for (const p of patterns) assert.match(err.message, p);
+  return err;
 }
 
 test('family loading errors name the tensor / field; a loaded model stays exact', { skip: SKIP_REASON }, async () => {
@@ -57,8 +58,9 @@ test('family loading errors name the tensor / field; a loaded model stays exact'
   };
   try {
     stillExact();
-    await assertLoadFails(withoutTensor(files('electra-sequenceclassification'), 'electra.embeddings_project.weight'),
+    const missing = await assertLoadFails(withoutTensor(files('electra-sequenceclassification'), 'electra.embeddings_project.weight'),
       'BAD_CHECKPOINT', [/missing tensor 'electra\.embeddings_project\.weight'/]);
+    assert.equal(missing.tensor, 'electra.embeddings_project.weight', 'err.tensor names the missing tensor');
     await assertLoadFails(withoutTensor(files('ernie-model'), 'embeddings.task_type_embeddings.weight'),
       'BAD_CHECKPOINT', [/missing tensor 'embeddings\.task_type_embeddings\.weight'/]);
     await assertLoadFails(withoutTensor(files('xlm-roberta-maskedlm'), 'lm_head.dense.weight'),
