@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { BertologyModel, pipeline } from '../../js/index.js';
 import { softmax } from '../../js/tensor.js';
 import { REPO, SKIP_REASON, sharedPath } from './helpers/shared.js';
-import { readTensors } from './helpers/safetensors.js';
+import { parseSafetensors, readTensors, writeSafetensors } from './helpers/safetensors.js';
 import { maxAbsDiff } from './helpers/compare.js';
 import { copyModel, tempModels, tinyTokenizerJson } from './helpers/model-copies.js';
 
@@ -241,3 +241,31 @@ for (const name of ['mpnet-maskedlm', 'deberta-v2-maskedlm']) {
     }
   });
 }
+
+// DeBERTa's legacy MLM layout (config legacy: true; cls.predictions.transform.{dense,LayerNorm},
+// cls.predictions.bias, decoder tied to the word embeddings) is the same computation as
+// lm_predictions.lm_head.*: the tiny model's tensors renamed into it must reproduce Hugging Face's logits.
+test('relative deberta-v2-maskedlm: the legacy cls.predictions layout gives the same logits', { skip: SKIP_REASON }, async () => {
+  const { root, cleanup } = tempModels('bertology-relative-');
+  try {
+    const from = join(TINY_V2, 'deberta-v2-maskedlm');
+    const dir = copyModel(from, join(root, 'legacy'), (c) => { c.legacy = true; }, { skip: ['model.safetensors'] });
+    const { tensors } = parseSafetensors(new Uint8Array(readFileSync(join(from, 'model.safetensors'))));
+    const renamed = tensors.map((t) => ({
+      ...t,
+      name: t.name.replace(/^lm_predictions\.lm_head\.(dense|LayerNorm)\./, 'cls.predictions.transform.$1.')
+        .replace(/^lm_predictions\.lm_head\.bias$/, 'cls.predictions.bias'),
+    }));
+    assert.ok(renamed.some((t) => t.name === 'cls.predictions.transform.LayerNorm.weight'));
+    writeFileSync(join(dir, 'model.safetensors'), writeSafetensors(renamed));
+    const { ref, ids } = load(from);
+    const model = await BertologyModel.load(dir, { threads: 1 });
+    try {
+      relClose('logits (legacy layout)', model.forward(ids()).logits, ref.logits);
+    } finally {
+      model.dispose();
+    }
+  } finally {
+    cleanup();
+  }
+});
