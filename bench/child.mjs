@@ -7,7 +7,7 @@
 //                          "threads":1,"shapes":[[1,16],[1,128]],"plan":{...}}'
 //
 // ours: the Embind module of the runtime the package picks (js/runtime.js getRuntime: relaxed-SIMD
-// build where supported), model.safetensors + config.json streamed straight into the engine's FileStore; forward(ids, types, mask, b, s, flags, null)
+// build where supported), model.safetensors + config.json streamed straight into the engine's FileStore; forward(ids, types, mask, b, s, flags, null, null)
 // with flags 4 (logits only: no last_hidden_state, last layer on the [CLS] rows — what the
 // sentiment pipeline asks for) for classifiers, 0 (last_hidden_state) for base models.
 // ort:  onnxruntime-web (wasm backend) on model.onnx / model_quantized.onnx, int64 inputs built once
@@ -73,7 +73,7 @@ async function setupOurs() {
       const { ids, mask, types } = makeInputs(batch, seq, g.vocab);
       const typeArg = g.head === 'distilbert-sequence-classification' ? null : types;
       return () => {
-        const out = model.forward(ids, typeArg, mask, batch, seq, oursForwardFlags(g), null);
+        const out = model.forward(ids, typeArg, mask, batch, seq, oursForwardFlags(g), null, null);
         if (out.error) throw new Error(`forward: ${out.error}`);
         return out.logits ?? out.last_hidden_state;
       };

@@ -70,7 +70,7 @@ async function setupOurs(g) {
       const { ids, mask, types } = makeInputs(batch, seq, g.vocab);
       const typeArg = g.head === 'distilbert-sequence-classification' ? null : types;
       return () => {
-        const out = model.forward(ids, typeArg, mask, batch, seq, oursForwardFlags(g), null);
+        const out = model.forward(ids, typeArg, mask, batch, seq, oursForwardFlags(g), null, null);
         if (out.error) throw new Error(`forward: ${out.error}`);
         return out.logits ?? out.last_hidden_state;
       };
