@@ -269,3 +269,23 @@ test('relative deberta-v2-maskedlm: the legacy cls.predictions layout gives the 
     cleanup();
   }
 });
+
+// dtype q8 (int8 encoder weights, f32 relative tables) loads and runs every relative family; on random
+// weights only rough agreement with fp32 can be checked (relative L2 of the head's output < 0.2).
+for (const dir of [...byHead('sequenceclassification'), ...byHead('maskedlm'), ...byHead('seqcls')]) {
+  test(`relative ${name(dir)}: dtype q8 loads and roughly agrees with fp32`, { skip: dir.startsWith(TINY_V2) && SKIP_REASON }, async () => {
+    const { ids } = load(dir);
+    const fp32 = await BertologyModel.load(dir, { threads: 1 });
+    const q8 = await BertologyModel.load(dir, { threads: 1, dtype: 'q8' });
+    try {
+      const a = fp32.forward(ids()).logits.data, b = q8.forward(ids()).logits.data;
+      assert.equal(a.length, b.length);
+      let num = 0, den = 0;
+      for (let i = 0; i < a.length; i++) { num += (a[i] - b[i]) ** 2; den += a[i] ** 2; }
+      assert.ok(Math.sqrt(num / den) < 0.2, `relative L2 ${Math.sqrt(num / den)}`);
+    } finally {
+      fp32.dispose();
+      q8.dispose();
+    }
+  });
+}
