@@ -423,6 +423,13 @@ Result<ModelParts> LoadModelParts(const ModelConfig& c, const WeightSource& weig
                                              parts.encoder.max_sequence(), parts.encoder));
   }
   parts.head = HeadFromArchitectures(c, weights);
+  // A bare base model saved under a masked-LM architecture name (sentence-transformers/all-mpnet-base-v2
+  // says MPNetForMaskedLM but holds only the base model: no "mpnet." prefix, no LM head) is a base model.
+  if (parts.head == HeadKind::kMaskedLm && prefix.empty() && !weights.Has(spec->masked_lm.bias) &&
+      !weights.Has(std::string(spec->masked_lm.transform) + ".weight") &&
+      !(spec->masked_lm_alt.bias != nullptr && weights.Has(spec->masked_lm_alt.bias))) {
+    parts.head = HeadKind::kBase;
+  }
   switch (parts.head) {
     case HeadKind::kSequenceClassification:
       BT_RETURN_IF_ERROR(LoadSequenceHead(spec->sequence, c, weights, prefix, parts.head_program));

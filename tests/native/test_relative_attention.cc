@@ -109,6 +109,31 @@ TEST(RelativeAttention, BertRelativeKeyMatchesTorchTranscription) {
   SetNumThreads(1);
 }
 
+// sentence-transformers/all-mpnet-base-v2's config names MPNetForMaskedLM while its checkpoint holds only
+// the base model (no prefix, no LM head): it loads as a base model with Hugging Face's hidden states.
+TEST(RelativeAttention, BareBaseModelUnderMaskedLmNameLoadsAsBase) {
+  BT_REQUIRE_SHARED();
+  const std::string dir = testing::SharedPath("models/tiny-v2/mpnet-model");
+  auto files = ReadDirectory(dir);
+  ASSERT_TRUE(files.ok()) << files.status().message();
+  auto config = files->ReadText("config.json");
+  ASSERT_TRUE(config.ok());
+  std::string text = config.value();
+  const size_t at = text.find("\"MPNetModel\"");
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, 12, "\"MPNetForMaskedLM\"");
+  ASSERT_TRUE(files->Put("config.json", text).ok());
+  files->Erase("reference.safetensors");
+  auto model = Model::Load(files.value());
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  EXPECT_EQ(model.value()->head(), HeadKind::kBase);
+  auto ref = testing::ReadReference(dir + "/reference.safetensors");
+  auto out = model.value()->Forward(RequestFrom(ref));
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  EXPECT_LE(RelErr(out->last_hidden_state, ref["last_hidden_state"], "last_hidden_state"), 1e-5);
+  EXPECT_LE(RelErr(out->pooled, ref["pooler_output"], "pooler_output"), 1e-5);
+}
+
 // Bucket functions against values printed by torch 1.13 running Hugging Face's own functions
 // (MPNetEncoder.relative_position_bucket and deberta_v2's make_log_bucket_position, copied verbatim):
 //   python3 tools/relative_buckets_oracle.py
