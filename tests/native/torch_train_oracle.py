@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""Oracle for tests/native/test_train.cc: the loss and every parameter's gradient of a BERT
-*ForSequenceClassification / *ForTokenClassification, by torch autograd in float64 (Debian's
+"""Oracle for tests/native/test_train.cc: the loss and every parameter's gradient of a BERT or
+DistilBERT *ForSequenceClassification / *ForTokenClassification, by torch autograd in float64 (Debian's
 python3-torch). Written from the BERT paper / Hugging Face's modeling semantics, independently of the
 engine: embeddings (word + type + position) -> LayerNorm -> post-norm layers -> pooler(tanh) ->
-classifier; masked keys get the dtype's minimum added before the softmax; cross-entropy with
+classifier (DistilBERT: no types; pre_classifier -> ReLU -> classifier); masked keys get the dtype's minimum added before the softmax; cross-entropy with
 ignore_index -100, mean reduction.
 
 usage: torch_train_oracle.py DIR   (DIR holds config.json, model.safetensors, batch.json; writes grads.json)
@@ -38,16 +38,29 @@ def main(folder):
     job = json.load(open(f'{folder}/batch.json'))
     p = load_safetensors(f'{folder}/model.safetensors')
     batch, seq = job['batch'], job['seq']
-    hidden, heads = cfg['hidden_size'], cfg['num_attention_heads']
+    distil = cfg['model_type'] == 'distilbert'
+    hidden = cfg['dim'] if distil else cfg['hidden_size']
+    heads = cfg['n_heads'] if distil else cfg['num_attention_heads']
+    layers = cfg['n_layers'] if distil else cfg['num_hidden_layers']
     head_dim = hidden // heads
-    eps = cfg.get('layer_norm_eps', 1e-12)
-    act_name = cfg.get('hidden_act', 'gelu')
+    eps = 1e-12 if distil else cfg.get('layer_norm_eps', 1e-12)
+    act_name = cfg.get('activation' if distil else 'hidden_act', 'gelu')
     if act_name == 'gelu':
         act = lambda x: torch.nn.functional.gelu(x)
     elif act_name in ('gelu_new', 'gelu_pytorch_tanh'):
         act = lambda x: torch.nn.functional.gelu(x, approximate='tanh')
     else:
-        raise SystemExit(f'unsupported hidden_act {act_name}')
+        raise SystemExit(f'unsupported activation {act_name}')
+    # Tensor names: BERT's, or DistilBERT's (same blocks, its own names; no token types; its head is
+    # pre_classifier -> ReLU -> classifier).
+    base = 'distilbert.' if distil else 'bert.'
+    emb = base + 'embeddings.'
+    layer_path = base + ('transformer.layer.' if distil else 'encoder.layer.')
+    names = (dict(q='attention.q_lin', k='attention.k_lin', v='attention.v_lin', o='attention.out_lin',
+                  ln1='sa_layer_norm', fin='ffn.lin1', fout='ffn.lin2', ln2='output_layer_norm') if distil else
+             dict(q='attention.self.query', k='attention.self.key', v='attention.self.value',
+                  o='attention.output.dense', ln1='attention.output.LayerNorm', fin='intermediate.dense',
+                  fout='output.dense', ln2='output.LayerNorm'))
     ids = torch.tensor(job['ids']).view(batch, seq)
     mask = torch.tensor(job['mask']).view(batch, seq)
     types = torch.tensor(job['types']).view(batch, seq) if job['types'] else torch.zeros_like(ids)
@@ -59,24 +72,27 @@ def main(folder):
     def lin(x, name):
         return x @ p[f'{name}.weight'].T + p[f'{name}.bias']
 
-    x = (p['bert.embeddings.word_embeddings.weight'][ids] + p['bert.embeddings.token_type_embeddings.weight'][types]
-         + p['bert.embeddings.position_embeddings.weight'][torch.arange(seq)])
-    x = ln(x, 'bert.embeddings.LayerNorm')
+    x = p[emb + 'word_embeddings.weight'][ids] + p[emb + 'position_embeddings.weight'][torch.arange(seq)]
+    if not distil:
+        x = x + p[emb + 'token_type_embeddings.weight'][types]
+    x = ln(x, emb + 'LayerNorm')
     bias = (1.0 - mask[:, None, None, :].double()) * torch.finfo(torch.float64).min
-    for layer in range(cfg['num_hidden_layers']):
-        pre = f'bert.encoder.layer.{layer}.'
+    for layer in range(layers):
+        pre = f'{layer_path}{layer}.'
 
         def split(t):
             return t.view(batch, seq, heads, head_dim).transpose(1, 2)
 
-        q = split(lin(x, pre + 'attention.self.query'))
-        k = split(lin(x, pre + 'attention.self.key'))
-        v = split(lin(x, pre + 'attention.self.value'))
+        q = split(lin(x, pre + names['q']))
+        k = split(lin(x, pre + names['k']))
+        v = split(lin(x, pre + names['v']))
         probs = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(head_dim) + bias, dim=-1)
         context = (probs @ v).transpose(1, 2).reshape(batch, seq, hidden)
-        a = ln(lin(context, pre + 'attention.output.dense') + x, pre + 'attention.output.LayerNorm')
-        x = ln(lin(act(lin(a, pre + 'intermediate.dense')), pre + 'output.dense') + a, pre + 'output.LayerNorm')
-    if job['task'] == 'sequence':
+        a = ln(lin(context, pre + names['o']) + x, pre + names['ln1'])
+        x = ln(lin(act(lin(a, pre + names['fin'])), pre + names['fout']) + a, pre + names['ln2'])
+    if job['task'] == 'sequence' and distil:
+        logits = lin(torch.relu(lin(x[:, 0], 'pre_classifier')), 'classifier')
+    elif job['task'] == 'sequence':
         logits = lin(torch.tanh(lin(x[:, 0], 'bert.pooler.dense')), 'classifier')
     else:
         logits = lin(x, 'classifier').reshape(batch * seq, -1)
