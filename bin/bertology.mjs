@@ -9,6 +9,7 @@ import { evaluateSst2, parseSst2 } from '../js/eval/sst2.js';
 import { evaluateConll, parseConll } from '../js/eval/conll03.js';
 import { evaluateSquad, squadQuestions } from '../js/eval/squad.js';
 import { EXPLAIN_USAGE, runExplainCli } from '../js/explain/cli.js';
+import { TRAIN_USAGE, runTrainCli } from '../js/train/cli.js';
 
 const USAGE = `usage:
   bertology classify  --model M [--top-k K] [--long-text truncate|chunk] [--stride N] TEXT...
@@ -32,7 +33,8 @@ const USAGE = `usage:
 common: --threads N (engine threads), --dtype fp32|q8 (q8: int8 weights). M is a directory, URL or Hugging Face id. Without TEXT
 arguments, texts (rank: documents) are read from stdin, one per line. --metadata adds each result's {tokens, max_length,
 truncated, chunks} (a list then prints as {result, metadata}).
-${EXPLAIN_USAGE}`;
+${EXPLAIN_USAGE}
+${TRAIN_USAGE}`;
 
 class UsageError extends Error {}
 
@@ -256,6 +258,7 @@ try {
   const argv = process.argv.slice(2);
   if (argv[0] === 'explain') process.exitCode = await runExplainCli(argv.slice(1));
   else if (argv[0] === 'convert') await convert(argv.slice(1));
+  else if (argv[0] === 'train') process.exitCode = await runTrainCli(argv.slice(1));
   else await main(argv);
 } catch (e) {
   const err = /** @type {Error} */ (e);

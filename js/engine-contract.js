@@ -16,7 +16,7 @@ export const FORWARD_FLAGS = Object.freeze({
 /** Codes of the engine's failures (src/core/status.h, StatusCode). */
 export const ENGINE_ERROR_CODES = Object.freeze(/** @type {const} */ (['INVALID_ARGUMENT', 'LIMIT', 'BAD_CHECKPOINT', 'UNSUPPORTED', 'FILE_NOT_FOUND', 'FILE_READ', 'OUT_OF_MEMORY', 'INTERNAL']));
 /** Codes of the JS layer's own failures. */
-export const JS_ERROR_CODES = Object.freeze(/** @type {const} */ (['DISPOSED', 'RUNTIME', 'WORKER', 'NETWORK', 'BAD_RESPONSE', 'INTEGRITY']));
+export const JS_ERROR_CODES = Object.freeze(/** @type {const} */ (['DISPOSED', 'RUNTIME', 'WORKER', 'NETWORK', 'BAD_RESPONSE', 'INTEGRITY', 'ABORTED', 'NUMERIC']));
 
 /** Option names the engine accepts (anything else is an INVALID_ARGUMENT). */
 export const ENGINE_OPTIONS = Object.freeze({
@@ -46,7 +46,9 @@ export const ENGINE_OPTIONS = Object.freeze({
  * - NETWORK: fetch failed, or an HTTP error other than 404
  * - BAD_RESPONSE: an HTML page where JSON or weights were expected
  * - INTEGRITY: SHA-256 mismatch
- * @typedef {'INVALID_ARGUMENT' | 'LIMIT' | 'BAD_CHECKPOINT' | 'UNSUPPORTED' | 'FILE_NOT_FOUND' | 'FILE_READ' | 'OUT_OF_MEMORY' | 'INTERNAL' | 'DISPOSED' | 'RUNTIME' | 'WORKER' | 'NETWORK' | 'BAD_RESPONSE' | 'INTEGRITY'} ErrorCode
+ * - ABORTED: a training run whose signal fired (js/train)
+ * - NUMERIC: a training loss that became NaN or infinite (js/train)
+ * @typedef {'INVALID_ARGUMENT' | 'LIMIT' | 'BAD_CHECKPOINT' | 'UNSUPPORTED' | 'FILE_NOT_FOUND' | 'FILE_READ' | 'OUT_OF_MEMORY' | 'INTERNAL' | 'DISPOSED' | 'RUNTIME' | 'WORKER' | 'NETWORK' | 'BAD_RESPONSE' | 'INTEGRITY' | 'ABORTED' | 'NUMERIC'} ErrorCode
  */
 
 /**

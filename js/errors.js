@@ -12,7 +12,8 @@
  * layer's own: `DISPOSED` (used after dispose()), `RUNTIME` (the wasm module cannot load), `WORKER`;
  * model sources add `NETWORK` (fetch failed or an HTTP error other than 404; `url`, `status` set),
  * `BAD_RESPONSE` (e.g. an HTML page where JSON or weights were expected), `INTEGRITY` (SHA-256
- * mismatch); `FILE_NOT_FOUND` from a URL sets `url`, `status`.
+ * mismatch); `FILE_NOT_FOUND` from a URL sets `url`, `status`. Training (js/train/) adds `ABORTED` (a
+ * run's signal fired) and `NUMERIC` (the loss became NaN or infinite).
  * @typedef {import('./engine-contract.js').ErrorCode} BertologyErrorCode
  */
 

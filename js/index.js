@@ -16,3 +16,4 @@ export { createWorkerClient, RemoteModel } from './worker-client.js';
 export { argmax, softmax, sigmoid, Tensor } from './tensor.js';
 export { cos_sim, dot_score, euclidean_sim, manhattan_sim, semanticSearch, quantizeEmbeddings } from './similarity.js';
 export { convertModel, CONVERT_DTYPES } from './convert.js';
+export { Trainer, labelsOf, parseExamples, parseDelimited, parseSst2Tsv, parseConllExamples, accuracy, macroF1, entityF1 } from './train/index.js';

@@ -139,6 +139,7 @@ export class BertologyModel {
   /** @type {ReturnType<typeof readExtras>} */ #extras;
   /** @type {'left' | 'right' | undefined} */ #paddingSide;
   /** @type {import('./limits.js').CallLimits} */ #limits;
+  /** @type {{source: import('./files.js').ModelSource, options: LoadOptions} | null} */ #origin = null;
 
   /**
    * @param {any} handle the engine's model
@@ -187,6 +188,8 @@ export class BertologyModel {
     let model;
     try {
       model = new BertologyModel(handle, runtime, extras, options?.limits);
+      const { progress_callback: _p, signal: _s, ...sourceOptions } = options ?? {};
+      model.#origin = { source, options: sourceOptions };
     } catch (e) {
       handle.delete();
       throw e;
@@ -203,6 +206,12 @@ export class BertologyModel {
 
   /** @returns {ModelInfo} */
   get info() { return this.#info; }
+
+  /**
+   * Where the model was loaded from and with which source options (the trainer reads the checkpoint's
+   * files again to save a fine-tuned copy); null for a model made from an engine handle.
+   */
+  get origin() { return this.#origin; }
 
   /** config.json as the model's files hold it (parsed; fields the engine ignores included). */
   get config() { return this.#extras.config; }

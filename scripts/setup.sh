@@ -8,9 +8,10 @@ cd "$(dirname "$0")/.."
 # playwright-core); python3-onnx/numpy: shared/tools/materialize_onnx.py for the benchmark;
 # clang-14 + libFuzzer + its runtime: the fuzz targets (npm run fuzz); clang-16: the relaxed-SIMD int8
 # kernels of the relaxed wasm builds (clang 14 cannot emit them; docs/build.md); python3-torch: the
-# autograd oracle of the training gradients (tests/native/torch_train_oracle.py).
+# autograd oracle of the training gradients (tests/native/torch_train_oracle.py); python3-sklearn: the oracle
+# of tests/js/train-sklearn.test.mjs (run as /usr/bin/python3).
 packages=(emscripten nlohmann-json3-dev cmake build-essential libgtest-dev python3 chromium python3-onnx python3-numpy
-          clang-14 libfuzzer-14-dev libclang-rt-14-dev clang-16 python3-torch)
+          clang-14 libfuzzer-14-dev libclang-rt-14-dev clang-16 python3-torch python3-sklearn)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

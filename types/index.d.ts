@@ -57,7 +57,8 @@ export function quantizeEmbeddings(embeddings: EmbeddingsLike, precision: Precis
  */
 export type BertologyErrorCode =
   | 'INVALID_ARGUMENT' | 'LIMIT' | 'BAD_CHECKPOINT' | 'UNSUPPORTED' | 'FILE_NOT_FOUND' | 'FILE_READ'
-  | 'OUT_OF_MEMORY' | 'INTERNAL' | 'DISPOSED' | 'RUNTIME' | 'WORKER' | 'NETWORK' | 'BAD_RESPONSE' | 'INTEGRITY';
+  | 'OUT_OF_MEMORY' | 'INTERNAL' | 'DISPOSED' | 'RUNTIME' | 'WORKER' | 'NETWORK' | 'BAD_RESPONSE' | 'INTEGRITY'
+  | 'ABORTED' | 'NUMERIC';
 
 /** Structured facts the engine attaches to some failures. */
 export interface EngineErrorDetails {
@@ -391,6 +392,8 @@ export class BertologyModel {
   readonly config: Record<string, any>;
   /** The sentence-transformers configuration, or null (no modules.json, or loaded without sentence_transformers: true). */
   readonly sentenceTransformers: SentenceTransformersConfig | null;
+  /** Where the model was loaded from, with its source options (the Trainer re-reads the weights to save); null if unknown. */
+  readonly origin: { source: ModelSource; options: LoadOptions } | null;
   /** Where batches of texts are padded (the tokenizer's padding_side); settable. */
   padding_side: 'left' | 'right';
   /** The engine handle; throws (DISPOSED) after dispose(). */
