@@ -555,9 +555,9 @@ function writeReport(allRows, ctx) {
     L.push(`Not measured: ${ex?.error ?? 'skipped (--no-explain, and no earlier bench/out/explain.json)'}`);
   }
   L.push('');
-  // The soak and time-to-first-result figures (bench/soak.mjs, bench/ttfr.mjs write bench/soak.md,
-  // bench/ttfr.md) are kept in this report as they are.
-  for (const md of ['soak.md', 'ttfr.md']) {
+  // The fine-tuning curves, soak and time-to-first-result figures (bench/train.mjs, bench/soak.mjs,
+  // bench/ttfr.mjs write bench/train.md, bench/soak.md, bench/ttfr.md) are kept in this report as they are.
+  for (const md of ['train.md', 'soak.md', 'ttfr.md']) {
     const file = path.join(ROOT, 'bench', md);
     if (fs.existsSync(file)) {
       L.push(fs.readFileSync(file, 'utf8').trim());

@@ -12,6 +12,7 @@ import { createEmbeddingsTab } from './tabs/embeddings.js';
 import { createCompareTab } from './tabs/compare.js';
 import { createSearchTab } from './tabs/search.js';
 import { createZeroShotTab } from './tabs/zero-shot.js';
+import { createTeachTab } from './tabs/teach.js';
 
 const $ = (/** @type {string} */ s) => /** @type {HTMLElement} */ (document.querySelector(s));
 
@@ -80,7 +81,7 @@ async function main() {
     },
   };
   const tabs = [createSentimentTab(ctx), createFillMaskTab(ctx), createNerTab(ctx), createQaTab(ctx),
-    createEmbeddingsTab(ctx), createSearchTab(ctx), createZeroShotTab(ctx), createCompareTab(ctx)];
+    createEmbeddingsTab(ctx), createSearchTab(ctx), createZeroShotTab(ctx), createCompareTab(ctx), createTeachTab(ctx)];
   const compare = /** @type {any} */ (tabs.find((t) => t.id === 'compare'));
   const list = $('#tablist');
   const panels = $('#panels');

@@ -12,7 +12,7 @@ export { pipeline, SUPPORTED_TASKS, TASKS, TASK_ALIASES } from './pipeline.js';
 export { AutoTokenizer, Tokenizer } from './tokenizer.js';
 export { getRuntime, shutdown, defaultThreadCount, setModuleImporter, setWasmUrls, threadsAvailable } from './runtime.js';
 export { env, hubBaseUrl } from './sources/index.js';
-export { createWorkerClient, RemoteModel } from './worker-client.js';
+export { createWorkerClient, RemoteModel, RemoteTrainer } from './worker-client.js';
 export { argmax, softmax, sigmoid, Tensor } from './tensor.js';
 export { cos_sim, dot_score, euclidean_sim, manhattan_sim, semanticSearch, quantizeEmbeddings } from './similarity.js';
 export { convertModel, CONVERT_DTYPES } from './convert.js';

@@ -38,6 +38,7 @@ export const ERROR_FIELDS = ['url', 'status', 'file', 'field', 'tensor', 'limit'
 function reviveError(e) {
   const err = new BertologyError(e?.message ?? String(e), { code: e?.code ?? 'WORKER', operation: e?.operation });
   for (const k of ERROR_FIELDS) if (e?.[k] !== undefined) /** @type {any} */ (err)[k] = e[k];
+  if (e?.name === 'AbortError') err.name = 'AbortError';
   if (e?.stack) /** @type {any} */ (err).workerStack = e.stack;
   return err;
 }
@@ -99,6 +100,63 @@ export class RemoteModel {
   dispose() {
     return this.#request('dispose', { handle: this.handle });
   }
+}
+
+/**
+ * A Trainer living in the worker; methods return promises.
+ */
+export class RemoteTrainer {
+  /** @type {(op: string, payload: any, onProgress?: (e: any) => void, onId?: (id: number) => void) => Promise<any>} */ #request;
+
+  /**
+   * @param {(op: string, payload: any, onProgress?: (e: any) => void, onId?: (id: number) => void) => Promise<any>} request
+   * @param {{handle: number, labels: string[], task: string}} meta
+   */
+  constructor(request, meta) {
+    this.#request = request;
+    this.handle = meta.handle;
+    this.labels = meta.labels;
+    this.task = meta.task;
+  }
+
+  /**
+   * @param {string} method
+   * @param {any[]} examples
+   * @param {{signal?: AbortSignal, onProgress?: (p: any) => void}} [options]
+   */
+  async #run(method, examples, { signal, onProgress } = {}) {
+    signal?.throwIfAborted?.();
+    /** @type {number | null} */
+    let callId = null;
+    const onAbort = () => { if (callId !== null) this.#request('cancel', { target: callId }).catch(() => {}); };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await this.#request('call', { handle: this.handle, method, args: [examples] }, onProgress, (id) => { callId = id; });
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** @param {any[]} examples @param {{signal?: AbortSignal, onProgress?: (p: any) => void}} [options] */
+  fit(examples, options) { return this.#run('fit', examples, options); }
+
+  /** @param {any[]} examples @param {{signal?: AbortSignal, onProgress?: (p: any) => void}} [options] */
+  evaluate(examples, options) { return this.#run('evaluate', examples, options); }
+
+  /** @param {string | string[]} texts */
+  predict(texts) { return this.#request('call', { handle: this.handle, method: 'predict', args: [texts] }); }
+
+  /** The Hugging Face folder as {file name: bytes}. @returns {Promise<Record<string, Uint8Array>>} */
+  save() { return this.#request('call', { handle: this.handle, method: 'save', args: [] }); }
+
+  /** @returns {Promise<Uint8Array>} */
+  checkpoint() { return this.#request('call', { handle: this.handle, method: 'checkpoint', args: [] }); }
+
+  /** @param {any} [options] */
+  reset(options) { return this.#request('call', { handle: this.handle, method: 'reset', args: [options] }); }
+
+  /** Frees the trainer in the worker (the model stays). */
+  dispose() { return this.#request('dispose', { handle: this.handle }); }
 }
 
 /**
@@ -195,11 +253,13 @@ export function createWorkerClient(worker, { timeout = env.workerTimeout } = {})
    * @param {string} op
    * @param {any} payload
    * @param {(e: any) => void} [onProgress]
+   * @param {(id: number) => void} [onId] told the request's id (to cancel it)
    * @returns {Promise<any>}
    */
-  const request = (op, payload, onProgress) => new Promise((resolve, reject) => {
+  const request = (op, payload, onProgress, onId) => new Promise((resolve, reject) => {
     if (dead) return reject(dead);
     const id = nextId++;
+    onId?.(id);
     pending.set(id, { resolve, reject, onProgress });
     try {
       worker.postMessage({ id, op, settings: runtimeSettings(), ...payload });
@@ -262,6 +322,19 @@ export function createWorkerClient(worker, { timeout = env.workerTimeout } = {})
       return fn;
     },
 
+    /**
+     * A Trainer (js/train/) in the worker on a model loaded there: fit/evaluate take {signal, onProgress}
+     * (progress events are forwarded, an aborted signal cancels the run in the worker), save() resolves
+     * with the Hugging Face folder's files as bytes.
+     * @param {RemoteModel} model
+     * @param {any} options Trainer.create's options
+     * @returns {Promise<RemoteTrainer>}
+     */
+    async trainer(model, options) {
+      if (!(model instanceof RemoteModel)) throw new BertologyError('trainer: model must be a RemoteModel from client.load()', { code: 'INVALID_ARGUMENT' });
+      const meta = await request('trainer', { model: { handle: model.handle }, options });
+      return new RemoteTrainer(request, meta);
+    },
     /**
      * The runtime the worker would use for `options` ({threads}).
      * @param {{threads?: number}} [options]

@@ -15,6 +15,9 @@
 //        (model: a source, or {handle} of a loaded model)
 //   → {id, op: 'call', handle, method, args}             ← progress*, {id, type: 'result', value}   (method '()' calls a pipeline;
 //        an argument {..., progress_callback: true} asks for the call's progress events)
+//   → {id, op: 'trainer', model: {handle}, options}       ← {id, type: 'result', value: {handle, labels, task}}
+//        (a Trainer of js/train/ on a loaded model; its fit/evaluate calls stream {id, type: 'progress',
+//        event: TrainProgress} and stop when → {id, op: 'cancel', target: <the call's id>} arrives)
 //   → {id, op: 'dispose', handle}                        ← {id, type: 'result', value: true}
 //   → {id, op: 'runtime', options}                       ← {id, type: 'result', value: RuntimeMeta}
 //   failures                                             ← {id, type: 'error', error: {name, message, code, ...}}
@@ -29,9 +32,12 @@ import { pipeline } from './pipeline.js';
 import { getRuntime, isNode, nodeModule } from './runtime.js';
 import { env } from './sources/env.js';
 import { ERROR_FIELDS } from './worker-client.js';
+import { Trainer } from './train/trainer.js';
 
-/** @type {Map<number, {kind: 'model' | 'pipeline', value: any}>} */
+/** @type {Map<number, {kind: 'model' | 'pipeline' | 'trainer', value: any}>} */
 const handles = new Map();
+/** @type {Map<number, AbortController>} running trainer calls by request id (op 'cancel') */
+const running = new Map();
 let nextHandle = 1;
 
 /** @type {(message: any) => void} */
@@ -140,10 +146,30 @@ async function handle(msg) {
         return reply(id, await fn.apply(target, args));
       }
       const member = target[msg.method];
+      if (target instanceof Trainer && (msg.method === 'fit' || msg.method === 'evaluate')) {
+        const controller = new AbortController();
+        running.set(id, controller);
+        try {
+          return reply(id, await member.call(target, args[0], { onProgress: progress, signal: controller.signal }));
+        } finally {
+          running.delete(id);
+        }
+      }
       if (typeof member === 'function') return reply(id, await member.apply(target, args));
       if (member === undefined) throw Object.assign(new Error(`no method ${msg.method}`), { code: 'INVALID_ARGUMENT' });
       return reply(id, member);
     }
+    case 'trainer': {
+      const model = resolveModelArg(msg.model);
+      if (!(model instanceof BertologyModel)) throw Object.assign(new Error('trainer: model must be a model loaded in this worker'), { code: 'INVALID_ARGUMENT' });
+      const trainer = await Trainer.create(model, msg.options);
+      const h = nextHandle++;
+      handles.set(h, { kind: 'trainer', value: trainer });
+      return reply(id, { handle: h, labels: trainer.labels, task: trainer.task });
+    }
+    case 'cancel':
+      running.get(msg.target)?.abort();
+      return reply(id, running.has(msg.target));
     case 'dispose': {
       const h = handles.get(msg.handle);
       handles.delete(msg.handle);

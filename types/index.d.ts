@@ -886,6 +886,8 @@ export type RemotePipeline = ((...args: any[]) => Promise<any>) & {
 export interface WorkerClient {
   load(source: ModelSource, options?: LoadOptions): Promise<RemoteModel>;
   pipeline<T extends Task>(task: T, model: ModelSource | RemoteModel, options?: PipelineOptions<T>): Promise<RemotePipeline>;
+  /** A Trainer in the worker on a model loaded there (fit/evaluate forward progress and honour `signal`). */
+  trainer(model: RemoteModel, options: TrainerOptions): Promise<RemoteTrainer>;
   /** The runtime the worker would use for `options`. */
   runtime(options?: { threads?: number }): Promise<RuntimeMeta>;
   /** Stops the worker (and every model in it). */
@@ -944,3 +946,111 @@ export interface ConvertResult {
 export function convertModel(source: ModelSource, options: ConvertOptions & { outDir: string }): Promise<ConvertResult & { outDir: string }>;
 export function convertModel(source: ModelSource, options: ConvertOptions & { outDir?: undefined }):
   Promise<ConvertResult & { files: Map<string, Uint8Array> }>;
+
+// ---------------------------------------------------------------------------------------------
+// Fine-tuning (js/train/)
+
+/** A text-classification example: `label` is a label name or its index in the trainer's labels. */
+export interface TextExample { text: string; label: string | number; text_pair?: string }
+/** A token-classification example (one tag per word, IOB2 for NER). */
+export interface TokenExample { words: string[]; tags: string[] }
+
+export interface TrainerOptions {
+  /** Default 'text-classification'. */
+  task?: 'text-classification' | 'sentiment-analysis' | 'token-classification' | 'ner';
+  /** Label names in id order (the saved config's id2label). */
+  labels: string[];
+  /** What is trained besides the head: layers 0 (default) = the head only, on cached frozen features. */
+  train?: { layers?: number | 'all'; lora?: { r: number; alpha?: number } | null; embeddings?: boolean };
+  /**
+   * Text classification, head only: 'cls' (default) trains the model class's own classifier on its input
+   * (BERT: the pooler output), savable; 'mean' trains a linear probe on the mean-pooled last hidden state
+   * (save() refuses it: no Hugging Face class classifies a mean).
+   */
+  pooling?: 'cls' | 'mean';
+  /** AdamW (torch formula) with linear warmup/decay; warmup in steps (>= 1) or a fraction (< 1); l2: λ of λ/2·‖W‖². */
+  optimizer?: { lr?: number; weight_decay?: number; warmup?: number; beta1?: number; beta2?: number; eps?: number; max_grad_norm?: number; l2?: number };
+  /** Default 32. */
+  batch_size?: number;
+  /** Default 3. */
+  epochs?: number;
+  /** Longest input in tokens (default: the model's limit); longer texts are refused unless `truncation`. */
+  max_length?: number;
+  truncation?: boolean;
+  /** Default 42. */
+  seed?: number;
+  /** A trainer.checkpoint() to continue from. */
+  resume?: Uint8Array | null;
+}
+
+export interface TrainProgress {
+  phase: 'features' | 'train' | 'evaluate';
+  epoch?: number;
+  step?: number;
+  total_steps?: number;
+  /** Mean training loss since the previous report. */
+  loss?: number;
+  lr?: number;
+  examples_per_second?: number;
+  done?: number;
+  total?: number;
+}
+
+export interface FitOptions { signal?: AbortSignal; onProgress?: (progress: TrainProgress) => void }
+export interface FitResult { loss: number; steps: number; epochs: number; examples_per_second: number; seconds: number; feature_seconds: number }
+export interface ClassificationMetrics {
+  accuracy: number; macro_f1: number; loss: number; total: number;
+  per_label: Record<string, { precision: number; recall: number; f1: number; support: number }>;
+}
+export interface EntityMetrics { f1: number; precision: number; recall: number; accuracy: number; loss: number; total: number }
+
+export class Trainer {
+  static create(model: BertologyModel, options: TrainerOptions): Promise<Trainer>;
+  readonly model: BertologyModel;
+  readonly labels: string[];
+  /** Optimizer steps taken so far. */
+  readonly step: number;
+  readonly task: 'text-classification' | 'token-classification';
+  /** Copies of the classifier weight [labels, hidden] and bias [labels]. */
+  readonly head: { weight: Float32Array; bias: Float32Array };
+  fit(examples: TextExample[] | TokenExample[], options?: FitOptions): Promise<FitResult>;
+  evaluate(examples: TextExample[], options?: FitOptions): Promise<ClassificationMetrics>;
+  evaluate(examples: TokenExample[], options?: FitOptions): Promise<EntityMetrics>;
+  predict(texts: string | string[]): Promise<LabelScore[][]>;
+  /** The classifier's inputs (cached frozen features) [rows, hidden] and label ids. */
+  features(examples: TextExample[] | TokenExample[]): Promise<{ data: Float32Array; dims: number[]; labels: Int32Array }>;
+  /** A Hugging Face folder (config.json, model.safetensors, tokenizer files); with `dir` (Node) also written there. */
+  save(dir?: string): Promise<Record<string, Uint8Array>>;
+  /** A fresh head and optimizer (step 0), keeping the cached features; optionally new optimizer settings, epochs, batch size. */
+  reset(options?: { optimizer?: TrainerOptions['optimizer']; epochs?: number; batch_size?: number }): void;
+  /** Head, AdamW moments, step and options as one safetensors file, for TrainerOptions.resume. */
+  checkpoint(): Uint8Array;
+  dispose(): void;
+}
+
+export function labelsOf(examples: TextExample[] | TokenExample[], options?: { names?: string[] }): string[];
+export function parseExamples(text: string, format?: 'auto' | 'sst2' | 'tsv' | 'csv' | 'conll', fileName?: string): TextExample[] | TokenExample[];
+export function parseDelimited(text: string, options?: { delimiter?: ',' | '\t' }): TextExample[];
+export function parseSst2Tsv(text: string): TextExample[];
+export function parseConllExamples(text: string): TokenExample[];
+export function accuracy(gold: ArrayLike<number>, predicted: ArrayLike<number>): number;
+export function macroF1(gold: ArrayLike<number>, predicted: ArrayLike<number>, numLabels: number):
+  { macro_f1: number; per_label: { precision: number; recall: number; f1: number; support: number }[] };
+export function entityF1(gold: string[][], predicted: string[][]):
+  { precision: number; recall: number; f1: number; correct: number; goldCount: number; predictedCount: number };
+
+/** A Trainer living in a worker (createWorkerClient(...).trainer); every method returns a promise. */
+export class RemoteTrainer {
+  readonly handle: number;
+  readonly labels: string[];
+  readonly task: string;
+  fit(examples: TextExample[] | TokenExample[], options?: FitOptions): Promise<FitResult>;
+  evaluate(examples: TextExample[], options?: FitOptions): Promise<ClassificationMetrics>;
+  evaluate(examples: TokenExample[], options?: FitOptions): Promise<EntityMetrics>;
+  predict(texts: string | string[]): Promise<LabelScore[][]>;
+  /** The Hugging Face folder as {file name: bytes}. */
+  save(): Promise<Record<string, Uint8Array>>;
+  checkpoint(): Promise<Uint8Array>;
+  reset(options?: { optimizer?: TrainerOptions['optimizer']; epochs?: number; batch_size?: number }): Promise<void>;
+  dispose(): Promise<boolean>;
+}

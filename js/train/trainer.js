@@ -12,6 +12,7 @@ import { accuracy, entityF1, macroF1 } from './metrics.js';
 import { adamw, epochOrder, rng, scheduledLr } from './optim.js';
 import { float32Bytes, readHeader, toFloat32, writeSafetensors } from './safetensors.js';
 import { bytesEntry } from '../sources/common.js';
+import { engineBatch, engineCanTrain, engineUnwrap, firstSubTokens } from './engine.js';
 
 /** @typedef {import('./data.js').TextExample} TextExample */
 /** @typedef {import('./data.js').TokenExample} TokenExample */
@@ -116,6 +117,14 @@ export class Trainer {
   /** @type {Map<string, Int32Array>} token: text → the word index of each cached vector */
   #wordsOf = new Map();
   #dim = 0;
+  /** @type {{layers: number, embeddings: boolean, lora: {r: number, alpha: number} | null} | null} engine training (layers / LoRA) */
+  #engineSpec = null;
+  /** @type {any} the engine's Trainer, made at the first fit (it needs the step count) */
+  #engine = null;
+  /** @type {Uint8Array | null} engine state from a checkpoint, loaded when the engine trainer is made */
+  #pendingState = null;
+  /** @type {Map<string, import('../model.js').Encoding>} engine mode: text → encoding */
+  #encodings = new Map();
 
   /** @private */
   constructor() { /* Trainer.create */ }
@@ -155,8 +164,19 @@ export class Trainer {
       throw invalid(`Trainer.create: train.layers must be 0 (head only), a number of layers or 'all', got ${JSON.stringify(layers)}`, { field: 'train.layers' });
     }
     if (layers !== 0 || train.lora || train.embeddings) {
-      throw new BertologyError('Trainer.create: training encoder layers, embeddings or LoRA adapters needs the engine\'s training '
-        + 'bindings, which this build does not have yet; train.layers 0 (head only) is available', { code: 'UNSUPPORTED' });
+      if (!engineCanTrain(model)) {
+        throw new BertologyError('Trainer.create: training encoder layers, embeddings or LoRA adapters needs the engine\'s training '
+          + 'bindings, which this build does not have yet; train.layers 0 (head only) is available', { code: 'UNSUPPORTED' });
+      }
+      const lora = train.lora ?? null;
+      if (lora !== null) {
+        check(typeof lora === 'object', 'Trainer.create: train.lora must be {r, alpha} or null');
+        numberOption(lora.r, 'train.lora.r', { min: 1, max: 1024, integer: true });
+        if (lora.alpha !== undefined) numberOption(lora.alpha, 'train.lora.alpha', { min: 0, open: true });
+      }
+      t.#engineSpec = { layers: layers === 'all' ? -1 : layers, embeddings: Boolean(train.embeddings),
+        lora: lora ? { r: lora.r, alpha: lora.alpha ?? lora.r } : null };
+      if (options.pooling !== undefined && options.pooling !== 'cls') throw invalid('Trainer.create: pooling \'mean\' is for head-only training', { field: 'pooling' });
     }
     t.pooling = options.pooling ?? 'cls';
     if (!['cls', 'mean'].includes(t.pooling)) throw invalid(`Trainer.create: pooling must be 'cls' or 'mean', got ${JSON.stringify(t.pooling)}`, { field: 'pooling' });
@@ -167,7 +187,7 @@ export class Trainer {
     for (const key of Object.keys(opt)) {
       if (!OPTIMIZER_KEYS.includes(key)) throw invalid(`Trainer.create: unknown optimizer option "${key}"; known: ${OPTIMIZER_KEYS.join(', ')}`, { field: `optimizer.${key}` });
     }
-    const o = { ...HEAD_ONLY_DEFAULTS, ...opt };
+    const o = { ...HEAD_ONLY_DEFAULTS, ...(t.#engineSpec ? { lr: 5e-5 } : {}), ...opt };
     numberOption(o.lr, 'optimizer.lr', { min: 0, open: true });
     numberOption(o.weight_decay, 'optimizer.weight_decay', { min: 0 });
     numberOption(o.warmup, 'optimizer.warmup', { min: 0 });
@@ -219,6 +239,32 @@ export class Trainer {
     this.#head = { W, b: new Float32Array(L), mW: new Float32Array(L * D), vW: new Float32Array(L * D), mb: new Float32Array(L), vb: new Float32Array(L) };
     this.#step = 0;
     this.#planned = null;
+  }
+
+  /**
+   * Starts over: a fresh head from the seed and a new optimizer state (step 0), keeping the cached
+   * features (head only), e.g. to train on another subset or with other settings without encoding the
+   * texts again. `optimizer` entries, `epochs` and `batch_size` given here replace the current ones.
+   * @param {{optimizer?: TrainerOptions['optimizer'], epochs?: number, batch_size?: number}} [options]
+   */
+  reset({ optimizer, epochs, batch_size } = {}) {
+    if (optimizer !== undefined) {
+      check(typeof optimizer === 'object' && optimizer !== null, 'reset: optimizer must be an object');
+      for (const key of Object.keys(optimizer)) {
+        if (!OPTIMIZER_KEYS.includes(key)) throw invalid(`reset: unknown optimizer option "${key}"; known: ${OPTIMIZER_KEYS.join(', ')}`, { field: `optimizer.${key}` });
+      }
+      const o = { ...this.optimizer, ...optimizer };
+      numberOption(o.lr, 'optimizer.lr', { min: 0, open: true });
+      for (const k of ['weight_decay', 'warmup', 'eps', 'max_grad_norm', 'l2']) numberOption(/** @type {any} */ (o)[k], `optimizer.${k}`, { min: 0 });
+      numberOption(o.beta1, 'optimizer.beta1', { min: 0, max: 0.999999 });
+      numberOption(o.beta2, 'optimizer.beta2', { min: 0, max: 0.999999999 });
+      this.optimizer = o;
+    }
+    if (epochs !== undefined) this.epochs = numberOption(epochs, 'epochs', { min: 0, open: true });
+    if (batch_size !== undefined) this.batchSize = numberOption(batch_size, 'batch_size', { min: 1, max: 65536, integer: true });
+    if (this.#engine) { this.#engine.delete(); this.#engine = null; }
+    this.#pendingState = null;
+    this.#initHead();
   }
 
   /** Optimizer steps taken so far. */
@@ -280,6 +326,25 @@ export class Trainer {
   }
 
   /**
+   * One example's encoding, refusing (or, with truncation, cutting) texts over max_length.
+   * @param {TextExample | TokenExample} ex
+   * @param {number} i
+   * @param {string} what
+   * @returns {import('../model.js').Encoding}
+   */
+  #tokenize(ex, i, what) {
+    const key = this.#key(ex);
+    const text = this.kind === 'token' ? key : /** @type {TextExample} */ (ex).text;
+    const pair = this.kind === 'token' ? null : /** @type {TextExample} */ (ex).text_pair ?? null;
+    const full = this.model.tokenize(text, pair, { truncation: false });
+    if (full.ids.length > this.maxLength && !this.truncation) {
+      throw invalid(`${what}: example ${i} is ${full.ids.length} tokens long, over the limit of ${this.maxLength} (max_length); shorten it or pass truncation: true`,
+        { index: i, value: full.ids.length, limit: 'max_length', max: this.maxLength });
+    }
+    return full.ids.length > this.maxLength ? this.model.tokenize(text, pair, { truncation: true, max_length: this.maxLength }) : full;
+  }
+
+  /**
    * Runs the frozen encoder on every example whose features are not cached yet.
    * @param {(TextExample | TokenExample)[]} examples
    * @param {{signal?: AbortSignal, onProgress?: (p: TrainProgress) => void, what: string}} ctx
@@ -291,14 +356,7 @@ export class Trainer {
     examples.forEach((ex, i) => {
       const key = this.#key(ex);
       if (this.#cache.has(key) || todo.has(key)) return;
-      const text = this.kind === 'token' ? key : /** @type {TextExample} */ (ex).text;
-      const pair = this.kind === 'token' ? null : /** @type {TextExample} */ (ex).text_pair ?? null;
-      const full = model.tokenize(text, pair, { truncation: false });
-      if (full.ids.length > this.maxLength && !this.truncation) {
-        throw invalid(`${what}: example ${i} is ${full.ids.length} tokens long, over the limit of ${this.maxLength} (max_length); shorten it or pass truncation: true`,
-          { index: i, value: full.ids.length, limit: 'max_length', max: this.maxLength });
-      }
-      todo.set(key, full.ids.length > this.maxLength ? model.tokenize(text, pair, { truncation: true, max_length: this.maxLength }) : full);
+      todo.set(key, this.#tokenize(ex, i, what));
     });
     const keys = [...todo.keys()].sort((a, b) => /** @type {any} */ (todo.get(a)).ids.length - /** @type {any} */ (todo.get(b)).ids.length);
     const total = keys.length;
@@ -456,6 +514,7 @@ export class Trainer {
    * @returns {Promise<{loss: number, steps: number, epochs: number, examples_per_second: number, seconds: number, feature_seconds: number}>}
    */
   async fit(examples, { signal, onProgress } = {}) {
+    if (this.#engineSpec) return this.#fitEngine(examples, { signal, onProgress });
     const t0 = performance.now();
     throwIfAborted(signal);
     const { X, y, n } = await this.#prepare(examples, 'fit', { signal, onProgress });
@@ -569,10 +628,19 @@ export class Trainer {
    * @param {{signal?: AbortSignal, onProgress?: (p: TrainProgress) => void}} [options]
    */
   async evaluate(examples, { signal, onProgress } = {}) {
-    const { X, y, n } = await this.#prepare(examples, 'evaluate', { signal, onProgress });
+    let y;
+    let n;
     const L = this.labels.length;
-    const logits = new Float32Array(n * L);
-    this.#logits(X, Int32Array.from({ length: n }, (_, i) => i), logits);
+    let logits;
+    if (this.#engineSpec) {
+      ({ y, logits } = await this.#engineRows(examples, 'evaluate', signal));
+      n = y.length;
+    } else {
+      let X;
+      ({ X, y, n } = await this.#prepare(examples, 'evaluate', { signal, onProgress }));
+      logits = new Float32Array(n * L);
+      this.#logits(X, Int32Array.from({ length: n }, (_, i) => i), logits);
+    }
     const pred = new Int32Array(n);
     let loss = 0;
     for (let r = 0; r < n; r++) {
@@ -595,7 +663,8 @@ export class Trainer {
     let at = 0;
     for (const ex of /** @type {TokenExample[]} */ (examples)) {
       const tags = new Array(ex.words.length).fill('O');
-      const words = /** @type {Int32Array} */ (this.#wordsOf.get(this.#key(ex)));
+      const words = this.#engineSpec ? firstSubTokens(this.#encodingOf(ex), ex.words).map((p) => p.word)
+        : /** @type {Int32Array} */ (this.#wordsOf.get(this.#key(ex)));
       words.forEach((w) => { tags[w] = this.labels[pred[at++]]; });
       predicted.push(tags);
     }
@@ -614,13 +683,18 @@ export class Trainer {
     check(Array.isArray(list) && list.every((t) => typeof t === 'string'), 'predict: texts must be a string or an array of strings');
     const examples = list.map((text) => ({ text, label: 0 }));
     if (examples.length === 0) return [];
-    await this.#encode(examples, { what: 'predict' });
-    const D = this.#dim;
     const L = this.labels.length;
-    const X = new Float32Array(list.length * D);
-    examples.forEach((ex, i) => X.set(/** @type {Float32Array} */ (this.#cache.get(this.#key(ex))), i * D));
-    const logits = new Float32Array(list.length * L);
-    this.#logits(X, Int32Array.from({ length: list.length }, (_, i) => i), logits);
+    let logits;
+    if (this.#engineSpec) {
+      ({ logits } = await this.#engineRows(examples, 'predict'));
+    } else {
+      await this.#encode(examples, { what: 'predict' });
+      const D = this.#dim;
+      const X = new Float32Array(list.length * D);
+      examples.forEach((ex, i) => X.set(/** @type {Float32Array} */ (this.#cache.get(this.#key(ex))), i * D));
+      logits = new Float32Array(list.length * L);
+      this.#logits(X, Int32Array.from({ length: list.length }, (_, i) => i), logits);
+    }
     return list.map((_, r) => {
       const z = logits.subarray(r * L, (r + 1) * L);
       const max = Math.max(...z);
@@ -663,6 +737,11 @@ export class Trainer {
     const L = this.labels.length;
     /** @type {import('./safetensors.js').RawTensor[]} */
     const tensors = [];
+    if (this.#engineSpec) {
+      if (!this.#engine) throw invalid('save: nothing trained yet (call fit() first)');
+      const all = engineUnwrap(this.#engine.tensors('all'), 'save');
+      for (const t of all) tensors.push({ name: t.name, dtype: 'F32', shape: Array.from(t.shape, Number), bytes: float32Bytes(t.data) });
+    }
     const f32 = (/** @type {string} */ name, /** @type {number[]} */ shape, /** @type {Float32Array} */ data) =>
       tensors.push({ name, dtype: 'F32', shape, bytes: float32Bytes(data) });
     const headNames = new Set();
@@ -672,18 +751,20 @@ export class Trainer {
       headNames.add(`${tr.name}.weight`).add(`${tr.name}.bias`);
       classifier = family.classifier;
     }
-    for (const { name, stored } of baseTensorNames(ckpt, this.kind)) {
+    for (const { name, stored } of this.#engineSpec ? [] : baseTensorNames(ckpt, this.kind)) {
       if (headNames.has(name)) continue;
       const t = /** @type {any} */ (ckpt.tensors.get(stored));
       tensors.push({ name, dtype: t.dtype, shape: t.shape, bytes: t.read() });
     }
-    if (this.kind === 'sequence') {
+    if (this.kind === 'sequence' && !this.#engineSpec) {
       const tr = /** @type {NonNullable<typeof this.transform>} */ (this.#transform);
       f32(`${tr.name}.weight`, [D, D], tr.weight);
       f32(`${tr.name}.bias`, [D], tr.bias);
     }
-    f32(`${classifier}.weight`, [L, D], this.#head.W);
-    f32(`${classifier}.bias`, [L], this.#head.b);
+    if (!this.#engineSpec) {
+      f32(`${classifier}.weight`, [L, D], this.#head.W);
+      f32(`${classifier}.bias`, [L], this.#head.b);
+    }
     tensors.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const config = { ...ckpt.config };
     config.architectures = [`${family.stem}For${this.kind === 'sequence' ? 'Sequence' : 'Token'}Classification`];
@@ -721,13 +802,15 @@ export class Trainer {
     const tensors = [
       ['W', [L, D], h.W], ['b', [L], h.b], ['mW', [L, D], h.mW], ['vW', [L, D], h.vW], ['mb', [L], h.mb], ['vb', [L], h.vb],
     ].map(([name, shape, data]) => ({ name: /** @type {string} */ (name), dtype: 'F32', shape: /** @type {number[]} */ (shape), bytes: float32Bytes(/** @type {Float32Array} */ (data)) }));
+    const engineState = this.#engine ? engineUnwrap(this.#engine.state(), 'checkpoint') : this.#pendingState;
+    if (engineState) tensors.push({ name: 'engine_state', dtype: 'U8', shape: [engineState.length], bytes: Uint8Array.from(engineState) });
     if (this.#transform) {
       tensors.push({ name: 'transform.weight', dtype: 'F32', shape: [D, D], bytes: float32Bytes(this.#transform.weight) });
       tensors.push({ name: 'transform.bias', dtype: 'F32', shape: [D], bytes: float32Bytes(this.#transform.bias) });
     }
     return writeSafetensors(tensors, {
       bertology_trainer: '1',
-      state: JSON.stringify({ step: this.#step, planned: this.#planned, kind: this.kind, labels: this.labels, pooling: this.pooling,
+      state: JSON.stringify({ step: this.#step, planned: this.#planned, kind: this.kind, labels: this.labels, pooling: this.pooling, train: this.#engineSpec,
         seed: this.seed, batch_size: this.batchSize, epochs: this.epochs, optimizer: this.optimizer, max_length: this.maxLength }),
     });
   }
@@ -744,7 +827,7 @@ export class Trainer {
     check(meta.bertology_trainer === '1', 'Trainer.create: resume is not a Bertology trainer checkpoint');
     const state = JSON.parse(meta.state);
     for (const [field, mine] of /** @type {[string, unknown][]} */ ([['kind', this.kind], ['labels', this.labels], ['pooling', this.pooling],
-      ['seed', this.seed], ['batch_size', this.batchSize], ['epochs', this.epochs], ['optimizer', this.optimizer], ['max_length', this.maxLength]])) {
+      ['seed', this.seed], ['batch_size', this.batchSize], ['train', this.#engineSpec], ['epochs', this.epochs], ['optimizer', this.optimizer], ['max_length', this.maxLength]])) {
       if (JSON.stringify(state[field]) !== JSON.stringify(mine)) {
         throw invalid(`Trainer.create: the checkpoint was made with ${field} ${JSON.stringify(state[field])}, these options say ${JSON.stringify(mine)}`, { field });
       }
@@ -763,11 +846,158 @@ export class Trainer {
     }
     this.#step = state.step;
     this.#planned = state.planned;
+    const es = tensors.get('engine_state');
+    if (es) this.#pendingState = bytes.slice(base + es.data_offsets[0], base + es.data_offsets[1]);
   }
 
-  /** Releases the feature cache (the model stays loaded; dispose it separately). */
+  /** Releases the feature cache and the engine's trainer (the model stays loaded; dispose it separately). */
   dispose() {
     this.#cache.clear();
     this.#wordsOf.clear();
+    this.#encodings.clear();
+    if (this.#engine) { this.#engine.delete(); this.#engine = null; }
+  }
+
+  // ---------------------------------------------------------------- engine training (layers, LoRA)
+
+  /** @param {TextExample | TokenExample} ex */
+  #encodingOf(ex) {
+    return /** @type {import('../model.js').Encoding} */ (this.#encodings.get(this.#key(ex)));
+  }
+
+  /**
+   * Checks and tokenizes examples; returns each one's label (an id, or token labels).
+   * @param {unknown} examples
+   * @param {string} what
+   * @returns {(number | {token: number, label: number}[])[]}
+   */
+  #engineExamples(examples, what) {
+    if (!Array.isArray(examples)) throw invalid(`${what}: examples must be an array`);
+    if (examples.length === 0) throw invalid(`${what}: the dataset is empty`, { field: 'examples' });
+    const ids = this.kind === 'sequence' ? this.#labelIds(/** @type {TextExample[]} */ (examples), what) : null;
+    if (this.kind === 'token') this.#checkTokenExamples(/** @type {TokenExample[]} */ (examples), what);
+    return examples.map((ex, i) => {
+      const key = this.#key(ex);
+      if (!this.#encodings.has(key)) this.#encodings.set(key, this.#tokenize(ex, i, what));
+      if (ids) return ids[i];
+      const e = /** @type {TokenExample} */ (ex);
+      return firstSubTokens(this.#encodingOf(e), e.words).map(({ token, word }) => ({ token, label: this.labels.indexOf(e.tags[word]) }));
+    });
+  }
+
+  /**
+   * Logits of every labelled row (examples for sequences, first sub-tokens for tokens) from the engine.
+   * @param {(TextExample | TokenExample)[]} examples
+   * @param {string} what
+   * @param {AbortSignal} [signal]
+   */
+  async #engineRows(examples, what, signal) {
+    const labels = this.#engineExamples(examples, what);
+    if (!this.#engine) this.#makeEngine(1);
+    const L = this.labels.length;
+    /** @type {number[][]} per example: its rows' logits, flattened */
+    const perExample = new Array(examples.length);
+    const order = examples.map((_, i) => i).sort((a, b) => this.#encodingOf(examples[a]).ids.length - this.#encodingOf(examples[b]).ids.length);
+    for (let start = 0; start < order.length; start += 32) {
+      throwIfAborted(signal);
+      const idx = order.slice(start, start + 32);
+      const encs = idx.map((i) => this.#encodingOf(examples[i]));
+      const b = engineBatch(this.model, encs, idx.map((i) => labels[i]));
+      const r = engineUnwrap(this.#engine.logits(b.ids, b.typeIds, b.mask, b.batch, b.seq), what);
+      const z = /** @type {Float32Array} */ (r.logits);
+      idx.forEach((i, row) => {
+        if (this.kind === 'sequence') { perExample[i] = Array.from(z.subarray(row * L, (row + 1) * L)); return; }
+        const off = this.model.padding_side === 'left' ? b.seq - encs[row].ids.length : 0;
+        perExample[i] = /** @type {{token: number}[]} */ (labels[i]).flatMap(({ token }) =>
+          Array.from(z.subarray((row * b.seq + off + token) * L, (row * b.seq + off + token + 1) * L)));
+      });
+      await yieldNow();
+    }
+    const y = Int32Array.from(labels.flatMap((l) => (typeof l === 'number' ? [l] : l.map((p) => p.label))));
+    return { y, logits: Float32Array.from(perExample.flat()) };
+  }
+
+  /** @param {number} total optimizer steps of the run */
+  #makeEngine(total) {
+    const o = this.optimizer;
+    const spec = /** @type {NonNullable<typeof this.engineSpec>} */ (this.#engineSpec);
+    const warmup = o.warmup >= 1 ? Math.round(o.warmup) : Math.ceil(o.warmup * total);
+    const options = {
+      task: this.kind, num_labels: this.labels.length, layers: spec.layers, embeddings: spec.embeddings, lora: spec.lora, seed: this.seed,
+      optimizer: { lr: o.lr, weight_decay: o.weight_decay, beta1: o.beta1, beta2: o.beta2, eps: o.eps, warmup_steps: warmup,
+        total_steps: total, max_grad_norm: o.max_grad_norm, l2: o.l2 },
+    };
+    const module = /** @type {any} */ (this.model.runtime).module;
+    const engine = new module.Trainer(this.model.raw, JSON.stringify(options));
+    const err = engine.error();
+    if (err) { engine.delete(); engineUnwrap(err, 'Trainer.create'); }
+    if (this.#pendingState) {
+      const r = engine.loadState(this.#pendingState);
+      if (r) { engine.delete(); engineUnwrap(r, 'Trainer.create (resume)'); }
+      this.#pendingState = null;
+    }
+    this.#engine = engine;
+  }
+
+  /** @private for the type checker */
+  get engineSpec() { return this.#engineSpec; }
+
+  /**
+   * @param {(TextExample | TokenExample)[]} examples
+   * @param {{signal?: AbortSignal, onProgress?: (p: TrainProgress) => void}} ctx
+   */
+  async #fitEngine(examples, { signal, onProgress }) {
+    const t0 = performance.now();
+    throwIfAborted(signal);
+    const labels = this.#engineExamples(examples, 'fit');
+    const flat = labels.flatMap((l) => (typeof l === 'number' ? [l] : l.map((p) => p.label)));
+    if (new Set(flat).size < 2) {
+      throw invalid(`fit: every training example has the label ${JSON.stringify(this.labels[flat[0]])}; a classifier needs examples of at least 2 labels`,
+        { field: 'label', value: this.labels[flat[0]] });
+    }
+    const n = examples.length;
+    if (this.#planned !== null && this.#planned !== n) {
+      throw invalid(`fit: this run was planned for ${this.#planned} examples, got ${n}; resume with the same examples (or create a new Trainer)`);
+    }
+    this.#planned = n;
+    const bs = this.batchSize;
+    const perEpoch = Math.ceil(n / bs);
+    const total = Math.ceil(perEpoch * this.epochs);
+    if (!this.#engine) this.#makeEngine(total);
+    let lossSum = 0;
+    let lossCount = 0;
+    let epochLoss = 0;
+    let epochCount = 0;
+    let trained = 0;
+    let lastReport = performance.now();
+    /** @type {Int32Array | null} */
+    let order = null;
+    let orderEpoch = -1;
+    while (this.#step < total) {
+      throwIfAborted(signal);
+      const epoch = Math.floor(this.#step / perEpoch);
+      const inEpoch = this.#step - epoch * perEpoch;
+      if (epoch !== orderEpoch) { order = epochOrder(n, this.seed, epoch); orderEpoch = epoch; epochLoss = 0; epochCount = 0; }
+      const rows = Array.from(/** @type {Int32Array} */ (order).subarray(inEpoch * bs, Math.min(n, (inEpoch + 1) * bs)));
+      const b = engineBatch(this.model, rows.map((i) => this.#encodingOf(examples[i])), rows.map((i) => labels[i]));
+      const r = engineUnwrap(this.#engine.step(b.ids, b.typeIds, b.mask, b.batch, b.seq, b.labels), 'fit');
+      if (!Number.isFinite(r.loss)) {
+        throw new BertologyError(`fit: the loss became ${r.loss} at step ${this.#step + 1} (learning rate too high?)`, { code: 'NUMERIC' });
+      }
+      this.#step++;
+      trained += rows.length;
+      lossSum += r.loss; lossCount++;
+      epochLoss += r.loss; epochCount++;
+      const now = performance.now();
+      if (onProgress && (this.#step % perEpoch === 0 || this.#step === total || now - lastReport > 100)) {
+        onProgress({ phase: 'train', epoch: this.#step / perEpoch, step: this.#step, total_steps: total, loss: lossSum / lossCount, lr: r.lr,
+          examples_per_second: trained / ((now - t0) / 1000) });
+        lossSum = 0; lossCount = 0; lastReport = now;
+      }
+      await yieldNow();
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    return { loss: epochCount ? epochLoss / epochCount : NaN, steps: this.#step, epochs: this.#step / perEpoch,
+      examples_per_second: trained / seconds, seconds, feature_seconds: 0 };
   }
 }
