@@ -111,13 +111,14 @@ for (const threads of threadList) {
 }
 await shutdown();
 
-const meta = { date: started.toISOString(), node: process.version, cpus: `${os.cpus()[0]?.model ?? '?'} × ${os.cpus().length}`, shared_machine: true };
+const meta = { date: started.toISOString(), node: process.version, cpus: `${os.cpus()[0]?.model ?? '?'} × ${os.cpus().length}`, shared_machine: true,
+  load_average: os.loadavg().map((x) => Number(x.toFixed(1))) };
 writeFileSync(values.json, `${JSON.stringify({ meta, rows }, null, 2)}\n`);
 
 const L = [];
 L.push('## Fine-tuning learning curves (issue 19): `node bench/train.mjs`');
 L.push('');
-L.push(`bert-mini-mlm, first N SST-2 train sentences, SST-2 dev accuracy (872); ${meta.date.slice(0, 16).replace('T', ' ')} UTC, Node ${meta.node}, ${meta.cpus} (shared, loaded machine: times are upper bounds). Raw: bench/train.json.`);
+L.push(`bert-mini-mlm, first N SST-2 train sentences, SST-2 dev accuracy (872); ${meta.date.slice(0, 16).replace('T', ' ')} UTC, Node ${meta.node}, ${meta.cpus} (shared machine, load average ${meta.load_average[0]} at the end: times are upper bounds). Raw: bench/train.json.`);
 L.push('');
 const modes = [...new Set(rows.filter((r) => r.n && (r.accuracy !== undefined)).map((r) => r.mode))];
 L.push(`| mode | ${sizes.map((n) => `N = ${n.toLocaleString('en')}`).join(' | ')} |`);

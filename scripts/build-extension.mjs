@@ -88,9 +88,11 @@ export function buildExtension(options = {}) {
 
   for (const f of SOURCE_FILES) cpSync(join(SRC, f), join(out, f));
   // the package: all of js/ (browser-safe ES modules; Node-only paths are dynamic imports never taken
-  // here) except the evaluation helpers, and the single-threaded build
+  // here) except the evaluation helpers the worker does not import (js/train uses seqeval.js and
+  // conll03.js), and the single-threaded build
+  const unused = ['squad.js', 'sst2.js'].map((f) => join(REPO, 'js', 'eval', f));
   cpSync(join(REPO, 'js'), join(out, 'lib', 'bertology', 'js'), {
-    recursive: true, filter: (p) => !p.includes(`${join(REPO, 'js', 'eval')}`) && (statSync(p).isDirectory() || p.endsWith('.js')),
+    recursive: true, filter: (p) => !unused.includes(p) && (statSync(p).isDirectory() || p.endsWith('.js')),
   });
   for (const f of GLUE) cpSync(join(distDir, f), join(out, 'lib', 'bertology', 'dist', f));
   cpSync(join(REPO, 'package.json'), join(out, 'lib', 'bertology', 'package.json'));

@@ -88,14 +88,15 @@ export function createTeachTab(ctx) {
   const lr = /** @type {HTMLInputElement} */ (el('input', { type: 'number', name: 'lr', min: '0', step: 'any', value: '0.01' }));
   const trainBtn = /** @type {HTMLButtonElement} */ (el('button', { type: 'submit', class: 'btn-primary', 'data-action': 'train' },
     el('span', { class: 'spinner', 'aria-hidden': 'true' }), el('span', {}, 'Train')));
-  const cancelBtn = /** @type {HTMLButtonElement} */ (el('button', { type: 'button', 'data-action': 'cancel', disabled: true }, 'Cancel'));
+  // Buttons that do not apply are hidden, never disabled (the page's tests read a disabled button as busy).
+  const cancelBtn = /** @type {HTMLButtonElement} */ (el('button', { type: 'button', 'data-action': 'cancel', hidden: true }, 'Cancel'));
   const msgBox = el('div', { class: 'messages', 'aria-live': 'polite' });
   const curveBox = el('div', { class: 'teach-curve', 'data-role': 'curve' });
   const stats = el('p', { class: 'result-meta', 'data-role': 'train-stats' });
   const tryText = /** @type {HTMLTextAreaElement} */ (el('textarea', { name: 'try', rows: '2', spellcheck: 'false' }));
   tryText.value = 'a warm, funny and touching film';
-  const tryBtn = /** @type {HTMLButtonElement} */ (el('button', { type: 'button', 'data-action': 'try', disabled: true }, 'Try it'));
-  const downloadBtn = /** @type {HTMLButtonElement} */ (el('button', { type: 'button', 'data-action': 'download', disabled: true }, 'Download the model folder'));
+  const tryBtn = /** @type {HTMLButtonElement} */ (el('button', { type: 'button', 'data-action': 'try', hidden: true }, 'Try it'));
+  const downloadBtn = /** @type {HTMLButtonElement} */ (el('button', { type: 'button', 'data-action': 'download', hidden: true }, 'Download the model folder'));
   const tryResult = el('div', { class: 'results', 'data-role': 'results' });
   const form = /** @type {HTMLFormElement} */ (el('form', { class: 'task-form', novalidate: true },
     el('div', { class: 'field-row' }, el('label', { class: 'field' }, el('span', {}, 'Start from'), select)),
@@ -150,9 +151,9 @@ export function createTeachTab(ctx) {
       const losses = /** @type {number[]} */ ([]);
       tab.busy = true;
       trainBtn.disabled = true;
-      cancelBtn.disabled = false;
-      tryBtn.disabled = true;
-      downloadBtn.disabled = true;
+      cancelBtn.hidden = false;
+      tryBtn.hidden = true;
+      downloadBtn.hidden = true;
       panel.setAttribute('aria-busy', 'true');
       controller = new AbortController();
       curveBox.replaceChildren(lossCurve(losses));
@@ -177,8 +178,8 @@ export function createTeachTab(ctx) {
         const what = heldOut.length > 0 ? `held-out accuracy ${pct(ev.accuracy)} (${heldOut.length} examples)` : `training accuracy ${pct(ev.accuracy)}`;
         stats.textContent = `${what} · macro-F1 ${ev.macro_f1.toFixed(3)} · final loss ${fit.loss.toFixed(4)} · ${((performance.now() - t0) / 1000).toFixed(1)} s`;
         stats.dataset.accuracy = String(ev.accuracy);
-        tryBtn.disabled = false;
-        downloadBtn.disabled = m === 'probe';
+        tryBtn.hidden = false;
+        downloadBtn.hidden = m === 'probe';
         tab.last = { accuracy: ev.accuracy, macro_f1: ev.macro_f1, loss: fit.loss, losses, labels, steps: fit.steps };
         return tab.last;
       } catch (e) {
@@ -189,7 +190,7 @@ export function createTeachTab(ctx) {
       } finally {
         tab.busy = false;
         trainBtn.disabled = false;
-        cancelBtn.disabled = true;
+        cancelBtn.hidden = true;
         panel.removeAttribute('aria-busy');
       }
     },

@@ -7,7 +7,7 @@ import { BertologyModel } from '../index.js';
 import { Trainer, labelsOf, parseExamples } from './index.js';
 
 export const TRAIN_USAGE = `  bertology train --model M --data train.tsv [--eval dev.tsv] [--out DIR] [--format auto|sst2|tsv|csv|conll]
-                  [--labels "A,B"] [--layers 0] [--pooling cls|mean] [--epochs 3] [--batch 32] [--lr 1e-3]
+                  [--labels "A,B"] [--layers 0|N|all] [--lora R] [--pooling cls|mean] [--epochs 3] [--batch 32] [--lr 1e-3]
                   [--weight-decay 0] [--warmup 0] [--l2 0] [--max-length N] [--truncation] [--max-examples N]
                   [--seed 42] [--threads N]
                   (CoNLL data trains token classification, other formats text classification; SST-2's 0/1 labels
@@ -53,7 +53,7 @@ async function train(argv) {
   try {
     ({ values } = parseArgs({ args: argv, allowPositionals: false, options: {
       model: { type: 'string' }, data: { type: 'string' }, eval: { type: 'string' }, out: { type: 'string' },
-      format: { type: 'string', default: 'auto' }, labels: { type: 'string' }, layers: { type: 'string', default: '0' },
+      format: { type: 'string', default: 'auto' }, labels: { type: 'string' }, layers: { type: 'string', default: '0' }, lora: { type: 'string' },
       pooling: { type: 'string' }, epochs: { type: 'string' }, batch: { type: 'string' }, lr: { type: 'string' },
       'weight-decay': { type: 'string' }, warmup: { type: 'string' }, l2: { type: 'string' }, 'max-length': { type: 'string' },
       truncation: { type: 'boolean', default: false }, 'max-examples': { type: 'string' }, seed: { type: 'string' },
@@ -78,6 +78,7 @@ async function train(argv) {
     : labelsOf([...train, ...(evalSet ?? [])], { names: sst2 ? ['negative', 'positive'] : undefined });
   const layers = values.layers === 'all' ? 'all' : num(values.layers, 'layers', { integer: true });
   const threads = num(values.threads, 'threads', { integer: true, min: 1 });
+  const loraR = num(values.lora, 'lora', { integer: true, min: 1 });
   const optimizer = Object.fromEntries(Object.entries({
     lr: num(values.lr, 'lr'), weight_decay: num(values['weight-decay'], 'weight-decay'), warmup: num(values.warmup, 'warmup'), l2: num(values.l2, 'l2'),
   }).filter(([, v]) => v !== undefined));
@@ -88,7 +89,7 @@ async function train(argv) {
   const model = await BertologyModel.load(/** @type {string} */ (values.model), threads ? { threads } : {});
   try {
     const trainer = await Trainer.create(model, {
-      task: token ? 'token-classification' : 'text-classification', labels, train: { layers: /** @type {any} */ (layers) },
+      task: token ? 'token-classification' : 'text-classification', labels, train: { layers: /** @type {any} */ (layers), ...(loraR ? { lora: { r: loraR, alpha: 2 * loraR } } : {}) },
       ...(values.pooling ? { pooling: /** @type {any} */ (values.pooling) } : {}), optimizer,
       ...settings,
       truncation: values.truncation,

@@ -923,7 +923,8 @@ export class Trainer {
     const spec = /** @type {NonNullable<typeof this.engineSpec>} */ (this.#engineSpec);
     const warmup = o.warmup >= 1 ? Math.round(o.warmup) : Math.ceil(o.warmup * total);
     const options = {
-      task: this.kind, num_labels: this.labels.length, layers: spec.layers, embeddings: spec.embeddings, lora: spec.lora, seed: this.seed,
+      task: this.kind, num_labels: this.labels.length, layers: spec.layers, embeddings: spec.embeddings, seed: this.seed,
+      ...(spec.lora ? { lora: spec.lora } : {}), initializer_range: Number(this.#ckpt.config.initializer_range ?? 0.02),
       optimizer: { lr: o.lr, weight_decay: o.weight_decay, beta1: o.beta1, beta2: o.beta2, eps: o.eps, warmup_steps: warmup,
         total_steps: total, max_grad_norm: o.max_grad_norm, l2: o.l2 },
     };
