@@ -3,7 +3,7 @@
 // file turns examples into padded id batches with labels (-100 where the loss ignores a position) and
 // reads back logits and the fine-tuned tensors. Present only in builds that have the training bindings.
 
-import { BertologyError } from '../errors.js';
+import { unwrap } from '../errors.js';
 import { padEncodings } from '../batch.js';
 
 /**
@@ -12,13 +12,7 @@ import { padEncodings } from '../batch.js';
  * @returns {any}
  */
 export function engineUnwrap(result, operation) {
-  if (result && typeof result === 'object' && typeof (/** @type {any} */ (result).error) === 'string') {
-    const r = /** @type {any} */ (result);
-    const e = new BertologyError(`${operation}: ${r.error}`, { code: r.code === 'INVALID_ARGUMENT' ? 'INVALID_ARGUMENT' : 'ENGINE', operation });
-    if (r.details) Object.assign(e, { details: r.details, ...r.details });
-    throw e;
-  }
-  return result;
+  return unwrap(/** @type {any} */ (result), operation);
 }
 
 /** Whether this runtime's engine can train encoder parameters. @param {any} model */

@@ -369,7 +369,7 @@ export class Trainer {
       const encs = batchKeys.map((k) => /** @type {import('../model.js').Encoding} */ (todo.get(k)));
       const out = model.forwardEncodings(encs, mlm ? { logits_for_token_ids: [] } : {});
       const state = out.last_hidden_state;
-      if (!state || state.dims.length !== 3) throw new BertologyError(`${what}: the engine returned no last_hidden_state`, { code: 'ENGINE' });
+      if (!state || state.dims.length !== 3) throw new BertologyError(`${what}: the engine returned no last_hidden_state`, { code: 'INTERNAL' });
       const seq = state.dims[1];
       const hs = state.data;
       encs.forEach((enc, b) => {

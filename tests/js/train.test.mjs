@@ -14,6 +14,7 @@ import { promisify } from 'node:util';
 import { BertologyModel, pipeline, shutdown } from '../../js/index.js';
 import { Trainer, labelsOf, parseDelimited, parseExamples, macroF1 } from '../../js/train/index.js';
 import { evaluateConll } from '../../js/eval/conll03.js';
+import { engineCanTrain } from '../../js/train/engine.js';
 import { parseSafetensors } from './helpers/safetensors.js';
 import { tempModels, tinyWithTokenizer } from './helpers/model-copies.js';
 import { REPO, SKIP_REASON, sharedPath } from './helpers/shared.js';
@@ -204,7 +205,8 @@ test('bad inputs give clear INVALID_ARGUMENT errors', { skip }, async () => {
     (e) => e.code === 'INVALID_ARGUMENT' && e.index === 1 && e.limit === 'max_length' && e.max === 64 && /over the limit of 64/.test(e.message));
   const cut = await Trainer.create(model, { labels, truncation: true });
   await cut.fit([{ text: 'good', label: 0 }, { text: long, label: 1 }]);
-  await assert.rejects(Trainer.create(model, { labels, train: { layers: 2 } }), (e) => e.code === 'UNSUPPORTED');
+  if (engineCanTrain(model)) await assert.rejects(Trainer.create(model, { labels, train: { lora: { r: 0 } } }), invalid(/train\.lora\.r must be an integer >= 1/));
+  else await assert.rejects(Trainer.create(model, { labels, train: { layers: 2 } }), (e) => e.code === 'UNSUPPORTED');
   const mean = await Trainer.create(model, { labels, pooling: 'mean' });
   await assert.rejects(mean.save(), (e) => e.code === 'UNSUPPORTED' && /mean-pooled/.test(e.message));
   model.dispose();
