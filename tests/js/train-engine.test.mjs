@@ -17,7 +17,7 @@ const options = (/** @type {object} */ extra) => JSON.stringify({ task: 'sequenc
 test('Trainer binding: steps, errors, resume, features, export', { skip: SKIP_REASON }, async () => {
   const model = await BertologyModel.load(sharedPath('models/tiny/tiny-bert-bert-maskedlm'));
   const engine = /** @type {any} */ (model.runtime).module;
-  const before = model.raw.forward(ids, null, mask, batch, seq, 0, null);
+  const before = model.raw.forward(ids, null, mask, batch, seq, 0, null, null);
   const heapBefore = JSON.parse(engine.heapStats()).in_use_bytes;
   try {
     const bad = new engine.Trainer(model.raw, options({ optimizer: { lr: -1, total_steps: 3 } }));
@@ -69,7 +69,7 @@ test('Trainer binding: steps, errors, resume, features, export', { skip: SKIP_RE
     assert.equal(linear.stepFeatures(new Float32Array(7), 2, Int32Array.from([0, 2])).code, 'INVALID_ARGUMENT');
     linear.delete();
   } finally {
-    const after = model.raw.forward(ids, null, mask, batch, seq, 0, null);
+    const after = model.raw.forward(ids, null, mask, batch, seq, 0, null, null);
     assert.deepEqual(after.logits, before.logits, 'the model is the checkpoint again');
     assert.ok(JSON.parse(engine.heapStats()).in_use_bytes <= heapBefore + (1 << 20), 'trainers gave their memory back');
     model.dispose();
