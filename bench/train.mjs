@@ -4,6 +4,7 @@
 // Not a test: writes bench/train.json and bench/train.md (bench/run.mjs copies train.md into RESULTS.md).
 //
 //   node bench/train.mjs [--sizes 100,500,2000,10000] [--conll 1000] [--threads 1,2] [--quick]
+//                        [--modes head-mean,head-cls,lora,last-2-layers,conll,timing]
 //
 // Modes: head-cls (the saved *ForSequenceClassification head: classifier on the (fresh, frozen) pooler
 // output), head-mean (linear probe on mean-pooled features, L2 at scikit-learn's C = 0.01), and — when the
@@ -24,10 +25,12 @@ const SHARED = resolve(process.env.BERTOLOGY_SHARED ?? join(ROOT, '..', 'shared'
 const { values } = parseArgs({ options: {
   sizes: { type: 'string', default: '100,500,2000,10000' }, conll: { type: 'string', default: '1000' },
   threads: { type: 'string', default: '1,2' }, quick: { type: 'boolean', default: false },
+  modes: { type: 'string', default: 'head-mean,head-cls,lora,last-2-layers,conll,timing' },
   json: { type: 'string', default: join(ROOT, 'bench', 'train.json') }, md: { type: 'string', default: join(ROOT, 'bench', 'train.md') },
 } });
 const sizes = values.quick ? [100, 500] : values.sizes.split(',').map(Number);
 const threadList = values.threads.split(',').map(Number);
+const modeList = values.modes.split(',');
 const labels = ['negative', 'positive'];
 const trainAll = parseSst2Tsv(readFileSync(join(SHARED, 'data/sst2/train.tsv'), 'utf8'));
 const dev = parseSst2Tsv(readFileSync(join(SHARED, 'data/sst2/dev.tsv'), 'utf8'));
@@ -43,6 +46,7 @@ const canEngine = engineCanTrain(model);
 
 // Head-only: one trainer per pooling encodes all texts once; reset() between sizes keeps the features.
 for (const [mode, pooling, epochs, lr] of /** @type {const} */ ([['head-mean', 'mean', 20, 1e-2], ['head-cls', 'cls', 10, 1e-3]])) {
+  if (!modeList.includes(mode)) continue;
   const t = await Trainer.create(model, { labels, pooling, epochs, batch_size: 32, seed: 42, optimizer: { lr } });
   const t0 = performance.now();
   await t.features([...train, ...dev]);
@@ -65,7 +69,7 @@ for (const [mode, pooling, epochs, lr] of /** @type {const} */ ([['head-mean', '
   t.dispose();
 }
 
-for (const mode of ['lora', 'last-2-layers']) {
+for (const mode of ['lora', 'last-2-layers'].filter((m) => modeList.includes(m))) {
   if (!canEngine) {
     rows.push({ mode, error: 'not in this build: the engine has no training bindings yet (train-core, issue 19 item 1)' });
     continue;
@@ -82,10 +86,10 @@ for (const mode of ['lora', 'last-2-layers']) {
 }
 
 // CoNLL-03: head only on the first N training sentences, entity F1 on the test set.
-const nConll = Number(values.conll);
+const nConll = modeList.includes('conll') ? Number(values.conll) : 0;
 const conllTrain = parseConllExamples(readFileSync(join(SHARED, 'data/conll2003/train.txt'), 'utf8')).slice(0, nConll);
 const conllTest = parseConllExamples(readFileSync(join(SHARED, 'data/conll2003/test.txt'), 'utf8')).slice(0, values.quick ? 300 : undefined);
-{
+if (nConll > 0) {
   const t = await Trainer.create(model, { task: 'token-classification', labels: labelsOf([...conllTrain, ...conllTest]), epochs: 10, batch_size: 32,
     seed: 42, optimizer: { lr: 1e-2 }, truncation: true });
   const fit = await t.fit(conllTrain);
@@ -99,7 +103,7 @@ model.dispose();
 
 // Time per epoch at each thread count: the feature pass (the one forward per text) dominates; an epoch
 // over cached features is a small matrix product.
-for (const threads of threadList) {
+for (const threads of modeList.includes('timing') ? threadList : []) {
   const m = await BertologyModel.load(join(SHARED, 'models/bert-mini-mlm'), { threads });
   const subset = train.slice(0, values.quick ? 200 : 1000);
   const t = await Trainer.create(m, { labels, pooling: 'mean', epochs: 3, batch_size: 32, seed: 42, optimizer: { lr: 1e-2 } });
