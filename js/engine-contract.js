@@ -56,8 +56,8 @@ export const ENGINE_OPTIONS = Object.freeze({
  * @typedef {object} EngineErrorDetails
  * @property {string} [file]
  * @property {string} [field]
- * @property {string} [tensor]
  * @property {string} [limit]
+ * @property {string} [tensor]
  */
 
 /**

@@ -24,8 +24,8 @@ inline val ErrorObject(const Status& status) {
     val details = val::object();
     if (!d.file.empty()) details.set("file", d.file);
     if (!d.field.empty()) details.set("field", d.field);
-    if (!d.field.empty() && d.tensor) details.set("tensor", d.field);
     if (!d.limit.empty()) details.set("limit", d.limit);
+    if (!d.field.empty() && d.tensor) details.set("tensor", d.field);
     out.set("details", details);
   }
   return out;
