@@ -66,10 +66,10 @@ export interface EngineErrorDetails {
   file?: string;
   /** The tensor or JSON field at fault. */
   field?: string;
-  /** The same name as `field` when it is a tensor. */
-  tensor?: string;
   /** The limit exceeded (a `limits.*` load option name). */
   limit?: string;
+  /** The same name as `field` when it is a tensor. */
+  tensor?: string;
 }
 
 export class BertologyError extends Error {
