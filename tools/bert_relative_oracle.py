@@ -10,7 +10,8 @@ the rest of BertModel (embeddings word + type + position, post-norm layers with 
 the sequence / token classification heads). It is our own transcription, not HF's code: a check of
 the engine against an independent implementation of the same formulas.
 
-Writes tests/fixtures/bert-relative/<name>/{config.json, model.safetensors, reference.safetensors}.
+Writes build/fixtures/bert-relative/<name>/{config.json, model.safetensors, reference.safetensors}
+(generated, not tracked: scripts/test.sh runs this before the tests that read them).
 Usage: /usr/bin/python3 tools/bert_relative_oracle.py   (Debian python3-torch)
 """
 import json
@@ -147,7 +148,7 @@ def build(kind, head, seed):
 
 
 def main():
-    out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "fixtures", "bert-relative")
+    out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "build", "fixtures", "bert-relative")
     torch.set_grad_enabled(False)
     for name, kind, head, seed in [("relative_key-seqcls", "relative_key", "seq", 1),
                                    ("relative_key_query-tokcls", "relative_key_query", "tok", 2)]:

@@ -1,6 +1,6 @@
 // Relative-position attention in the wasm build (src/models/blocks/relative_attention.h). The MPNet and
 // DeBERTa-v2/v3 forward is checked against Hugging Face by the shared harness (parity-tiny-v2.test.mjs);
-// here: BERT relative_key / relative_key_query against tests/fixtures/bert-relative (a self-written
+// here: BERT relative_key / relative_key_query against build/fixtures/bert-relative (a self-written
 // torch transcription of HF's BertSelfAttention math: tools/bert_relative_oracle.py) — every layer's
 // hidden states, attentions and the head within 1e-5 × max(1, max|ref|), 1 and 2 threads — and each
 // MPNet / DeBERTa / BERT-relative head through its pipeline (ids in: the folders have no tokenizer
@@ -22,7 +22,7 @@ const TINY_V2 = sharedPath('models', 'tiny-v2');
 const tinyV2 = existsSync(TINY_V2)
   ? readdirSync(TINY_V2).filter((n) => n.startsWith('mpnet-') || n.startsWith('deberta-v2-')).sort().map((n) => join(TINY_V2, n))
   : [];
-const FIXTURES = join(REPO, 'tests', 'fixtures', 'bert-relative');
+const FIXTURES = join(REPO, 'build', 'fixtures', 'bert-relative');
 const fixtures = readdirSync(FIXTURES).sort().map((n) => join(FIXTURES, n));
 
 /** @param {{data: ArrayLike<number>}} t */

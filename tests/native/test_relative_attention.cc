@@ -58,10 +58,11 @@ ForwardRequest RequestFrom(std::map<std::string, testing::ReferenceTensor>& ref)
 
 // BERT position_embedding_type relative_key / relative_key_query: no checkpoint in ../shared has them,
 // so the oracle is a self-written torch transcription of Hugging Face's BertSelfAttention math
-// (tools/bert_relative_oracle.py, Debian python3-torch), its outputs in tests/fixtures/bert-relative.
+// (tools/bert_relative_oracle.py, Debian python3-torch), its outputs in build/fixtures/bert-relative (scripts/test.sh
+// generates them).
 std::string FixtureDir(const std::string& name) {
   std::string file = __FILE__;  // <repo>/tests/native/test_relative_attention.cc
-  return file.substr(0, file.rfind("/tests/native/")) + "/tests/fixtures/bert-relative/" + name;
+  return file.substr(0, file.rfind("/tests/native/")) + "/build/fixtures/bert-relative/" + name;
 }
 
 TEST(RelativeAttention, BertRelativeKeyMatchesTorchTranscription) {
