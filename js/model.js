@@ -164,7 +164,7 @@ export class BertologyModel {
 
   /**
    * Loads a model from a local directory (Node), a base URL, a Hugging Face model id ("org/name"),
-   * or its files as bytes (see README, "Model sources"). `model.runtime` tells which wasm build
+   * or its files as bytes (see docs/loading.md). `model.runtime` tells which wasm build
    * and how many threads are used.
    * @param {import('./files.js').ModelSource} source
    * @param {LoadOptions} [options]

@@ -524,7 +524,7 @@ export interface LongTextOptions {
   stride?: number;
 }
 
-// explanations (pipe.explain; README "Explanations")
+// explanations (pipe.explain; docs/tasks.md "Explanations")
 
 export type ExplainMethod =
   | 'grad_x_input' | 'integrated_gradients' | 'occlusion' | 'lime' | 'attention_rollout' | 'gradient_weighted_rollout';

@@ -1,7 +1,7 @@
 // explain(model, task, inputs, options): why did the model predict what it did? Attributions of one
 // prediction to the input's tokens and words, computed in the engine (src/explain): gradient × input,
 // integrated gradients, occlusion, LIME, attention rollout and gradient-weighted attention rollout.
-// See README "Explanations" and docs/explanations.md.
+// See docs/tasks.md "Explanations" and docs/explanations.md.
 //
 // Pipelines expose it as `pipe.explain(inputs, options)` = explain(pipe.model, pipe.task, inputs, options).
 

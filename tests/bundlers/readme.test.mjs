@@ -1,5 +1,5 @@
-// Every code block of README.md (and of examples/**/README.md) that is JavaScript or HTML is a complete
-// program, and this runs it as written:
+// Every code block of README.md (and of examples/**/README.md and the user guides in docs/ that README links:
+// USER_DOCS) that is JavaScript or HTML is a complete program, and this runs it as written:
 //   - ```js blocks in Node, as an ES module in a directory where `bertology` is the package (a link to
 //     this checkout) and ./models is the shared models folder — the path the README documents; the
 //     program must exit 0 without printing an error;
@@ -48,7 +48,9 @@ function codeBlocks(file) {
   return blocks;
 }
 
-const MARKDOWN = [join(REPO, 'README.md'), ...readdirSync(join(REPO, 'examples'), { withFileTypes: true })
+// docs/ pages written for users (the rest of docs/ is for maintainers and holds non-program blocks).
+const USER_DOCS = ['tasks.md', 'loading.md', 'fine-tuning.md', 'models.md'].map((f) => join(REPO, 'docs', f));
+const MARKDOWN = [join(REPO, 'README.md'), ...USER_DOCS, ...readdirSync(join(REPO, 'examples'), { withFileTypes: true })
   .filter((d) => d.isDirectory()).map((d) => join(REPO, 'examples', d.name, 'README.md')), join(REPO, 'examples', 'README.md')]
   .filter((f) => existsSync(f));
 const BLOCKS = MARKDOWN.flatMap(codeBlocks);
@@ -65,6 +67,32 @@ const nameOf = (b) => `${b.file.replace(/[/.]/g, '_')}-${b.line}`;
 function moduleScripts(html) {
   return [...html.matchAll(/<script type="module">([\s\S]*?)<\/script>/g)].map((m) => m[1]);
 }
+
+/**
+ * GitHub's anchor for a heading: lower case, punctuation dropped, spaces as hyphens.
+ * @param {string} heading
+ */
+const slug = (heading) => heading.trim().toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-');
+
+test('README and user guides: relative links reach a file, and #anchors a heading in it', () => {
+  for (const f of USER_DOCS) assert.ok(existsSync(f), `${relative(REPO, f)} is missing`);
+  /** @type {string[]} */
+  const broken = [];
+  for (const file of [join(REPO, 'README.md'), ...USER_DOCS]) {
+    const text = readFileSync(file, 'utf8').replace(/^```[\s\S]*?^```\s*$/gm, '');
+    for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+      if (/^[a-z]+:/.test(target)) continue;
+      const [path, anchor] = target.split('#');
+      const to = path ? join(file, '..', path) : file;
+      if (!existsSync(to)) { broken.push(`${relative(REPO, file)}: ${target} (no such file)`); continue; }
+      if (!anchor || !to.endsWith('.md')) continue;
+      const headings = [...readFileSync(to, 'utf8').replace(/^```[\s\S]*?^```\s*$/gm, '').matchAll(/^#+ (.*)$/gm)]
+        .map((m) => slug(m[1]));
+      if (!headings.includes(anchor)) broken.push(`${relative(REPO, file)}: ${target} (no such heading)`);
+    }
+  }
+  assert.deepEqual(broken, []);
+});
 
 /** @type {string} */
 let work;
