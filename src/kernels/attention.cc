@@ -7,15 +7,12 @@
 #include <cstring>
 
 #include "kernels/attention.h"
+#include "kernels/dot.h"
 #include "kernels/gemm_internal.h"
 #include "kernels/norm.h"
 
 namespace bt {
 namespace {
-
-void Axpy(float alpha, const float* x, float* y, int32_t n) {
-  for (int32_t i = 0; i < n; ++i) y[i] += alpha * x[i];
-}
 
 constexpr int32_t kMR = kGemmMR, kNR = kGemmNR;
 
@@ -46,7 +43,7 @@ struct SlotLayout {
 void UniformRow(const AttentionShape& s, const float* v, float* out, float* prow) {
   const float p = 1.0f / static_cast<float>(s.seq);
   std::memset(out, 0, sizeof(float) * s.head_dim);
-  for (int32_t j = 0; j < s.seq; ++j) Axpy(p, v + static_cast<size_t>(j) * s.v_stride, out, s.head_dim);
+  for (int32_t j = 0; j < s.seq; ++j) AxpyF32(p, v + static_cast<size_t>(j) * s.v_stride, out, s.head_dim);
   if (prow != nullptr) std::fill(prow, prow + s.seq, p);
 }
 

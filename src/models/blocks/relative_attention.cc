@@ -5,28 +5,10 @@
 #include <cstring>
 #include <limits>
 
+#include "kernels/dot.h"
+
 namespace bt {
 namespace {
-
-// Four partial sums (the compiler keeps them in one SIMD register); head_dim is a multiple of 4 in
-// every released model, the tail is summed last.
-float Dot(const float* a, const float* b, int32_t n) {
-  float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
-  int32_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    s0 += a[i] * b[i];
-    s1 += a[i + 1] * b[i + 1];
-    s2 += a[i + 2] * b[i + 2];
-    s3 += a[i + 3] * b[i + 3];
-  }
-  float s = (s0 + s1) + (s2 + s3);
-  for (; i < n; ++i) s += a[i] * b[i];
-  return s;
-}
-
-void Axpy(float alpha, const float* x, float* y, int32_t n) {
-  for (int32_t i = 0; i < n; ++i) y[i] += alpha * x[i];
-}
 
 // Whether key j of a batch row counts for query i.
 bool QueryValid(const RelativeAttention& a, const int32_t* mask_row, int32_t i) {
@@ -45,10 +27,10 @@ bool RowProbabilities(const RelativeAttention& a, const AttentionShape& s, const
     if (!query_valid || mask_row[j] == 0) continue;
     const float* kj = k_row0 + static_cast<size_t>(j) * s.k_stride + static_cast<size_t>(h) * hd;
     const size_t idx = static_cast<size_t>(a.Index(i, j));
-    float dot = Dot(qi, kj, hd);
-    if (!a.pos_key.empty()) dot += Dot(qi, a.pos_key.data() + idx * a.width + static_cast<size_t>(h) * a.head_stride, hd);
+    float dot = DotF32(qi, kj, hd);
+    if (!a.pos_key.empty()) dot += DotF32(qi, a.pos_key.data() + idx * a.width + static_cast<size_t>(h) * a.head_stride, hd);
     if (!a.pos_query.empty()) {
-      dot += Dot(kj, a.pos_query.data() + idx * a.width + static_cast<size_t>(h) * a.head_stride, hd);
+      dot += DotF32(kj, a.pos_query.data() + idx * a.width + static_cast<size_t>(h) * a.head_stride, hd);
     }
     float score = dot * a.scale;
     if (!a.bias.empty()) score += a.bias[idx * static_cast<size_t>(a.heads) + h];
@@ -127,7 +109,7 @@ void RelativeAttentionForward(const RelativeAttention& a, const AttentionShape& 
       float* c = ctx + static_cast<size_t>(row) * hidden + static_cast<size_t>(h) * hd;
       std::memset(c, 0, sizeof(float) * hd);
       for (int32_t j = 0; j < seq; ++j) {
-        if (p[j] != 0.0f) Axpy(p[j], v + (row0 + j) * s.v_stride + static_cast<size_t>(h) * hd, c, hd);
+        if (p[j] != 0.0f) AxpyF32(p[j], v + (row0 + j) * s.v_stride + static_cast<size_t>(h) * hd, c, hd);
       }
       if (probs != nullptr) {
         std::memcpy(probs + ((static_cast<size_t>(b) * heads + h) * seq + i) * seq, p.data(), sizeof(float) * seq);
@@ -162,8 +144,8 @@ void RelativeAttentionBackward(const RelativeAttention& a, const AttentionShape&
             continue;
           }
           const size_t rj = (row0 + j) * s.v_stride;
-          Axpy(p[j], g, dqkv + rj + 2 * hidden + col, hd);
-          dp[j] = Dot(g, qkv + rj + 2 * hidden + col, hd);
+          AxpyF32(p[j], g, dqkv + rj + 2 * hidden + col, hd);
+          dp[j] = DotF32(g, qkv + rj + 2 * hidden + col, hd);
           weighted += static_cast<double>(p[j]) * dp[j];
         }
         if (dprobs != nullptr) std::memcpy(dprobs + (static_cast<size_t>(pair) * seq + i) * seq, dp.data(), sizeof(float) * seq);
@@ -176,11 +158,11 @@ void RelativeAttentionBackward(const RelativeAttention& a, const AttentionShape&
           const float* kj = qkv + (row0 + j) * s.k_stride + hidden + col;
           float* dkj = dqkv + (row0 + j) * s.k_stride + hidden + col;
           const size_t idx = static_cast<size_t>(a.Index(i, j));
-          Axpy(ds, kj, dqi, hd);
-          Axpy(ds, qi, dkj, hd);
-          if (!a.pos_key.empty()) Axpy(ds, a.pos_key.data() + idx * a.width + static_cast<size_t>(h) * a.head_stride, dqi, hd);
+          AxpyF32(ds, kj, dqi, hd);
+          AxpyF32(ds, qi, dkj, hd);
+          if (!a.pos_key.empty()) AxpyF32(ds, a.pos_key.data() + idx * a.width + static_cast<size_t>(h) * a.head_stride, dqi, hd);
           if (!a.pos_query.empty()) {
-            Axpy(ds, a.pos_query.data() + idx * a.width + static_cast<size_t>(h) * a.head_stride, dkj, hd);
+            AxpyF32(ds, a.pos_query.data() + idx * a.width + static_cast<size_t>(h) * a.head_stride, dkj, hd);
           }
         }
       }

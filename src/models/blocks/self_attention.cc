@@ -6,6 +6,7 @@
 #include <cstring>
 #include <vector>
 
+#include "kernels/dot.h"
 #include "models/backward_weights.h"
 
 namespace bt {
@@ -14,16 +15,6 @@ namespace {
 float Scale(const SelfAttentionWeights& w) {
   const int32_t h = w.output->n();
   return 1.0f / std::sqrt(static_cast<float>(h / w.heads));
-}
-
-float Dot(const float* a, const float* b, int32_t n) {
-  float s = 0.0f;
-  for (int32_t i = 0; i < n; ++i) s += a[i] * b[i];
-  return s;
-}
-
-void Axpy(float alpha, const float* x, float* y, int32_t n) {
-  for (int32_t i = 0; i < n; ++i) y[i] += alpha * x[i];
 }
 
 // One (batch, head) pair; pointers at its first row and column. dp: seq floats of scratch.
@@ -49,8 +40,8 @@ void AttendHeadBackward(const AttentionShape& s, const float* q, const float* k,
         dp[j] = 0.0f;
         continue;
       }
-      Axpy(p[j], g, dv + static_cast<size_t>(j) * s.v_stride, hd);
-      dp[j] = Dot(g, v + static_cast<size_t>(j) * s.v_stride, hd);
+      AxpyF32(p[j], g, dv + static_cast<size_t>(j) * s.v_stride, hd);
+      dp[j] = DotF32Scalar(g, v + static_cast<size_t>(j) * s.v_stride, hd);
       weighted += static_cast<double>(p[j]) * dp[j];
     }
     if (dprobs != nullptr) std::memcpy(dprobs + static_cast<size_t>(i) * seq, dp, sizeof(float) * seq);
@@ -58,8 +49,8 @@ void AttendHeadBackward(const AttentionShape& s, const float* q, const float* k,
     for (int32_t j = 0; j < seq; ++j) {
       if (mask[j] == 0 || (s.window > 0 && std::abs(i - j) > s.window)) continue;
       const float ds = static_cast<float>(p[j] * (dp[j] - weighted)) * scale;
-      Axpy(ds, k + static_cast<size_t>(j) * s.k_stride, dq + static_cast<size_t>(i) * s.q_stride, hd);
-      Axpy(ds, q + static_cast<size_t>(i) * s.q_stride, dk + static_cast<size_t>(j) * s.k_stride, hd);
+      AxpyF32(ds, k + static_cast<size_t>(j) * s.k_stride, dq + static_cast<size_t>(i) * s.q_stride, hd);
+      AxpyF32(ds, q + static_cast<size_t>(i) * s.q_stride, dk + static_cast<size_t>(j) * s.k_stride, hd);
     }
   }
 }

@@ -5,27 +5,10 @@
 #include <cstring>
 #include <limits>
 
+#include "kernels/dot.h"
+
 namespace bt {
 namespace {
-
-// Four independent partial sums (the compiler vectorises them; the order is fixed, so results do not
-// depend on threads), then their sum.
-float Dot(const float* a, const float* b, int32_t n) {
-  float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
-  int32_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    s0 += a[i] * b[i];
-    s1 += a[i + 1] * b[i + 1];
-    s2 += a[i + 2] * b[i + 2];
-    s3 += a[i + 3] * b[i + 3];
-  }
-  for (; i < n; ++i) s0 += a[i] * b[i];
-  return (s0 + s1) + (s2 + s3);
-}
-
-void Axpy(float alpha, const float* x, float* y, int32_t n) {
-  for (int32_t i = 0; i < n; ++i) y[i] += alpha * x[i];
-}
 
 bool Masked(const int32_t* mask, int32_t i, int32_t j) { return mask[j] == 0 && i != j; }
 
@@ -45,16 +28,16 @@ void ScoreRow(const AttentionShape& s, const XlnetAttentionWeights& w, int32_t h
     qr[d] = q[d] + w.r_r_bias[off + d];
     qs[d] = q[d] + w.r_s_bias[off + d];
   }
-  const float ef_same = Dot(qs, w.seg_embed.data() + off, hd);
-  const float ef_diff = Dot(qs, w.seg_embed.data() + hidden + off, hd);
+  const float ef_same = DotF32(qs, w.seg_embed.data() + off, hd);
+  const float ef_diff = DotF32(qs, w.seg_embed.data() + hidden + off, hd);
   const int32_t si = Segment(segments, i);
   for (int32_t j = 0; j < s.seq; ++j) {
     if (Masked(mask, i, j)) {
       row[j] = -std::numeric_limits<float>::infinity();
       continue;
     }
-    const float ac = Dot(qw, k + static_cast<size_t>(j) * s.k_stride, hd);
-    const float bd = Dot(qr, kr + static_cast<size_t>(s.seq - i + j) * hidden + off, hd);
+    const float ac = DotF32(qw, k + static_cast<size_t>(j) * s.k_stride, hd);
+    const float bd = DotF32(qr, kr + static_cast<size_t>(s.seq - i + j) * hidden + off, hd);
     const float ef = Segment(segments, j) != si ? ef_diff : ef_same;
     row[j] = (ac + bd + ef) * scale;
   }
@@ -124,7 +107,7 @@ void XlnetAttention(const AttentionShape& s, const XlnetAttentionWeights& w, con
         float* out = ctx + qrow * hidden + col;
         std::memset(out, 0, sizeof(float) * hd);
         for (int32_t j = 0; j < seq; ++j) {
-          if (row[j] != 0.0f) Axpy(row[j], vb + static_cast<size_t>(j) * s.v_stride, out, hd);
+          if (row[j] != 0.0f) AxpyF32(row[j], vb + static_cast<size_t>(j) * s.v_stride, out, hd);
         }
         if (probs != nullptr) {
           std::memcpy(probs + (static_cast<size_t>(pair) * seq + i) * seq, row.data(), sizeof(float) * seq);
@@ -162,8 +145,8 @@ void XlnetAttentionBackward(const AttentionShape& s, const XlnetAttentionWeights
             continue;
           }
           const float* vj = base + static_cast<size_t>(j) * s.q_stride + 2 * hidden;
-          Axpy(p[j], g, dbase + static_cast<size_t>(j) * s.q_stride + 2 * hidden, hd);
-          dp[j] = Dot(g, vj, hd);
+          AxpyF32(p[j], g, dbase + static_cast<size_t>(j) * s.q_stride + 2 * hidden, hd);
+          dp[j] = DotF32(g, vj, hd);
           weighted += static_cast<double>(p[j]) * dp[j];
         }
         if (dprobs != nullptr) std::memcpy(dprobs + (static_cast<size_t>(pair) * seq + i) * seq, dp.data(), sizeof(float) * seq);
@@ -175,10 +158,10 @@ void XlnetAttentionBackward(const AttentionShape& s, const XlnetAttentionWeights
           if (ds == 0.0f) continue;
           const float* kj = base + static_cast<size_t>(j) * s.q_stride + hidden;
           // d score / d q = k_j + k_r[seq - i + j] + seg[s_i != s_j]; d score / d k_j = q_i + r_w.
-          Axpy(ds, kj, dqi, hd);
-          Axpy(ds, kr + static_cast<size_t>(seq - i + j) * hidden + col, dqi, hd);
-          Axpy(ds, w.seg_embed.data() + (Segment(seg, j) != si ? hidden : 0) + col, dqi, hd);
-          Axpy(ds, qw.data(), dbase + static_cast<size_t>(j) * s.q_stride + hidden, hd);
+          AxpyF32(ds, kj, dqi, hd);
+          AxpyF32(ds, kr + static_cast<size_t>(seq - i + j) * hidden + col, dqi, hd);
+          AxpyF32(ds, w.seg_embed.data() + (Segment(seg, j) != si ? hidden : 0) + col, dqi, hd);
+          AxpyF32(ds, qw.data(), dbase + static_cast<size_t>(j) * s.q_stride + hidden, hd);
         }
       }
     }
