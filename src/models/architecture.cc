@@ -7,6 +7,19 @@
 namespace bt {
 namespace {
 
+// Post-norm layers with an activation feed-forward: every family but ModernBERT and XLNet (whose
+// loaders build their own).
+constexpr LayerSpec PostNormLayers(const char* path, LayerNames names,
+                                   AttentionScores scores = AttentionScores::kScaledDotProduct,
+                                   LayerSharing sharing = LayerSharing::kNone) {
+  return {.path = path,
+          .sharing = sharing,
+          .names = names,
+          .scores = scores,
+          .feed_forward = FeedForwardKind::kActivation,
+          .norm = NormPlacement::kPostNorm};
+}
+
 // The table. Each entry: BERT (Devlin et al. 2018), RoBERTa (Liu et al. 2019: positions counted from
 // padding_idx + 1 over non-pad tokens, an LM head with erf GELU, a classification head on <s>),
 // DistilBERT (Sanh et al. 2019: "transformer.layer.N", no token types), ALBERT (Lan et al. 2019:
@@ -14,15 +27,28 @@ namespace {
 // math and tensor names, prefix "roberta."), ERNIE 3.0 (BERT + task type embeddings when use_task_id),
 // ELECTRA (Clark et al. 2020: embeddings of embedding_size projected by `embeddings_project`; a
 // discriminator, a classification head with GELU, a generator MLM head of embedding_size).
-constexpr LayerSpec kBertLayers = {
-    .path = "encoder.layer",
-    .sharing = LayerSharing::kNone,
-    .names = {"attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense",
-              "attention.output.LayerNorm", "intermediate.dense", "output.dense", "output.LayerNorm"},
-    .scores = AttentionScores::kScaledDotProduct,
-    .feed_forward = FeedForwardKind::kActivation,
-    .norm = NormPlacement::kPostNorm,
-};
+constexpr LayerSpec kBertLayers = PostNormLayers(
+    "encoder.layer", {"attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense",
+                      "attention.output.LayerNorm", "intermediate.dense", "output.dense", "output.LayerNorm"});
+
+// BertOnlyMLMHead (BERT, ERNIE; DeBERTa's legacy layout): dense -> hidden_act -> LayerNorm -> decoder + bias.
+constexpr MaskedLmNames kBertMaskedLm = {"cls.predictions.transform.dense", "cls.predictions.transform.LayerNorm",
+                                         "cls.predictions.decoder", "cls.predictions.bias", true, Activation::kNone};
+
+// BERT and ERNIE 3.0 (BERT's names under "ernie."; task types in the embeddings).
+constexpr ArchitectureSpec BertLike(const char* model_type) {
+  return {
+      .model_type = model_type,
+      .base_prefix = nullptr,
+      .positions = PositionIds::kAbsolute,
+      .embedding_projection = nullptr,
+      .layers = kBertLayers,
+      .pooler = "pooler.dense",
+      .sequence = {"pooler.dense", true, Activation::kTanh, "classifier"},
+      .masked_lm = kBertMaskedLm,
+      .discriminator = {nullptr, nullptr},
+  };
+}
 
 // RoBERTa and the families that are RoBERTa under another name (XLM-RoBERTa, CamemBERT): checkpoints
 // store them under "roberta.".
@@ -43,33 +69,11 @@ constexpr ArchitectureSpec RobertaLike(const char* model_type) {
 }
 
 const ArchitectureSpec kArchitectures[] = {
-    {
-        .model_type = "bert",
-        .base_prefix = nullptr,
-        .positions = PositionIds::kAbsolute,
-        .embedding_projection = nullptr,
-        .layers = kBertLayers,
-        .pooler = "pooler.dense",
-        .sequence = {"pooler.dense", true, Activation::kTanh, "classifier"},
-        .masked_lm = {"cls.predictions.transform.dense", "cls.predictions.transform.LayerNorm", "cls.predictions.decoder",
-                      "cls.predictions.bias", true, Activation::kNone},
-        .discriminator = {nullptr, nullptr},
-    },
+    BertLike("bert"),
     RobertaLike("roberta"),
     RobertaLike("xlm-roberta"),
     RobertaLike("camembert"),
-    {
-        .model_type = "ernie",  // ERNIE 3.0: BERT's names under "ernie."; task types in the embeddings
-        .base_prefix = nullptr,
-        .positions = PositionIds::kAbsolute,
-        .embedding_projection = nullptr,
-        .layers = kBertLayers,
-        .pooler = "pooler.dense",
-        .sequence = {"pooler.dense", true, Activation::kTanh, "classifier"},
-        .masked_lm = {"cls.predictions.transform.dense", "cls.predictions.transform.LayerNorm", "cls.predictions.decoder",
-                      "cls.predictions.bias", true, Activation::kNone},
-        .discriminator = {nullptr, nullptr},
-    },
+    BertLike("ernie"),
     {
         .model_type = "electra",
         .base_prefix = nullptr,
@@ -90,13 +94,9 @@ const ArchitectureSpec kArchitectures[] = {
         .base_prefix = nullptr,
         .positions = PositionIds::kAbsolute,
         .embedding_projection = nullptr,
-        .layers = {.path = "transformer.layer",
-                   .sharing = LayerSharing::kNone,
-                   .names = {"attention.q_lin", "attention.k_lin", "attention.v_lin", "attention.out_lin",
-                             "sa_layer_norm", "ffn.lin1", "ffn.lin2", "output_layer_norm"},
-                   .scores = AttentionScores::kScaledDotProduct,
-                   .feed_forward = FeedForwardKind::kActivation,
-                   .norm = NormPlacement::kPostNorm},
+        .layers = PostNormLayers("transformer.layer", {"attention.q_lin", "attention.k_lin", "attention.v_lin",
+                                                       "attention.out_lin", "sa_layer_norm", "ffn.lin1", "ffn.lin2",
+                                                       "output_layer_norm"}),
         .pooler = nullptr,
         .sequence = {"pre_classifier", false, Activation::kRelu, "classifier"},
         .masked_lm = {"vocab_transform", "vocab_layer_norm", "vocab_projector", "vocab_projector.bias", true,
@@ -108,13 +108,10 @@ const ArchitectureSpec kArchitectures[] = {
         .base_prefix = nullptr,
         .positions = PositionIds::kAbsolute,
         .embedding_projection = "encoder.embedding_hidden_mapping_in",
-        .layers = {.path = "encoder.albert_layer_groups",
-                   .sharing = LayerSharing::kAlbertGroups,
-                   .names = {"attention.query", "attention.key", "attention.value", "attention.dense",
-                             "attention.LayerNorm", "ffn", "ffn_output", "full_layer_layer_norm"},
-                   .scores = AttentionScores::kScaledDotProduct,
-                   .feed_forward = FeedForwardKind::kActivation,
-                   .norm = NormPlacement::kPostNorm},
+        .layers = PostNormLayers("encoder.albert_layer_groups",
+                                 {"attention.query", "attention.key", "attention.value", "attention.dense",
+                                  "attention.LayerNorm", "ffn", "ffn_output", "full_layer_layer_norm"},
+                                 AttentionScores::kScaledDotProduct, LayerSharing::kAlbertGroups),
         .pooler = "pooler",
         .sequence = {"pooler", true, Activation::kTanh, "classifier"},
         .masked_lm = {"predictions.dense", "predictions.LayerNorm", "predictions.decoder", "predictions.bias", true,
@@ -128,13 +125,10 @@ const ArchitectureSpec kArchitectures[] = {
         .base_prefix = nullptr,
         .positions = PositionIds::kAfterPadding,
         .embedding_projection = nullptr,
-        .layers = {.path = "encoder.layer",
-                   .sharing = LayerSharing::kNone,
-                   .names = {"attention.attn.q", "attention.attn.k", "attention.attn.v", "attention.attn.o",
-                             "attention.LayerNorm", "intermediate.dense", "output.dense", "output.LayerNorm"},
-                   .scores = AttentionScores::kRelative,
-                   .feed_forward = FeedForwardKind::kActivation,
-                   .norm = NormPlacement::kPostNorm},
+        .layers = PostNormLayers("encoder.layer",
+                                 {"attention.attn.q", "attention.attn.k", "attention.attn.v", "attention.attn.o",
+                                  "attention.LayerNorm", "intermediate.dense", "output.dense", "output.LayerNorm"},
+                                 AttentionScores::kRelative),
         .pooler = "pooler.dense",
         .sequence = {"classifier.dense", false, Activation::kTanh, "classifier.out_proj"},
         // MPNetLMHead: dense -> erf GELU -> layer_norm -> decoder (tied) + bias.
@@ -151,21 +145,17 @@ const ArchitectureSpec kArchitectures[] = {
         .base_prefix = "deberta",
         .positions = PositionIds::kAbsolute,  // kNone unless position_biased_input (LoadModelParts)
         .embedding_projection = nullptr,
-        .layers = {.path = "encoder.layer",
-                   .sharing = LayerSharing::kNone,
-                   .names = {"attention.self.query_proj", "attention.self.key_proj", "attention.self.value_proj",
-                             "attention.output.dense", "attention.output.LayerNorm", "intermediate.dense",
-                             "output.dense", "output.LayerNorm"},
-                   .scores = AttentionScores::kRelative,
-                   .feed_forward = FeedForwardKind::kActivation,
-                   .norm = NormPlacement::kPostNorm},
+        .layers = PostNormLayers("encoder.layer",
+                                 {"attention.self.query_proj", "attention.self.key_proj", "attention.self.value_proj",
+                                  "attention.output.dense", "attention.output.LayerNorm", "intermediate.dense",
+                                  "output.dense", "output.LayerNorm"},
+                                 AttentionScores::kRelative),
         .pooler = nullptr,
         .sequence = {"pooler.dense", false, Activation::kNone, "classifier", true},
         .masked_lm = {"lm_predictions.lm_head.dense", "lm_predictions.lm_head.LayerNorm", "lm_predictions.lm_head.decoder",
                       "lm_predictions.lm_head.bias", true, Activation::kNone},
         .discriminator = {nullptr, nullptr},
-        .masked_lm_alt = {"cls.predictions.transform.dense", "cls.predictions.transform.LayerNorm",
-                          "cls.predictions.decoder", "cls.predictions.bias", true, Activation::kNone},
+        .masked_lm_alt = kBertMaskedLm,
     },
     // ModernBERT (Warner et al. 2024): rotary, sliding-window local layers, GeGLU, pre-norm without biases.
     {.model_type = "modernbert", .positions = PositionIds::kNone, .embedding_projection = nullptr, .layers = {},
