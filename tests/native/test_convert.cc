@@ -4,9 +4,6 @@
 // conversions load bitwise equal to the original in fp32; FloatToHalf rounds to nearest even.
 // The oracle for "equal" here is the engine's own load-time path (what the converter must match);
 // tests/js/convert.test.mjs checks the stored values against numpy.
-#include <dirent.h>
-
-#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -19,17 +16,7 @@
 namespace bt {
 namespace {
 
-std::vector<std::string> TinyModels() {
-  std::vector<std::string> names;
-  if (DIR* dir = opendir(testing::SharedPath("models/tiny").c_str())) {
-    while (dirent* e = readdir(dir)) {
-      if (e->d_name[0] != '.') names.push_back(e->d_name);
-    }
-    closedir(dir);
-  }
-  std::sort(names.begin(), names.end());
-  return names;
-}
+std::vector<std::string> TinyModels() { return testing::SharedFolderEntries("models/tiny"); }
 
 FileStore ReadModel(const std::string& dir) {
   auto files = ReadDirectory(dir);

@@ -12,40 +12,16 @@ namespace {
 
 const char* kTiny = "models/tiny/tiny-bert-bert-sequenceclassification";
 
-FileStore TinyFiles() {
-  FileStore store;
-  for (const char* name : {"config.json", "model.safetensors"}) {
-    EXPECT_TRUE(store.Put(name, testing::ReadFileOrFail(testing::SharedPath(std::string(kTiny) + "/" + name))).ok());
-  }
-  return store;
-}
+FileStore TinyFiles() { return testing::SharedCheckpoint(kTiny); }
 
 std::string LoadError(FileStore store) {
   auto model = Model::Load(store);
   return model.ok() ? "" : model.status().message();
 }
 
-std::string Header(const std::string& weights) {
-  uint64_t n = 0;
-  std::memcpy(&n, weights.data(), 8);
-  return weights.substr(8, n);
-}
-
-// Rebuilds a safetensors file with a new header text (padded to the old length when possible).
-std::string WithHeader(const std::string& weights, std::string header) {
-  const std::string old = Header(weights);
-  if (header.size() < old.size()) header.append(old.size() - header.size(), ' ');
-  uint64_t n = header.size();
-  std::string out(reinterpret_cast<const char*>(&n), 8);
-  return out + header + weights.substr(8 + old.size());
-}
-
-std::string Replace(std::string s, const std::string& from, const std::string& to) {
-  size_t at = s.find(from);
-  EXPECT_NE(at, std::string::npos) << from;
-  if (at != std::string::npos) s.replace(at, from.size(), to);
-  return s;
-}
+using testing::Replace;
+using testing::safetensors::Header;
+using testing::safetensors::WithHeader;
 
 class LoadingErrors : public ::testing::Test {
  protected:

@@ -3,8 +3,6 @@
 // position_embedding_type / hidden_act, a task type id out of range — each a typed error naming the
 // tensor or field (and, for UNSUPPORTED, the supported values); a model loaded before keeps giving the
 // same outputs bit for bit, and good models still load afterwards.
-#include <algorithm>
-#include <cstring>
 #include <set>
 #include <sstream>
 
@@ -19,34 +17,11 @@ namespace {
 
 std::string Folder(const std::string& name) { return testing::SharedPath("models/tiny-v2/" + name); }
 
-FileStore Files(const std::string& name) {
-  FileStore store;
-  for (const char* file : {"config.json", "model.safetensors"}) {
-    EXPECT_TRUE(store.Put(file, testing::ReadFileOrFail(Folder(name) + "/" + file)).ok());
-  }
-  return store;
-}
+FileStore Files(const std::string& name) { return testing::SharedCheckpoint("models/tiny-v2/" + name); }
 
-std::string Header(const std::string& weights) {
-  uint64_t n = 0;
-  std::memcpy(&n, weights.data(), 8);
-  return weights.substr(8, n);
-}
-
-std::string WithHeader(const std::string& weights, std::string header) {
-  const std::string old = Header(weights);
-  if (header.size() < old.size()) header.append(old.size() - header.size(), ' ');
-  uint64_t n = header.size();
-  std::string out(reinterpret_cast<const char*>(&n), 8);
-  return out + header + weights.substr(8 + old.size());
-}
-
-std::string Replace(std::string s, const std::string& from, const std::string& to) {
-  size_t at = s.find(from);
-  EXPECT_NE(at, std::string::npos) << from;
-  if (at != std::string::npos) s.replace(at, from.size(), to);
-  return s;
-}
+using testing::Replace;
+using testing::safetensors::Header;
+using testing::safetensors::WithHeader;
 
 struct LoadFailure {
   StatusCode code = StatusCode::kOk;

@@ -1,9 +1,5 @@
 // Every tiny random-weight model in ../shared/models/tiny reproduces Hugging Face's outputs
 // (logits or start/end logits, all hidden states, all attentions) to 1e-5, with 1 and 2 threads.
-#include <dirent.h>
-
-#include <algorithm>
-
 #include "core/thread_pool.h"
 #include "models/model.h"
 #include "reference_tensors.h"
@@ -12,17 +8,7 @@
 namespace bt {
 namespace {
 
-std::vector<std::string> TinyModels() {
-  std::vector<std::string> names;
-  if (DIR* dir = opendir(testing::SharedPath("models/tiny").c_str())) {
-    while (dirent* e = readdir(dir)) {
-      if (e->d_name[0] != '.') names.push_back(e->d_name);
-    }
-    closedir(dir);
-  }
-  std::sort(names.begin(), names.end());
-  return names;
-}
+std::vector<std::string> TinyModels() { return testing::SharedFolderEntries("models/tiny"); }
 
 void CheckTinyModel(const std::string& name, int threads) {
   SCOPED_TRACE(name + " threads=" + std::to_string(threads));

@@ -4,8 +4,6 @@
 // relative_key_query against a torch transcription, the bucket functions against torch, the block
 // against its formula, the explanation backward through every relative head against finite
 // differences, and q8 loading.
-#include <dirent.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -23,14 +21,9 @@ namespace {
 
 std::vector<std::string> RelativeModels() {
   std::vector<std::string> names;
-  if (DIR* dir = opendir(testing::SharedPath("models/tiny-v2").c_str())) {
-    while (dirent* e = readdir(dir)) {
-      const std::string n = e->d_name;
-      if (n.rfind("mpnet-", 0) == 0 || n.rfind("deberta-v2-", 0) == 0) names.push_back(n);
-    }
-    closedir(dir);
+  for (const std::string& n : testing::SharedFolderEntries("models/tiny-v2")) {
+    if (n.rfind("mpnet-", 0) == 0 || n.rfind("deberta-v2-", 0) == 0) names.push_back(n);
   }
-  std::sort(names.begin(), names.end());
   return names;
 }
 
