@@ -37,11 +37,11 @@ const PYTHON = '/usr/bin/python3';
 const ORT_VERSION = '1.30.0';
 
 const ALL_MODELS = ['distilbert-base-sst2-geometry', 'minilm-l6-geometry', 'bert-base-sst2-geometry', 'bert-mini-sst2',
-  'deberta-v3-base-geometry'];
+  'deberta-v3-base-geometry', 'modernbert-base-geometry'];
 // Geometries of released models without an ONNX twin in ../shared: random weights from
 // bench/lib/geometry_weights.py, ours only (no peer, ratio —), at these shapes; the report compares their
 // GFLOP/s with the BERT-base row of the same setting.
-const GEOMETRY_ONLY = { 'deberta-v3-base-geometry': { shapes: [[1, 128]] } };
+const GEOMETRY_ONLY = { 'deberta-v3-base-geometry': { shapes: [[1, 128]] }, 'modernbert-base-geometry': { shapes: [[1, 128]] } };
 /** The bert-base-sst2-geometry row of a setting (set in main, over the rows measured or merged so far). */
 let baseRowFor = (/** @type {any} */ _setting) => /** @type {any} */ (null);
 const CHROMIUM_MODELS = ['distilbert-base-sst2-geometry', 'minilm-l6-geometry', 'bert-base-sst2-geometry'];
