@@ -55,7 +55,7 @@ double TimeC4(Q8C4PpmmUkernelFn kernel, const int8_t* a, const int8_t* w, int32_
 
 // Of the two relaxed kernels (identical results), the faster on this runtime and CPU: dot_add is one
 // instruction per 16 multiply-adds where the engine maps it to AVX-VNNI (V8 in Node 24 and Chromium:
-// ~2x dot16 here), three to five elsewhere, where dot16 is faster (Node 22: ~1.05x). A wasm engine
+// ~1.9x dot16 here), three to five elsewhere, where dot16 is faster (Node 22: ~1.15x). A wasm engine
 // first runs baseline code and swaps in optimised code once a function has run for a while (V8:
 // Liftoff, then TurboFan compiled in the background, here after 1-3 ms of calls), and the baseline
 // code ranks the kernels differently. So the two alternate until both have become 1.5x faster than
