@@ -385,7 +385,7 @@ function pushTable(L, columns, rows, cells) {
 }
 
 /** A row's build and, for int8, the kernel it timed fastest ("single-relaxed (c4 dot16)"). */
-const buildLabel = (r) => `${r.ours_build ?? '?'}${r.ours_int8_kernel ? ` (${r.ours_int8_kernel.replace('wasmrelaxedsimd ', '').replace('wasmsimd ', '')})` : ''}`;
+const buildLabel = (r) => `${r.ours_build ?? `? (${String(r.measured_at ?? '').slice(0, 10)})`}${r.ours_int8_kernel ? ` (${r.ours_int8_kernel.replace('wasmrelaxedsimd ', '').replace('wasmsimd ', '')})` : ''}`;
 const MODEL_SHORT = (m) => m.replace('-sst2-geometry', '').replace('-geometry', '');
 const ENV_NAME = { node20: 'Node 20', node22: 'Node 22', node24: 'Node 24', chromium: 'Chromium' };
 
@@ -500,6 +500,12 @@ function writeReport(allRows, ctx) {
     L.push(`| ${c.what} | ${c.value ?? '—'} | ${c.limit} | ${c.pass == null ? (c.limit === 'as it falls' ? 'info' : 'not measured') : c.pass ? 'pass' : '**FAIL**'} |`);
   }
   L.push('');
+  if (rows.some((r) => r.threads === 2 && /machine busy/.test(r.note ?? ''))) {
+    L.push('Two-thread rows whose note says "machine busy" ran with about one free core: ours then gains nothing from ' +
+      'its second thread and onnxruntime-web loses (its second thread competes for the same core), so their ratios ' +
+      'overstate what a quiet machine gives; judge them only after a quiet re-run.');
+    L.push('');
+  }
   for (const env of ALL_ENVS) {
     const envRows = rows.filter((r) => r.env === env);
     if (!envRows.length) continue;
@@ -724,8 +730,12 @@ async function main() {
   const resultsFile = path.join(opts.outDir, 'results.json');
   const rows = new Map();
   if (opts.merge && fs.existsSync(resultsFile)) {
-    // Rows of env 'node' are Node 20 rows from before the per-Node environments (issue 18): superseded.
-    for (const r of JSON.parse(fs.readFileSync(resultsFile, 'utf8'))) if (r.env !== 'node') rows.set(rowKey(r), r);
+    // Rows of env 'node' come from before the per-Node environments (issue 18): they were measured in the
+    // system Node 20 (SIMD128 builds), so they are kept as node20 rows until a node20 run measures them again.
+    for (const r of JSON.parse(fs.readFileSync(resultsFile, 'utf8'))) {
+      const row = r.env === 'node' ? { ...r, env: 'node20' } : r;
+      if (!rows.has(rowKey(row)) || r.env !== 'node') rows.set(rowKey(row), row);
+    }
   }
   const ctx = { opts, meta, dist, gemm, argv: process.argv.slice(2) };
   baseRowFor = (q) => [...rows.values()].find((r) => r.model === 'bert-base-sst2-geometry' && r.env === q.env &&
