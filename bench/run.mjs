@@ -26,6 +26,7 @@
 
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { forwardFlops, geometry, quantile } from './lib/common.mjs';
@@ -37,11 +38,13 @@ const PYTHON = '/usr/bin/python3';
 const ORT_VERSION = '1.30.0';
 
 const ALL_MODELS = ['distilbert-base-sst2-geometry', 'minilm-l6-geometry', 'bert-base-sst2-geometry', 'bert-mini-sst2',
-  'deberta-v3-base-geometry'];
+  'deberta-v3-base-geometry', 'modernbert-base-geometry'];
 // Geometries of released models without an ONNX twin in ../shared: random weights from
-// bench/lib/geometry_weights.py, ours only (no peer, ratio —), at these shapes; the report compares their
-// GFLOP/s with the BERT-base row of the same setting.
-const GEOMETRY_ONLY = { 'deberta-v3-base-geometry': { shapes: [[1, 128]] } };
+// bench/lib/geometry_weights.py, ours only (no peer, ratio —), at these shapes. In the peer's place, each
+// round runs ours on BASE_MODEL with the same setting (interleaved: ours, base, base, ours …), so the
+// GFLOP/s comparison with BERT-base is like for like (same build, same machine state).
+const GEOMETRY_ONLY = { 'deberta-v3-base-geometry': { shapes: [[1, 128]] }, 'modernbert-base-geometry': { shapes: [[1, 128]] } };
+const BASE_MODEL = 'bert-base-sst2-geometry';
 /** The bert-base-sst2-geometry row of a setting (set in main, over the rows measured or merged so far). */
 let baseRowFor = (/** @type {any} */ _setting) => /** @type {any} */ (null);
 const CHROMIUM_MODELS = ['distilbert-base-sst2-geometry', 'minilm-l6-geometry', 'bert-base-sst2-geometry'];
@@ -253,6 +256,7 @@ async function measured(fn, engine) {
   // (which serves the files to Chromium and drives it).
   const ours = result.cpu_seconds != null ? result.cpu_seconds + (self.user + self.system) / 1e6 : null;
   result.wall_s = wall;
+  result.load_avg_1m = os.loadavg()[0];
   result.foreign_cpu = ours != null ? Math.max(0, (busy - ours) / wall) : null;
   Object.assign(result, idle);
   const tag = `${engine}`.padEnd(4);
@@ -295,20 +299,28 @@ function side(results, batch, seq) {
   };
 }
 
-function makeRow({ env, model, precision, threads, batch, seq, ours, peer, g, dist, gemm, meta }) {
+function makeRow({ env, model, precision, threads, batch, seq, ours, peer, base, baseG, g, dist, gemm, meta }) {
   const o = side(ours, batch, seq);
   const p = side(peer, batch, seq);
   const flops = forwardFlops(g, batch, seq);
+  // Ours on BERT-base, interleaved with a geometry-only model's processes (same setting, same session).
+  const b = base?.length ? side(base, batch, seq) : null;
+  const baseGflops = b?.ms && baseG ? forwardFlops(baseG, batch, seq) / b.ms / 1e6 : null;
   const gk = gemm?.rows?.find((r) => r.node === (isNodeEnv(env) ? env : 'node24') && r.build === (o.build?.endsWith('relaxed') ? 'relaxed' : 'simd128') &&
     r.kernel.startsWith(precision === 'int8' ? 'q8' : 'f32') && r.n === 768 && r.threads === threads);
   const notes = [];
   if (o.ms == null) notes.push(`ours: ${o.problem}`);
   if (GEOMETRY_ONLY[model]) {
-    const base = baseRowFor({ env, precision, threads, batch, seq });
-    notes.push('no ONNX twin: ours only' + (base?.ours_gflops && o.ms
-      ? `; ${round(flops / o.ms / 1e6, 2)} GF/s = ${round(flops / o.ms / 1e6 / base.ours_gflops, 2)}× the bert-base row's ${base.ours_gflops}` : ''));
+    if (baseGflops) {
+      notes.push(`no ONNX twin: ours only; ${round(flops / o.ms / 1e6, 1)} GF/s = ${round(flops / o.ms / 1e6 / baseGflops, 2)}× ` +
+        `ours on bert-base in the same session (${round(baseGflops, 1)} GF/s, ${round(b.ms, 1)} ms, interleaved)`);
+    } else {
+      const row = baseRowFor({ env, precision, threads, batch, seq });
+      notes.push('no ONNX twin: ours only' + (row?.ours_gflops && o.ms
+        ? `; ${round(flops / o.ms / 1e6, 2)} GF/s = ${round(flops / o.ms / 1e6 / row.ours_gflops, 2)}× the bert-base row's ${row.ours_gflops}` : ''));
+    }
   } else if (p.ms == null) notes.push(`onnxruntime-web: ${p.problem}`);
-  const foreign = Math.max(o.foreign_cpu ?? 0, p.foreign_cpu ?? 0);
+  const foreign = Math.max(o.foreign_cpu ?? 0, p.foreign_cpu ?? 0, b?.foreign_cpu ?? 0);
   // Other load on the cores this setting does not use is tolerable; on the ones it uses it is not.
   if (foreign > meta.machine.cores - threads + 0.25) {
     notes.push(`machine busy: other processes used up to ${foreign.toFixed(2)} of ${meta.machine.cores} cores during the runs`);
@@ -342,6 +354,9 @@ function makeRow({ env, model, precision, threads, batch, seq, ours, peer, g, di
     threads_effective: o.threads_effective ?? null,
     foreign_cpu: round(foreign, 2),
     peer: GEOMETRY_ONLY[model] ? null : `onnxruntime-web ${ORT_VERSION} (wasm EP)`,
+    ...(b ? { base_model: BASE_MODEL, base_ms: round(b.ms, 3), base_p90_ms: round(b.p90, 3), base_runs: b.runs ?? 0,
+      base_gflops: round(baseGflops, 2), gflops_vs_base: o.ms && baseGflops ? round(flops / o.ms / 1e6 / baseGflops, 3) : null } : {}),
+    load_avg_1m: round(Math.max(...[...ours, ...peer, ...(base ?? [])].map((r) => r.load_avg_1m ?? 0)), 2),
     ...dist.sizes,
     wasm_sha256: dist.wasm_sha256.slice(0, 16),
     relaxed_wasm_sha256: dist.relaxed_wasm_sha256?.slice(0, 16) ?? null,
@@ -362,6 +377,15 @@ function fmt(x, d = 1) {
   return x == null ? '—' : Number(x).toFixed(d);
 }
 
+/** A markdown table: column names ending in ':' are right-aligned (the ':' is not shown). */
+function pushTable(L, columns, rows, cells) {
+  L.push(`| ${columns.map((c) => c.replace(/:$/, '')).join(' | ')} |`);
+  L.push(`|${columns.map((c) => (c.endsWith(':') ? '---:' : '---')).join('|')}|`);
+  for (const r of rows) L.push(`| ${cells(r).join(' | ')} |`);
+}
+
+/** A row's build and, for int8, the kernel it timed fastest ("single-relaxed (c4 dot16)"). */
+const buildLabel = (r) => `${r.ours_build ?? `? (${String(r.measured_at ?? '').slice(0, 10)})`}${r.ours_int8_kernel ? ` (${r.ours_int8_kernel.replace('wasmrelaxedsimd ', '').replace('wasmsimd ', '')})` : ''}`;
 const MODEL_SHORT = (m) => m.replace('-sst2-geometry', '').replace('-geometry', '');
 const ENV_NAME = { node20: 'Node 20', node22: 'Node 22', node24: 'Node 24', chromium: 'Chromium' };
 
@@ -476,6 +500,12 @@ function writeReport(allRows, ctx) {
     L.push(`| ${c.what} | ${c.value ?? '—'} | ${c.limit} | ${c.pass == null ? (c.limit === 'as it falls' ? 'info' : 'not measured') : c.pass ? 'pass' : '**FAIL**'} |`);
   }
   L.push('');
+  if (rows.some((r) => r.threads === 2 && /machine busy/.test(r.note ?? ''))) {
+    L.push('Two-thread rows whose note says "machine busy" ran with about one free core: ours then gains nothing from ' +
+      'its second thread and onnxruntime-web loses (its second thread competes for the same core), so their ratios ' +
+      'overstate what a quiet machine gives; judge them only after a quiet re-run.');
+    L.push('');
+  }
   for (const env of ALL_ENVS) {
     const envRows = rows.filter((r) => r.env === env);
     if (!envRows.length) continue;
@@ -487,15 +517,30 @@ function writeReport(allRows, ctx) {
       'Load = from reading the files (and instantiating the wasm runtime) to a ready model, median over processes. ' +
       'Peak = max RSS of the process (Chromium: of the renderer), MiB. GF/s = whole-model effective GFLOP/s (see Method).');
     L.push('');
-    L.push('| model | prec | thr | b×seq | ours build | ours med / p90 | peer med / p90 | ratio | ours GF/s | peer GF/s | ours seq/s | load ours / peer | peak ours / peer | runs | note |');
-    L.push('|---|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
-    for (const r of envRows) {
-      const build = `${r.ours_build ?? '?'}${r.ours_int8_kernel ? ` (${r.ours_int8_kernel.replace('wasmrelaxedsimd ', '').replace('wasmsimd ', '')})` : ''}`;
-      L.push(`| ${MODEL_SHORT(r.model)} | ${r.precision} | ${r.threads} | ${r.batch}×${r.seq} | ${build} | ${fmt(r.ours_ms)} / ${fmt(r.ours_p90_ms)} | ` +
-        `${fmt(r.peer_ms)} / ${fmt(r.peer_p90_ms)} | ${r.ratio == null ? '—' : `**${r.ratio.toFixed(2)}**`} | ${fmt(r.ours_gflops)} | ` +
-        `${fmt(r.peer_gflops)} | ${fmt(r.ours_seq_per_s)} | ${fmt(r.ours_load_ms, 0)} / ${fmt(r.peer_load_ms, 0)} | ` +
-        `${fmt(r.ours_peak_rss_mb, 0)} / ${fmt(r.peer_peak_rss_mb, 0)} | ${r.ours_runs}/${r.peer_runs} | ${r.note ?? ''} |`);
-    }
+    pushTable(L, ['model', 'prec', 'thr:', 'b×seq', 'ours build', 'ours med / p90:', 'peer med / p90:', 'ratio:', 'ours GF/s:',
+      'peer GF/s:', 'ours seq/s:', 'load ours / peer:', 'peak ours / peer:', 'runs:', 'note'], envRows, (r) => [
+      MODEL_SHORT(r.model), r.precision, r.threads, `${r.batch}×${r.seq}`, buildLabel(r), `${fmt(r.ours_ms)} / ${fmt(r.ours_p90_ms)}`,
+      `${fmt(r.peer_ms)} / ${fmt(r.peer_p90_ms)}`, r.ratio == null ? '—' : `**${r.ratio.toFixed(2)}**`, fmt(r.ours_gflops),
+      fmt(r.peer_gflops), fmt(r.ours_seq_per_s), `${fmt(r.ours_load_ms, 0)} / ${fmt(r.peer_load_ms, 0)}`,
+      `${fmt(r.ours_peak_rss_mb, 0)} / ${fmt(r.peer_peak_rss_mb, 0)}`, `${r.ours_runs}/${r.peer_runs}`, r.note ?? '']);
+    L.push('');
+  }
+  const geoRows = rows.filter((r) => GEOMETRY_ONLY[r.model] && r.ours_ms != null);
+  if (geoRows.length) {
+    L.push('## Ours-only geometries (issue 16): DeBERTa-v3-base and ModernBERT-base vs our BERT-base, same session');
+    L.push('');
+    L.push('No ONNX twin of these graphs exists in ../shared, so there is no onnxruntime-web row: each setting ran ours on ' +
+      'the geometry and ours on bert-base-sst2-geometry in alternating fresh processes (geometry, base, base, geometry …), ' +
+      'and the comparison is whole-model GF/s (see Method for what is counted). "× base" > 1: the geometry keeps the ' +
+      'kernels busier per counted FLOP than BERT-base does. Load = 1-minute load average of the machine (max over the ' +
+      'setting\'s processes; 2 cores).');
+    L.push('');
+    pushTable(L, ['env', 'model', 'prec', 'thr:', 'b×seq', 'build', 'ours med / p90 ms:', 'GF/s:', 'bert-base med ms:',
+      'bert-base GF/s:', '× base:', 'runs (geo/base):', 'load:', 'measured', 'commit'], geoRows, (r) => [
+      `${ENV_NAME[r.env] ?? r.env} (${r.node_version ?? ''})`, MODEL_SHORT(r.model), r.precision, r.threads, `${r.batch}×${r.seq}`,
+      buildLabel(r), `${fmt(r.ours_ms)} / ${fmt(r.ours_p90_ms)}`, fmt(r.ours_gflops), fmt(r.base_ms), fmt(r.base_gflops),
+      r.gflops_vs_base == null ? '—' : `**${r.gflops_vs_base.toFixed(2)}**`, `${r.ours_runs}/${r.base_runs ?? '—'}`,
+      fmt(r.load_avg_1m), r.measured_at, r.commit ?? '']);
     L.push('');
   }
   const coldRows = rows.filter((r) => r.ours_cold_median_ms != null || r.peer_cold_median_ms != null);
@@ -591,11 +636,15 @@ function writeReport(allRows, ctx) {
   L.push('- Throughput = batch / median latency (sequences/s); tokens/s is in results.json.');
   L.push('- Whole-model effective GFLOP/s = 2·M·N·K of every linear layer (Q, K, V, attention output, FFN in/out over ' +
     'batch·seq tokens) + the two attention matmuls (QKᵀ, P·V: 2·2·batch·seq²·hidden per layer) + the classifier ' +
-    'head on [CLS] rows, divided by the median latency (DeBERTa also counts its c2p and p2c score terms: ' +
-    '2·2·batch·seq²·hidden more per layer). Element-wise work is not counted.');
+    'head on [CLS] rows, divided by the median latency. DeBERTa-v3 also counts its content→position and ' +
+    'position→content score terms (q·Pk, k·Pq: 2·2·batch·seq²·hidden more per layer); its relative-embedding ' +
+    'projections Pk, Pq are input-independent and computed once at load, so they are not forward work and not counted. ' +
+    'ModernBERT counts GeGLU as 3·h·I multiply-adds per token (Wi is 2I wide, Wo reads I) and full seq² attention on ' +
+    'every layer (its sliding-window layers attend to |i − j| ≤ 64: at 1×128 that over-counts by ~0.6 %); it has no ' +
+    'biases (not counted anyway). Element-wise work (softmax, GELU/GeGLU, LayerNorm, rotary, embeddings) is not counted.');
   L.push('- Ours-only rows (' + Object.keys(GEOMETRY_ONLY).join(', ') + '): released geometries without an ONNX twin in ' +
-    '../shared (weights: `bench/lib/geometry_weights.py <model>`, random, seed 0); no peer, so the note compares ' +
-    'their GFLOP/s with the bert-base-sst2-geometry row of the same setting.');
+    '../shared (weights: `bench/lib/geometry_weights.py <model>`, random, seed 0); no peer: in its place each round ' +
+    `runs ours on ${BASE_MODEL} with the same setting (interleaved), and the row compares the two GFLOP/s.`);
   L.push('- Memory: Node — the child\'s `process.resourceUsage().maxRSS` after each shape (running max; Node itself is ' +
     '≈ 40–50 MiB of it) and, for ours, the wasm memory size; Chromium — the renderer\'s VmHWM from /proc. ' +
     'onnxruntime-web needs the whole .onnx in a JS buffer before creating the session; we stream files into wasm memory.');
@@ -662,8 +711,9 @@ async function main() {
   const meta = { date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC', commit: gitDescribe(), machine: machine() };
   const dist = snapshotPkg();
   console.log(`[bench] package snapshot ${path.relative(ROOT, dist.dir)} (wasm ${dist.sizes.wasm_bytes} B, relaxed ${dist.sizes.relaxed_wasm_bytes} B)`);
-  const dirs = Object.fromEntries(opts.models.map((m) => [m, ensureModel(m)]));
-  const configs = Object.fromEntries(opts.models.map((m) => [m, JSON.parse(fs.readFileSync(path.join(dirs[m], 'config.json'), 'utf8'))]));
+  const needBase = opts.models.some((m) => GEOMETRY_ONLY[m]) && !opts.models.includes(BASE_MODEL);
+  const dirs = Object.fromEntries([...opts.models, ...(needBase ? [BASE_MODEL] : [])].map((m) => [m, ensureModel(m)]));
+  const configs = Object.fromEntries(Object.keys(dirs).map((m) => [m, JSON.parse(fs.readFileSync(path.join(dirs[m], 'config.json'), 'utf8'))]));
 
   let gemm = null;
   const gemmCache = path.join(OUT, 'gemm.json');
@@ -680,8 +730,12 @@ async function main() {
   const resultsFile = path.join(opts.outDir, 'results.json');
   const rows = new Map();
   if (opts.merge && fs.existsSync(resultsFile)) {
-    // Rows of env 'node' are Node 20 rows from before the per-Node environments (issue 18): superseded.
-    for (const r of JSON.parse(fs.readFileSync(resultsFile, 'utf8'))) if (r.env !== 'node') rows.set(rowKey(r), r);
+    // Rows of env 'node' come from before the per-Node environments (issue 18): they were measured in the
+    // system Node 20 (SIMD128 builds), so they are kept as node20 rows until a node20 run measures them again.
+    for (const r of JSON.parse(fs.readFileSync(resultsFile, 'utf8'))) {
+      const row = r.env === 'node' ? { ...r, env: 'node20' } : r;
+      if (!rows.has(rowKey(row)) || r.env !== 'node') rows.set(rowKey(row), row);
+    }
   }
   const ctx = { opts, meta, dist, gemm, argv: process.argv.slice(2) };
   baseRowFor = (q) => [...rows.values()].find((r) => r.model === 'bert-base-sst2-geometry' && r.env === q.env &&
@@ -702,19 +756,23 @@ async function main() {
       for (const precision of opts.precisions) {
         for (const threads of opts.threads) {
           console.log(`[bench] ${env} ${model} ${precision} ${threads}T: ${shapes.map((s) => s.join('x')).join(' ')}`);
-          const res = { ours: [], ort: [] };
+          const res = { ours: [], ort: [], base: [] };
+          // The peer's slot of a geometry-only model: ours on BASE_MODEL, same setting and shapes.
+          const other = only ? 'base' : 'ort';
           for (let r = 0; r < opts.rounds; ++r) {
-            for (const engine of only ? ['ours'] : r % 2 === 0 ? ['ours', 'ort'] : ['ort', 'ours']) {
+            for (const engine of r % 2 === 0 ? ['ours', other] : [other, 'ours']) {
               const cold = shapes.some(([b, q]) => b === COLD.shape[0] && q === COLD.shape[1]) ? COLD : null;
-              const job = { engine, env, model, dir: dirs[model], pkgDir: dist.dir, precision, threads, shapes,
-                plan: opts.plan, timeoutMs, cold, relaxed: opts.relaxed };
+              const job = { engine: engine === 'base' ? 'ours' : engine, env, model: engine === 'base' ? BASE_MODEL : model,
+                dir: dirs[engine === 'base' ? BASE_MODEL : model], pkgDir: dist.dir, precision, threads, shapes,
+                plan: opts.plan, timeoutMs, cold: engine === 'base' ? null : cold, relaxed: opts.relaxed };
               const result = await measured(() => (isNodeEnv(env) ? runNodeChild(job) : runChromium(job, dist)), engine);
               if (result.browser_version) meta.chromium = result.browser_version;
               res[engine].push(result);
             }
           }
           for (const [batch, seq] of shapes) {
-            const row = makeRow({ env, model, precision, threads, batch, seq, ours: res.ours, peer: res.ort, g, dist, gemm, meta });
+            const row = makeRow({ env, model, precision, threads, batch, seq, ours: res.ours, peer: res.ort, base: res.base,
+              baseG: configs[BASE_MODEL] ? geometry(configs[BASE_MODEL]) : null, g, dist, gemm, meta });
             rows.set(rowKey(row), row);
             console.log(`  → ${batch}x${seq}: ours ${fmt(row.ours_ms)} ms, peer ${fmt(row.peer_ms)} ms, ratio ${fmt(row.ratio, 2)}`);
           }

@@ -14,6 +14,12 @@ export function geometry(c) {
       head: 'distilbert-sequence-classification', labels: Object.keys(c.id2label ?? { 0: 0, 1: 1 }).length };
   }
   const isBase = !c.architectures || c.architectures.length === 0;
+  // ModernBERT's GeGLU: Wi is 2I wide and Wo reads I, i.e. 3·h·I multiply-adds per token where BERT's FFN has 2·h·I.
+  if (c.model_type === 'modernbert') {
+    return { layers: c.num_hidden_layers, hidden: c.hidden_size, heads: c.num_attention_heads,
+      intermediate: 1.5 * c.intermediate_size, vocab: c.vocab_size, head: isBase ? 'base' : 'bert-sequence-classification',
+      labels: Object.keys(c.id2label ?? { 0: 0, 1: 1 }).length, relative: 0 };
+  }
   // DeBERTa's disentangled attention adds one q·Pk (c2p) and one k·Pq (p2c) term per score.
   const relative = c.model_type === 'deberta-v2' && c.relative_attention ? (c.pos_att_type ?? []).length : 0;
   return { layers: c.num_hidden_layers, hidden: c.hidden_size, heads: c.num_attention_heads,

@@ -49,7 +49,32 @@ def deberta_v3_base():
     return config, shapes
 
 
-GEOMETRIES = {"deberta-v3-base-geometry": deberta_v3_base}
+def modernbert_base():
+    # answerdotai/ModernBERT-base as a classifier: 22 layers, hidden 768, 12 heads, GeGLU FFN 1152 (Wi 2304 wide),
+    # global attention every 3rd layer (rotary theta 160000), sliding window 128 (theta 10000) elsewhere,
+    # no biases, pre-norm + final norm, vocab 50368; head dense + norm + 2-way classifier (cls pooling).
+    h, layers, inter, vocab = 768, 22, 1152, 50368
+    shapes = {"model.embeddings.tok_embeddings.weight": (vocab, h), "model.embeddings.norm.weight": (h,),
+              "model.final_norm.weight": (h,), "head.dense.weight": (h, h), "head.norm.weight": (h,),
+              "classifier.weight": (2, h), "classifier.bias": (2,)}
+    for l in range(layers):
+        p = "model.layers.%d." % l
+        if l > 0:
+            shapes[p + "attn_norm.weight"] = (h,)
+        shapes.update({p + "attn.Wqkv.weight": (3 * h, h), p + "attn.Wo.weight": (h, h), p + "mlp_norm.weight": (h,),
+                       p + "mlp.Wi.weight": (2 * inter, h), p + "mlp.Wo.weight": (h, inter)})
+    config = {"architectures": ["ModernBertForSequenceClassification"], "model_type": "modernbert",
+              "hidden_size": h, "num_hidden_layers": layers, "num_attention_heads": 12, "intermediate_size": inter,
+              "vocab_size": vocab, "hidden_activation": "gelu", "norm_eps": 1e-5, "norm_bias": False,
+              "attention_bias": False, "mlp_bias": False, "classifier_bias": False, "decoder_bias": True,
+              "classifier_pooling": "cls", "classifier_activation": "gelu", "max_position_embeddings": 8192,
+              "global_attn_every_n_layers": 3, "local_attention": 128, "global_rope_theta": 160000.0,
+              "local_rope_theta": 10000.0, "pad_token_id": 50283, "cls_token_id": 50281, "sep_token_id": 50282,
+              "id2label": {"0": "NEGATIVE", "1": "POSITIVE"}}
+    return config, shapes
+
+
+GEOMETRIES = {"deberta-v3-base-geometry": deberta_v3_base, "modernbert-base-geometry": modernbert_base}
 
 
 def main():
@@ -70,7 +95,7 @@ def main():
         f.write(text)
         for n in names:
             shape = shapes[n]
-            if n.endswith("LayerNorm.weight"):
+            if n.endswith("LayerNorm.weight") or n.endswith("norm.weight"):
                 t = np.ones(shape, np.float32)
             elif len(shape) == 1:
                 t = np.zeros(shape, np.float32)

@@ -44,7 +44,7 @@ void qd8_qc8w_ppmm_ukernel_4x8c4__scalar(size_t nc, size_t kq, const int8_t* a, 
 // The relaxed-SIMD c4 kernels (gemm_q8_ppmm_4x8c4_wasmrelaxedsimd.cc), linked into the relaxed wasm
 // builds only. Plain C names: the engine finds them through a weak reference (absent: nullptr).
 // dot_add: i32x4.relaxed_dot_i8x16_i7x16_add_s per 16 multiply-adds (one vpdpbusd where the CPU has
-// AVX-VNNI and the engine uses it); dot16: i16x8.relaxed_dot_i8x16_i7x16_s + i32x4.dot_i16x8_s by ones.
+// AVX-VNNI and the engine uses it); dot16: i16x8.relaxed_dot_i8x16_i7x16_s + i32x4.extadd_pairwise_i16x8_s.
 extern "C" {
 struct bt_relaxed_q8_kernels {
   bt::Q8C4PpmmUkernelFn dot_add;
