@@ -125,12 +125,15 @@ export function shardNames(text, where) {
  * @returns {Promise<Map<string, FileEntry>>}
  */
 export async function collectFiles(get, missingWeights, where, { sentence_transformers = false } = {}) {
-  const config = await get(CONFIG, true);
+  // config.json, the tokenizer files and the weights index are asked for at once (one round trip
+  // before the weights, not two); a missing config.json is still the error reported.
+  const pending = [get(CONFIG, true), get(OPTIONAL_FILES[0], false), get(OPTIONAL_FILES[1], false), get(WEIGHTS_INDEX, false)];
+  for (const p of pending) p.catch(() => {}); // awaited below: never an unhandled rejection
+  const config = await pending[0];
   // Fetched alongside the weights; awaited last (a failure elsewhere must not leave it unhandled).
   const modules = sentence_transformers ? collectModuleFiles(get, where) : Promise.resolve(new Map());
   modules.catch(() => {});
-  const [tokenizer, tokenizerConfig, index] = await Promise.all([
-    get(OPTIONAL_FILES[0], false), get(OPTIONAL_FILES[1], false), get(WEIGHTS_INDEX, false)]);
+  const [tokenizer, tokenizerConfig, index] = await Promise.all(pending.slice(1));
   /** @type {Map<string, FileEntry>} */
   const files = new Map();
   files.set(CONFIG, /** @type {FileEntry} */ (config));
