@@ -342,6 +342,9 @@ function report(rows, meta) {
     }
   }
   L.push('');
+  // the breakdown of our page from the last --phases run, when there is one
+  const phasesFile = path.join(meta.outDir ?? path.join(ROOT, 'bench'), 'ttfr-phases.md');
+  if (fs.existsSync(phasesFile)) L.push(fs.readFileSync(phasesFile, 'utf8'));
   return L.join('\n');
 }
 
@@ -350,6 +353,7 @@ function report(rows, meta) {
  * the marks: module evaluated, runtime ready, files downloaded, model loaded, first result.
  */
 async function phases(o) {
+  const loadBefore = os.loadavg();
   const models = await prepareModels(o.work);
   const dist = buildOursApp(o.work, { name: 'phases', main: path.join(ROOT, 'bench', 'ttfr', 'phases', 'main.js') }).dist;
   const modelsDir = path.dirname(models.ours[`${MODEL}-q8`]);
@@ -378,10 +382,16 @@ async function phases(o) {
   const keys = [...new Set(Object.values(marks).flatMap((m) => Object.keys(m)))];
   const at = (k) => median(Object.values(marks).map((m) => (m[k] ? median(m[k]) : Infinity)));
   keys.sort((a, b) => at(a) - at(b));
-  console.log(`| mark (ms from navigation, median of ${o.rounds}) | ${Object.keys(marks).join(' | ')} |`);
-  console.log(`|---|${Object.keys(marks).map(() => '---').join('|')}|`);
-  for (const k of keys) console.log(`| ${k} | ${Object.values(marks).map((m) => (m[k] ? median(m[k]).toFixed(0) : '–')).join(' | ')} |`);
+  const L = [`### Where our page's time goes (\`npm run bench:ttfr -- --phases\`, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC)`, '',
+    `examples/vite reduced to its load path (bench/ttfr/phases/main.js), loopback, cold, median of ${o.rounds} rounds; ms from ` +
+    'navigation start: the page\'s own marks (module evaluated, runtime ready, pipeline loaded, first result), the package\'s ' +
+    '`bertology:*` performance marks and Resource Timing per fetch (start/end of the response). ' +
+    `Machine load (1/5/15-min) ${loadBefore.map((x) => x.toFixed(1)).join('/')} before, ${os.loadavg().map((x) => x.toFixed(1)).join('/')} after.`, '',
+    `| mark | ${Object.keys(marks).join(' | ')} |`, `|---|${Object.keys(marks).map(() => '---').join('|')}|`];
+  for (const k of keys) L.push(`| ${k} | ${Object.values(marks).map((m) => (m[k] ? median(m[k]).toFixed(0) : '–')).join(' | ')} |`);
+  console.log(L.join('\n'));
   fs.writeFileSync(path.join(o.work, 'phases.json'), `${JSON.stringify(marks, null, 1)}\n`);
+  fs.writeFileSync(path.join(o.outDir, 'ttfr-phases.md'), `${L.join('\n')}\n`);
 }
 
 async function main() {
