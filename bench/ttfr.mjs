@@ -298,7 +298,10 @@ function report(rows, meta) {
     'in bench/ttfr/transformers-app (onnxruntime-web wasm files served locally). Server: a static host on 127.0.0.1 ' +
     `(${meta.compression === 'gzip' ? 'gzip for HTML/JS/JSON/wasm — what Chromium accepts over http —, model files as stored' : 'no compression'}; ` +
     'COOP/COEP on the isolated pages only). 20 Mbit/s = CDP Network.emulateNetworkConditions, 20 Mbit/s both ways, 20 ms RTT. ' +
-    'Bytes as sent by the server (encoded body + headers).');
+    'Bytes as sent by the server (encoded body + headers).' +
+    (meta.loadavg ? ` Machine load (1/5/15-min load average) ${meta.loadavg.before.join('/')} before the run, ${meta.loadavg.after.join('/')} after.` : '') +
+    ' To re-run: `npm run build && npm run bench:ttfr` (needs Debian\'s /usr/bin/chromium; about 15 min with 3 rounds; ' +
+    '`-- --rounds 5`, `-- --networks loopback`, `-- --phases` for the breakdown of our page).');
   L.push('');
   L.push('| network | weights | engine | page | time to first result (ms) | JS | wasm | model | total MB |');
   L.push('|---|---|---|---|---|---|---|---|---|');
@@ -339,6 +342,9 @@ function report(rows, meta) {
     }
   }
   L.push('');
+  // the breakdown of our page from the last --phases run, when there is one
+  const phasesFile = path.join(meta.outDir ?? path.join(ROOT, 'bench'), 'ttfr-phases.md');
+  if (fs.existsSync(phasesFile)) L.push(fs.readFileSync(phasesFile, 'utf8'));
   return L.join('\n');
 }
 
@@ -347,6 +353,7 @@ function report(rows, meta) {
  * the marks: module evaluated, runtime ready, files downloaded, model loaded, first result.
  */
 async function phases(o) {
+  const loadBefore = os.loadavg();
   const models = await prepareModels(o.work);
   const dist = buildOursApp(o.work, { name: 'phases', main: path.join(ROOT, 'bench', 'ttfr', 'phases', 'main.js') }).dist;
   const modelsDir = path.dirname(models.ours[`${MODEL}-q8`]);
@@ -371,10 +378,20 @@ async function phases(o) {
   }
   await iso.close();
   await st.close();
-  const names = ['module', 'runtime', 'files', 'loaded', 'result'];
-  console.log(`| weights, page | ${names.join(' | ')} |`);
-  console.log(`|---|${names.map(() => '---').join('|')}|`);
-  for (const [key, m] of Object.entries(marks)) console.log(`| ${key} | ${names.map((n) => (m[n] ? median(m[n]).toFixed(0) : '–')).join(' | ')} |`);
+  // every mark seen, in the order of its median time (navigation start = 0)
+  const keys = [...new Set(Object.values(marks).flatMap((m) => Object.keys(m)))];
+  const at = (k) => median(Object.values(marks).map((m) => (m[k] ? median(m[k]) : Infinity)));
+  keys.sort((a, b) => at(a) - at(b));
+  const L = [`### Where our page's time goes (\`npm run bench:ttfr -- --phases\`, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC)`, '',
+    `examples/vite reduced to its load path (bench/ttfr/phases/main.js), loopback, cold, median of ${o.rounds} rounds; ms from ` +
+    'navigation start: the page\'s own marks (module evaluated, runtime ready, pipeline loaded, first result), the package\'s ' +
+    '`bertology:*` performance marks and Resource Timing per fetch (start/end of the response). ' +
+    `Machine load (1/5/15-min) ${loadBefore.map((x) => x.toFixed(1)).join('/')} before, ${os.loadavg().map((x) => x.toFixed(1)).join('/')} after.`, '',
+    `| mark | ${Object.keys(marks).join(' | ')} |`, `|---|${Object.keys(marks).map(() => '---').join('|')}|`];
+  for (const k of keys) L.push(`| ${k} | ${Object.values(marks).map((m) => (m[k] ? median(m[k]).toFixed(0) : '–')).join(' | ')} |`);
+  console.log(L.join('\n'));
+  fs.writeFileSync(path.join(o.work, 'phases.json'), `${JSON.stringify(marks, null, 1)}\n`);
+  fs.writeFileSync(path.join(o.outDir, 'ttfr-phases.md'), `${L.join('\n')}\n`);
 }
 
 async function main() {
@@ -420,6 +437,7 @@ async function main() {
         }
       }
     }
+    const loadBefore = os.loadavg();
     const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--headless', '--no-sandbox'] });
     const chromiumVersion = browser.version();
     await browser.close();
@@ -444,7 +462,7 @@ async function main() {
     for (const h of Object.values(hosts)) await h.close();
     meta = { date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC', chromium: chromiumVersion, rounds: o.rounds,
       cores: os.availableParallelism?.() ?? os.cpus().length, compression: o.compression, tjs_version: tjsApp.version,
-      tjs_wasm: o.tjsWasm };
+      tjs_wasm: o.tjsWasm, loadavg: { before: loadBefore.map((x) => Number(x.toFixed(1))), after: os.loadavg().map((x) => Number(x.toFixed(1))) } };
     fs.writeFileSync(rawFile, `${JSON.stringify({ meta, runs }, null, 1)}\n`);
   }
   const rows = summarize(runs).map((r) => ({ ...r, measured_at: meta.date }));

@@ -16,7 +16,7 @@ export const LOAD_OPTIONS = ['threads', 'dtype', 'limits', 'validate_weights', '
 
 /**
  * How the weights are held in memory: 'fp32' (float32, whatever the checkpoint stores: float32, float16
- * or bfloat16 are decoded) or 'q8' (int8 encoder weights and word embeddings, quantized at load).
+ * or bfloat16 are decoded) or 'q8' (int8 encoder weights and word embeddings, which a tied MLM decoder shares; quantized at load).
  */
 export const DTYPES = ['fp32', 'q8'];
 

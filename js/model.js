@@ -4,6 +4,7 @@ import { BertologyError, check, unwrap } from './errors.js';
 import { FORWARD_FLAGS } from './engine-contract.js';
 import { checkLoadOptions, loadIntoEngine, openModelFiles } from './files.js';
 import { getRuntime } from './runtime.js';
+import { mark } from './runtime/host.js';
 import { emit } from './sources/common.js';
 import { decodeUtf8, toUtf16Offsets } from './offsets.js';
 import { engineText } from './text.js';
@@ -176,12 +177,17 @@ export class BertologyModel {
     check(options?.validate_weights === undefined || typeof options.validate_weights === 'boolean',
       'BertologyModel.load: validate_weights must be a boolean');
     const { threads, progress_callback } = options ?? {};
-    const [runtime, files] = await Promise.all([getRuntime({ threads }), openModelFiles(source, options ?? {})]);
+    const [runtime, files] = await Promise.all([getRuntime({ threads }), openModelFiles(source, options ?? {}).then((f) => {
+      mark('files-ready');
+      return f;
+    })]);
     let handle;
     let extras;
     try {
       extras = readExtras(files);
+      mark('engine-load');
       handle = loadIntoEngine(runtime, files, { dtype: options?.dtype, limits: options?.limits, validate_weights: options?.validate_weights });
+      mark('engine-loaded');
     } finally {
       files.close();
     }

@@ -161,7 +161,7 @@ export interface LoadOptions {
   threads?: number;
   /**
    * How the weights are held in memory: 'fp32' (default; float32, whatever the checkpoint stores —
-   * float32, float16 and bfloat16 are decoded) or 'q8' (int8 encoder weights and word embeddings,
+   * float32, float16 and bfloat16 are decoded) or 'q8' (int8 encoder weights and word embeddings, shared by a tied MLM decoder,
    * quantized at load: 0.27× the fp32 bytes). Anything else is rejected. A folder converted with
    * `bertology convert --dtype q8` loads as q8 without a dtype; 'fp32' on it is an error.
    */

@@ -3,10 +3,10 @@
 // docs/build.md, "Bundlers"). Emscripten 3.1.6's glue is made bundler-neutral and verified:
 //
 //   1. the glue's own `new URL("<name>.wasm", import.meta.url)` becomes `locateFile("<name>.wasm")`:
-//      browsers always get the wasm from js/runtime.js (its build table is the one place bundlers see
+//      browsers always get the wasm from js/runtime/builds.js (its build table is the one place bundlers see
 //      the file), Node reads it next to the glue as before;
 //   2. threaded builds: the pool worker is created by `Module.createPthreadWorker()` when given
-//      (js/runtime.js passes a `new Worker(new URL('../dist/<name>.worker.mjs', import.meta.url),
+//      (js/runtime/builds.js passes a `new Worker(new URL('../../dist/<name>.worker.mjs', import.meta.url),
 //      {type: 'module'})` that every bundler understands); Node keeps emscripten's own worker_threads
 //      worker (dist/<name>.worker.js, CommonJS), which no bundler ever sees;
 //   3. threaded builds: dist/<name>.worker.mjs, the browser's pthread worker, is derived from

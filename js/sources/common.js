@@ -117,7 +117,8 @@ export function shardNames(text, where) {
 
 /**
  * Picks and gets the model's files the Hugging Face way: config.json (required), the optional
- * tokenizer files and the weights index together; then the index's shards, or model.safetensors.
+ * tokenizer files and the weights index together; then (once config.json and the index have
+ * answered) the index's shards, or model.safetensors.
  * @param {FileGetter} get
  * @param {(what: string) => BertologyError} missingWeights error when neither weights form exists
  * @param {string} where for messages
@@ -125,25 +126,31 @@ export function shardNames(text, where) {
  * @returns {Promise<Map<string, FileEntry>>}
  */
 export async function collectFiles(get, missingWeights, where, { sentence_transformers = false } = {}) {
-  const config = await get(CONFIG, true);
+  // config.json, the tokenizer files and the weights index are asked for at once, and the weights as
+  // soon as config.json and the index have answered (not after the tokenizer files have downloaded);
+  // a missing config.json is still the error reported.
+  const pending = [get(CONFIG, true), get(OPTIONAL_FILES[0], false), get(OPTIONAL_FILES[1], false), get(WEIGHTS_INDEX, false)];
+  /** @type {Promise<[string, FileEntry][]>} */
+  const weights = Promise.all([pending[0], pending[3]]).then(async ([, index]) => {
+    if (index) {
+      const shards = shardNames(readText(index), where);
+      const entries = await mapLimit(shards, 4, (s) => get(s, true));
+      return [[WEIGHTS_INDEX, index], ...shards.map((s, i) => /** @type {[string, FileEntry]} */ ([s, entries[i]]))];
+    }
+    const single = await get(WEIGHTS, false);
+    if (!single) throw missingWeights(`${WEIGHTS} (or ${WEIGHTS_INDEX} with shards)`);
+    return [[WEIGHTS, single]];
+  });
+  for (const p of [...pending, weights]) p.catch(() => {}); // awaited below: never an unhandled rejection
+  const config = await pending[0];
   // Fetched alongside the weights; awaited last (a failure elsewhere must not leave it unhandled).
   const modules = sentence_transformers ? collectModuleFiles(get, where) : Promise.resolve(new Map());
   modules.catch(() => {});
-  const [tokenizer, tokenizerConfig, index] = await Promise.all([
-    get(OPTIONAL_FILES[0], false), get(OPTIONAL_FILES[1], false), get(WEIGHTS_INDEX, false)]);
+  const [tokenizer, tokenizerConfig] = await Promise.all(pending.slice(1, 3));
   /** @type {Map<string, FileEntry>} */
   const files = new Map();
   files.set(CONFIG, /** @type {FileEntry} */ (config));
-  if (index) {
-    files.set(WEIGHTS_INDEX, index);
-    const shards = shardNames(readText(index), where);
-    const entries = await mapLimit(shards, 4, (s) => get(s, true));
-    shards.forEach((s, i) => files.set(s, /** @type {FileEntry} */ (entries[i])));
-  } else {
-    const weights = await get(WEIGHTS, false);
-    if (!weights) throw missingWeights(`${WEIGHTS} (or ${WEIGHTS_INDEX} with shards)`);
-    files.set(WEIGHTS, weights);
-  }
+  for (const [name, entry] of await weights) files.set(name, entry);
   if (tokenizer) files.set(OPTIONAL_FILES[0], tokenizer);
   if (tokenizerConfig) files.set(OPTIONAL_FILES[1], tokenizerConfig);
   for (const [name, entry] of await modules) files.set(name, entry);

@@ -256,14 +256,15 @@ Status LoadSequenceHead(const SequenceHeadNames& n, const ModelConfig& c, const 
 }
 
 Status LoadMaskedLmHead(const MaskedLmNames& n, const ModelConfig& c, const WeightSource& weights,
-                        const std::string& prefix, HeadProgram& head) {
+                        const std::string& prefix, const EmbeddingTable& word, HeadProgram& head) {
   const int64_t width = c.embedding_size;  // = hidden_size except for ALBERT
   BT_ASSIGN_OR_RETURN(Linear transform, LoadLinear(weights, n.transform, width, c.hidden_size));
   BT_ASSIGN_OR_RETURN(LayerNormWeights norm, LoadLayerNorm(weights, n.norm, width, c.layer_norm_eps));
   const std::string own = std::string(n.decoder) + ".weight";
   const std::string tied = prefix + "embeddings.word_embeddings.weight";
-  BT_ASSIGN_OR_RETURN(Linear decoder,
-                      LoadTiedLinear(weights, weights.Has(own) ? own : tied, n.bias, c.vocab_size, width));
+  const bool is_tied = !weights.Has(own);
+  BT_ASSIGN_OR_RETURN(Linear decoder, LoadTiedLinear(weights, is_tied ? tied : own, n.bias, c.vocab_size, width,
+                                                     is_tied ? &word : nullptr));
   head.steps.push_back(LinearStep(std::move(transform), n.hidden_act ? c.hidden_act : n.activation));
   head.steps.push_back(NormStep(std::move(norm)));
   head.steps.push_back(LinearStep(std::move(decoder), Activation::kNone));
@@ -430,7 +431,7 @@ Result<ModelParts> LoadModelParts(const ModelConfig& c, const WeightSource& weig
                                               weights.Has(spec->masked_lm_alt.bias) && !weights.Has(spec->masked_lm.bias)
                                           ? spec->masked_lm_alt
                                           : spec->masked_lm,
-                                          c, weights, prefix, parts.head_program));
+                                          c, weights, prefix, parts.encoder.embeddings.word, parts.head_program));
       break;
     case HeadKind::kReplacedTokenDetection:
       BT_RETURN_IF_ERROR(LoadDiscriminatorHead(spec->discriminator, c, weights, parts.head_program));

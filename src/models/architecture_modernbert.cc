@@ -25,10 +25,10 @@ Status LoadHeads(const ModelConfig& c, const WeightSource& weights, const std::s
       return Status::Ok();
     case HeadKind::kMaskedLm: {
       BT_RETURN_IF_ERROR(LoadPredictionHead(c, weights, head));
-      const std::string matrix =
-          weights.Has("decoder.weight") ? "decoder.weight" : prefix + "embeddings.tok_embeddings.weight";
-      BT_ASSIGN_OR_RETURN(Linear decoder,
-                          LoadTiedLinear(weights, matrix, c.decoder_bias ? "decoder.bias" : "", c.vocab_size, h));
+      const bool is_tied = !weights.Has("decoder.weight");
+      const std::string matrix = is_tied ? prefix + "embeddings.tok_embeddings.weight" : "decoder.weight";
+      BT_ASSIGN_OR_RETURN(Linear decoder, LoadTiedLinear(weights, matrix, c.decoder_bias ? "decoder.bias" : "", c.vocab_size,
+                                                         h, is_tied ? &parts.encoder.embeddings.word : nullptr));
       head.steps.push_back(LinearStep(std::move(decoder), Activation::kNone));
       return Status::Ok();
     }
@@ -59,9 +59,8 @@ Status LoadModernBert(const ModelConfig& c, const WeightSource& weights, ModelPa
   EncoderWeights& e = parts.encoder;
   e.type_vocab_size = 0;
 
-  BT_ASSIGN_OR_RETURN(std::vector<float> word,
-                      weights.Get(prefix + "embeddings.tok_embeddings.weight", {c.vocab_size, c.hidden_size}));
-  e.embeddings.word = EmbeddingTable(std::move(word), c.vocab_size, c.hidden_size, weights.quantized());
+  BT_ASSIGN_OR_RETURN(e.embeddings.word,
+                      weights.Embeddings(prefix + "embeddings.tok_embeddings.weight", c.vocab_size, c.hidden_size));
   e.embeddings.positions = PositionIds::kNone;
   e.embeddings.padding_idx = c.pad_token_id;
   BT_ASSIGN_OR_RETURN(e.embeddings.norm, LoadLayerNormBias(weights, prefix + "embeddings.norm", h, eps, c.norm_bias));

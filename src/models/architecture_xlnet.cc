@@ -24,8 +24,10 @@ Status LoadHeads(const ModelConfig& c, const WeightSource& weights, const std::s
     case HeadKind::kBase:
       return Status::Ok();
     case HeadKind::kMaskedLm: {  // XLNetLMHeadModel: lm_loss, tied to the word embeddings
-      const std::string matrix = weights.Has("lm_loss.weight") ? "lm_loss.weight" : prefix + "word_embedding.weight";
-      BT_ASSIGN_OR_RETURN(Linear decoder, LoadTiedLinear(weights, matrix, "lm_loss.bias", c.vocab_size, h));
+      const bool is_tied = !weights.Has("lm_loss.weight");
+      const std::string matrix = is_tied ? prefix + "word_embedding.weight" : "lm_loss.weight";
+      BT_ASSIGN_OR_RETURN(Linear decoder, LoadTiedLinear(weights, matrix, "lm_loss.bias", c.vocab_size, h,
+                                                         is_tied ? &parts.encoder.embeddings.word : nullptr));
       head.steps.push_back(LinearStep(std::move(decoder), Activation::kNone));
       return Status::Ok();
     }
@@ -73,8 +75,7 @@ Status LoadXlnet(const ModelConfig& c, const WeightSource& weights, ModelParts& 
   e.clamp_len = c.clamp_len;
   e.any_type_ids = true;
 
-  BT_ASSIGN_OR_RETURN(std::vector<float> word, weights.Get(prefix + "word_embedding.weight", {c.vocab_size, h}));
-  e.embeddings.word = EmbeddingTable(std::move(word), c.vocab_size, c.hidden_size, weights.quantized());
+  BT_ASSIGN_OR_RETURN(e.embeddings.word, weights.Embeddings(prefix + "word_embedding.weight", c.vocab_size, h));
   e.embeddings.positions = PositionIds::kNone;
   e.embeddings.padding_idx = c.pad_token_id;
 

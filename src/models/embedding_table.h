@@ -1,6 +1,7 @@
 // EmbeddingTable: the word-embedding matrix [rows, width], kept in float32, or — when the model
 // is loaded with dtype q8 — as int8 rows with one symmetric scale per row (a quarter of the
-// memory; rows are dequantised when gathered).
+// memory; rows are dequantised when gathered). A masked-LM decoder tied to the embeddings is packed
+// from these same int8 rows in q8 (LoadTiedLinear): one quantisation serves both.
 #pragma once
 
 #include <cstddef>
@@ -26,6 +27,9 @@ class EmbeddingTable {
   int32_t rows() const { return rows_; }
   int32_t width() const { return width_; }
   bool quantized() const { return !q8_.empty(); }
+  // q8 only: row r's int8 values (width of them) and its scale.
+  const int8_t* q8_row(int32_t r) const { return q8_.data() + static_cast<size_t>(r) * width_; }
+  float scale(int32_t r) const { return scales_[static_cast<size_t>(r)]; }
   size_t bytes() const { return f32_.size() * sizeof(float) + q8_.size() + scales_.size() * sizeof(float); }
 
  private:

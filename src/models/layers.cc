@@ -73,8 +73,30 @@ Result<Linear> LoadFusedLinear(const WeightSource& weights, const std::vector<st
 }
 
 Result<Linear> LoadTiedLinear(const WeightSource& weights, const std::string& matrix_name,
-                              const std::string& bias_name, int64_t out, int64_t in) {
-  return LoadPacked(weights, {matrix_name}, {bias_name}, out, in, /*allow_q8=*/false);
+                              const std::string& bias_name, int64_t out, int64_t in, const EmbeddingTable* table) {
+  if (table == nullptr || !weights.quantized() || !table->quantized()) {
+    return LoadPacked(weights, {matrix_name}, {bias_name}, out, in, /*allow_q8=*/false);
+  }
+  BT_ASSIGN_OR_RETURN(const TensorView* view, weights.View(matrix_name, {out, in}));
+  if (table->rows() != out || table->width() != in) {
+    return Status::Internal("tensor '" + view->name + "': the tied decoder's shape differs from the embedding table's");
+  }
+  weights.NoteQ8Embedding(matrix_name);  // read as the table's int8 rows (the converter stores it so)
+  std::vector<float> bias(static_cast<size_t>(out), 0.0f);
+  if (!bias_name.empty()) {
+    BT_ASSIGN_OR_RETURN(bias, weights.Get(bias_name, {out}));
+  }
+  const auto k = static_cast<size_t>(in);
+  const Q8WeightRowSource rows = [table, k](int32_t row0, int32_t count, int8_t* q, float* scales) {
+    for (int32_t i = 0; i < count; ++i) {
+      std::copy_n(table->q8_row(row0 + i), k, q + static_cast<size_t>(i) * k);
+      scales[i] = table->scale(row0 + i);
+    }
+    return true;
+  };
+  Linear packed = PackLinearQ8FromInt8(rows, bias.data(), static_cast<int32_t>(out), static_cast<int32_t>(in));
+  if (!packed) return Status::OutOfMemory("out of memory packing '" + matrix_name + "' (tied decoder)");
+  return packed;
 }
 
 Result<LayerNormWeights> LoadLayerNorm(const WeightSource& weights, const std::string& prefix, int64_t n, float eps) {

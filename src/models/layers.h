@@ -11,6 +11,7 @@
 #include "kernels/gemm.h"
 #include "models/blocks/dense.h"
 #include "models/blocks/layer_norm.h"
+#include "models/embedding_table.h"
 #include "models/weights.h"
 
 namespace bt {
@@ -23,8 +24,12 @@ Result<Linear> LoadEncoderLinear(const WeightSource& weights, const std::string&
 Result<Linear> LoadFusedLinear(const WeightSource& weights, const std::vector<std::string>& prefixes, int64_t out_each,
                                int64_t in);
 // Linear from a [out, in] matrix stored elsewhere (tied MLM decoder = word embeddings) + `bias_name`.
+// `table`: the word-embedding table loaded from `matrix_name` when the decoder is tied to it (null for
+// a decoder with its own matrix). Tied and quantized (dtype q8): the decoder is int8, packed from the
+// table's own int8 rows and scales (EmbeddingTable::QuantizeRow's rule; a converted checkpoint's stored
+// rows) — no second quantisation. Otherwise float32.
 Result<Linear> LoadTiedLinear(const WeightSource& weights, const std::string& matrix_name,
-                              const std::string& bias_name, int64_t out, int64_t in);
+                              const std::string& bias_name, int64_t out, int64_t in, const EmbeddingTable* table);
 // Reads `<prefix>.weight` and `<prefix>.bias` of length n.
 Result<LayerNormWeights> LoadLayerNorm(const WeightSource& weights, const std::string& prefix, int64_t n, float eps);
 

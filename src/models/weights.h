@@ -2,7 +2,8 @@
 // listed in `model.safetensors.index.json`, looked up by Hugging Face name and decoded to
 // float32 with its shape checked against what the config implies.
 //
-// Tensors the engine keeps in int8 (dtype q8: encoder linears, word embeddings) may also be stored
+// Tensors the engine keeps in int8 (dtype q8: encoder linears, word embeddings — also when a masked-LM
+// decoder is tied to them) may also be stored
 // in int8, as `bertology convert --dtype q8` writes them (docs/checkpoint-format.md): `<name>` as I8
 // [rows, cols] beside `<name>_scale` F32 [rows]. They are read as they are, with the same validation
 // as any tensor; float tensors are quantised at load by the same functions the converter calls.
@@ -40,6 +41,9 @@ class WeightSource {
   bool quantized() const { return quantized_; }
   // Records every use of a tensor into `log` (null: no record).
   void set_use_log(WeightUseLog* log) { log_ = log; }
+  // Records that a read of `name` (View) was consumed as the word-embedding table's int8 rows (a tied
+  // decoder packed from the table in q8).
+  void NoteQ8Embedding(const std::string& name) const { Note(name, &WeightUse::q8_embedding); }
 
   const TensorView* Find(const std::string& name) const;
   bool Has(const std::string& name) const { return Find(name) != nullptr; }

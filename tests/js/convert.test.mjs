@@ -5,8 +5,8 @@
 //   Face reference texts, loaded from a directory, a URL, bytes and a Cache API cache;
 // - the stored int8 values and scales equal an independent numpy computation from the source weights
 //   (tests/js/helpers/convert_oracle.py), and fp16 conversions are byte for byte numpy's astype(float16);
-// - weight bytes: q8 <= 0.3x the fp32 file (bert-mini-mlm, whose decoder is tied to the embeddings,
-//   keeps them in float16: 0.43x, see the doc);
+// - weight bytes: q8 <= 0.3x the fp32 file for all four (bert-mini-mlm's tied decoder runs on the
+//   same int8 rows as its embeddings, which are stored once);
 // - corrupted converted files and misuse give clear errors; a good model loads afterwards.
 
 import { after, before, test } from 'node:test';
@@ -145,7 +145,43 @@ test('convert q8: all four bert-mini models, hidden states and logits bitwise eq
   }
 });
 
-test('convert q8: weight bytes <= 0.3x the fp32 file (the tied-decoder MLM keeps its embeddings in float16)', { skip }, async (t) => {
+test('convert q8: a tied decoder shares the int8 embeddings; a folder converted before that (float16 embeddings) loads bitwise equal too', { skip }, async () => {
+  const name = 'bert-mini-mlm';
+  const emb = 'bert.embeddings.word_embeddings.weight';
+  const files = readModelFiles(q8Dir(name));
+  const { tensors, metadata } = parseSafetensors(files['model.safetensors']);
+  const dtypes = Object.fromEntries(tensors.map((t) => [t.name, t.dtype]));
+  assert.equal(dtypes[emb], 'I8', 'the tied word embeddings are stored once, in int8');
+  assert.equal(dtypes[`${emb}_scale`], 'F32');
+  assert.ok(!tensors.some((t) => t.name.startsWith('cls.predictions.decoder')), 'no second copy for the decoder');
+  // The layout the converter wrote before the decoder went int8: the embeddings as in the source (float16).
+  const source = parseSafetensors(readModelFiles(sharedPath('models', name))['model-00001-of-00002.safetensors']).tensors
+    .find((t) => t.name === emb);
+  assert.ok(source && source.dtype === 'F16');
+  const size = { F32: 4, F16: 2, I8: 1 };
+  const older = [...tensors.filter((t) => t.name !== emb && t.name !== `${emb}_scale`), source]
+    .sort((a, b) => (size[/** @type {'F32'} */ (b.dtype)] ?? 8) - (size[/** @type {'F32'} */ (a.dtype)] ?? 8));
+  const olderFiles = { ...files, 'model.safetensors': writeSafetensors(older, { metadata }) };
+  const { texts } = readSharedJson('reference', `${name}.json`);
+  const run = (/** @type {BertologyModel} */ m) => floats(m.forward(texts, { output_hidden_states: true }));
+  const original = await BertologyModel.load(sharedPath('models', name), { dtype: 'q8', threads: 1 });
+  const converted = await BertologyModel.load(q8Dir(name), { threads: 1 });
+  const old = await BertologyModel.load(olderFiles, { threads: 1 });
+  try {
+    const want = run(original);
+    assertBitwise(run(converted), want, `${name} converted`);
+    assertBitwise(run(old), want, `${name} converted before (float16 embeddings)`);
+    assert.equal(old.info.dtype, 'q8');
+    // one int8 matrix in memory for the gather table + the decoder's panels, no float32 decoder (31 MB)
+    assert.ok(original.memoryUsage().weights < 24e6, `weights ${original.memoryUsage().weights} bytes`);
+  } finally {
+    original.dispose();
+    converted.dispose();
+    old.dispose();
+  }
+});
+
+test('convert q8: weight bytes <= 0.3x the fp32 file for all four (the tied MLM decoder shares the int8 embeddings)', { skip }, async (t) => {
   // The fp32 file for real, for one model, to check the report's fp32_bytes.
   const fp32 = await convertModel(sharedPath('models', 'bert-mini-sst2'), { dtype: 'fp32', threads: 1 });
   const fp32File = /** @type {Map<string, Uint8Array>} */ (fp32.files).get('model.safetensors');
@@ -159,14 +195,9 @@ test('convert q8: weight bytes <= 0.3x the fp32 file (the tied-decoder MLM keeps
     const ratio = size / r.fp32_bytes;
     t.diagnostic(`${name}: q8 ${(size / 1e6).toFixed(2)} MB, fp32 ${(r.fp32_bytes / 1e6).toFixed(2)} MB, ` +
       `source ${(r.input_bytes / 1e6).toFixed(2)} MB (float16): ratio ${ratio.toFixed(3)}; tensors ${JSON.stringify(r.tensors)}`);
-    if (name === 'bert-mini-mlm') {
-      // 4 layers x 6 matrices in int8; the tied word embeddings stay float16 (what the float32 decoder needs).
-      assert.equal(r.tensors.int8, 24);
-      assert.ok(ratio <= 0.45, `${name}: ${ratio}`);
-    } else {
-      assert.equal(r.tensors.int8, 25, `${name}: 24 encoder matrices + the word embeddings`);
-      assert.ok(ratio <= 0.3, `${name}: ${ratio}`);
-    }
+    // 4 layers x 6 matrices + the word embeddings (for bert-mini-mlm also its tied decoder's matrix).
+    assert.equal(r.tensors.int8, 25, `${name}: 24 encoder matrices + the word embeddings`);
+    assert.ok(ratio <= 0.3, `${name}: ${ratio}`);
   }
 });
 
@@ -175,7 +206,7 @@ test('convert q8: stored int8 values and scales equal numpy\'s computation from 
     const out = JSON.parse(execFileSync(PYTHON, [ORACLE, 'q8', sharedPath('models', name), join(q8Dir(name), 'model.safetensors')],
       { encoding: 'utf8', maxBuffer: 16 << 20 }));
     assert.ok(out.ok, `${name}: ${out.errors.join('; ')}`);
-    assert.equal(out.int8.length, name === 'bert-mini-mlm' ? 24 : 25);
+    assert.equal(out.int8.length, 25);
     t.diagnostic(`${name}: ${out.checked} tensors checked by numpy, ${out.int8.length} int8`);
   }
 });
