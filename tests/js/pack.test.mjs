@@ -53,7 +53,9 @@ test('pack: npm pack → npm install the tarball → import "bertology" by name'
     await run('npm', ['install', '--offline', '--no-package-lock', join(work, tgz)], { cwd: app, env: npmEnv, timeout: 120_000 });
     const pkg = join(app, 'node_modules', 'bertology');
     for (const f of ['dist/bertology.mjs', 'dist/bertology.wasm', 'dist/bertology.worker.js', 'dist/bertology.worker.mjs', 'dist/bertology-st.mjs',
-      'dist/bertology-st.wasm', 'js/worker.js', 'js/worker-client.js', 'js/sources/remote.js', 'web/dev-server.mjs']) {
+      'dist/bertology-st.wasm', 'js/worker.js', 'js/worker-client.js', 'js/sources/remote.js', 'web/dev-server.mjs',
+      // The README's links to docs/ resolve inside the installed package too.
+      'docs/tasks.md', 'docs/loading.md', 'docs/fine-tuning.md', 'docs/models.md']) {
       assert.ok(existsSync(join(pkg, f)), `the package contains ${f}`);
     }
     assert.ok(!existsSync(join(pkg, 'src')) && !existsSync(join(pkg, 'tests')), 'no sources or tests in the package');
