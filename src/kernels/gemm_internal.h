@@ -174,7 +174,8 @@ std::unique_ptr<PackedLinear> PackLinearQ8WithLayout(const float* w, const float
 
 // Quantised activations of rows [row_begin, row_end) of x [*, k] (row r at x + r*k), as defined
 // above, into the 4-row tiles of q in layout kr (2: int16, 4: int8 elements; k zero padded to
-// padded_k), with their scale and zero point. An all-zero row gets scale 0 and zero point 0.
+// padded_k), with their scale and zero point. An all-zero row gets scale 0 and zero point 0; a row
+// holding a NaN gets scale NaN (NaN in, NaN out), one holding ±Inf scale inf (its q are all 0).
 // Q8TileBytes(m, padded_k, kr) is the size of q for m rows; ZeroQ8PaddingRows clears rows
 // m..(m rounded up to 4).
 size_t Q8TileBytes(int32_t m, size_t padded_k, int kr);

@@ -164,17 +164,19 @@ test('hostile checkpoints: engine errors carry code, file, tensor and limit as f
 
 test('hostile checkpoints: with validate_weights: false a NaN weight gives NaN outputs, never finite ones', { skip: SKIP_REASON }, async () => {
   // Before: NaN in one query weight gave finite but different logits (softmax's exponential turned the
-  // NaN into ~0) and a plausible label.
-  for (const [name, edit] of [[Q, setF32(37, NaN)], ['bert.encoder.layer.0.intermediate.dense.weight', setF32(5, NaN)],
-    ['bert.encoder.layer.1.attention.output.dense.bias', setF32(0, Infinity)]]) {
-    const m = await BertologyModel.load(withTensors({ [/** @type {string} */ (name)]: /** @type {any} */ (edit) }), { threads: 1, validate_weights: false });
-    try {
-      const out = m.forward({ input_ids: [[101, 7, 9, 102], [101, 500, 102, 0]], attention_mask: [[1, 1, 1, 1], [1, 1, 1, 0]] });
-      const logits = /** @type {Float32Array} */ (out.logits?.data);
-      assert.ok(logits.every((v) => Number.isNaN(v)), `${name}: logits ${Array.from(logits)}`);
-
-    } finally {
-      m.dispose();
+  // NaN into ~0) and a plausible label; with dtype q8 a NaN activation row still came out finite (the
+  // 7-bit quantiser's range ignored NaN: an all-NaN row quantised to zeros, i.e. the bias).
+  for (const dtype of ['fp32', 'q8']) {
+    for (const [name, edit] of [[Q, setF32(37, NaN)], ['bert.encoder.layer.0.intermediate.dense.weight', setF32(5, NaN)],
+      ['bert.encoder.layer.1.attention.output.dense.bias', setF32(0, Infinity)]]) {
+      const m = await BertologyModel.load(withTensors({ [/** @type {string} */ (name)]: /** @type {any} */ (edit) }), { threads: 1, dtype, validate_weights: false });
+      try {
+        const out = m.forward({ input_ids: [[101, 7, 9, 102], [101, 500, 102, 0]], attention_mask: [[1, 1, 1, 1], [1, 1, 1, 0]] });
+        const logits = /** @type {Float32Array} */ (out.logits?.data);
+        assert.ok(logits.every((v) => Number.isNaN(v)), `${dtype} ${name}: logits ${Array.from(logits)}`);
+      } finally {
+        m.dispose();
+      }
     }
   }
   await h.check('validate_weights false');
