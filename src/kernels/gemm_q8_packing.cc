@@ -110,6 +110,7 @@ std::unique_ptr<PackedLinear> PackLinearQ8(const WeightRowSource& rows, const fl
   if (packed == nullptr) return nullptr;
   const bool read = ForEachWeightChunk(rows, n, k, [&](int32_t row0, int32_t count, const float* w) {
     PackQ8Rows(w, bias, row0, count, k, *packed);
+    return true;
   });
   if (!read) return nullptr;
   return packed;
