@@ -198,7 +198,9 @@ async function main(argv) {
       }));
       printJson({ dims: out.dims, type: out.type, data: out.tolist(), ...(values.metadata ? { metadata: out.metadata } : {}) });
     } else if (command === 'zero-shot') {
-      printJson(await pipe(one, values.labels, defined({ hypothesis_template: values.template, multi_label: values['multi-label'], batch_size, return_metadata })));
+      // texts × labels are the job too (limits.max_pairs guards interactive calls)
+      printJson(await pipe(one, values.labels, defined({ hypothesis_template: values.template, multi_label: values['multi-label'], batch_size, return_metadata,
+        max_pairs: Number.MAX_SAFE_INTEGER })));
     } else if (command === 'rank') {
       printJson(await pipe(values.query, texts, { top_k: top_k ?? null, return_documents: values['return-documents'], batch_size, return_metadata }));
     } else if (command === 'qa') {

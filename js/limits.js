@@ -20,10 +20,12 @@ export const ENGINE_LIMITS = /** @type {readonly string[]} */ (ENGINE_OPTIONS.li
  * - max_windows: forward windows of one question-answering call, over all of its questions (a
  *   context of N tokens needs about N / (max_seq_len - question - doc_stride) windows; 1 MB of
  *   English text is ~950 windows at the defaults).
+ * - max_pairs: (text, candidate label) pairs of one zero-shot-classification call, texts × labels — each
+ *   pair is one forward row, so the product bounds its duration as max_texts bounds other calls'.
  */
-export const CALL_LIMITS = Object.freeze({ max_texts: 1024, max_chars: 1 << 20, max_windows: 64 });
+export const CALL_LIMITS = Object.freeze({ max_texts: 1024, max_chars: 1 << 20, max_windows: 64, max_pairs: 4096 });
 
-/** @typedef {{max_texts: number, max_chars: number, max_windows: number}} CallLimits */
+/** @typedef {{max_texts: number, max_chars: number, max_windows: number, max_pairs: number}} CallLimits */
 
 /**
  * Checks the `limits` load option: known names, positive integers.

@@ -106,9 +106,11 @@ export interface CallLimits {
   max_chars: number;
   /** Windows of one question-answering call over all its questions. Default 64. */
   max_windows: number;
+  /** (text, label) pairs of one zero-shot-classification call: texts × candidate labels. Default 4096. */
+  max_pairs: number;
 }
 
-/** The defaults of the call limits: {max_texts: 1024, max_chars: 1048576, max_windows: 64}. */
+/** The defaults of the call limits: {max_texts: 1024, max_chars: 1048576, max_windows: 64, max_pairs: 4096}. */
 export const CALL_LIMITS: Readonly<CallLimits>;
 
 /** Engine limits (checked in the wasm engine) and call limits, as the load option `limits` takes them. */
@@ -124,7 +126,7 @@ export interface Limits extends Partial<CallLimits> {
 export interface InferenceProgress {
   status: 'inference';
   task: string;
-  /** What done/total count: 'texts' or (question-answering) 'windows'. */
+  /** What done/total count: 'texts', 'windows' (question-answering) or 'pairs' (zero-shot-classification). */
   unit: string;
   done: number;
   total: number;
@@ -783,6 +785,8 @@ export interface ZeroShotOptions extends CallOptions, MetadataOptions {
   hypothesis_template?: string;
   /** Independent labels (softmax of [contradiction, entailment] per label); default false (scores sum to 1). */
   multi_label?: boolean;
+  /** This call's bound on texts × labels (default the model's limits.max_pairs, 4096). */
+  max_pairs?: number;
 }
 export interface ZeroShotClassificationPipeline extends PipelineBase {
   (text: string, candidate_labels: string | string[], options?: ZeroShotOptions): Promise<One<WithMetadata<ZeroShotOutput>>>;

@@ -71,9 +71,18 @@ export class Pipeline extends Callable {
    */
   async _run(args) {
     if (this.disposed) throw new BertologyError(`${this.task}: pipeline used after dispose()`, { code: 'DISPOSED' });
-    const counts = args.slice(0, 2).filter(Array.isArray).map((a) => a.length);
+    const counts = this.inputCounts(args);
     if (counts.length) checkTextCount(Math.max(...counts), this.model.limits, this.task);
     return this._call(...args);
+  }
+
+  /**
+   * The sizes of a call's input arrays that limits.max_texts bounds (arrays in the first two arguments).
+   * @param {any[]} args
+   * @returns {number[]}
+   */
+  inputCounts(args) {
+    return args.slice(0, 2).filter(Array.isArray).map((a) => a.length);
   }
 
   /** @returns {string[]} */

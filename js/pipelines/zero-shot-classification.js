@@ -3,10 +3,14 @@
 // (text, hypothesis) pair is classified; the entailment logits are softmaxed over the labels
 // (single-label) or each label's [contradiction, entailment] pair is softmaxed on its own (multi_label,
 // or one label). All pairs of a call run `batch_size` at a time — never one model call per label —
-// and only two logits per pair are kept, so thousands of labels run in bounded memory.
+// and only two logits per pair are kept, so thousands of labels run in bounded memory. A call's
+// texts × labels are bounded by limits.max_pairs (or the call option max_pairs) before any work;
+// between batches it reports progress ({unit: 'pairs'}) and yields to the event loop, like every
+// long call (CallProgress).
 
 import { BertologyError, check } from '../errors.js';
-import { describe, Pipeline, withExtras } from './common.js';
+import { limitError } from '../limits.js';
+import { CallProgress, describe, Pipeline, withExtras } from './common.js';
 import { truncateFirst, withMetadata } from './long-text.js';
 
 /**
@@ -22,6 +26,7 @@ import { truncateFirst, withMetadata } from './long-text.js';
  * @property {string} [hypothesis_template] default "This example is {}."
  * @property {boolean} [multi_label] labels are independent (default false: scores sum to 1)
  * @property {boolean} [return_metadata] make each result's {tokens, max_length, truncated} enumerable
+ * @property {number} [max_pairs] this call's bound on texts × labels (default: the model's limits.max_pairs)
  */
 
 const DEFAULT_TEMPLATE = 'This example is {}.';
@@ -60,7 +65,15 @@ export function formatHypothesis(template, label) {
 }
 
 export class ZeroShotClassificationPipeline extends Pipeline {
-  static OPTIONS = ['candidate_labels', 'hypothesis_template', 'multi_label', 'return_metadata'];
+  static OPTIONS = ['candidate_labels', 'hypothesis_template', 'multi_label', 'return_metadata', 'max_pairs'];
+
+  /**
+   * limits.max_texts bounds the texts only; the labels are bounded with them by limits.max_pairs.
+   * @param {any[]} args
+   */
+  inputCounts(args) {
+    return Array.isArray(args[0]) ? [args[0].length] : [];
+  }
 
   /**
    * `classifier(texts, candidate_labels, options?)` or `classifier(texts, {candidate_labels, ...})`.
@@ -85,6 +98,14 @@ export class ZeroShotClassificationPipeline extends Pipeline {
     check(formatHypothesis(template, labels[0]) !== template, `${this.task}: the hypothesis_template "${template}" has no {} `
       + 'where the label goes (e.g. "This example is {}.")');
     check(typeof multiLabel === 'boolean', `${this.task}: multi_label must be true or false`);
+    const maxPairs = opts.max_pairs ?? this.model.limits.max_pairs;
+    check(Number.isSafeInteger(maxPairs) && maxPairs > 0, `${this.task}: max_pairs must be a positive integer`);
+    const total = sequences.length * labels.length;
+    if (total > maxPairs) {
+      throw limitError(this.task, `${sequences.length} text${sequences.length === 1 ? '' : 's'} × ${labels.length} `
+        + `label${labels.length === 1 ? '' : 's'} = ${total} pairs`, 'max_pairs', total, maxPairs,
+      `or the call option {max_pairs: ${total}}, or split the texts or labels over several calls`);
+    }
     this.requireTokenizer();
     const entail = this.entailmentId();
     const numLabels = this.model.info.num_labels;
@@ -95,7 +116,6 @@ export class ZeroShotClassificationPipeline extends Pipeline {
     // Sequences ordered by length so that each batch of pairs pads little; pairs streamed batch by batch.
     const lengths = sequences.map((s) => this.model.tokenize(s, null, {}).ids.length);
     const order = sequences.map((_, i) => i).sort((a, b) => lengths[a] - lengths[b]);
-    const total = sequences.length * labels.length;
     const entailLogits = sequences.map(() => new Float64Array(labels.length));
     const contraLogits = sequences.map(() => new Float64Array(labels.length));
     const truncated = sequences.map(() => false);
@@ -103,6 +123,7 @@ export class ZeroShotClassificationPipeline extends Pipeline {
     const step = wantExtras ? total : batch_size;
     /** @type {import('./common.js').Extras} */
     let extras = {};
+    const progress = new CallProgress(opts.progress_callback, this.task, 'pairs', total);
     for (let start = 0; start < total; start += step) {
       const pairs = [];
       for (let k = start; k < Math.min(total, start + step); k++) {
@@ -130,6 +151,7 @@ export class ZeroShotClassificationPipeline extends Pipeline {
       });
       if (wantExtras) extras = { ...(opts.output_attentions ? { attentions: out.attentions } : {}),
         ...(opts.output_hidden_states ? { hidden_states: out.hidden_states } : {}) };
+      await progress.tick(pairs.length);
     }
 
     const results = sequences.map((sequence, s) => {

@@ -248,6 +248,8 @@ std::string ElementName(const std::vector<int64_t>& shape, int64_t flat) {
   return "element " + std::to_string(flat) + (shape.size() > 1 ? " (index [" + index + "])" : "");
 }
 
+}  // namespace
+
 Status NonFiniteError(const TensorView& tensor, int64_t flat, double value) {
   char shown[32];
   std::snprintf(shown, sizeof(shown), "%g", value);
@@ -259,8 +261,6 @@ Status NonFiniteError(const TensorView& tensor, int64_t flat, double value) {
                        "validate_weights: false skips this check")
       .WithDetails(StatusDetails::Tensor(tensor.file, tensor.name));
 }
-
-}  // namespace
 
 int64_t FirstNonFinite(const float* x, int64_t n) {
   // One vector add per 4 floats: four running sums of a block stay finite unless the block holds a
@@ -296,7 +296,7 @@ int64_t FirstNonFinite(const float* x, int64_t n) {
   return -1;
 }
 
-Status DecodeToFloat32(const TensorView& tensor, int64_t first, int64_t count, float* out) {
+Status DecodeToFloat32(const TensorView& tensor, int64_t first, int64_t count, float* out, bool f32_checked_by_caller) {
   if (tensor.dtype != DType::kF32 && tensor.dtype != DType::kF16 && tensor.dtype != DType::kBF16 &&
       tensor.dtype != DType::kF64) {
     std::string why = "; expected F32, F16, BF16 or F64";
@@ -315,7 +315,7 @@ Status DecodeToFloat32(const TensorView& tensor, int64_t first, int64_t count, f
   const uint64_t offset = tensor.offset + static_cast<uint64_t>(first) * width;
   const size_t bytes = static_cast<size_t>(count) * width;
   if (tensor.dtype == DType::kF32) {
-    if (tensor.check_finite) {
+    if (tensor.check_finite && !f32_checked_by_caller) {
       // Read and check 1 MB at a time, so the check reads what the read just wrote from the cache
       // (a whole word-embedding table would be out of cache again by then).
       constexpr int64_t kBlock = 1 << 18;

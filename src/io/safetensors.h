@@ -28,7 +28,7 @@ struct TensorView {
   uint64_t offset = 0;                 // absolute position in the file
   size_t bytes = 0;
   std::string file;           // the safetensors file it is in (for messages)
-  bool check_finite = true;   // DecodeToFloat32 refuses NaN / ±Inf values (load option validate_weights)
+  bool check_finite = true;   // NaN / ±Inf values are refused at load (load option validate_weights)
   int64_t elements() const;
   Status ReadBytes(uint8_t* dst) const { return source->Read(offset, bytes, dst).WithContext(name); }
 };
@@ -37,7 +37,8 @@ struct SafetensorsLimits {
   size_t max_header_bytes = 100u << 20;  // what the safetensors format itself allows
   size_t max_tensors = 100000;
   // Not a size limit, but a parse option of the same files: float tensors are checked for NaN and
-  // ±Inf as they are decoded (load option validate_weights, default true; costs < 2 % of a load).
+  // ±Inf at load, in the pass that converts, packs or quantises them (load option validate_weights,
+  // default true; docs/hardening.md has its cost).
   bool validate_weights = true;
 };
 
@@ -59,10 +60,17 @@ class SafetensorsFile {
 // Reads and decodes a floating-point tensor (F32/F16/BF16/F64) to float32 into `out`
 // (tensor.elements() floats). float16 subnormals are decoded exactly, never flushed. Unless the
 // view's check_finite is off, a NaN or ±Inf value (or an F64 value beyond float32's range) is an
-// error naming the file, the tensor, the first bad element and its value.
+// error naming the file, the tensor, the first bad element and its value (NonFiniteError).
 Status DecodeToFloat32(const TensorView& tensor, float* out);
-// Elements [first, first + count) of the tensor (row-major) only.
-Status DecodeToFloat32(const TensorView& tensor, int64_t first, int64_t count, float* out);
+// Elements [first, first + count) of the tensor (row-major) only. With `f32_checked_by_caller`, F32
+// values are copied unchecked: the caller checks them in the pass it makes over them anyway (the
+// weight packer, the int8 quantiser) and reports NonFiniteError itself; F16/BF16/F64 values are
+// still checked here, in the loop that converts them.
+Status DecodeToFloat32(const TensorView& tensor, int64_t first, int64_t count, float* out,
+                       bool f32_checked_by_caller = false);
+// BAD_CHECKPOINT "<file>: tensor '<name>' holds NaN at element 37 (index [1, 5]); weights must be
+// finite ... validate_weights: false skips this check", with the file and the tensor in its details.
+Status NonFiniteError(const TensorView& tensor, int64_t flat, double value);
 float HalfToFloat(uint16_t half);
 // The index of the first NaN / ±Inf among x[0, n), or -1 (4-wide, memory-bound).
 int64_t FirstNonFinite(const float* x, int64_t n);

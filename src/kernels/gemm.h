@@ -29,8 +29,14 @@ std::unique_ptr<PackedLinear> PackLinearF32(const float* w, const float* bias, i
 // Writes rows [row0, row0 + count) of W ([n, k] row-major) to out ([count, k]); false on failure.
 // Lets a loader pack straight from the checkpoint, a few panels at a time, without holding W.
 using WeightRowSource = std::function<bool(int32_t row0, int32_t count, float* out)>;
-// The same packing from a row source; nullptr when n, k <= 0, memory runs out or a read fails.
-std::unique_ptr<PackedLinear> PackLinearF32(const WeightRowSource& rows, const float* bias, int32_t n, int32_t k);
+// Called when the packer met a NaN or ±Inf (or may have: a false alarm is possible) in rows
+// [row0, row0 + count) of W, given as w [count, k]: returns true to go on packing, false to stop.
+using NonFiniteRowsHandler = std::function<bool(int32_t row0, int32_t count, const float* w)>;
+// The same packing from a row source; nullptr when n, k <= 0, memory runs out, a read fails or
+// `on_nonfinite` stops it. With `on_nonfinite`, the packer checks every weight as it packs it
+// (the load option validate_weights, at no measurable cost: docs/hardening.md).
+std::unique_ptr<PackedLinear> PackLinearF32(const WeightRowSource& rows, const float* bias, int32_t n, int32_t k,
+                                            const NonFiniteRowsHandler& on_nonfinite = nullptr);
 // Rows per read for a row source: whole panels, about 1 MB of float32.
 int32_t WeightRowChunk(int32_t k);
 

@@ -47,6 +47,17 @@ void f32_pack_a4__scalar(size_t mr, size_t kc, const float* a, size_t a_stride, 
 void f32_pack_a4__wasmsimd(size_t mr, size_t kc, const float* a, size_t a_stride, float* out);
 #endif
 
+// Packs one weight panel: rows [0, nc) of W (nc <= 8, row j at w + j*k) k-major into
+// dst[kk*8 + j], columns j >= nc zero (gemm_f32_pack_w8.cc). The _check variants also return
+// whether the panel may hold a NaN or ±Inf: always true when it does (the scalar one exactly; the
+// vector one also when a running sum overflows, so a caller scans a flagged panel's rows exactly).
+using F32PackW8Fn = void (*)(size_t nc, size_t k, const float* w, float* dst);
+using F32PackW8CheckFn = bool (*)(size_t nc, size_t k, const float* w, float* dst);
+void f32_pack_w8__scalar(size_t nc, size_t k, const float* w, float* dst);
+bool f32_pack_w8_check__scalar(size_t nc, size_t k, const float* w, float* dst);
+void f32_pack_w8__vec128(size_t nc, size_t k, const float* w, float* dst);
+bool f32_pack_w8_check__vec128(size_t nc, size_t k, const float* w, float* dst);
+
 // The kernels LinearForward uses on this build (chosen at compile time).
 F32PpmmUkernelFn BestF32PpmmUkernel();
 F32PackA4Fn BestF32PackA4();
@@ -77,9 +88,9 @@ void AlignedFree(void* p);
 // Packs w [n, k] + bias [n] (or nullptr) into `out` (num_panels * panel_stride floats).
 void PackF32GemmGoiW(const float* w, const float* bias, int32_t n, int32_t k, float* out);
 // Reads W from `rows` in chunks of whole panels (WeightRowChunk rows) and hands each to
-// pack(row0, count, w [count, k]); false as soon as a read fails.
+// pack(row0, count, w [count, k]); false as soon as a read fails or pack returns false.
 bool ForEachWeightChunk(const WeightRowSource& rows, int32_t n, int32_t k,
-                        const std::function<void(int32_t row0, int32_t count, const float* w)>& pack);
+                        const std::function<bool(int32_t row0, int32_t count, const float* w)>& pack);
 
 // The output of one LinearForward call cut into units of up to kLinearUnitRows rows x kLinearUnitCols
 // columns (whole 8-column panels), numbered N-block-major so a thread's consecutive units reuse the
@@ -174,7 +185,8 @@ std::unique_ptr<PackedLinear> PackLinearQ8WithLayout(const float* w, const float
 
 // Quantised activations of rows [row_begin, row_end) of x [*, k] (row r at x + r*k), as defined
 // above, into the 4-row tiles of q in layout kr (2: int16, 4: int8 elements; k zero padded to
-// padded_k), with their scale and zero point. An all-zero row gets scale 0 and zero point 0.
+// padded_k), with their scale and zero point. An all-zero row gets scale 0 and zero point 0; a row
+// holding a NaN gets scale NaN (NaN in, NaN out), one holding ±Inf scale inf (its q are all 0).
 // Q8TileBytes(m, padded_k, kr) is the size of q for m rows; ZeroQ8PaddingRows clears rows
 // m..(m rounded up to 4).
 size_t Q8TileBytes(int32_t m, size_t padded_k, int kr);

@@ -110,6 +110,7 @@ std::unique_ptr<PackedLinear> PackLinearQ8(const WeightRowSource& rows, const fl
   if (packed == nullptr) return nullptr;
   const bool read = ForEachWeightChunk(rows, n, k, [&](int32_t row0, int32_t count, const float* w) {
     PackQ8Rows(w, bias, row0, count, k, *packed);
+    return true;
   });
   if (!read) return nullptr;
   return packed;
@@ -143,22 +144,28 @@ inline size_t TileOffset(size_t padded_k, int kr, int32_t r, int32_t kk) {
          static_cast<size_t>(r % kGemmMR) * kr + kk % kr;
 }
 
-// min(0, min x) and max(0, max x), 4 lanes at a time; NaN never wins a comparison (ignored).
-void RowRange(const float* x, int32_t n, float* lo, float* hi) {
+// min(0, min x) and max(0, max x), 4 lanes at a time; NaN never wins a comparison, so the range
+// ignores it, and the return value says whether the row holds a NaN.
+bool RowRange(const float* x, int32_t n, float* lo, float* hi) {
   vmath::v4f vmin = vmath::Splat(0.0f), vmax = vmath::Splat(0.0f);
+  vmath::v4i vnan = {0, 0, 0, 0};
   const int32_t n4 = n & ~3;
   for (int32_t i = 0; i < n4; i += 4) {
     const vmath::v4f v = vmath::Load(x + i);
     vmin = vmath::Min(v, vmin);
     vmax = vmath::Max(v, vmax);
+    vnan |= v != v;
   }
   float mn = vmath::HorizontalMin(vmin), mx = vmath::HorizontalMax(vmax);
+  bool nan = (vnan[0] | vnan[1] | vnan[2] | vnan[3]) != 0;
   for (int32_t i = n4; i < n; ++i) {
     mn = x[i] < mn ? x[i] : mn;
     mx = x[i] > mx ? x[i] : mx;
+    nan |= x[i] != x[i];
   }
   *lo = mn;
   *hi = mx;
+  return nan;
 }
 
 // clamp(v, 0, 127) with NaN -> 0, in the order the 4-lane code uses (max with 0 first).
@@ -181,14 +188,16 @@ void QuantizeRowsQ8(const float* x, int32_t row_begin, int32_t row_end, int32_t 
   for (int32_t r = row_begin; r < row_end; ++r) {
     const float* row = x + static_cast<size_t>(r) * k;
     float lo, hi;
-    RowRange(row, k, &lo, &hi);
+    const bool nan = RowRange(row, k, &lo, &hi);
     const float range = hi - lo;
-    // A zero row, or a range that is not finite (inf/NaN inputs, overflow): inv 0, all q = z = 0, and
-    // the scale carries the inf/NaN into the outputs.
+    // A zero row, or a range that is not finite (inf inputs, overflow): inv 0, all q = z = 0, and
+    // the scale carries the inf into the outputs (inf x 0 = NaN).
     const float inv = range > 0.0f && range <= 3.4028235e38f ? 127.0f / range : 0.0f;
     // -lo * inv is in [0, 127] up to rounding; nearbyint keeps it there (127 * (1 + 2^-23) rounds to 127).
     const float z = inv > 0.0f ? std::nearbyint(-lo * inv) : 0.0f;
-    scale[r] = range / 127.0f;
+    // NaN in, NaN out (as in float32): the range ignores NaN, so a row holding one gets a NaN scale
+    // and all its outputs are NaN (its q and z stay what the range gives; only the scale differs).
+    scale[r] = nan ? std::numeric_limits<float>::quiet_NaN() : range / 127.0f;
     zero_point[r] = static_cast<int32_t>(z);
     const v4f vinv = vmath::Splat(inv), vz = vmath::Splat(z);
     const int32_t k4 = k & ~3;

@@ -9,26 +9,21 @@ namespace {
 
 // Packs [n, k] weights read from the checkpoint a few panels at a time (W is never held whole):
 // int8 when the checkpoint is loaded quantized and `allow_q8` (encoder layers). `parts` are
-// tensors stacked along n (q, k, v), each [n / parts.size(), k].
+// tensors stacked along n (q, k, v), each [n / parts.size(), k]. The packer or the quantiser checks
+// the weights for NaN / ±Inf as it goes (validate_weights; WeightSource::F32Rows / Q8Rows).
 Result<Linear> PackFromCheckpoint(const WeightSource& weights, const std::vector<const TensorView*>& parts,
                                   const std::vector<float>& bias, int64_t n, int64_t k, bool allow_q8,
                                   const std::string& name) {
-  const int64_t each = n / static_cast<int64_t>(parts.size());
   Status status = Status::Ok();
-  const WeightRowSource rows = [&](int32_t row0, int32_t count, float* out) {
-    for (int32_t done = 0; done < count && status.ok();) {
-      const int64_t row = row0 + done, part = row / each, in_part = row % each;
-      const int32_t run = static_cast<int32_t>(std::min<int64_t>(count - done, each - in_part));
-      status = DecodeToFloat32(*parts[part], in_part * k, static_cast<int64_t>(run) * k, out + static_cast<size_t>(done) * k);
-      done += run;
-    }
-    return status.ok();
-  };
   const auto n32 = static_cast<int32_t>(n), k32 = static_cast<int32_t>(k);
-  // int8: float parts quantised now or stored-int8 parts read as they are (WeightSource::Q8Rows).
-  Linear packed = allow_q8 && weights.quantized()
-                      ? PackLinearQ8FromInt8(weights.Q8Rows(parts, k, &status), bias.data(), n32, k32)
-                      : PackLinearF32(rows, bias.data(), n32, k32);
+  Linear packed;
+  if (allow_q8 && weights.quantized()) {
+    // int8: float parts quantised now or stored-int8 parts read as they are (WeightSource::Q8Rows).
+    packed = PackLinearQ8FromInt8(weights.Q8Rows(parts, k, &status), bias.data(), n32, k32);
+  } else {
+    const F32RowReader f32 = weights.F32Rows(parts, k, &status);
+    packed = PackLinearF32(f32.rows, bias.data(), n32, k32, f32.on_nonfinite);
+  }
   BT_RETURN_IF_ERROR(status);
   if (!packed) return Status::OutOfMemory("out of memory packing '" + name + "'");
   return packed;

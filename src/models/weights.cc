@@ -21,6 +21,34 @@ Result<SafetensorsFile> ParseShard(const FileStore& store, const std::string& na
   return SafetensorsFile::Parse(*source, name, limits);
 }
 
+// The part holding row `row` of `parts` stacked along their rows (each [rows_i, k]), and the row in it;
+// false past the end.
+bool PartOfRow(const std::vector<const TensorView*>& parts, int64_t row, size_t* part, int64_t* in_part) {
+  for (size_t p = 0; p < parts.size(); ++p) {
+    if (row < parts[p]->shape[0]) {
+      *part = p;
+      *in_part = row;
+      return true;
+    }
+    row -= parts[p]->shape[0];
+  }
+  return false;
+}
+
+// The error for row `row` (of `parts` stacked) when its k values `w` hold a NaN or ±Inf: the part's
+// file and name and the element's flat index in the part; Ok when they do not (a false alarm).
+Status NonFiniteRow(const std::vector<const TensorView*>& parts, int64_t row, int64_t k, const float* w) {
+  const int64_t bad = FirstNonFinite(w, k);
+  size_t part = 0;
+  int64_t in_part = 0;
+  if (bad < 0 || !PartOfRow(parts, row, &part, &in_part)) return Status::Ok();
+  return NonFiniteError(*parts[part], in_part * k + bad, w[bad]);
+}
+
+// Whether the packer or quantiser must check the F32 values of `view` (validate_weights): other
+// dtypes are checked as they are converted.
+bool CheckedByCaller(const TensorView& view) { return view.check_finite && view.dtype == DType::kF32; }
+
 Result<std::vector<std::string>> ShardsFromIndex(const FileStore& store) {
   const std::string index_name = "model.safetensors.index.json";
   BT_ASSIGN_OR_RETURN(std::string index, store.ReadText(index_name));
@@ -152,6 +180,36 @@ Status WeightSource::ReadInt8Rows(const TensorView& view, int64_t row0, int64_t 
   return Status::Ok();
 }
 
+F32RowReader WeightSource::F32Rows(const std::vector<const TensorView*>& parts, int64_t k, Status* status) const {
+  F32RowReader reader;
+  reader.rows = [parts, k, status](int32_t row0, int32_t count, float* out) {
+    for (int32_t done = 0; done < count;) {
+      size_t p = 0;
+      int64_t in_part = 0;
+      if (!PartOfRow(parts, static_cast<int64_t>(row0) + done, &p, &in_part)) {
+        *status = Status::Internal("tensor '" + parts.front()->name + "': row " + std::to_string(row0 + done) + " is out of range");
+        return false;
+      }
+      const int32_t run = static_cast<int32_t>(std::min<int64_t>(count - done, parts[p]->shape[0] - in_part));
+      *status = DecodeToFloat32(*parts[p], in_part * k, static_cast<int64_t>(run) * k, out + static_cast<size_t>(done) * k,
+                                /*f32_checked_by_caller=*/true);
+      if (!status->ok()) return false;
+      done += run;
+    }
+    return true;
+  };
+  if (std::any_of(parts.begin(), parts.end(), [](const TensorView* part) { return CheckedByCaller(*part); })) {
+    reader.on_nonfinite = [parts, k, status](int32_t row0, int32_t count, const float* w) {
+      for (int32_t i = 0; i < count; ++i) {
+        *status = NonFiniteRow(parts, static_cast<int64_t>(row0) + i, k, w + static_cast<size_t>(i) * k);
+        if (!status->ok()) return false;
+      }
+      return true;  // a false alarm (a running sum overflowed)
+    };
+  }
+  return reader;
+}
+
 Q8WeightRowSource WeightSource::Q8Rows(const std::vector<const TensorView*>& parts, int64_t k, Status* status) const {
   for (const TensorView* part : parts) Note(part->name, &WeightUse::q8_linear);
   return [this, parts, k, status, floats = std::vector<float>()](int32_t row0, int32_t count, int8_t* q,
@@ -174,10 +232,17 @@ Q8WeightRowSource WeightSource::Q8Rows(const std::vector<const TensorView*>& par
         *status = ReadInt8Rows(part, in_part, run, q_run, scales_run);
       } else {
         floats.resize(static_cast<size_t>(run) * k);
-        *status = DecodeToFloat32(part, in_part * k, static_cast<int64_t>(run) * k, floats.data());
+        *status = DecodeToFloat32(part, in_part * k, static_cast<int64_t>(run) * k, floats.data(),
+                                  /*f32_checked_by_caller=*/true);
         for (int32_t i = 0; status->ok() && i < run; ++i) {
-          QuantizeWeightRowQ8(floats.data() + static_cast<size_t>(i) * k, static_cast<int32_t>(k),
-                              q_run + static_cast<size_t>(i) * k, scales_run + i);
+          const float* row = floats.data() + static_cast<size_t>(i) * k;
+          QuantizeWeightRowQ8(row, static_cast<int32_t>(k), q_run + static_cast<size_t>(i) * k, scales_run + i);
+          // The row's scale (max |w| / 127, NaN for a NaN) is finite iff every value is: the check of
+          // F32 values, in the pass that quantises them.
+          if (CheckedByCaller(part) && !std::isfinite(scales_run[i])) {
+            const int64_t bad = FirstNonFinite(row, k);
+            *status = NonFiniteError(part, (in_part + i) * k + bad, row[bad]);
+          }
         }
       }
       if (!status->ok()) return false;
@@ -202,9 +267,26 @@ Result<EmbeddingTable> WeightSource::Embeddings(const std::string& name, int64_t
     return EmbeddingTable::FromInt8(std::move(q), std::move(scales), r32, w32);
   }
   std::vector<float> values(static_cast<size_t>(rows * width));
-  BT_RETURN_IF_ERROR(DecodeToFloat32(*view, values.data()));
-  if (quantized_) Note(name, &WeightUse::q8_embedding);
-  return EmbeddingTable(std::move(values), r32, w32, quantized_);
+  if (!quantized_) {
+    // float32 rows are kept as read: no other pass touches them, so they are checked as they are read
+    // (DecodeToFloat32: a 4-wide running sum per block just read, still in cache).
+    BT_RETURN_IF_ERROR(DecodeToFloat32(*view, values.data()));
+    return EmbeddingTable(std::move(values), r32, w32, /*quantize=*/false);
+  }
+  // int8 rows: the quantiser's scale is the finite check of an F32 row (NaN for NaN or ±Inf).
+  Note(name, &WeightUse::q8_embedding);
+  BT_RETURN_IF_ERROR(DecodeToFloat32(*view, 0, rows * width, values.data(), /*f32_checked_by_caller=*/true));
+  std::vector<int8_t> q(static_cast<size_t>(rows * width));
+  std::vector<float> scales(static_cast<size_t>(rows));
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* row = values.data() + static_cast<size_t>(r * width);
+    EmbeddingTable::QuantizeRow(row, w32, q.data() + static_cast<size_t>(r * width), &scales[static_cast<size_t>(r)]);
+    if (CheckedByCaller(*view) && !std::isfinite(scales[static_cast<size_t>(r)])) {
+      const int64_t bad = FirstNonFinite(row, width);
+      return NonFiniteError(*view, r * width + bad, row[bad]);
+    }
+  }
+  return EmbeddingTable::FromInt8(std::move(q), std::move(scales), r32, w32);
 }
 
 std::vector<std::string> WeightSource::shard_names() const {

@@ -17,6 +17,7 @@
 #include "core/status.h"
 #include "io/file_store.h"
 #include "io/safetensors.h"
+#include "kernels/gemm.h"
 #include "kernels/gemm_q8.h"
 #include "models/embedding_table.h"
 
@@ -30,6 +31,14 @@ struct WeightUse {
   int32_t reads = 0, q8_linear = 0, q8_embedding = 0;
 };
 using WeightUseLog = std::map<std::string, WeightUse>;
+
+// The rows of a float32 linear for PackLinearF32 (gemm.h): the row source, and the check of its F32
+// values that the packer makes as it packs them (validate_weights), or null when there is nothing
+// for the packer to check (validation off, or F16/BF16/F64 parts: checked as they are converted).
+struct F32RowReader {
+  WeightRowSource rows;
+  NonFiniteRowsHandler on_nonfinite;
+};
 
 class WeightSource {
  public:
@@ -65,9 +74,14 @@ class WeightSource {
   // every int8 value is in [-127, 127].
   Status ReadInt8Rows(const TensorView& view, int64_t row0, int64_t count, int8_t* q, float* scales) const;
 
+  // For a linear the engine keeps in float32: rows of the matrix made of `parts` stacked along their
+  // rows (each [rows_i, k]) for PackLinearF32. A failed read, or a NaN / ±Inf weight (named by
+  // NonFiniteError: file, tensor, first bad element) found by the packer, sets *status.
+  F32RowReader F32Rows(const std::vector<const TensorView*>& parts, int64_t k, Status* status) const;
   // For an encoder linear the engine keeps in int8: rows of the matrix made of `parts` stacked along
   // their rows (each [rows_i, k]), as int8 with their scales. Stored int8 parts are read as they are;
-  // float parts are quantised by QuantizeWeightRowQ8. A failed read returns false and sets *status.
+  // float parts are quantised by QuantizeWeightRowQ8, whose scale is the finite check of an F32 row.
+  // A failed read or a non-finite weight returns false and sets *status.
   Q8WeightRowSource Q8Rows(const std::vector<const TensorView*>& parts, int64_t k, Status* status) const;
 
   // The word-embedding table `name` [rows, width]: int8 when quantized() (stored int8 read as it is,

@@ -164,20 +164,61 @@ test('hostile checkpoints: engine errors carry code, file, tensor and limit as f
 
 test('hostile checkpoints: with validate_weights: false a NaN weight gives NaN outputs, never finite ones', { skip: SKIP_REASON }, async () => {
   // Before: NaN in one query weight gave finite but different logits (softmax's exponential turned the
-  // NaN into ~0) and a plausible label.
-  for (const [name, edit] of [[Q, setF32(37, NaN)], ['bert.encoder.layer.0.intermediate.dense.weight', setF32(5, NaN)],
-    ['bert.encoder.layer.1.attention.output.dense.bias', setF32(0, Infinity)]]) {
-    const m = await BertologyModel.load(withTensors({ [/** @type {string} */ (name)]: /** @type {any} */ (edit) }), { threads: 1, validate_weights: false });
-    try {
-      const out = m.forward({ input_ids: [[101, 7, 9, 102], [101, 500, 102, 0]], attention_mask: [[1, 1, 1, 1], [1, 1, 1, 0]] });
-      const logits = /** @type {Float32Array} */ (out.logits?.data);
-      assert.ok(logits.every((v) => Number.isNaN(v)), `${name}: logits ${Array.from(logits)}`);
-
-    } finally {
-      m.dispose();
+  // NaN into ~0) and a plausible label; with dtype q8 a NaN activation row still came out finite (the
+  // 7-bit quantiser's range ignored NaN: an all-NaN row quantised to zeros, i.e. the bias).
+  for (const dtype of ['fp32', 'q8']) {
+    for (const [name, edit] of [[Q, setF32(37, NaN)], ['bert.encoder.layer.0.intermediate.dense.weight', setF32(5, NaN)],
+      ['bert.encoder.layer.1.attention.output.dense.bias', setF32(0, Infinity)]]) {
+      const m = await BertologyModel.load(withTensors({ [/** @type {string} */ (name)]: /** @type {any} */ (edit) }), { threads: 1, dtype, validate_weights: false });
+      try {
+        const out = m.forward({ input_ids: [[101, 7, 9, 102], [101, 500, 102, 0]], attention_mask: [[1, 1, 1, 1], [1, 1, 1, 0]] });
+        const logits = /** @type {Float32Array} */ (out.logits?.data);
+        assert.ok(logits.every((v) => Number.isNaN(v)), `${dtype} ${name}: logits ${Array.from(logits)}`);
+      } finally {
+        m.dispose();
+      }
     }
   }
   await h.check('validate_weights false');
+});
+
+test('hostile checkpoints: config.json errors name the field (err.file, err.field): wrong type, out of range, unknown name', { skip: SKIP_REASON }, async () => {
+  const text = (/** @type {string} */ s) => new TextEncoder().encode(s);
+  const config = JSON.parse(new TextDecoder().decode(files['config.json']));
+  const distil = readModelFiles(sharedPath('models', 'tiny', 'tiny-distilbert-distilbert-sequenceclassification'), ['config.json', 'model.safetensors']);
+  const distilConfig = JSON.parse(new TextDecoder().decode(distil['config.json']));
+  /** @type {[Record<string, any> | string, string, string | undefined, RegExp, boolean?][]} [patch or raw text, code, field, message, distilbert?] */
+  const cases = [
+    [{ hidden_size: 0 }, 'BAD_CHECKPOINT', 'hidden_size', /field 'hidden_size' must be a positive integer \(got 0\)/],
+    [{ hidden_size: '32' }, 'BAD_CHECKPOINT', 'hidden_size', /config\.json\.hidden_size: expected an integer/],
+    [{ vocab_size: 1e300 }, 'BAD_CHECKPOINT', 'vocab_size', /vocab_size: expected an integer/],
+    [{ num_attention_heads: 5 }, 'BAD_CHECKPOINT', 'num_attention_heads', /not a multiple of the number of attention heads/],
+    [{ layer_norm_eps: 2 }, 'BAD_CHECKPOINT', 'layer_norm_eps', /'layer_norm_eps' must be in \(0, 1\)/],
+    [{ layer_norm_eps: 'small' }, 'BAD_CHECKPOINT', 'layer_norm_eps', /layer_norm_eps: expected a number/],
+    [{ pad_token_id: 99999 }, 'BAD_CHECKPOINT', 'pad_token_id', /pad_token_id out of range/],
+    [{ id2label: ['a', 'b'] }, 'BAD_CHECKPOINT', 'id2label', /'id2label' must be an object/],
+    [{ hidden_act: 'swish' }, 'UNSUPPORTED', 'hidden_act', /activation 'swish' is not supported/],
+    [{ hidden_act: 7 }, 'BAD_CHECKPOINT', 'hidden_act', /hidden_act: expected a string/],
+    [{ position_embedding_type: 'rotary' }, 'UNSUPPORTED', 'position_embedding_type', /position_embedding_type 'rotary' is not supported/],
+    [{ model_type: 'gpt2' }, 'UNSUPPORTED', 'model_type', /unknown model_type 'gpt2'/],
+    [{ quantization_config: { quant_method: 'gptq' } }, 'UNSUPPORTED', 'quantization_config.quant_method', /quant_method 'gptq' is not supported/],
+    [{ quantization_config: { quant_method: 'bertology', format: 'q4', format_version: 1 } }, 'UNSUPPORTED', 'quantization_config.format', /format 'q4'/],
+    ['{"model_type": ', 'BAD_CHECKPOINT', undefined, /config\.json: invalid JSON/],
+    [{ dim: 0 }, 'BAD_CHECKPOINT', 'dim', /field 'dim' must be a positive integer/, true],
+    [{ activation: 'swish' }, 'UNSUPPORTED', 'activation', /config\.json: field 'activation': activation 'swish'/, true],
+  ];
+  for (const [patch, code, field, pattern, isDistil] of cases) {
+    const base = isDistil ? distilConfig : config;
+    const bytes = text(typeof patch === 'string' ? patch : JSON.stringify({ ...base, ...patch }));
+    const err = await failure(BertologyModel.load({ ...(isDistil ? { ...files, ...distil } : files), 'config.json': bytes }, { threads: 1 }));
+    const label = JSON.stringify(patch);
+    assert.equal(err.code, code, label);
+    assert.match(err.message, pattern, label);
+    assert.equal(err.file, 'config.json', label);
+    assert.equal(err.field, field, label);
+    assert.equal(err.tensor, undefined, label);
+  }
+  await h.check('config fields');
 });
 
 test('hostile checkpoints: corrupt and truncated safetensors, shards, configs, tokenizer files', { skip: SKIP_REASON }, async () => {

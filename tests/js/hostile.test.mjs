@@ -10,12 +10,14 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { BertologyModel, createWorkerClient, env, pipeline } from '../../js/index.js';
 import { codePointToUtf16 } from '../../js/offsets.js';
 import { CALL_LIMITS } from '../../js/limits.js';
 import { SKIP_REASON, sharedPath } from './helpers/shared.js';
 import { failure, loadWitnesses, withVictim } from './helpers/hostile.js';
+import { copyModel, setLabels, tempModels } from './helpers/model-copies.js';
 
 /** @type {any} */
 let oracle = null;
@@ -192,6 +194,7 @@ async function badOptions(sst2, qa) {
     [BertologyModel.load(sharedPath('models', 'bert-mini-sst2'), { limits: { max_bogus: 1 } }), /unknown limit "max_bogus"/],
     [BertologyModel.load(sharedPath('models', 'bert-mini-sst2'), { validate_weights: 'yes' }), /validate_weights must be a boolean/],
     [pipeline('ner', sharedPath('models', 'bert-mini-conll03'), { limits: { max_windows: 0 } }), /limits\.max_windows must be a positive integer/],
+    [BertologyModel.load(sharedPath('models', 'bert-mini-sst2'), { limits: { max_pairs: 2.5 } }), /limits\.max_pairs must be a positive integer/],
   ];
   for (const [work, pattern] of cases) {
     const err = await failure(work);
@@ -295,6 +298,80 @@ async function progressAndYields(ner, qa) {
     assert.equal(entities.length, 10);
     assert.deepEqual(nerEvents.map((e) => e.done), [3, 6, 9, 10]);
     assert.ok(nerEvents.every((e) => e.task === 'token-classification' && e.unit === 'texts' && e.total === 10));
+  } finally {
+    env.yieldInterval = saved;
+  }
+}
+
+test('hostile: zero-shot bounds texts × labels by limits.max_pairs, reports progress per batch of pairs and yields', { skip: SKIP_REASON }, async () => {
+  // Before: the labels × texts loop ran every pair in one synchronous stretch, with no bound and no progress.
+  const tmp = tempModels('bertology-hostile-');
+  try {
+    const dir = copyModel(sharedPath('models', 'bert-mini-sst2'), join(tmp.root, 'mini-nli'), (c) => setLabels(c, ['contradiction', 'entailment']));
+    const zs = await pipeline('zero-shot-classification', dir, { threads: 1, limits: { max_texts: 3 } });
+    try {
+      await zeroShotBounds(zs);
+    } finally {
+      await zs.dispose();
+    }
+  } finally {
+    tmp.cleanup();
+  }
+  await h.check('zero-shot');
+});
+
+/** @param {any} zs a zero-shot pipeline over bert-mini relabelled as NLI, loaded with limits.max_texts 3 */
+async function zeroShotBounds(zs) {
+  let forwards = 0;
+  const forward = zs.model.forwardEncodings.bind(zs.model);
+  zs.model.forwardEncodings = (/** @type {any[]} */ ...args) => { forwards++; return forward(...args); };
+  // texts × labels over the bound: refused before any forward pass, positional or in the options.
+  const texts = ['one', 'two', 'three'];
+  const labels = Array.from({ length: 1366 }, (_, i) => `label ${i}`);  // 3 × 1366 = 4098 > 4096
+  for (const work of [zs(texts, labels), zs(texts, { candidate_labels: labels })]) {
+    const err = await failure(work);
+    assert.equal(err.code, 'LIMIT');
+    assert.equal(err.limit, 'max_pairs');
+    assert.equal(err.value, 4098);
+    assert.equal(err.max, CALL_LIMITS.max_pairs);
+    assert.match(err.message, /^zero-shot-classification: 3 texts × 1366 labels = 4098 pairs exceeds limits\.max_pairs = 4096; raise it with the load option \{limits: \{max_pairs: 4098\}\} \(BertologyModel\.load \/ pipeline\) or the call option \{max_pairs: 4098\}, or split the texts or labels over several calls$/);
+  }
+  let err = await failure(zs('one text', ['a', 'b', 'c'], { max_pairs: 2 }));
+  assert.deepEqual([err.code, err.limit, err.value, err.max], ['LIMIT', 'max_pairs', 3, 2]);
+  assert.match(err.message, /1 text × 3 labels = 3 pairs exceeds limits\.max_pairs = 2/);
+  assert.match((await failure(zs('x', ['a'], { max_pairs: 0 }))).message, /max_pairs must be a positive integer/);
+  assert.equal(forwards, 0, 'no forward pass before the bound is checked');
+  // limits.max_texts counts the texts, not the labels (those are bounded with the texts by max_pairs).
+  assert.equal((await zs('one text', ['a', 'b', 'c', 'd'])).labels.length, 4);
+  err = await failure(zs(['a', 'b', 'c', 'd'], ['x']));
+  assert.equal(err.limit, 'max_texts');
+
+  // Progress per batch of pairs, and yields (a timer runs while the call is in progress).
+  const saved = env.yieldInterval;
+  env.yieldInterval = 0;  // yield after every forward pass (deterministic; the default is 50 ms)
+  try {
+    const some = ['I loved this film.', 'The soup was cold.', 'Stocks fell.'];
+    const topics = ['cinema', 'food', 'finance', 'sports', 'weather'];
+    const plain = await zs(some, topics, { batch_size: 4 });
+    /** @type {any[]} */
+    const events = [];
+    let ticks = 0;
+    const timer = setInterval(() => { ticks++; }, 0);
+    let got;
+    try {
+      got = await zs(some, topics, { batch_size: 4, progress_callback: (/** @type {any} */ e) => events.push({ ...e, ticks }) });
+    } finally {
+      clearInterval(timer);
+    }
+    assert.deepEqual(got, plain, 'progress does not change the results');
+    assert.deepEqual(events.map((e) => e.done), [4, 8, 12, 15]);
+    assert.ok(events.every((e) => e.status === 'inference' && e.task === 'zero-shot-classification' && e.unit === 'pairs' && e.total === 15));
+    assert.ok(events.at(-1).ticks > 0, 'a timer ran while the call was in progress');
+    // Disposed from its own progress callback: the call stops with DISPOSED (the heap check follows).
+    zs.model.forwardEncodings = forward;
+    let disposed = false;
+    err = await failure(zs(some, topics, { batch_size: 4, progress_callback: () => { if (!disposed) { disposed = true; zs.dispose(); } } }));
+    assert.equal(err.code, 'DISPOSED');
   } finally {
     env.yieldInterval = saved;
   }

@@ -119,15 +119,17 @@ struct ReferenceRow {
 };
 ReferenceRow QuantizeReference(const float* row, int32_t k) {
   float lo = 0.0f, hi = 0.0f;
+  bool nan = false;
   for (int32_t i = 0; i < k; ++i) {
     if (row[i] < lo) lo = row[i];
     if (row[i] > hi) hi = row[i];
+    nan |= std::isnan(row[i]);
   }
   ReferenceRow out;
   const float range = hi - lo;
   const bool usable = range > 0.0f && std::isfinite(range);
   const float inv = usable ? 127.0f / range : 0.0f;
-  out.scale = range / 127.0f;
+  out.scale = nan ? NAN : range / 127.0f;  // NaN in, NaN out: the range ignores NaN, the scale does not
   out.zero = usable ? static_cast<int32_t>(std::nearbyint(-lo * inv)) : 0;
   out.q.resize(k);
   for (int32_t i = 0; i < k; ++i) {
@@ -337,7 +339,7 @@ TEST(KernelsGemmQ8Quantize, RowsEqualTheDefinition) {
       }
       for (int32_t i = 0; i < k; ++i) x[3 * k + i] = std::fabs(x[3 * k + i]) + 0.25f;  // positive row: lo = 0
       for (int32_t i = 0; i < k; ++i) x[4 * k + i] = -std::fabs(x[4 * k + i]);        // negative row: hi = 0
-      x[5 * k] = NAN;                                                                    // NaN is ignored by the range
+      x[5 * k + k / 2] = NAN;                                                            // NaN: ignored by the range, scale NaN
       x[6 * k + k / 2] = INFINITY;                                                       // a row with infinity
       x[7 * k] = 3e38f, x[7 * k + (k > 1 ? 1 : 0)] = -3e38f;                            // range overflows
       std::vector<uint8_t> q(Q8TileBytes(m, padded_k, kr) + 64, 99);
@@ -359,6 +361,9 @@ TEST(KernelsGemmQ8Quantize, RowsEqualTheDefinition) {
       for (int32_t r = m; r < (m + 3) / 4 * 4; ++r) {
         for (int32_t i = 0; i < static_cast<int32_t>(padded_k); ++i) EXPECT_EQ(Q8ActivationAt(q.data(), padded_k, kr, r, i), 0);
       }
+      EXPECT_TRUE(std::isnan(scale[5]));
+      EXPECT_TRUE(std::isinf(scale[6]));
+      for (int32_t r : {0, 1, 2, 3, 4, 8}) EXPECT_TRUE(std::isfinite(scale[r])) << "row " << r;
       EXPECT_EQ(zero[1], 0);
       EXPECT_EQ(zero[3], 0);
       EXPECT_EQ(zero[4], 127);

@@ -122,6 +122,33 @@ void CheckLinearQ8Layouts() {
   }
 }
 
+// The f32 weight-panel packer (SIMD128 build of the 128-bit kernel) against its scalar reference:
+// the same bytes, and every NaN / ±Inf flagged by the check variant (validate_weights at load).
+void CheckPackW8() {
+  const float bads[3] = {NAN, INFINITY, -INFINITY};
+  for (size_t k : {1, 3, 4, 5, 64, 771}) {
+    for (size_t nc = 1; nc <= static_cast<size_t>(bt::kGemmNR); ++nc) {
+      auto w = Random(nc * k, 90 + k);
+      const size_t size = bt::kGemmNR * k;
+      std::vector<float> want(size), got(size), got_checked(size);
+      bt::f32_pack_w8__scalar(nc, k, w.data(), want.data());
+      bt::f32_pack_w8__vec128(nc, k, w.data(), got.data());
+      const bool flagged = bt::f32_pack_w8_check__vec128(nc, k, w.data(), got_checked.data());
+      Check(std::memcmp(want.data(), got.data(), size * 4) == 0 && std::memcmp(want.data(), got_checked.data(), size * 4) == 0 &&
+                !flagged, "f32_pack_w8 vec128 vs scalar", 0, nc, k);
+      for (size_t at = 0; at < nc * k; at += nc * k > 200 ? 37 : 1) {
+        for (float bad : bads) {
+          auto x = w;
+          x[at] = bad;
+          const bool scalar = bt::f32_pack_w8_check__scalar(nc, k, x.data(), want.data());
+          const bool vec = bt::f32_pack_w8_check__vec128(nc, k, x.data(), got.data());
+          Check(scalar && vec && std::memcmp(want.data(), got.data(), size * 4) == 0, "f32_pack_w8_check flags NaN/Inf", 0, nc, k);
+        }
+      }
+    }
+  }
+}
+
 // The whole f32 driver (packing, blocking, epilogue) against the plain-loop reference.
 void CheckLinear() {
   for (int32_t m : {1, 5, 64, 130}) {
@@ -194,6 +221,7 @@ int main() {
   CheckQ8();
   CheckQ8C4();
   CheckLinear();
+  CheckPackW8();
   CheckLinearQ8Layouts();
   CheckQuantize();
   failures += bt::nonfinite::CheckAll();  // NaN/±Inf lanes through vmath, GELU, softmax, LayerNorm
