@@ -14,15 +14,62 @@ namespace t = ::bt::tokenizers::unicode_tables;
 constexpr uint32_t kRecordLengthShift = 21;
 constexpr uint32_t kRecordCpMask = (1u << kRecordLengthShift) - 1;
 
-// Positions of the records of a record table (see unicode_tables.h), for binary search.
+// A generated table unpacked into the plain array unicode_tables.h describes (done once per table,
+// on first use: see the PackedKind formats there).
+template <typename T>
+std::vector<T> Unpack(const t::PackedTable& packed) {
+  const uint8_t* at = packed.bytes;
+  const uint8_t* const end = packed.bytes + packed.byte_size;
+  auto varint = [&]() {
+    uint64_t value = 0;
+    for (int shift = 0; at < end; shift += 7) {
+      const uint8_t byte = *at++;
+      value |= static_cast<uint64_t>(byte & 0x7F) << shift;
+      if (byte < 0x80) break;
+    }
+    return value;
+  };
+  auto unzigzag = [](uint64_t v) { return (v & 1) ? -static_cast<int64_t>(v >> 1) - 1 : static_cast<int64_t>(v >> 1); };
+  std::vector<T> out;
+  out.reserve(packed.size);
+  if (packed.kind == t::kPackedDeltas) {
+    int64_t value = 0;
+    for (size_t i = 0; i < packed.size; ++i) {
+      value += unzigzag(varint());
+      out.push_back(static_cast<T>(value));
+    }
+    return out;
+  }
+  uint32_t cp = 0;
+  int64_t first = 0;
+  while (at < end) {
+    const uint64_t head = varint();
+    cp += static_cast<uint32_t>(head >> 3);
+    uint32_t length = static_cast<uint32_t>(head & 7);
+    if (length == 7) length = static_cast<uint32_t>(varint());
+    out.push_back(static_cast<T>(cp | length << kRecordLengthShift));
+    int64_t value = first;
+    for (uint32_t k = 0; k < length; ++k) {
+      value += unzigzag(varint());
+      out.push_back(static_cast<T>(value));
+      if (k == 0) first = value;
+    }
+  }
+  return out;
+}
+
+// A record table (see unicode_tables.h) and the positions of its records, for binary search.
 struct RecordIndex {
+  std::vector<uint32_t> table;
   std::vector<uint32_t> keys;
   std::vector<uint32_t> positions;
 };
 
-RecordIndex BuildIndex(const uint32_t* table, size_t size) {
+RecordIndex BuildIndex(const t::PackedTable& packed) {
   RecordIndex index;
-  for (size_t i = 0; i < size; i += 1 + (table[i] >> kRecordLengthShift)) {
+  index.table = Unpack<uint32_t>(packed);
+  const std::vector<uint32_t>& table = index.table;
+  for (size_t i = 0; i < table.size(); i += 1 + (table[i] >> kRecordLengthShift)) {
     index.keys.push_back(table[i] & kRecordCpMask);
     index.positions.push_back(static_cast<uint32_t>(i));
   }
@@ -30,20 +77,20 @@ RecordIndex BuildIndex(const uint32_t* table, size_t size) {
 }
 
 // Appends cp's mapping from a record table; false when cp has none.
-bool AppendRecord(const RecordIndex& index, const uint32_t* table, char32_t cp, std::u32string* out) {
+bool AppendRecord(const RecordIndex& index, char32_t cp, std::u32string* out) {
   auto it = std::lower_bound(index.keys.begin(), index.keys.end(), static_cast<uint32_t>(cp));
   if (it == index.keys.end() || *it != cp) return false;
-  const uint32_t pos = index.positions[it - index.keys.begin()];
-  out->append(table + pos + 1, table + pos + 1 + (table[pos] >> kRecordLengthShift));
+  const uint32_t* record = index.table.data() + index.positions[it - index.keys.begin()];
+  out->append(record + 1, record + 1 + (record[0] >> kRecordLengthShift));
   return true;
 }
 
 // The value of the range holding cp in a `start << shift | value` range table.
-uint32_t RangeValue(const uint32_t* table, size_t size, int shift, char32_t cp) {
+uint32_t RangeValue(const std::vector<uint32_t>& table, int shift, char32_t cp) {
   if (cp > 0x10FFFF) cp = 0x10FFFF;
   const uint32_t key = (static_cast<uint32_t>(cp) << shift) | ((1u << shift) - 1);
-  const uint32_t* it = std::upper_bound(table, table + size, key);
-  return it == table ? 0 : *(it - 1) & ((1u << shift) - 1);
+  auto it = std::upper_bound(table.begin(), table.end(), key);
+  return it == table.begin() ? 0 : *(it - 1) & ((1u << shift) - 1);
 }
 
 // Hangul syllable decomposition and composition (Unicode ch. 3.12): computed, not tabled.
@@ -67,7 +114,8 @@ constexpr const char* kCategoryNames[kGeneralCategoryCount] = {
 
 GeneralCategory CategoryOf(char32_t cp) {
   if (cp > 0x10FFFF) return GeneralCategory::kCn;
-  return static_cast<GeneralCategory>(RangeValue(t::kCategoryRanges, t::kCategoryRangesSize, 5, cp));
+  static const std::vector<uint32_t> table = Unpack<uint32_t>(t::kCategoryRanges);
+  return static_cast<GeneralCategory>(RangeValue(table, 5, cp));
 }
 
 const char* CategoryName(GeneralCategory category) { return kCategoryNames[static_cast<int>(category)]; }
@@ -103,8 +151,8 @@ bool IsWhitespace(char32_t cp) {
 
 bool IsAlphabetic(char32_t cp) {
   if (cp < 0x80) return (cp | 0x20) >= 'a' && (cp | 0x20) <= 'z';
-  const uint32_t* end = t::kAlphabetic + t::kAlphabeticSize;
-  return (std::upper_bound(t::kAlphabetic, end, static_cast<uint32_t>(cp)) - t::kAlphabetic) % 2 == 1;
+  static const std::vector<uint32_t> table = Unpack<uint32_t>(t::kAlphabetic);
+  return (std::upper_bound(table.begin(), table.end(), static_cast<uint32_t>(cp)) - table.begin()) % 2 == 1;
 }
 
 bool IsWordChar(char32_t cp) {
@@ -153,8 +201,8 @@ void AppendDecomposition(char32_t cp, std::u32string* out) {
     return;
   }
   if (AppendHangul(cp, out)) return;
-  static const RecordIndex index = BuildIndex(t::kDecompositions, t::kDecompositionsSize);
-  if (!AppendRecord(index, t::kDecompositions, cp, out)) out->push_back(cp);
+  static const RecordIndex index = BuildIndex(t::kDecompositions);
+  if (!AppendRecord(index, cp, out)) out->push_back(cp);
 }
 
 void AppendCompatDecomposition(char32_t cp, std::u32string* out) {
@@ -162,13 +210,14 @@ void AppendCompatDecomposition(char32_t cp, std::u32string* out) {
     out->push_back(cp);
     return;
   }
-  static const RecordIndex index = BuildIndex(t::kCompatDecompositions, t::kCompatDecompositionsSize);
-  if (!AppendRecord(index, t::kCompatDecompositions, cp, out)) AppendDecomposition(cp, out);
+  static const RecordIndex index = BuildIndex(t::kCompatDecompositions);
+  if (!AppendRecord(index, cp, out)) AppendDecomposition(cp, out);
 }
 
 uint8_t CombiningClass(char32_t cp) {
   if (cp < 0x300) return 0;
-  return static_cast<uint8_t>(RangeValue(t::kCombiningClassRanges, t::kCombiningClassRangesSize, 8, cp));
+  static const std::vector<uint32_t> table = Unpack<uint32_t>(t::kCombiningClassRanges);
+  return static_cast<uint8_t>(RangeValue(table, 8, cp));
 }
 
 char32_t Compose(char32_t a, char32_t b) {
@@ -181,9 +230,10 @@ char32_t Compose(char32_t a, char32_t b) {
   }
   if (a > 0x1FFFFF || b > 0x1FFFFF) return 0;
   const uint64_t key = (static_cast<uint64_t>(a) << 21) | b;
-  const uint64_t* end = t::kCompositionKeys + t::kCompositionKeysSize;
-  const uint64_t* it = std::lower_bound(t::kCompositionKeys, end, key);
-  return it != end && *it == key ? t::kCompositionValues[it - t::kCompositionKeys] : 0;
+  static const std::vector<uint64_t> keys = Unpack<uint64_t>(t::kCompositionKeys);
+  static const std::vector<uint32_t> values = Unpack<uint32_t>(t::kCompositionValues);
+  auto it = std::lower_bound(keys.begin(), keys.end(), key);
+  return it != keys.end() && *it == key ? values[it - keys.begin()] : 0;
 }
 
 void AppendLowercase(char32_t cp, std::u32string* out) {
@@ -191,17 +241,18 @@ void AppendLowercase(char32_t cp, std::u32string* out) {
     out->push_back(cp >= 'A' && cp <= 'Z' ? cp + 32 : cp);
     return;
   }
-  static const RecordIndex multi_index = BuildIndex(t::kLowerMulti, t::kLowerMultiSize);
-  if (AppendRecord(multi_index, t::kLowerMulti, cp, out)) return;
+  static const RecordIndex multi_index = BuildIndex(t::kLowerMulti);
+  if (AppendRecord(multi_index, cp, out)) return;
+  static const std::vector<int32_t> runs = Unpack<int32_t>(t::kLowerRuns);
   // The last run starting at or before cp is the only one that can hold it (runs do not overlap).
   const int32_t c = static_cast<int32_t>(cp);
-  size_t lo = 0, hi = t::kLowerRunsSize / 4;
+  size_t lo = 0, hi = runs.size() / 4;
   while (lo < hi) {
     const size_t mid = (lo + hi) / 2;
-    if (t::kLowerRuns[mid * 4] <= c) lo = mid + 1; else hi = mid;
+    if (runs[mid * 4] <= c) lo = mid + 1; else hi = mid;
   }
   if (lo > 0) {
-    const int32_t* run = t::kLowerRuns + (lo - 1) * 4;
+    const int32_t* run = runs.data() + (lo - 1) * 4;
     const int32_t start = run[0], count = run[1], stride = run[2], delta = run[3];
     if (c <= start + (count - 1) * stride && (c - start) % stride == 0) {
       out->push_back(static_cast<char32_t>(c + delta));
@@ -213,7 +264,8 @@ void AppendLowercase(char32_t cp, std::u32string* out) {
 
 GraphemeBreak GraphemeBreakOf(char32_t cp) {
   if (cp >= 0x20 && cp < 0x7F) return GraphemeBreak::kOther;
-  return static_cast<GraphemeBreak>(RangeValue(t::kGraphemeBreakRanges, t::kGraphemeBreakRangesSize, 5, cp));
+  static const std::vector<uint32_t> table = Unpack<uint32_t>(t::kGraphemeBreakRanges);
+  return static_cast<GraphemeBreak>(RangeValue(table, 5, cp));
 }
 
 size_t GraphemeEnd(std::u32string_view text, size_t begin) {
@@ -263,7 +315,8 @@ size_t GraphemeEnd(std::u32string_view text, size_t begin) {
 }
 
 int ScriptOf(char32_t cp) {
-  return static_cast<int>(RangeValue(t::kScriptRanges, t::kScriptRangesSize, 8, cp));
+  static const std::vector<uint32_t> table = Unpack<uint32_t>(t::kScriptRanges);
+  return static_cast<int>(RangeValue(table, 8, cp));
 }
 
 int ScriptByName(std::string_view name) {
@@ -284,7 +337,8 @@ int ScriptByName(std::string_view name) {
 }
 
 bool AssignedBy(char32_t cp, int major, int minor) {
-  return static_cast<int>(RangeValue(t::kAgeRanges, t::kAgeRangesSize, 8, cp)) <= major * 10 + minor;
+  static const std::vector<uint32_t> table = Unpack<uint32_t>(t::kAgeRanges);
+  return static_cast<int>(RangeValue(table, 8, cp)) <= major * 10 + minor;
 }
 
 }  // namespace bt::tokenizers::unicode
