@@ -6,6 +6,7 @@
 #include "tokenizers/pipeline_tokenizer.h"
 #include "tokenizers/sentencepiece_model.h"
 #include "tokenizers/tokenizer.h"
+#include "tokenizers/unicode.h"
 
 namespace bt {
 
@@ -73,6 +74,7 @@ Result<Json> ParseMergesTxt(std::string_view text) {
 }  // namespace tokenizers
 
 Result<std::unique_ptr<Tokenizer>> Tokenizer::FromJson(std::string_view tokenizer_json) {
+  tokenizers::unicode::PrepareTables();
   const Json root = Json::parse(tokenizer_json.begin(), tokenizer_json.end(), nullptr, false);
   if (root.is_discarded()) return Status::BadCheckpoint("tokenizer.json: not valid JSON");
   if (JsonDepth(root) > kMaxJsonDepth) {
@@ -83,6 +85,7 @@ Result<std::unique_ptr<Tokenizer>> Tokenizer::FromJson(std::string_view tokenize
 }
 
 Result<std::unique_ptr<Tokenizer>> Tokenizer::FromBpeFiles(std::string_view vocab_json, std::string_view merges_txt) {
+  tokenizers::unicode::PrepareTables();
   Json vocab = Json::parse(vocab_json.begin(), vocab_json.end(), nullptr, false);
   if (vocab.is_discarded() || !vocab.is_object()) return Status::BadCheckpoint("vocab.json: expected a JSON object");
   BT_ASSIGN_OR_RETURN(Json merges, tokenizers::ParseMergesTxt(merges_txt));
@@ -111,6 +114,7 @@ Result<std::unique_ptr<Tokenizer>> Tokenizer::FromBpeFiles(std::string_view voca
 }
 
 Result<std::unique_ptr<Tokenizer>> Tokenizer::FromSentencePiece(std::string_view model_proto) {
+  tokenizers::unicode::PrepareTables();
   BT_ASSIGN_OR_RETURN(tokenizers::PipelineParts parts, tokenizers::PipelineFromSentencePiece(model_proto));
   return std::unique_ptr<Tokenizer>(std::make_unique<tokenizers::PipelineTokenizer>(std::move(parts)));
 }

@@ -93,6 +93,28 @@ uint32_t RangeValue(const std::vector<uint32_t>& table, int shift, char32_t cp) 
   return it == table.begin() ? 0 : *(it - 1) & ((1u << shift) - 1);
 }
 
+// Every table, unpacked together on first use (or by PrepareTables when a tokenizer is built): one
+// allocation that lives as long as the module, made before any call's heap accounting starts.
+struct Tables {
+  std::vector<uint32_t> category = Unpack<uint32_t>(t::kCategoryRanges);
+  std::vector<uint32_t> alphabetic = Unpack<uint32_t>(t::kAlphabetic);
+  RecordIndex decompositions = BuildIndex(t::kDecompositions);
+  RecordIndex compat_decompositions = BuildIndex(t::kCompatDecompositions);
+  std::vector<uint32_t> combining_class = Unpack<uint32_t>(t::kCombiningClassRanges);
+  std::vector<uint64_t> composition_keys = Unpack<uint64_t>(t::kCompositionKeys);
+  std::vector<uint32_t> composition_values = Unpack<uint32_t>(t::kCompositionValues);
+  RecordIndex lower_multi = BuildIndex(t::kLowerMulti);
+  std::vector<int32_t> lower_runs = Unpack<int32_t>(t::kLowerRuns);
+  std::vector<uint32_t> grapheme_break = Unpack<uint32_t>(t::kGraphemeBreakRanges);
+  std::vector<uint32_t> script = Unpack<uint32_t>(t::kScriptRanges);
+  std::vector<uint32_t> age = Unpack<uint32_t>(t::kAgeRanges);
+};
+
+const Tables& tables() {
+  static const Tables instance;
+  return instance;
+}
+
 // Hangul syllable decomposition and composition (Unicode ch. 3.12): computed, not tabled.
 constexpr char32_t kHangulBase = 0xAC00, kLeadBase = 0x1100, kVowelBase = 0x1161, kTrailBase = 0x11A7;
 constexpr char32_t kLeadCount = 19, kVowelCount = 21, kTrailCount = 28, kHangulCount = 11172;
@@ -114,8 +136,7 @@ constexpr const char* kCategoryNames[kGeneralCategoryCount] = {
 
 GeneralCategory CategoryOf(char32_t cp) {
   if (cp > 0x10FFFF) return GeneralCategory::kCn;
-  static const std::vector<uint32_t> table = Unpack<uint32_t>(t::kCategoryRanges);
-  return static_cast<GeneralCategory>(RangeValue(table, 5, cp));
+  return static_cast<GeneralCategory>(RangeValue(tables().category, 5, cp));
 }
 
 const char* CategoryName(GeneralCategory category) { return kCategoryNames[static_cast<int>(category)]; }
@@ -151,7 +172,7 @@ bool IsWhitespace(char32_t cp) {
 
 bool IsAlphabetic(char32_t cp) {
   if (cp < 0x80) return (cp | 0x20) >= 'a' && (cp | 0x20) <= 'z';
-  static const std::vector<uint32_t> table = Unpack<uint32_t>(t::kAlphabetic);
+  const std::vector<uint32_t>& table = tables().alphabetic;
   return (std::upper_bound(table.begin(), table.end(), static_cast<uint32_t>(cp)) - table.begin()) % 2 == 1;
 }
 
@@ -201,8 +222,7 @@ void AppendDecomposition(char32_t cp, std::u32string* out) {
     return;
   }
   if (AppendHangul(cp, out)) return;
-  static const RecordIndex index = BuildIndex(t::kDecompositions);
-  if (!AppendRecord(index, cp, out)) out->push_back(cp);
+  if (!AppendRecord(tables().decompositions, cp, out)) out->push_back(cp);
 }
 
 void AppendCompatDecomposition(char32_t cp, std::u32string* out) {
@@ -210,14 +230,12 @@ void AppendCompatDecomposition(char32_t cp, std::u32string* out) {
     out->push_back(cp);
     return;
   }
-  static const RecordIndex index = BuildIndex(t::kCompatDecompositions);
-  if (!AppendRecord(index, cp, out)) AppendDecomposition(cp, out);
+  if (!AppendRecord(tables().compat_decompositions, cp, out)) AppendDecomposition(cp, out);
 }
 
 uint8_t CombiningClass(char32_t cp) {
   if (cp < 0x300) return 0;
-  static const std::vector<uint32_t> table = Unpack<uint32_t>(t::kCombiningClassRanges);
-  return static_cast<uint8_t>(RangeValue(table, 8, cp));
+  return static_cast<uint8_t>(RangeValue(tables().combining_class, 8, cp));
 }
 
 char32_t Compose(char32_t a, char32_t b) {
@@ -230,8 +248,8 @@ char32_t Compose(char32_t a, char32_t b) {
   }
   if (a > 0x1FFFFF || b > 0x1FFFFF) return 0;
   const uint64_t key = (static_cast<uint64_t>(a) << 21) | b;
-  static const std::vector<uint64_t> keys = Unpack<uint64_t>(t::kCompositionKeys);
-  static const std::vector<uint32_t> values = Unpack<uint32_t>(t::kCompositionValues);
+  const std::vector<uint64_t>& keys = tables().composition_keys;
+  const std::vector<uint32_t>& values = tables().composition_values;
   auto it = std::lower_bound(keys.begin(), keys.end(), key);
   return it != keys.end() && *it == key ? values[it - keys.begin()] : 0;
 }
@@ -241,9 +259,8 @@ void AppendLowercase(char32_t cp, std::u32string* out) {
     out->push_back(cp >= 'A' && cp <= 'Z' ? cp + 32 : cp);
     return;
   }
-  static const RecordIndex multi_index = BuildIndex(t::kLowerMulti);
-  if (AppendRecord(multi_index, cp, out)) return;
-  static const std::vector<int32_t> runs = Unpack<int32_t>(t::kLowerRuns);
+  if (AppendRecord(tables().lower_multi, cp, out)) return;
+  const std::vector<int32_t>& runs = tables().lower_runs;
   // The last run starting at or before cp is the only one that can hold it (runs do not overlap).
   const int32_t c = static_cast<int32_t>(cp);
   size_t lo = 0, hi = runs.size() / 4;
@@ -264,8 +281,7 @@ void AppendLowercase(char32_t cp, std::u32string* out) {
 
 GraphemeBreak GraphemeBreakOf(char32_t cp) {
   if (cp >= 0x20 && cp < 0x7F) return GraphemeBreak::kOther;
-  static const std::vector<uint32_t> table = Unpack<uint32_t>(t::kGraphemeBreakRanges);
-  return static_cast<GraphemeBreak>(RangeValue(table, 5, cp));
+  return static_cast<GraphemeBreak>(RangeValue(tables().grapheme_break, 5, cp));
 }
 
 size_t GraphemeEnd(std::u32string_view text, size_t begin) {
@@ -315,8 +331,7 @@ size_t GraphemeEnd(std::u32string_view text, size_t begin) {
 }
 
 int ScriptOf(char32_t cp) {
-  static const std::vector<uint32_t> table = Unpack<uint32_t>(t::kScriptRanges);
-  return static_cast<int>(RangeValue(table, 8, cp));
+  return static_cast<int>(RangeValue(tables().script, 8, cp));
 }
 
 int ScriptByName(std::string_view name) {
@@ -337,8 +352,9 @@ int ScriptByName(std::string_view name) {
 }
 
 bool AssignedBy(char32_t cp, int major, int minor) {
-  static const std::vector<uint32_t> table = Unpack<uint32_t>(t::kAgeRanges);
-  return static_cast<int>(RangeValue(table, 8, cp)) <= major * 10 + minor;
+  return static_cast<int>(RangeValue(tables().age, 8, cp)) <= major * 10 + minor;
 }
+
+void PrepareTables() { tables(); }
 
 }  // namespace bt::tokenizers::unicode

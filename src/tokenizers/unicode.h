@@ -91,4 +91,8 @@ int ScriptByName(std::string_view name);
 // unicode_categories crate behind its punctuation and control tests 8.0).
 bool AssignedBy(char32_t cp, int major, int minor);
 
+// Unpacks every Unicode table now (they are otherwise unpacked on first use): called when a tokenizer is
+// built, so that the module-lifetime tables are allocated before a call and never look like a leak.
+void PrepareTables();
+
 }  // namespace bt::tokenizers::unicode
