@@ -9,7 +9,7 @@ import { renderSentiment } from './sentiment.js';
 import { parseDelimited } from '/js/train/data.js';
 
 /** The demo's learning rate per mode (LoRA and layers: the Trainer's MODE_DEFAULTS, js/train/options.js). */
-const MODE_LR = { head: 0.01, probe: 0.01, lora: 1e-3, layers2: 1e-4 };
+const MODE_LR = { head: 0.01, probe: 0.01, lora: 5e-4, layers2: 3e-4 };
 
 const SAMPLE = `text,label
 a gorgeous, witty, seductive movie,positive

@@ -11,7 +11,7 @@ export const TRAIN_USAGE = `  bertology train --model M --data train.tsv [--eval
                   [--weight-decay 0] [--warmup W] [--l2 0] [--max-length N] [--truncation] [--max-examples N]
                   [--seed 42] [--threads N]
                   (defaults per mode, as the Trainer's: head only lr 1e-3, batch 32, 3 epochs, no warmup;
-                  --lora lr 1e-3, --layers lr 1e-4, both batch 16, 3 epochs, warmup 0.06)
+                  --lora lr 5e-4, --layers lr 3e-4, both batch 16, 3 epochs, warmup 0.06)
                   (CoNLL data trains token classification, other formats text classification; SST-2's 0/1 labels
                   are named negative/positive unless --labels says otherwise; the last stdout line is JSON)`;
 

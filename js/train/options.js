@@ -69,8 +69,8 @@ const ADAMW = { weight_decay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8, max_grad_n
  */
 export const MODE_DEFAULTS = Object.freeze({
   head: Object.freeze({ lr: 1e-3, warmup: 0, epochs: 3, batch_size: 32 }),
-  lora: Object.freeze({ lr: 1e-3, warmup: 0.06, epochs: 3, batch_size: 16 }),
-  layers: Object.freeze({ lr: 1e-4, warmup: 0.06, epochs: 3, batch_size: 16 }),
+  lora: Object.freeze({ lr: 5e-4, warmup: 0.06, epochs: 3, batch_size: 16 }),
+  layers: Object.freeze({ lr: 3e-4, warmup: 0.06, epochs: 3, batch_size: 16 }),
 });
 
 /**

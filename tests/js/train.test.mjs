@@ -218,9 +218,9 @@ test('defaults per mode (head / LoRA / layers, MODE_DEFAULTS as documented); giv
   const head = await Trainer.create(model, { labels });
   assert.deepEqual([head.optimizer.lr, head.optimizer.warmup, head.batchSize, head.epochs], [1e-3, 0, 32, 3]);
   const lora = await Trainer.create(model, { labels, train: { lora: { r: 4 } } });
-  assert.deepEqual([lora.optimizer.lr, lora.optimizer.warmup, lora.batchSize, lora.epochs], [1e-3, 0.06, 16, 3]);
+  assert.deepEqual([lora.optimizer.lr, lora.optimizer.warmup, lora.batchSize, lora.epochs], [5e-4, 0.06, 16, 3]);
   const layers = await Trainer.create(model, { labels, train: { layers: 1 } });
-  assert.deepEqual([layers.optimizer.lr, layers.optimizer.warmup, layers.batchSize, layers.epochs], [1e-4, 0.06, 16, 3]);
+  assert.deepEqual([layers.optimizer.lr, layers.optimizer.warmup, layers.batchSize, layers.epochs], [3e-4, 0.06, 16, 3]);
   const mine = await Trainer.create(model, { labels, train: { layers: 1 }, optimizer: { lr: 5e-5, warmup: 0 }, batch_size: 8, epochs: 2 });
   assert.deepEqual([mine.optimizer.lr, mine.optimizer.warmup, mine.batchSize, mine.epochs], [5e-5, 0, 8, 2]);
   for (const t of [head, lora, layers, mine]) t.dispose();
