@@ -76,10 +76,12 @@ for (const mode of ['lora', 'last-2-layers'].filter((m) => modeList.includes(m))
   }
   for (const n of sizes.filter((s) => s <= 2000)) {
     const train2 = { layers: mode === 'lora' ? 0 : 2, lora: mode === 'lora' ? { r: 8, alpha: 16 } : null };
-    const run = await Trainer.create(model, { labels, train: train2, epochs: 3, batch_size: 16, seed: 42, optimizer: { lr: mode === 'lora' ? 5e-4 : 1e-4, warmup: 0.06 } });
+    // The Trainer's defaults for the mode (MODE_DEFAULTS: lr, warmup, batch, epochs; bench/train_tune.mjs chose them).
+    const run = await Trainer.create(model, { labels, train: train2, seed: 42 });
     const fit = await run.fit(train.slice(0, n), { onProgress: (p) => { if (p.phase === 'train' && p.step === p.total_steps) log(`${mode} n=${n} loss ${p.loss}`); } });
     const ev = await run.evaluate(dev);
-    rows.push({ mode, n, epochs: 3, accuracy: ev.accuracy, macro_f1: ev.macro_f1, train_seconds: fit.seconds, epoch_seconds: fit.seconds / 3, threads: model.runtime.threads });
+    rows.push({ mode, n, epochs: run.epochs, lr: run.optimizer.lr, batch_size: run.batchSize, accuracy: ev.accuracy, macro_f1: ev.macro_f1, train_seconds: fit.seconds,
+      epoch_seconds: fit.seconds / run.epochs, threads: model.runtime.threads });
     log(`${mode} n=${n}: dev accuracy ${ev.accuracy.toFixed(4)}`);
     run.dispose();
   }

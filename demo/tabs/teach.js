@@ -8,6 +8,9 @@ import { describeError } from './common.js';
 import { renderSentiment } from './sentiment.js';
 import { parseDelimited } from '/js/train/data.js';
 
+/** The demo's learning rate per mode (LoRA and layers: the Trainer's MODE_DEFAULTS, js/train/options.js). */
+const MODE_LR = { head: 0.01, probe: 0.01, lora: 5e-4, layers2: 3e-4 };
+
 const SAMPLE = `text,label
 a gorgeous, witty, seductive movie,positive
 an utterly charming and hilarious film,positive
@@ -85,7 +88,12 @@ export function createTeachTab(ctx) {
     el('option', { value: 'lora' }, 'LoRA r 8 on query/value'),
     el('option', { value: 'layers2' }, 'Last 2 layers + head')));
   const epochs = /** @type {HTMLInputElement} */ (el('input', { type: 'number', name: 'epochs', min: '1', max: '200', value: '20' }));
-  const lr = /** @type {HTMLInputElement} */ (el('input', { type: 'number', name: 'lr', min: '0', step: 'any', value: '0.01' }));
+  const lr = /** @type {HTMLInputElement} */ (el('input', { type: 'number', name: 'lr', min: '0', step: 'any', value: String(MODE_LR.head) }));
+  // A new mode brings its learning rate (unless the user typed one): 0.01 trains a head on a few
+  // examples in seconds, but makes LoRA and unfrozen layers diverge.
+  let lrTouched = false;
+  lr.addEventListener('input', () => { lrTouched = true; });
+  mode.addEventListener('change', () => { if (!lrTouched) lr.value = String(MODE_LR[/** @type {keyof typeof MODE_LR} */ (mode.value)] ?? MODE_LR.head); });
   const trainBtn = /** @type {HTMLButtonElement} */ (el('button', { type: 'submit', class: 'btn-primary', 'data-action': 'train' },
     el('span', { class: 'spinner', 'aria-hidden': 'true' }), el('span', {}, 'Train')));
   // Buttons that do not apply are hidden, never disabled (the page's tests read a disabled button as busy).

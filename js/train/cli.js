@@ -7,9 +7,11 @@ import { BertologyModel } from '../index.js';
 import { Trainer, labelsOf, parseExamples } from './index.js';
 
 export const TRAIN_USAGE = `  bertology train --model M --data train.tsv [--eval dev.tsv] [--out DIR] [--format auto|sst2|tsv|csv|conll]
-                  [--labels "A,B"] [--layers 0|N|all] [--lora R] [--pooling cls|mean] [--epochs 3] [--batch 32] [--lr 1e-3]
-                  [--weight-decay 0] [--warmup 0] [--l2 0] [--max-length N] [--truncation] [--max-examples N]
+                  [--labels "A,B"] [--layers 0|N|all] [--lora R] [--pooling cls|mean] [--epochs E] [--batch B] [--lr LR]
+                  [--weight-decay 0] [--warmup W] [--l2 0] [--max-length N] [--truncation] [--max-examples N]
                   [--seed 42] [--threads N]
+                  (defaults per mode, as the Trainer's: head only lr 1e-3, batch 32, 3 epochs, no warmup;
+                  --lora lr 5e-4, --layers lr 3e-4, both batch 16, 3 epochs, warmup 0.06)
                   (CoNLL data trains token classification, other formats text classification; SST-2's 0/1 labels
                   are named negative/positive unless --labels says otherwise; the last stdout line is JSON)`;
 

@@ -212,6 +212,21 @@ test('bad inputs give clear INVALID_ARGUMENT errors', { skip }, async () => {
   model.dispose();
 });
 
+test('defaults per mode (head / LoRA / layers, MODE_DEFAULTS as documented); given options replace them', { skip }, async () => {
+  const model = await BertologyModel.load(dirs['tiny-bert-bert-maskedlm'], { threads: 1 });
+  const labels = ['negative', 'positive'];
+  const head = await Trainer.create(model, { labels });
+  assert.deepEqual([head.optimizer.lr, head.optimizer.warmup, head.batchSize, head.epochs], [1e-3, 0, 32, 3]);
+  const lora = await Trainer.create(model, { labels, train: { lora: { r: 4 } } });
+  assert.deepEqual([lora.optimizer.lr, lora.optimizer.warmup, lora.batchSize, lora.epochs], [5e-4, 0.06, 16, 3]);
+  const layers = await Trainer.create(model, { labels, train: { layers: 1 } });
+  assert.deepEqual([layers.optimizer.lr, layers.optimizer.warmup, layers.batchSize, layers.epochs], [3e-4, 0.06, 16, 3]);
+  const mine = await Trainer.create(model, { labels, train: { layers: 1 }, optimizer: { lr: 5e-5, warmup: 0 }, batch_size: 8, epochs: 2 });
+  assert.deepEqual([mine.optimizer.lr, mine.optimizer.warmup, mine.batchSize, mine.epochs], [5e-5, 0, 8, 2]);
+  for (const t of [head, lora, layers, mine]) t.dispose();
+  model.dispose();
+});
+
 test('data readers: SST-2 TSV, CSV with quotes, header-less rows, CoNLL; macro-F1', () => {
   assert.deepEqual(parseExamples('sentence\tlabel\nit is good \t1\nbad\t0\n', 'sst2'), [{ text: 'it is good ', label: 1 }, { text: 'bad', label: 0 }]);
   assert.deepEqual(parseDelimited('text,label\n"a, ""quoted"" one",pos\r\nplain,neg\n'), [{ text: 'a, "quoted" one', label: 'pos' }, { text: 'plain', label: 'neg' }]);

@@ -1,0 +1,104 @@
+// Trainer::Impl: packing the trained parameters into the objects the forward runs (LoRA merged),
+// LoRA's gradients from the merged weight's, and the helpers the trainer's files share.
+#include <tuple>
+
+#include "kernels/gemm_internal.h"
+#include "kernels/gemm_unpack.h"
+#include "train/trainer_impl.h"
+
+namespace bt {
+namespace train_internal {
+
+// Unpacks a packed linear into W [n, k] and b [n].
+void Unpack(const PackedLinear& l, std::vector<float>& w, std::vector<float>& b) {
+  w.assign(static_cast<size_t>(l.n()) * l.k(), 0.0f);
+  b.assign(static_cast<size_t>(l.n()), 0.0f);
+  UnpackLinear(l, w.data(), b.data());
+}
+
+std::vector<float> NormalInit(TrainRng& rng, int64_t count, double std) {
+  std::vector<float> v(static_cast<size_t>(count));
+  for (float& x : v) x = static_cast<float>(rng.Normal() * std);
+  return v;
+}
+
+}  // namespace train_internal
+
+// Packs a linear unit from its parameters (LoRA: the merged weight).
+Status Trainer::Impl::SyncLinear(LinearUnit& u) {
+  std::vector<float> merged;
+  const float* w = nullptr;
+  const float* b = nullptr;
+  if (u.aq >= 0) {
+    merged = u.base_w;
+    const int32_t h = u.k, r = static_cast<int32_t>(params[u.aq].shape[0]);
+    const float s = static_cast<float>(lora_scaling);
+    for (const auto [a_idx, b_idx, row0] : {std::tuple{u.aq, u.bq, 0}, std::tuple{u.av, u.bv, 2 * h}}) {
+      const float* A = params[a_idx].value.data();  // [r, h]
+      const float* B = params[b_idx].value.data();  // [h, r]
+      for (int32_t j = 0; j < h; ++j) {
+        float* row = merged.data() + static_cast<size_t>(row0 + j) * h;
+        for (int32_t i = 0; i < r; ++i) {
+          const float bji = s * B[static_cast<size_t>(j) * r + i];
+          if (bji == 0.0f) continue;
+          const float* arow = A + static_cast<size_t>(i) * h;
+          for (int32_t c = 0; c < h; ++c) row[c] += bji * arow[c];
+        }
+      }
+    }
+    w = merged.data();
+    b = u.base_b.data();
+  } else {
+    w = params[u.w].value.data();
+    b = u.b >= 0 ? params[u.b].value.data() : nullptr;
+  }
+  Linear packed = PackLinearF32(w, b, u.n, u.k);
+  if (!packed) return Status::OutOfMemory("trainer: out of memory packing a " + std::to_string(u.n) + "x" + std::to_string(u.k) + " linear");
+  Linear& target = u.owned ? *u.slot : u.mine;
+  if (target && u.transposed) bw.Remove(*target);
+  target = std::move(packed);
+  if (u.transposed) BT_RETURN_IF_ERROR(bw.Add(*target));
+  return Status::Ok();
+}
+
+Status Trainer::Impl::SyncAll() {
+  for (LinearUnit& u : linears) BT_RETURN_IF_ERROR(SyncLinear(u));
+  for (NormUnit& u : norms) {
+    u.mine.gamma = params[u.gamma].value;
+    u.mine.beta = params[u.beta].value;
+  }
+  for (VectorUnit& u : vectors) u.mine = params[u.p].value;
+  for (TableUnit& u : tables) u.mine = EmbeddingTable(params[u.p].value, u.rows, u.width, false);
+  return Status::Ok();
+}
+
+// LoRA: from dW of the merged q|k|v weight, dA = s·Bᵀ·dW_rows and dB = s·dW_rows·Aᵀ.
+void Trainer::Impl::LoraGrads() {
+  const float s = static_cast<float>(lora_scaling);
+  for (LinearUnit& u : linears) {
+    if (u.aq < 0) continue;
+    const int32_t h = u.k, r = static_cast<int32_t>(params[u.aq].shape[0]);
+    for (const auto [a_idx, b_idx, row0] : {std::tuple{u.aq, u.bq, 0}, std::tuple{u.av, u.bv, 2 * h}}) {
+      const float* A = params[a_idx].value.data();
+      const float* B = params[b_idx].value.data();
+      float* dA = params[a_idx].grad.data();
+      float* dB = params[b_idx].grad.data();
+      for (int32_t j = 0; j < h; ++j) {
+        const float* drow = u.dw.data() + static_cast<size_t>(row0 + j) * h;
+        for (int32_t i = 0; i < r; ++i) {
+          const float* arow = A + static_cast<size_t>(i) * h;
+          float* darow = dA + static_cast<size_t>(i) * h;
+          const float bji = s * B[static_cast<size_t>(j) * r + i];
+          double dot = 0;
+          for (int32_t c = 0; c < h; ++c) {
+            dot += static_cast<double>(drow[c]) * arow[c];
+            darow[c] += bji * drow[c];
+          }
+          dB[static_cast<size_t>(j) * r + i] += static_cast<float>(s * dot);
+        }
+      }
+    }
+  }
+}
+
+}  // namespace bt
