@@ -6,8 +6,11 @@
 // with sentence-transformers' formulas (models/Pooling.py, Dense.py, Normalize.py).
 
 import { BertologyError } from './errors.js';
+import { readHeader, toFloat32 } from './safetensors.js';
 import { readText } from './sources/common.js';
 import { MODULES, ST_CONFIG, ST_TRANSFORMER_CONFIG, moduleKind, parseModulesJson } from './sources/modules.js';
+
+const FLOAT_DTYPES = new Set(['F32', 'F16', 'BF16', 'F64']);
 
 /** Pooling modes in the order sentence-transformers concatenates them (Pooling.forward). */
 export const POOLING_MODES = ['cls', 'max', 'mean', 'mean_sqrt_len_tokens', 'weightedmean', 'lasttoken'];
@@ -158,56 +161,25 @@ function readDense(files, path, where) {
 }
 
 /**
- * Decodes a (small) safetensors file into float32 tensors (F32, F16, BF16, F64).
+ * Decodes a (small) safetensors file into float32 tensors (F32, F16, BF16, F64), through the package's one
+ * safetensors reader (js/safetensors.js) with this module's BAD_CHECKPOINT errors.
  * @param {import('./sources/common.js').FileEntry} entry
  * @param {string} name
  * @param {(m: string) => Error} fail
  * @returns {Record<string, {shape: number[], data: Float32Array}>}
  */
 function readSafetensors(entry, name, fail) {
-  const bytes = new Uint8Array(entry.size);
-  if (entry.size < 8 || entry.read(0, entry.size, bytes) !== entry.size) throw fail(`${name}: cannot read the file`);
-  const view = new DataView(bytes.buffer);
-  const headerLength = Number(view.getBigUint64(0, true));
-  if (headerLength > entry.size - 8) throw fail(`${name}: header length ${headerLength} exceeds the file`);
-  let header;
-  try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)));
-  } catch {
-    throw fail(`${name}: the header is not JSON`);
-  }
-  const base = 8 + headerLength;
+  const { tensors, base } = readHeader(entry, name, fail);
   /** @type {Record<string, {shape: number[], data: Float32Array}>} */
   const out = {};
-  const widths = /** @type {Record<string, number>} */ ({ F32: 4, F16: 2, BF16: 2, F64: 8 });
-  for (const [key, t] of Object.entries(header)) {
-    if (key === '__metadata__') continue;
-    const width = widths[t?.dtype];
-    const [begin, end] = t?.data_offsets ?? [];
-    const count = Array.isArray(t?.shape) ? t.shape.reduce((/** @type {number} */ a, /** @type {number} */ b) => a * b, 1) : NaN;
-    if (!width) throw fail(`${name}: tensor ${key} has dtype ${t?.dtype} (expected F32, F16, BF16 or F64)`);
-    if (!Number.isInteger(begin) || !Number.isInteger(end) || end - begin !== count * width || base + end > entry.size) {
-      throw fail(`${name}: tensor ${key} has inconsistent data_offsets`);
-    }
-    const data = new Float32Array(count);
-    const dv = new DataView(bytes.buffer, base + begin, end - begin);
-    for (let i = 0; i < count; i++) {
-      data[i] = t.dtype === 'F32' ? dv.getFloat32(i * 4, true) : t.dtype === 'F64' ? dv.getFloat64(i * 8, true)
-        : t.dtype === 'F16' ? halfToFloat(dv.getUint16(i * 2, true)) : new Float32Array(new Uint32Array([dv.getUint16(i * 2, true) << 16]).buffer)[0];
-    }
-    out[key] = { shape: t.shape, data };
+  for (const [key, t] of tensors) {
+    if (!FLOAT_DTYPES.has(t.dtype)) throw fail(`${name}: tensor ${key} has dtype ${t.dtype} (expected F32, F16, BF16 or F64)`);
+    const [begin, end] = t.data_offsets;
+    const bytes = new Uint8Array(end - begin);
+    if (entry.read(base + begin, end - begin, bytes) !== end - begin) throw fail(`${name}: cannot read tensor ${key}`);
+    out[key] = { shape: t.shape, data: toFloat32(t.dtype, bytes, key, fail) };
   }
   return out;
-}
-
-/** @param {number} h IEEE half bits */
-function halfToFloat(h) {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 31) return frac ? NaN : sign * Infinity;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
 
 /**

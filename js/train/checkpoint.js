@@ -6,7 +6,7 @@
 import { BertologyError } from '../errors.js';
 import { openModelFiles, CONFIG, WEIGHTS, WEIGHTS_INDEX } from '../files.js';
 import { readText } from '../sources/common.js';
-import { readHeader, toFloat32 } from './safetensors.js';
+import { readHeader, toFloat32 } from '../safetensors.js';
 
 /**
  * One architecture family: its transformers class name stem, the base model's attribute name

@@ -7,7 +7,7 @@ import { nodeModule } from '../runtime.js';
 import { bytesEntry } from '../sources/common.js';
 import { baseTensorNames } from './checkpoint.js';
 import { invalid } from './options.js';
-import { float32Bytes, readHeader, toFloat32, writeSafetensors } from './safetensors.js';
+import { float32Bytes, readHeader, toFloat32, writeSafetensors } from '../safetensors.js';
 
 /**
  * The files of a Hugging Face *ForSequenceClassification / *ForTokenClassification folder.
@@ -26,7 +26,7 @@ import { float32Bytes, readHeader, toFloat32, writeSafetensors } from './safeten
 export function hfFolder({ ckpt, kind, labels, dim: D, transform, head, engineTensors }, dir) {
   const { family } = ckpt;
   const L = labels.length;
-  /** @type {import('./safetensors.js').RawTensor[]} */
+  /** @type {import('../safetensors.js').RawTensor[]} */
   const tensors = [];
   const f32 = (/** @type {string} */ name, /** @type {number[]} */ shape, /** @type {Float32Array} */ data) =>
     tensors.push({ name, dtype: 'F32', shape, bytes: float32Bytes(data) });
@@ -88,7 +88,7 @@ export function hfFolder({ ckpt, kind, labels, dim: D, transform, head, engineTe
  * @returns {Uint8Array}
  */
 export function writeTrainerCheckpoint(h, transform, engineState, state, D, L) {
-  /** @type {import('./safetensors.js').RawTensor[]} */
+  /** @type {import('../safetensors.js').RawTensor[]} */
   const tensors = [
     ['W', [L, D], h.W], ['b', [L], h.b], ['mW', [L, D], h.mW], ['vW', [L, D], h.vW], ['mb', [L], h.mb], ['vb', [L], h.vb],
   ].map(([name, shape, data]) => ({ name: /** @type {string} */ (name), dtype: 'F32', shape: /** @type {number[]} */ (shape), bytes: float32Bytes(/** @type {Float32Array} */ (data)) }));

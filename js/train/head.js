@@ -3,6 +3,7 @@
 // (the transformed first token, the mask-aware mean, or each word's first sub-token), and one AdamW
 // step of cross-entropy (+ optional L2) on a batch of cached feature rows.
 
+import { firstSubTokens } from './engine.js';
 import { adamw, rng, scheduledLr } from './optim.js';
 
 /**
@@ -108,26 +109,10 @@ export function sequenceFeature(row, enc, pooling, transform, D) {
  * @returns {{vectors: Float32Array, words: Int32Array}}
  */
 export function wordFeatures(row, enc, key, D) {
-  const words = key.split(' ');
-  const starts = [];
-  let pos = 0;
-  for (const w of words) { starts.push(pos); pos += w.length + 1; }
-  const vecs = [];
-  const wordIdx = [];
-  let w = 0;
-  let last = -1;
-  for (let t = 0; t < enc.ids.length; t++) {
-    if (enc.sequence_ids[t] !== 0) continue;
-    const s = enc.offsets[2 * t];
-    while (w + 1 < words.length && starts[w + 1] <= s) w++;
-    if (w === last) continue;
-    last = w;
-    vecs.push(row(t).slice());
-    wordIdx.push(w);
-  }
-  const vectors = new Float32Array(vecs.length * D);
-  vecs.forEach((v, i) => vectors.set(v, i * D));
-  return { vectors, words: Int32Array.from(wordIdx) };
+  const first = firstSubTokens(enc, key.split(' '));
+  const vectors = new Float32Array(first.length * D);
+  first.forEach(({ token }, i) => vectors.set(row(token), i * D));
+  return { vectors, words: Int32Array.from(first, ({ word }) => word) };
 }
 
 /**

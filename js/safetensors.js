@@ -1,8 +1,8 @@
-// safetensors for training: read the tensors of a checkpoint (raw bytes, or decoded to float32) and
-// write a file (https://github.com/huggingface/safetensors: u64 LE header length, JSON header with
+// safetensors in JS (training's export and resume state, sentence-transformers' Dense modules): read the
+// tensors of a file (raw bytes, or decoded to float32) and write one (https://github.com/huggingface/safetensors: u64 LE header length, JSON header with
 // {dtype, shape, data_offsets} per tensor, then the bytes, little-endian).
 
-import { BertologyError } from '../errors.js';
+import { BertologyError } from './errors.js';
 
 /** @typedef {{dtype: string, shape: number[], data_offsets: [number, number]}} TensorHeader */
 /** @typedef {{name: string, dtype: string, shape: number[], bytes: Uint8Array}} RawTensor */
@@ -13,15 +13,16 @@ const WIDTHS = /** @type {Record<string, number>} */ ({ F64: 8, F32: 4, F16: 2, 
  * @param {string} message
  * @returns {BertologyError}
  */
-const fail = (message) => new BertologyError(message, { code: 'FILE_READ' });
+const readFail = (message) => new BertologyError(message, { code: 'FILE_READ' });
 
 /**
  * The header of one safetensors file.
- * @param {import('../sources/common.js').FileEntry} entry
+ * @param {import('./sources/common.js').FileEntry} entry
  * @param {string} file for messages
+ * @param {(message: string) => Error} [fail] the error for a bad file (default: FILE_READ)
  * @returns {{tensors: Map<string, TensorHeader>, base: number}}
  */
-export function readHeader(entry, file) {
+export function readHeader(entry, file, fail = readFail) {
   const head = new Uint8Array(8);
   if (entry.size < 8 || entry.read(0, 8, head) !== 8) throw fail(`${file}: too short for a safetensors file`);
   const length = Number(new DataView(head.buffer).getBigUint64(0, true));
@@ -67,9 +68,10 @@ function halfToFloat(h) {
  * @param {string} dtype
  * @param {Uint8Array} bytes
  * @param {string} name for messages
+ * @param {(message: string) => Error} [fail] the error for a non-float dtype (default: FILE_READ)
  * @returns {Float32Array}
  */
-export function toFloat32(dtype, bytes, name) {
+export function toFloat32(dtype, bytes, name, fail = readFail) {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = bytes.byteLength / (WIDTHS[dtype] ?? 1);
   const out = new Float32Array(n);
