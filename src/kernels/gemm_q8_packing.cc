@@ -168,6 +168,9 @@ bool RowRange(const float* x, int32_t n, float* lo, float* hi) {
   return nan;
 }
 
+// The smallest activation range whose 127 / range is finite (127 / 2^-120 = 127 * 2^120 < FLT_MAX).
+constexpr float kMinQ8Range = 0x1p-120f;
+
 // clamp(v, 0, 127) with NaN -> 0, in the order the 4-lane code uses (max with 0 first).
 inline float Clamp0To127(float v) {
   const float t = v > 0.0f ? v : 0.0f;
@@ -190,9 +193,11 @@ void QuantizeRowsQ8(const float* x, int32_t row_begin, int32_t row_end, int32_t 
     float lo, hi;
     const bool nan = RowRange(row, k, &lo, &hi);
     const float range = hi - lo;
-    // A zero row, or a range that is not finite (inf inputs, overflow): inv 0, all q = z = 0, and
-    // the scale carries the inf into the outputs (inf x 0 = NaN).
-    const float inv = range > 0.0f && range <= 3.4028235e38f ? 127.0f / range : 0.0f;
+    // A zero row, a range that is not finite (inf inputs, overflow) or so small that 127 / range
+    // overflows (a denormal range; -lo * inf would make z NaN, and NaN -> int is undefined —
+    // fuzzing, tests/fuzz/FINDINGS.md F6): inv 0, all q = z = 0, and the scale carries an inf into
+    // the outputs (inf x 0 = NaN) while a tiny row dequantises to 0.
+    const float inv = range >= kMinQ8Range && range <= 3.4028235e38f ? 127.0f / range : 0.0f;
     // -lo * inv is in [0, 127] up to rounding; nearbyint keeps it there (127 * (1 + 2^-23) rounds to 127).
     const float z = inv > 0.0f ? std::nearbyint(-lo * inv) : 0.0f;
     // NaN in, NaN out (as in float32): the range ignores NaN, so a row holding one gets a NaN scale

@@ -14,7 +14,8 @@ void EmbeddingTable::QuantizeRow(const float* row, int32_t width, int8_t* q, flo
     max_abs = std::max(max_abs, std::fabs(row[j]));
     finite &= std::isfinite(row[j]);
   }
-  const float s = max_abs > 0.0f ? max_abs / 127.0f : 1.0f;
+  // A row whose max / 127 underflows to 0 (denormal values) is stored as zeros with scale 1.
+  const float s = max_abs / 127.0f > 0.0f ? max_abs / 127.0f : 1.0f;
   *scale = s;
   if (!finite) {  // NaN or inf in, NaN out (as in float32); lrintf of NaN/inf is unspecified
     *scale = std::numeric_limits<float>::quiet_NaN();

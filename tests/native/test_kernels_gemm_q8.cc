@@ -127,7 +127,7 @@ ReferenceRow QuantizeReference(const float* row, int32_t k) {
   }
   ReferenceRow out;
   const float range = hi - lo;
-  const bool usable = range > 0.0f && std::isfinite(range);
+  const bool usable = range >= 0x1p-120f && std::isfinite(range);  // 127 / range must be finite
   const float inv = usable ? 127.0f / range : 0.0f;
   out.scale = nan ? NAN : range / 127.0f;  // NaN in, NaN out: the range ignores NaN, the scale does not
   out.zero = usable ? static_cast<int32_t>(std::nearbyint(-lo * inv)) : 0;
@@ -321,12 +321,12 @@ namespace {
 
 // QuantizeRowsQ8 (4 lanes at a time) equals its definition (QuantizeReference) element by element, in
 // both layouts: scale = (hi - lo) / 127, zero point and q in [0, 127]; padding k and rows are zero;
-// ties round to even; zero rows, one-signed rows, NaN and infinity are deterministic.
+// ties round to even; zero rows, one-signed rows, NaN, infinity and denormal rows are deterministic.
 TEST(KernelsGemmQ8Quantize, RowsEqualTheDefinition) {
   for (const int kr : {2, 4}) {
     for (const int32_t k : {1, 3, 4, 5, 8, 13, 768, 771}) {
       SCOPED_TRACE("kr=" + std::to_string(kr) + " k=" + std::to_string(k));
-      const int32_t m = 9;
+      const int32_t m = 10;
       const size_t padded_k = (k + kr - 1) / kr * kr;
       auto x = Random(static_cast<size_t>(m) * k, 200 + k, -3.0f, 3.0f);
       std::fill(x.begin() + k, x.begin() + 2 * k, 0.0f);  // a zero row: scale 0, all q 0
@@ -342,6 +342,7 @@ TEST(KernelsGemmQ8Quantize, RowsEqualTheDefinition) {
       x[5 * k + k / 2] = NAN;                                                            // NaN: ignored by the range, scale NaN
       x[6 * k + k / 2] = INFINITY;                                                       // a row with infinity
       x[7 * k] = 3e38f, x[7 * k + (k > 1 ? 1 : 0)] = -3e38f;                            // range overflows
+      for (int32_t i = 0; i < k; ++i) x[9 * k + i] = std::fabs(x[9 * k + i]) * 1e-39f;  // denormal row: 127 / range overflows
       std::vector<uint8_t> q(Q8TileBytes(m, padded_k, kr) + 64, 99);
       std::vector<float> scale(m);
       std::vector<int32_t> zero(m);
@@ -363,7 +364,9 @@ TEST(KernelsGemmQ8Quantize, RowsEqualTheDefinition) {
       }
       EXPECT_TRUE(std::isnan(scale[5]));
       EXPECT_TRUE(std::isinf(scale[6]));
-      for (int32_t r : {0, 1, 2, 3, 4, 8}) EXPECT_TRUE(std::isfinite(scale[r])) << "row " << r;
+      EXPECT_EQ(zero[9], 0);  // was NaN -> int (fuzzing, FINDINGS.md F6)
+      for (int32_t r = 0; r < k; ++r) EXPECT_EQ(Q8ActivationAt(q.data(), padded_k, kr, 9, r), 0);
+      for (int32_t r : {0, 1, 2, 3, 4, 8, 9}) EXPECT_TRUE(std::isfinite(scale[r])) << "row " << r;
       EXPECT_EQ(zero[1], 0);
       EXPECT_EQ(zero[3], 0);
       EXPECT_EQ(zero[4], 127);
