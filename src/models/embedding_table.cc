@@ -28,7 +28,8 @@ void EmbeddingTable::QuantizeRow(const float* row, int32_t width, int8_t* q, flo
 EmbeddingTable::EmbeddingTable(std::vector<float> values, int32_t rows, int32_t width, bool quantize)
     : rows_(rows), width_(width) {
   if (!quantize) {
-    f32_ = std::move(values);
+    f32_.reset(new float[values.size()]);
+    std::memcpy(f32_.get(), values.data(), values.size() * sizeof(float));
     return;
   }
   q8_.resize(static_cast<size_t>(rows) * width);
@@ -37,6 +38,14 @@ EmbeddingTable::EmbeddingTable(std::vector<float> values, int32_t rows, int32_t 
     const size_t offset = static_cast<size_t>(r) * width;
     QuantizeRow(values.data() + offset, width, q8_.data() + offset, &scales_[r]);
   }
+}
+
+EmbeddingTable EmbeddingTable::FromF32(std::unique_ptr<float[]> values, int32_t rows, int32_t width) {
+  EmbeddingTable table;
+  table.rows_ = rows;
+  table.width_ = width;
+  table.f32_ = std::move(values);
+  return table;
 }
 
 EmbeddingTable EmbeddingTable::FromInt8(std::vector<int8_t> q, std::vector<float> scales, int32_t rows,
@@ -51,8 +60,8 @@ EmbeddingTable EmbeddingTable::FromInt8(std::vector<int8_t> q, std::vector<float
 
 void EmbeddingTable::Gather(int32_t id, float* out) const {
   const size_t offset = static_cast<size_t>(id) * width_;
-  if (q8_.empty()) {
-    std::memcpy(out, f32_.data() + offset, sizeof(float) * width_);
+  if (f32_) {
+    std::memcpy(out, f32_.get() + offset, sizeof(float) * width_);
     return;
   }
   const float scale = scales_[id];

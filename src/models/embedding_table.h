@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 namespace bt {
@@ -14,6 +15,9 @@ class EmbeddingTable {
  public:
   EmbeddingTable() = default;
   EmbeddingTable(std::vector<float> values, int32_t rows, int32_t width, bool quantize);
+  // float32 rows as read from a checkpoint, in a buffer allocated without the zero fill a std::vector
+  // would do (a 94 MB table is then written once, by the read).
+  static EmbeddingTable FromF32(std::unique_ptr<float[]> values, int32_t rows, int32_t width);
   // Rows already quantised by QuantizeRow (e.g. read from a converted checkpoint): q [rows, width],
   // scales [rows]. Sizes are the caller's to check.
   static EmbeddingTable FromInt8(std::vector<int8_t> q, std::vector<float> scales, int32_t rows, int32_t width);
@@ -30,11 +34,13 @@ class EmbeddingTable {
   // q8 only: row r's int8 values (width of them) and its scale.
   const int8_t* q8_row(int32_t r) const { return q8_.data() + static_cast<size_t>(r) * width_; }
   float scale(int32_t r) const { return scales_[static_cast<size_t>(r)]; }
-  size_t bytes() const { return f32_.size() * sizeof(float) + q8_.size() + scales_.size() * sizeof(float); }
+  size_t bytes() const {
+    return (f32_ ? static_cast<size_t>(rows_) * width_ * sizeof(float) : 0) + q8_.size() + scales_.size() * sizeof(float);
+  }
 
  private:
   int32_t rows_ = 0, width_ = 0;
-  std::vector<float> f32_;
+  std::unique_ptr<float[]> f32_;  // [rows, width] when not quantised
   std::vector<int8_t> q8_;
   std::vector<float> scales_;
 };

@@ -266,20 +266,21 @@ Result<EmbeddingTable> WeightSource::Embeddings(const std::string& name, int64_t
     BT_RETURN_IF_ERROR(ReadInt8Rows(*view, 0, rows, q.data(), scales.data()));
     return EmbeddingTable::FromInt8(std::move(q), std::move(scales), r32, w32);
   }
-  std::vector<float> values(static_cast<size_t>(rows * width));
+  // new float[] leaves the buffer uninitialised: the read below writes every element.
+  std::unique_ptr<float[]> values(new float[static_cast<size_t>(rows * width)]);
   if (!quantized_) {
     // float32 rows are kept as read: no other pass touches them, so they are checked as they are read
     // (DecodeToFloat32: a 4-wide running sum per block just read, still in cache).
-    BT_RETURN_IF_ERROR(DecodeToFloat32(*view, values.data()));
-    return EmbeddingTable(std::move(values), r32, w32, /*quantize=*/false);
+    BT_RETURN_IF_ERROR(DecodeToFloat32(*view, values.get()));
+    return EmbeddingTable::FromF32(std::move(values), r32, w32);
   }
   // int8 rows: the quantiser's scale is the finite check of an F32 row (NaN for NaN or ±Inf).
   Note(name, &WeightUse::q8_embedding);
-  BT_RETURN_IF_ERROR(DecodeToFloat32(*view, 0, rows * width, values.data(), /*f32_checked_by_caller=*/true));
+  BT_RETURN_IF_ERROR(DecodeToFloat32(*view, 0, rows * width, values.get(), /*f32_checked_by_caller=*/true));
   std::vector<int8_t> q(static_cast<size_t>(rows * width));
   std::vector<float> scales(static_cast<size_t>(rows));
   for (int64_t r = 0; r < rows; ++r) {
-    const float* row = values.data() + static_cast<size_t>(r * width);
+    const float* row = values.get() + static_cast<size_t>(r * width);
     EmbeddingTable::QuantizeRow(row, w32, q.data() + static_cast<size_t>(r * width), &scales[static_cast<size_t>(r)]);
     if (CheckedByCaller(*view) && !std::isfinite(scales[static_cast<size_t>(r)])) {
       const int64_t bad = FirstNonFinite(row, width);
