@@ -246,12 +246,14 @@ Status ReadQuantization(const Json& json, ModelConfig* c) {
     return Status::Unsupported(where + ": format '" + format + "' is not supported (q8)")
         .WithDetails(Field("quantization_config.format"));
   }
-  if (version != kBertologyQ8FormatVersion) {
+  if (version != kBertologyQ8FormatVersion && version != kBertologyQ8FormatVersion8BitLinears) {
     return Status::Unsupported(where + ": format_version " + std::to_string(version) + " is not supported (this engine reads " +
+                         std::to_string(kBertologyQ8FormatVersion8BitLinears) + " and " +
                          std::to_string(kBertologyQ8FormatVersion) + "; a newer bertology wrote the file?)")
         .WithDetails(Field("quantization_config.format_version"));
   }
   c->stored_dtype = "q8";
+  c->stored_q8_format = static_cast<int>(version);
   return Status::Ok();
 }
 

@@ -57,6 +57,9 @@ struct ModelConfig {
   // "q8" when config.json marks int8-stored weights (quantization_config written by `bertology
   // convert --dtype q8`, docs/checkpoint-format.md); "" for an ordinary checkpoint.
   std::string stored_dtype;
+  // Its quantization_config.format_version (kBertologyQ8FormatVersion, or 1: 8-bit linears, narrowed to
+  // 7 bits at load); 0 for an ordinary checkpoint.
+  int stored_q8_format = 0;
   RelativeConfig relative;
 
   // ModernBERT (Warner et al. 2024): rotary bases of the global and the sliding-window layers, the
@@ -76,9 +79,12 @@ struct ModelConfig {
   int32_t clamp_len = -1;
 };
 
-// The config.json quantization_config of a converted int8 checkpoint (format version 1).
+// The config.json quantization_config of a converted int8 checkpoint: format version 2 (7-bit linear
+// weights, in [-64, 64]) is written; version 1 (8-bit linears, in [-127, 127]; before 2026-12-05) is
+// still read, its linears narrowed to 7 bits at load (docs/checkpoint-format.md).
 constexpr const char* kBertologyQuantMethod = "bertology";
-constexpr int kBertologyQ8FormatVersion = 1;
+constexpr int kBertologyQ8FormatVersion = 2;
+constexpr int kBertologyQ8FormatVersion8BitLinears = 1;
 
 // Parses config.json; unknown model_type or unsupported settings are UNSUPPORTED errors naming the
 // field, its value and the values supported.

@@ -120,12 +120,15 @@ class LinearUnits {
 };
 
 // ---- int8: weights symmetric per output channel, activations 7-bit asymmetric per row ----
-// Weights: int8 in [-127, 127], scale = max|row| / 127 (one per output column), quantised once at
-// pack time. Activations, per row at run time: range [lo, hi] = [min(0, min x), max(0, max x)],
-// scale = (hi - lo) / 127, zero point z = round(-lo * 127 / (hi - lo)) in [0, 127],
-// q = clamp(round(x * 127 / (hi - lo)) + z, 0, 127) (round half to even). 7 bits is what the
-// relaxed-SIMD dot products take exactly (their i7 operand), and every build uses it, so relaxed,
-// SIMD128, SSE2 and scalar builds give bitwise-identical results.
+// Weights: int8 in [-64, 64] (7-bit), scale = max|row| / 64 (one per output column), quantised once at
+// pack time (QuantizeWeightRowQ8). Activations, per row at run time: range [lo, hi] = [min(0, min x),
+// max(0, max x)], scale = (hi - lo) / 127, zero point z = round(-lo * 127 / (hi - lo)) in [0, 127],
+// q = clamp(round(x * 127 / (hi - lo)) + z, 0, 127) (round half to even). 7-bit activations are what
+// the relaxed-SIMD dot products take exactly (their i7 operand). 7-bit weights keep every 16-bit sum of
+// their pmaddubsw lowering (V8 without AVX-VNNI, e.g. Node 22) exact even after adding two of them
+// (2 * 2 * 127 * 64 = 32512 <= 32767), so the relaxed dot16 kernel widens once per 8 k instead of 4
+// (docs/kernels.md). Every build uses these rules, so relaxed, SIMD128, SSE2 and scalar builds give
+// bitwise-identical results.
 // Output: y = float(sum_k q_k w_k - z * colsum) * (row scale * column scale) + bias, where colsum is
 // the column's sum of int8 weights (stored in the panel): the integer part is exact everywhere.
 //

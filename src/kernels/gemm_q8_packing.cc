@@ -1,4 +1,4 @@
-// Int8 quantisation: weights per output channel at pack time (symmetric, [-127, 127]; c2 or c4 panel
+// Int8 quantisation: weights per output channel at pack time (symmetric, [-64, 64]; c2 or c4 panel
 // layout) and activations per row at run time (7-bit asymmetric, [0, 127]); see gemm_internal.h.
 // Rounding is to nearest, ties to even, everywhere.
 #include <algorithm>
@@ -30,9 +30,10 @@ float MaxAbs(const float* x, int32_t n) {
 
 // NaN (a NaN weight, or an infinite one times 0) becomes 0: converting NaN to int is undefined
 // (fuzzing, tests/fuzz/FINDINGS.md F5).
-inline int32_t RoundClamp127(float v) {
+inline int32_t RoundClampWeight(float v) {
+  constexpr float kMax = static_cast<float>(kQ8WeightMax);
   const float r = std::nearbyint(v);
-  return r > 127.0f ? 127 : (r < -127.0f ? -127 : (r == r ? static_cast<int32_t>(r) : 0));
+  return r > kMax ? kQ8WeightMax : (r < -kMax ? -kQ8WeightMax : (r == r ? static_cast<int32_t>(r) : 0));
 }
 
 }  // namespace
@@ -41,15 +42,27 @@ PackedLinearQ8::~PackedLinearQ8() { AlignedFree(data_); }
 
 void QuantizeWeightRowQ8(const float* w, int32_t k, int8_t* q, float* scale) {
   const float max_abs = MaxAbs(w, k);
-  const float inv = max_abs > 0.0f ? 127.0f / max_abs : 0.0f;
-  *scale = max_abs / 127.0f;
+  constexpr float kMax = static_cast<float>(kQ8WeightMax);
+  const float inv = max_abs > 0.0f ? kMax / max_abs : 0.0f;
+  *scale = max_abs / kMax;
   bool nan = false;
   for (int32_t kk = 0; kk < k; ++kk) {
     nan |= w[kk] != w[kk];
-    q[kk] = static_cast<int8_t>(RoundClamp127(w[kk] * inv));
+    q[kk] = static_cast<int8_t>(RoundClampWeight(w[kk] * inv));
   }
   // NaN in, NaN out (as in float32): a row holding NaN gets a NaN scale, so its outputs are NaN.
   if (nan) *scale = std::numeric_limits<float>::quiet_NaN();
+}
+
+void NarrowRowToQ8Weights(const int8_t* q8, float scale8, int32_t k, int8_t* q, float* scale) {
+  int32_t m = 0;
+  for (int32_t kk = 0; kk < k; ++kk) m = std::max(m, q8[kk] < 0 ? -static_cast<int32_t>(q8[kk]) : q8[kk]);
+  // q8 * 64 is exact in float and so is the quotient's distance from a tie (>= 1 / (2m) >> one ulp):
+  // nearbyint rounds the true quotient, half to even.
+  for (int32_t kk = 0; kk < k; ++kk) {
+    q[kk] = m > 0 ? static_cast<int8_t>(std::nearbyint(static_cast<float>(q8[kk] * kQ8WeightMax) / static_cast<float>(m))) : 0;
+  }
+  *scale = scale8 * static_cast<float>(m) / static_cast<float>(kQ8WeightMax);
 }
 
 namespace {

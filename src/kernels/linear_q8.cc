@@ -55,16 +55,18 @@ double TimeC4(Q8C4PpmmUkernelFn kernel, const int8_t* a, const int8_t* w, int32_
 
 // Of the two relaxed kernels (identical results), the faster on this runtime and CPU: dot_add is one
 // instruction per 16 multiply-adds where the engine maps it to AVX-VNNI (V8 in Node 24 and Chromium:
-// ~1.9x dot16 here), three to five elsewhere, where dot16 is faster (Node 22: ~1.15x). A wasm engine
+// ~1.4x dot16 here), three to five elsewhere, where dot16 — 3 multiplies per 32 multiply-adds, thanks
+// to the 7-bit weights — is faster (Node 22: ~1.4x dot_add). A wasm engine
 // first runs baseline code and swaps in optimised code once a function has run for a while (V8:
 // Liftoff, then TurboFan compiled in the background, here after 1-3 ms of calls), and the baseline
 // code ranks the kernels differently. So the two alternate until both have become 1.5x faster than
 // in their first round (tiered up), then six rounds of >= 1 ms each (browsers coarsen timers to 5 or
 // 100 us) decide; if no tier-up shows within 60 ms (already optimised, or an engine without tiers),
 // the best rounds seen decide. About 10-20 ms, once per process (or page), at the first int8 use.
-// dot_add must be clearly faster (by 1.25x) to be picked: where it wins it wins by ~1.9x (VNNI), where
-// it loses it loses by ~15% (Node 22), and a probe on a busy machine (preempted rounds) can misjudge a
-// 15% gap but hardly a 25% one, so the rule keeps the pick right under load too.
+// The faster wins: the gap is ~1.4x either way since dot16 widens once per two quads (until
+// 2026-12-05 dot16 led dot_add by only ~15 % in Node 22, and dot_add had to win by 1.25x so that a
+// probe on a busy machine would not misjudge that gap; with that margin, a probe under load 12-18
+// picked dot16 in Node 24 once in two runs).
 Q8C4PpmmUkernelFn PickRelaxed(const bt_relaxed_q8_kernels& k, const char** name) {
   std::vector<int8_t> a(16 * 128, 1), w(8 * 512 * 8, 1);
   std::vector<int32_t> c(4 * 64);
@@ -88,7 +90,7 @@ Q8C4PpmmUkernelFn PickRelaxed(const bt_relaxed_q8_kernels& k, const char** name)
     add = std::min(add, ta), dot16 = std::min(dot16, t16);
     if (tiered) ++judged;
   }
-  const bool pick_add = add * 1.25 <= dot16;
+  const bool pick_add = add < dot16;
   *name = pick_add ? "c4 wasmrelaxedsimd dot_add" : "c4 wasmrelaxedsimd dot16";
   return pick_add ? k.dot_add : k.dot16;
 }

@@ -158,7 +158,8 @@ Status CheckpointConverter::Plan(const FileStore& files) {
         {"quant_method", kBertologyQuantMethod},
         {"format", "q8"},
         {"format_version", kBertologyQ8FormatVersion},
-        {"weights", "int8, symmetric, one float32 scale per row in <name>_scale"},
+        {"weights", "int8, symmetric, one float32 scale per row in <name>_scale; linears 7-bit in [-64, 64], "
+                    "word embeddings in [-127, 127]"},
         {"int8_tensors", int8_tensors},
     };
   } else {

@@ -1,8 +1,9 @@
 // Checkpoint conversion (`bertology convert`): rewrites a checkpoint's weights the way the engine will
 // hold them, so a browser downloads no more than it keeps.
 //   q8   : every tensor the engine keeps in int8 (encoder linears, word embeddings) stored as int8 with
-//          its per-row scales, computed by the engine's own quantisers (QuantizeWeightRowQ8,
-//          EmbeddingTable::QuantizeRow); every other tensor keeps its stored bytes. Which tensors: the
+//          its per-row scales, computed by the engine's own quantisers (QuantizeWeightRowQ8: linears
+//          7-bit, in [-64, 64]; EmbeddingTable::QuantizeRow: [-127, 127]); every other tensor keeps its
+//          stored bytes. Format version 2 (kBertologyQ8FormatVersion); version 1 had 8-bit linears. Which tensors: the
 //          ones the loader itself reads through its int8 path (WeightUseLog), so a tied MLM decoder,
 //          which the engine reads in float, keeps the word embeddings in float.
 //   fp16 : every floating-point tensor rounded to float16 (to nearest even, from the float32 value the

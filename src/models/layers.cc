@@ -82,10 +82,13 @@ Result<Linear> LoadTiedLinear(const WeightSource& weights, const std::string& ma
     BT_ASSIGN_OR_RETURN(bias, weights.Get(bias_name, {out}));
   }
   const auto k = static_cast<size_t>(in);
+  // The table's int8 rows are in [-127, 127] (embedding rule); the GEMM takes 7-bit weights, so each row
+  // is narrowed from the table's own int8 values (NarrowRowToQ8Weights: integer-derived, the same for a
+  // load-time table and a converted one).
   const Q8WeightRowSource rows = [table, k](int32_t row0, int32_t count, int8_t* q, float* scales) {
     for (int32_t i = 0; i < count; ++i) {
-      std::copy_n(table->q8_row(row0 + i), k, q + static_cast<size_t>(i) * k);
-      scales[i] = table->scale(row0 + i);
+      NarrowRowToQ8Weights(table->q8_row(row0 + i), table->scale(row0 + i), static_cast<int32_t>(k),
+                           q + static_cast<size_t>(i) * k, scales + i);
     }
     return true;
   };

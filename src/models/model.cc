@@ -166,6 +166,7 @@ Result<std::unique_ptr<Model>> Model::Load(FileStore& files, const LoadOptions& 
                            "the original checkpoint with --dtype fp32 or fp16");
     }
     weights.set_quantized(options.quantize_int8 || stored_q8);
+    weights.set_stored_q8_format(model->config_.stored_q8_format);
     BT_ASSIGN_OR_RETURN(model->parts_, LoadModelParts(model->config_, weights));
     for (const std::string& shard : weights.shard_names()) files.Erase(shard);
   }

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <set>
 
+#include "io/config.h"
 #include "io/json_util.h"
 
 namespace bt {
@@ -130,8 +131,8 @@ Result<std::vector<float>> WeightSource::Get(const std::string& name, const std:
   return values;
 }
 
-Status WeightSource::ReadInt8Rows(const TensorView& view, int64_t row0, int64_t count, int8_t* q,
-                                  float* scales) const {
+Status WeightSource::ReadInt8Rows(const TensorView& view, int64_t row0, int64_t count, int8_t* q, float* scales,
+                                  int32_t max_abs) const {
   const std::string where = "tensor '" + view.name + "'";
   if (view.dtype != DType::kI8 || view.shape.size() != 2) {
     return Status::BadCheckpoint(where + " must be a 2-D I8 matrix to be read as int8 rows")
@@ -171,10 +172,13 @@ Status WeightSource::ReadInt8Rows(const TensorView& view, int64_t row0, int64_t 
   }
   const int8_t* begin = q;
   const int8_t* end = q + count * cols;
-  const int8_t* bad = std::find(begin, end, static_cast<int8_t>(-128));
+  const int8_t* bad = std::find_if(begin, end, [max_abs](int8_t v) { return v < -max_abs || v > max_abs; });
   if (bad != end) {
+    const std::string range = "[-" + std::to_string(max_abs) + ", " + std::to_string(max_abs) + "]";
     return Status::BadCheckpoint(where + ": row " + std::to_string(row0 + (bad - q) / std::max<int64_t>(cols, 1)) +
-                         " holds -128 (int8 weights are symmetric, in [-127, 127])")
+                         " holds " + std::to_string(*bad) + " (int8 " +
+                         (max_abs == kQ8WeightMax ? "linear weights are 7-bit, symmetric, in " : "weights are symmetric, in ") +
+                         range + ")")
         .WithDetails(StatusDetails::Tensor(view.file, view.name));
   }
   return Status::Ok();
@@ -229,7 +233,14 @@ Q8WeightRowSource WeightSource::Q8Rows(const std::vector<const TensorView*>& par
       int8_t* q_run = q + static_cast<size_t>(done) * k;
       float* scales_run = scales + done;
       if (part.dtype == DType::kI8) {
-        *status = ReadInt8Rows(part, in_part, run, q_run, scales_run);
+        // Format 1 (8-bit linears): read in [-127, 127], then narrowed in place (NarrowRowToQ8Weights reads
+        // a row whole before writing it) — close to, not bitwise, a fresh conversion's 7-bit rows.
+        const bool eight_bit = stored_q8_format_ == kBertologyQ8FormatVersion8BitLinears;
+        *status = ReadInt8Rows(part, in_part, run, q_run, scales_run, eight_bit ? 127 : kQ8WeightMax);
+        for (int32_t i = 0; eight_bit && status->ok() && i < run; ++i) {
+          int8_t* row = q_run + static_cast<size_t>(i) * k;
+          NarrowRowToQ8Weights(row, scales_run[i], static_cast<int32_t>(k), row, scales_run + i);
+        }
       } else {
         floats.resize(static_cast<size_t>(run) * k);
         *status = DecodeToFloat32(part, in_part * k, static_cast<int64_t>(run) * k, floats.data(),
@@ -237,7 +248,7 @@ Q8WeightRowSource WeightSource::Q8Rows(const std::vector<const TensorView*>& par
         for (int32_t i = 0; status->ok() && i < run; ++i) {
           const float* row = floats.data() + static_cast<size_t>(i) * k;
           QuantizeWeightRowQ8(row, static_cast<int32_t>(k), q_run + static_cast<size_t>(i) * k, scales_run + i);
-          // The row's scale (max |w| / 127, NaN for a NaN) is finite iff every value is: the check of
+          // The row's scale (max |w| / 64, NaN for a NaN) is finite iff every value is: the check of
           // F32 values, in the pass that quantises them.
           if (CheckedByCaller(part) && !std::isfinite(scales_run[i])) {
             const int64_t bad = FirstNonFinite(row, k);
@@ -263,7 +274,7 @@ Result<EmbeddingTable> WeightSource::Embeddings(const std::string& name, int64_t
     Note(name, &WeightUse::q8_embedding);
     std::vector<int8_t> q(static_cast<size_t>(rows * width));
     std::vector<float> scales(static_cast<size_t>(rows));
-    BT_RETURN_IF_ERROR(ReadInt8Rows(*view, 0, rows, q.data(), scales.data()));
+    BT_RETURN_IF_ERROR(ReadInt8Rows(*view, 0, rows, q.data(), scales.data(), 127));
     return EmbeddingTable::FromInt8(std::move(q), std::move(scales), r32, w32);
   }
   // new float[] leaves the buffer uninitialised: the read below writes every element.

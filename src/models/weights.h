@@ -48,6 +48,9 @@ class WeightSource {
   // With `quantized`, encoder linears and word embeddings are stored as int8 (dtype "q8").
   void set_quantized(bool quantized) { quantized_ = quantized; }
   bool quantized() const { return quantized_; }
+  // The format version of a `bertology convert --dtype q8` checkpoint (ModelConfig::stored_q8_format);
+  // version 1 stored linears in 8 bits: Q8Rows narrows them to the 7-bit weight range as it reads them.
+  void set_stored_q8_format(int version) { stored_q8_format_ = version; }
   // Records every use of a tensor into `log` (null: no record).
   void set_use_log(WeightUseLog* log) { log_ = log; }
   // Records that a read of `name` (View) was consumed as the word-embedding table's int8 rows (a tied
@@ -71,8 +74,9 @@ class WeightSource {
   static std::string ScaleName(const std::string& name) { return name + "_scale"; }
   // Rows [row0, row0 + count) of a stored int8 tensor (I8 [rows, cols]) into q ([count, cols]) and
   // their scales; an error unless `<name>_scale` is F32 [rows] with finite, non-negative values and
-  // every int8 value is in [-127, 127].
-  Status ReadInt8Rows(const TensorView& view, int64_t row0, int64_t count, int8_t* q, float* scales) const;
+  // every int8 value is in [-max_abs, max_abs] (linears: kQ8WeightMax = 64; embedding tables: 127).
+  Status ReadInt8Rows(const TensorView& view, int64_t row0, int64_t count, int8_t* q, float* scales,
+                      int32_t max_abs) const;
 
   // For a linear the engine keeps in float32: rows of the matrix made of `parts` stacked along their
   // rows (each [rows_i, k]) for PackLinearF32. A failed read, or a NaN / ±Inf weight (named by
@@ -91,6 +95,7 @@ class WeightSource {
  private:
   std::vector<SafetensorsFile> shards_;
   bool quantized_ = false;
+  int stored_q8_format_ = 0;
   WeightUseLog* log_ = nullptr;
 
   void Note(const std::string& name, int32_t WeightUse::*field) const {

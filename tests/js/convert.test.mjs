@@ -267,8 +267,8 @@ test('convertModel: in memory (the browser path) writes the same bytes as the CL
   const config = JSON.parse(new TextDecoder().decode(files.get('config.json')));
   const original = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
   assert.deepEqual(config.quantization_config, {
-    quant_method: 'bertology', format: 'q8', format_version: 1, int8_tensors: 25,
-    weights: 'int8, symmetric, one float32 scale per row in <name>_scale',
+    quant_method: 'bertology', format: 'q8', format_version: 2, int8_tensors: 25,
+    weights: 'int8, symmetric, one float32 scale per row in <name>_scale; linears 7-bit in [-64, 64], word embeddings in [-127, 127]',
   });
   delete config.quantization_config;
   assert.deepEqual(config, original, 'config.json otherwise unchanged');
@@ -278,6 +278,84 @@ test('convertModel: in memory (the browser path) writes the same bytes as the CL
   const s = tensors.find((x) => x.name === 'bert.encoder.layer.0.attention.self.query.weight_scale');
   assert.deepEqual([q?.dtype, q?.shape, s?.dtype, s?.shape], ['I8', [256, 256], 'F32', [256]]);
 });
+
+// Format 1 (8-bit linears, written before 2026-12-05) still loads: each stored linear row is narrowed to
+// the 7-bit weight range as it is read (q = round(q8 * 64 / max|q8|), scale * max|q8| / 64).
+// Oracle: a format-1 folder made here from the source's float32 weights by the old documented rule
+// (q = round(w * 127 / max|w|)), and the narrowing computed independently in JS; its logits equal those
+// of a format-2 folder holding those narrowed rows, bitwise. And a format-1 marker on 7-bit rows
+// (max |q| = 64 per row) changes nothing.
+test('converted files of format 1 (8-bit linears) load, narrowed to 7 bits', { skip }, async () => {
+  const files = await tinyQ8();
+  const { tensors, metadata } = parseSafetensors(/** @type {Uint8Array} */ (files.get('model.safetensors')));
+  const source = parseSafetensors(readFileSync(join(TINY, 'model.safetensors')));
+  const f32 = (/** @type {string} */ name) => {
+    const t = /** @type {any} */ (source.tensors.find((x) => x.name === name));
+    assert.equal(t.dtype, 'F32', name);
+    return new Float32Array(t.bytes.slice().buffer);
+  };
+  const config = JSON.parse(new TextDecoder().decode(files.get('config.json')));
+  // The int8 linears (not the word embeddings, whose rule is unchanged) and their scales.
+  const linears = new Set(tensors.filter((t) => t.dtype === 'I8' && !t.name.endsWith('word_embeddings.weight')).map((t) => t.name));
+  const v1 = [], narrowed = [];
+  let changed = 0;
+  for (const t of tensors) {
+    if (t.name.endsWith('_scale') && linears.has(t.name.slice(0, -'_scale'.length))) continue;
+    if (!linears.has(t.name)) {
+      v1.push(t), narrowed.push(t);
+      continue;
+    }
+    const scaleOf = /** @type {any} */ (tensors.find((x) => x.name === `${t.name}_scale`));
+    const [rows, cols] = t.shape;
+    const w = f32(t.name);
+    const q8 = new Int8Array(rows * cols), s8 = new Float32Array(rows), q7 = new Int8Array(rows * cols), s7 = new Float32Array(rows);
+    for (let r = 0; r < rows; ++r) {
+      let m = 0;
+      for (let c = 0; c < cols; ++c) m = Math.max(m, Math.abs(w[r * cols + c]));
+      const inv = m > 0 ? Math.fround(127 / m) : 0;
+      s8[r] = Math.fround(m / 127);
+      let mq = 0;
+      for (let c = 0; c < cols; ++c) {
+        const v = Math.fround(w[r * cols + c] * inv);
+        const q = Math.min(127, Math.max(-127, roundEven(v)));
+        q8[r * cols + c] = q;
+        mq = Math.max(mq, Math.abs(q));
+      }
+      for (let c = 0; c < cols; ++c) q7[r * cols + c] = mq > 0 ? roundEven(Math.fround((q8[r * cols + c] * 64) / mq)) : 0;
+      s7[r] = Math.fround(Math.fround(s8[r] * mq) / 64);
+      if (mq !== 64) ++changed;
+    }
+    const bytes = (/** @type {ArrayBufferView} */ a) => new Uint8Array(a.buffer.slice(0));
+    v1.push({ ...t, bytes: bytes(q8) }, { ...scaleOf, bytes: bytes(s8) });
+    narrowed.push({ ...t, bytes: bytes(q7) }, { ...scaleOf, bytes: bytes(s7) });
+  }
+  assert.ok(linears.size > 0 && changed > 0, `${linears.size} linears, ${changed} rows narrowed`);
+  const withTensors = (/** @type {any[]} */ list, /** @type {number} */ version) => {
+    const f = new Map(files);
+    f.set('model.safetensors', writeSafetensors(list, { metadata }));
+    f.set('config.json', new TextEncoder().encode(JSON.stringify({ ...config, quantization_config: { ...config.quantization_config, format_version: version } })));
+    return f;
+  };
+  const logits = async (/** @type {Map<string, Uint8Array>} */ f) => {
+    const m = await BertologyModel.load(f, { threads: 1 });
+    try {
+      assert.equal(m.info.dtype, 'q8');
+      const ids = Int32Array.from({ length: 2 * 12 }, (_, i) => (i * 37 + 5) % 90 + 2);
+      return floats(m.forward({ input_ids: { data: ids, dims: [2, 12] } })).logits;
+    } finally { m.dispose(); }
+  };
+  const old = await logits(withTensors(v1, 1));
+  assert.ok(sameBits(old, await logits(withTensors(narrowed, 2))), 'format 1 = its rows narrowed, as format 2');
+  assert.ok(sameBits(await logits(files), await logits(withTensors(tensors, 1))), 'format 1 marker on 7-bit rows: no change');
+  // An 8-bit value in a format-2 file is refused (the kernels' 16-bit sums need the 7-bit range).
+  await assertLoadFails(withTensors(v1, 2), /row \d+ holds -?\d+ \(int8 linear weights are 7-bit, symmetric, in \[-64, 64\]\)/);
+});
+
+/** Round half to even, as the engine's nearbyint. @param {number} v */
+function roundEven(v) {
+  const r = Math.round(v);
+  return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
 
 // ---- errors ----
 
@@ -321,7 +399,10 @@ test('converted files: corruptions give clear errors naming the tensor; a good m
     ['NaN scale', (t) => { new Float32Array(byName(`${Q}_scale`)(t).bytes.buffer)[3] = NaN; return t; },
       /query\.weight_scale' holds NaN at element 3; weights must be finite/],
     ['negative scale', (t) => { new Float32Array(byName(`${Q}_scale`)(t).bytes.buffer)[0] = -1; return t; }, /scale of row 0 is -1/],
-    ['-128', (t) => { byName(Q)(t).bytes[33 * 2] = 0x80; return t; }, /query\.weight': row 2 holds -128 \(int8 weights are symmetric/],
+    ['-128', (t) => { byName(Q)(t).bytes[33 * 2] = 0x80; return t; }, /query\.weight': row 2 holds -128 \(int8 linear weights are 7-bit, symmetric, in \[-64, 64\]\)/],
+    ['65', (t) => { byName(Q)(t).bytes[33 * 2] = 65; return t; }, /query\.weight': row 2 holds 65 \(int8 linear weights are 7-bit, symmetric, in \[-64, 64\]\)/],
+    ['embeddings -128', (t) => { byName('bert.embeddings.word_embeddings.weight')(t).bytes[40] = 0x80; return t; },
+      /word_embeddings\.weight': row 1 holds -128 \(int8 weights are symmetric, in \[-127, 127\]\)/],
     ['weight dtype', (t) => { byName(Q)(t).dtype = 'U8'; return t; }, /query\.weight' has dtype U8; expected F32, F16, BF16 or F64/],
     ['word embeddings dtype', (t) => { byName('bert.embeddings.word_embeddings.weight')(t).dtype = 'U8'; return t; },
       /word_embeddings\.weight' has dtype U8; expected F32, F16, BF16 or F64/],
@@ -358,7 +439,7 @@ test('converted files: corruptions give clear errors naming the tensor; a good m
   };
   await assertLoadFails(await withConfig((c) => { c.quantization_config.quant_method = 'gptq'; }),
     /quantization_config: quant_method 'gptq' is not supported \(only checkpoints written by `bertology convert --dtype q8`/);
-  await assertLoadFails(await withConfig((c) => { c.quantization_config.format_version = 2; }), /format_version 2 is not supported/);
+  await assertLoadFails(await withConfig((c) => { c.quantization_config.format_version = 3; }), /format_version 3 is not supported \(this engine reads 1 and 2/);
   // Without the marker, int8 tensors and no dtype: fp32 is the default, and the error says what to do.
   await assertLoadFails(await withConfig((c) => { delete c.quantization_config; }), /word_embeddings\.weight' is stored in int8 .*load the model with dtype 'q8'/);
   const ok = await BertologyModel.load(await tinyQ8(), { threads: 1 });

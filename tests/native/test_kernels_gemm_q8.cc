@@ -57,7 +57,8 @@ TEST(KernelsGemmQ8Ukernel, SimdMatchesScalarExactly) {
 
 // The c4 layout holds the same values as c2 regrouped: the two scalar kernels (and the relaxed ones,
 // where linked) give the same sums, including the extreme values (0 and 127 activations against
-// -127 and 127 weights, where a 16-bit pair sum of the pmaddubsw lowering is largest).
+// -64 and 64 weights, where the 16-bit sums of the pmaddubsw lowering — two pair sums added before
+// widening in dot16 — are largest), over odd and even quad counts (dot16's last odd quad).
 TEST(KernelsGemmQ8Ukernel, C4MatchesC2Exactly) {
   std::vector<std::pair<const char*, Q8C4PpmmUkernelFn>> kernels = {{"c4 scalar", qd8_qc8w_ppmm_ukernel_4x8c4__scalar}};
   if (bt_relaxed_q8_kernels_get != nullptr) {
@@ -65,7 +66,7 @@ TEST(KernelsGemmQ8Ukernel, C4MatchesC2Exactly) {
     kernels.push_back({"c4 relaxed dot16", bt_relaxed_q8_kernels_get()->dot16});
   }
   std::mt19937 rng(5);
-  std::uniform_int_distribution<int> qa(0, 127), qw(-127, 127), pick(0, 3);
+  std::uniform_int_distribution<int> qa(0, 127), qw(-kQ8WeightMax, kQ8WeightMax), pick(0, 3);
   for (size_t kq : {1, 2, 3, 5, 8, 96, 768}) {
     for (size_t nc : {8, 16, 40}) {
       for (int extreme = 0; extreme < 2; ++extreme) {
@@ -73,7 +74,7 @@ TEST(KernelsGemmQ8Ukernel, C4MatchesC2Exactly) {
         // values[r][kk], weights[col][kk]
         std::vector<int> av(4 * k), wv(nc * k);
         for (auto& v : av) v = extreme ? (pick(rng) == 0 ? 0 : 127) : qa(rng);
-        for (auto& v : wv) v = extreme ? (pick(rng) < 2 ? 127 : -127) : qw(rng);
+        for (auto& v : wv) v = extreme ? (pick(rng) < 2 ? kQ8WeightMax : -kQ8WeightMax) : qw(rng);
         const size_t c2_stride = 16 * (k / 2) + 48, c4_stride = 32 * kq + 64;
         std::vector<int16_t> a2(8 * (k / 2));
         std::vector<int8_t> a4(16 * kq), w2(c2_stride * panels), w4(c4_stride * panels);
@@ -183,7 +184,7 @@ TEST(KernelsGemmQ8Ukernel, ScalarIsTheDefinitionOnQuantisedTiles) {
   }
 }
 
-// Quantised math with plain loops: weights q = round(w * 127 / max|row|), activations as defined in
+// Quantised math with plain loops: weights q = round(w * 64 / max|row|) (7-bit), activations as defined in
 // gemm_internal.h (QuantizeReference), y = (sum q_x q_w) * scale_x * scale_w + bias with the zero
 // point taken out of the sum.
 void ReferenceQ8(const std::vector<float>& w, const std::vector<float>& bias, int32_t n, int32_t k,
@@ -195,12 +196,12 @@ void ReferenceQ8(const std::vector<float>& w, const std::vector<float>& bias, in
     for (int32_t j = 0; j < n; ++j) {
       float max_abs = 0;
       for (int32_t t = 0; t < k; ++t) max_abs = std::max(max_abs, std::fabs(w[static_cast<size_t>(j) * k + t]));
-      const float inv = max_abs > 0 ? 127.0f / max_abs : 0.0f;
+      const float inv = max_abs > 0 ? 64.0f / max_abs : 0.0f;
       int64_t acc = 0;
       for (int32_t t = 0; t < k; ++t) {
         acc += static_cast<int64_t>(rx.q[t] - rx.zero) * static_cast<int>(std::nearbyint(w[static_cast<size_t>(j) * k + t] * inv));
       }
-      (*y)[static_cast<size_t>(i) * n + j] = static_cast<float>(acc) * (rx.scale * (max_abs / 127.0f)) + bias[j];
+      (*y)[static_cast<size_t>(i) * n + j] = static_cast<float>(acc) * (rx.scale * (max_abs / 64.0f)) + bias[j];
     }
   }
 }
@@ -232,8 +233,9 @@ TEST(KernelsGemmQ8Linear, MatchesQuantisedReferenceAndF32) {
         max_f32 = std::max(max_f32, std::fabs(static_cast<double>(got[i]) - want_f32[i]));
       }
       EXPECT_LT(max_q8, 1e-6) << "kr=" << kr << " m=" << s.m << " n=" << s.n << " k=" << s.k;
-      // Quantisation error: activations carry up to range/254 (range <= 2 here), weights max|w|/254.
-      const double bound = 0.1 * std::sqrt(static_cast<double>(s.k)) * (3.0 / 254.0) + 1e-6;
+      // Quantisation error: activations carry up to range/254 (range <= 2 here), 7-bit weights max|w|/128
+      // (|x| <= 1): per term 0.1 * 2/254 + 0.1/128 ~ 0.1 * 4/254.
+      const double bound = 0.1 * std::sqrt(static_cast<double>(s.k)) * (4.0 / 254.0) + 1e-6;
       EXPECT_LT(max_f32, bound) << "kr=" << kr << " m=" << s.m << " n=" << s.n << " k=" << s.k;
     }
   }
@@ -294,8 +296,8 @@ TEST(KernelsGemmQ8Linear, EpilogueAndThreads) {
 
 TEST(KernelsGemmQ8Pack, ZeroRowAndLayout) {
   std::vector<float> w(3 * 5, 0.0f);
-  w[5 + 3] = -2.0f;  // row 1: max |w| = 2 -> scale 2/127
-  w[5 + 1] = 1.0f;   // 63.5 -> 64 (ties to even)
+  w[5 + 3] = -2.0f;     // row 1: max |w| = 2 -> scale 2/64
+  w[5 + 1] = 0.515625f;  // 16.5 -> 16 (ties to even)
   for (int kr : {2, 4}) {
     auto packed = PackLinearQ8WithLayout(w.data(), nullptr, 3, 5, kr);
     ASSERT_NE(packed, nullptr);
@@ -303,12 +305,12 @@ TEST(KernelsGemmQ8Pack, ZeroRowAndLayout) {
     EXPECT_EQ(q8.kr(), kr);
     EXPECT_EQ(reinterpret_cast<uintptr_t>(q8.weights(0)) % 16, 0u);
     EXPECT_EQ(q8.scale(0)[0], 0.0f);
-    EXPECT_FLOAT_EQ(q8.scale(0)[1], 2.0f / 127.0f);
-    EXPECT_EQ(q8.weight(0, 1, 3), -127);
-    EXPECT_EQ(q8.weights(0)[kr == 2 ? 1 * 16 + 1 * 2 + 1 : 0 * 32 + 1 * 4 + 3], -127);  // k=3 of column 1
-    EXPECT_EQ(q8.weight(0, 1, 1), 64);
+    EXPECT_FLOAT_EQ(q8.scale(0)[1], 2.0f / 64.0f);
+    EXPECT_EQ(q8.weight(0, 1, 3), -64);
+    EXPECT_EQ(q8.weights(0)[kr == 2 ? 1 * 16 + 1 * 2 + 1 : 0 * 32 + 1 * 4 + 3], -64);  // k=3 of column 1
+    EXPECT_EQ(q8.weight(0, 1, 1), 16);
     EXPECT_EQ(q8.column_sums(0)[0], 0);
-    EXPECT_EQ(q8.column_sums(0)[1], 64 - 127);
+    EXPECT_EQ(q8.column_sums(0)[1], 16 - 64);
     EXPECT_EQ(q8.column_sums(0)[2], 0);
   }
 }

@@ -45,7 +45,11 @@ TEST(QuantizedFamilies, EveryHeadLoadsAndStaysNearTheReference) {
         top = std::max(top, static_cast<double>(std::fabs(r[i])));
       }
       std::printf("  q8 %-38s %-17s max abs error %.3f over max|ref| %.2f\n", name, key, err, top);
-      EXPECT_LE(err, 0.15 * std::max(1.0, top)) << key;
+      // Random tiny weights: q8 is only roughly the reference. With 7-bit weights (2026-12-05) the errors
+      // grew 1.0-4.2x over the 8-bit ones (electra-discriminator logits 0.057 -> 0.237 of max|ref| 0.94,
+      // the largest ratio; ernie-maskedlm 0.476 -> 0.595 of 7.35); accuracy on trained models is gated
+      // by tests/js/quantized.test.mjs and test_quantized (SST-2, CoNLL-03 within 0.5 points of fp32).
+      EXPECT_LE(err, 0.25 * std::max(1.0, top)) << key;
     }
   }
 }

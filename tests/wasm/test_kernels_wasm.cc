@@ -12,6 +12,7 @@
 
 #include "kernels/gemm.h"
 #include "kernels/gemm_internal.h"
+#include "kernels/gemm_q8.h"
 #include "../native/nonfinite_checks.h"
 
 // The relaxed-SIMD c4 kernels: linked into the relaxed test programs only.
@@ -77,27 +78,29 @@ void CheckQ8() {
 }
 
 // The relaxed-SIMD c4 kernels (when linked) against the scalar c4 reference: random values, and the
-// extremes (activations 0/127 against weights -127/127: the largest 16-bit pair sums of the pmaddubsw
-// lowering, and the values a sign or saturation mistake of a runtime would show).
+// extremes (activations 0/127 against weights -64/64, the 7-bit weight range: the largest 16-bit sums
+// of the pmaddubsw lowering — two pair sums added before widening in dot16 — and the values a sign or
+// saturation mistake of a runtime would show), over odd and even quad counts.
 void CheckQ8C4() {
   if (bt_relaxed_q8_kernels_get == nullptr) return;
   const bt_relaxed_q8_kernels* relaxed = bt_relaxed_q8_kernels_get();
   std::mt19937 rng(8);
-  std::uniform_int_distribution<int> qa(0, 127), qw(-127, 127), pick(0, 3);
+  constexpr int kW = bt::kQ8WeightMax;
+  std::uniform_int_distribution<int> qa(0, 127), qw(-kW, kW), pick(0, 3);
   for (int extreme = 0; extreme < 3; ++extreme) {
     for (size_t kq : {1, 2, 3, 8, 33, 192, 768}) {
       for (size_t nc : {8, 16, 64}) {
         const size_t w_stride = 32 * kq + 64, c_stride = nc + 3;
         std::vector<int8_t> a(16 * kq), w(w_stride * (nc / 8));
         for (auto& v : a) v = static_cast<int8_t>(extreme == 0 ? qa(rng) : extreme == 1 ? 127 : (pick(rng) ? 127 : 0));
-        for (auto& v : w) v = static_cast<int8_t>(extreme == 0 ? qw(rng) : extreme == 1 ? -127 : (pick(rng) < 2 ? 127 : -127));
+        for (auto& v : w) v = static_cast<int8_t>(extreme == 0 ? qw(rng) : extreme == 1 ? -kW : (pick(rng) < 2 ? kW : -kW));
         std::vector<int32_t> c_ref(4 * c_stride, -1), c_add(4 * c_stride, -1), c_dot16(4 * c_stride, -1);
         bt::qd8_qc8w_ppmm_ukernel_4x8c4__scalar(nc, kq, a.data(), w.data(), w_stride, c_ref.data(), c_stride);
         relaxed->dot_add(nc, kq, a.data(), w.data(), w_stride, c_add.data(), c_stride);
         relaxed->dot16(nc, kq, a.data(), w.data(), w_stride, c_dot16.data(), c_stride);
         Check(c_ref == c_add, extreme ? "qd8_qc8w_ppmm_4x8c4 relaxed dot_add (extremes)" : "qd8_qc8w_ppmm_4x8c4 relaxed dot_add", 4, nc, kq);
         Check(c_ref == c_dot16, extreme ? "qd8_qc8w_ppmm_4x8c4 relaxed dot16 (extremes)" : "qd8_qc8w_ppmm_4x8c4 relaxed dot16", 4, nc, kq);
-        if (extreme == 1) Check(c_ref[0] == -127 * 127 * 4 * static_cast<int32_t>(kq), "c4 scalar extreme sum", 4, nc, kq);
+        if (extreme == 1) Check(c_ref[0] == -kW * 127 * 4 * static_cast<int32_t>(kq), "c4 scalar extreme sum", 4, nc, kq);
       }
     }
   }

@@ -74,10 +74,10 @@ def main():
             if name.endswith('word_embeddings.weight'):  # EmbeddingTable::QuantizeRow
                 scale = np.where(m > 0, m / np.float32(127), np.float32(1)).astype(np.float32)
                 q = np.rint(w / scale[:, None])
-            else:  # QuantizeWeightRowQ8
-                scale = (m / np.float32(127)).astype(np.float32)
-                inv = np.where(m > 0, np.float32(127) / np.where(m > 0, m, np.float32(1)), np.float32(0)).astype(np.float32)
-                q = np.clip(np.rint(w * inv[:, None]), -127, 127)
+            else:  # QuantizeWeightRowQ8: 7-bit, [-64, 64]
+                scale = (m / np.float32(64)).astype(np.float32)
+                inv = np.where(m > 0, np.float32(64) / np.where(m > 0, m, np.float32(1)), np.float32(0)).astype(np.float32)
+                q = np.clip(np.rint(w * inv[:, None]), -64, 64)
             stored_scale = out[name + '_scale'][1]
             if out[name + '_scale'][0] != 'F32' or not np.array_equal(stored_scale.view(np.uint32), scale.view(np.uint32)):
                 errors.append(f'{name}_scale: differs from numpy in {int(np.sum(stored_scale != scale))} rows')
