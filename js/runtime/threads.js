@@ -10,6 +10,7 @@
 import { BertologyError } from '../errors.js';
 import { env } from '../sources/env.js';
 import { locations, RELOCATE_HINT } from './wasm.js';
+import { mark } from './host.js';
 
 /** @typedef {import('./builds.js').Build} Build */
 /** @typedef {import('./builds.js').ModuleFactory} ModuleFactory */
@@ -52,13 +53,23 @@ function moduleWorker(url) {
 }
 
 /**
- * Creates a threaded runtime in a browser: tries the pthread worker at each location; each try must
- * bring every pool worker up within the bound.
+ * What starting a threaded build gives: the module, usable as soon as its wasm is instantiated, and
+ * the outcome of its pool workers' start (null: all up; else why they could not start).
+ * @typedef {{module: EngineModule, pool: Promise<string | null>}} StartedThreads
+ */
+
+/**
+ * Creates a threaded runtime in a browser: tries the pthread worker at each location. A try whose
+ * worker fails before the module is instantiated moves on to the next location (and after the last,
+ * rejects with a WorkerStartError: the single-threaded build takes over). Once instantiated, the
+ * module is handed out at once — the engine runs on the calling thread alone until the pool workers
+ * are up (a pthread whose worker is still booting claims no work: src/core/thread_pool.cc) — and
+ * `pool` tells, within the bound, whether they came up.
  * @param {Build} build
  * @param {ModuleFactory} factory
  * @param {Record<string, unknown>} settings
  * @param {CompiledWasm} compiled
- * @returns {Promise<EngineModule>}
+ * @returns {Promise<StartedThreads>}
  */
 export async function startThreads(build, factory, settings, compiled) {
   const worker = /** @type {NonNullable<Build['worker']>} */ (build.worker);
@@ -66,10 +77,19 @@ export async function startThreads(build, factory, settings, compiled) {
   const budget = { ms: workerTimeout(), deadline: /** @type {number | null} */ (null) };
   /** @type {string[]} */
   const tried = [];
+  const why = () => `the pthread worker script ${worker.name} could not start — ${tried.join('; ')}. To get threads: ${RELOCATE_HINT}`;
   for (const place of locations(worker.name, worker.bundled, null)) {
     const create = place.url ? () => moduleWorker(/** @type {URL} */ (place.url)) : /** @type {() => Worker} */ (place.bundled);
     try {
-      return await startPool(factory, settings, compiled, create, budget);
+      const { module, pool } = await startPool(factory, settings, compiled, create, budget);
+      return {
+        module,
+        pool: pool.then((failure) => {
+          if (!failure) return null;
+          tried.push(`${place.label}: ${failure}`);
+          return why();
+        }),
+      };
     } catch (e) {
       if (e instanceof BertologyError) throw e;
       if (!(e instanceof WorkerStartError)) {
@@ -78,40 +98,58 @@ export async function startThreads(build, factory, settings, compiled) {
       tried.push(`${place.label}: ${e.message}`);
     }
   }
-  throw new WorkerStartError(`the pthread worker script ${worker.name} could not start — ${tried.join('; ')}. To get threads: ${RELOCATE_HINT}`);
+  throw new WorkerStartError(why());
 }
 
 /**
- * One try: runs the factory with pool workers made by `create`; rejects with a WorkerStartError when a
- * worker fails or the pool is not up within the budget (counted once the wasm is instantiated), with a
- * BertologyError (RUNTIME) when the wasm cannot be fetched or instantiated.
+ * One try: runs the factory with pool workers made by `create`. Rejects with a WorkerStartError when
+ * a worker fails before the wasm is instantiated, with a BertologyError (RUNTIME) when the wasm cannot
+ * be fetched or instantiated. Resolves once the module is instantiated, without waiting for the pool
+ * workers (emscripten 3.1.6 waits for all of them to load the module — ~80 ms of worker start-up on
+ * the page's critical path); `pool` settles when every worker is up (null) or one failed or stayed
+ * silent past the budget (counted from instantiation): the reason, the workers then terminated.
  * @param {ModuleFactory} factory
  * @param {Record<string, unknown>} settings
  * @param {CompiledWasm} compiled
  * @param {() => Worker} create
  * @param {{ms: number, deadline: number | null}} budget
- * @returns {Promise<EngineModule>}
+ * @returns {Promise<StartedThreads>}
  */
 function startPool(factory, settings, compiled, create, budget) {
   return new Promise((resolve, reject) => {
     /** @type {Worker[]} */
     const workers = [];
-    let settled = false;
+    let handedOut = false; // the module was resolved
+    let settled = false; // the pool's outcome is decided (or the try failed)
+    let failedEarly = false; // the try failed before the module was handed out
     /** @type {ReturnType<typeof setTimeout> | undefined} */
     let timer;
-    const stop = () => {
-      settled = true;
-      clearTimeout(timer);
-    };
+    /** @type {(failure: string | null) => void} */
+    let settlePool = () => {};
+    /** @type {Promise<string | null>} */
+    const pool = new Promise((done) => { settlePool = done; });
     /** @param {Error} error */
     const fail = (error) => {
       if (settled) return;
-      stop();
+      settled = true;
+      clearTimeout(timer);
       for (const w of workers) {
         try { w.terminate(); } catch { /* gone */ }
       }
-      reject(error);
+      if (handedOut) settlePool(error.message);
+      else {
+        failedEarly = true;
+        reject(error);
+      }
     };
+    const up = () => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      mark('threads-ready');
+      settlePool(null);
+    };
+    /** @type {Record<string, any>} emscripten's Module object is this very object (MODULARIZE) */
     const options = {
       ...settings,
       instantiateWasm(/** @type {WebAssembly.Imports} */ imports, /** @type {(i: WebAssembly.Instance, m: WebAssembly.Module) => void} */ receive) {
@@ -128,7 +166,24 @@ function startPool(factory, settings, compiled, create, budget) {
           const ms = Math.max(1, budget.deadline - Date.now());
           timer = setTimeout(() => fail(new WorkerStartError(`no answer from the pool workers within ${budget.ms} ms ` +
             '(env.workerTimeout)')), ms);
-          receive(instance, module);
+          const pthread = options.PThread;
+          const load = pthread?.loadWasmModuleToWorker;
+          if (typeof load !== 'function' || !Array.isArray(pthread.unusedWorkers) || pthread.unusedWorkers.length === 0) {
+            receive(instance, module); // not the glue we know: wait for the workers as emscripten does
+            return;
+          }
+          // emscripten counts a worker as loaded when it answers; tell it so at once, and count the
+          // real answers here
+          let loading = pthread.unusedWorkers.length;
+          pthread.loadWasmModuleToWorker = (/** @type {any} */ w, /** @type {(w: any) => void} */ loaded) => {
+            load.call(pthread, w, () => { if (--loading === 0) up(); });
+            loaded?.(w);
+          };
+          try {
+            receive(instance, module);
+          } finally {
+            pthread.loadWasmModuleToWorker = load;
+          }
         }).catch(fail);
         return {};
       },
@@ -152,12 +207,12 @@ function startPool(factory, settings, compiled, create, budget) {
       return;
     }
     created.then((module) => {
-      if (settled) {
+      if (failedEarly) {
         module.PThread?.terminateAllThreads();
         return;
       }
-      stop();
-      resolve(module);
+      handedOut = true;
+      resolve({ module, pool });
     }, (e) => fail(new WorkerStartError(`the runtime did not start: ${e?.message ?? e}`)));
   });
 }
