@@ -55,7 +55,7 @@ export class Runtime {
     this.build = build;
     /** 'threads' (pthreads) or 'single' */
     this.variant = variant;
-    /** engine threads actually used */
+    /** engine threads used (in a browser, once the pool workers are up: `threadsReady`) */
     this.threads = threads;
     /** what was asked for (or the default) */
     this.requestedThreads = requestedThreads;

@@ -245,7 +245,7 @@ export interface RuntimeSummary {
   build: string;
   /** 'threads' (pthreads, needs SharedArrayBuffer) or 'single'. */
   variant: RuntimeVariant;
-  /** Engine threads actually used. */
+  /** Engine threads used (in a browser, once the pool workers are up: `Runtime.threadsReady`). */
   threads: number;
   /** What was asked for (or the default). */
   requestedThreads: number;
