@@ -12,6 +12,7 @@
 import { BertologyError } from '../errors.js';
 import { bytesEntry, collectFiles, emit, ON_CONFIG } from './common.js';
 import { env } from './env.js';
+import { mark } from '../runtime/host.js';
 
 /**
  * Options of remote sources (all optional; defaults from `env`).
@@ -300,6 +301,7 @@ export async function remoteFiles(baseUrl, options) {
       }
     }
     emit(progress_callback, { status: 'done', name, file });
+    mark(`downloaded ${file}`);
     return bytesEntry(bytes);
   };
 
