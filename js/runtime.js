@@ -235,8 +235,8 @@ async function createRuntime(build, threads) {
     } else {
       module = await instantiate(build, factory, settings, compiled);
     }
-    // a pthread whose worker is still starting claims no work: until then the calling thread runs it all
-    module.setNumThreads(threads);
+    // the calling thread alone until the pool's workers are up (then the engine starts its threads)
+    if (!pool) module.setNumThreads(threads);
     mark(`runtime-ready ${build.name}`);
   }
   const runtime = new Runtime(module, {
@@ -246,9 +246,11 @@ async function createRuntime(build, threads) {
   if (pool) {
     const started = /** @type {EngineModule} */ (module);
     runtime.threadsReady = pool.then((why) => {
-      if (!why) return;
-      // the workers could not start: one thread from now on (the same results), and say why
-      started.setNumThreads(1);
+      if (!why) {
+        started.setNumThreads(threads);
+        return;
+      }
+      // the workers could not start: one thread (the same results), and say why
       runtime.threads = 1;
       runtime.fallback = `${threads} threads requested, running single-threaded: ${why}`;
     });
