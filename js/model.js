@@ -13,7 +13,7 @@ import { idsInputs, int32Ids, padEncodings } from './batch.js';
 import { tensor } from './tensor.js';
 import { classify } from './classify.js';
 import { releaseExplainer } from './explain/index.js';
-import { readText } from './sources/common.js';
+import { ON_CONFIG, readText } from './sources/common.js';
 import { readSentenceTransformers } from './sentence-transformers.js';
 
 /**
@@ -134,6 +134,34 @@ function readExtras(files) {
   return { config, sentence_transformers: readSentenceTransformers(files.files, files.label) };
 }
 
+/** Modules whose int8 kernel choice is made. @type {WeakSet<object>} */
+const int8Prepared = new WeakSet();
+
+/**
+ * Makes the runtime's int8 kernel choice now (a relaxed-SIMD build times its two int8 kernels once,
+ * 10-60 ms; every choice gives bitwise the same results), instead of at the first int8 load.
+ * @param {import('./runtime.js').Runtime} runtime
+ */
+function prepareInt8Kernels(runtime) {
+  if (int8Prepared.has(runtime.module)) return;
+  int8Prepared.add(runtime.module);
+  runtime.module.kernels();
+  mark('int8-kernels');
+}
+
+/**
+ * Whether config.json marks a folder converted to q8 (`bertology convert --dtype q8`).
+ * @param {import('./sources/common.js').FileEntry} entry
+ */
+function isQ8Config(entry) {
+  if (entry.size > 1 << 20) return false;
+  try {
+    return JSON.parse(readText(entry))?.quantization_config?.format === 'q8';
+  } catch {
+    return false; // the engine reports an unreadable config.json
+  }
+}
+
 export class BertologyModel {
   /** @type {import('./engine-contract.js').EngineModel | null} */ #handle;
   /** @type {ModelInfo} */ #info;
@@ -177,7 +205,22 @@ export class BertologyModel {
     check(options?.validate_weights === undefined || typeof options.validate_weights === 'boolean',
       'BertologyModel.load: validate_weights must be a boolean');
     const { threads, progress_callback } = options ?? {};
-    const [runtime, files] = await Promise.all([getRuntime({ threads }), openModelFiles(source, options ?? {}).then((f) => {
+    const pendingRuntime = getRuntime({ threads });
+    let filesReady = false;
+    // An int8 load (dtype 'q8', or a folder converted to q8): a relaxed-SIMD build picks its int8
+    // kernel by timing two (10-60 ms, once per module) — done while the weights still download.
+    const warmInt8 = () => {
+      pendingRuntime.then((runtime) => { if (!filesReady) prepareInt8Kernels(runtime); }, () => {});
+    };
+    if (options?.dtype === 'q8') warmInt8();
+    const openOptions = {
+      ...(options ?? {}),
+      [ON_CONFIG]: (/** @type {import('./sources/common.js').FileEntry} */ config) => {
+        if (options?.dtype === undefined && isQ8Config(config)) warmInt8();
+      },
+    };
+    const [runtime, files] = await Promise.all([pendingRuntime, openModelFiles(source, openOptions).then((f) => {
+      filesReady = true;
       mark('files-ready');
       return f;
     })]);

@@ -55,7 +55,7 @@ export class Runtime {
     this.build = build;
     /** 'threads' (pthreads) or 'single' */
     this.variant = variant;
-    /** engine threads actually used */
+    /** engine threads used (in a browser, once the pool workers are up: `threadsReady`) */
     this.threads = threads;
     /** what was asked for (or the default) */
     this.requestedThreads = requestedThreads;
@@ -63,6 +63,15 @@ export class Runtime {
     this.fallback = fallback;
     /** whether the JS context is cross-origin isolated (Node: true) */
     this.crossOriginIsolated = crossOriginIsolated;
+    /**
+     * Settles (never rejects) once the pool's threads are up, or once it is decided that they cannot
+     * start — then `threads` is 1 and `fallback` says why. A threaded runtime in a browser is handed out
+     * as soon as its wasm is instantiated and runs on the calling thread alone until its pool workers
+     * have started (results are bitwise the same at any thread count). Resolved at once elsewhere.
+     * @type {Promise<void>}
+     */
+    this.threadsReady = Promise.resolve();
+    Object.defineProperty(this, 'threadsReady', { enumerable: false, writable: true });
   }
 
   /**
@@ -106,7 +115,9 @@ export class Runtime {
    * @param {string | null} fallback
    */
   asRequested(requestedThreads, fallback) {
-    return new Runtime(this.module, { ...this.toJSON(), requestedThreads, fallback });
+    const view = new Runtime(this.module, { ...this.toJSON(), requestedThreads, fallback });
+    view.threadsReady = this.threadsReady;
+    return view;
   }
 }
 
@@ -203,7 +214,10 @@ async function createRuntime(build, threads) {
   // emscripten 3.1.6 never finishes instantiating a pthreads build whose runtime pool size is 0
   // (preamble.js waits for "all pool workers loaded"), so the pool always has at least one worker.
   const settings = build.variant === 'threads' ? { numThreads: Math.max(2, threads) } : {};
+  /** @type {EngineModule} */
   let module;
+  /** @type {Promise<string | null> | null} browsers: whether the pool workers came up */
+  let pool = null;
   if (isNode()) {
     try {
       module = await factory(settings);
@@ -212,17 +226,36 @@ async function createRuntime(build, threads) {
         { code: 'RUNTIME', cause });
     }
     unrefWorkers(module);
+    module.setNumThreads(threads);
   } else {
     // not awaited: the pool workers (created by the factory) load their script while the wasm downloads
     const compiled = compileWasm(build);
-    module = build.worker ? await startThreads(build, factory, settings, compiled) : await instantiate(build, factory, settings, compiled);
+    if (build.worker) {
+      ({ module, pool } = await startThreads(build, factory, settings, compiled));
+    } else {
+      module = await instantiate(build, factory, settings, compiled);
+    }
+    // the calling thread alone until the pool's workers are up (then the engine starts its threads)
+    if (!pool) module.setNumThreads(threads);
     mark(`runtime-ready ${build.name}`);
   }
-  module.setNumThreads(threads);
-  return new Runtime(module, {
+  const runtime = new Runtime(module, {
     build: build.name, variant: build.variant, threads, requestedThreads: threads, fallback: null,
     crossOriginIsolated: isNode() || /** @type {any} */ (globalThis).crossOriginIsolated === true,
   });
+  if (pool) {
+    const started = /** @type {EngineModule} */ (module);
+    runtime.threadsReady = pool.then((why) => {
+      if (!why) {
+        started.setNumThreads(threads);
+        return;
+      }
+      // the workers could not start: one thread (the same results), and say why
+      runtime.threads = 1;
+      runtime.fallback = `${threads} threads requested, running single-threaded: ${why}`;
+    });
+  }
+  return runtime;
 }
 
 /**

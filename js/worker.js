@@ -44,16 +44,19 @@ let nextHandle = 1;
 let post;
 
 /**
+ * The runtime as the client sees it: final, so once its pool threads are up or fell back (bounded by
+ * env.workerTimeout; the page, unlike this entry, may use a runtime before: Runtime.threadsReady).
  * @param {any} runtime
  */
-function runtimeMeta(runtime) {
+async function runtimeMeta(runtime) {
+  await runtime.threadsReady;
   const { build, threads, variant, requestedThreads, fallback, crossOriginIsolated } = runtime;
   return { build, threads, variant, requestedThreads, fallback, crossOriginIsolated };
 }
 
 /** @param {BertologyModel} model @param {number} handle */
-function modelMeta(model, handle) {
-  return { handle, info: model.info, maxLength: model.maxLength, runtime: runtimeMeta(model.runtime) };
+async function modelMeta(model, handle) {
+  return { handle, info: model.info, maxLength: model.maxLength, runtime: await runtimeMeta(model.runtime) };
 }
 
 /** @param {any} e */
@@ -126,14 +129,14 @@ async function handle(msg) {
       const model = await BertologyModel.load(msg.source, { ...msg.options, progress_callback: progress });
       const h = nextHandle++;
       handles.set(h, { kind: 'model', value: model });
-      return reply(id, modelMeta(model, h));
+      return reply(id, await modelMeta(model, h));
     }
     case 'pipeline': {
       const p = await pipeline(msg.task, resolveModelArg(msg.model), { ...msg.options, progress_callback: progress });
       const h = nextHandle++;
       handles.set(h, { kind: 'pipeline', value: p });
       const model = p?.model instanceof BertologyModel ? p.model : null;
-      return reply(id, { handle: h, task: msg.task, model: model ? { info: model.info, runtime: runtimeMeta(model.runtime) } : null });
+      return reply(id, { handle: h, task: msg.task, model: model ? { info: model.info, runtime: await runtimeMeta(model.runtime) } : null });
     }
     case 'call': {
       const target = lookup(msg.handle).value;
@@ -177,7 +180,7 @@ async function handle(msg) {
       return reply(id, Boolean(h));
     }
     case 'runtime':
-      return reply(id, runtimeMeta(await getRuntime(msg.options ?? {})));
+      return reply(id, await runtimeMeta(await getRuntime(msg.options ?? {})));
     default:
       throw Object.assign(new Error(`unknown op ${op}`), { code: 'WORKER' });
   }

@@ -245,7 +245,7 @@ export interface RuntimeSummary {
   build: string;
   /** 'threads' (pthreads, needs SharedArrayBuffer) or 'single'. */
   variant: RuntimeVariant;
-  /** Engine threads actually used. */
+  /** Engine threads used (in a browser, once the pool workers are up: `Runtime.threadsReady`). */
   threads: number;
   /** What was asked for (or the default). */
   requestedThreads: number;
@@ -258,6 +258,13 @@ export interface RuntimeSummary {
 export interface Runtime extends RuntimeSummary {
   /** The Embind module (not enumerable). */
   readonly module: unknown;
+  /**
+   * Settles (never rejects) once the pool's threads are up, or once it is decided, within
+   * `env.workerTimeout`, that they cannot start — `threads` is then 1 and `fallback` says why. In a
+   * browser a threaded runtime is usable as soon as its wasm is instantiated: until its pool workers
+   * have started, the engine runs on the calling thread alone (bitwise the same results). Not enumerable.
+   */
+  readonly threadsReady: Promise<void>;
   /** Current size of the wasm memory (it only grows). */
   memory(): { heapBytes: number };
   /**

@@ -70,6 +70,12 @@ export function bytesEntry(bytes) {
 }
 
 /**
+ * An internal load option (a symbol: never an option users can pass or see): called with config.json
+ * as soon as a remote source has it (collectFiles `onConfig`).
+ */
+export const ON_CONFIG = Symbol('bertology.onConfig');
+
+/**
  * The whole file as text (for small JSON files).
  * @param {FileEntry} entry
  * @returns {string}
@@ -122,10 +128,12 @@ export function shardNames(text, where) {
  * @param {FileGetter} get
  * @param {(what: string) => BertologyError} missingWeights error when neither weights form exists
  * @param {string} where for messages
- * @param {{sentence_transformers?: boolean}} [options] also get a sentence-transformers model's files
+ * @param {{sentence_transformers?: boolean, onConfig?: (config: FileEntry) => void}} [options]
+ *   `sentence_transformers`: also get a sentence-transformers model's files; `onConfig`: called with
+ *   config.json as soon as it is there (the loader prepares the engine while the weights download)
  * @returns {Promise<Map<string, FileEntry>>}
  */
-export async function collectFiles(get, missingWeights, where, { sentence_transformers = false } = {}) {
+export async function collectFiles(get, missingWeights, where, { sentence_transformers = false, onConfig } = {}) {
   // config.json, the tokenizer files and the weights index are asked for at once, and the weights as
   // soon as config.json and the index have answered (not after the tokenizer files have downloaded);
   // a missing config.json is still the error reported.
@@ -142,6 +150,15 @@ export async function collectFiles(get, missingWeights, where, { sentence_transf
     return [[WEIGHTS, single]];
   });
   for (const p of [...pending, weights]) p.catch(() => {}); // awaited below: never an unhandled rejection
+  if (onConfig) {
+    pending[0].then((config) => {
+      try {
+        if (config) onConfig(config);
+      } catch {
+        // a hint only: the load goes on as without it
+      }
+    }, () => {});
+  }
   const config = await pending[0];
   // Fetched alongside the weights; awaited last (a failure elsewhere must not leave it unhandled).
   const modules = sentence_transformers ? collectModuleFiles(get, where) : Promise.resolve(new Map());

@@ -10,8 +10,9 @@
 // file answered with HTML is a BAD_RESPONSE error.
 
 import { BertologyError } from '../errors.js';
-import { bytesEntry, collectFiles, emit } from './common.js';
+import { bytesEntry, collectFiles, emit, ON_CONFIG } from './common.js';
 import { env } from './env.js';
+import { mark } from '../runtime/host.js';
 
 /**
  * Options of remote sources (all optional; defaults from `env`).
@@ -300,6 +301,7 @@ export async function remoteFiles(baseUrl, options) {
       }
     }
     emit(progress_callback, { status: 'done', name, file });
+    mark(`downloaded ${file}`);
     return bytesEntry(bytes);
   };
 
@@ -310,7 +312,7 @@ export async function remoteFiles(baseUrl, options) {
       const why = (/** @type {string} */ f) => absent.get(f) ?? 'HTTP 404';
       return fail(`model weights not found in ${where}: neither ${new URL(index, baseUrl).href} (${why(index)}) ` +
         `nor ${url} (${why('model.safetensors')}) exists`, 'FILE_NOT_FOUND', { url, status: 404, file: 'model.safetensors' });
-    }, where, { sentence_transformers: options.sentence_transformers });
+    }, where, { sentence_transformers: options.sentence_transformers, onConfig: /** @type {any} */ (options)[ON_CONFIG] });
     return { label: where, name, files, close: () => files.clear() };
   } catch (e) {
     controller.abort();

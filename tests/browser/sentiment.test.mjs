@@ -115,6 +115,9 @@ for (const coi of [true, false]) {
         assert.equal(r.runtime.threads, threads);
         if (!coi) assert.match(r.runtime.fallback, /cross-origin|SharedArrayBuffer/);
         assertScores(r.scores);
+        // the first call may run before the pool's workers are up (the calling thread alone): the same bits
+        assert.equal(r.threadsAfterPool, threads);
+        assert.deepEqual(r.scoresOnPool, r.scores);
         assert.equal(r.statuses.at(-1), 'ready:');
         const served = s.server.requests.map((q) => q.url);
         // Chromium has relaxed SIMD: the relaxed-SIMD twin of the variant's build
