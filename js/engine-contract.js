@@ -46,7 +46,7 @@ export const ENGINE_OPTIONS = Object.freeze({
  * - NETWORK: fetch failed, or an HTTP error other than 404
  * - BAD_RESPONSE: an HTML page where JSON or weights were expected
  * - INTEGRITY: SHA-256 mismatch
- * - ABORTED: a training run whose signal fired (js/train)
+ * - ABORTED: a training run or an explanation whose signal fired (js/train, js/explain)
  * - NUMERIC: a training loss that became NaN or infinite (js/train)
  * @typedef {'INVALID_ARGUMENT' | 'LIMIT' | 'BAD_CHECKPOINT' | 'UNSUPPORTED' | 'FILE_NOT_FOUND' | 'FILE_READ' | 'OUT_OF_MEMORY' | 'INTERNAL' | 'DISPOSED' | 'RUNTIME' | 'WORKER' | 'NETWORK' | 'BAD_RESPONSE' | 'INTEGRITY' | 'ABORTED' | 'NUMERIC'} ErrorCode
  */
@@ -156,6 +156,15 @@ export const ENGINE_OPTIONS = Object.freeze({
  */
 
 /**
+ * ExplainSession.progress / advance: items done of total in the method's unit ('steps' for integrated gradients, 'samples' for LIME, 'sequences' otherwise); complete once every batch ran (finish() is then cheap).
+ * @typedef {object} EngineExplainProgress
+ * @property {string} unit
+ * @property {number} done
+ * @property {number} total
+ * @property {boolean} complete
+ */
+
+/**
  * The engine's FileStore (Embind; free it with delete()).
  * @typedef {object} EngineFileStore
  * @property {(name: string, size: number) => Uint8Array | EngineError} allocate
@@ -186,6 +195,16 @@ export const ENGINE_OPTIONS = Object.freeze({
  * @typedef {object} EngineExplainer
  * @property {(ids: Int32Array, typeIds: Int32Array | null, words: Int32Array, optionsJson: string) => EngineExplanation | EngineError} explain
  * @property {() => number} backwardBytes
+ * @property {() => void} delete
+ */
+
+/**
+ * The engine's ExplainSession (Embind; free it with delete()).
+ * @typedef {object} EngineExplainSession
+ * @property {() => EngineError | null} error
+ * @property {() => EngineExplainProgress | EngineError} progress
+ * @property {(batches: number) => EngineExplainProgress | EngineError} advance
+ * @property {() => EngineExplanation | EngineError} finish
  * @property {() => void} delete
  */
 
@@ -229,6 +248,7 @@ export const ENGINE_OPTIONS = Object.freeze({
  * @property {new () => EngineFileStore} FileStore
  * @property {new (store: EngineFileStore, optionsJson: string) => EngineModel} Model
  * @property {new (model: EngineModel) => EngineExplainer} Explainer
+ * @property {new (explainer: EngineExplainer, ids: Int32Array, typeIds: Int32Array | null, words: Int32Array, optionsJson: string) => EngineExplainSession} ExplainSession
  * @property {new (store: EngineFileStore, optionsJson: string) => EngineConverter} Converter
  * @property {new (model: EngineModel | null, optionsJson: string) => EngineTrainer} Trainer
  */

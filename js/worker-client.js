@@ -173,13 +173,14 @@ const START_HINT = 'check that the Worker runs a module that imports bertology/w
  * @returns {{wasmPaths?: string, workerTimeout?: number}}
  */
 function runtimeSettings() {
-  /** @type {{wasmPaths?: string, workerTimeout?: number}} */
+  /** @type {{wasmPaths?: string, workerTimeout?: number, yieldInterval?: number}} */
   const settings = {};
   if (env.wasmPaths) {
     const here = /** @type {any} */ (globalThis).location?.href;
     settings.wasmPaths = here ? new URL(String(env.wasmPaths), here).href : String(env.wasmPaths);
   }
   if (env.workerTimeout !== 10_000) settings.workerTimeout = env.workerTimeout;
+  settings.yieldInterval = env.yieldInterval;
   return settings;
 }
 
@@ -300,18 +301,39 @@ export function createWorkerClient(worker, { timeout = env.workerTimeout } = {})
       const [rest, onProgress] = splitProgress(options);
       const meta = await request('pipeline', { task, model: modelArg(model), options: rest }, onProgress);
       // A call's progress_callback (a function: not cloneable) stays here; the worker gets `true` and
-      // posts the call's progress events back ({id, type: 'progress'}).
-      const call = (/** @type {string} */ method, /** @type {any[]} */ args) => {
+      // posts the call's progress events back ({id, type: 'progress'}). Likewise a `signal` (e.g.
+      // pipe.invoke('explain', text, {signal})): the worker gets `true`, and an abort sends 'cancel'.
+      const call = async (/** @type {string} */ method, /** @type {any[]} */ args) => {
         /** @type {((e: any) => void) | undefined} */
         let onProgress;
+        /** @type {AbortSignal | undefined} */
+        let signal;
         const mapped = args.map((a) => {
-          if (a && typeof a === 'object' && !Array.isArray(a) && !(a instanceof RemoteModel) && typeof a.progress_callback === 'function') {
+          if (!a || typeof a !== 'object' || Array.isArray(a) || a instanceof RemoteModel) return modelArg(a);
+          if (typeof a.progress_callback === 'function') {
             onProgress = a.progress_callback;
-            return { ...a, progress_callback: true };
+            a = { ...a, progress_callback: true };
+          }
+          if (a.signal && typeof a.signal === 'object' && typeof a.signal.aborted === 'boolean') {
+            signal = a.signal;
+            a = { ...a, signal: true };
           }
           return modelArg(a);
         });
-        return request('call', { handle: meta.handle, method, args: mapped }, onProgress);
+        if (!signal) return request('call', { handle: meta.handle, method, args: mapped }, onProgress);
+        if (signal.aborted) {
+          throw Object.assign(new BertologyError(`${method}: cancelled (signal aborted)`, { code: 'ABORTED', cause: signal.reason }),
+            { name: 'AbortError' });
+        }
+        /** @type {number | null} */
+        let callId = null;
+        const onAbort = () => { if (callId !== null) request('cancel', { target: callId }).catch(() => {}); };
+        signal.addEventListener('abort', onAbort, { once: true });
+        try {
+          return await request('call', { handle: meta.handle, method, args: mapped }, onProgress, (id) => { callId = id; });
+        } finally {
+          signal.removeEventListener('abort', onAbort);
+        }
       };
       const fn = /** @type {RemotePipeline} */ (/** @type {any} */ ((/** @type {any[]} */ ...args) => call('()', args)));
       Object.assign(fn, {

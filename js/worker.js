@@ -36,7 +36,7 @@ import { Trainer } from './train/trainer.js';
 
 /** @type {Map<number, {kind: 'model' | 'pipeline' | 'trainer', value: any}>} */
 const handles = new Map();
-/** @type {Map<number, AbortController>} running trainer calls by request id (op 'cancel') */
+/** @type {Map<number, AbortController>} running trainer calls and calls given a signal, by request id (op 'cancel') */
 const running = new Map();
 let nextHandle = 1;
 
@@ -119,6 +119,22 @@ function lookup(handle) {
 const resolveModelArg = (x) => (x && typeof x === 'object' && typeof x.handle === 'number' && Object.keys(x).length === 1
   ? lookup(x.handle).value : x);
 
+/**
+ * A pipeline's or model's method (or the pipeline itself, '()') on `args`.
+ * @param {any} target @param {string} method @param {any[]} args @param {number} id
+ */
+async function callMember(target, method, args, id) {
+  if (method === '()') {
+    const fn = typeof target === 'function' ? target : target?.run ?? target?.call;
+    if (typeof fn !== 'function') throw Object.assign(new Error('this object cannot be called'), { code: 'WORKER' });
+    return reply(id, await fn.apply(target, args));
+  }
+  const member = target[method];
+  if (typeof member === 'function') return reply(id, await member.apply(target, args));
+  if (member === undefined) throw Object.assign(new Error(`no method ${method}`), { code: 'INVALID_ARGUMENT' });
+  return reply(id, member);
+}
+
 /** @param {any} msg */
 async function handle(msg) {
   const { id, op } = msg;
@@ -141,26 +157,34 @@ async function handle(msg) {
     case 'call': {
       const target = lookup(msg.handle).value;
       // progress_callback: true in a call's options: this call's progress events go to the client
-      const args = (msg.args ?? []).map(resolveModelArg).map((/** @type {any} */ a) =>
-        (a && typeof a === 'object' && a.progress_callback === true ? { ...a, progress_callback: progress } : a));
-      if (msg.method === '()') {
-        const fn = typeof target === 'function' ? target : target?.run ?? target?.call;
-        if (typeof fn !== 'function') throw Object.assign(new Error('this object cannot be called'), { code: 'WORKER' });
-        return reply(id, await fn.apply(target, args));
-      }
+      // signal: true (the client kept the AbortSignal): this call's AbortController, fired by op 'cancel'
+      /** @type {AbortController | null} */
+      let controller = null;
+      const args = (msg.args ?? []).map(resolveModelArg).map((/** @type {any} */ a) => {
+        if (!a || typeof a !== 'object') return a;
+        if (a.progress_callback === true) a = { ...a, progress_callback: progress };
+        if (a.signal === true) {
+          controller ??= new AbortController();
+          running.set(id, controller);
+          a = { ...a, signal: controller.signal };
+        }
+        return a;
+      });
       const member = target[msg.method];
       if (target instanceof Trainer && (msg.method === 'fit' || msg.method === 'evaluate')) {
-        const controller = new AbortController();
-        running.set(id, controller);
+        const trainerController = new AbortController();
+        running.set(id, trainerController);
         try {
-          return reply(id, await member.call(target, args[0], { onProgress: progress, signal: controller.signal }));
+          return reply(id, await member.call(target, args[0], { onProgress: progress, signal: trainerController.signal }));
         } finally {
           running.delete(id);
         }
       }
-      if (typeof member === 'function') return reply(id, await member.apply(target, args));
-      if (member === undefined) throw Object.assign(new Error(`no method ${msg.method}`), { code: 'INVALID_ARGUMENT' });
-      return reply(id, member);
+      try {
+        return await callMember(target, msg.method, args, id);
+      } finally {
+        if (controller) running.delete(id);
+      }
     }
     case 'trainer': {
       const model = resolveModelArg(msg.model);
@@ -187,13 +211,14 @@ async function handle(msg) {
 }
 
 /**
- * The page's runtime settings (env.wasmPaths, env.workerTimeout), forwarded by the client.
+ * The page's runtime settings (env.wasmPaths, env.workerTimeout, env.yieldInterval), forwarded by the client.
  * @param {any} settings
  */
 function applySettings(settings) {
   if (!settings || typeof settings !== 'object') return;
   if (typeof settings.wasmPaths === 'string') env.wasmPaths = settings.wasmPaths;
   if (typeof settings.workerTimeout === 'number') env.workerTimeout = settings.workerTimeout;
+  if (typeof settings.yieldInterval === 'number') env.yieldInterval = settings.yieldInterval;
 }
 
 /** @param {any} msg */

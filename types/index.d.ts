@@ -561,8 +561,29 @@ export interface ExplainOptions {
   samples?: number;
   /** LIME: default 0. */
   seed?: number;
-  /** Tokens per batched forward/backward (default 1024). */
+  /**
+   * Tokens per batched forward/backward (default 1024): also the longest stretch the call runs
+   * between two yields to the event loop (one batch).
+   */
   batch_tokens?: number;
+  /** Called after every batch (and once before the first) with the items done so far. */
+  progress_callback?: (event: ExplainProgress) => void;
+  /** Cancels the explanation between batches: it rejects with an AbortError (code 'ABORTED'). */
+  signal?: AbortSignal;
+}
+/** One progress event of an explanation (`progress_callback`). */
+export interface ExplainProgress {
+  status: 'explain';
+  task: string;
+  method: ExplainMethod;
+  /**
+   * What done/total count: 'steps' (integrated gradients' interpolation points: steps, or steps + 1
+   * with the trapezoid rule), 'samples' (LIME), 'sequences' (occlusion: one per word plus the input;
+   * the one-pass methods: 1).
+   */
+  unit: 'steps' | 'samples' | 'sequences';
+  done: number;
+  total: number;
 }
 export interface ExplainResult {
   task: string;

@@ -4,8 +4,16 @@
 // See docs/tasks.md "Explanations" and docs/explanations.md.
 //
 // Pipelines expose it as `pipe.explain(inputs, options)` = explain(pipe.model, pipe.task, inputs, options).
+//
+// The multi-pass methods (integrated gradients' steps, LIME's samples, occlusion's copies) run as an
+// engine ExplainSession, one batched forward(/backward) per call: between batches the call reports
+// progress (`progress_callback`), yields to the event loop every env.yieldInterval ms, and stops with an
+// AbortError when `signal` fires or DISPOSED when the model is disposed meanwhile. The batches and
+// every sum are the same as in the engine's one-call Explainer.explain, so the result is bitwise equal.
 
-import { check, unwrap } from '../errors.js';
+import { BertologyError, check, unwrap } from '../errors.js';
+import { yieldToEventLoop } from '../pipelines/common.js';
+import { env } from '../sources/env.js';
 import { groupWords } from './words.js';
 import { resolveTask, resolveTarget } from './targets.js';
 
@@ -33,11 +41,31 @@ export const MAX_SAMPLES = 10000;
  *   output with the word's embedding replaced by [PAD]'s) being the first-order estimate of occlusion
  * @property {number} [samples] lime: 1..10000, default 300
  * @property {number} [seed] lime: default 0
- * @property {number} [batch_tokens] tokens per batched forward/backward (default 1024)
+ * @property {number} [batch_tokens] tokens per batched forward/backward (default 1024); also the
+ *   longest stretch the call runs without yielding (one batch)
+ * @property {(event: ExplainProgress) => void} [progress_callback] called after each batch
+ * @property {AbortSignal} [signal] stops the explanation between batches (an AbortError, code 'ABORTED')
+ */
+
+/**
+ * @typedef {object} ExplainProgress
+ * @property {'explain'} status
+ * @property {string} task
+ * @property {string} method
+ * @property {'steps'|'samples'|'sequences'} unit integrated gradients' interpolation points, LIME's
+ *   samples, or sequences (occlusion: one per word plus the input; the one-pass methods: 1)
+ * @property {number} done
+ * @property {number} total
  */
 
 /** @type {WeakMap<object, import('../engine-contract.js').EngineExplainer>} model handle → engine Explainer */
 const explainers = new WeakMap();
+/**
+ * Explanations in progress per model handle: releaseExplainer deletes their engine sessions first.
+ * @typedef {{session: import('../engine-contract.js').EngineExplainSession, released: boolean}} LiveSession
+ * @type {WeakMap<object, Set<LiveSession>>}
+ */
+const liveSessions = new WeakMap();
 
 /**
  * The engine explainer of a model (created on first use; it caches the backward weights).
@@ -54,12 +82,18 @@ function explainerOf(model) {
 }
 
 /**
- * Frees a model's explainer (its backward weights). Call before model.dispose().
+ * Frees a model's explainer (its backward weights) and the sessions of explanations still running on
+ * it (they stop with DISPOSED at their next batch). Call before model.dispose().
  * @param {import('../model.js').BertologyModel} model
  */
 export function releaseExplainer(model) {
   let handle;
   try { handle = model.raw; } catch { return; }
+  for (const live of liveSessions.get(handle) ?? []) {
+    live.released = true;
+    live.session.delete();
+  }
+  liveSessions.delete(handle);
   const ex = explainers.get(handle);
   if (ex) {
     ex.delete();
@@ -93,6 +127,11 @@ export async function explain(model, task, inputs, options = {}) {
     `explain: baseline must be one of ${EXPLAIN_BASELINES.join(', ')}, got ${String(options.baseline)}`);
   const steps = count(options.steps, 'steps', MAX_STEPS);
   const samples = count(options.samples, 'samples', MAX_SAMPLES);
+  const { signal, progress_callback: onProgress } = options;
+  check(signal === undefined || (signal !== null && typeof signal === 'object' && typeof signal.aborted === 'boolean'),
+    'explain: signal must be an AbortSignal');
+  check(onProgress === undefined || typeof onProgress === 'function', 'explain: progress_callback must be a function');
+  throwIfAborted(signal);
   const name = resolveTask(model, task);
   const texts = textsOf(name, inputs);
   const encoding = model.tokenize(texts[0], texts[1] ?? null, { truncation: true });
@@ -104,8 +143,71 @@ export async function explain(model, task, inputs, options = {}) {
     integration: options.integration, baseline: options.baseline, baseline_id: model.info.pad_token_id,
     max_batch_tokens: options.batch_tokens, target: target.index, position: target.position,
   };
-  const r = unwrap(explainerOf(model).explain(encoding.ids, encoding.type_ids, wordOfToken, JSON.stringify(request)), 'explain');
+  const r = await runSession(model, encoding, wordOfToken, JSON.stringify(request),
+    { signal, onProgress, task: name, method });
   return formatResult(name, method, encoding, words, r, target);
+}
+
+/** @param {AbortSignal | undefined} signal */
+function throwIfAborted(signal) {
+  if (signal?.aborted) {
+    const e = new BertologyError('explain: cancelled (signal aborted)', { code: 'ABORTED', cause: signal.reason });
+    e.name = 'AbortError';
+    throw e;
+  }
+}
+
+const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+
+/**
+ * Runs one explanation as an engine session: a batch per call, progress after each, a yield to the
+ * event loop every env.yieldInterval ms, the signal and the model's disposal checked between batches.
+ * @param {import('../model.js').BertologyModel} model
+ * @param {import('../model.js').Encoding} encoding
+ * @param {Int32Array | number[]} wordOfToken
+ * @param {string} requestJson
+ * @param {{signal?: AbortSignal, onProgress?: (e: ExplainProgress) => void, task: string, method: string}} ctx
+ * @returns {Promise<import('../engine-contract.js').EngineExplanation>}
+ */
+async function runSession(model, encoding, wordOfToken, requestJson, { signal, onProgress, task, method }) {
+  const explainer = explainerOf(model);
+  const handle = model.raw;
+  const session = new model.runtime.module.ExplainSession(explainer, /** @type {Int32Array} */ (encoding.ids),
+    /** @type {Int32Array} */ (encoding.type_ids), /** @type {Int32Array} */ (wordOfToken), requestJson);
+  /** @type {LiveSession} */
+  const live = { session, released: false };
+  let set = liveSessions.get(handle);
+  if (!set) liveSessions.set(handle, set = new Set());
+  set.add(live);
+  const alive = () => {
+    if (live.released) throw new BertologyError('explain: the model was disposed during the explanation', { code: 'DISPOSED' });
+    throwIfAborted(signal);
+  };
+  try {
+    const failed = session.error();
+    if (failed) unwrap(failed, 'explain');
+    let p = unwrap(session.progress(), 'explain');
+    /** @param {import('../engine-contract.js').EngineExplainProgress} q */
+    const report = (q) => onProgress?.({ status: 'explain', task, method, unit: /** @type {any} */ (q.unit), done: q.done, total: q.total });
+    report(p);
+    alive();
+    let last = now();
+    while (!p.complete) {
+      const done = p.done;
+      p = unwrap(session.advance(1), 'explain');
+      if (p.done !== done) report(p);
+      alive();
+      if (now() - last >= env.yieldInterval) {
+        await yieldToEventLoop();
+        alive();
+        last = now();
+      }
+    }
+    return unwrap(session.finish(), 'explain');
+  } finally {
+    set.delete(live);
+    if (!live.released) session.delete();
+  }
 }
 
 /**

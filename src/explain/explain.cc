@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <numeric>
+#include <utility>
 
 #include "explain/methods.h"
+#include "explain/session.h"
 
 namespace bt {
 namespace {
@@ -124,45 +127,129 @@ Status ValidateExplainRequest(const ModelParts& parts, const ExplainRequest& r) 
   return ValidateTarget(parts, r.target, seq);
 }
 
+Explainer::Explainer(Model& model) : model_(model) {}
+Explainer::~Explainer() = default;
+
 Result<Explanation> Explainer::Explain(const ExplainRequest& r, ThreadPool& pool) {
-  const ModelParts& parts = model_.parts();
-  BT_RETURN_IF_ERROR(ValidateExplainRequest(parts, r));
-  if (NeedsGradients(r.method)) BT_RETURN_IF_ERROR(PrepareBackward());
-  Result<Explanation> out = Run(r, pool);
-  model_.TrimArena();  // the taped batches needed more than inference: give it back
-  return out;
+  BT_ASSIGN_OR_RETURN(std::unique_ptr<ExplainSession> session, Begin(r, pool));
+  return session->Finish(pool);
 }
 
-Result<Explanation> Explainer::Run(const ExplainRequest& r, ThreadPool& pool) {
+Result<std::unique_ptr<ExplainSession>> Explainer::Begin(const ExplainRequest& r, ThreadPool& pool) {
+  BT_RETURN_IF_ERROR(ValidateExplainRequest(model_.parts(), r));
+  if (NeedsGradients(r.method)) BT_RETURN_IF_ERROR(PrepareBackward());
+  std::unique_ptr<ExplainSession> session(new ExplainSession(model_, &weights_, r));
+  const Status started = session->Start(pool);
+  if (!started.ok()) return started;  // the destructor trims the arena
+  return Result<std::unique_ptr<ExplainSession>>(std::move(session));
+}
+
+// ExplainSession (explain/session.h).
+
+ExplainSession::ExplainSession(Model& model, const BackwardWeights* weights, const ExplainRequest& request)
+    : model_(model), weights_(weights), request_(request) {}
+
+ExplainSession::~ExplainSession() { model_.TrimArena(); }  // the taped batches needed more than inference
+
+MethodContext ExplainSession::Context(ThreadPool& pool) const {
+  return MethodContext{model_.parts(), model_.arena(), weights_, input_, out_.prediction.target, request_,
+                       x_, baseline_, num_words_, pool};
+}
+
+Status ExplainSession::Start(ThreadPool& pool) {
   const ModelParts& parts = model_.parts();
-  SequenceInput in;
-  in.seq = static_cast<int32_t>(r.ids.size());
-  in.ids = r.ids;
-  in.type_ids = r.type_ids;
-  in.mask.assign(r.ids.size(), 1);
+  const ExplainRequest& r = request_;
+  input_.seq = static_cast<int32_t>(r.ids.size());
+  input_.ids = r.ids;
+  input_.type_ids = r.type_ids;
+  input_.mask.assign(r.ids.size(), 1);
   const int32_t e = parts.encoder.embedding_size;
-  std::vector<float> x(static_cast<size_t>(in.seq) * e), baseline(x.size(), 0.0f), pad(static_cast<size_t>(e), 0.0f);
-  GatherWordEmbeddings(parts.encoder.embeddings, in.ids.data(), in.seq, x.data());
+  x_.assign(static_cast<size_t>(input_.seq) * e, 0.0f);
+  baseline_.assign(x_.size(), 0.0f);
+  std::vector<float> pad(static_cast<size_t>(e), 0.0f);
+  GatherWordEmbeddings(parts.encoder.embeddings, input_.ids.data(), input_.seq, x_.data());
   if (!UsesZeroBaseline(r.method, r.baseline)) GatherWordEmbeddings(parts.encoder.embeddings, &r.baseline_id, 1, pad.data());
-  for (int32_t t = 0; t < in.seq; ++t) {
-    const float* src = r.words[t] < 0 ? x.data() + static_cast<size_t>(t) * e : pad.data();
-    std::copy(src, src + e, baseline.begin() + static_cast<size_t>(t) * e);
+  for (int32_t t = 0; t < input_.seq; ++t) {
+    const float* src = r.words[t] < 0 ? x_.data() + static_cast<size_t>(t) * e : pad.data();
+    std::copy(src, src + e, baseline_.begin() + static_cast<size_t>(t) * e);
   }
-  Explanation out;
-  BT_ASSIGN_OR_RETURN(out.prediction, Predict(parts, model_.arena(), in, r.target, x.data(), pool));
-  out.forward_sequences = 1;
-  const int32_t num_words = CountWords(r.words);
-  const MethodContext c{parts, model_.arena(), &weights_, in, out.prediction.target, r, x, baseline, num_words, pool};
-  switch (r.method) {
-    case ExplainMethod::kGradXInput: BT_RETURN_IF_ERROR(GradXInput(c, out)); break;
-    case ExplainMethod::kIntegratedGradients: BT_RETURN_IF_ERROR(IntegratedGradients(c, out)); break;
-    case ExplainMethod::kOcclusion: BT_RETURN_IF_ERROR(Occlusion(c, out)); break;
-    case ExplainMethod::kLime: BT_RETURN_IF_ERROR(Lime(c, out)); break;
-    case ExplainMethod::kAttentionRollout: BT_RETURN_IF_ERROR(AttentionRollout(c, out)); break;
-    case ExplainMethod::kGradientWeightedRollout: BT_RETURN_IF_ERROR(GradientWeightedRollout(c, out)); break;
+  BT_ASSIGN_OR_RETURN(out_.prediction, Predict(parts, model_.arena(), input_, r.target, x_.data(), pool));
+  out_.forward_sequences = 1;
+  num_words_ = CountWords(r.words);
+  passes_ = MakeMethodPasses(Context(pool));
+  return Status::Ok();
+}
+
+Status ExplainSession::Step(int64_t batches, ThreadPool& pool) {
+  if (!failed_.ok()) return failed_;
+  if (finished_) return Status::InvalidArgument("explain: the session has finished");
+  if (batches < 1) return Status::InvalidArgument("explain: step needs a positive batch count");
+  const MethodContext c = Context(pool);
+  for (int64_t i = 0; i < batches && next_ < passes_->batches(); ++i) {
+    const Status s = passes_->RunBatch(c, next_, out_);
+    if (!s.ok()) {
+      failed_ = s;
+      model_.TrimArena();
+      return s;
+    }
+    ++next_;
   }
-  Aggregate(r.words, num_words, out);
-  return out;
+  return Status::Ok();
+}
+
+Result<Explanation> ExplainSession::Finish(ThreadPool& pool) {
+  const int64_t left = passes_ != nullptr ? passes_->batches() - next_ : 0;
+  if (left > 0) BT_RETURN_IF_ERROR(Step(left, pool));
+  if (!failed_.ok()) return failed_;
+  if (finished_) return Status::InvalidArgument("explain: the session has finished");
+  finished_ = true;
+  const Status ended = passes_->End(Context(pool), out_);
+  model_.TrimArena();
+  if (!ended.ok()) return ended;
+  Aggregate(request_.words, num_words_, out_);
+  return Result<Explanation>(std::move(out_));
+}
+
+const char* ExplainSession::unit() const { return passes_->unit(); }
+int64_t ExplainSession::done() const { return passes_->ItemsAfter(next_); }
+int64_t ExplainSession::total() const { return passes_->items(); }
+int64_t ExplainSession::batches_total() const { return passes_->batches(); }
+
+// The method table: MethodPasses of each method (explain/methods.h).
+
+namespace {
+
+// A one-pass method (gradient × input, the rollouts): one batch that computes the whole result.
+class OnePass : public MethodPasses {
+ public:
+  explicit OnePass(Status (*method)(const MethodContext&, Explanation&)) : method_(method) {}
+  const char* unit() const override { return "sequences"; }
+  int64_t items() const override { return 1; }
+  int64_t batches() const override { return 1; }
+  int64_t ItemsAfter(int64_t b) const override { return std::min<int64_t>(1, b); }
+  Status RunBatch(const MethodContext& c, int64_t, Explanation& out) override { return method_(c, out); }
+  Status End(const MethodContext&, Explanation&) override { return Status::Ok(); }
+
+ private:
+  Status (*method_)(const MethodContext&, Explanation&);
+};
+
+}  // namespace
+
+int32_t ItemsPerBatch(const MethodContext& c, int32_t count) {
+  return std::max(1, std::min(count, c.request.max_batch_tokens / std::max(1, c.input.seq)));
+}
+
+std::unique_ptr<MethodPasses> MakeMethodPasses(const MethodContext& c) {
+  switch (c.request.method) {
+    case ExplainMethod::kGradXInput: return std::make_unique<OnePass>(GradXInput);
+    case ExplainMethod::kIntegratedGradients: return IntegratedGradientsPasses(c);
+    case ExplainMethod::kOcclusion: return OcclusionPasses(c);
+    case ExplainMethod::kLime: return LimePasses(c);
+    case ExplainMethod::kAttentionRollout: return std::make_unique<OnePass>(AttentionRollout);
+    case ExplainMethod::kGradientWeightedRollout: return std::make_unique<OnePass>(GradientWeightedRollout);
+  }
+  return std::make_unique<OnePass>(GradXInput);
 }
 
 }  // namespace bt

@@ -30,6 +30,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -99,19 +100,25 @@ struct Explanation {
 
 Status ValidateExplainRequest(const ModelParts& parts, const ExplainRequest& request);
 
+class ExplainSession;  // explain/session.h
+
 // Owns the backward weights (built on the first gradient method, then reused) for one model; runs
 // in the model's arena (each explanation gives back what it grew the arena by). The model must
-// outlive the explainer.
+// outlive the explainer, and the explainer its sessions.
 class Explainer {
  public:
-  explicit Explainer(Model& model) : model_(model) {}
+  explicit Explainer(Model& model);
+  ~Explainer();
+  // The whole explanation in one call: Begin + ExplainSession::Finish.
   Result<Explanation> Explain(const ExplainRequest& request, ThreadPool& pool);
+  // Validates the request, builds the backward weights (gradient methods, first time) and runs the
+  // prediction's forward; the method's batches then run in ExplainSession::Step / Finish.
+  Result<std::unique_ptr<ExplainSession>> Begin(const ExplainRequest& request, ThreadPool& pool);
   Status PrepareBackward() { return weights_.Build(model_.parts().encoder); }
   const BackwardWeights& backward_weights() const { return weights_; }
   const ModelParts& parts() const { return model_.parts(); }
 
  private:
-  Result<Explanation> Run(const ExplainRequest& request, ThreadPool& pool);
   Model& model_;
   BackwardWeights weights_;
 };

@@ -1,5 +1,7 @@
 // Gradient × (input − baseline) and integrated gradients.
+#include <algorithm>
 #include <cmath>
+#include <memory>
 
 #include "explain/methods.h"
 
@@ -85,42 +87,78 @@ Status GradXInput(const MethodContext& c, Explanation& out) {
   return Status::Ok();
 }
 
-Status IntegratedGradients(const MethodContext& c, Explanation& out) {
-  const int32_t e = c.parts.encoder.embedding_size;
-  const size_t item = static_cast<size_t>(c.input.seq) * e;
-  std::vector<double> nodes, weights;
-  QuadratureRule(c.request.steps, c.request.trapezoid, nodes, weights);
-  const int32_t count = static_cast<int32_t>(nodes.size());
-  // Points x' + α(x - x') for every node, then one batched forward/backward (chunked by tokens).
-  std::vector<float> points(item * count);
-  for (int32_t k = 0; k < count; ++k) {
-    const float alpha = static_cast<float>(nodes[k]);
-    for (size_t i = 0; i < item; ++i) points[k * item + i] = c.baseline[i] + alpha * (c.x[i] - c.baseline[i]);
+namespace {
+
+// Batches 0..point_batches-1: `chunk` interpolation points x' + α(x - x') each (forward + backward),
+// their gradients added to the quadrature sum in node order; the last batch: f(x') and f(x).
+class IntegratedGradientsRun : public MethodPasses {
+ public:
+  explicit IntegratedGradientsRun(const MethodContext& c) {
+    QuadratureRule(c.request.steps, c.request.trapezoid, nodes_, weights_);
+    count_ = static_cast<int32_t>(nodes_.size());
+    chunk_ = ItemsPerBatch(c, count_);
+    point_batches_ = (count_ + chunk_ - 1) / chunk_;
+    avg_.assign(static_cast<size_t>(c.input.seq) * c.parts.encoder.embedding_size, 0.0);
   }
-  std::vector<double> values;
-  std::vector<float> grads;
-  GradientRequest g{points.data(), count, c.request.max_batch_tokens};
-  BT_RETURN_IF_ERROR(TargetGradients(c.parts, c.arena, c.weights, c.input, c.target, g, values, &grads, c.pool));
-  std::vector<double> avg(item, 0.0);
-  for (int32_t k = 0; k < count; ++k) {
-    for (size_t i = 0; i < item; ++i) avg[i] += weights[k] * grads[k * item + i];
+  const char* unit() const override { return "steps"; }
+  int64_t items() const override { return count_; }
+  int64_t batches() const override { return point_batches_ + 1; }
+  int64_t ItemsAfter(int64_t b) const override { return std::min<int64_t>(count_, b * chunk_); }
+
+  Status RunBatch(const MethodContext& c, int64_t b, Explanation& out) override {
+    const size_t item = avg_.size();
+    if (b == point_batches_) return Ends(c, out);
+    const int32_t start = static_cast<int32_t>(b) * chunk_, n = std::min(chunk_, count_ - start);
+    std::vector<float> points(item * n);
+    for (int32_t k = 0; k < n; ++k) {
+      const float alpha = static_cast<float>(nodes_[start + k]);
+      for (size_t i = 0; i < item; ++i) points[k * item + i] = c.baseline[i] + alpha * (c.x[i] - c.baseline[i]);
+    }
+    std::vector<double> values;
+    std::vector<float> grads;
+    GradientRequest g{points.data(), n, c.request.max_batch_tokens};
+    BT_RETURN_IF_ERROR(TargetGradients(c.parts, c.arena, c.weights, c.input, c.target, g, values, &grads, c.pool));
+    for (int32_t k = 0; k < n; ++k) {
+      const double w = weights_[start + k];
+      for (size_t i = 0; i < item; ++i) avg_[i] += w * grads[k * item + i];
+    }
+    return Status::Ok();
   }
-  out.tokens.assign(static_cast<size_t>(c.input.seq), 0.0);
-  for (size_t i = 0; i < item; ++i) out.tokens[i / e] += (static_cast<double>(c.x[i]) - c.baseline[i]) * avg[i];
+
+  Status End(const MethodContext& c, Explanation& out) override {
+    const int32_t e = c.parts.encoder.embedding_size;
+    out.tokens.assign(static_cast<size_t>(c.input.seq), 0.0);
+    for (size_t i = 0; i < avg_.size(); ++i) out.tokens[i / e] += (static_cast<double>(c.x[i]) - c.baseline[i]) * avg_[i];
+    double total = 0.0;
+    for (double v : out.tokens) total += v;
+    out.completeness_gap = total - out.delta;
+    out.forward_sequences += count_ + 2;
+    out.backward_sequences += count_;
+    return Status::Ok();
+  }
+
+ private:
   // f(x) and f(x') for the completeness check.
-  std::vector<float> ends(c.baseline);
-  ends.insert(ends.end(), c.x.begin(), c.x.end());
-  std::vector<double> f;
-  GradientRequest ge{ends.data(), 2, c.request.max_batch_tokens};
-  BT_RETURN_IF_ERROR(TargetGradients(c.parts, c.arena, nullptr, c.input, c.target, ge, f, nullptr, c.pool));
-  out.baseline_value = f[0];
-  out.delta = f[1] - f[0];
-  double total = 0.0;
-  for (double v : out.tokens) total += v;
-  out.completeness_gap = total - out.delta;
-  out.forward_sequences += count + 2;
-  out.backward_sequences += count;
-  return Status::Ok();
+  Status Ends(const MethodContext& c, Explanation& out) {
+    std::vector<float> ends(c.baseline);
+    ends.insert(ends.end(), c.x.begin(), c.x.end());
+    std::vector<double> f;
+    GradientRequest ge{ends.data(), 2, c.request.max_batch_tokens};
+    BT_RETURN_IF_ERROR(TargetGradients(c.parts, c.arena, nullptr, c.input, c.target, ge, f, nullptr, c.pool));
+    out.baseline_value = f[0];
+    out.delta = f[1] - f[0];
+    return Status::Ok();
+  }
+
+  std::vector<double> nodes_, weights_;
+  int32_t count_ = 0, chunk_ = 1, point_batches_ = 0;
+  std::vector<double> avg_;  // [seq, E] Σ_k w_k grad_k, summed in node order
+};
+
+}  // namespace
+
+std::unique_ptr<MethodPasses> IntegratedGradientsPasses(const MethodContext& c) {
+  return std::make_unique<IntegratedGradientsRun>(c);
 }
 
 }  // namespace bt

@@ -2,6 +2,8 @@
 // baseline (batched forwards, no gradients).
 #include <algorithm>
 #include <cmath>
+#include <memory>
+#include <utility>
 
 #include "explain/methods.h"
 #include "explain/ridge.h"
@@ -9,14 +11,54 @@
 namespace bt {
 namespace {
 
-// Target values for `count` masks (keep_masks: [count, num_words] of 0/1).
-Status EvaluateMasks(const MethodContext& c, const std::vector<uint8_t>& keep_masks, int32_t count,
-                     std::vector<double>& values, Explanation& out) {
-  const std::vector<float> sets = MaskWords(c, keep_masks, count);
-  GradientRequest g{sets.data(), count, c.request.max_batch_tokens};
-  out.forward_sequences += count;
-  return TargetGradients(c.parts, c.arena, nullptr, c.input, c.target, g, values, nullptr, c.pool);
-}
+// The target on `count` masked copies of the input (masks: [count, num_words] of 0/1), `chunk` copies
+// per batch (forwards only); End() reads the values.
+class MaskedRun : public MethodPasses {
+ public:
+  MaskedRun(const MethodContext& c, std::vector<uint8_t> masks, int32_t count, const char* unit)
+      : masks_(std::move(masks)), count_(count), chunk_(ItemsPerBatch(c, count)), unit_(unit) {
+    values_.assign(static_cast<size_t>(count), 0.0);
+  }
+  const char* unit() const override { return unit_; }
+  int64_t items() const override { return count_; }
+  int64_t batches() const override { return (count_ + chunk_ - 1) / chunk_; }
+  int64_t ItemsAfter(int64_t b) const override { return std::min<int64_t>(count_, b * chunk_); }
+
+  Status RunBatch(const MethodContext& c, int64_t b, Explanation& /*out*/) override {
+    const int32_t start = static_cast<int32_t>(b) * chunk_, n = std::min(chunk_, count_ - start);
+    const std::vector<float> sets = MaskWords(c, masks_.data() + static_cast<size_t>(start) * c.num_words, n);
+    GradientRequest g{sets.data(), n, c.request.max_batch_tokens};
+    std::vector<double> values;
+    BT_RETURN_IF_ERROR(TargetGradients(c.parts, c.arena, nullptr, c.input, c.target, g, values, nullptr, c.pool));
+    std::copy(values.begin(), values.end(), values_.begin() + start);
+    return Status::Ok();
+  }
+
+ protected:
+  std::vector<uint8_t> masks_;
+  int32_t count_, chunk_;
+  const char* unit_;
+  std::vector<double> values_;
+};
+
+// Mask 0 keeps everything (f(x)); mask 1 + w removes word w.
+class OcclusionRun : public MaskedRun {
+ public:
+  explicit OcclusionRun(const MethodContext& c) : MaskedRun(c, Masks(c.num_words), c.num_words + 1, "sequences") {}
+  Status End(const MethodContext& c, Explanation& out) override {
+    out.forward_sequences += count_;
+    out.words.resize(static_cast<size_t>(c.num_words));
+    for (int32_t w = 0; w < c.num_words; ++w) out.words[w] = values_[0] - values_[w + 1];
+    return Status::Ok();
+  }
+
+ private:
+  static std::vector<uint8_t> Masks(int32_t words) {
+    std::vector<uint8_t> masks(static_cast<size_t>(words + 1) * words, 1);
+    for (int32_t w = 0; w < words; ++w) masks[static_cast<size_t>(w + 1) * words + w] = 0;
+    return masks;
+  }
+};
 
 // LIME's masks: the first keeps everything; each other removes k words, k uniform in
 // [1, max(1, W - 1)], chosen uniformly without replacement (lime_text's sampling).
@@ -35,9 +77,29 @@ std::vector<uint8_t> LimeMasks(int32_t words, int32_t samples, uint64_t seed) {
   return masks;
 }
 
+class LimeRun : public MaskedRun {
+ public:
+  explicit LimeRun(const MethodContext& c)
+      : MaskedRun(c, LimeMasks(c.num_words, c.request.samples, c.request.seed), c.request.samples, "samples") {}
+  Status End(const MethodContext& c, Explanation& out) override {
+    const int32_t words = c.num_words, samples = count_;
+    out.forward_sequences += samples;
+    std::vector<double> x(masks_.begin(), masks_.end()), weights(static_cast<size_t>(samples));
+    for (int32_t s = 0; s < samples; ++s) {
+      int32_t kept = 0;
+      for (int32_t w = 0; w < words; ++w) kept += masks_[static_cast<size_t>(s) * words + w];
+      // Cosine distance to the all-ones input, then LIME's kernel sqrt(exp(-d²/width²)).
+      const double d = 1.0 - std::sqrt(static_cast<double>(kept) / words);
+      weights[s] = std::sqrt(std::exp(-d * d / (c.request.kernel_width * c.request.kernel_width)));
+    }
+    out.words = WeightedRidge(x, values_, weights, samples, words, c.request.ridge_alpha);
+    return Status::Ok();
+  }
+};
+
 }  // namespace
 
-std::vector<float> MaskWords(const MethodContext& c, const std::vector<uint8_t>& keep_masks, int32_t count) {
+std::vector<float> MaskWords(const MethodContext& c, const uint8_t* keep_masks, int32_t count) {
   const int32_t e = c.parts.encoder.embedding_size, seq = c.input.seq;
   const size_t item = static_cast<size_t>(seq) * e;
   std::vector<float> sets(item * count);
@@ -52,33 +114,8 @@ std::vector<float> MaskWords(const MethodContext& c, const std::vector<uint8_t>&
   return sets;
 }
 
-Status Occlusion(const MethodContext& c, Explanation& out) {
-  const int32_t words = c.num_words;
-  // Mask 0 keeps everything (f(x)); mask 1 + w removes word w.
-  std::vector<uint8_t> masks(static_cast<size_t>(words + 1) * words, 1);
-  for (int32_t w = 0; w < words; ++w) masks[static_cast<size_t>(w + 1) * words + w] = 0;
-  std::vector<double> values;
-  BT_RETURN_IF_ERROR(EvaluateMasks(c, masks, words + 1, values, out));
-  out.words.resize(static_cast<size_t>(words));
-  for (int32_t w = 0; w < words; ++w) out.words[w] = values[0] - values[w + 1];
-  return Status::Ok();
-}
+std::unique_ptr<MethodPasses> OcclusionPasses(const MethodContext& c) { return std::make_unique<OcclusionRun>(c); }
 
-Status Lime(const MethodContext& c, Explanation& out) {
-  const int32_t words = c.num_words, samples = c.request.samples;
-  const std::vector<uint8_t> masks = LimeMasks(words, samples, c.request.seed);
-  std::vector<double> values;
-  BT_RETURN_IF_ERROR(EvaluateMasks(c, masks, samples, values, out));
-  std::vector<double> x(masks.begin(), masks.end()), weights(static_cast<size_t>(samples));
-  for (int32_t s = 0; s < samples; ++s) {
-    int32_t kept = 0;
-    for (int32_t w = 0; w < words; ++w) kept += masks[static_cast<size_t>(s) * words + w];
-    // Cosine distance to the all-ones input, then LIME's kernel sqrt(exp(-d²/width²)).
-    const double d = 1.0 - std::sqrt(static_cast<double>(kept) / words);
-    weights[s] = std::sqrt(std::exp(-d * d / (c.request.kernel_width * c.request.kernel_width)));
-  }
-  out.words = WeightedRidge(x, values, weights, samples, words, c.request.ridge_alpha);
-  return Status::Ok();
-}
+std::unique_ptr<MethodPasses> LimePasses(const MethodContext& c) { return std::make_unique<LimeRun>(c); }
 
 }  // namespace bt
