@@ -6,13 +6,17 @@
 //   node bench/train_tune.mjs --mode lora|layers --lr 1e-3 [--layers 2] [--epochs 5] [--batch 16]
 //     [--warmup 0.06] [--r 8] [--alpha 16] [--n 2000] [--heldout 1000] [--max-length 128]
 //     [--weight-decay 0] [--eval-steps 0] [--dev-each] [--threads 2] [--out bench/train_tune.jsonl]
+//     [--checkpoint FILE] [--resume FILE] [--save DIR] [--model DIR (default: bert-mini-mlm)]
+//
+// --checkpoint writes trainer.checkpoint() at every evaluation (an epoch boundary by default), --resume
+// continues such a run (same options), --save writes the final Hugging Face folder.
 //
 // Scores: SST-2 accuracy; with --task conll, CoNLL-03 entity F1 (held-out: its validation split; "dev":
 // its test split), written in the same heldout_accuracy / dev_accuracy fields.
 // Held-out slice: 1,000 sentences drawn (seeded) from SST-2 train indices ≥ 10,000 whose text is not in
 // the first --n examples — disjoint from every training subset the learning curves use up to N = 10,000.
 
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -31,7 +35,7 @@ const { values: a } = parseArgs({ options: {
   'eval-steps': { type: 'string', default: '0' }, 'dev-each': { type: 'boolean', default: false }, threads: { type: 'string', default: '2' },
   seed: { type: 'string', default: '42' }, embeddings: { type: 'boolean', default: false }, 'no-heldout': { type: 'boolean', default: false },
   out: { type: 'string', default: join(ROOT, 'bench', 'train_tune.jsonl') }, tag: { type: 'string', default: '' },
-  task: { type: 'string', default: 'sst2' },
+  task: { type: 'string', default: 'sst2' }, checkpoint: { type: 'string' }, model: { type: 'string' }, resume: { type: 'string' }, save: { type: 'string' },
 } });
 const num = (/** @type {string} */ k) => Number(/** @type {any} */ (a)[k]);
 // --task conll: CoNLL-03, the first --n training sentences; held-out = CoNLL's validation split
@@ -53,13 +57,16 @@ for (let i = pool.length - 1; i > 0; i--) { const j = Math.floor(r.next() * (i +
 const heldout = a['no-heldout'] ? [] : conll ? readConll('valid.txt').slice(0, num('heldout')) : pool.slice(0, num('heldout'));
 const log = (/** @type {string} */ s) => console.error(`[tune ${new Date().toISOString().slice(11, 19)}] ${s}`);
 
-const model = await BertologyModel.load(join(SHARED, 'models/bert-mini-mlm'), { threads: num('threads') });
+const model = await BertologyModel.load(a.model ?? join(SHARED, 'models/bert-mini-mlm'), { threads: num('threads') });
 const lora = a.mode === 'lora' ? { r: num('r'), alpha: num('alpha') } : null;
 const layers = a.mode === 'lora' ? 0 : (a.layers === 'all' ? 'all' : Number(a.layers));
 const config = { task: a.task, mode: a.mode, layers, lora, embeddings: a.embeddings, lr: num('lr'), epochs: num('epochs'), batch_size: num('batch'), warmup: num('warmup'),
   weight_decay: num('weight-decay'), max_length: num('max-length'), n, seed: num('seed'), threads: model.runtime.threads, tag: a.tag };
 const trainer = await Trainer.create(model, { task: conll ? 'token-classification' : 'text-classification', labels, train: { layers, lora, embeddings: a.embeddings }, epochs: config.epochs, batch_size: config.batch_size,
-  seed: config.seed, max_length: config.max_length, truncation: true, optimizer: { lr: config.lr, warmup: config.warmup, weight_decay: config.weight_decay } });
+  seed: config.seed, max_length: config.max_length, truncation: true, optimizer: { lr: config.lr, warmup: config.warmup, weight_decay: config.weight_decay },
+  ...(a.resume ? { resume: new Uint8Array(readFileSync(a.resume)) } : {}) });
+const startStep = trainer.step;
+if (a.resume) log(`resumed ${a.resume} at step ${startStep}`);
 const perEpoch = Math.ceil(n / config.batch_size);
 const evalSteps = num('eval-steps') || perEpoch;
 const total = Math.ceil(perEpoch * config.epochs);
@@ -84,14 +91,16 @@ for (;;) {
   const step = trainer.step;
   const done = step >= total;
   const row = { ...config, step, epoch: step / perEpoch, loss: lastLoss, train_seconds: trainSeconds,
-    examples_per_second: (step * config.batch_size) / trainSeconds, load: os.loadavg()[0] };
+    examples_per_second: ((step - startStep) * config.batch_size) / trainSeconds, load: os.loadavg()[0] };
   if (heldout.length) row.heldout_accuracy = score(await trainer.evaluate(heldout));
   if (done || a['dev-each']) row.dev_accuracy = score(await trainer.evaluate(dev));
   appendFileSync(a.out, `${JSON.stringify(row)}\n`);
+  if (a.checkpoint) { writeFileSync(`${a.checkpoint}.tmp`, trainer.checkpoint()); renameSync(`${a.checkpoint}.tmp`, a.checkpoint); }
   log(`step ${step}/${total} epoch ${row.epoch.toFixed(2)} loss ${lastLoss.toFixed(4)} held-out ${row.heldout_accuracy?.toFixed(4)} dev ${row.dev_accuracy?.toFixed(4) ?? '-'} `
     + `(${trainSeconds.toFixed(0)} s, ${row.examples_per_second.toFixed(1)} ex/s, fit rate ${lastRate.toFixed(1)}, load ${row.load.toFixed(1)})`);
   if (done) break;
 }
+if (a.save) await trainer.save(a.save);
 log(`total ${((performance.now() - t0) / 1000).toFixed(0)} s`);
 trainer.dispose();
 model.dispose();
