@@ -61,6 +61,11 @@ export function hfFolder({ ckpt, kind, labels, dim: D, transform, head, engineTe
   delete config.num_labels;
   if (kind === 'sequence') config.problem_type = 'single_label_classification';
   else delete config.problem_type;
+  // transformers reads `dtype` (formerly `torch_dtype`) as the weights' precision (dtype="auto" loads in it):
+  // trained tensors are float32, frozen ones stay as stored, so the folder's is float32 as soon as one is.
+  if (tensors.some((t) => t.dtype === 'F32')) {
+    for (const key of ['dtype', 'torch_dtype']) if (key in config) config[key] = 'float32';
+  }
   /** @type {Record<string, Uint8Array>} */
   const files = {
     'config.json': new TextEncoder().encode(`${JSON.stringify(config, null, 2)}\n`),

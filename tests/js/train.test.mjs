@@ -112,6 +112,10 @@ test('bert-mini-mlm → text classifier: the same tensor names and shapes as tra
   const config = JSON.parse(new TextDecoder().decode(files['config.json']));
   const refConfig = JSON.parse(readFileSync(join(ref, 'config.json'), 'utf8'));
   for (const k of ['architectures', 'id2label', 'label2id', 'hidden_size', 'num_hidden_layers', 'vocab_size']) assert.deepEqual(config[k], refConfig[k], k);
+  // bert-mini-mlm is stored in float16 (its config says so); the fresh head is float32, so the folder's dtype is too
+  assert.equal(JSON.parse(readFileSync(sharedPath('models', 'bert-mini-mlm', 'config.json'), 'utf8')).dtype, 'float16');
+  assert.ok(parseSafetensors(files['model.safetensors']).tensors.some((t) => t.dtype === 'F32'));
+  assert.equal(config.dtype, 'float32');
   model.dispose();
 });
 
