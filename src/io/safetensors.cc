@@ -1,11 +1,16 @@
 #include "io/safetensors.h"
 
 #include <algorithm>
+#include <atomic>
+#include <condition_variable>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <limits>
+#include <mutex>
+#include <thread>
 
+#include "core/thread_pool.h"
 #include "io/json_util.h"
 
 namespace bt {
@@ -296,6 +301,118 @@ int64_t FirstNonFinite(const float* x, int64_t n) {
   return -1;
 }
 
+namespace {
+
+// Elements [first, first + count) of an F32 tensor, read and checked for NaN / ±Inf (the tensors no
+// other pass touches: F32 word embeddings, biases, norms), 1 MB at a time: a block is checked while
+// it is still in the cache from its read (a whole word-embedding table would be out of cache again).
+//
+// With a pool of 2+ threads and a tensor of several blocks (DistilBERT's 94 MB word embeddings) the
+// checks move to a pool thread: the calling thread reads block after block (only it may read: the
+// reader can be JS) and a pool thread checks them in order as they arrive — the check (~10x faster
+// than the read) then costs no wall time. Until a pool thread shows up (at once on an idle machine,
+// late or never on a busy one) the calling thread checks each block itself right after reading it,
+// as with one thread; after its last read it checks whatever is left. Blocks are claimed for checking
+// in index order and no block is claimed after a bad one is found, so the error names the first bad
+// element in index order, and a NaN in a block read before a failed read wins over that failure, as
+// with one thread. Every pool thread of the job checks (claiming blocks in order); the first one
+// present stops the calling thread's own checks.
+Status ReadCheckedF32(const TensorView& tensor, int64_t first, int64_t count, float* out) {
+  constexpr int64_t kBlock = 1 << 18;  // 1 MB
+  const uint64_t offset = tensor.offset + static_cast<uint64_t>(first) * 4;
+  const int64_t blocks = (count + kBlock - 1) / kBlock;
+  auto block_size = [&](int64_t b) { return std::min(kBlock, count - b * kBlock); };
+  auto read = [&](int64_t b) {
+    return tensor.source->Read(offset + static_cast<uint64_t>(b * kBlock) * 4, static_cast<size_t>(block_size(b)) * 4,
+                               reinterpret_cast<uint8_t*>(out + b * kBlock))
+        .WithContext(tensor.name);
+  };
+  auto first_bad = [&](int64_t b) {  // flat index into [0, count) of block b's first bad element, or -1
+    const int64_t bad = FirstNonFinite(out + b * kBlock, block_size(b));
+    return bad < 0 ? int64_t{-1} : b * kBlock + bad;
+  };
+  auto error_at = [&](int64_t i) { return NonFiniteError(tensor, first + i, out[i]); };
+  auto one_thread = [&]() {
+    for (int64_t b = 0; b < blocks; ++b) {
+      BT_RETURN_IF_ERROR(read(b));
+      const int64_t bad = first_bad(b);
+      if (bad >= 0) return error_at(bad);
+    }
+    return Status::Ok();
+  };
+  ThreadPool& pool = DefaultThreadPool();
+  if (pool.num_threads() < 2 || blocks < 8) return one_thread();
+
+  std::mutex mutex;  // guards the fields up to `bad`
+  std::condition_variable changed;
+  int64_t blocks_read = 0, next_check = 0;
+  bool reader_started = false, reader_done = false, helper = false;
+  int64_t bad = -1;  // the smallest bad index found (checks run in claim order; a claim is never given up)
+  Status read_status = Status::Ok();
+  // Claims the next read, unchecked block (-1: none, or a bad one was found); call with the lock held.
+  auto claim = [&]() { return bad < 0 && next_check < blocks_read ? next_check++ : int64_t{-1}; };
+  auto checked = [&](int64_t found) {  // records a check's result; call with the lock held
+    if (found >= 0 && (bad < 0 || found < bad)) bad = found;
+  };
+  const std::thread::id caller = std::this_thread::get_id();
+  pool.ParallelFor(pool.num_threads(), 1, [&](int64_t, int64_t) {
+    std::unique_lock<std::mutex> lock(mutex);
+    if (std::this_thread::get_id() == caller) {
+      if (reader_started) return;
+      reader_started = true;
+      changed.notify_all();
+      for (int64_t b = 0; b < blocks && bad < 0; ++b) {
+        lock.unlock();
+        const Status s = read(b);
+        lock.lock();
+        if (!s.ok()) {
+          read_status = s;
+          break;
+        }
+        ++blocks_read;
+        changed.notify_all();
+        if (helper) continue;
+        const int64_t mine = claim();  // no pool thread yet: check it while it is in the cache
+        if (mine < 0) continue;
+        lock.unlock();
+        const int64_t found = first_bad(mine);
+        lock.lock();
+        checked(found);
+      }
+      reader_done = true;
+      changed.notify_all();
+    } else {
+      // Waiting for the reader cannot deadlock: the job has one part per thread and a pool thread
+      // holds on to its first part, so one part is left for the calling thread, which will read.
+      changed.wait(lock, [&] { return reader_started; });
+      helper = true;
+      for (;;) {
+        changed.wait(lock, [&] { return reader_done || bad >= 0 || next_check < blocks_read; });
+        if (bad >= 0 || (reader_done && next_check == blocks_read)) return;
+        const int64_t mine = claim();
+        lock.unlock();
+        const int64_t found = first_bad(mine);
+        lock.lock();
+        checked(found);
+      }
+    }
+    // The calling thread, after its reads: whatever is left.
+    for (int64_t mine = claim(); mine >= 0; mine = claim()) {
+      lock.unlock();
+      const int64_t found = first_bad(mine);
+      lock.lock();
+      checked(found);
+    }
+  });
+  // The pool has returned: every claimed block has been checked.
+  if (!reader_started) return one_thread();  // defensive: the calling thread always runs a part
+  for (int64_t mine = claim(); mine >= 0; mine = claim()) checked(first_bad(mine));
+  if (bad >= 0) return error_at(bad);
+  return read_status;
+}
+
+}  // namespace
+
 Status DecodeToFloat32(const TensorView& tensor, int64_t first, int64_t count, float* out, bool f32_checked_by_caller) {
   if (tensor.dtype != DType::kF32 && tensor.dtype != DType::kF16 && tensor.dtype != DType::kBF16 &&
       tensor.dtype != DType::kF64) {
@@ -315,20 +432,7 @@ Status DecodeToFloat32(const TensorView& tensor, int64_t first, int64_t count, f
   const uint64_t offset = tensor.offset + static_cast<uint64_t>(first) * width;
   const size_t bytes = static_cast<size_t>(count) * width;
   if (tensor.dtype == DType::kF32) {
-    if (tensor.check_finite && !f32_checked_by_caller) {
-      // Read and check 1 MB at a time, so the check reads what the read just wrote from the cache
-      // (a whole word-embedding table would be out of cache again by then).
-      constexpr int64_t kBlock = 1 << 18;
-      for (int64_t i = 0; i < count; i += kBlock) {
-        const int64_t n = std::min(kBlock, count - i);
-        BT_RETURN_IF_ERROR(tensor.source->Read(offset + static_cast<uint64_t>(i) * 4, static_cast<size_t>(n) * 4,
-                                               reinterpret_cast<uint8_t*>(out + i))
-                               .WithContext(tensor.name));
-        const int64_t bad = FirstNonFinite(out + i, n);
-        if (bad >= 0) return NonFiniteError(tensor, first + i + bad, out[i + bad]);
-      }
-      return Status::Ok();
-    }
+    if (tensor.check_finite && !f32_checked_by_caller) return ReadCheckedF32(tensor, first, count, out);
     BT_RETURN_IF_ERROR(tensor.source->Read(offset, bytes, reinterpret_cast<uint8_t*>(out)).WithContext(tensor.name));
   } else {
     BT_ASSIGN_OR_RETURN(Bytes raw, Bytes::Allocate(bytes));

@@ -6,12 +6,15 @@
 // decoder: same file, tensor and first bad element, across chunks and stacked parts (q, k, v).
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <limits>
 #include <random>
+#include <thread>
 #include <vector>
 
+#include "core/thread_pool.h"
 #include "io/safetensors.h"
 #include "kernels/gemm_internal.h"
 #include "models/weights.h"
@@ -79,6 +82,94 @@ TEST(WeightsFinite, DecodeNamesFileTensorElementAndValue) {
   view.check_finite = false;
   EXPECT_TRUE(DecodeToFloat32(view, out.data()).ok());
   EXPECT_TRUE(std::isnan(out[300001]));
+}
+
+// A source that reads only on the thread that created it (a JS reader must), and can fail a read.
+class CallerOnlySource : public MemorySource {
+ public:
+  explicit CallerOnlySource(std::vector<uint8_t> data) : MemorySource(std::move(data)) {}
+  Status Read(uint64_t offset, size_t length, uint8_t* dst) const override {
+    // a slow first read (a disk, a network): a pool thread is there to check before the reads end
+    if (reads++ == 0) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    if (std::this_thread::get_id() != owner) other_thread = true;
+    if (fail_at != UINT64_MAX && offset <= fail_at && fail_at < offset + length) return Status::FileRead("disk gone");
+    return MemorySource::Read(offset, length, dst);
+  }
+  std::thread::id owner = std::this_thread::get_id();
+  uint64_t fail_at = UINT64_MAX;
+  mutable int reads = 0;
+  mutable bool other_thread = false;
+};
+
+// With 2+ threads a large F32 tensor is read block by block by the calling thread while a pool thread
+// checks the blocks read (or the calling thread, until a pool thread shows up): still the first bad
+// element in index order (whichever block holds it and whatever later blocks hold), a NaN before a
+// failed read wins over it (as with one thread), reads only on the calling thread, and the same bytes
+// and reads as one thread.
+TEST(WeightsFinite, PipelinedCheckOnPoolThreadsFindsTheFirstBadElement) {
+  const float kNaN = std::numeric_limits<float>::quiet_NaN(), kInf = std::numeric_limits<float>::infinity();
+  const int64_t rows = 9001, width = 768;  // 6.9M floats, 27.6 MB: 26 read blocks of 1 MB and a tail
+  const int64_t n = rows * width, block = 1 << 20;  // bad values at multiples of 4 read blocks
+  std::vector<float> values(static_cast<size_t>(n));
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<float> dist(-0.2f, 0.2f);
+  for (float& v : values) v = dist(rng);
+  auto source_with = [&](const std::vector<std::pair<int64_t, float>>& bad) {
+    std::vector<uint8_t> bytes(values.size() * 4);
+    std::memcpy(bytes.data(), values.data(), bytes.size());
+    for (const auto& [at, v] : bad) std::memcpy(bytes.data() + at * 4, &v, 4);
+    return CallerOnlySource(std::move(bytes));
+  };
+  std::vector<float> out(values.size());
+  for (int threads : {1, 2, 3}) {
+    SetNumThreads(threads);
+    {
+      CallerOnlySource source = source_with({});
+      ASSERT_TRUE(DecodeToFloat32(ViewOf(source, DType::kF32, {rows, width}), out.data()).ok());
+      EXPECT_EQ(0, std::memcmp(out.data(), values.data(), out.size() * 4));
+      EXPECT_FALSE(source.other_thread);
+      EXPECT_EQ(source.reads, (n + (1 << 18) - 1) >> 18);  // 1 MB reads, whoever checks
+    }
+    const std::vector<std::vector<std::pair<int64_t, float>>> cases = {
+        {{0, kNaN}},
+        {{block - 1, kInf}},
+        {{block, -kInf}},
+        {{3 * block + 5, kNaN}, {block + 7, kInf}, {5 * block, kNaN}},  // the earliest wins, not the first found
+        {{n - 1, kNaN}},                                                // in the tail block
+        {{2 * block + 100, kNaN}, {2 * block + 99, -kInf}},            // two in one block
+    };
+    for (const auto& bad : cases) {
+      CallerOnlySource source = source_with(bad);
+      int64_t first = n;
+      for (const auto& [at, v] : bad) first = std::min(first, at);
+      Status s = DecodeToFloat32(ViewOf(source, DType::kF32, {rows, width}), out.data());
+      ASSERT_FALSE(s.ok()) << "threads=" << threads << " first=" << first;
+      const std::string want = " at element " + std::to_string(first) + " (index [" + std::to_string(first / width) +
+                               ", " + std::to_string(first % width) + "])";
+      EXPECT_NE(s.message().find(want), std::string::npos) << "threads=" << threads << ": " << s.message();
+      EXPECT_EQ(s.code(), StatusCode::kBadCheckpoint);
+      EXPECT_EQ(s.details().field, "encoder.w");
+      EXPECT_FALSE(source.other_thread);
+    }
+    {  // a NaN in block 2 and a failed read of block 3: the NaN (one thread never reads block 3)
+      CallerOnlySource source = source_with({{2 * block + 3, kNaN}});
+      source.fail_at = (3 * block + 10) * 4;
+      Status s = DecodeToFloat32(ViewOf(source, DType::kF32, {rows, width}), out.data());
+      EXPECT_NE(s.message().find("holds NaN at element " + std::to_string(2 * block + 3)), std::string::npos)
+          << s.message();
+      source.fail_at = (2 * block + 10) * 4;  // the failed read comes first
+      s = DecodeToFloat32(ViewOf(source, DType::kF32, {rows, width}), out.data());
+      EXPECT_EQ(s.code(), StatusCode::kFileRead) << s.message();
+      EXPECT_NE(s.message().find("disk gone"), std::string::npos) << s.message();
+    }
+    {  // an element range (a row run, as the packer's reader asks for)
+      CallerOnlySource source = source_with({{4 * block + 1, kNaN}});
+      EXPECT_TRUE(DecodeToFloat32(ViewOf(source, DType::kF32, {rows, width}), 0, 4 * block + 1, out.data()).ok());
+      Status s = DecodeToFloat32(ViewOf(source, DType::kF32, {rows, width}), block + 3, 3 * block, out.data());
+      EXPECT_NE(s.message().find("at element " + std::to_string(4 * block + 1)), std::string::npos) << s.message();
+    }
+  }
+  SetNumThreads(1);
 }
 
 TEST(WeightsFinite, HalfBFloatAndDoubleToo) {
