@@ -78,3 +78,37 @@ test('pipe.explain: grad_x_input baselines; gradient-weighted rollout follows th
     await pipe.dispose();
   }
 });
+
+// The rollout's definition (Abnar & Zuidema 2020), computed here from the forward's attention
+// probabilities as full [seq, seq] matrix products — R = A_L ⋯ A_1 with A = rownorm(mean_heads(P) + I) —
+// against the engine's, which takes only the target row's vector-times-matrix chain (O(seq²) a layer).
+test('pipe.explain: attention_rollout is row [CLS] of the full rollout matrix product', { skip }, async () => {
+  const pipe = await pipeline('sentiment-analysis', MODEL);
+  try {
+    const text = 'the acting is wooden and the plot is a mess , but the score is lovely .';
+    const e = await pipe.explain(text, { method: 'attention_rollout' });
+    const out = pipe.model.forward(text, { output_attentions: true });
+    const [layers, , heads, n] = /** @type {number[]} */ (out.attentions?.dims);
+    const p = /** @type {Float32Array} */ (out.attentions?.data);
+    assert.equal(n, e.tokens.length);
+    let r = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0)));
+    for (let l = 0; l < layers; l++) {
+      const a = Array.from({ length: n }, (_, i) => {
+        const row = Array.from({ length: n }, (_, j) => {
+          let s = 0;
+          for (let h = 0; h < heads; h++) s += p[((l * heads + h) * n + i) * n + j];
+          return s / heads + (i === j ? 1 : 0);
+        });
+        const total = row.reduce((x, y) => x + y, 0);
+        return row.map((v) => v / total);
+      });
+      r = a.map((row) => r[0].map((_, j) => row.reduce((s, v, k) => s + v * r[k][j], 0)));
+    }
+    for (let j = 0; j < n; j++) {
+      assert.ok(Math.abs(e.tokens[j].attribution - r[0][j]) <= 1e-12 + 1e-9 * Math.abs(r[0][j]),
+        `token ${j}: ${e.tokens[j].attribution} vs ${r[0][j]}`);
+    }
+  } finally {
+    await pipe.dispose();
+  }
+});
