@@ -137,8 +137,11 @@ Result<Explanation> Explainer::Explain(const ExplainRequest& r, ThreadPool& pool
 
 Result<std::unique_ptr<ExplainSession>> Explainer::Begin(const ExplainRequest& r, ThreadPool& pool) {
   BT_RETURN_IF_ERROR(ValidateExplainRequest(model_.parts(), r));
-  if (NeedsGradients(r.method)) BT_RETURN_IF_ERROR(PrepareBackward());
   std::unique_ptr<ExplainSession> session(new ExplainSession(model_, &weights_, r));
+  if (NeedsGradients(r.method) && !weights_.built()) {
+    session->to_prepare_ = BackwardWeights::EncoderLinears(model_.parts().encoder);
+    session->preparing_ = std::make_unique<BackwardWeights>();
+  }
   const Status started = session->Start(pool);
   if (!started.ok()) return started;  // the destructor trims the arena
   return Result<std::unique_ptr<ExplainSession>>(std::move(session));
@@ -146,7 +149,7 @@ Result<std::unique_ptr<ExplainSession>> Explainer::Begin(const ExplainRequest& r
 
 // ExplainSession (explain/session.h).
 
-ExplainSession::ExplainSession(Model& model, const BackwardWeights* weights, const ExplainRequest& request)
+ExplainSession::ExplainSession(Model& model, BackwardWeights* weights, const ExplainRequest& request)
     : model_(model), weights_(weights), request_(request) {}
 
 ExplainSession::~ExplainSession() { model_.TrimArena(); }  // the taped batches needed more than inference
@@ -180,25 +183,42 @@ Status ExplainSession::Start(ThreadPool& pool) {
   return Status::Ok();
 }
 
+Status ExplainSession::Prepare() {
+  const PackedLinear* w = to_prepare_[static_cast<size_t>(prepared_)];
+  // Another session of the explainer may have finished them meanwhile: then nothing is left to do.
+  if (!weights_->built()) {
+    if (w == nullptr) return Status::Internal("backward: the encoder has a missing linear layer");
+    BT_RETURN_IF_ERROR(preparing_->Add(*w));
+  }
+  if (++prepared_ == static_cast<int64_t>(to_prepare_.size())) {
+    if (!weights_->built()) *weights_ = std::move(*preparing_);
+    preparing_.reset();
+  }
+  return Status::Ok();
+}
+
 Status ExplainSession::Step(int64_t batches, ThreadPool& pool) {
   if (!failed_.ok()) return failed_;
   if (finished_) return Status::InvalidArgument("explain: the session has finished");
   if (batches < 1) return Status::InvalidArgument("explain: step needs a positive batch count");
   const MethodContext c = Context(pool);
+  const int64_t preparing = static_cast<int64_t>(to_prepare_.size());
   for (int64_t i = 0; i < batches && next_ < passes_->batches(); ++i) {
-    const Status s = passes_->RunBatch(c, next_, out_);
+    const bool prepare = prepared_ < preparing;
+    const Status s = prepare ? Prepare() : passes_->RunBatch(c, next_, out_);
     if (!s.ok()) {
       failed_ = s;
+      preparing_.reset();
       model_.TrimArena();
       return s;
     }
-    ++next_;
+    if (!prepare) ++next_;
   }
   return Status::Ok();
 }
 
 Result<Explanation> ExplainSession::Finish(ThreadPool& pool) {
-  const int64_t left = passes_ != nullptr ? passes_->batches() - next_ : 0;
+  const int64_t left = passes_ != nullptr ? batches_total() - batches_done() : 0;
   if (left > 0) BT_RETURN_IF_ERROR(Step(left, pool));
   if (!failed_.ok()) return failed_;
   if (finished_) return Status::InvalidArgument("explain: the session has finished");
@@ -213,7 +233,7 @@ Result<Explanation> ExplainSession::Finish(ThreadPool& pool) {
 const char* ExplainSession::unit() const { return passes_->unit(); }
 int64_t ExplainSession::done() const { return passes_->ItemsAfter(next_); }
 int64_t ExplainSession::total() const { return passes_->items(); }
-int64_t ExplainSession::batches_total() const { return passes_->batches(); }
+int64_t ExplainSession::batches_total() const { return static_cast<int64_t>(to_prepare_.size()) + passes_->batches(); }
 
 // The method table: MethodPasses of each method (explain/methods.h).
 

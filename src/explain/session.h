@@ -4,6 +4,9 @@
 // methods, of at most max_batch_tokens tokens), Finish runs what is left and returns the explanation.
 // Explainer::Explain is Begin + Finish: the batches, their composition and the order of every
 // accumulation are the same however the steps are split, so the result is bitwise the same.
+// A gradient method's first session on an explainer also prepares the backward weights (Wᵀ of every
+// encoder linear): one linear per batch before the method's batches (progress stays at 0), built
+// aside and handed to the explainer when complete — a session dropped half-way leaves it unbuilt.
 //
 // Memory: the forwards run in the model's arena; the session's own buffers (the inputs' embeddings,
 // IG's running quadrature sum [seq, E] in double, per-item values) are freed with it, and Finish (or
@@ -41,18 +44,23 @@ class ExplainSession {
   const char* unit() const;
   int64_t done() const;
   int64_t total() const;
-  int64_t batches_done() const { return next_; }
+  int64_t batches_done() const { return prepared_ + next_; }
   int64_t batches_total() const;
   bool finished() const { return finished_; }
 
  private:
   friend class Explainer;
-  ExplainSession(Model& model, const BackwardWeights* weights, const ExplainRequest& request);
+  ExplainSession(Model& model, BackwardWeights* weights, const ExplainRequest& request);
   Status Start(ThreadPool& pool);
   MethodContext Context(ThreadPool& pool) const;
+  // The next backward-weights batch: Wᵀ of one more linear; the last hands them to the explainer.
+  Status Prepare();
 
   Model& model_;
-  const BackwardWeights* weights_;
+  BackwardWeights* weights_;  // the explainer's
+  std::vector<const PackedLinear*> to_prepare_;  // empty unless this session prepares them
+  std::unique_ptr<BackwardWeights> preparing_;
+  int64_t prepared_ = 0;
   ExplainRequest request_;
   SequenceInput input_;
   std::vector<float> x_, baseline_;

@@ -16,8 +16,7 @@ std::unique_ptr<PackedLinear> PackTransposed(const PackedLinear& w) {
   return PackLinearF32(transposed.data(), nullptr, k, n);
 }
 
-Status BackwardWeights::Build(const EncoderWeights& encoder) {
-  if (built()) return Status::Ok();
+std::vector<const PackedLinear*> BackwardWeights::EncoderLinears(const EncoderWeights& encoder) {
   std::vector<const PackedLinear*> linears;
   if (encoder.embeddings.projection) linears.push_back(encoder.embeddings.projection.get());
   for (const EncoderLayerWeights& layer : encoder.layers) {
@@ -25,7 +24,12 @@ Status BackwardWeights::Build(const EncoderWeights& encoder) {
       linears.push_back(l->get());
     }
   }
-  for (const PackedLinear* w : linears) {
+  return linears;
+}
+
+Status BackwardWeights::Build(const EncoderWeights& encoder) {
+  if (built()) return Status::Ok();
+  for (const PackedLinear* w : EncoderLinears(encoder)) {
     if (w == nullptr) {
       transposed_.clear();
       return Status::Internal("backward: the encoder has a missing linear layer");

@@ -8,6 +8,7 @@
 
 #include <map>
 #include <memory>
+#include <vector>
 
 #include "core/status.h"
 #include "kernels/gemm.h"
@@ -22,6 +23,9 @@ class BackwardWeights {
  public:
   // Packs Wᵀ of every distinct encoder linear (projection, qkv, attention output, FFN in/out).
   Status Build(const EncoderWeights& encoder);
+  // The linears Build packs Wᵀ of, in its order (null for a missing one): a caller may Add them one at
+  // a time into a BackwardWeights of its own (an explanation yields between them) and move it in.
+  static std::vector<const PackedLinear*> EncoderLinears(const EncoderWeights& encoder);
   // Packs Wᵀ of one more linear (a no-op when it is there already).
   Status Add(const PackedLinear& w);
   // Forgets the Wᵀ of a linear (before that linear is freed or replaced: training repacks its weights).

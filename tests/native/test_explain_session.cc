@@ -4,6 +4,7 @@
 // session half-way leaves the model's next explanation unchanged.
 #include <cstring>
 
+#include "explain/ridge.h"
 #include "explain/session.h"
 #include "explain_test_util.h"
 
@@ -86,13 +87,23 @@ TEST(ExplainSession, ProgressUnitsAndBatchCounts) {
   const int32_t seq = static_cast<int32_t>(r.ids.size());
   r.steps = 10;
   r.max_batch_tokens = 4 * seq;
+  // The first gradient session prepares the backward weights first: one batch per encoder linear
+  // (bert-mini: 4 layers × qkv, output, FFN in, FFN out), progress 0 meanwhile.
+  const int64_t prepare = static_cast<int64_t>(BackwardWeights::EncoderLinears(model->parts().encoder).size());
+  EXPECT_EQ(prepare, 16);
   auto ig = explainer.Begin(r, DefaultThreadPool());
   ASSERT_TRUE(ig.ok());
   EXPECT_STREQ(ig.value()->unit(), "steps");
   EXPECT_EQ(ig.value()->total(), 10);
-  EXPECT_EQ(ig.value()->batches_total(), 3 + 1);  // 4 + 4 + 2 points, then f(x') and f(x)
+  EXPECT_EQ(ig.value()->batches_total(), prepare + 3 + 1);  // 4 + 4 + 2 points, then f(x') and f(x)
+  ASSERT_TRUE(ig.value()->Step(prepare, DefaultThreadPool()).ok());
+  EXPECT_EQ(ig.value()->done(), 0);
+  EXPECT_TRUE(explainer.backward_weights().built());
   ASSERT_TRUE(ig.value()->Step(1, DefaultThreadPool()).ok());
   EXPECT_EQ(ig.value()->done(), 4);
+  auto again = explainer.Begin(r, DefaultThreadPool());  // prepared already: the method's batches only
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again.value()->batches_total(), 3 + 1);
   r.trapezoid = true;  // steps + 1 points
   auto trap = explainer.Begin(r, DefaultThreadPool());
   ASSERT_TRUE(trap.ok());
@@ -114,6 +125,66 @@ TEST(ExplainSession, ProgressUnitsAndBatchCounts) {
   ASSERT_TRUE(roll.ok());
   EXPECT_EQ(roll.value()->total(), 1);
   EXPECT_EQ(roll.value()->batches_total(), 1);
+}
+
+// A session dropped while it prepares the backward weights leaves the explainer unprepared (nothing
+// half-built is kept); the next gradient session prepares them again and is exact; two sessions
+// preparing at once both finish exactly (the second finds them built and skips the rest).
+TEST(ExplainSession, DroppedOrConcurrentPreparationOfTheBackwardWeights) {
+  if (!testing::HaveShared()) GTEST_SKIP() << "shared assets not found";
+  auto model = testing::LoadSharedModel("models/bert-mini-sst2");
+  ASSERT_NE(model, nullptr);
+  ExplainRequest r = testing::RequestFor(*model, "an utterly charming and hilarious film .", ExplainMethod::kGradXInput);
+  Explainer fresh(*model);
+  auto reference = fresh.Explain(r, DefaultThreadPool());
+  ASSERT_TRUE(reference.ok()) << reference.status().message();
+  Explainer explainer(*model);
+  {
+    auto dropped = explainer.Begin(r, DefaultThreadPool());
+    ASSERT_TRUE(dropped.ok());
+    ASSERT_TRUE(dropped.value()->Step(5, DefaultThreadPool()).ok());
+    EXPECT_EQ(dropped.value()->batches_done(), 5);
+  }
+  EXPECT_FALSE(explainer.backward_weights().built());
+  auto a = explainer.Begin(r, DefaultThreadPool());
+  auto b = explainer.Begin(r, DefaultThreadPool());
+  ASSERT_TRUE(a.ok() && b.ok());
+  ASSERT_TRUE(b.value()->Step(3, DefaultThreadPool()).ok());
+  auto ea = a.value()->Finish(DefaultThreadPool());
+  ASSERT_TRUE(ea.ok()) << ea.status().message();
+  EXPECT_TRUE(explainer.backward_weights().built());
+  auto eb = b.value()->Finish(DefaultThreadPool());
+  ASSERT_TRUE(eb.ok()) << eb.status().message();
+  ExpectSame(reference.value(), ea.value(), "after a dropped preparation");
+  ExpectSame(reference.value(), eb.value(), "preparing concurrently");
+}
+
+// LIME's ridge fit in parts of bounded work (WeightedRidgeFit) is bitwise the one-call fit, for any
+// cut, including a zero total weight; the cut depends only on the sizes.
+TEST(WeightedRidgeFit, PartsAreBitwiseTheOneCallFit) {
+  SplitMix64 rng(3);
+  for (int32_t rows : {1, 7, 64}) {
+    for (int32_t cols : {1, 5, 33}) {
+      std::vector<double> x(static_cast<size_t>(rows) * cols), y(static_cast<size_t>(rows)), w(static_cast<size_t>(rows));
+      for (double& v : x) v = static_cast<double>(rng.Below(2));
+      for (double& v : y) v = static_cast<double>(rng.Below(1000)) / 999.0;
+      for (double& v : w) v = 0.1 + static_cast<double>(rng.Below(100)) / 100.0;
+      for (bool zero_weight : {false, true}) {
+        std::vector<double> ww = w;
+        if (zero_weight) std::fill(ww.begin(), ww.end(), 0.0);
+        const std::vector<double> whole = WeightedRidge(x, y, ww, rows, cols, 0.7);
+        for (int64_t work : {int64_t{1}, int64_t{50}, int64_t{1000}, int64_t{1} << 40}) {
+          WeightedRidgeFit fit(rows, cols, 0.7, work);
+          EXPECT_EQ(fit.parts(), WeightedRidgeFit(rows, cols, 0.3, work).parts());
+          if (work == 1) EXPECT_EQ(fit.parts(), rows + cols + 3);  // every piece a part of its own
+          if (work == int64_t{1} << 40) EXPECT_EQ(fit.parts(), 1);
+          fit.Start(x, y, ww);
+          for (int64_t p = 0; p < fit.parts(); ++p) fit.RunPart(p);
+          EXPECT_TRUE(SameBits(whole, fit.coefficients())) << rows << "x" << cols << " work " << work;
+        }
+      }
+    }
+  }
 }
 
 TEST(ExplainSession, MisuseAndAbandonedSessions) {
