@@ -101,6 +101,53 @@ test('hostile checkpoints: NaN / ±Inf weights are refused at load, naming file,
   }
 });
 
+// An fp32 word-embedding table of 8 MB or more is checked on a pool thread while it is read when the
+// model loads with 2+ threads (src/io/safetensors.cc ReadCheckedF32): the same error, naming the first
+// bad element in index order whichever block holds it, and the same weights as one thread's load.
+test('hostile checkpoints: a large fp32 table checked on a pool thread names the first bad element', { skip: SKIP_REASON }, async () => {
+  const vocab = 65536, width = 32;  // 2M floats, 8 MB: 8 read blocks of 1 MB
+  const W = 'bert.embeddings.word_embeddings.weight';
+  const big = (/** @type {[number, number][]} */ bad) => {
+    const config = JSON.parse(new TextDecoder().decode(files['config.json']));
+    config.vocab_size = vocab;
+    return {
+      ...withTensors({
+        [W]: (/** @type {any} */ t) => {
+          const values = new Float32Array(vocab * width).fill(0.01);
+          values.set(new Float32Array(t.bytes.buffer.slice(t.bytes.byteOffset, t.bytes.byteOffset + t.bytes.byteLength)));
+          for (const [at, v] of bad) values[at] = v;
+          t.shape = [vocab, width];
+          t.bytes = new Uint8Array(values.buffer);
+        },
+      }),
+      'config.json': new TextEncoder().encode(JSON.stringify(config)),
+    };
+  };
+  const late = 6 * 262144 + 12345, later = 7 * 262144 + 5;
+  for (const [bad, first, what] of /** @type {[[number, number][], number, string][]} */ ([
+    [[[later, NaN], [late, -Infinity]], late, '-Inf'],
+    [[[vocab * width - 1, Infinity]], vocab * width - 1, '\\+Inf'],
+    [[[3, NaN], [late, NaN]], 3, 'NaN'],
+  ])) {
+    for (const threads of [1, 2]) {
+      const err = await failure(BertologyModel.load(big(bad), { threads }));
+      const index = `\\[${Math.floor(first / width)}, ${first % width}\\]`;
+      assert.match(err.message, new RegExp(`tensor '${esc(W)}' holds ${what} at element ${first} \\(index ${index}\\)`), `${threads} threads`);
+      assert.equal(err.tensor, W);
+    }
+  }
+  const one = await BertologyModel.load(big([]), { threads: 1 });
+  const two = await BertologyModel.load(big([]), { threads: 2 });
+  try {
+    const ids = { input_ids: [[101, 7, 999, 102]] };
+    assert.deepEqual(two.forward(ids).logits.data, one.forward(ids).logits.data);
+  } finally {
+    one.dispose();
+    two.dispose();
+  }
+  await h.check('large fp32 table, 2 threads');
+});
+
 test('hostile checkpoints: engine errors carry code, file, tensor and limit as fields, also through the worker', { skip: SKIP_REASON }, async () => {
   const { tensors, metadata } = parseSafetensors(files['model.safetensors']);
   const without = (/** @type {string} */ name) => ({
