@@ -172,6 +172,7 @@ export const ENGINE_OPTIONS = Object.freeze({
  * @property {(name: string) => boolean} has
  * @property {(name: string) => void} remove
  * @property {() => number} totalBytes
+ * @property {() => void} prepareTokenizer
  * @property {() => void} delete
  */
 

@@ -61,10 +61,28 @@ export { openModelFiles } from './sources/index.js';
  * @returns {{store: any, readError: () => {file: string, error: unknown} | null}}
  */
 export function createFileStore(module, modelFiles) {
+  const filling = newFileStore(module);
+  for (const [file, entry] of modelFiles.files) filling.add(file, entry);
+  return filling;
+}
+
+/**
+ * An empty engine FileStore and how to add files to it (`added`: the files so far). The caller deletes
+ * the store.
+ * @param {import('./runtime.js').EngineModule} module
+ */
+function newFileStore(module) {
   /** @type {{file: string, error: unknown} | null} */
   let readError = null;
   const store = new module.FileStore();
-  for (const [file, entry] of modelFiles.files) {
+  /** @type {Map<string, import('./sources/common.js').FileEntry>} */
+  const added = new Map();
+  /**
+   * @param {string} file
+   * @param {import('./sources/common.js').FileEntry} entry
+   */
+  const add = (file, entry) => {
+    added.set(file, entry);
     // The engine calls this synchronously while loading; it must never throw.
     store.addSource(file, entry.size, (/** @type {number} */ offset, /** @type {number} */ length, /** @type {Uint8Array} */ view) => {
       try {
@@ -74,9 +92,27 @@ export function createFileStore(module, modelFiles) {
         return -1;
       }
     });
-  }
-  return { store, readError: () => readError };
+  };
+  return { store, add, added, readError: () => readError };
 }
+
+/**
+ * A FileStore holding config.json and the tokenizer files, with the tokenizer built from them
+ * (`prepareTokenizer`), made while the weights still download; `loadIntoEngine` adds the other files
+ * and the engine takes the tokenizer built here (or its error). The caller deletes `store` when it is
+ * not handed to loadIntoEngine.
+ * @param {import('./runtime.js').Runtime} runtime
+ * @param {Map<string, import('./sources/common.js').FileEntry>} files config.json and the tokenizer files that exist
+ * @returns {EarlyStore}
+ */
+export function prepareTokenizer(runtime, files) {
+  const filling = newFileStore(runtime.module);
+  for (const [file, entry] of files) filling.add(file, entry);
+  filling.store.prepareTokenizer();
+  return { ...filling, module: runtime.module };
+}
+
+/** @typedef {ReturnType<typeof newFileStore> & {module: import('./runtime.js').EngineModule}} EarlyStore */
 
 /**
  * The FILE_READ error for a reader that failed during `operation` (null when none did).
@@ -99,10 +135,19 @@ export function fileReadError(readError, operation) {
  *   encoder weights and word embeddings (the default: fp32, or q8 for a folder converted with
  *   `bertology convert --dtype q8`); `limits` raises/lowers the engine's limits (docs/hardening.md, "Limits");
  *   `validate_weights: false` skips the finite-weights check.
+ * @param {EarlyStore | null} [early] prepareTokenizer's store for these files (released here too)
  * @returns {import('./engine-contract.js').EngineModel} the engine model handle
  */
-export function loadIntoEngine(runtime, modelFiles, engineOptions = {}) {
-  const { store, readError } = createFileStore(runtime.module, modelFiles);
+export function loadIntoEngine(runtime, modelFiles, engineOptions = {}, early = null) {
+  let filling;
+  if (early && early.module === runtime.module && [...early.added].every(([f, e]) => modelFiles.files.get(f) === e)) {
+    filling = early;
+    for (const [file, entry] of modelFiles.files) if (!early.added.has(file)) early.add(file, entry);
+  } else {
+    early?.store.delete();
+    filling = createFileStore(runtime.module, modelFiles);
+  }
+  const { store, readError } = filling;
   try {
     const { dtype, limits, validate_weights } = engineOptions;
     // No dtype: the engine's default (fp32, or the folder's own int8 when it was converted to q8).

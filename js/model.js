@@ -2,7 +2,7 @@
 
 import { BertologyError, check, unwrap } from './errors.js';
 import { FORWARD_FLAGS } from './engine-contract.js';
-import { checkLoadOptions, loadIntoEngine, openModelFiles } from './files.js';
+import { checkLoadOptions, loadIntoEngine, openModelFiles, prepareTokenizer } from './files.js';
 import { getRuntime } from './runtime.js';
 import { mark } from './runtime/host.js';
 import { emit } from './sources/common.js';
@@ -13,7 +13,7 @@ import { idsInputs, int32Ids, padEncodings } from './batch.js';
 import { tensor } from './tensor.js';
 import { classify } from './classify.js';
 import { releaseExplainer } from './explain/index.js';
-import { ON_CONFIG, readText } from './sources/common.js';
+import { ON_CONFIG, ON_TOKENIZER_FILES, readText } from './sources/common.js';
 import { readSentenceTransformers } from './sentence-transformers.js';
 
 /**
@@ -213,25 +213,53 @@ export class BertologyModel {
       pendingRuntime.then((runtime) => { if (!filesReady) prepareInt8Kernels(runtime); }, () => {});
     };
     if (options?.dtype === 'q8') warmInt8();
+    // A remote source has config.json and the tokenizer files well before the weights: the tokenizer
+    // is built then (tens of ms for a BERT vocabulary), and loading the weights is all that is left.
+    /** @type {import('./files.js').EarlyStore | null} */
+    let early = null;
     const openOptions = {
       ...(options ?? {}),
       [ON_CONFIG]: (/** @type {import('./sources/common.js').FileEntry} */ config) => {
         if (options?.dtype === undefined && isQ8Config(config)) warmInt8();
       },
+      [ON_TOKENIZER_FILES]: (/** @type {Map<string, import('./sources/common.js').FileEntry>} */ tokenizerFiles) => {
+        if (!tokenizerFiles.has('tokenizer.json')) return;
+        pendingRuntime.then((runtime) => {
+          if (filesReady || early) return;
+          early = prepareTokenizer(runtime, tokenizerFiles);
+          mark('tokenizer-built');
+        }, () => {});
+      },
     };
-    const [runtime, files] = await Promise.all([pendingRuntime, openModelFiles(source, openOptions).then((f) => {
-      filesReady = true;
-      mark('files-ready');
-      return f;
-    })]);
+    const dropEarly = () => {
+      /** @type {import('./files.js').EarlyStore | null} */ (early)?.store.delete();
+      early = null;
+    };
+    let runtime;
+    let files;
+    try {
+      [runtime, files] = await Promise.all([pendingRuntime, openModelFiles(source, openOptions).finally(() => {
+        filesReady = true; // from now on, no early tokenizer (the load builds it, or has failed)
+      }).then((f) => {
+        mark('files-ready');
+        return f;
+      })]);
+    } catch (e) {
+      dropEarly();
+      throw e;
+    }
     let handle;
     let extras;
     try {
       extras = readExtras(files);
       mark('engine-load');
-      handle = loadIntoEngine(runtime, files, { dtype: options?.dtype, limits: options?.limits, validate_weights: options?.validate_weights });
+      const handedOver = early;
+      early = null; // loadIntoEngine releases it
+      handle = loadIntoEngine(runtime, files, { dtype: options?.dtype, limits: options?.limits, validate_weights: options?.validate_weights },
+        handedOver);
       mark('engine-loaded');
     } finally {
+      dropEarly();
       files.close();
     }
     let model;

@@ -76,6 +76,12 @@ export function bytesEntry(bytes) {
 export const ON_CONFIG = Symbol('bertology.onConfig');
 
 /**
+ * An internal load option, like ON_CONFIG: called with config.json and the tokenizer files that exist
+ * as soon as a remote source has them all and has asked for the weights (collectFiles `onTokenizerFiles`).
+ */
+export const ON_TOKENIZER_FILES = Symbol('bertology.onTokenizerFiles');
+
+/**
  * The whole file as text (for small JSON files).
  * @param {FileEntry} entry
  * @returns {string}
@@ -117,45 +123,77 @@ export function shardNames(text, where) {
 
 /**
  * How a source gets one file: the entry, or null when the file does not exist (a missing required
- * file is the getter's own error, naming where it looked).
- * @typedef {(name: string, required: boolean) => Promise<FileEntry | null>} FileGetter
+ * file is the getter's own error, naming where it looked). `signal`: the file turned out not to be
+ * needed (a remote source cancels its download; the promise may then reject, and nobody awaits it).
+ * @typedef {(name: string, required: boolean, signal?: AbortSignal) => Promise<FileEntry | null>} FileGetter
  */
 
 /**
  * Picks and gets the model's files the Hugging Face way: config.json (required), the optional
- * tokenizer files and the weights index together; then (once config.json and the index have
- * answered) the index's shards, or model.safetensors.
+ * tokenizer files, the weights index and model.safetensors together; once config.json and the index
+ * have answered, the index's shards (model.safetensors's download is then cancelled), or
+ * model.safetensors.
  * @param {FileGetter} get
  * @param {(what: string) => BertologyError} missingWeights error when neither weights form exists
  * @param {string} where for messages
- * @param {{sentence_transformers?: boolean, onConfig?: (config: FileEntry) => void}} [options]
+ * @param {{sentence_transformers?: boolean, onConfig?: (config: FileEntry) => void,
+ *   onTokenizerFiles?: (files: Map<string, FileEntry>) => void}} [options]
  *   `sentence_transformers`: also get a sentence-transformers model's files; `onConfig`: called with
- *   config.json as soon as it is there (the loader prepares the engine while the weights download)
+ *   config.json as soon as it is there, `onTokenizerFiles` with config.json and the tokenizer files that
+ *   exist once they all are and the weights have been asked for (the loader prepares the engine while
+ *   the weights download)
  * @returns {Promise<Map<string, FileEntry>>}
  */
-export async function collectFiles(get, missingWeights, where, { sentence_transformers = false, onConfig } = {}) {
-  // config.json, the tokenizer files and the weights index are asked for at once, and the weights as
-  // soon as config.json and the index have answered (not after the tokenizer files have downloaded);
-  // a missing config.json is still the error reported.
+export async function collectFiles(get, missingWeights, where, { sentence_transformers = false, onConfig, onTokenizerFiles } = {}) {
+  // config.json, the tokenizer files, the weights index and model.safetensors are asked for at once:
+  // most checkpoints are one model.safetensors, whose download then starts without waiting for the
+  // index's answer (an HTML page or a 404). A sharded checkpoint's index cancels it: the shards are
+  // used, and no file is downloaded twice. The weights are awaited once config.json and the index have
+  // answered (not after the tokenizer files); a missing config.json is still the error reported.
   const pending = [get(CONFIG, true), get(OPTIONAL_FILES[0], false), get(OPTIONAL_FILES[1], false), get(WEIGHTS_INDEX, false)];
+  const notSingle = new AbortController();
+  const single = get(WEIGHTS, false, notSingle.signal);
+  /** @type {() => void} */
+  let weightsAsked = () => {};
+  // settles once every weights file has been asked for (the work onTokenizerFiles starts must not
+  // hold up a sharded checkpoint's shard requests)
+  const weightsRequested = new Promise((resolve) => { weightsAsked = () => resolve(undefined); });
   /** @type {Promise<[string, FileEntry][]>} */
   const weights = Promise.all([pending[0], pending[3]]).then(async ([, index]) => {
     if (index) {
+      notSingle.abort();
       const shards = shardNames(readText(index), where);
-      const entries = await mapLimit(shards, 4, (s) => get(s, true));
+      const asked = mapLimit(shards, 4, (s) => get(s, true));
+      weightsAsked();
+      const entries = await asked;
       return [[WEIGHTS_INDEX, index], ...shards.map((s, i) => /** @type {[string, FileEntry]} */ ([s, entries[i]]))];
     }
-    const single = await get(WEIGHTS, false);
-    if (!single) throw missingWeights(`${WEIGHTS} (or ${WEIGHTS_INDEX} with shards)`);
-    return [[WEIGHTS, single]];
+    weightsAsked();
+    const entry = await single;
+    if (!entry) throw missingWeights(`${WEIGHTS} (or ${WEIGHTS_INDEX} with shards)`);
+    return [[WEIGHTS, entry]];
   });
-  for (const p of [...pending, weights]) p.catch(() => {}); // awaited below: never an unhandled rejection
+  weights.catch(() => notSingle.abort()); // another file failed: the single file is not needed either
+  for (const p of [...pending, single, weights]) p.catch(() => {}); // awaited below: never an unhandled rejection
   if (onConfig) {
     pending[0].then((config) => {
       try {
         if (config) onConfig(config);
       } catch {
         // a hint only: the load goes on as without it
+      }
+    }, () => {});
+  }
+  if (onTokenizerFiles) {
+    Promise.all([...pending.slice(0, 3), weightsRequested]).then(([config, tokenizer, tokenizerConfig]) => {
+      /** @type {Map<string, FileEntry>} */
+      const early = new Map([[CONFIG, /** @type {FileEntry} */ (config)]]);
+      if (tokenizer) early.set(OPTIONAL_FILES[0], tokenizer);
+      if (tokenizerConfig) early.set(OPTIONAL_FILES[1], tokenizerConfig);
+      try {
+        onTokenizerFiles(early);
+      } catch {
+        // a head start only: the load goes on as without it
       }
     }, () => {});
   }

@@ -10,7 +10,7 @@
 // file answered with HTML is a BAD_RESPONSE error.
 
 import { BertologyError } from '../errors.js';
-import { bytesEntry, collectFiles, emit, ON_CONFIG } from './common.js';
+import { bytesEntry, collectFiles, emit, ON_CONFIG, ON_TOKENIZER_FILES, WEIGHTS_INDEX } from './common.js';
 import { env } from './env.js';
 import { mark } from '../runtime/host.js';
 
@@ -189,12 +189,14 @@ export async function remoteFiles(baseUrl, options) {
   /**
    * @param {string} file
    * @param {string} url
+   * @param {AbortSignal} [unneeded] the file turned out not to be needed
    * @returns {Promise<Response | null>} null for a 404/410
    */
-  const request = async (file, url) => {
+  const request = async (file, url, unneeded) => {
     let res;
     try {
-      res = await fetchImpl(url, { headers, signal: controller.signal });
+      const signal = unneeded ? AbortSignal.any([controller.signal, unneeded]) : controller.signal;
+      res = await fetchImpl(url, { headers, signal });
     } catch (cause) {
       if (outer?.aborted) throw fail(`download of ${url} aborted`, 'NETWORK', { url, file, cause });
       const e = /** @type {any} */ (cause);
@@ -267,7 +269,7 @@ export async function remoteFiles(baseUrl, options) {
   };
 
   /** @type {import('./common.js').FileGetter} */
-  const get = async (file, required) => {
+  const get = async (file, required, unneeded) => {
     const url = new URL(file, baseUrl).href;
     let bytes = null;
     if (cache) {
@@ -282,7 +284,10 @@ export async function remoteFiles(baseUrl, options) {
       }
     }
     if (!bytes) {
-      const res = await request(file, url);
+      // asked for before knowing it is needed (model.safetensors beside the index): a cached index says it
+      // is not (it wins), so a model in the cache costs no request
+      if (unneeded && cache && await cache.match(new URL(WEIGHTS_INDEX, baseUrl).href).catch(() => undefined)) return null;
+      const res = await request(file, url, unneeded);
       if (!res) {
         absent.set(file, 'HTTP 404');
         if (!required) return null;
@@ -290,6 +295,7 @@ export async function remoteFiles(baseUrl, options) {
         throw fail(`model file ${file} not found: ${url} (HTTP 404)${hint}`, 'FILE_NOT_FOUND', { url, status: 404, file });
       }
       bytes = await download(file, res, url, false, required);
+      if (unneeded?.aborted) return null; // downloaded before it turned out not to be needed: no events
       if (!bytes) {
         absent.set(file, HTML_PAGE);
         return null;
@@ -300,6 +306,7 @@ export async function remoteFiles(baseUrl, options) {
           .catch(() => {}); // quota exceeded etc.: the model still loads
       }
     }
+    if (unneeded?.aborted) return null;
     emit(progress_callback, { status: 'done', name, file });
     mark(`downloaded ${file}`);
     return bytesEntry(bytes);
@@ -312,7 +319,8 @@ export async function remoteFiles(baseUrl, options) {
       const why = (/** @type {string} */ f) => absent.get(f) ?? 'HTTP 404';
       return fail(`model weights not found in ${where}: neither ${new URL(index, baseUrl).href} (${why(index)}) ` +
         `nor ${url} (${why('model.safetensors')}) exists`, 'FILE_NOT_FOUND', { url, status: 404, file: 'model.safetensors' });
-    }, where, { sentence_transformers: options.sentence_transformers, onConfig: /** @type {any} */ (options)[ON_CONFIG] });
+    }, where, { sentence_transformers: options.sentence_transformers, onConfig: /** @type {any} */ (options)[ON_CONFIG],
+      onTokenizerFiles: /** @type {any} */ (options)[ON_TOKENIZER_FILES] });
     return { label: where, name, files, close: () => files.clear() };
   } catch (e) {
     controller.abort();

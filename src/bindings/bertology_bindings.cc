@@ -58,7 +58,8 @@ EMSCRIPTEN_BINDINGS(bertology) {
       .function("addSource", &bt::JsFileStore::addSource)
       .function("has", &bt::JsFileStore::has)
       .function("remove", &bt::JsFileStore::remove)
-      .function("totalBytes", &bt::JsFileStore::totalBytes);
+      .function("totalBytes", &bt::JsFileStore::totalBytes)
+      .function("prepareTokenizer", &bt::JsFileStore::prepareTokenizer);
   class_<bt::JsModel>("Model")
       .constructor<bt::JsFileStore&, std::string>()
       .function("error", &bt::JsModel::error)

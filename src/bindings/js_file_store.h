@@ -5,10 +5,12 @@
 #include <emscripten/val.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "io/file_store.h"
 #include "js_values.h"
+#include "models/model.h"
 
 namespace bt {
 
@@ -41,21 +43,39 @@ class JsFileStore {
   // A Uint8Array view of `size` fresh bytes inside wasm memory; fill it before the next allocation.
   val allocate(const std::string& name, double size) {
     if (!(size >= 0) || size > 4294967295.0) return ErrorObject(Status::InvalidArgument("FileStore: invalid size for '" + name + "'"));
+    Changed(name);
     Result<uint8_t*> data = store_.Allocate(name, static_cast<size_t>(size));
     if (!data.ok()) return ErrorObject(data.status().WithContext(name));
     return val(emscripten::typed_memory_view(static_cast<size_t>(size), data.value()));
   }
   // Registers `name` as streamed: its bytes are pulled through `reader` while the model loads.
   void addSource(const std::string& name, double size, val reader) {
+    Changed(name);
     store_.PutSource(name, std::make_unique<JsSource>(size, std::move(reader)));
   }
   bool has(const std::string& name) const { return store_.Has(name); }
-  void remove(const std::string& name) { store_.Erase(name); }
+  void remove(const std::string& name) {
+    Changed(name);
+    store_.Erase(name);
+  }
   double totalBytes() const { return static_cast<double>(store_.total_bytes()); }
+  // Builds the tokenizer from the files there now (config.json and the tokenizer files), as loadModel
+  // would, so that it is built while the weights still download; loadModel then takes it (or its
+  // error, reported where loadModel reports it). Changing those files afterwards drops it.
+  void prepareTokenizer() { tokenizer_.emplace(Model::LoadTokenizer(store_)); }
+  // The prepared tokenizer (Model::Load takes it), or null.
+  Result<std::unique_ptr<Tokenizer>>* prepared_tokenizer() { return tokenizer_ ? &*tokenizer_ : nullptr; }
   FileStore& store() { return store_; }
 
  private:
   FileStore store_;
+  std::optional<Result<std::unique_ptr<Tokenizer>>> tokenizer_;
+
+  void Changed(const std::string& name) {
+    for (const char* file : {"config.json", "tokenizer.json", "tokenizer_config.json", "spiece.model", "vocab.json", "merges.txt"}) {
+      if (name == file) tokenizer_.reset();
+    }
+  }
 };
 
 }  // namespace bt

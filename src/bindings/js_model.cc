@@ -58,7 +58,7 @@ JsModel::JsModel(JsFileStore& files, const std::string& options_json) {
     error_ = options.status();
     return;
   }
-  Result<std::unique_ptr<Model>> model = Model::Load(files.store(), options.value());
+  Result<std::unique_ptr<Model>> model = Model::Load(files.store(), options.value(), files.prepared_tokenizer());
   if (model.ok()) {
     model_ = std::move(model).value();
   } else {

@@ -151,12 +151,30 @@ Result<LoadOptions> ParseLoadOptions(const std::string& json_text) {
   return options;
 }
 
+Result<std::unique_ptr<Tokenizer>> Model::LoadTokenizer(const FileStore& files) {
+  if (!files.Has("config.json")) return Status::FileNotFound("missing config.json");
+  BT_ASSIGN_OR_RETURN(std::string config_json, files.ReadText("config.json"));
+  BT_ASSIGN_OR_RETURN(ModelConfig config, ParseModelConfig(config_json));
+  return bt::LoadTokenizer(files, config);
+}
+
 Result<std::unique_ptr<Model>> Model::Load(FileStore& files, const LoadOptions& options) {
+  return Load(files, options, nullptr);
+}
+
+// `tokenizer`: LoadTokenizer's result for these files (taken), or null (built here).
+Result<std::unique_ptr<Model>> Model::Load(FileStore& files, const LoadOptions& options,
+                                           Result<std::unique_ptr<Tokenizer>>* tokenizer) {
   if (!files.Has("config.json")) return Status::FileNotFound("missing config.json");
   BT_ASSIGN_OR_RETURN(std::string config_json, files.ReadText("config.json"));
   auto model = std::make_unique<Model>();
   BT_ASSIGN_OR_RETURN(model->config_, ParseModelConfig(config_json));
-  BT_ASSIGN_OR_RETURN(model->tokenizer_, LoadTokenizer(files, model->config_));
+  // Built beforehand from the same config.json: the config's own errors came first there too.
+  if (tokenizer) {
+    BT_ASSIGN_OR_RETURN(model->tokenizer_, std::move(*tokenizer));
+  } else {
+    BT_ASSIGN_OR_RETURN(model->tokenizer_, bt::LoadTokenizer(files, model->config_));
+  }
   {
     BT_ASSIGN_OR_RETURN(WeightSource weights, WeightSource::Open(files, options.limits.safetensors));
     const bool stored_q8 = model->config_.stored_dtype == "q8";

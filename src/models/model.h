@@ -73,6 +73,12 @@ class Model {
   // Loads from config.json, weights (single or sharded safetensors) and, optionally,
   // tokenizer.json + tokenizer_config.json. Consumes (erases) the files it used.
   static Result<std::unique_ptr<Model>> Load(FileStore& files, const LoadOptions& options = {});
+  // The tokenizer Load builds from `files` (config.json, the tokenizer files; null without them):
+  // a caller that has these files before the weights builds it while they download, and hands the
+  // result (the tokenizer or its error) to Load with the same config.json and tokenizer files.
+  static Result<std::unique_ptr<Tokenizer>> LoadTokenizer(const FileStore& files);
+  static Result<std::unique_ptr<Model>> Load(FileStore& files, const LoadOptions& options,
+                                             Result<std::unique_ptr<Tokenizer>>* tokenizer);
 
   // validate -> plan (which rows each part computes, the arena's layout) -> run -> pack the outputs.
   Result<ForwardResult> Forward(const ForwardRequest& request);

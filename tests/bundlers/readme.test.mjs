@@ -226,6 +226,14 @@ describe('README html blocks run in Chromium', { skip: BROWSER_SKIP }, () => {
       const errors = [];
       page.on('pageerror', (/** @type {any} */ e) => errors.push(`pageerror: ${e.message}`));
       page.on('console', (/** @type {any} */ m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });
+      // the shared checkpoints are sharded: the loader's request for the usual single model.safetensors
+      // (made at once, beside the index's) is answered 404, which Chromium logs; nothing else may fail
+      let singleFile404s = 0;
+      page.on('response', (/** @type {any} */ r) => {
+        if (r.status() === 404 && /\/models\/[^/]+\/model\.safetensors$/.test(new URL(r.url()).pathname)) singleFile404s++;
+      });
+      const withoutSingleFile404s = () => errors.filter((e) =>
+        !(/^console: Failed to load resource: .*404/.test(e) && singleFile404s-- > 0));
       try {
         await page.goto(`${server.url}${nameOf(b)}/`);
         await page.waitForFunction(() => /** @type {any} */ (window).__settled !== undefined, null, { timeout: 30_000 });
@@ -233,7 +241,7 @@ describe('README html blocks run in Chromium', { skip: BROWSER_SKIP }, () => {
         const shown = (await page.textContent('body'))?.trim() ?? '';
         t.diagnostic(shown.slice(0, 300));
         assert.equal(settled, 'ok');
-        assert.deepEqual(errors, []);
+        assert.deepEqual(withoutSingleFile404s(), []);
         assert.ok(shown.length > 0, 'the page shows a result');
       } finally {
         await page.close();
