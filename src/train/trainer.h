@@ -11,7 +11,8 @@
 // is exactly the loaded checkpoint (inference and explanations on it are unchanged).
 // Head-only training never tapes the encoder: its features are an inference forward (last layer pruned
 // to the rows the head reads), and the head runs on them (or on features the caller cached).
-// Dropout is not applied (the engine's forward has none): a documented difference from HF's Trainer.
+// Dropout (options hidden_dropout / classifier_dropout) is applied in the taped training forward only,
+// with masks from the seed and the step (models/dropout.h); head-only training on features has none.
 #pragma once
 
 #include <cstdint>
@@ -36,8 +37,13 @@ struct TrainerOptions {
   int32_t num_labels = 0;
   int32_t layers = 0;        // the last N encoder layers are trained; -1: all
   bool embeddings = false;   // also the embeddings (tables, LayerNorm, ALBERT's projection)
-  int32_t lora_r = 0;        // > 0: LoRA on query and value of every layer (layers must be 0)
+  int32_t lora_r = 0;        // > 0: LoRA on every layer (layers must be 0)
   double lora_alpha = 0;
+  // PEFT's target_modules: a layer module is adapted when its name (HF, within the layer) equals a
+  // target or ends with "." + target; empty: query and value.
+  std::vector<std::string> lora_targets;
+  // Training-forward dropout (HF train mode; dropout.h): hidden_dropout_prob and classifier dropout.
+  double hidden_dropout = 0, classifier_dropout = 0;
   bool keep_head = false;    // continue the checkpoint's classifier when kind and num_labels match
   OptimizerOptions optimizer;
   uint64_t seed = 42;

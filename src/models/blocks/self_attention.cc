@@ -100,7 +100,8 @@ void SelfAttentionForward(const SelfAttentionWeights& w, const SelfAttentionIO& 
     MultiHeadAttention(shape, qkv, qkv + h, qkv + 2 * h, io.mask, Scale(w), context, probs, buffers.scratch, pool,
                        subset ? &queries : nullptr);
   }
-  LinearForward(*w.output, context, rows, Activation::kNone, io.residual != nullptr ? io.residual : io.query_x, io.out,
+  const float* residual = io.no_residual ? nullptr : io.residual != nullptr ? io.residual : io.query_x;
+  LinearForward(*w.output, context, rows, Activation::kNone, residual, io.out,
                 pool, nullptr, buffers.gemm);
   if (tape == nullptr) return;
   tape->x = io.x;

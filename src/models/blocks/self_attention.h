@@ -56,6 +56,7 @@ struct SelfAttentionIO {
   const float* residual = nullptr;
   const int32_t* segments = nullptr;  // [batch*seq] token types (XLNet's segment term), or null (all 0)
   const float* positional = nullptr;  // XLNet: [2*seq, H] relative position embeddings (XlnetPositionEmbeddings)
+  bool no_residual = false;  // out = the attention output alone (the caller adds the residual: training dropout)
 };
 
 struct SelfAttentionBuffers {
