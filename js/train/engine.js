@@ -127,8 +127,9 @@ export class EngineRun {
     const options = {
       task: this.s.kind, num_labels: this.s.labels.length, layers: spec.layers, embeddings: spec.embeddings, seed: this.s.seed,
       ...(spec.lora ? { lora: spec.lora } : {}), initializer_range: this.initializerRange,
+      ...(spec.dropout ? { dropout: spec.dropout } : {}),
       optimizer: { lr: o.lr, weight_decay: o.weight_decay, beta1: o.beta1, beta2: o.beta2, eps: o.eps, warmup_steps: warmup,
-        total_steps: total, max_grad_norm: o.max_grad_norm, l2: o.l2 },
+        total_steps: total, max_grad_norm: o.max_grad_norm, l2: o.l2, head_lr: o.head_lr ?? 0 },
     };
     const module = /** @type {any} */ (this.model.runtime).module;
     const engine = new module.Trainer(this.model.raw, JSON.stringify(options));
