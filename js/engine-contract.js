@@ -28,7 +28,7 @@ export const ENGINE_OPTIONS = Object.freeze({
   train: Object.freeze(/** @type {const} */ (['task', 'num_labels', 'layers', 'embeddings', 'lora', 'keep_head', 'optimizer', 'seed', 'from_features', 'initializer_range', 'dropout'])),
   optimizer: Object.freeze(/** @type {const} */ (['lr', 'weight_decay', 'beta1', 'beta2', 'eps', 'warmup_steps', 'total_steps', 'max_grad_norm', 'l2', 'head_lr'])),
   lora: Object.freeze(/** @type {const} */ (['r', 'alpha', 'target_modules'])),
-  dropout: Object.freeze(/** @type {const} */ (['hidden', 'classifier'])),
+  dropout: Object.freeze(/** @type {const} */ (['hidden', 'attention', 'classifier'])),
   features: Object.freeze(/** @type {const} */ (['size'])),
 });
 

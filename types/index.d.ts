@@ -1001,7 +1001,7 @@ export interface TrainerOptions {
     layers?: number | 'all';
     lora?: { r: number; alpha?: number; dropout?: number; target_modules?: string[] } | null;
     embeddings?: boolean;
-    dropout?: boolean | { hidden?: number; classifier?: number };
+    dropout?: boolean | { hidden?: number; attention?: number; classifier?: number };
   };
   /**
    * Text classification, head only: 'cls' (default) trains the model class's own classifier on its input

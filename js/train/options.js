@@ -9,11 +9,12 @@ import { engineCanTrain } from './engine.js';
  * @property {'text-classification' | 'sentiment-analysis' | 'token-classification' | 'ner'} [task] default 'text-classification'
  * @property {string[]} labels the label names, in id order (id2label)
  * @property {{layers?: number | 'all', lora?: {r: number, alpha?: number, dropout?: number, target_modules?: string[]} | null,
- *   embeddings?: boolean, dropout?: boolean | {hidden?: number, classifier?: number}}} [train]
+ *   embeddings?: boolean, dropout?: boolean | {hidden?: number, attention?: number, classifier?: number}}} [train]
  *   what is trained besides the head: `layers` 0 (default: the head only, on cached frozen features);
  *   `lora.target_modules` as PEFT names them (default ['query', 'value']: BERT's; 'key', 'dense' … add more);
  *   `dropout` in the training forward as Hugging Face's train mode: true = the checkpoint config's
- *   hidden_dropout_prob and classifier dropout, an object = those rates, false = none (default: MODE_DEFAULTS)
+ *   hidden_dropout_prob, attention_probs_dropout_prob and classifier dropout, an object = those rates,
+ *   false = none (default: MODE_DEFAULTS)
  * @property {'cls' | 'mean'} [pooling] text classification, head only: 'cls' (default) trains the model
  *   class's own classifier on its input (BERT: the pooler's output), so the result saves as a Hugging Face
  *   *ForSequenceClassification; 'mean' trains a linear probe on the mask-aware mean of the last hidden
@@ -68,7 +69,7 @@ import { engineCanTrain } from './engine.js';
  * @property {number} layers the last N layers, -1 = all
  * @property {boolean} embeddings
  * @property {{r: number, alpha: number, target_modules?: string[]} | null} lora
- * @property {{hidden: number, classifier: number}} [dropout] training-forward dropout rates (absent: none)
+ * @property {{hidden: number, attention: number, classifier: number}} [dropout] training-forward dropout rates (absent: none)
  */
 
 export const TASKS = /** @type {Record<string, 'sequence' | 'token'>} */ ({
@@ -161,12 +162,13 @@ export function checkOptimizer(opt, base, what) {
 
 /**
  * The training forward's dropout rates: `true` takes them from config.json as Hugging Face's models do
- * (hidden: hidden_dropout_prob, DistilBERT's dropout; classifier: classifier_dropout, ALBERT's
- * classifier_dropout_prob, DistilBERT's seq_classif_dropout for sequences, else the hidden rate).
- * @param {unknown} d true | false | 0 | {hidden, classifier}
+ * (hidden: hidden_dropout_prob, DistilBERT's dropout; attention: attention_probs_dropout_prob,
+ * DistilBERT's attention_dropout; classifier: classifier_dropout, ALBERT's classifier_dropout_prob,
+ * DistilBERT's seq_classif_dropout for sequences, else the hidden rate).
+ * @param {unknown} d true | false | 0 | {hidden, attention, classifier}
  * @param {Record<string, any>} config
  * @param {'sequence' | 'token'} kind
- * @returns {{hidden: number, classifier: number} | null}
+ * @returns {{hidden: number, attention: number, classifier: number} | null}
  */
 export function dropoutRates(d, config, kind) {
   if (d === false || d === 0 || d === null) return null;
@@ -175,20 +177,25 @@ export function dropoutRates(d, config, kind) {
   let rates;
   if (d === true) {
     const hidden = num(config.hidden_dropout_prob) ?? num(config.dropout) ?? 0;
+    const attention = num(config.attention_probs_dropout_prob) ?? num(config.attention_dropout) ?? 0;
     const classifier = num(config.classifier_dropout) ?? num(config.classifier_dropout_prob)
       ?? (kind === 'sequence' ? num(config.seq_classif_dropout) : undefined) ?? hidden;
-    rates = { hidden, classifier };
+    rates = { hidden, attention, classifier };
   } else {
-    check(typeof d === 'object', `Trainer.create: train.dropout must be true, false or {hidden, classifier}, got ${JSON.stringify(d)}`);
+    check(typeof d === 'object', `Trainer.create: train.dropout must be true, false or {hidden, attention, classifier}, got ${JSON.stringify(d)}`);
     const o = /** @type {Record<string, unknown>} */ (d);
     for (const key of Object.keys(o)) {
-      if (!['hidden', 'classifier'].includes(key)) throw invalid(`Trainer.create: unknown train.dropout option "${key}"; known: hidden, classifier`, { field: `train.dropout.${key}` });
+      if (!['hidden', 'attention', 'classifier'].includes(key)) {
+        throw invalid(`Trainer.create: unknown train.dropout option "${key}"; known: hidden, attention, classifier`, { field: `train.dropout.${key}` });
+      }
     }
-    const hidden = o.hidden === undefined ? 0 : numberOption(o.hidden, 'train.dropout.hidden', { min: 0, max: 0.99 });
-    rates = { hidden, classifier: o.classifier === undefined ? hidden : numberOption(o.classifier, 'train.dropout.classifier', { min: 0, max: 0.99 }) };
+    /** @param {string} k @param {number} fallback */
+    const rate = (k, fallback) => (o[k] === undefined ? fallback : numberOption(o[k], `train.dropout.${k}`, { min: 0, max: 0.99 }));
+    const hidden = rate('hidden', 0);
+    rates = { hidden, attention: rate('attention', 0), classifier: rate('classifier', hidden) };
   }
   for (const [k, v] of Object.entries(rates)) numberOption(v, `train.dropout.${k} (from config.json)`, { min: 0, max: 0.99 });
-  return rates.hidden > 0 || rates.classifier > 0 ? rates : null;
+  return rates.hidden > 0 || rates.attention > 0 || rates.classifier > 0 ? rates : null;
 }
 
 /**

@@ -23,7 +23,7 @@ constexpr const char* kExplainOptions[] = {"method", "target", "position", "outp
 constexpr const char* kTrainOptions[] = {"task", "num_labels", "layers", "embeddings", "lora", "keep_head", "optimizer", "seed", "from_features", "initializer_range", "dropout"};
 constexpr const char* kOptimizerOptions[] = {"lr", "weight_decay", "beta1", "beta2", "eps", "warmup_steps", "total_steps", "max_grad_norm", "l2", "head_lr"};
 constexpr const char* kLoraOptions[] = {"r", "alpha", "target_modules"};
-constexpr const char* kDropoutOptions[] = {"hidden", "classifier"};
+constexpr const char* kDropoutOptions[] = {"hidden", "attention", "classifier"};
 constexpr const char* kFeaturesOptions[] = {"size"};
 
 }  // namespace bt::contract

@@ -45,7 +45,7 @@ Status ValidateEncoderInput(const EncoderWeights& w, const EncoderInput& in) {
 
 void EncoderForward(const EncoderWeights& w, const EncoderInput& in, const EncoderOutput& out,
                     const EncoderBuffers& buffers, Tape* tape, ThreadPool& pool, const Dropout* dropout) {
-  if (dropout != nullptr && dropout->hidden <= 0.0f) dropout = nullptr;
+  if (dropout != nullptr && dropout->hidden <= 0.0f && dropout->attention <= 0.0f) dropout = nullptr;
   const int32_t m = in.batch * in.seq, heads = w.num_heads;
   const int64_t mh = static_cast<int64_t>(m) * w.hidden_size;
   const EmbeddingInput embedding_input{in.batch, in.seq, in.ids, in.type_ids, in.word_vectors, in.task_type_ids, in.mask};
@@ -57,7 +57,7 @@ void EncoderForward(const EncoderWeights& w, const EncoderInput& in, const Encod
   }
   EmbeddingsForward(w.embeddings, embedding_input, out.hidden, buffers.embeddings,
                     tape != nullptr && tape->first_layer == 0 ? &tape->embeddings : nullptr, pool);
-  if (dropout != nullptr) {
+  if (dropout != nullptr && dropout->hidden > 0.0f) {
     ApplyDropout(dropout->key, kDropoutEmbeddings, dropout->hidden, out.hidden, mh);
     if (tape != nullptr) {
       tape->dropout.hidden = dropout->hidden;

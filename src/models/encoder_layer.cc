@@ -109,6 +109,11 @@ void EncoderLayerForward(const EncoderLayerWeights& w, const EncoderLayerIO& io,
   SelfAttentionIO attention{io.batch, io.seq, io.mask, x, io.query_rows, io.query_count, query_x, attention_sum,
                             io.probs, nullptr, io.segments, io.positional};
   attention.no_residual = p > 0.0f;
+  if (io.dropout != nullptr && !subset && io.dropout->attention > 0.0f) {  // taped layers only (the kernel keeps p)
+    attention.probs_dropout = io.dropout->attention;
+    attention.dropout_key = io.dropout->key;
+    attention.layer = io.layer;
+  }
   SelfAttentionForward(w.attention, attention, buffers.attention, tape != nullptr ? &tape->attention : nullptr, pool);
   if (p > 0.0f) DropoutResidual(io.dropout->key, DropoutSiteAttention(io.layer), p, x, attention_sum, values);
   float* normed = tape != nullptr && tape->attention_out != nullptr ? tape->attention_out : buffers.sum;

@@ -46,7 +46,8 @@ struct EncoderLayerIO {
   float* probs = nullptr;  // optional [batch, heads, seq, seq] (without a subset)
   const int32_t* segments = nullptr;  // [batch*seq] token types (XLNet's segment term) or null
   const float* positional = nullptr;  // XLNet: [2*seq, H] relative position embeddings
-  // Training (post-norm layers, every row): hidden dropout on the attention and FFN outputs (dropout.h).
+  // Training (post-norm layers, every row): hidden dropout on the attention and FFN outputs, and (taped
+  // layers) attention-probability dropout (dropout.h).
   const Dropout* dropout = nullptr;
   int32_t layer = 0;  // the applied layer's index (the dropout sites)
 };

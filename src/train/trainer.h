@@ -42,8 +42,9 @@ struct TrainerOptions {
   // PEFT's target_modules: a layer module is adapted when its name (HF, within the layer) equals a
   // target or ends with "." + target; empty: query and value.
   std::vector<std::string> lora_targets;
-  // Training-forward dropout (HF train mode; dropout.h): hidden_dropout_prob and classifier dropout.
-  double hidden_dropout = 0, classifier_dropout = 0;
+  // Training-forward dropout (HF train mode; dropout.h): hidden_dropout_prob, attention_probs_dropout_prob
+  // (taped layers), classifier dropout.
+  double hidden_dropout = 0, attention_dropout = 0, classifier_dropout = 0;
   bool keep_head = false;    // continue the checkpoint's classifier when kind and num_labels match
   OptimizerOptions optimizer;
   uint64_t seed = 42;

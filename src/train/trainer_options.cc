@@ -57,8 +57,10 @@ Result<TrainerOptions> ParseOptions(const std::string& json_text) {
     }
   }
   if (const Json* d = OptionalField(json, "dropout")) {
-    if (!d->is_object()) return OptionError("dropout", "must be null or {hidden, classifier}");
+    if (!d->is_object()) return OptionError("dropout", "must be null or {hidden, attention, classifier}");
     BT_ASSIGN_OR_RETURN(o.hidden_dropout, JsonNumber(*d, "hidden", 0.0, p + ".dropout"));
+    BT_ASSIGN_OR_RETURN(o.attention_dropout, JsonNumber(*d, "attention", 0.0, p + ".dropout"));
+    if (!(o.attention_dropout >= 0 && o.attention_dropout < 1)) return OptionError("dropout.attention", "must be a number in [0, 1)");
     BT_ASSIGN_OR_RETURN(o.classifier_dropout, JsonNumber(*d, "classifier", o.hidden_dropout, p + ".dropout"));
     if (!(o.hidden_dropout >= 0 && o.hidden_dropout < 1)) return OptionError("dropout.hidden", "must be a number in [0, 1)");
     if (!(o.classifier_dropout >= 0 && o.classifier_dropout < 1)) {

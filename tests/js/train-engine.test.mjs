@@ -26,8 +26,8 @@ test('Trainer binding: steps, errors, resume, features, export', { skip: SKIP_RE
     const unknown = new engine.Trainer(model.raw, options({ label_smoothing: 0.1 }));
     assert.match(unknown.error().error, /unknown option 'label_smoothing'/);
     unknown.delete();
-    const shape = new engine.Trainer(model.raw, options({ dropout: 0.1 }));  // dropout is {hidden, classifier}
-    assert.match(shape.error().error, /dropout must be null or \{hidden, classifier\}/);
+    const shape = new engine.Trainer(model.raw, options({ dropout: 0.1 }));  // dropout is {hidden, attention, classifier}
+    assert.match(shape.error().error, /dropout must be null or \{hidden, attention, classifier\}/);
     shape.delete();
 
     for (const extra of [{ layers: 1 }, { layers: 0, lora: { r: 2, alpha: 4 } }, { layers: -1, embeddings: true }]) {

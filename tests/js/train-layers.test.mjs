@@ -37,7 +37,7 @@ const examples = Array.from({ length: 48 }, (_, i) => (i % 2
 const modes = [{ lora: { r: 4, alpha: 8 } }, { layers: 2 }, { layers: 'all' },
   // dropout in the training forward (config.json's rates) and LoRA on every projection PEFT names
   { lora: { r: 4, alpha: 8, target_modules: ['query', 'key', 'value', 'dense'] }, dropout: true },
-  { layers: 2, dropout: { hidden: 0.1, classifier: 0.2 } }];
+  { layers: 2, dropout: { hidden: 0.1, attention: 0.1, classifier: 0.2 } }];
 for (const train of modes) {
   test(`engine training ${JSON.stringify(train)}: loss falls; the saved folder reloads with the trainer's predictions`, async (t) => {
     if (skip) return t.skip(String(skip));
@@ -109,9 +109,11 @@ test('dropout, head_lr and LoRA targets: config rates, checks, clear errors', as
   const model = await BertologyModel.load(dir, { threads: 1 });
   const labels = ['negative', 'positive'];
   const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
-  // true: Hugging Face's rates from config.json (BERT: hidden_dropout_prob; classifier_dropout null → the same)
+  // true: Hugging Face's rates from config.json (BERT: hidden_dropout_prob, attention_probs_dropout_prob;
+  // classifier_dropout null → the hidden rate)
   const on = await Trainer.create(model, { labels, train: { layers: 1, dropout: true } });
-  assert.deepEqual(on.engineSpec?.dropout, { hidden: config.hidden_dropout_prob, classifier: config.classifier_dropout ?? config.hidden_dropout_prob });
+  assert.deepEqual(on.engineSpec?.dropout, { hidden: config.hidden_dropout_prob, attention: config.attention_probs_dropout_prob,
+    classifier: config.classifier_dropout ?? config.hidden_dropout_prob });
   on.dispose();
   const off = await Trainer.create(model, { labels, train: { layers: 1, dropout: false } });
   assert.equal(off.engineSpec?.dropout, undefined);

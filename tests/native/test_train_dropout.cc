@@ -92,7 +92,7 @@ TEST_P(TrainDropoutGradients, MatchFiniteDifferences) {
          stats);
 }
 
-#define DROPOUT ",\"dropout\":{\"hidden\":0.2,\"classifier\":0.3}"
+#define DROPOUT ",\"dropout\":{\"hidden\":0.2,\"attention\":0.25,\"classifier\":0.3}"
 INSTANTIATE_TEST_SUITE_P(
     Tiny, TrainDropoutGradients,
     ::testing::Values(Case{"tiny-bert-bert-maskedlm", "sequence", -1, true, DROPOUT},
@@ -134,8 +134,12 @@ TEST(TrainDropout, ZeroIsBitwiseTheCurrentPathAndLogitsHaveNone) {
     // Evaluation runs without dropout: before any step the weights agree, so the logits do, bitwise.
     auto fresh = MakeTrainer(model.get(), Options("sequence", layers, false, extra));
     EXPECT_EQ(fresh->Logits(b.view()).value(), on->Logits(b.view()).value());
-    // Training does drop: the same weights and batch give another loss.
+    // Training does drop: the same weights and batch give another loss (each site alone too).
     EXPECT_NE(on->LossAndGrads(b.view())->loss, fresh->LossAndGrads(b.view())->loss);
+    for (const char* site : {"{\"attention\":0.3}", "{\"classifier\":0.3}"}) {
+      auto one = MakeTrainer(model.get(), Options("sequence", layers, false, std::string(extra) + ",\"dropout\":" + site));
+      EXPECT_NE(one->LossAndGrads(b.view())->loss, fresh->LossAndGrads(b.view())->loss) << site;
+    }
   }
 }
 
