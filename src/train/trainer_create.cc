@@ -242,11 +242,13 @@ Result<std::unique_ptr<Trainer>> Trainer::Create(Model* model, const TrainerOpti
           im.linears.push_back(std::move(u));
           return true;
         };
-        adapt(&L.attention.qkv, &g.attention.qkv, {{nm.query, 0}, {nm.key, h}, {nm.value, 2 * h}}, h);
+        // Frozen (not adapted) linears still pass the gradient down: their Wᵀ.
+        if (!adapt(&L.attention.qkv, &g.attention.qkv, {{nm.query, 0}, {nm.key, h}, {nm.value, 2 * h}}, h)) {
+          BT_RETURN_IF_ERROR(im.bw.Add(*L.attention.qkv));
+        }
         for (auto [slot, grads, module] : {std::tuple{&L.attention.output, &g.attention.output, nm.attention_output},
                                            std::tuple{&L.ffn.in, &g.ffn.in, nm.ffn_in},
                                            std::tuple{&L.ffn.out, &g.ffn.out, nm.ffn_out}}) {
-          // Frozen (not adapted) linears still pass the gradient down: their Wᵀ.
           if (!adapt(slot, grads, {{module, 0}}, (*slot)->n())) BT_RETURN_IF_ERROR(im.bw.Add(**slot));
         }
         im.encoder_grads.layers[d] = &g;

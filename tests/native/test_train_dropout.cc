@@ -106,7 +106,10 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"tiny-distilbert-distilbert-tokenclassification", "token", 0, false,
                            ",\"lora\":{\"r\":2,\"alpha\":4,\"target_modules\":[\"k_lin\",\"out_lin\",\"lin1\",\"lin2\"]}"},
                       Case{"tiny-roberta-roberta-sequenceclassification", "sequence", 0, false,
-                           ",\"lora\":{\"r\":3,\"alpha\":3,\"target_modules\":[\"key\",\"intermediate.dense\"]}" DROPOUT}));
+                           ",\"lora\":{\"r\":3,\"alpha\":3,\"target_modules\":[\"key\",\"intermediate.dense\"]}" DROPOUT},
+                      // no adapter on q|k|v: the frozen fused projection still passes the gradient down
+                      Case{"tiny-albert-albert-sequenceclassification", "token", 0, false,
+                           ",\"lora\":{\"r\":2,\"alpha\":4,\"target_modules\":[\"dense\"]}" DROPOUT}));
 
 // p = 0 takes no dropout code: losses, gradients and logits are bitwise the trainer without the option;
 // with p > 0 the logits (evaluation: no dropout) are still bitwise those of the trainer without it.
