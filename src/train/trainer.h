@@ -1,8 +1,9 @@
 // Trainer: fine-tuning on the engine's own forward and backward pass (issue 19). Over a loaded model
 // (or, for a head on cached features, none) it trains a fresh (or the checkpoint's) classification /
 // token-classification head plus, optionally, the last N encoder layers, the embeddings, or LoRA
-// adapters on every layer's query and value projections; cross-entropy loss; AdamW with linear warmup
-// and decay and global-norm clipping, as Hugging Face's Trainer does by default.
+// adapters on every layer's projections (PEFT target_modules; query and value by default);
+// cross-entropy loss; AdamW with linear warmup and decay and global-norm clipping, as Hugging Face's
+// Trainer does by default.
 //
 // How it sits on the model: the trainer keeps float32 master copies of what it trains (and AdamW's
 // moments) and packs them into its own Linear / LayerNorm / table objects. A step swaps those into the
@@ -11,7 +12,7 @@
 // is exactly the loaded checkpoint (inference and explanations on it are unchanged).
 // Head-only training never tapes the encoder: its features are an inference forward (last layer pruned
 // to the rows the head reads), and the head runs on them (or on features the caller cached).
-// Dropout (options hidden_dropout / classifier_dropout) is applied in the taped training forward only,
+// Dropout (hidden_dropout / attention_dropout / classifier_dropout) is applied in the taped training forward,
 // with masks from the seed and the step (models/dropout.h); head-only training on features has none.
 #pragma once
 
