@@ -30,14 +30,6 @@ using testing::LoadSharedModel;
 
 using namespace train_test;  // Batch, MakeBatch, Options, MakeTrainer, CheckGradients, BatchLoss, Report
 
-struct Case {
-  const char* model;
-  const char* task;
-  int layers;
-  bool embeddings;
-  const char* extra;
-};
-
 class TrainGradients : public ::testing::TestWithParam<Case> {};
 
 TEST_P(TrainGradients, MatchFiniteDifferences) {
@@ -49,17 +41,10 @@ TEST_P(TrainGradients, MatchFiniteDifferences) {
   ASSERT_NE(t, nullptr);
   const bool token = std::string(c.task) == "token";
   Batch b = MakeBatch(token, 3, model->config().type_vocab_size > 1);
-  // LoRA's B starts at 0 (so A's gradient is 0): give B values first.
-  TrainRng rng(11);
-  for (const ParameterInfo& p : t->Parameters()) {
-    if (p.name.find("lora_B") == std::string::npos) continue;
-    for (int64_t i = 0; i < p.shape[0] * p.shape[1]; ++i) {
-      ASSERT_TRUE(t->SetValue(p.name, i, static_cast<float>(rng.Normal() * 0.3)).ok());
-    }
-  }
+  RandomLoraB(*t);
   CheckStats stats;
   CheckGradients(*t, [&] { return BatchLoss(*t, b); }, stats);
-  Report(std::string(c.model) + " " + c.task + " layers " + std::to_string(c.layers) + (c.embeddings ? " +emb" : "") + c.extra, stats);
+  Report(CaseName(c), stats);
 }
 
 INSTANTIATE_TEST_SUITE_P(

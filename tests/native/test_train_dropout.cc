@@ -53,14 +53,6 @@ TEST(TrainDropout, MaskKeepsOneMinusPAndScales) {
   for (int i = 0; i < 8; ++i) EXPECT_EQ(out[i], residual[i] + dropped[i]);
 }
 
-struct Case {
-  const char* model;
-  const char* task;
-  int layers;
-  bool embeddings;
-  const char* extra;
-};
-
 class TrainDropoutGradients : public ::testing::TestWithParam<Case> {};
 
 // The mask is a function of the seed and the step: LossAndGrads (no step) sees one mask, so the loss is
@@ -74,13 +66,7 @@ TEST_P(TrainDropoutGradients, MatchFiniteDifferences) {
   ASSERT_NE(t, nullptr);
   const bool token = std::string(c.task) == "token";
   Batch b = MakeBatch(token, 3, model->config().type_vocab_size > 1);
-  TrainRng rng(11);
-  for (const ParameterInfo& p : t->Parameters()) {
-    if (p.name.find("lora_B") == std::string::npos) continue;
-    for (int64_t i = 0; i < p.shape[0] * p.shape[1]; ++i) {
-      ASSERT_TRUE(t->SetValue(p.name, i, static_cast<float>(rng.Normal() * 0.3)).ok());
-    }
-  }
+  RandomLoraB(*t);
   // Dropout is on: the training loss differs from the one without (same weights, same batch).
   auto plain = MakeTrainer(model.get(), Options(c.task, c.layers, c.embeddings, "", "0.5"));
   if (std::string(c.extra).find("lora") == std::string::npos) {
@@ -88,8 +74,7 @@ TEST_P(TrainDropoutGradients, MatchFiniteDifferences) {
   }
   CheckStats stats;
   CheckGradients(*t, [&] { return BatchLoss(*t, b); }, stats);
-  Report(std::string(c.model) + " " + c.task + " layers " + std::to_string(c.layers) + (c.embeddings ? " +emb" : "") + c.extra,
-         stats);
+  Report(CaseName(c), stats);
 }
 
 #define DROPOUT ",\"dropout\":{\"hidden\":0.2,\"attention\":0.25,\"classifier\":0.3}"

@@ -159,5 +159,29 @@ inline void Report(const std::string& what, const CheckStats& s) {
               what.c_str(), s.tensors, s.components, s.worst, s.worst_name.c_str(), s.skipped);
 }
 
+// One finite-difference case: a tiny model, the task, what trains, extra options JSON.
+struct Case {
+  const char* model;
+  const char* task;
+  int layers;
+  bool embeddings;
+  const char* extra;
+};
+
+// LoRA's B starts at 0 (so A's gradient is 0): give B values first.
+inline void RandomLoraB(Trainer& t) {
+  TrainRng rng(11);
+  for (const ParameterInfo& p : t.Parameters()) {
+    if (p.name.find("lora_B") == std::string::npos) continue;
+    for (int64_t i = 0; i < p.shape[0] * p.shape[1]; ++i) {
+      ASSERT_TRUE(t.SetValue(p.name, i, static_cast<float>(rng.Normal() * 0.3)).ok());
+    }
+  }
+}
+
+inline std::string CaseName(const Case& c) {
+  return std::string(c.model) + " " + c.task + " layers " + std::to_string(c.layers) + (c.embeddings ? " +emb" : "") + c.extra;
+}
+
 }  // namespace train_test
 }  // namespace bt
