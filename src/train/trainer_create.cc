@@ -3,8 +3,7 @@
 // encoder layers, the embeddings, LoRA adapters as PEFT initialises them — and which frozen weights the
 // backward must cross (their Wᵀ).
 #include <cmath>
-#include <tuple>
-#include <utility>
+#include <string_view>
 
 #include "kernels/gemm_internal.h"
 #include "models/architecture.h"
@@ -202,10 +201,10 @@ Result<std::unique_ptr<Trainer>> Trainer::Create(Model* model, const TrainerOpti
       const std::vector<std::string> targets =
           o.lora_targets.empty() ? std::vector<std::string>{nm.query, nm.value} : o.lora_targets;
       std::vector<bool> used(targets.size(), false);
-      auto targeted = [&](const std::string& module) {
+      auto targeted = [&](std::string_view module) {
         bool hit = false;
         for (size_t i = 0; i < targets.size(); ++i) {
-          const std::string& t = targets[i];
+          const std::string_view t = targets[i];
           const bool match = module == t || (module.size() > t.size() && module.compare(module.size() - t.size(), t.size(), t) == 0 &&
                                              module[module.size() - t.size() - 1] == '.');
           if (match) used[i] = hit = true;
@@ -218,14 +217,19 @@ Result<std::unique_ptr<Trainer>> Trainer::Create(Model* model, const TrainerOpti
         const std::string lp = layer_prefix(d);
         // The adapters of one linear: rows [row0, row0 + rows) of W [n, k]; A ~ kaiming_uniform_(a=√5)
         // = U(±1/√k), B = 0 (PEFT).
-        auto adapt = [&](Linear* slot, LinearGrads* grads, const std::vector<std::pair<std::string, int32_t>>& modules,
-                         int32_t rows) {
+        struct Module {
+          const char* name;
+          int32_t row0;
+        };
+        auto adapt = [&](Linear* slot, LinearGrads* grads, const Module* modules, int32_t count, int32_t rows) {
           LinearUnit u;
           u.slot = slot;
           u.transposed = true;
           u.n = (*slot)->n();
           u.k = (*slot)->k();
-          for (const auto& [module, row0] : modules) {
+          for (int32_t m = 0; m < count; ++m) {
+            const char* module = modules[m].name;
+            const int32_t row0 = modules[m].row0;
             if (!targeted(module)) continue;
             const double bound = 1.0 / std::sqrt(static_cast<double>(u.k));
             std::vector<float> a(static_cast<size_t>(r) * u.k);
@@ -243,13 +247,14 @@ Result<std::unique_ptr<Trainer>> Trainer::Create(Model* model, const TrainerOpti
           return true;
         };
         // Frozen (not adapted) linears still pass the gradient down: their Wᵀ.
-        if (!adapt(&L.attention.qkv, &g.attention.qkv, {{nm.query, 0}, {nm.key, h}, {nm.value, 2 * h}}, h)) {
-          BT_RETURN_IF_ERROR(im.bw.Add(*L.attention.qkv));
-        }
-        for (auto [slot, grads, module] : {std::tuple{&L.attention.output, &g.attention.output, nm.attention_output},
-                                           std::tuple{&L.ffn.in, &g.ffn.in, nm.ffn_in},
-                                           std::tuple{&L.ffn.out, &g.ffn.out, nm.ffn_out}}) {
-          if (!adapt(slot, grads, {{module, 0}}, (*slot)->n())) BT_RETURN_IF_ERROR(im.bw.Add(**slot));
+        const Module qkv[] = {{nm.query, 0}, {nm.key, h}, {nm.value, 2 * h}};
+        if (!adapt(&L.attention.qkv, &g.attention.qkv, qkv, 3, h)) BT_RETURN_IF_ERROR(im.bw.Add(*L.attention.qkv));
+        Linear* const slots[] = {&L.attention.output, &L.ffn.in, &L.ffn.out};
+        LinearGrads* const grads[] = {&g.attention.output, &g.ffn.in, &g.ffn.out};
+        const char* const names[] = {nm.attention_output, nm.ffn_in, nm.ffn_out};
+        for (int32_t i = 0; i < 3; ++i) {
+          const Module one{names[i], 0};
+          if (!adapt(slots[i], grads[i], &one, 1, (*slots[i])->n())) BT_RETURN_IF_ERROR(im.bw.Add(**slots[i]));
         }
         im.encoder_grads.layers[d] = &g;
       }

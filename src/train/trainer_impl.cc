@@ -23,7 +23,8 @@ std::vector<float> NormalInit(TrainRng& rng, int64_t count, double std) {
 }  // namespace train_internal
 
 // Packs a linear unit from its parameters (LoRA: the merged weight).
-Status Trainer::Impl::SyncLinear(LinearUnit& u) {
+// Training-only code in an -O3 file: compiled for size (the wasm's 1 MB bound, docs/build.md).
+__attribute__((minsize)) Status Trainer::Impl::SyncLinear(LinearUnit& u) {
   std::vector<float> merged;
   const float* w = nullptr;
   const float* b = nullptr;
@@ -72,7 +73,7 @@ Status Trainer::Impl::SyncAll() {
 }
 
 // LoRA: from dW of the merged q|k|v weight, dA = s·Bᵀ·dW_rows and dB = s·dW_rows·Aᵀ.
-void Trainer::Impl::LoraGrads() {
+__attribute__((minsize)) void Trainer::Impl::LoraGrads() {
   const float s = static_cast<float>(lora_scaling);
   for (LinearUnit& u : linears) {
     const int32_t k = u.k;

@@ -41,14 +41,10 @@ void AttendHeadBackward(const AttentionShape& s, const float* q, const float* k,
         dp[j] = 0.0f;
         continue;
       }
+      // keep = 1 without dropout: p·1 and 1·x are exact, the values those of the path without it.
       const float keep = dropout != nullptr ? dropout->Scale(dropout_base + static_cast<int64_t>(i) * seq + j) : 1.0f;
-      if (dropout != nullptr) {
-        AxpyF32(p[j] * keep, g, dv + static_cast<size_t>(j) * s.v_stride, hd);
-        dp[j] = keep * DotF32Scalar(g, v + static_cast<size_t>(j) * s.v_stride, hd);
-      } else {
-        AxpyF32(p[j], g, dv + static_cast<size_t>(j) * s.v_stride, hd);
-        dp[j] = DotF32Scalar(g, v + static_cast<size_t>(j) * s.v_stride, hd);
-      }
+      AxpyF32(p[j] * keep, g, dv + static_cast<size_t>(j) * s.v_stride, hd);
+      dp[j] = keep * DotF32Scalar(g, v + static_cast<size_t>(j) * s.v_stride, hd);
       weighted += static_cast<double>(p[j]) * dp[j];
     }
     if (dprobs != nullptr) std::memcpy(dprobs + static_cast<size_t>(i) * seq, dp, sizeof(float) * seq);
