@@ -7,6 +7,12 @@
 //     [--warmup 0.06] [--r 8] [--alpha 16] [--n 2000] [--heldout 1000] [--max-length 128]
 //     [--weight-decay 0] [--eval-steps 0] [--dev-each] [--threads 2] [--out bench/train_tune.jsonl]
 //     [--checkpoint FILE] [--resume FILE] [--save DIR] [--model DIR (default: bert-mini-mlm)]
+//     [--dropout config|off|hidden=0.1,attention=0.1,classifier=0.1] [--head-lr 1e-3] [--targets query,key,value,dense]
+//
+// --dropout: the training forward's dropout (train.dropout): `config` = config.json's rates (HF train
+// mode), `off`, or the given rates (classifier defaults to hidden); default: the mode's default. Rows
+// record the rates the trainer resolved. --head-lr: optimizer.head_lr.
+// --targets: LoRA's target_modules (PEFT names; default query,value).
 //
 // --checkpoint writes trainer.checkpoint() at every evaluation (an epoch boundary by default), --resume
 // continues such a run (same options), --save writes the final Hugging Face folder.
@@ -35,6 +41,7 @@ const { values: a } = parseArgs({ options: {
   'eval-steps': { type: 'string', default: '0' }, 'dev-each': { type: 'boolean', default: false }, threads: { type: 'string', default: '2' },
   seed: { type: 'string', default: '42' }, embeddings: { type: 'boolean', default: false }, 'no-heldout': { type: 'boolean', default: false },
   out: { type: 'string', default: join(ROOT, 'bench', 'train_tune.jsonl') }, tag: { type: 'string', default: '' },
+  dropout: { type: 'string' }, 'head-lr': { type: 'string' }, targets: { type: 'string' },
   task: { type: 'string', default: 'sst2' }, checkpoint: { type: 'string' }, model: { type: 'string' }, resume: { type: 'string' }, save: { type: 'string' },
 } });
 const num = (/** @type {string} */ k) => Number(/** @type {any} */ (a)[k]);
@@ -58,13 +65,23 @@ const heldout = a['no-heldout'] ? [] : conll ? readConll('valid.txt').slice(0, n
 const log = (/** @type {string} */ s) => console.error(`[tune ${new Date().toISOString().slice(11, 19)}] ${s}`);
 
 const model = await BertologyModel.load(a.model ?? join(SHARED, 'models/bert-mini-mlm'), { threads: num('threads') });
-const lora = a.mode === 'lora' ? { r: num('r'), alpha: num('alpha') } : null;
+const lora = a.mode === 'lora' ? { r: num('r'), alpha: num('alpha'), ...(a.targets ? { target_modules: a.targets.split(',') } : {}) } : null;
+const dropoutOption = (/** @type {string | undefined} */ d) => {
+  if (d === undefined) return undefined;
+  if (d === 'config') return true;
+  if (d === 'off') return false;
+  return Object.fromEntries(d.split(',').map((kv) => { const [k, v] = kv.split('='); return [k, Number(v)]; }));
+};
+const dropout = dropoutOption(a.dropout);
+const headLr = a['head-lr'] !== undefined ? num('head-lr') : undefined;
 const layers = a.mode === 'lora' ? 0 : (a.layers === 'all' ? 'all' : Number(a.layers));
 const config = { task: a.task, mode: a.mode, layers, lora, embeddings: a.embeddings, lr: num('lr'), epochs: num('epochs'), batch_size: num('batch'), warmup: num('warmup'),
-  weight_decay: num('weight-decay'), max_length: num('max-length'), n, seed: num('seed'), threads: model.runtime.threads, tag: a.tag };
-const trainer = await Trainer.create(model, { task: conll ? 'token-classification' : 'text-classification', labels, train: { layers, lora, embeddings: a.embeddings }, epochs: config.epochs, batch_size: config.batch_size,
-  seed: config.seed, max_length: config.max_length, truncation: true, optimizer: { lr: config.lr, warmup: config.warmup, weight_decay: config.weight_decay },
+  weight_decay: num('weight-decay'), max_length: num('max-length'), n, seed: num('seed'), threads: model.runtime.threads, tag: a.tag,
+  ...(dropout !== undefined ? { dropout } : {}), ...(headLr !== undefined ? { head_lr: headLr } : {}) };
+const trainer = await Trainer.create(model, { task: conll ? 'token-classification' : 'text-classification', labels, train: { layers, lora, embeddings: a.embeddings, ...(dropout !== undefined ? { dropout } : {}) }, epochs: config.epochs, batch_size: config.batch_size,
+  seed: config.seed, max_length: config.max_length, truncation: true, optimizer: { lr: config.lr, warmup: config.warmup, weight_decay: config.weight_decay, ...(headLr !== undefined ? { head_lr: headLr } : {}) },
   ...(a.resume ? { resume: new Uint8Array(readFileSync(a.resume)) } : {}) });
+if (config.dropout !== undefined) config.dropout = trainer.engineSpec?.dropout ?? null;  // the resolved rates
 const startStep = trainer.step;
 if (a.resume) log(`resumed ${a.resume} at step ${startStep}`);
 const perEpoch = Math.ceil(n / config.batch_size);

@@ -25,9 +25,10 @@ export const ENGINE_OPTIONS = Object.freeze({
   tokenize: Object.freeze(/** @type {const} */ (['add_special_tokens', 'truncation', 'max_length'])),
   convert: Object.freeze(/** @type {const} */ (['dtype', 'limits'])),
   explain: Object.freeze(/** @type {const} */ (['method', 'target', 'position', 'output', 'steps', 'integration', 'samples', 'seed', 'baseline', 'baseline_id', 'kernel_width', 'ridge_alpha', 'max_batch_tokens'])),
-  train: Object.freeze(/** @type {const} */ (['task', 'num_labels', 'layers', 'embeddings', 'lora', 'keep_head', 'optimizer', 'seed', 'from_features', 'initializer_range'])),
-  optimizer: Object.freeze(/** @type {const} */ (['lr', 'weight_decay', 'beta1', 'beta2', 'eps', 'warmup_steps', 'total_steps', 'max_grad_norm', 'l2'])),
-  lora: Object.freeze(/** @type {const} */ (['r', 'alpha'])),
+  train: Object.freeze(/** @type {const} */ (['task', 'num_labels', 'layers', 'embeddings', 'lora', 'keep_head', 'optimizer', 'seed', 'from_features', 'initializer_range', 'dropout'])),
+  optimizer: Object.freeze(/** @type {const} */ (['lr', 'weight_decay', 'beta1', 'beta2', 'eps', 'warmup_steps', 'total_steps', 'max_grad_norm', 'l2', 'head_lr'])),
+  lora: Object.freeze(/** @type {const} */ (['r', 'alpha', 'target_modules'])),
+  dropout: Object.freeze(/** @type {const} */ (['hidden', 'attention', 'classifier'])),
   features: Object.freeze(/** @type {const} */ (['size'])),
 });
 

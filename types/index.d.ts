@@ -992,16 +992,28 @@ export interface TrainerOptions {
   task?: 'text-classification' | 'sentiment-analysis' | 'token-classification' | 'ner';
   /** Label names in id order (the saved config's id2label). */
   labels: string[];
-  /** What is trained besides the head: layers 0 (default) = the head only, on cached frozen features. */
-  train?: { layers?: number | 'all'; lora?: { r: number; alpha?: number } | null; embeddings?: boolean };
+  /**
+   * What is trained besides the head: layers 0 (default) = the head only, on cached frozen features.
+   * lora.target_modules: PEFT's names (default ['query', 'value']; e.g. 'key', 'dense'); lora.dropout: only 0.
+   * dropout: Hugging Face's train-mode dropout in the engine modes — true = config.json's rates, an object = these.
+   */
+  train?: {
+    layers?: number | 'all';
+    lora?: { r: number; alpha?: number; dropout?: number; target_modules?: string[] } | null;
+    embeddings?: boolean;
+    dropout?: boolean | { hidden?: number; attention?: number; classifier?: number };
+  };
   /**
    * Text classification, head only: 'cls' (default) trains the model class's own classifier on its input
    * (BERT: the pooler output), savable; 'mean' trains a linear probe on the mean-pooled last hidden state
    * (save() refuses it: no Hugging Face class classifies a mean).
    */
   pooling?: 'cls' | 'mean';
-  /** AdamW (torch formula) with linear warmup/decay; warmup in steps (>= 1) or a fraction (< 1); l2: λ of λ/2·‖W‖². */
-  optimizer?: { lr?: number; weight_decay?: number; warmup?: number; beta1?: number; beta2?: number; eps?: number; max_grad_norm?: number; l2?: number };
+  /**
+   * AdamW (torch formula) with linear warmup/decay; warmup in steps (>= 1) or a fraction (< 1); l2: λ of λ/2·‖W‖²;
+   * head_lr (engine modes): the head's peak learning rate on the same schedule (default: lr).
+   */
+  optimizer?: { lr?: number; weight_decay?: number; warmup?: number; beta1?: number; beta2?: number; eps?: number; max_grad_norm?: number; l2?: number; head_lr?: number };
   /** Default 32. */
   batch_size?: number;
   /** Default 3. */

@@ -81,6 +81,9 @@ export function engineBatch(model, encodings, labels) {
 export class EngineRun {
   /** @type {any} the engine's Trainer */ engine = null;
   /** @type {Uint8Array | null} engine state from a checkpoint, loaded when the engine trainer is made */ pendingState = null;
+  /** @type {Uint8Array | null} the state the current engine was made from */ madeFrom = null;
+  /** the optimizer steps the engine was planned for, and taken since it was made */ engineTotal = 0;
+  stepsSinceMade = 0;
   /** @type {Map<string, import('../model.js').Encoding>} text → encoding */ #encodings = new Map();
 
   /**
@@ -127,19 +130,23 @@ export class EngineRun {
     const options = {
       task: this.s.kind, num_labels: this.s.labels.length, layers: spec.layers, embeddings: spec.embeddings, seed: this.s.seed,
       ...(spec.lora ? { lora: spec.lora } : {}), initializer_range: this.initializerRange,
+      ...(spec.dropout ? { dropout: spec.dropout } : {}),
       optimizer: { lr: o.lr, weight_decay: o.weight_decay, beta1: o.beta1, beta2: o.beta2, eps: o.eps, warmup_steps: warmup,
-        total_steps: total, max_grad_norm: o.max_grad_norm, l2: o.l2 },
+        total_steps: total, max_grad_norm: o.max_grad_norm, l2: o.l2, head_lr: o.head_lr ?? 0 },
     };
     const module = /** @type {any} */ (this.model.runtime).module;
     const engine = new module.Trainer(this.model.raw, JSON.stringify(options));
     const err = engine.error();
     if (err) { engine.delete(); engineUnwrap(err, 'Trainer.create'); }
+    this.madeFrom = this.pendingState;
+    this.stepsSinceMade = 0;
     if (this.pendingState) {
       const r = engine.loadState(this.pendingState);
       if (r) { engine.delete(); engineUnwrap(r, 'Trainer.create (resume)'); }
       this.pendingState = null;
     }
     this.engine = engine;
+    this.engineTotal = total;
   }
 
   /**
@@ -196,6 +203,13 @@ export class EngineRun {
     const bs = this.s.batchSize;
     const perEpoch = Math.ceil(n / bs);
     const total = Math.ceil(perEpoch * this.s.epochs);
+    // An engine made for another plan that has not stepped since (predict/evaluate before fit make one
+    // for 1 step) is made again for this run's schedule, from the same seed or resume state.
+    if (this.engine && this.stepsSinceMade === 0 && this.engineTotal !== total) {
+      this.engine.delete();
+      this.engine = null;
+      this.pendingState = this.madeFrom;
+    }
     if (!this.engine) this.make(total);
     let lossSum = 0;
     let lossCount = 0;
@@ -218,6 +232,7 @@ export class EngineRun {
         throw new BertologyError(`fit: the loss became ${r.loss} at step ${p.step + 1} (learning rate too high?)`, { code: 'NUMERIC' });
       }
       p.step++;
+      this.stepsSinceMade++;
       trained += rows.length;
       lossSum += r.loss; lossCount++;
       epochLoss += r.loss; epochCount++;

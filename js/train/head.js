@@ -145,7 +145,7 @@ export function headLogits(head, X, rows, out, D, L) {
  * @param {Float32Array} X
  * @param {Int32Array} y
  * @param {Int32Array} rows
- * @param {Required<NonNullable<import('./options.js').TrainerOptions['optimizer']>>} o
+ * @param {import('./options.js').OptimizerSettings} o
  * @param {{step: number, warmup: number, total: number, D: number, L: number}} at step: steps taken before this one
  * @param {{gW: Float32Array, gb: Float32Array, logits: Float32Array}} scratch
  * @returns {{loss: number, lr: number}}

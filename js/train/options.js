@@ -8,15 +8,21 @@ import { engineCanTrain } from './engine.js';
  * @typedef {object} TrainerOptions
  * @property {'text-classification' | 'sentiment-analysis' | 'token-classification' | 'ner'} [task] default 'text-classification'
  * @property {string[]} labels the label names, in id order (id2label)
- * @property {{layers?: number | 'all', lora?: {r: number, alpha?: number} | null, embeddings?: boolean}} [train]
- *   what is trained besides the head: `layers` 0 (default: the head only, on cached frozen features)
+ * @property {{layers?: number | 'all', lora?: {r: number, alpha?: number, dropout?: number, target_modules?: string[]} | null,
+ *   embeddings?: boolean, dropout?: boolean | {hidden?: number, attention?: number, classifier?: number}}} [train]
+ *   what is trained besides the head: `layers` 0 (default: the head only, on cached frozen features);
+ *   `lora.target_modules` as PEFT names them (default ['query', 'value']: BERT's; 'key', 'dense' … add more);
+ *   `dropout` in the training forward as Hugging Face's train mode: true = the checkpoint config's
+ *   hidden_dropout_prob, attention_probs_dropout_prob and classifier dropout, an object = those rates,
+ *   false = none (default: MODE_DEFAULTS)
  * @property {'cls' | 'mean'} [pooling] text classification, head only: 'cls' (default) trains the model
  *   class's own classifier on its input (BERT: the pooler's output), so the result saves as a Hugging Face
  *   *ForSequenceClassification; 'mean' trains a linear probe on the mask-aware mean of the last hidden
  *   state (evaluate/predict work; it has no Hugging Face class, so save() refuses it)
  * @property {{lr?: number, weight_decay?: number, warmup?: number, beta1?: number, beta2?: number, eps?: number,
- *   max_grad_norm?: number, l2?: number}} [optimizer] AdamW; `warmup` in steps (≥ 1) or as a fraction of
- *   all steps (< 1); `l2`: λ of an L2 penalty λ/2·‖W‖² added to the mean loss (scikit-learn's C = 1 / (λ·n))
+ *   max_grad_norm?: number, l2?: number, head_lr?: number}} [optimizer] AdamW; `warmup` in steps (≥ 1) or as a fraction of
+ *   all steps (< 1); `l2`: λ of an L2 penalty λ/2·‖W‖² added to the mean loss (scikit-learn's C = 1 / (λ·n));
+ *   `head_lr` (engine modes): the task head's peak learning rate (0: lr), on the same schedule
  * @property {number} [batch_size] default: MODE_DEFAULTS of the mode
  * @property {number} [epochs] default: MODE_DEFAULTS of the mode
  * @property {number} [max_length] longest input in tokens (default: the model's limit)
@@ -42,10 +48,10 @@ import { engineCanTrain } from './engine.js';
  * @typedef {object} TrainerSettings the checked options with every default filled in
  * @property {'sequence' | 'token'} kind
  * @property {string[]} labels
- * @property {{layers: number, embeddings: boolean, lora: {r: number, alpha: number} | null} | null} engineSpec
+ * @property {EngineSpec | null} engineSpec
  *   null: head only (JS, cached features); else what the engine trains (layers -1 = all)
  * @property {'cls' | 'mean'} pooling
- * @property {Required<NonNullable<TrainerOptions['optimizer']>>} optimizer
+ * @property {OptimizerSettings} optimizer
  * @property {number} batchSize
  * @property {number} epochs
  * @property {number} maxLength
@@ -53,13 +59,26 @@ import { engineCanTrain } from './engine.js';
  * @property {number} seed
  */
 
+/**
+ * The checked optimizer options, every default filled in (head_lr only when given).
+ * @typedef {Required<Omit<NonNullable<TrainerOptions['optimizer']>, 'head_lr'>> & {head_lr?: number}} OptimizerSettings
+ */
+
+/**
+ * @typedef {object} EngineSpec what the engine trains
+ * @property {number} layers the last N layers, -1 = all
+ * @property {boolean} embeddings
+ * @property {{r: number, alpha: number, target_modules?: string[]} | null} lora
+ * @property {{hidden: number, attention: number, classifier: number}} [dropout] training-forward dropout rates (absent: none)
+ */
+
 export const TASKS = /** @type {Record<string, 'sequence' | 'token'>} */ ({
   'text-classification': 'sequence', 'sentiment-analysis': 'sequence', sequence: 'sequence',
   'token-classification': 'token', ner: 'token', token: 'token',
 });
 export const OPTION_KEYS = ['task', 'labels', 'train', 'pooling', 'optimizer', 'batch_size', 'epochs', 'max_length', 'truncation', 'seed', 'resume'];
-export const OPTIMIZER_KEYS = ['lr', 'weight_decay', 'warmup', 'beta1', 'beta2', 'eps', 'max_grad_norm', 'l2'];
-const ADAMW = { weight_decay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8, max_grad_norm: 1, l2: 0 };
+export const OPTIMIZER_KEYS = ['lr', 'weight_decay', 'warmup', 'beta1', 'beta2', 'eps', 'max_grad_norm', 'l2', 'head_lr'];
+const ADAMW = { weight_decay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8, max_grad_norm: 1, l2: 0 };  // head_lr: only when given
 
 /**
  * The defaults of each training mode (bench/train.md, "Tuning": bert-mini-mlm on 2,000 SST-2 sentences,
@@ -68,9 +87,9 @@ const ADAMW = { weight_decay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8, max_grad_n
  * value + the head; `layers`: the last N layers (or all) + the head.
  */
 export const MODE_DEFAULTS = Object.freeze({
-  head: Object.freeze({ lr: 1e-3, warmup: 0, epochs: 3, batch_size: 32 }),
-  lora: Object.freeze({ lr: 5e-4, warmup: 0.06, epochs: 3, batch_size: 16 }),
-  layers: Object.freeze({ lr: 3e-4, warmup: 0.06, epochs: 3, batch_size: 16 }),
+  head: Object.freeze({ lr: 1e-3, warmup: 0, epochs: 3, batch_size: 32, dropout: false }),
+  lora: Object.freeze({ lr: 5e-4, warmup: 0.06, epochs: 3, batch_size: 16, dropout: false }),
+  layers: Object.freeze({ lr: 3e-4, warmup: 0.06, epochs: 3, batch_size: 16, dropout: false }),
 });
 
 /**
@@ -120,7 +139,7 @@ export function numberOption(v, field, { min = -Infinity, max = Infinity, intege
 /**
  * Checks optimizer entries (unknown keys, ranges) on top of `base`; returns the merged optimizer.
  * @param {unknown} opt
- * @param {Required<NonNullable<TrainerOptions['optimizer']>>} base
+ * @param {OptimizerSettings} base
  * @param {string} what 'Trainer.create' or 'reset'
  */
 export function checkOptimizer(opt, base, what) {
@@ -137,7 +156,46 @@ export function checkOptimizer(opt, base, what) {
   numberOption(o.eps, 'optimizer.eps', { min: 0 });
   numberOption(o.max_grad_norm, 'optimizer.max_grad_norm', { min: 0 });
   numberOption(o.l2, 'optimizer.l2', { min: 0 });
+  if (o.head_lr !== undefined) numberOption(o.head_lr, 'optimizer.head_lr', { min: 0, max: 10 });
   return o;
+}
+
+/**
+ * The training forward's dropout rates: `true` takes them from config.json as Hugging Face's models do
+ * (hidden: hidden_dropout_prob, DistilBERT's dropout; attention: attention_probs_dropout_prob,
+ * DistilBERT's attention_dropout; classifier: classifier_dropout, ALBERT's classifier_dropout_prob,
+ * DistilBERT's seq_classif_dropout for sequences, else the hidden rate).
+ * @param {unknown} d true | false | 0 | {hidden, attention, classifier}
+ * @param {Record<string, any>} config
+ * @param {'sequence' | 'token'} kind
+ * @returns {{hidden: number, attention: number, classifier: number} | null}
+ */
+export function dropoutRates(d, config, kind) {
+  if (d === false || d === 0 || d === null) return null;
+  /** @param {unknown} v */
+  const num = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+  let rates;
+  if (d === true) {
+    const hidden = num(config.hidden_dropout_prob) ?? num(config.dropout) ?? 0;
+    const attention = num(config.attention_probs_dropout_prob) ?? num(config.attention_dropout) ?? 0;
+    const classifier = num(config.classifier_dropout) ?? num(config.classifier_dropout_prob)
+      ?? (kind === 'sequence' ? num(config.seq_classif_dropout) : undefined) ?? hidden;
+    rates = { hidden, attention, classifier };
+  } else {
+    check(typeof d === 'object', `Trainer.create: train.dropout must be true, false or {hidden, attention, classifier}, got ${JSON.stringify(d)}`);
+    const o = /** @type {Record<string, unknown>} */ (d);
+    for (const key of Object.keys(o)) {
+      if (!['hidden', 'attention', 'classifier'].includes(key)) {
+        throw invalid(`Trainer.create: unknown train.dropout option "${key}"; known: hidden, attention, classifier`, { field: `train.dropout.${key}` });
+      }
+    }
+    /** @param {string} k @param {number} fallback */
+    const rate = (k, fallback) => (o[k] === undefined ? fallback : numberOption(o[k], `train.dropout.${k}`, { min: 0, max: 0.99 }));
+    const hidden = rate('hidden', 0);
+    rates = { hidden, attention: rate('attention', 0), classifier: rate('classifier', hidden) };
+  }
+  for (const [k, v] of Object.entries(rates)) numberOption(v, `train.dropout.${k} (from config.json)`, { min: 0, max: 0.99 });
+  return rates.hidden > 0 || rates.attention > 0 || rates.classifier > 0 ? rates : null;
 }
 
 /**
@@ -175,12 +233,26 @@ export function trainerSettings(model, options) {
     }
     const lora = train.lora ?? null;
     if (lora !== null) {
-      check(typeof lora === 'object', 'Trainer.create: train.lora must be {r, alpha} or null');
+      check(typeof lora === 'object', 'Trainer.create: train.lora must be {r, alpha, target_modules} or null');
+      for (const key of Object.keys(lora)) {
+        if (!['r', 'alpha', 'dropout', 'target_modules'].includes(key)) throw invalid(`Trainer.create: unknown train.lora option "${key}"; known: r, alpha, dropout, target_modules`, { field: `train.lora.${key}` });
+      }
       numberOption(lora.r, 'train.lora.r', { min: 1, max: 1024, integer: true });
       if (lora.alpha !== undefined) numberOption(lora.alpha, 'train.lora.alpha', { min: 0, open: true });
+      // PEFT's lora_dropout acts on the adapter's input only, which needs the unmerged adapter path; the
+      // engine runs the merged weight, so only 0 (PEFT's default) is accepted.
+      if (lora.dropout !== undefined && lora.dropout !== 0) {
+        throw new BertologyError(`Trainer.create: train.lora.dropout ${JSON.stringify(lora.dropout)} is not supported (only 0, PEFT's default): `
+          + 'the engine trains the merged weight; train.dropout gives the model\'s own dropout', { code: 'UNSUPPORTED' });
+      }
+      const targets = lora.target_modules;
+      if (targets !== undefined && !(Array.isArray(targets) && targets.length > 0 && targets.every((t) => typeof t === 'string' && t.length > 0))) {
+        throw invalid(`Trainer.create: train.lora.target_modules must be a non-empty array of module names (PEFT's), got ${JSON.stringify(targets)}`, { field: 'train.lora.target_modules' });
+      }
     }
     engineSpec = { layers: layers === 'all' ? -1 : /** @type {number} */ (layers), embeddings: Boolean(train.embeddings),
-      lora: lora ? { r: lora.r, alpha: lora.alpha ?? lora.r } : null };
+      lora: lora ? { r: lora.r, alpha: lora.alpha ?? lora.r, ...(lora.target_modules ? { target_modules: [...lora.target_modules] } : {}) } : null,
+    };
     if (options.pooling !== undefined && options.pooling !== 'cls') throw invalid('Trainer.create: pooling \'mean\' is for head-only training', { field: 'pooling' });
   }
   const pooling = options.pooling ?? 'cls';
@@ -188,7 +260,11 @@ export function trainerSettings(model, options) {
   if (kind === 'token' && options.pooling !== undefined) throw invalid('Trainer.create: pooling applies to text classification only', { field: 'pooling' });
 
   const defaults = MODE_DEFAULTS[modeOf(engineSpec)];
+  const dropout = engineSpec ? dropoutRates(train.dropout ?? defaults.dropout, model.config ?? {}, kind) : null;
+  if (engineSpec && dropout) engineSpec.dropout = dropout;  // absent when off (checkpoints of older runs still match)
+  else if (train.dropout) throw invalid('Trainer.create: train.dropout applies to the engine modes (layers, lora); head-only training runs on cached features', { field: 'train.dropout' });
   const optimizer = checkOptimizer(options.optimizer ?? {}, { ...ADAMW, lr: defaults.lr, warmup: defaults.warmup }, 'Trainer.create');
+  if (!engineSpec && (optimizer.head_lr ?? 0) > 0) throw invalid('Trainer.create: optimizer.head_lr is for the engine modes (layers, lora); head only trains at lr', { field: 'optimizer.head_lr' });
   return {
     kind, labels: [...labels], engineSpec, pooling, optimizer,
     batchSize: numberOption(options.batch_size ?? defaults.batch_size, 'batch_size', { min: 1, max: 65536, integer: true }),

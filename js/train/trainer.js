@@ -26,7 +26,7 @@ export class Trainer {
   /** @type {'sequence' | 'token'} */ kind = 'sequence';
   /** @type {string[]} */ labels = [];
   /** @type {'cls' | 'mean'} */ pooling = 'cls';
-  /** @type {Required<NonNullable<TrainerOptions['optimizer']>>} */ optimizer = /** @type {any} */ (null);
+  /** @type {import('./options.js').OptimizerSettings} */ optimizer = /** @type {any} */ (null);
   batchSize = 32;
   epochs = 3;
   maxLength = 512;

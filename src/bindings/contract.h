@@ -20,9 +20,10 @@ constexpr const char* kLimitsOptions[] = {"max_batch", "max_tokens", "max_forwar
 constexpr const char* kTokenizeOptions[] = {"add_special_tokens", "truncation", "max_length"};
 constexpr const char* kConvertOptions[] = {"dtype", "limits"};
 constexpr const char* kExplainOptions[] = {"method", "target", "position", "output", "steps", "integration", "samples", "seed", "baseline", "baseline_id", "kernel_width", "ridge_alpha", "max_batch_tokens"};
-constexpr const char* kTrainOptions[] = {"task", "num_labels", "layers", "embeddings", "lora", "keep_head", "optimizer", "seed", "from_features", "initializer_range"};
-constexpr const char* kOptimizerOptions[] = {"lr", "weight_decay", "beta1", "beta2", "eps", "warmup_steps", "total_steps", "max_grad_norm", "l2"};
-constexpr const char* kLoraOptions[] = {"r", "alpha"};
+constexpr const char* kTrainOptions[] = {"task", "num_labels", "layers", "embeddings", "lora", "keep_head", "optimizer", "seed", "from_features", "initializer_range", "dropout"};
+constexpr const char* kOptimizerOptions[] = {"lr", "weight_decay", "beta1", "beta2", "eps", "warmup_steps", "total_steps", "max_grad_norm", "l2", "head_lr"};
+constexpr const char* kLoraOptions[] = {"r", "alpha", "target_modules"};
+constexpr const char* kDropoutOptions[] = {"hidden", "attention", "classifier"};
 constexpr const char* kFeaturesOptions[] = {"size"};
 
 }  // namespace bt::contract

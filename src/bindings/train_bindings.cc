@@ -31,6 +31,9 @@ Status CheckTrainOptionNames(const std::string& json_text) {
   if (const Json* o = OptionalField(json, "lora")) {
     BT_RETURN_IF_ERROR(OnlyKnownOptions(*o, contract::kLoraOptions, "trainer options.lora"));
   }
+  if (const Json* o = OptionalField(json, "dropout")) {
+    BT_RETURN_IF_ERROR(OnlyKnownOptions(*o, contract::kDropoutOptions, "trainer options.dropout"));
+  }
   if (const Json* o = OptionalField(json, "from_features")) {
     BT_RETURN_IF_ERROR(OnlyKnownOptions(*o, contract::kFeaturesOptions, "trainer options.from_features"));
   }

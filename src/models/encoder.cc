@@ -44,7 +44,8 @@ Status ValidateEncoderInput(const EncoderWeights& w, const EncoderInput& in) {
 }
 
 void EncoderForward(const EncoderWeights& w, const EncoderInput& in, const EncoderOutput& out,
-                    const EncoderBuffers& buffers, Tape* tape, ThreadPool& pool) {
+                    const EncoderBuffers& buffers, Tape* tape, ThreadPool& pool, const Dropout* dropout) {
+  if (dropout != nullptr && dropout->hidden <= 0.0f && dropout->attention <= 0.0f) dropout = nullptr;
   const int32_t m = in.batch * in.seq, heads = w.num_heads;
   const int64_t mh = static_cast<int64_t>(m) * w.hidden_size;
   const EmbeddingInput embedding_input{in.batch, in.seq, in.ids, in.type_ids, in.word_vectors, in.task_type_ids, in.mask};
@@ -56,6 +57,13 @@ void EncoderForward(const EncoderWeights& w, const EncoderInput& in, const Encod
   }
   EmbeddingsForward(w.embeddings, embedding_input, out.hidden, buffers.embeddings,
                     tape != nullptr && tape->first_layer == 0 ? &tape->embeddings : nullptr, pool);
+  if (dropout != nullptr && dropout->hidden > 0.0f) {
+    ApplyDropout(dropout->key, kDropoutEmbeddings, dropout->hidden, out.hidden, mh);
+    if (tape != nullptr) {
+      tape->dropout.hidden = dropout->hidden;
+      tape->dropout.key = dropout->key;
+    }
+  }
   if (out.all_hidden != nullptr) std::memcpy(out.all_hidden, out.hidden, sizeof(float) * mh);
   if (w.relative_positions) XlnetPositionEmbeddings(in.seq, w.hidden_size, w.clamp_len, buffers.positional);
 
@@ -72,6 +80,8 @@ void EncoderForward(const EncoderWeights& w, const EncoderInput& in, const Encod
     if (out.attentions != nullptr) io.probs = out.attentions + l * probs_per_layer;
     io.segments = in.type_ids;
     io.positional = buffers.positional;
+    io.dropout = dropout;
+    io.layer = l;
     EncoderLayerForward(w.layers[w.layer_order[l]], io, buffers.layer,
                         tape != nullptr && l >= tape->first_layer ? &tape->layers[l] : nullptr, pool);
     if (last && !w.final_norm.gamma.empty()) {  // Hugging Face's last hidden state is after it
@@ -108,6 +118,10 @@ Status EncoderBackward(const EncoderWeights& w, const BackwardWeights& bw, const
   }
   if (first > 0 || (dword == nullptr && dembedded == nullptr && (grads == nullptr || grads->embeddings == nullptr))) {
     return Status::Ok();
+  }
+  if (tape.dropout.hidden > 0.0f) {
+    ApplyDropout(tape.dropout.key, kDropoutEmbeddings, tape.dropout.hidden, dhidden,
+                 static_cast<int64_t>(tape.batch) * tape.seq * w.hidden_size);
   }
   EmbeddingsBackward(w.embeddings, bw, tape.input, tape.embeddings, dhidden, dword, dembedded, buffers.embeddings,
                      grads != nullptr ? grads->embeddings : nullptr, pool);

@@ -65,8 +65,9 @@ struct EncoderBuffers {
 };
 
 // With a tape (sized for every applied layer), records what EncoderBackward needs.
+// dropout (training, optional): hidden dropout after the embeddings and in every post-norm layer.
 void EncoderForward(const EncoderWeights& weights, const EncoderInput& input, const EncoderOutput& output,
-                    const EncoderBuffers& buffers, Tape* tape, ThreadPool& pool);
+                    const EncoderBuffers& buffers, Tape* tape, ThreadPool& pool, const Dropout* dropout = nullptr);
 
 struct EncoderBackwardBuffers {
   EncoderLayerBackwardBuffers layer;

@@ -97,15 +97,31 @@ void EncoderLayerForward(const EncoderLayerWeights& w, const EncoderLayerIO& io,
   }
   // Post-norm: s1 = x + Attention(x); h1 = LN1(s1); s2 = h1 + FFN(h1); out = LN2(s2). Without a tape
   // each norm runs in place on its sum; with one the sums stay on the tape.
+  // With hidden dropout (training; every row) each sublayer's output is dropped before its residual sum.
+  const float p = io.dropout != nullptr && !subset ? io.dropout->hidden : 0.0f;
+  const int64_t values = static_cast<int64_t>(rows) * h;
+  if (tape != nullptr) {
+    tape->dropout = p;
+    tape->dropout_key = p > 0.0f ? io.dropout->key : 0;
+    tape->layer = io.layer;
+  }
   float* attention_sum = tape != nullptr ? tape->attention_sum : buffers.sum;
   SelfAttentionIO attention{io.batch, io.seq, io.mask, x, io.query_rows, io.query_count, query_x, attention_sum,
                             io.probs, nullptr, io.segments, io.positional};
+  attention.no_residual = p > 0.0f;
+  if (io.dropout != nullptr && !subset && io.dropout->attention > 0.0f) {  // taped layers only (the kernel keeps p)
+    attention.probs_dropout = io.dropout->attention;
+    attention.dropout_key = io.dropout->key;
+    attention.layer = io.layer;
+  }
   SelfAttentionForward(w.attention, attention, buffers.attention, tape != nullptr ? &tape->attention : nullptr, pool);
+  if (p > 0.0f) DropoutResidual(io.dropout->key, DropoutSiteAttention(io.layer), p, x, attention_sum, values);
   float* normed = tape != nullptr && tape->attention_out != nullptr ? tape->attention_out : buffers.sum;
   LayerNormForward(w.attention_norm, attention_sum, normed, rows, h, pool);
   float* ffn_sum = tape != nullptr ? tape->ffn_sum : io.x;
-  FeedForwardForward(w.ffn, FeedForwardIO{normed, rows, normed, ffn_sum}, buffers.ffn,
+  FeedForwardForward(w.ffn, FeedForwardIO{normed, rows, p > 0.0f ? nullptr : normed, ffn_sum}, buffers.ffn,
                      tape != nullptr ? &tape->ffn : nullptr, pool);
+  if (p > 0.0f) DropoutResidual(io.dropout->key, DropoutSiteFfn(io.layer), p, normed, ffn_sum, values);
   LayerNormForward(w.ffn_norm, ffn_sum, io.x, rows, h, pool);
 }
 
@@ -118,12 +134,30 @@ void EncoderLayerBackward(const EncoderLayerWeights& w, const BackwardWeights& b
     return;
   }
   const int32_t h = w.attention.output->n(), m = batch * seq;
-  // out = LN2(s2), s2 = h1 + FFN(h1)
+  const size_t n = static_cast<size_t>(m) * h;
+  const float p = tape.dropout;
+  // out = LN2(s2), s2 = h1 + FFN(h1)   (with dropout: s2 = h1 + drop(FFN(h1)))
   LayerNormBackward(w.ffn_norm, tape.ffn_sum, dx, m, h, buffers.dsum, pool, grads != nullptr ? &grads->ffn_norm : nullptr);
-  FeedForwardBackward(w.ffn, bw, m, tape.ffn, buffers.dsum, buffers.ffn, grads != nullptr ? &grads->ffn : nullptr, pool);
-  // h1 = LN1(s1), s1 = x + Attention(x)
+  if (p > 0.0f) {  // dx (free here) keeps the residual's share; the FFN path gets the mask's
+    std::memcpy(dx, buffers.dsum, sizeof(float) * n);
+    ApplyDropout(tape.dropout_key, DropoutSiteFfn(tape.layer), p, buffers.dsum, static_cast<int64_t>(n));
+    FeedForwardBackward(w.ffn, bw, m, tape.ffn, buffers.dsum, buffers.ffn, grads != nullptr ? &grads->ffn : nullptr, pool,
+                        false);
+    for (size_t i = 0; i < n; ++i) buffers.dsum[i] += dx[i];
+  } else {
+    FeedForwardBackward(w.ffn, bw, m, tape.ffn, buffers.dsum, buffers.ffn, grads != nullptr ? &grads->ffn : nullptr, pool);
+  }
+  // h1 = LN1(s1), s1 = x + Attention(x)   (with dropout: s1 = x + drop(Attention(x)))
   LayerNormBackward(w.attention_norm, tape.attention_sum, buffers.dsum, m, h, dx, pool,
                     grads != nullptr ? &grads->attention_norm : nullptr);
+  if (p > 0.0f) {
+    std::memcpy(buffers.dsum, dx, sizeof(float) * n);
+    ApplyDropout(tape.dropout_key, DropoutSiteAttention(tape.layer), p, dx, static_cast<int64_t>(n));
+    SelfAttentionBackward(w.attention, bw, batch, seq, mask, tape.attention, dx, dprobs, buffers.attention,
+                          grads != nullptr ? &grads->attention : nullptr, pool, false, inputs);
+    for (size_t i = 0; i < n; ++i) dx[i] += buffers.dsum[i];
+    return;
+  }
   SelfAttentionBackward(w.attention, bw, batch, seq, mask, tape.attention, dx, dprobs, buffers.attention,
                         grads != nullptr ? &grads->attention : nullptr, pool, true, inputs);
 }

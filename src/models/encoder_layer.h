@@ -13,6 +13,7 @@
 #include <cstdint>
 
 #include "core/thread_pool.h"
+#include "models/dropout.h"
 #include "models/blocks/feed_forward.h"
 #include "models/blocks/layer_norm.h"
 #include "models/blocks/self_attention.h"
@@ -45,6 +46,10 @@ struct EncoderLayerIO {
   float* probs = nullptr;  // optional [batch, heads, seq, seq] (without a subset)
   const int32_t* segments = nullptr;  // [batch*seq] token types (XLNet's segment term) or null
   const float* positional = nullptr;  // XLNet: [2*seq, H] relative position embeddings
+  // Training (post-norm layers, every row): hidden dropout on the attention and FFN outputs, and (taped
+  // layers) attention-probability dropout (dropout.h).
+  const Dropout* dropout = nullptr;
+  int32_t layer = 0;  // the applied layer's index (the dropout sites)
 };
 
 struct EncoderLayerBuffers {
@@ -63,6 +68,9 @@ struct LayerTape {
   float* attention_out = nullptr;  // [m, H] LN1's output (pre-norm: LN2's) — parameter gradients only
   FeedForwardTape ffn;
   float* ffn_sum = nullptr;  // [m, H] h + FFN(h): LN2's input (post-norm only)
+  float dropout = 0.0f;       // the hidden dropout the forward applied (its sites: dropout_key, layer)
+  uint64_t dropout_key = 0;
+  int32_t layer = 0;
 };
 
 struct EncoderLayerGrads {

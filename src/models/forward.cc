@@ -154,6 +154,11 @@ Plan Layout(ArenaLayout& a, const ModelParts& parts, const ForwardSpec& spec, co
       const int64_t rows = Rows(spec.head_rows);
       if (spec.head_rows.rows != nullptr) t.head.gathered = a.Take<float>(rows * h);
       t.head.steps.resize(parts.head_program.steps.size());
+      if (spec.dropout.classifier > 0.0f) {
+        t.head.dropout = spec.dropout.classifier;
+        t.head.dropout_key = spec.dropout.key;
+        t.head.dropped = a.Take<float>(rows * parts.head_program.max_width(w.hidden_size));
+      }
       int64_t width = h;
       for (size_t i = 0; i < parts.head_program.steps.size(); ++i) {
         const HeadStep& step = parts.head_program.steps[i];
@@ -215,7 +220,8 @@ Result<ForwardPass> RunForward(const ModelParts& parts, const ForwardSpec& spec,
   }
   ForwardPass pass;
   pass.tape = std::move(plan.tape);
-  EncoderForward(w, spec.input, out, plan.encoder, spec.tape ? &pass.tape : nullptr, pool);
+  EncoderForward(w, spec.input, out, plan.encoder, spec.tape ? &pass.tape : nullptr, pool,
+                 spec.tape ? &spec.dropout : nullptr);
   pass.rows = pruned ? spec.last_layer_count : m;
   pass.hidden = plan.hidden;
   const auto input = [&](const RowSelection& s) { return HeadInput{plan.hidden, w.hidden_size, s.rows, s.count}; };

@@ -45,6 +45,8 @@ struct ForwardSpec {
   int32_t tape_from_layer = 0;
   // With a tape: also plan the backward pass's buffers (its weights decide the kernel scratch).
   const BackwardWeights* backward = nullptr;
+  // With a tape (training): dropout in the forward, its masks recomputed by the backward (dropout.h).
+  Dropout dropout;
 };
 
 // The backward pass's buffers, laid out with the forward's when the spec asks for them.

@@ -5,6 +5,7 @@
 
 #include "kernels/activation.h"
 #include "kernels/gemm_unpack.h"
+#include "models/dropout.h"
 
 namespace bt {
 
@@ -24,6 +25,18 @@ bool PerTokenHead(HeadKind kind) {
   return kind == HeadKind::kMaskedLm || kind == HeadKind::kTokenClassification ||
          kind == HeadKind::kReplacedTokenDetection;
 }
+
+namespace {
+
+// The index of the last dense step (classifier dropout acts on its input), or -1.
+int32_t LastLinear(const HeadProgram& head) {
+  for (size_t i = head.steps.size(); i-- > 0;) {
+    if (head.steps[i].linear) return static_cast<int32_t>(i);
+  }
+  return -1;
+}
+
+}  // namespace
 
 int32_t HeadProgram::output_size() const {
   for (auto it = steps.rbegin(); it != steps.rend(); ++it) {
@@ -78,6 +91,12 @@ const float* HeadForward(const HeadProgram& head, const HeadInput& in, const Hea
     const HeadStep& step = head.steps[i];
     HeadStepTape* st = tape != nullptr ? &tape->steps[i] : nullptr;
     float* out = st != nullptr ? st->out : next;
+    if (st != nullptr && tape->dropout > 0.0f && static_cast<int32_t>(i) == LastLinear(head)) {
+      const int64_t n = static_cast<int64_t>(rows) * width;
+      std::memcpy(tape->dropped, input, sizeof(float) * static_cast<size_t>(n));
+      ApplyDropout(tape->dropout_key, kDropoutClassifier, tape->dropout, tape->dropped, n);
+      input = tape->dropped;
+    }
     if (st != nullptr) st->input = input;
     if (!step.linear) {
       LayerNormForward(step.norm, input, out, rows, width, pool);
@@ -118,6 +137,9 @@ void HeadBackward(const HeadProgram& head, const HeadTape& tape, const float* do
         AccumulateLinearGrads(st.input, g, rows, n, in_width, grads->linear[i], pool);
       }
       AccumulateLinearInputGradient(*step.linear, g, rows, out);
+      if (tape.dropout > 0.0f && static_cast<int32_t>(i) == LastLinear(head)) {
+        ApplyDropout(tape.dropout_key, kDropoutClassifier, tape.dropout, out, static_cast<int64_t>(rows) * in_width);
+      }
     } else {
       LayerNormBackward(step.norm, st.input, g, rows, in_width, out, pool,
                         grads != nullptr && i < grads->norm.size() ? &grads->norm[i] : nullptr);

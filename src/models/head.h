@@ -83,6 +83,11 @@ struct HeadTape {
   int32_t rows = 0;
   float* gathered = nullptr;  // [count, input width] the selected input rows (when HeadInput::rows is set)
   std::vector<HeadStepTape> steps;
+  // Training: classifier dropout on the last dense step's input (dropout.h), written to `dropped`
+  // ([count, that input's width]); set by the caller before HeadForward.
+  float dropout = 0.0f;
+  uint64_t dropout_key = 0;
+  float* dropped = nullptr;
 };
 
 // Returns the output rows ([count, output_size]), in the buffers or on the tape.

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "models/blocks/embeddings.h"
+#include "models/dropout.h"
 #include "models/encoder_layer.h"
 #include "models/head.h"
 
@@ -35,6 +36,7 @@ struct Tape {
   std::vector<LayerTape> layers;  // one per applied layer
   float* final_input = nullptr;   // [m, H] the final norm's input (ModernBERT)
   HeadTape head;
+  Dropout dropout;  // training: what the forward dropped (embeddings' output here; layers and head on theirs)
 };
 
 }  // namespace bt

@@ -11,7 +11,9 @@ double LinearScheduleFactor(int64_t step, int64_t warmup_steps, int64_t total_st
                            static_cast<double>(std::max<int64_t>(1, total_steps - warmup_steps)));
 }
 
-double ClipGradNorm(const std::vector<OptimizerTensor>& tensors, double max_norm) {
+// Once per step over the trained values: compiled for size (the wasm's 1 MB bound; no fast-math either
+// way, the results are the same).
+__attribute__((minsize)) double ClipGradNorm(const std::vector<OptimizerTensor>& tensors, double max_norm) {
   double sum = 0;
   for (const OptimizerTensor& t : tensors) {
     for (int64_t i = 0; i < t.size; ++i) sum += static_cast<double>(t.grad[i]) * t.grad[i];
@@ -29,13 +31,16 @@ double ClipGradNorm(const std::vector<OptimizerTensor>& tensors, double max_norm
   return norm;
 }
 
-void AdamWStep(const std::vector<OptimizerTensor>& tensors, const OptimizerOptions& o, double lr, int64_t t) {
+__attribute__((minsize)) void AdamWStep(const std::vector<OptimizerTensor>& tensors, const OptimizerOptions& o, double lr,
+                                         int64_t t) {
   const double bc1 = 1.0 - std::pow(o.beta1, static_cast<double>(t));
   const double bc2 = 1.0 - std::pow(o.beta2, static_cast<double>(t));
-  const double step_size = lr / bc1, sqrt_bc2 = std::sqrt(bc2);
+  const double sqrt_bc2 = std::sqrt(bc2);
   const float b1 = static_cast<float>(o.beta1), b2 = static_cast<float>(o.beta2);
   for (const OptimizerTensor& p : tensors) {
-    const float shrink = static_cast<float>(1.0 - lr * (p.decay ? o.weight_decay : 0.0));
+    const double tensor_lr = p.head && o.head_lr > 0 ? lr * (o.head_lr / o.lr) : lr;  // torch param groups
+    const double step_size = tensor_lr / bc1;
+    const float shrink = static_cast<float>(1.0 - tensor_lr * (p.decay ? o.weight_decay : 0.0));
     for (int64_t i = 0; i < p.size; ++i) {
       const float g = p.grad[i];
       float value = p.value[i] * shrink;

@@ -144,6 +144,13 @@ Result<double> Trainer::FullRun(const TrainBatch& b, bool backward, std::vector<
     spec.tape_contents = TapeContents::kParameterGradients;
     spec.tape_from_layer = im.encoder_grads.first_layer;  // nothing below the lowest trained layer is taped
     spec.backward = &im.bw;
+    if (options_.hidden_dropout > 0 || options_.attention_dropout > 0 || options_.classifier_dropout > 0) {
+      // a new mask every step, from the seed
+      spec.dropout.hidden = static_cast<float>(options_.hidden_dropout);
+      spec.dropout.attention = static_cast<float>(options_.attention_dropout);
+      spec.dropout.classifier = static_cast<float>(options_.classifier_dropout);
+      spec.dropout.key = options_.seed ^ (static_cast<uint64_t>(step_ + 1) * 0xD1B54A32D192ED03ull);
+    }
   } else {
     spec.hidden = nullptr;
   }

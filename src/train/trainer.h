@@ -1,8 +1,9 @@
 // Trainer: fine-tuning on the engine's own forward and backward pass (issue 19). Over a loaded model
 // (or, for a head on cached features, none) it trains a fresh (or the checkpoint's) classification /
 // token-classification head plus, optionally, the last N encoder layers, the embeddings, or LoRA
-// adapters on every layer's query and value projections; cross-entropy loss; AdamW with linear warmup
-// and decay and global-norm clipping, as Hugging Face's Trainer does by default.
+// adapters on every layer's projections (PEFT target_modules; query and value by default);
+// cross-entropy loss; AdamW with linear warmup and decay and global-norm clipping, as Hugging Face's
+// Trainer does by default.
 //
 // How it sits on the model: the trainer keeps float32 master copies of what it trains (and AdamW's
 // moments) and packs them into its own Linear / LayerNorm / table objects. A step swaps those into the
@@ -11,7 +12,8 @@
 // is exactly the loaded checkpoint (inference and explanations on it are unchanged).
 // Head-only training never tapes the encoder: its features are an inference forward (last layer pruned
 // to the rows the head reads), and the head runs on them (or on features the caller cached).
-// Dropout is not applied (the engine's forward has none): a documented difference from HF's Trainer.
+// Dropout (hidden_dropout / attention_dropout / classifier_dropout) is applied in the taped training forward,
+// with masks from the seed and the step (models/dropout.h); head-only training on features has none.
 #pragma once
 
 #include <cstdint>
@@ -36,8 +38,14 @@ struct TrainerOptions {
   int32_t num_labels = 0;
   int32_t layers = 0;        // the last N encoder layers are trained; -1: all
   bool embeddings = false;   // also the embeddings (tables, LayerNorm, ALBERT's projection)
-  int32_t lora_r = 0;        // > 0: LoRA on query and value of every layer (layers must be 0)
+  int32_t lora_r = 0;        // > 0: LoRA on every layer (layers must be 0)
   double lora_alpha = 0;
+  // PEFT's target_modules: a layer module is adapted when its name (HF, within the layer) equals a
+  // target or ends with "." + target; empty: query and value.
+  std::vector<std::string> lora_targets;
+  // Training-forward dropout (HF train mode; dropout.h): hidden_dropout_prob, attention_probs_dropout_prob
+  // (taped layers), classifier dropout.
+  double hidden_dropout = 0, attention_dropout = 0, classifier_dropout = 0;
   bool keep_head = false;    // continue the checkpoint's classifier when kind and num_labels match
   OptimizerOptions optimizer;
   uint64_t seed = 42;

@@ -3,6 +3,7 @@
 // encoder layers, the embeddings, LoRA adapters as PEFT initialises them — and which frozen weights the
 // backward must cross (their Wᵀ).
 #include <cmath>
+#include <string_view>
 
 #include "kernels/gemm_internal.h"
 #include "models/architecture.h"
@@ -48,6 +49,7 @@ Result<std::unique_ptr<Trainer>> Trainer::Create(Model* model, const TrainerOpti
     u.k = f;
     u.w = im.AddParam("classifier.weight", {labels, f}, NormalInit(im.rng, labels * f, std), true);
     u.b = im.AddParam("classifier.bias", {labels}, std::vector<float>(labels, 0.0f), false);
+    im.params[u.w].head = im.params[u.b].head = true;
     im.linears.push_back(std::move(u));
   } else {
     if (model == nullptr) return OptionError("model", "is required unless from_features is set");
@@ -136,6 +138,7 @@ Result<std::unique_ptr<Trainer>> Trainer::Create(Model* model, const TrainerOpti
       u.k = l.k;
       u.w = im.AddParam(l.name + ".weight", {l.n, l.k}, std::move(l.w), true);
       u.b = im.AddParam(l.name + ".bias", {l.n}, std::move(l.b), false);
+      im.params[u.w].head = im.params[u.b].head = true;
       im.head_names.push_back(l.name);
       im.linears.push_back(std::move(u));
     }
@@ -194,34 +197,73 @@ Result<std::unique_ptr<Trainer>> Trainer::Create(Model* model, const TrainerOpti
     if (o.lora_r > 0) {
       const int32_t r = o.lora_r;
       im.lora_scaling = o.lora_alpha / r;
-      const double bound = 1.0 / std::sqrt(static_cast<double>(h));  // kaiming_uniform_(a=√5): √(1/fan_in)
+      // PEFT's match: a module is a target when its name equals one or ends with "." + one.
+      const std::vector<std::string> targets =
+          o.lora_targets.empty() ? std::vector<std::string>{nm.query, nm.value} : o.lora_targets;
+      std::vector<bool> used(targets.size(), false);
+      auto targeted = [&](std::string_view module) {
+        bool hit = false;
+        for (size_t i = 0; i < targets.size(); ++i) {
+          const std::string_view t = targets[i];
+          const bool match = module == t || (module.size() > t.size() && module.compare(module.size() - t.size(), t.size(), t) == 0 &&
+                                             module[module.size() - t.size() - 1] == '.');
+          if (match) used[i] = hit = true;
+        }
+        return hit;
+      };
       for (int32_t d = 0; d < distinct; ++d) {
         EncoderLayerWeights& L = enc.layers[d];
         EncoderLayerGrads& g = im.layer_grads[d];
         const std::string lp = layer_prefix(d);
-        LinearUnit u;
-        u.slot = &L.attention.qkv;
-        u.transposed = true;
-        u.n = 3 * h;
-        u.k = h;
-        Unpack(*L.attention.qkv, u.base_w, u.base_b);
-        u.dw.assign(u.base_w.size(), 0.0f);
-        for (int32_t side = 0; side < 2; ++side) {
-          const std::string mod = lp + (side == 0 ? nm.query : nm.value);
-          std::vector<float> a(static_cast<size_t>(r) * h);
-          for (float& x : a) x = static_cast<float>((2 * im.rng.Uniform() - 1) * bound);
-          const int32_t ai = im.AddParam(mod + ".lora_A.weight", {r, h}, std::move(a), true);
-          const int32_t bi = im.AddParam(mod + ".lora_B.weight", {h, r}, std::vector<float>(static_cast<size_t>(h) * r, 0.0f), true);
-          (side == 0 ? u.aq : u.av) = ai;
-          (side == 0 ? u.bq : u.bv) = bi;
+        // The adapters of one linear: rows [row0, row0 + rows) of W [n, k]; A ~ kaiming_uniform_(a=√5)
+        // = U(±1/√k), B = 0 (PEFT).
+        struct Module {
+          const char* name;
+          int32_t row0;
+        };
+        auto adapt = [&](Linear* slot, LinearGrads* grads, const Module* modules, int32_t count, int32_t rows) {
+          LinearUnit u;
+          u.slot = slot;
+          u.transposed = true;
+          u.n = (*slot)->n();
+          u.k = (*slot)->k();
+          for (int32_t m = 0; m < count; ++m) {
+            const char* module = modules[m].name;
+            const int32_t row0 = modules[m].row0;
+            if (!targeted(module)) continue;
+            const double bound = 1.0 / std::sqrt(static_cast<double>(u.k));
+            std::vector<float> a(static_cast<size_t>(r) * u.k);
+            for (float& x : a) x = static_cast<float>((2 * im.rng.Uniform() - 1) * bound);
+            const std::string mod = lp + module;
+            const int32_t ai = im.AddParam(mod + ".lora_A.weight", {r, u.k}, std::move(a), true);
+            const int32_t bi = im.AddParam(mod + ".lora_B.weight", {rows, r}, std::vector<float>(static_cast<size_t>(rows) * r, 0.0f), true);
+            u.adapters.push_back(train_internal::Adapter{ai, bi, row0, rows});
+          }
+          if (u.adapters.empty()) return false;
+          Unpack(**slot, u.base_w, u.base_b);
+          u.dw.assign(u.base_w.size(), 0.0f);
+          *grads = LinearGrads{u.dw.data(), nullptr};  // dW of the merged weight -> dA, dB
+          im.linears.push_back(std::move(u));
+          return true;
+        };
+        // Frozen (not adapted) linears still pass the gradient down: their Wᵀ.
+        const Module qkv[] = {{nm.query, 0}, {nm.key, h}, {nm.value, 2 * h}};
+        if (!adapt(&L.attention.qkv, &g.attention.qkv, qkv, 3, h)) BT_RETURN_IF_ERROR(im.bw.Add(*L.attention.qkv));
+        Linear* const slots[] = {&L.attention.output, &L.ffn.in, &L.ffn.out};
+        LinearGrads* const grads[] = {&g.attention.output, &g.ffn.in, &g.ffn.out};
+        const char* const names[] = {nm.attention_output, nm.ffn_in, nm.ffn_out};
+        for (int32_t i = 0; i < 3; ++i) {
+          const Module one{names[i], 0};
+          if (!adapt(slots[i], grads[i], &one, 1, (*slots[i])->n())) BT_RETURN_IF_ERROR(im.bw.Add(**slots[i]));
         }
-        g.attention.qkv = LinearGrads{u.dw.data(), nullptr};  // dW of the merged weight -> dA, dB
-        im.linears.push_back(std::move(u));
         im.encoder_grads.layers[d] = &g;
       }
-      // Every layer's other linears are frozen but the gradient crosses them.
-      for (EncoderLayerWeights& L : enc.layers) {
-        for (Linear* l : {&L.attention.output, &L.ffn.in, &L.ffn.out}) BT_RETURN_IF_ERROR(im.bw.Add(**l));
+      for (size_t i = 0; i < targets.size(); ++i) {
+        if (!used[i]) {
+          return OptionError("lora.target_modules", "'" + targets[i] + "' matches no module of a " + type +
+                                                        " layer (" + nm.query + ", " + nm.key + ", " + nm.value + ", " +
+                                                        nm.attention_output + ", " + nm.ffn_in + ", " + nm.ffn_out + ")");
+        }
       }
     }
     if (o.embeddings) {

@@ -50,6 +50,15 @@ Result<std::vector<NamedTensor>> Trainer::Tensors(bool trained_only) const {
     const LayerSpec& ls = im.spec->layers;
     const LayerNames& nm = ls.names;
     const int32_t distinct = static_cast<int32_t>(enc.layers.size());
+    auto adapted = [&](const Linear* slot, int32_t row0) {  // LoRA: does the linear carry an adapter at row0?
+      for (const auto& u : im.linears) {
+        if (u.slot != slot) continue;
+        for (const auto& a : u.adapters) {
+          if (a.row0 == row0) return true;
+        }
+      }
+      return false;
+    };
     for (int32_t d = 0; d < distinct; ++d) {
       const bool trained = im.encoder_grads.layers[d] != nullptr;
       if (trained_only && !trained) continue;
@@ -60,13 +69,18 @@ Result<std::vector<NamedTensor>> Trainer::Tensors(bool trained_only) const {
       std::vector<float> w, b;
       Unpack(*L.attention.qkv, w, b);
       for (int32_t part = 0; part < 3; ++part) {
-        if (trained_only && lora_only && part == 1) continue;  // the key projection has no adapter
+        if (trained_only && lora_only && !adapted(&L.attention.qkv, part * h)) continue;  // no adapter: unchanged
         const char* which = part == 0 ? nm.query : part == 1 ? nm.key : nm.value;
         const size_t hh = static_cast<size_t>(h) * h;
         emit(lp + which + ".weight", {h, h}, std::vector<float>(w.begin() + part * hh, w.begin() + (part + 1) * hh));
         emit(lp + which + ".bias", {h}, std::vector<float>(b.begin() + part * h, b.begin() + (part + 1) * h));
       }
-      if (trained_only && lora_only) continue;
+      if (trained_only && lora_only) {
+        if (adapted(&L.attention.output, 0)) emit_linear(lp + nm.attention_output, *L.attention.output);
+        if (adapted(&L.ffn.in, 0)) emit_linear(lp + nm.ffn_in, *L.ffn.in);
+        if (adapted(&L.ffn.out, 0)) emit_linear(lp + nm.ffn_out, *L.ffn.out);
+        continue;
+      }
       emit_linear(lp + nm.attention_output, *L.attention.output);
       emit_norm(lp + nm.attention_norm, L.attention_norm);
       emit_linear(lp + nm.ffn_in, *L.ffn.in);

@@ -1,7 +1,5 @@
 // Trainer::Impl: packing the trained parameters into the objects the forward runs (LoRA merged),
 // LoRA's gradients from the merged weight's, and the helpers the trainer's files share.
-#include <tuple>
-
 #include "kernels/gemm_internal.h"
 #include "kernels/gemm_unpack.h"
 #include "train/trainer_impl.h"
@@ -25,24 +23,26 @@ std::vector<float> NormalInit(TrainRng& rng, int64_t count, double std) {
 }  // namespace train_internal
 
 // Packs a linear unit from its parameters (LoRA: the merged weight).
-Status Trainer::Impl::SyncLinear(LinearUnit& u) {
+// Training-only code in an -O3 file: compiled for size (the wasm's 1 MB bound, docs/build.md).
+__attribute__((minsize)) Status Trainer::Impl::SyncLinear(LinearUnit& u) {
   std::vector<float> merged;
   const float* w = nullptr;
   const float* b = nullptr;
-  if (u.aq >= 0) {
+  if (!u.adapters.empty()) {
     merged = u.base_w;
-    const int32_t h = u.k, r = static_cast<int32_t>(params[u.aq].shape[0]);
+    const int32_t k = u.k;
     const float s = static_cast<float>(lora_scaling);
-    for (const auto [a_idx, b_idx, row0] : {std::tuple{u.aq, u.bq, 0}, std::tuple{u.av, u.bv, 2 * h}}) {
-      const float* A = params[a_idx].value.data();  // [r, h]
-      const float* B = params[b_idx].value.data();  // [h, r]
-      for (int32_t j = 0; j < h; ++j) {
-        float* row = merged.data() + static_cast<size_t>(row0 + j) * h;
+    for (const Adapter& ad : u.adapters) {
+      const int32_t r = static_cast<int32_t>(params[ad.a].shape[0]);
+      const float* A = params[ad.a].value.data();  // [r, k]
+      const float* B = params[ad.b].value.data();  // [rows, r]
+      for (int32_t j = 0; j < ad.rows; ++j) {
+        float* row = merged.data() + static_cast<size_t>(ad.row0 + j) * k;
         for (int32_t i = 0; i < r; ++i) {
           const float bji = s * B[static_cast<size_t>(j) * r + i];
           if (bji == 0.0f) continue;
-          const float* arow = A + static_cast<size_t>(i) * h;
-          for (int32_t c = 0; c < h; ++c) row[c] += bji * arow[c];
+          const float* arow = A + static_cast<size_t>(i) * k;
+          for (int32_t c = 0; c < k; ++c) row[c] += bji * arow[c];
         }
       }
     }
@@ -73,24 +73,24 @@ Status Trainer::Impl::SyncAll() {
 }
 
 // LoRA: from dW of the merged q|k|v weight, dA = s·Bᵀ·dW_rows and dB = s·dW_rows·Aᵀ.
-void Trainer::Impl::LoraGrads() {
+__attribute__((minsize)) void Trainer::Impl::LoraGrads() {
   const float s = static_cast<float>(lora_scaling);
   for (LinearUnit& u : linears) {
-    if (u.aq < 0) continue;
-    const int32_t h = u.k, r = static_cast<int32_t>(params[u.aq].shape[0]);
-    for (const auto [a_idx, b_idx, row0] : {std::tuple{u.aq, u.bq, 0}, std::tuple{u.av, u.bv, 2 * h}}) {
-      const float* A = params[a_idx].value.data();
-      const float* B = params[b_idx].value.data();
-      float* dA = params[a_idx].grad.data();
-      float* dB = params[b_idx].grad.data();
-      for (int32_t j = 0; j < h; ++j) {
-        const float* drow = u.dw.data() + static_cast<size_t>(row0 + j) * h;
+    const int32_t k = u.k;
+    for (const Adapter& ad : u.adapters) {
+      const int32_t r = static_cast<int32_t>(params[ad.a].shape[0]);
+      const float* A = params[ad.a].value.data();
+      const float* B = params[ad.b].value.data();
+      float* dA = params[ad.a].grad.data();
+      float* dB = params[ad.b].grad.data();
+      for (int32_t j = 0; j < ad.rows; ++j) {
+        const float* drow = u.dw.data() + static_cast<size_t>(ad.row0 + j) * k;
         for (int32_t i = 0; i < r; ++i) {
-          const float* arow = A + static_cast<size_t>(i) * h;
-          float* darow = dA + static_cast<size_t>(i) * h;
+          const float* arow = A + static_cast<size_t>(i) * k;
+          float* darow = dA + static_cast<size_t>(i) * k;
           const float bji = s * B[static_cast<size_t>(j) * r + i];
           double dot = 0;
-          for (int32_t c = 0; c < h; ++c) {
+          for (int32_t c = 0; c < k; ++c) {
             dot += static_cast<double>(drow[c]) * arow[c];
             darow[c] += bji * drow[c];
           }

@@ -30,6 +30,7 @@ struct Param {
   std::vector<int64_t> shape;
   std::vector<float> value, grad, m, v;
   bool decay = false;
+  bool head = false;  // a head tensor (optimizer.head_lr)
   int64_t size() const { return static_cast<int64_t>(value.size()); }
 };
 
@@ -46,8 +47,14 @@ struct View {
   }
 };
 
+// A LoRA adapter on rows [row0, row0 + rows) of a linear's weight [n, k]: A [r, k], B [rows, r].
+struct Adapter {
+  int32_t a = -1, b = -1;  // parameters
+  int32_t row0 = 0, rows = 0;
+};
+
 // A trained linear layer: its packed form built from the parameters (or, with LoRA, from the frozen
-// base plus s·B·A on the query and value rows).
+// base plus s·B·A on the adapted rows: query / key / value of the fused q|k|v, or a whole dense layer).
 struct LinearUnit {
   Linear* slot = nullptr;  // where it runs: the model's slot (swapped) or the trainer's head (owned)
   bool owned = false;
@@ -55,9 +62,9 @@ struct LinearUnit {
   bool transposed = false; // the backward needs Wᵀ (encoder linears)
   int32_t n = 0, k = 0;
   int32_t w = -1, b = -1;  // parameters
-  // LoRA (a fused q|k|v of hidden H): frozen base, adapters for query (rows 0..H) and value (2H..3H).
+  // LoRA: frozen base, dW of the merged weight, the adapters (q|k|v: query rows 0..H, key H..2H, value 2H..3H).
   std::vector<float> base_w, base_b, dw;
-  int32_t aq = -1, bq = -1, av = -1, bv = -1;
+  std::vector<Adapter> adapters;
 };
 
 struct NormUnit {
@@ -95,6 +102,7 @@ struct Trainer::Impl {
   using NormUnit = train_internal::NormUnit;
   using VectorUnit = train_internal::VectorUnit;
   using TableUnit = train_internal::TableUnit;
+  using Adapter = train_internal::Adapter;
 
   Model* model = nullptr;
   ModelParts* parts = nullptr;
@@ -166,12 +174,14 @@ struct Trainer::Impl {
     for (LinearUnit& u : linears) std::fill(u.dw.begin(), u.dw.end(), 0.0f);
   }
 
-  // LoRA: from dW of the merged q|k|v weight, dA = s·Bᵀ·dW_rows and dB = s·dW_rows·Aᵀ.
+  // LoRA: from dW of a merged weight, dA = s·Bᵀ·dW_rows and dB = s·dW_rows·Aᵀ.
   void LoraGrads();
 
   std::vector<OptimizerTensor> OptimizerTensors() {
     std::vector<OptimizerTensor> out;
-    for (Param& p : params) out.push_back({p.value.data(), p.grad.data(), p.m.data(), p.v.data(), p.size(), p.decay});
+    for (Param& p : params) {
+      out.push_back({p.value.data(), p.grad.data(), p.m.data(), p.v.data(), p.size(), p.decay, p.head});
+    }
     return out;
   }
 };

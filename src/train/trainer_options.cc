@@ -45,8 +45,26 @@ Result<TrainerOptions> ParseOptions(const std::string& json_text) {
     o.lora_r = static_cast<int32_t>(r);
     BT_ASSIGN_OR_RETURN(o.lora_alpha, JsonNumber(*lora, "alpha", static_cast<double>(r), p + ".lora"));
     if (!std::isfinite(o.lora_alpha)) return OptionError("lora.alpha", "must be a finite number");
+    if (const Json* targets = OptionalField(*lora, "target_modules")) {
+      if (!targets->is_array() || targets->empty()) return OptionError("lora.target_modules", "must be a non-empty array of module names");
+      for (const Json& t : *targets) {
+        if (!t.is_string() || t.get<std::string>().empty()) return OptionError("lora.target_modules", "must hold module names (strings)");
+        o.lora_targets.push_back(t.get<std::string>());
+      }
+    }
     if (o.layers != 0 || o.embeddings) {
       return OptionError("lora", "trains adapters on frozen layers: use it with layers 0 and embeddings false");
+    }
+  }
+  if (const Json* d = OptionalField(json, "dropout")) {
+    if (!d->is_object()) return OptionError("dropout", "must be null or {hidden, attention, classifier}");
+    BT_ASSIGN_OR_RETURN(o.hidden_dropout, JsonNumber(*d, "hidden", 0.0, p + ".dropout"));
+    BT_ASSIGN_OR_RETURN(o.attention_dropout, JsonNumber(*d, "attention", 0.0, p + ".dropout"));
+    if (!(o.attention_dropout >= 0 && o.attention_dropout < 1)) return OptionError("dropout.attention", "must be a number in [0, 1)");
+    BT_ASSIGN_OR_RETURN(o.classifier_dropout, JsonNumber(*d, "classifier", o.hidden_dropout, p + ".dropout"));
+    if (!(o.hidden_dropout >= 0 && o.hidden_dropout < 1)) return OptionError("dropout.hidden", "must be a number in [0, 1)");
+    if (!(o.classifier_dropout >= 0 && o.classifier_dropout < 1)) {
+      return OptionError("dropout.classifier", "must be a number in [0, 1)");
     }
   }
   if (const Json* f = OptionalField(json, "from_features")) {
@@ -67,6 +85,7 @@ Result<TrainerOptions> ParseOptions(const std::string& json_text) {
   BT_ASSIGN_OR_RETURN(oo.eps, JsonNumber(*opt, "eps", oo.eps, q));
   BT_ASSIGN_OR_RETURN(oo.max_grad_norm, JsonNumber(*opt, "max_grad_norm", oo.max_grad_norm, q));
   BT_ASSIGN_OR_RETURN(oo.l2, JsonNumber(*opt, "l2", oo.l2, q));
+  BT_ASSIGN_OR_RETURN(oo.head_lr, JsonNumber(*opt, "head_lr", 0.0, q));
   BT_ASSIGN_OR_RETURN(oo.warmup_steps, JsonInt(*opt, "warmup_steps", 0, q));
   BT_ASSIGN_OR_RETURN(oo.total_steps, JsonInt(*opt, "total_steps", 0, q));
   if (!(std::isfinite(oo.lr) && oo.lr >= 0 && oo.lr <= 10)) return OptionError("optimizer.lr", "must be a finite number in [0, 10]");
@@ -80,6 +99,10 @@ Result<TrainerOptions> ParseOptions(const std::string& json_text) {
     return OptionError("optimizer.max_grad_norm", "must be a finite number >= 0 (0: no clipping)");
   }
   if (!(std::isfinite(oo.l2) && oo.l2 >= 0)) return OptionError("optimizer.l2", "must be a finite number >= 0");
+  if (!(std::isfinite(oo.head_lr) && oo.head_lr >= 0 && oo.head_lr <= 10 && oo.head_lr * oo.weight_decay < 1)) {
+    return OptionError("optimizer.head_lr", "must be a finite number in [0, 10] (0: lr) with head_lr * weight_decay < 1");
+  }
+  if (oo.head_lr > 0 && oo.lr <= 0) return OptionError("optimizer.head_lr", "needs lr > 0 (the schedule is lr's)");
   if (oo.total_steps < 1) return OptionError("optimizer.total_steps", "must be an integer >= 1");
   if (oo.warmup_steps < 0 || oo.warmup_steps > oo.total_steps) {
     return OptionError("optimizer.warmup_steps", "must be in [0, total_steps]");

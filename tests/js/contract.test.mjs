@@ -209,6 +209,7 @@ test('the option parsers accept exactly the contract\'s option names', { skip: S
       load: loadWith, tokenize, explain: explainWith, limits: (o) => loadWith({ limits: o }), convert: convertWith,
       train: trainWith, optimizer: (o) => trainWith({ optimizer: { total_steps: 1, ...o } }),
       lora: (o) => trainWith({ lora: o }), features: (o) => trainWith({ from_features: o }),
+      dropout: (o) => trainWith({ dropout: o }),
     };
     assert.deepEqual(sorted(Object.keys(parsers)), sorted(Object.keys(contract.options)), 'every options JSON is exercised');
     for (const [kind, parse] of Object.entries(parsers)) {

@@ -23,9 +23,12 @@ test('Trainer binding: steps, errors, resume, features, export', { skip: SKIP_RE
     const bad = new engine.Trainer(model.raw, options({ optimizer: { lr: -1, total_steps: 3 } }));
     assert.equal(bad.error().code, 'INVALID_ARGUMENT');
     bad.delete();
-    const unknown = new engine.Trainer(model.raw, options({ dropout: 0.1 }));
-    assert.match(unknown.error().error, /unknown option 'dropout'/);
+    const unknown = new engine.Trainer(model.raw, options({ label_smoothing: 0.1 }));
+    assert.match(unknown.error().error, /unknown option 'label_smoothing'/);
     unknown.delete();
+    const shape = new engine.Trainer(model.raw, options({ dropout: 0.1 }));  // dropout is {hidden, attention, classifier}
+    assert.match(shape.error().error, /dropout must be null or \{hidden, attention, classifier\}/);
+    shape.delete();
 
     for (const extra of [{ layers: 1 }, { layers: 0, lora: { r: 2, alpha: 4 } }, { layers: -1, embeddings: true }]) {
       const a = new engine.Trainer(model.raw, options(extra));

@@ -19,9 +19,10 @@ float Scale(const SelfAttentionWeights& w) {
 
 // One (batch, head) pair; pointers at its first row and column. dp: seq floats of scratch.
 // dprobs: null or the pair's [seq, seq] gradient w.r.t. the probabilities.
+// dropout: null, or the probabilities' mask with this pair's first flat index (ctx = Σ_j p_j·s_j·v_j).
 void AttendHeadBackward(const AttentionShape& s, const float* q, const float* k, const float* v, const float* probs,
                         const int32_t* mask, float scale, const float* dctx, int32_t ctx_stride, float* dq, float* dk,
-                        float* dv, float* dp, float* dprobs) {
+                        float* dv, float* dp, float* dprobs, const DropoutMask* dropout, int64_t dropout_base) {
   const int32_t seq = s.seq, hd = s.head_dim;
   bool any_valid_key = false;
   for (int32_t j = 0; j < seq; ++j) any_valid_key = any_valid_key || mask[j] != 0;
@@ -40,8 +41,10 @@ void AttendHeadBackward(const AttentionShape& s, const float* q, const float* k,
         dp[j] = 0.0f;
         continue;
       }
-      AxpyF32(p[j], g, dv + static_cast<size_t>(j) * s.v_stride, hd);
-      dp[j] = DotF32Scalar(g, v + static_cast<size_t>(j) * s.v_stride, hd);
+      // keep = 1 without dropout: p·1 and 1·x are exact, the values those of the path without it.
+      const float keep = dropout != nullptr ? dropout->Scale(dropout_base + static_cast<int64_t>(i) * seq + j) : 1.0f;
+      AxpyF32(p[j] * keep, g, dv + static_cast<size_t>(j) * s.v_stride, hd);
+      dp[j] = keep * DotF32Scalar(g, v + static_cast<size_t>(j) * s.v_stride, hd);
       weighted += static_cast<double>(p[j]) * dp[j];
     }
     if (dprobs != nullptr) std::memcpy(dprobs + static_cast<size_t>(i) * seq, dp, sizeof(float) * seq);
@@ -53,6 +56,30 @@ void AttendHeadBackward(const AttentionShape& s, const float* q, const float* k,
       AxpyF32(ds, q + static_cast<size_t>(i) * s.q_stride, dk + static_cast<size_t>(j) * s.k_stride, hd);
     }
   }
+}
+
+// ctx = drop(p)·v per (batch, head) pair, over the kernel's context (scaled dot product; every row).
+void DroppedContext(const AttentionShape& s, const float* qkv, const float* probs, const DropoutMask& dropout,
+                    float* context, ThreadPool& pool) {
+  const int32_t hidden = s.heads * s.head_dim, seq = s.seq, hd = s.head_dim;
+  const int64_t pairs = static_cast<int64_t>(s.batch) * s.heads;
+  pool.ParallelFor(pairs, 1, [&](int64_t p0, int64_t p1) {
+    for (int64_t pair = p0; pair < p1; ++pair) {
+      const int64_t b = pair / s.heads, hh = pair % s.heads;
+      const size_t row0 = static_cast<size_t>(b) * seq, col = static_cast<size_t>(hh) * hd;
+      const float* v = qkv + row0 * s.q_stride + 2 * hidden + col;
+      const float* p = probs + static_cast<size_t>(pair) * seq * seq;
+      for (int32_t i = 0; i < seq; ++i) {
+        float* c = context + (row0 + i) * hidden + col;
+        std::fill(c, c + hd, 0.0f);
+        for (int32_t j = 0; j < seq; ++j) {
+          const int64_t index = (pair * seq + i) * seq + j;
+          const float w = p[static_cast<size_t>(i) * seq + j] * dropout.Scale(index);
+          if (w != 0.0f) AxpyF32(w, v + static_cast<size_t>(j) * s.v_stride, c, hd);
+        }
+      }
+    }
+  });
 }
 
 }  // namespace
@@ -99,8 +126,16 @@ void SelfAttentionForward(const SelfAttentionWeights& w, const SelfAttentionIO& 
   } else {
     MultiHeadAttention(shape, qkv, qkv + h, qkv + 2 * h, io.mask, Scale(w), context, probs, buffers.scratch, pool,
                        subset ? &queries : nullptr);
+    if (io.probs_dropout > 0.0f && tape != nullptr && !subset) {  // the tape keeps p; the context is drop(p)·v
+      DroppedContext(shape, qkv, probs, DropoutMask(io.dropout_key, DropoutSiteProbs(io.layer), io.probs_dropout), context,
+                     pool);
+      tape->probs_dropout = io.probs_dropout;
+      tape->dropout_key = io.dropout_key;
+      tape->layer = io.layer;
+    }
   }
-  LinearForward(*w.output, context, rows, Activation::kNone, io.residual != nullptr ? io.residual : io.query_x, io.out,
+  const float* residual = io.no_residual ? nullptr : io.residual != nullptr ? io.residual : io.query_x;
+  LinearForward(*w.output, context, rows, Activation::kNone, residual, io.out,
                 pool, nullptr, buffers.gemm);
   if (tape == nullptr) return;
   tape->x = io.x;
@@ -126,7 +161,12 @@ void SelfAttentionBackward(const SelfAttentionWeights& w, const BackwardWeights&
     XlnetAttentionBackward(shape, w.xlnet, tape.qkv, buffers.relative, tape.probs, mask, inputs.segments, Scale(w),
                            buffers.dcontext, buffers.dqkv, pool, dprobs);
   } else {
-    AttentionBackward(shape, tape.qkv, tape.probs, mask, Scale(w), buffers.dcontext, buffers.dqkv, pool, dprobs);
+    if (tape.probs_dropout > 0.0f) {
+      const DropoutMask dropout(tape.dropout_key, DropoutSiteProbs(tape.layer), tape.probs_dropout);
+      AttentionBackward(shape, tape.qkv, tape.probs, mask, Scale(w), buffers.dcontext, buffers.dqkv, pool, dprobs, &dropout);
+    } else {
+      AttentionBackward(shape, tape.qkv, tape.probs, mask, Scale(w), buffers.dcontext, buffers.dqkv, pool, dprobs);
+    }
   }
   if (w.rotary) {  // the gradient w.r.t. the rotated q and k, back through the rotation
     ApplyRotary(*w.rotary, buffers.dqkv, 3 * h, m, w.heads, nullptr, seq, true);
@@ -138,7 +178,7 @@ void SelfAttentionBackward(const SelfAttentionWeights& w, const BackwardWeights&
 }
 
 void AttentionBackward(const AttentionShape& s, const float* qkv, const float* probs, const int32_t* mask, float scale,
-                       const float* dctx, float* dqkv, ThreadPool& pool, float* dprobs) {
+                       const float* dctx, float* dqkv, ThreadPool& pool, float* dprobs, const DropoutMask* dropout) {
   const int32_t hidden = s.heads * s.head_dim;
   const int64_t rows = static_cast<int64_t>(s.batch) * s.seq;
   for (int64_t r = 0; r < rows; ++r) std::memset(dqkv + r * s.q_stride, 0, sizeof(float) * 3 * hidden);
@@ -153,7 +193,8 @@ void AttentionBackward(const AttentionShape& s, const float* qkv, const float* p
       AttendHeadBackward(s, base, base + hidden, base + 2 * hidden, probs + static_cast<size_t>(pair) * s.seq * s.seq,
                          mask + row0, scale, dctx + row0 * hidden + col, hidden, dbase, dbase + hidden,
                          dbase + 2 * hidden, dp.data(),
-                         dprobs == nullptr ? nullptr : dprobs + static_cast<size_t>(pair) * s.seq * s.seq);
+                         dprobs == nullptr ? nullptr : dprobs + static_cast<size_t>(pair) * s.seq * s.seq, dropout,
+                         pair * s.seq * s.seq);
     }
   });
 }

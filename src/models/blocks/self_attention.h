@@ -15,6 +15,7 @@
 
 #include "core/thread_pool.h"
 #include "kernels/attention.h"
+#include "models/dropout.h"
 #include "models/blocks/dense.h"
 #include "models/blocks/relative_attention.h"
 #include "models/blocks/rotary.h"
@@ -56,6 +57,12 @@ struct SelfAttentionIO {
   const float* residual = nullptr;
   const int32_t* segments = nullptr;  // [batch*seq] token types (XLNet's segment term), or null (all 0)
   const float* positional = nullptr;  // XLNet: [2*seq, H] relative position embeddings (XlnetPositionEmbeddings)
+  bool no_residual = false;  // out = the attention output alone (the caller adds the residual: training dropout)
+  // Training, with a tape (scaled dot product, every row): dropout on the probabilities, mask site
+  // DropoutSiteProbs(layer) over [batch, heads, seq, seq]; the tape keeps the probabilities undropped.
+  float probs_dropout = 0.0f;
+  uint64_t dropout_key = 0;
+  int32_t layer = 0;
 };
 
 struct SelfAttentionBuffers {
@@ -72,6 +79,9 @@ struct SelfAttentionTape {
   float* probs = nullptr;    // [batch, heads, seq, seq]
   float* context = nullptr;  // [m, H] (parameter gradients: the output projection's input)
   const float* x = nullptr;  // [m, H] the input (parameter gradients: the q|k|v projection's input)
+  float probs_dropout = 0.0f;  // the dropout the forward applied to the probabilities (SelfAttentionIO)
+  uint64_t dropout_key = 0;
+  int32_t layer = 0;
 };
 
 struct SelfAttentionGrads {
@@ -111,7 +121,10 @@ void SelfAttentionBackward(const SelfAttentionWeights& w, const BackwardWeights&
 // and strides of qkv, overwritten). Masked keys have probability 0 and get no gradient; a row with no
 // valid key (uniform weights, independent of the scores) passes gradient to v only. dprobs (optional):
 // dctx_i·v_j (0 on masked keys).
+// dropout (optional): the mask the forward applied to the probabilities (index: the probability's flat
+// index in [batch, heads, seq, seq]); dprobs is then w.r.t. the undropped probabilities.
 void AttentionBackward(const AttentionShape& shape, const float* qkv, const float* probs, const int32_t* mask,
-                       float scale, const float* dctx, float* dqkv, ThreadPool& pool, float* dprobs = nullptr);
+                       float scale, const float* dctx, float* dqkv, ThreadPool& pool, float* dprobs = nullptr,
+                       const DropoutMask* dropout = nullptr);
 
 }  // namespace bt
