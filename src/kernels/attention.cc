@@ -116,6 +116,22 @@ void AttendHead(const AttentionShape& s, const float* q, int32_t q_stride, int32
     pack_a(mr, hd, q + static_cast<size_t>(i0) * q_stride, q_stride, qt);
     std::fill(st, st + kMR * nv8, 0.0f);
     ppmm(mr, width, hd, qt, kp + static_cast<size_t>(t0) * hd, static_cast<size_t>(hd) * kNR, st + t0, nv8);
+    if (s.window == 0) {  // every row sees all nv keys: the fused softmax writes P packed
+      float inv[kMR];
+      ScaledSoftmaxPack4(mr, nv, scale, st, nv8, pt, inv);
+      for (size_t r = 0; r < mr && probs != nullptr; ++r) {
+        float* prow = probs + (static_cast<size_t>(i0) + r) * seq;
+        const float* e = st + r * nv8;
+        std::fill(prow, prow + seq, 0.0f);
+        for (int32_t t = 0; t < nv; ++t) prow[valid[t]] = e[t] * inv[r];
+      }
+      std::fill(ct, ct + kMR * hd8, 0.0f);
+      ppmm(mr, hd8, nv, pt, vp, static_cast<size_t>(nv) * kNR, ct, hd8);
+      for (size_t r = 0; r < mr; ++r) {
+        std::memcpy(ctx + (static_cast<size_t>(i0) + r) * ctx_stride, ct + r * hd8, sizeof(float) * hd);
+      }
+      continue;
+    }
     bool uniform[kMR] = {};
     for (size_t r = 0; r < mr; ++r) {
       float* row = st + r * nv8;

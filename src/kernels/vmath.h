@@ -61,7 +61,8 @@ inline float HorizontalMax(v4f v) {
 // ExpCore takes x in [-87.3365, 88] only (the caller clamps).
 inline v4f ExpCore(v4f x) {
   const v4f kMagic = Splat(12582912.0f);  // 1.5 * 2^23: adding it rounds to an integer
-  const v4f n = (x * Splat(1.44269504088896341f) + kMagic) - kMagic;
+  const v4f shifted = x * Splat(1.44269504088896341f) + kMagic;  // n + 1.5 * 2^23, exactly
+  const v4f n = shifted - kMagic;
   v4f r = x - n * Splat(0.693145751953125f);  // ln2 high part (exact in float)
   r = r - n * Splat(1.428606765330187e-06f);  // ln2 - high part
   v4f p = Splat(0.0013814608100801706f);
@@ -71,8 +72,18 @@ inline v4f ExpCore(v4f x) {
   p = p * r + Splat(0.4999999403953552f);
   p = p * r + Splat(1.0f);
   p = p * r + Splat(1.0f);
-  const v4i e = (__builtin_convertvector(n, v4i) + 127) << 23;
+  // 2^n: n sits in the low significand bits of `shifted` (bits 0x4B400000 + n); shifting by 23 drops the
+  // rest, so this is (n + 127) << 23 without a float-to-int conversion (several instructions in V8).
+  const v4i e = ((v4i)shifted + 127) << 23;
   return p * (v4f)e;
+}
+
+// e^x for x <= 0 (and NaN, which stays NaN), bitwise equal to Exp there: the softmax exponent
+// x - max. Inputs below -87.3365 give 0; no overflow lanes to handle.
+inline v4f ExpNonPositive(v4f x) {
+  const v4f lo = Splat(-87.33654f);
+  const v4i underflow = x < lo;
+  return (v4f)((v4i)ExpCore(Select(underflow, lo, x)) & ~underflow);
 }
 
 // e^x for every float, as libm/PyTorch: NaN -> NaN, +inf -> +inf, -inf -> 0; inputs below -87.3365
@@ -122,7 +133,7 @@ inline v4f ErfcLarge(v4f a) {
   const v4f al = s - ah;
   const v4f t = s * s;
   const v4f t_err = ((ah * ah - t) + Splat(2.0f) * ah * al) + al * al;  // a^2 = t + t_err
-  const v4f e = Exp(Splat(0.0f) - t) * (Splat(1.0f) - t_err);
+  const v4f e = ExpNonPositive(Splat(0.0f) - t) * (Splat(1.0f) - t_err);  // -t <= -0.765
   const v4f r = Min(a, kEnd);
   v4f p = Splat(-1.5163986688548903e-07f);
   p = p * r + Splat(0.029168281704187393f);

@@ -78,6 +78,13 @@ inline int CheckElementwise() {
       // The other lanes are untouched by the special one.
       const int other = (lane + 1) % 4;
       failures += Report(Same(std::exp(0.5), e[other], 4e-7), "Exp(other lane)", other, 0.5f, std::exp(0.5), e[other]);
+      if (!(x > 0.0f)) {  // the softmax's exp: x <= 0 and NaN
+        vmath::v4f u = vmath::Splat(-0.5f);
+        u[lane] = x;
+        const vmath::v4f g = vmath::ExpNonPositive(u);
+        failures += Report(Same(std::exp(static_cast<double>(x)), g[lane], 4e-7), "ExpNonPositive", lane, x, std::exp(double(x)), g[lane]);
+        failures += Report(Same(std::exp(-0.5), g[other], 4e-7), "ExpNonPositive(other lane)", other, -0.5f, std::exp(-0.5), g[other]);
+      }
     }
   }
   // GELU (both forms), vector and scalar reference, ReLU and tanh: arrays of odd length so the

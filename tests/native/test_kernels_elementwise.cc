@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "kernels/activation.h"
+#include "kernels/gemm_internal.h"
 #include "kernels/norm.h"
 
 namespace bt {
@@ -152,6 +153,43 @@ TEST(KernelsSoftmax, ExtremeValues) {
   EXPECT_EQ(x[0], 0.0f);
   EXPECT_EQ(x[1], 0.0f);
   EXPECT_EQ(x[2], 1.0f);
+}
+
+// The attention's fused softmax + packing against its definition, bitwise: scale the rows, SoftmaxRow,
+// f32_pack_a4 (scalar) — over tails of every length, 1-4 rows, extreme and non-finite scores.
+TEST(KernelsSoftmax, ScaledSoftmaxPack4IsScaleSoftmaxPack) {
+  for (int32_t n : {1, 2, 3, 4, 5, 7, 8, 9, 31, 32, 33, 128, 130, 515}) {
+    for (size_t mr = 1; mr <= 4; ++mr) {
+      for (int variant = 0; variant < 3; ++variant) {
+        const size_t stride = static_cast<size_t>((n + 7) / 8 * 8);
+        auto tile = Random(4 * stride, static_cast<uint32_t>(n * 10 + mr), -30.0f, 30.0f);
+        if (variant == 1) tile[0] = 1e30f, tile[stride + n - 1] = -1e30f;  // extremes: an exact 1 and 0
+        if (variant == 2) tile[n / 2] = NAN, tile[stride] = INFINITY;       // a NaN row; inf - inf
+        const float scale = variant == 0 ? 0.125f : 0.17677669f;
+        std::vector<float> want_rows = tile, got_rows = tile;
+        for (size_t r = 0; r < mr; ++r) {
+          float* row = want_rows.data() + r * stride;
+          for (int32_t t = 0; t < n; ++t) row[t] *= scale;
+          SoftmaxRow(row, n);
+        }
+        std::vector<float> want(4 * static_cast<size_t>(n)), got(want.size(), -1.0f);
+        f32_pack_a4__scalar(mr, n, want_rows.data(), stride, want.data());
+        float inv[4];
+        ScaledSoftmaxPack4(mr, n, scale, got_rows.data(), stride, got.data(), inv);
+        for (size_t i = 0; i < want.size(); ++i) {
+          const bool same = std::memcmp(&want[i], &got[i], sizeof(float)) == 0 || (std::isnan(want[i]) && std::isnan(got[i]));
+          ASSERT_TRUE(same) << "n=" << n << " mr=" << mr << " variant=" << variant << " i=" << i << ": " << want[i]
+                            << " vs " << got[i];
+        }
+        for (size_t r = 0; r < mr; ++r) {  // rows hold the exponentials: row * inv is the probability
+          for (int32_t t = 0; t < n; ++t) {
+            const float p = got_rows[r * stride + t] * inv[r], w = want_rows[r * stride + t];
+            ASSERT_TRUE(std::memcmp(&p, &w, sizeof(float)) == 0 || (std::isnan(p) && std::isnan(w))) << "n=" << n << " row " << r;
+          }
+        }
+      }
+    }
+  }
 }
 
 }  // namespace

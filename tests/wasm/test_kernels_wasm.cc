@@ -13,6 +13,7 @@
 #include "kernels/gemm.h"
 #include "kernels/gemm_internal.h"
 #include "kernels/gemm_q8.h"
+#include "kernels/norm.h"
 #include "../native/nonfinite_checks.h"
 
 // The relaxed-SIMD c4 kernels: linked into the relaxed test programs only.
@@ -55,6 +56,28 @@ void CheckF32() {
         bt::f32_ppmm_ukernel_4x8__wasmsimd(mr, nc, kc, packed.data(), w.data(), w_stride, c_simd.data(), c_stride);
         Check(std::memcmp(c_ref.data(), c_simd.data(), sizeof(float) * c_ref.size()) == 0, "f32_ppmm_4x8", mr, nc, kc);
       }
+    }
+  }
+}
+
+// The attention's fused softmax + packing (vmath, SIMD128 here) against scale + SoftmaxRow +
+// the scalar f32_pack_a4, bitwise.
+void CheckScaledSoftmaxPack4() {
+  for (size_t n : {1, 3, 4, 5, 32, 33, 128, 130}) {
+    for (size_t mr = 1; mr <= bt::kGemmMR; ++mr) {
+      const size_t stride = (n + 7) / 8 * 8;
+      auto tile = Random(4 * stride, 7 + n);
+      for (float& x : tile) x *= 40.0f;
+      std::vector<float> want_rows = tile, got_rows = tile;
+      for (size_t r = 0; r < mr; ++r) {
+        for (size_t t = 0; t < n; ++t) want_rows[r * stride + t] *= 0.17677669f;
+        bt::SoftmaxRow(want_rows.data() + r * stride, static_cast<int32_t>(n));
+      }
+      std::vector<float> want(4 * n), got(4 * n);
+      bt::f32_pack_a4__scalar(mr, n, want_rows.data(), stride, want.data());
+      float inv[4];
+      bt::ScaledSoftmaxPack4(mr, static_cast<int32_t>(n), 0.17677669f, got_rows.data(), stride, got.data(), inv);
+      Check(std::memcmp(want.data(), got.data(), sizeof(float) * want.size()) == 0, "ScaledSoftmaxPack4", mr, 0, n);
     }
   }
 }
@@ -214,6 +237,7 @@ void CheckQuantize() {
 int main() {
 #if defined(__wasm_simd128__)
   CheckF32();
+  CheckScaledSoftmaxPack4();
   const bool relaxed = bt_relaxed_q8_kernels_get != nullptr;
 #if defined(BT_EXPECT_RELAXED)
   if (!relaxed) {
