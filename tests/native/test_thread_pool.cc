@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <thread>
 #include <vector>
 
@@ -63,6 +64,25 @@ TEST(ThreadPool, ConcurrentCallersAreSerialised) {
   caller();
   other.join();
   EXPECT_EQ(total.load(), 2 * 200 * 10);
+  SetNumThreads(1);
+}
+
+// The caller spins a little for the workers, then sleeps: a chunk that outlasts the spin (here 3 ms)
+// must still be waited for, and its writes be visible after ParallelFor returns.
+TEST(ThreadPool, WaitsForASlowChunkPastTheSpin) {
+  SetNumThreads(2);
+  ThreadPool& pool = DefaultThreadPool();
+  for (int job = 0; job < 20; ++job) {
+    std::vector<int> out(2, 0);
+    pool.ParallelFor(2, 1, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) {
+        if (i == (job & 1)) std::this_thread::sleep_for(std::chrono::milliseconds(3));
+        out[i] = job + 1;
+      }
+    });
+    ASSERT_EQ(out[0], job + 1);
+    ASSERT_EQ(out[1], job + 1);
+  }
   SetNumThreads(1);
 }
 
