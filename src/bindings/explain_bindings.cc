@@ -69,13 +69,16 @@ val ExplanationToJs(ExplainMethod method, const Explanation& e) {
 
 class JsExplainer {
  public:
-  explicit JsExplainer(JsModel& model) : explainer_(model.model()) {}
+  explicit JsExplainer(JsModel& model) : explainer_(model.model()), model_(&model.model()) {}
+  // Explanations run on any token ids (baselines, samples): only on a complete table.
+  Status Ready() const { return model_->RequireCompleteWeights("explain"); }
 
   // ids, type_ids (or null), words: one sequence. options_json: see explain/request_json.h.
   val explain(val ids, val type_ids, val words, const std::string& options_json) {
     ExplainRequest r;
     const Status parsed = ParseRequest(ids, type_ids, words, options_json, r);
     if (!parsed.ok()) return ErrorObject(parsed);
+    if (const Status ready = Ready(); !ready.ok()) return ErrorObject(ready);
     Result<Explanation> e = explainer_.Explain(r, DefaultThreadPool());
     if (!e.ok()) return ErrorObject(e.status());
     return ExplanationToJs(r.method, e.value());
@@ -86,6 +89,7 @@ class JsExplainer {
 
  private:
   Explainer explainer_;
+  const Model* model_;
 };
 
 // new ExplainSession(explainer, ids, typeIds, words, optionsJson): Begin (validation, the prediction's
@@ -95,6 +99,7 @@ class JsExplainSession {
  public:
   JsExplainSession(JsExplainer& explainer, val ids, val type_ids, val words, const std::string& options_json) {
     Status s = ParseRequest(ids, type_ids, words, options_json, request_);
+    if (s.ok()) s = explainer.Ready();
     if (s.ok()) {
       Result<std::unique_ptr<ExplainSession>> begun = explainer.explainer().Begin(request_, DefaultThreadPool());
       if (begun.ok()) {
