@@ -75,10 +75,10 @@ class JsExplainer {
 
   // ids, type_ids (or null), words: one sequence. options_json: see explain/request_json.h.
   val explain(val ids, val type_ids, val words, const std::string& options_json) {
+    if (const Status ready = Ready(); !ready.ok()) return ErrorObject(ready);
     ExplainRequest r;
     const Status parsed = ParseRequest(ids, type_ids, words, options_json, r);
     if (!parsed.ok()) return ErrorObject(parsed);
-    if (const Status ready = Ready(); !ready.ok()) return ErrorObject(ready);
     Result<Explanation> e = explainer_.Explain(r, DefaultThreadPool());
     if (!e.ok()) return ErrorObject(e.status());
     return ExplanationToJs(r.method, e.value());
@@ -98,8 +98,8 @@ class JsExplainer {
 class JsExplainSession {
  public:
   JsExplainSession(JsExplainer& explainer, val ids, val type_ids, val words, const std::string& options_json) {
-    Status s = ParseRequest(ids, type_ids, words, options_json, request_);
-    if (s.ok()) s = explainer.Ready();
+    Status s = explainer.Ready();
+    if (s.ok()) s = ParseRequest(ids, type_ids, words, options_json, request_);
     if (s.ok()) {
       Result<std::unique_ptr<ExplainSession>> begun = explainer.explainer().Begin(request_, DefaultThreadPool());
       if (begun.ok()) {
