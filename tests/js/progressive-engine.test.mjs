@@ -322,3 +322,18 @@ test('progressive: false and a bad value are checked', { skip }, async () => {
   assert.equal(fake.state.closed, true);
   model.dispose();
 });
+
+test('bertology/worker: RemoteModel.weightsComplete and ensureWeights cross the worker', { skip }, async () => {
+  const { Worker } = await import('node:worker_threads');
+  const { createWorkerClient } = await import('../../js/index.js');
+  const client = createWorkerClient(new Worker(new URL('../../js/worker.js', import.meta.url)));
+  try {
+    const remote = await client.load(SST2);
+    assert.equal(await remote.weightsComplete, undefined, 'a model loaded whole is complete at once');
+    await remote.ensureWeights([101, 2023, 102]);
+    const out = await remote.forward('a charming film', { output_last_hidden_state: false });
+    assert.equal(out.logits.dims.join(), '1,2');
+  } finally {
+    await client.terminate();
+  }
+});
