@@ -16,6 +16,14 @@ import { releaseExplainer } from './explain/index.js';
 import { ON_CONFIG, ON_TOKENIZER_FILES, readText } from './sources/common.js';
 import { readSentenceTransformers } from './sentence-transformers.js';
 import { ProgressiveTable } from './progressive.js';
+import * as sourceCommon from './sources/common.js';
+
+/**
+ * Remote sources hand out a weights entry with a `deferred` word-embedding table only to a consumer that
+ * opts in with this symbol option (js/sources/common.js ACCEPT_DEFERRED; read by name so that a tree
+ * whose sources predate it still loads, whole).
+ */
+const ACCEPT_DEFERRED = /** @type {symbol | undefined} */ (/** @type {any} */ (sourceCommon).ACCEPT_DEFERRED);
 
 /**
  * What `info()` reports (the engine's view of config.json and the tokenizer files).
@@ -245,6 +253,8 @@ export class BertologyModel {
     let early = null;
     const openOptions = {
       ...(options ?? {}),
+      // Progressive loading: the model can take the weights before the word-embedding table has arrived.
+      ...(ACCEPT_DEFERRED && options?.progressive !== false ? { [ACCEPT_DEFERRED]: true } : {}),
       [ON_CONFIG]: (/** @type {import('./sources/common.js').FileEntry} */ config) => {
         if (options?.dtype === undefined && isQ8Config(config)) warmInt8();
       },
