@@ -14,13 +14,13 @@ export const FORWARD_FLAGS = Object.freeze({
 });
 
 /** Codes of the engine's failures (src/core/status.h, StatusCode). */
-export const ENGINE_ERROR_CODES = Object.freeze(/** @type {const} */ (['INVALID_ARGUMENT', 'LIMIT', 'BAD_CHECKPOINT', 'UNSUPPORTED', 'FILE_NOT_FOUND', 'FILE_READ', 'OUT_OF_MEMORY', 'INTERNAL']));
+export const ENGINE_ERROR_CODES = Object.freeze(/** @type {const} */ (['INVALID_ARGUMENT', 'LIMIT', 'BAD_CHECKPOINT', 'UNSUPPORTED', 'FILE_NOT_FOUND', 'FILE_READ', 'OUT_OF_MEMORY', 'INTERNAL', 'NOT_READY']));
 /** Codes of the JS layer's own failures. */
 export const JS_ERROR_CODES = Object.freeze(/** @type {const} */ (['DISPOSED', 'RUNTIME', 'WORKER', 'NETWORK', 'BAD_RESPONSE', 'INTEGRITY', 'ABORTED', 'NUMERIC']));
 
 /** Option names the engine accepts (anything else is an INVALID_ARGUMENT). */
 export const ENGINE_OPTIONS = Object.freeze({
-  load: Object.freeze(/** @type {const} */ (['dtype', 'limits', 'validate_weights'])),
+  load: Object.freeze(/** @type {const} */ (['dtype', 'limits', 'validate_weights', 'defer_word_embeddings'])),
   limits: Object.freeze(/** @type {const} */ (['max_batch', 'max_tokens', 'max_forward_bytes', 'max_header_bytes', 'max_tensors'])),
   tokenize: Object.freeze(/** @type {const} */ (['add_special_tokens', 'truncation', 'max_length'])),
   convert: Object.freeze(/** @type {const} */ (['dtype', 'limits'])),
@@ -41,6 +41,7 @@ export const ENGINE_OPTIONS = Object.freeze({
  * - FILE_READ: a file could not be read
  * - OUT_OF_MEMORY: an allocation the operation needs failed
  * - INTERNAL: a broken invariant: a bug
+ * - NOT_READY: the call needs word-embedding rows that have not been downloaded yet (progressive loading)
  * - DISPOSED: a model, pipeline or tokenizer used after dispose()
  * - RUNTIME: the wasm module cannot be loaded or instantiated
  * - WORKER: the worker entry or a pool worker failed
@@ -49,7 +50,7 @@ export const ENGINE_OPTIONS = Object.freeze({
  * - INTEGRITY: SHA-256 mismatch
  * - ABORTED: a training run or an explanation whose signal fired (js/train, js/explain)
  * - NUMERIC: a training loss that became NaN or infinite (js/train)
- * @typedef {'INVALID_ARGUMENT' | 'LIMIT' | 'BAD_CHECKPOINT' | 'UNSUPPORTED' | 'FILE_NOT_FOUND' | 'FILE_READ' | 'OUT_OF_MEMORY' | 'INTERNAL' | 'DISPOSED' | 'RUNTIME' | 'WORKER' | 'NETWORK' | 'BAD_RESPONSE' | 'INTEGRITY' | 'ABORTED' | 'NUMERIC'} ErrorCode
+ * @typedef {'INVALID_ARGUMENT' | 'LIMIT' | 'BAD_CHECKPOINT' | 'UNSUPPORTED' | 'FILE_NOT_FOUND' | 'FILE_READ' | 'OUT_OF_MEMORY' | 'INTERNAL' | 'NOT_READY' | 'DISPOSED' | 'RUNTIME' | 'WORKER' | 'NETWORK' | 'BAD_RESPONSE' | 'INTEGRITY' | 'ABORTED' | 'NUMERIC'} ErrorCode
  */
 
 /**
@@ -63,7 +64,7 @@ export const ENGINE_OPTIONS = Object.freeze({
 
 /**
  * What an engine call returns instead of its result when it fails.
- * @typedef {{error: string, code: 'INVALID_ARGUMENT' | 'LIMIT' | 'BAD_CHECKPOINT' | 'UNSUPPORTED' | 'FILE_NOT_FOUND' | 'FILE_READ' | 'OUT_OF_MEMORY' | 'INTERNAL', details?: EngineErrorDetails}} EngineError
+ * @typedef {{error: string, code: 'INVALID_ARGUMENT' | 'LIMIT' | 'BAD_CHECKPOINT' | 'UNSUPPORTED' | 'FILE_NOT_FOUND' | 'FILE_READ' | 'OUT_OF_MEMORY' | 'INTERNAL' | 'NOT_READY', details?: EngineErrorDetails}} EngineError
  */
 
 /**
@@ -189,6 +190,8 @@ export const ENGINE_OPTIONS = Object.freeze({
  * @property {(id: number) => string} idToToken
  * @property {(token: string) => number} tokenToId
  * @property {() => string} memoryUsage
+ * @property {(first: number, count: number) => EngineError | null} fillWordEmbeddings
+ * @property {() => number} pendingWordEmbeddings
  * @property {() => void} delete
  */
 

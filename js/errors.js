@@ -8,7 +8,8 @@
  * `INVALID_ARGUMENT` (the request or options are malformed), `LIMIT` (an input exceeds a limit: the
  * load option `limits.*` or the model's maximum length), `BAD_CHECKPOINT` (config.json, weights or
  * tokenizer files are malformed or disagree), `UNSUPPORTED` (a model type, activation … this engine
- * does not implement), `FILE_NOT_FOUND`, `FILE_READ`, `OUT_OF_MEMORY`, `INTERNAL` (a bug). The JS
+ * does not implement), `FILE_NOT_FOUND`, `FILE_READ`, `OUT_OF_MEMORY`, `INTERNAL` (a bug), `NOT_READY`
+ * (progressive loading: word-embedding rows not downloaded yet). The JS
  * layer's own: `DISPOSED` (used after dispose()), `RUNTIME` (the wasm module cannot load), `WORKER`;
  * model sources add `NETWORK` (fetch failed or an HTTP error other than 404; `url`, `status` set),
  * `BAD_RESPONSE` (e.g. an HTML page where JSON or weights were expected), `INTEGRITY` (SHA-256

@@ -12,7 +12,7 @@ import { engineLimits } from './limits.js';
 
 /** Every option of `BertologyModel.load` (anything else is rejected, like unknown call options). */
 export const LOAD_OPTIONS = ['threads', 'dtype', 'limits', 'validate_weights', 'progress_callback', 'host', 'revision', 'cache', 'sha256',
-  'fetch', 'headers', 'signal', 'local_files_only', 'name', 'sentence_transformers'];
+  'fetch', 'headers', 'signal', 'local_files_only', 'name', 'sentence_transformers', 'progressive'];
 
 /**
  * How the weights are held in memory: 'fp32' (float32, whatever the checkpoint stores: float32, float16
@@ -131,10 +131,12 @@ export function fileReadError(readError, operation) {
  * BertologyError (FILE_READ when a reader failed, else the engine's error and its code).
  * @param {import('./runtime.js').Runtime} runtime
  * @param {import('./sources/common.js').ModelFiles} modelFiles
- * @param {{dtype?: string, limits?: Record<string, number>, validate_weights?: boolean}} [engineOptions] `dtype: 'q8'` loads int8
+ * @param {{dtype?: string, limits?: Record<string, number>, validate_weights?: boolean, defer_word_embeddings?: boolean}} [engineOptions] `dtype: 'q8'` loads int8
  *   encoder weights and word embeddings (the default: fp32, or q8 for a folder converted with
  *   `bertology convert --dtype q8`); `limits` raises/lowers the engine's limits (docs/hardening.md, "Limits");
- *   `validate_weights: false` skips the finite-weights check.
+ *   `validate_weights: false` skips the finite-weights check; `defer_word_embeddings` leaves the
+ *   word-embedding rows pending (progressive loading: the model keeps reading them through the weights
+ *   file's reader, which must stay valid until the table is complete).
  * @param {EarlyStore | null} [early] prepareTokenizer's store for these files (released here too)
  * @returns {import('./engine-contract.js').EngineModel} the engine model handle
  */
@@ -149,9 +151,10 @@ export function loadIntoEngine(runtime, modelFiles, engineOptions = {}, early = 
   }
   const { store, readError } = filling;
   try {
-    const { dtype, limits, validate_weights } = engineOptions;
+    const { dtype, limits, validate_weights, defer_word_embeddings } = engineOptions;
     // No dtype: the engine's default (fp32, or the folder's own int8 when it was converted to q8).
-    const result = runtime.module.loadModel(store, JSON.stringify({ dtype, limits: engineLimits(limits), validate_weights }));
+    const result = runtime.module.loadModel(store, JSON.stringify({ dtype, limits: engineLimits(limits), validate_weights,
+      ...(defer_word_embeddings ? { defer_word_embeddings } : {}) }));
     const failedRead = result && 'error' in result ? fileReadError(readError(), `loadModel(${modelFiles.label})`) : null;
     if (failedRead) throw failedRead;
     return unwrap(result, `loadModel(${modelFiles.label})`).model;

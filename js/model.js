@@ -15,6 +15,15 @@ import { classify } from './classify.js';
 import { releaseExplainer } from './explain/index.js';
 import { ON_CONFIG, ON_TOKENIZER_FILES, readText } from './sources/common.js';
 import { readSentenceTransformers } from './sentence-transformers.js';
+import { ProgressiveTable } from './progressive.js';
+import * as sourceCommon from './sources/common.js';
+
+/**
+ * Remote sources hand out a weights entry with a `deferred` word-embedding table only to a consumer that
+ * opts in with this symbol option (js/sources/common.js ACCEPT_DEFERRED; read by name so that a tree
+ * whose sources predate it still loads, whole).
+ */
+const ACCEPT_DEFERRED = /** @type {symbol | undefined} */ (/** @type {any} */ (sourceCommon).ACCEPT_DEFERRED);
 
 /**
  * What `info()` reports (the engine's view of config.json and the tokenizer files).
@@ -110,8 +119,10 @@ function own(/** @type {any} */ a) {
  * (`dtype`), the engine's limits, plus the model source's options. `sentence_transformers: true` also
  * reads a sentence-transformers model's module files (modules.json, 1_Pooling/, 2_Dense/,
  * config_sentence_transformers.json; the feature-extraction pipeline sets it).
+ * `progressive` (default true): from a URL or the hub, the first results need not wait for the whole
+ * word-embedding table (see `weightsComplete`).
  * @typedef {{threads?: number, dtype?: 'fp32' | 'q8', limits?: Record<string, number>, validate_weights?: boolean,
- *   sentence_transformers?: boolean}
+ *   sentence_transformers?: boolean, progressive?: boolean}
  *   & import('./sources/index.js').SourceOptions} LoadOptions
  */
 
@@ -162,6 +173,26 @@ function isQ8Config(entry) {
   }
 }
 
+/**
+ * Internal (tests): a model from already opened files, as load() makes it after opening its source —
+ * e.g. files whose weights entry carries a `deferred` table; `source` (default null) becomes its origin. Closes the files.
+ * @type {(files: import('./sources/common.js').ModelFiles, options?: LoadOptions, source?: import('./files.js').ModelSource | null) => Promise<BertologyModel>}
+ */
+export let loadFromFiles;
+
+/**
+ * The deferred word-embedding table of a remote source's weights (FileEntry.deferred), or null.
+ * @param {import('./sources/common.js').ModelFiles} files
+ * @returns {import('./progressive.js').DeferredTensor | null}
+ */
+function deferredTable(files) {
+  for (const entry of files.files.values()) {
+    const deferred = /** @type {any} */ (entry).deferred;
+    if (deferred) return deferred;
+  }
+  return null;
+}
+
 export class BertologyModel {
   /** @type {import('./engine-contract.js').EngineModel | null} */ #handle;
   /** @type {ModelInfo} */ #info;
@@ -169,6 +200,7 @@ export class BertologyModel {
   /** @type {'left' | 'right' | undefined} */ #paddingSide;
   /** @type {import('./limits.js').CallLimits} */ #limits;
   /** @type {{source: import('./files.js').ModelSource, options: LoadOptions} | null} */ #origin = null;
+  /** @type {ProgressiveTable | null} word-embedding rows still downloading (progressive loading) */ #progressive = null;
 
   /**
    * @param {any} handle the engine's model
@@ -204,6 +236,8 @@ export class BertologyModel {
     checkLimitsOption(options?.limits, 'BertologyModel.load');
     check(options?.validate_weights === undefined || typeof options.validate_weights === 'boolean',
       'BertologyModel.load: validate_weights must be a boolean');
+    check(options?.progressive === undefined || typeof options.progressive === 'boolean',
+      'BertologyModel.load: progressive must be a boolean');
     const { threads, progress_callback } = options ?? {};
     const pendingRuntime = getRuntime({ threads });
     let filesReady = false;
@@ -219,6 +253,8 @@ export class BertologyModel {
     let early = null;
     const openOptions = {
       ...(options ?? {}),
+      // Progressive loading: the model can take the weights before the word-embedding table has arrived.
+      ...(ACCEPT_DEFERRED && options?.progressive !== false ? { [ACCEPT_DEFERRED]: true } : {}),
       [ON_CONFIG]: (/** @type {import('./sources/common.js').FileEntry} */ config) => {
         if (options?.dtype === undefined && isQ8Config(config)) warmInt8();
       },
@@ -248,31 +284,112 @@ export class BertologyModel {
       dropEarly();
       throw e;
     }
+    const handedOver = early;
+    early = null; // #fromFiles releases it
+    try {
+      return await BertologyModel.#fromFiles(runtime, files, handedOver, source, options);
+    } finally {
+      dropEarly();
+    }
+  }
+
+  /**
+   * The rest of load() once the files are open: the engine load (progressive when the weights carry a
+   * deferred table), the model. Closes `files` (or hands them to the progressive table) and releases `early`.
+   * @param {import('./runtime.js').Runtime} runtime
+   * @param {import('./sources/common.js').ModelFiles} files
+   * @param {import('./files.js').EarlyStore | null} early
+   * @param {import('./files.js').ModelSource | null} source
+   * @param {LoadOptions} [options]
+   * @returns {Promise<BertologyModel>}
+   */
+  static async #fromFiles(runtime, files, early, source, options) {
+    const { progress_callback } = options ?? {};
     let handle;
     let extras;
+    // Progressive loading: the source handed out the weights before the word-embedding table's bytes
+    // (FileEntry.deferred); the engine loads with those rows pending, and the files stay open for them.
+    let deferred = options?.progressive === false ? null : deferredTable(files);
+    const engineOptions = { dtype: options?.dtype, limits: options?.limits, validate_weights: options?.validate_weights };
     try {
       extras = readExtras(files);
       mark('engine-load');
       const handedOver = early;
       early = null; // loadIntoEngine releases it
-      handle = loadIntoEngine(runtime, files, { dtype: options?.dtype, limits: options?.limits, validate_weights: options?.validate_weights },
-        handedOver);
+      try {
+        handle = loadIntoEngine(runtime, files, { ...engineOptions, defer_word_embeddings: Boolean(deferred) }, handedOver);
+      } catch (e) {
+        // A decoder tied to the table (fill-mask) needs it whole at load: load once it has arrived.
+        if (!deferred || !(e instanceof BertologyError) || e.code !== 'UNSUPPORTED' || e.field !== deferred.name) throw e;
+        await deferred.complete;
+        deferred = null;
+        handle = loadIntoEngine(runtime, files, engineOptions);
+      }
       mark('engine-loaded');
     } finally {
-      dropEarly();
-      files.close();
+      /** @type {import('./files.js').EarlyStore | null} */ (early)?.store.delete();
+      if (!deferred || !handle) files.close();
     }
     let model;
     try {
       model = new BertologyModel(handle, runtime, extras, options?.limits);
       const { progress_callback: _p, signal: _s, ...sourceOptions } = options ?? {};
-      model.#origin = { source, options: sourceOptions };
+      if (source !== null) model.#origin = { source, options: sourceOptions };
     } catch (e) {
       handle.delete();
+      if (deferred) files.close();
       throw e;
+    }
+    if (deferred) {
+      const self = model;
+      model.#progressive = new ProgressiveTable(() => self.#handle, deferred, () => files.close());
     }
     emit(progress_callback, { status: 'ready', name: files.name, model: files.name });
     return model;
+  }
+
+  static {
+    loadFromFiles = async (files, options, source = null) => {
+      let runtime;
+      try {
+        runtime = await getRuntime({ threads: options?.threads });
+      } catch (e) {
+        files.close();
+        throw e;
+      }
+      return BertologyModel.#fromFiles(runtime, files, null, source, options);
+    };
+  }
+
+  /**
+   * Progressive loading: resolves once every row of the word-embedding table is in the engine (at once
+   * for a model loaded whole). Until then the pipelines fetch the rows their inputs need first; the calls
+   * that need the whole table (explanations, training) wait for it. Rejects with the source's error when
+   * the rest of the file cannot be downloaded (then only rows already present, or fetched on demand, work).
+   * @returns {Promise<void>}
+   */
+  get weightsComplete() { return this.#progressive?.complete ?? Promise.resolve(); }
+
+  /** Rows of the word-embedding table not downloaded yet (0 when complete). */
+  get weightsPending() { return this.#progressive?.pending ?? 0; }
+
+  /**
+   * Progressive loading: makes the word-embedding rows of these token ids present, downloading them
+   * first if need be (the pipelines call it before each forward pass). Resolves at once when the table
+   * is complete. Rejects with the source's error (NETWORK, ABORTED, BAD_RESPONSE) or the engine's.
+   * @param {ArrayLike<number> | Array<ArrayLike<number>>} ids token ids, or several lists of them
+   * @returns {Promise<void>}
+   */
+  async ensureWeights(ids) {
+    const table = this.#progressive;
+    if (!table || table.pending === 0) return;
+    if (!this.#handle) throw new BertologyError('model used after dispose()', { code: 'DISPOSED' });
+    const lists = Array.isArray(ids) && ids.length > 0 && typeof ids[0] === 'object' ? /** @type {Array<ArrayLike<number>>} */ (ids) : [ids];
+    // Batches are padded with the pad token: its row is needed as soon as two lengths differ.
+    /** @type {number[]} */
+    const all = this.#info.pad_token_id >= 0 ? [this.#info.pad_token_id] : [];
+    for (const list of lists) for (let i = 0; i < list.length; i++) all.push(Number(/** @type {any} */ (list)[i]));
+    await table.ensure(all);
   }
 
   /** The engine handle (for tests and advanced use); throws after dispose(). */
@@ -432,6 +549,9 @@ export class BertologyModel {
       for (let i = 0; i < ids.length; i++) if (wanted.has(ids[i])) at.push(i);
       positions = Int32Array.from(at);
     }
+    // Progressive loading: rows whose bytes have arrived are filled now; a row still downloading makes
+    // the engine answer NOT_READY (the pipelines await ensureWeights first).
+    if (this.#progressive && this.#progressive.pending > 0) this.#progressive.fillAvailable(this.#progressive.missing(ids));
     /** @type {Record<string, any>} the engine's EngineForwardOutput, read by name below */
     const r = unwrap(this.raw.forward(ids, typeIds, mask, b, seq, flags, positions, taskTypeIds), 'forward');
     /** @type {ForwardOutput & Record<string, any>} */

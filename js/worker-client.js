@@ -24,7 +24,7 @@ import { env } from './sources/env.js';
 
 /** The model methods forwarded by name (any other: `model.invoke(name, ...args)`). */
 const MODEL_METHODS = ['classify', 'forward', 'forwardEncodings', 'tokenize', 'tokenizeWindows', 'decode',
-  'idToToken', 'tokenToId', 'fillMask', 'tokenClassification', 'questionAnswering', 'featureExtraction', 'embed'];
+  'idToToken', 'tokenToId', 'fillMask', 'tokenClassification', 'questionAnswering', 'featureExtraction', 'embed', 'ensureWeights'];
 
 /**
  * @param {any} e serialized error
@@ -86,6 +86,13 @@ export class RemoteModel {
       Object.defineProperty(this, name, { value: (/** @type {any[]} */ ...args) => this.invoke(name, ...args), enumerable: false });
     }
   }
+
+  /**
+   * Progressive loading: resolves once the worker's model has its whole word-embedding table (at once for
+   * a model loaded whole); rejects with the source's error if the rest could not be downloaded.
+   * @returns {Promise<void>}
+   */
+  get weightsComplete() { return this.invoke('weightsComplete'); }
 
   /**
    * Calls any method of the worker's BertologyModel by name.

@@ -119,6 +119,9 @@ function lookup(handle) {
 const resolveModelArg = (x) => (x && typeof x === 'object' && typeof x.handle === 'number' && Object.keys(x).length === 1
   ? lookup(x.handle).value : x);
 
+/** BertologyModel methods that read word-embedding rows synchronously. */
+const WHOLE_TABLE_METHODS = new Set(['forward', 'forwardEncodings', 'classify']);
+
 /**
  * A pipeline's or model's method (or the pipeline itself, '()') on `args`.
  * @param {any} target @param {string} method @param {any[]} args @param {number} id
@@ -130,7 +133,11 @@ async function callMember(target, method, args, id) {
     return reply(id, await fn.apply(target, args));
   }
   const member = target[method];
+  // Progressive loading: the model's synchronous calls on texts or ids wait for the whole word-embedding
+  // table here (the pipelines in the worker fetch just the rows they need).
+  if (target instanceof BertologyModel && WHOLE_TABLE_METHODS.has(method) && target.weightsPending > 0) await target.weightsComplete;
   if (typeof member === 'function') return reply(id, await member.apply(target, args));
+  if (member && typeof member.then === 'function') return reply(id, await member);  // e.g. weightsComplete
   if (member === undefined) throw Object.assign(new Error(`no method ${method}`), { code: 'INVALID_ARGUMENT' });
   return reply(id, member);
 }

@@ -53,11 +53,11 @@ export function quantizeEmbeddings(embeddings: EmbeddingsLike, precision: Precis
 
 /**
  * The engine's codes (INVALID_ARGUMENT, LIMIT, BAD_CHECKPOINT, UNSUPPORTED, FILE_NOT_FOUND, FILE_READ,
- * OUT_OF_MEMORY, INTERNAL) and the JS layer's (DISPOSED, RUNTIME, WORKER, NETWORK, BAD_RESPONSE, INTEGRITY).
+ * OUT_OF_MEMORY, INTERNAL, NOT_READY) and the JS layer's (DISPOSED, RUNTIME, WORKER, NETWORK, BAD_RESPONSE, INTEGRITY).
  */
 export type BertologyErrorCode =
   | 'INVALID_ARGUMENT' | 'LIMIT' | 'BAD_CHECKPOINT' | 'UNSUPPORTED' | 'FILE_NOT_FOUND' | 'FILE_READ'
-  | 'OUT_OF_MEMORY' | 'INTERNAL' | 'DISPOSED' | 'RUNTIME' | 'WORKER' | 'NETWORK' | 'BAD_RESPONSE' | 'INTEGRITY'
+  | 'OUT_OF_MEMORY' | 'INTERNAL' | 'NOT_READY' | 'DISPOSED' | 'RUNTIME' | 'WORKER' | 'NETWORK' | 'BAD_RESPONSE' | 'INTEGRITY'
   | 'ABORTED' | 'NUMERIC';
 
 /** Structured facts the engine attaches to some failures. */
@@ -193,6 +193,14 @@ export interface LoadOptions {
   /** Also read a sentence-transformers model's module files (modules.json, 1_Pooling/, 2_Dense/, …);
    * pipeline('feature-extraction') sets it. */
   sentence_transformers?: boolean;
+  /**
+   * Progressive loading (default true): from a URL or the hub, the model is ready before the word-embedding
+   * table (most of a small model's bytes) has downloaded; calls fetch the rows their inputs need first
+   * (HTTP Range requests when the stream has not brought them yet), the rest arrives in the background
+   * (`model.weightsComplete`). Results are bitwise those of a full load. Not with `sha256` checks, cache hits,
+   * local folders or bytes. false: wait for every byte before the model is ready.
+   */
+  progressive?: boolean;
 }
 
 export interface SourceEnv {
@@ -407,6 +415,19 @@ export class BertologyModel {
   padding_side: 'left' | 'right';
   /** The engine handle; throws (DISPOSED) after dispose(). */
   readonly raw: unknown;
+  /**
+   * Progressive loading: resolves once the whole word-embedding table is in (at once for a model loaded
+   * whole); rejects with the source's error if the rest cannot be downloaded (never an unhandled rejection).
+   * Explanations and training wait for it; pipelines only for the rows their inputs use.
+   */
+  readonly weightsComplete: Promise<void>;
+  /** Word-embedding rows not downloaded yet (0 when complete). */
+  readonly weightsPending: number;
+  /**
+   * Makes the word-embedding rows of these token ids present (downloading them if need be) so that the
+   * synchronous `forward`/`classify` on them do not throw NOT_READY; resolves at once when complete.
+   */
+  ensureWeights(ids: ArrayLike<number> | ArrayLike<number>[]): Promise<void>;
   tokenize(text: string | Uint8Array, pair?: string | Uint8Array | null,
     options?: { add_special_tokens?: boolean; truncation?: boolean; max_length?: number }): Encoding;
   tokenizeWindows(question: string | Uint8Array, context: string | Uint8Array, options?: { max_length?: number; stride?: number }): Encoding[];
@@ -903,6 +924,9 @@ export class RemoteModel {
   forward(...args: unknown[]): Promise<any>;
   tokenize(...args: unknown[]): Promise<any>;
   decode(...args: unknown[]): Promise<string>;
+  /** Progressive loading: the worker's model has its whole word-embedding table (see BertologyModel.weightsComplete). */
+  readonly weightsComplete: Promise<void>;
+  ensureWeights(ids: ArrayLike<number> | ArrayLike<number>[]): Promise<void>;
   dispose(): Promise<boolean>;
 }
 

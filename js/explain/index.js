@@ -132,6 +132,9 @@ export async function explain(model, task, inputs, options = {}) {
     'explain: signal must be an AbortSignal');
   check(onProgress === undefined || typeof onProgress === 'function', 'explain: progress_callback must be a function');
   throwIfAborted(signal);
+  // Progressive loading: explanations read any row of the word embeddings (baselines, samples).
+  await model.weightsComplete;
+  throwIfAborted(signal);
   const name = resolveTask(model, task);
   const texts = textsOf(name, inputs);
   const encoding = model.tokenize(texts[0], texts[1] ?? null, { truncation: true });

@@ -5,6 +5,7 @@ import { BertologyError, check } from '../errors.js';
 import { explain } from '../explain/index.js';
 import { checkTextCount } from '../limits.js';
 import { env } from '../sources/env.js';
+import { idsInputs } from '../batch.js';
 
 /**
  * @typedef {object} OutputOptions
@@ -230,6 +231,8 @@ function now() {
 export async function forwardBatched(model, encodings, { batch_size = 32, output_attentions = false, output_hidden_states = false,
   logits_for_token_ids = null, output_last_hidden_state = false, progress_callback, task = 'forward', unit = 'texts' }, onRow) {
   const progress = new CallProgress(progress_callback, task, unit, encodings.length);
+  // Progressive loading: the word-embedding rows of every input, fetched at once (one round of requests).
+  if (model.weightsPending > 0) await model.ensureWeights(encodings.map((e) => e.ids));
   if (output_attentions || output_hidden_states) {
     const out = model.forwardEncodings(encodings,
       { output_attentions, output_hidden_states, logits_for_token_ids, output_last_hidden_state });
@@ -245,6 +248,23 @@ export async function forwardBatched(model, encodings, { batch_size = 32, output
     await progress.tick(idx.length);
   }
   return {};
+}
+
+/**
+ * Progressive loading: makes the word-embedding rows of caller-provided ids present (forwardIds is
+ * synchronous; call this first). Invalid ids are left for the forward pass to report.
+ * @param {import('../model.js').BertologyModel} model
+ * @param {IdsInput} inputs
+ */
+export async function ensureIdsWeights(model, inputs) {
+  if (!(model.weightsPending > 0)) return;
+  let ids;
+  try {
+    ids = idsInputs(inputs, model.info).ids;
+  } catch {
+    return; // forward reports it
+  }
+  await model.ensureWeights(ids);
 }
 
 /**

@@ -4,7 +4,7 @@
 // prompts; then Matryoshka truncation, normalization and quantization (sentence-transformers' encode()).
 
 import { check } from '../errors.js';
-import { forwardBatched, forwardIds, isIdsInput, Pipeline, rowStart, textInputs, withExtras } from './common.js';
+import { forwardBatched, ensureIdsWeights, forwardIds, isIdsInput, Pipeline, rowStart, textInputs, withExtras } from './common.js';
 import { Tensor } from '../tensor.js';
 import { denseForward, normalizeInPlace, poolRow, sentenceModules } from '../sentence-transformers.js';
 import { PRECISIONS, SIMILARITY_FUNCTIONS, quantizeEmbeddings } from '../similarity.js';
@@ -101,6 +101,7 @@ export class FeatureExtractionPipeline extends Pipeline {
     let groups;
     if (isIdsInput(inputs)) {
       check(!plan.prompt && plan.longText === 'truncate', `${this.task}: prompts and long_text "chunk" need text inputs, not token ids`);
+      await ensureIdsWeights(this.model, inputs);
       const r = forwardIds(this.model, inputs, { ...opts, output_last_hidden_state: true }, onRow);
       extras = r.extras;
       groups = rows.map((_, i) => [i]);

@@ -2,7 +2,7 @@
 // them (one list for a text with one mask, a list per mask for several masks).
 
 import { BertologyError, check } from '../errors.js';
-import { forwardBatched, forwardIds, isIdsInput, Pipeline, softmaxRow, textInputs, withExtras } from './common.js';
+import { forwardBatched, ensureIdsWeights, forwardIds, isIdsInput, Pipeline, softmaxRow, textInputs, withExtras } from './common.js';
 
 /**
  * @typedef {object} FillMaskOutput
@@ -92,6 +92,7 @@ export class FillMaskPipeline extends Pipeline {
     let single = false;
     let extras;
     if (isIdsInput(inputs)) {
+      await ensureIdsWeights(this.model, inputs);
       extras = forwardIds(this.model, inputs, { ...opts, logits_for_token_ids: [maskId] }, onRow).extras;
     } else {
       const t = textInputs(inputs, 'fill-mask');

@@ -2,7 +2,7 @@
 // TextClassificationPipeline and transformers.js return them.
 
 import { check } from '../errors.js';
-import { describe, forwardBatched, forwardIds, isIdsInput, Pipeline, withExtras } from './common.js';
+import { describe, forwardBatched, ensureIdsWeights, forwardIds, isIdsInput, Pipeline, withExtras } from './common.js';
 import { row, sigmoid, softmax } from '../tensor.js';
 import { maxLengthOption, textWindows, withMetadata } from './long-text.js';
 
@@ -68,6 +68,7 @@ export class TextClassificationPipeline extends Pipeline {
     if (isIdsInput(inputs)) {
       single = false;
       check(longText === 'truncate', `${this.task}: long_text "chunk" needs text inputs`);
+      await ensureIdsWeights(this.model, inputs);
       const r = forwardIds(this.model, inputs, opts, onRow);
       extras = r.extras;
       groups = scored.map((_, i) => [i]);

@@ -9,7 +9,7 @@
 
 import { check } from '../errors.js';
 import { wordPieceTokensToString } from '../tokenizer.js';
-import { codePointSpan, forwardBatched, forwardIds, isIdsInput, Pipeline, rowStart, softmaxRow, textInputs, withExtras } from './common.js';
+import { codePointSpan, forwardBatched, ensureIdsWeights, forwardIds, isIdsInput, Pipeline, rowStart, softmaxRow, textInputs, withExtras } from './common.js';
 import { codePointToUtf16 } from '../offsets.js';
 import { maxLengthOption, textWindows, withMetadata } from './long-text.js';
 
@@ -172,6 +172,7 @@ export class TokenClassificationPipeline extends Pipeline {
     if (isIdsInput(inputs)) {
       check(strategy === 'none', 'token-classification: token-id inputs support aggregation_strategy "none" only');
       check(stride === undefined || stride === null, 'token-classification: stride needs text inputs');
+      await ensureIdsWeights(this.model, inputs);
       const r = forwardIds(this.model, inputs, opts, onRow);
       extras = r.extras;
       results.forEach(() => metadata.push({ tokens: r.out.input_ids.dims[1], max_length: maxLength, truncated: false }));

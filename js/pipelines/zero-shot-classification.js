@@ -140,6 +140,7 @@ export class ZeroShotClassificationPipeline extends Pipeline {
         if (e !== full) truncated[s] = true;
         return e;
       });
+      if (this.model.weightsPending > 0) await this.model.ensureWeights(encodings.map((e) => e.ids));
       const out = this.model.forwardEncodings(encodings,
         { output_attentions: opts.output_attentions, output_hidden_states: opts.output_hidden_states, output_last_hidden_state: false });
       const { logits } = out;

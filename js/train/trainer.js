@@ -60,6 +60,8 @@ export class Trainer {
     check(model && typeof model === 'object' && typeof (/** @type {any} */ (model).tokenize) === 'function',
       'Trainer.create: the first argument must be a loaded BertologyModel');
     const s = trainerSettings(model, options);
+    // Progressive loading: training reads every row of the word embeddings.
+    await model.weightsComplete;
     const t = new Trainer();
     t.model = model;
     t.#settings = s;

@@ -70,5 +70,7 @@ EMSCRIPTEN_BINDINGS(bertology) {
       .function("decode", &bt::JsModel::decode)
       .function("idToToken", &bt::JsModel::idToToken)
       .function("tokenToId", &bt::JsModel::tokenToId)
-      .function("memoryUsage", &bt::JsModel::memoryUsage);
+      .function("memoryUsage", &bt::JsModel::memoryUsage)
+      .function("fillWordEmbeddings", &bt::JsModel::fillWordEmbeddings)
+      .function("pendingWordEmbeddings", &bt::JsModel::pendingWordEmbeddings);
 }

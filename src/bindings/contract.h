@@ -12,10 +12,10 @@ constexpr int kForwardOutputAttentions = 2;
 constexpr int kForwardHeadOnly = 4;
 
 // StatusCodeName (src/core/status.h) returns one of these for every failure.
-constexpr const char* kEngineErrorCodes[] = {"INVALID_ARGUMENT", "LIMIT", "BAD_CHECKPOINT", "UNSUPPORTED", "FILE_NOT_FOUND", "FILE_READ", "OUT_OF_MEMORY", "INTERNAL"};
+constexpr const char* kEngineErrorCodes[] = {"INVALID_ARGUMENT", "LIMIT", "BAD_CHECKPOINT", "UNSUPPORTED", "FILE_NOT_FOUND", "FILE_READ", "OUT_OF_MEMORY", "INTERNAL", "NOT_READY"};
 
 // The option names each options JSON may hold (anything else is an INVALID_ARGUMENT).
-constexpr const char* kLoadOptions[] = {"dtype", "limits", "validate_weights"};
+constexpr const char* kLoadOptions[] = {"dtype", "limits", "validate_weights", "defer_word_embeddings"};
 constexpr const char* kLimitsOptions[] = {"max_batch", "max_tokens", "max_forward_bytes", "max_header_bytes", "max_tensors"};
 constexpr const char* kTokenizeOptions[] = {"add_special_tokens", "truncation", "max_length"};
 constexpr const char* kConvertOptions[] = {"dtype", "limits"};

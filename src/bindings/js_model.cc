@@ -1,5 +1,7 @@
 #include "js_model.h"
 
+#include <cmath>
+
 #include "contract.h"
 #include "io/json_util.h"
 #include "options.h"
@@ -188,6 +190,15 @@ val JsModel::forward(val ids, val type_ids, val mask, int batch, int seq, int fl
 
 std::string JsModel::memoryUsage() const {
   return Json{{"weights", model_->weight_bytes()}, {"workspace", model_->workspace_bytes()}}.dump();
+}
+
+val JsModel::fillWordEmbeddings(double first, double count) {
+  if (!(first >= 0 && first <= 2147483647.0 && count >= 0 && count <= 2147483647.0) || first != std::floor(first) ||
+      count != std::floor(count)) {
+    return ErrorObject(Status::InvalidArgument("fillWordEmbeddings: first and count must be non-negative integers"));
+  }
+  const Status s = model_->FillWordEmbeddings(static_cast<int64_t>(first), static_cast<int64_t>(count));
+  return s.ok() ? val::null() : ErrorObject(s);
 }
 
 std::string JsModel::decode(val ids, bool skip_special) const {

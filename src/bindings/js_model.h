@@ -27,6 +27,10 @@ class JsModel {
   int tokenToId(const std::string& token) const;
   // {"weights": bytes, "workspace": bytes} held by this model in wasm memory.
   std::string memoryUsage() const;
+  // Progressive loading: fills the pending word-embedding rows of [first, first + count) (null, or the
+  // error; those rows then stay pending) and how many rows are still pending.
+  val fillWordEmbeddings(double first, double count);
+  double pendingWordEmbeddings() const { return model_->pending_word_embeddings(); }
 
   Model& model() { return *model_; }
 

@@ -75,6 +75,10 @@ class JsTrainer {
       error_ = Status::InvalidArgument("trainer: the model did not load");
       return;
     }
+    if (model != nullptr) {  // training reads every row of the word embeddings (gradients, export)
+      error_ = model->model().RequireCompleteWeights("trainer");
+      if (!error_.ok()) return;
+    }
     Result<std::unique_ptr<Trainer>> t = Trainer::Create(model != nullptr ? &model->model() : nullptr, options.value());
     if (!t.ok()) {
       error_ = t.status();

@@ -26,6 +26,7 @@ enum class StatusCode : uint8_t {
   kFileRead,         // a file could not be read (I/O error, short read)
   kOutOfMemory,      // an allocation the operation needs failed
   kInternal,         // a broken invariant: a bug, never the input's fault
+  kNotReady,         // the call needs weights not downloaded yet (progressive loading: word-embedding rows)
 };
 
 // "INVALID_ARGUMENT", "LIMIT", ... ("OK" for kOk): the JS error code.
@@ -64,6 +65,7 @@ class Status {
   static Status FileRead(std::string message) { return {StatusCode::kFileRead, std::move(message)}; }
   static Status OutOfMemory(std::string message) { return {StatusCode::kOutOfMemory, std::move(message)}; }
   static Status Internal(std::string message) { return {StatusCode::kInternal, std::move(message)}; }
+  static Status NotReady(std::string message) { return {StatusCode::kNotReady, std::move(message)}; }
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }
@@ -106,6 +108,7 @@ inline const char* StatusCodeName(StatusCode code) {
     case StatusCode::kFileRead: return "FILE_READ";
     case StatusCode::kOutOfMemory: return "OUT_OF_MEMORY";
     case StatusCode::kInternal: return "INTERNAL";
+    case StatusCode::kNotReady: return "NOT_READY";
   }
   return "INTERNAL";
 }

@@ -98,6 +98,14 @@ void FileStore::PutSource(const std::string& name, std::unique_ptr<FileSource> s
   files_[name] = std::move(source);
 }
 
+std::unique_ptr<FileSource> FileStore::Take(const std::string& name) {
+  auto it = files_.find(name);
+  if (it == files_.end()) return nullptr;
+  std::unique_ptr<FileSource> source = std::move(it->second);
+  files_.erase(it);
+  return source;
+}
+
 const FileSource* FileStore::Find(const std::string& name) const {
   auto it = files_.find(name);
   return it == files_.end() ? nullptr : it->second.get();

@@ -61,6 +61,8 @@ class FileStore {
   // The whole file as text (read into memory if it is a streamed source); for small JSON files.
   Result<std::string> ReadText(const std::string& name) const;
   void Erase(const std::string& name) { files_.erase(name); }
+  // Removes `name` from the store and hands its source to the caller (null when absent).
+  std::unique_ptr<FileSource> Take(const std::string& name);
   std::vector<std::string> Names() const;
   size_t total_bytes() const;
 

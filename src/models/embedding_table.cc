@@ -58,6 +58,32 @@ EmbeddingTable EmbeddingTable::FromInt8(std::vector<int8_t> q, std::vector<float
   return table;
 }
 
+EmbeddingTable EmbeddingTable::Pending(int32_t rows, int32_t width, bool quantized) {
+  EmbeddingTable table;
+  table.rows_ = rows;
+  table.width_ = width;
+  const size_t n = static_cast<size_t>(rows) * width;
+  if (quantized) {
+    table.q8_.resize(n);
+    table.scales_.resize(static_cast<size_t>(rows));
+  } else {
+    table.f32_.reset(new float[n]);
+  }
+  table.present_.assign(static_cast<size_t>(rows), 0);
+  table.pending_ = rows;
+  return table;
+}
+
+void EmbeddingTable::MarkPresent(int32_t first, int32_t count) {
+  for (int32_t r = first; r < first + count && pending_ > 0; ++r) {
+    if (present_[static_cast<size_t>(r)] == 0) {
+      present_[static_cast<size_t>(r)] = 1;
+      --pending_;
+    }
+  }
+  if (pending_ == 0) std::vector<uint8_t>().swap(present_);
+}
+
 void EmbeddingTable::Gather(int32_t id, float* out) const {
   const size_t offset = static_cast<size_t>(id) * width_;
   if (f32_) {

@@ -2,6 +2,10 @@
 // is loaded with dtype q8 — as int8 rows with one symmetric scale per row (a quarter of the
 // memory; rows are dequantised when gathered). A masked-LM decoder tied to the embeddings is packed
 // from these same int8 rows in q8 (LoadTiedLinear): one quantisation serves both.
+//
+// Progressive loading: a table made by Pending() has its storage allocated but every row pending; the
+// loader fills rows in (row_f32 / row_q8 / set_scale, then MarkPresent) as their bytes arrive. Only
+// present rows may be gathered: callers check present() (Model::Forward) or complete().
 #pragma once
 
 #include <cstddef>
@@ -21,6 +25,8 @@ class EmbeddingTable {
   // Rows already quantised by QuantizeRow (e.g. read from a converted checkpoint): q [rows, width],
   // scales [rows]. Sizes are the caller's to check.
   static EmbeddingTable FromInt8(std::vector<int8_t> q, std::vector<float> scales, int32_t rows, int32_t width);
+  // Storage for [rows, width] (int8 + scales when `quantized`, else float32), every row pending.
+  static EmbeddingTable Pending(int32_t rows, int32_t width, bool quantized);
 
   // The int8 rule for one row: scale = max|x| / 127 (1 for an all-zero row), q = lrint(x / scale).
   // The loader and checkpoint converters both call it, so stored int8 rows equal load-time ones.
@@ -34,6 +40,15 @@ class EmbeddingTable {
   // q8 only: row r's int8 values (width of them) and its scale.
   const int8_t* q8_row(int32_t r) const { return q8_.data() + static_cast<size_t>(r) * width_; }
   float scale(int32_t r) const { return scales_[static_cast<size_t>(r)]; }
+  // Progressive loading: whether every row is present, how many are not, whether row r is.
+  bool complete() const { return pending_ == 0; }
+  int32_t pending_rows() const { return pending_; }
+  bool present(int32_t r) const { return pending_ == 0 || present_[static_cast<size_t>(r)] != 0; }
+  // Where a pending row is written (float32 tables / int8 tables), then MarkPresent.
+  float* row_f32(int32_t r) { return f32_.get() + static_cast<size_t>(r) * width_; }
+  int8_t* row_q8(int32_t r) { return q8_.data() + static_cast<size_t>(r) * width_; }
+  float* scales() { return scales_.data(); }
+  void MarkPresent(int32_t first, int32_t count);
   size_t bytes() const {
     return (f32_ ? static_cast<size_t>(rows_) * width_ * sizeof(float) : 0) + q8_.size() + scales_.size() * sizeof(float);
   }
@@ -43,6 +58,8 @@ class EmbeddingTable {
   std::unique_ptr<float[]> f32_;  // [rows, width] when not quantised
   std::vector<int8_t> q8_;
   std::vector<float> scales_;
+  std::vector<uint8_t> present_;  // per row, while pending_ > 0
+  int32_t pending_ = 0;
 };
 
 }  // namespace bt

@@ -118,6 +118,7 @@ Result<LoadOptions> ParseOptions(const std::string& json_text) {
   }
   BT_ASSIGN_OR_RETURN(options.limits.safetensors.validate_weights,
                       JsonBool(json, "validate_weights", true, "load options"));
+  BT_ASSIGN_OR_RETURN(options.defer_word_embeddings, JsonBool(json, "defer_word_embeddings", false, "load options"));
   auto limits = json.find("limits");
   if (limits == json.end() || limits->is_null()) return options;
   Limits& l = options.limits;
@@ -185,7 +186,16 @@ Result<std::unique_ptr<Model>> Model::Load(FileStore& files, const LoadOptions& 
     }
     weights.set_quantized(options.quantize_int8 || stored_q8);
     weights.set_stored_q8_format(model->config_.stored_q8_format);
+    weights.set_defer_embeddings(options.defer_word_embeddings);
     BT_ASSIGN_OR_RETURN(model->parts_, LoadModelParts(model->config_, weights));
+    if (weights.deferred() && !model->parts_.encoder.embeddings.word.complete()) {
+      // The table's file stays with the model (its views point into it) until every row is in.
+      model->deferred_view_ = *weights.deferred();
+      model->deferred_file_ = files.Take(model->deferred_view_->file);
+      if (model->deferred_file_.get() != model->deferred_view_->source) {
+        return Status::Internal("progressive loading: the word embeddings' file is not the one they were read from");
+      }
+    }
     for (const std::string& shard : weights.shard_names()) files.Erase(shard);
   }
   const int32_t labels = model->num_labels();
@@ -237,6 +247,33 @@ void Model::TrimArena() {
   if (arena_.capacity() <= reserved_bytes_) return;
   arena_.Release();
   arena_.Reserve(reserved_bytes_);  // what load reserved fitted then; if it cannot now, the next call retries
+}
+
+Status Model::FillWordEmbeddings(int64_t first, int64_t count) {
+  EmbeddingTable& table = parts_.encoder.embeddings.word;
+  if (!deferred_view_) {
+    if (first < 0 || count < 0 || first > table.rows() || count > table.rows() - first) {
+      return Status::InvalidArgument("fillWordEmbeddings: rows [" + std::to_string(first) + ", " +
+                                     std::to_string(first + count) + ") are outside the table's " +
+                                     std::to_string(table.rows()));
+    }
+    return Status::Ok();  // every row is present
+  }
+  const Status filled = FillEmbeddingRows(*deferred_view_, first, count, &table);
+  if (table.complete()) {
+    deferred_view_.reset();
+    deferred_file_.reset();
+  }
+  return filled;
+}
+
+Status Model::RequireCompleteWeights(const std::string& operation) const {
+  const EmbeddingTable& word = parts_.encoder.embeddings.word;
+  if (word.complete()) return Status::Ok();
+  return Status::NotReady(operation + ": " + std::to_string(word.pending_rows()) + " of the " + std::to_string(word.rows()) +
+                          " rows of the word embeddings have not been downloaded yet (progressive loading): this "
+                          "call needs the whole table — await model.weightsComplete")
+      .WithDetails(deferred_view_ ? StatusDetails::Tensor(deferred_view_->file, deferred_view_->name) : StatusDetails{});
 }
 
 Status Model::CheckRequest(const ForwardRequest& request) const {
@@ -303,6 +340,17 @@ Result<ForwardResult> Model::Forward(const ForwardRequest& request) {
                            request.mask.empty() ? ones.data() : request.mask.data(), nullptr,
                            request.task_type_ids.empty() ? nullptr : request.task_type_ids.data()};
   BT_RETURN_IF_ERROR(ValidateEncoderInput(parts_.encoder, input));
+  // Progressive loading: every id's word-embedding row must be in (never a read of an unfilled row).
+  const EmbeddingTable& word = parts_.encoder.embeddings.word;
+  for (int64_t t = 0; !word.complete() && t < tokens; ++t) {
+    const int32_t id = request.ids[static_cast<size_t>(t)];
+    if (!word.present(id)) {
+      return Status::NotReady("forward: row " + std::to_string(id) + " of the word embeddings ('" + deferred_view_->name +
+                              "') has not been downloaded yet (progressive loading: fill it first, or await "
+                              "model.weightsComplete)")
+          .WithDetails(StatusDetails::Tensor(deferred_view_->file, deferred_view_->name));
+    }
+  }
 
   // Plan: which rows each part computes, and the arena's layout (whose size, with the outputs,
   // is what the limit max_forward_bytes bounds).

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,10 +34,13 @@ struct LoadOptions {
   // Whether dtype was given. Without it, a checkpoint stored in int8 (config.json
   // quantization_config) loads as q8; asking for fp32 on one is an error.
   bool dtype_given = false;
+  // Progressive loading: the word-embedding table's rows are left pending (FillWordEmbeddings reads
+  // them later through the weights file, which the model keeps until every row is in).
+  bool defer_word_embeddings = false;
   Limits limits;
 };
 
-// Parses {"dtype": "fp32" | "q8", "limits": {"max_batch", "max_tokens", "max_forward_bytes",
+// Parses {"dtype": "fp32" | "q8", "validate_weights": bool, "defer_word_embeddings": bool, "limits": {"max_batch", "max_tokens", "max_forward_bytes",
 // "max_header_bytes", "max_tensors"}} (empty text = defaults).
 Result<LoadOptions> ParseLoadOptions(const std::string& json_text);
 
@@ -100,6 +104,16 @@ class Model {
   void TrimArena();
   const Limits& limits() const { return limits_; }
 
+  // Progressive loading (LoadOptions::defer_word_embeddings). Reads the pending rows of [first,
+  // first + count) of the word-embedding table through the kept weights file, converted and validated
+  // as a full load does; on an error (a failed read, a non-finite value) those rows stay pending and
+  // the model is as before. Once every row is present the file is released.
+  Status FillWordEmbeddings(int64_t first, int64_t count);
+  int32_t pending_word_embeddings() const { return parts_.encoder.embeddings.word.pending_rows(); }
+  // NOT_READY unless every word-embedding row is present: for `operation`s that may read any row
+  // (explanations' baselines and samples, training, anything not checked row by row).
+  Status RequireCompleteWeights(const std::string& operation) const;
+
  private:
   ModelConfig config_;
   ModelParts parts_;
@@ -108,6 +122,9 @@ class Model {
   uint64_t reserved_bytes_ = 0;  // the load-time reservation: one sequence of the maximum length
   size_t weight_bytes_ = 0;
   Limits limits_;
+  // While word-embedding rows are pending: the table's tensor, and the file it is read from.
+  std::optional<TensorView> deferred_view_;
+  std::unique_ptr<FileSource> deferred_file_;
 
   Status CheckRequest(const ForwardRequest& request) const;
   // The arena a pipeline's forward of one `seq`-token sequence needs (the load-time reservation).

@@ -65,6 +65,36 @@ Result<std::vector<std::string>> ShardsFromIndex(const FileStore& store) {
   return std::vector<std::string>(files.begin(), files.end());
 }
 
+// Rows [row0, row0 + count) of the F32 scales of an int8 tensor, each finite and >= 0.
+Status ReadScales(const TensorView& scale, int64_t row0, int64_t count, float* scales) {
+  BT_RETURN_IF_ERROR(DecodeToFloat32(scale, row0, count, scales));
+  for (int64_t r = 0; r < count; ++r) {
+    if (!std::isfinite(scales[r]) || scales[r] < 0.0f) {
+      return Status::BadCheckpoint("tensor '" + scale.name + "': the scale of row " + std::to_string(row0 + r) + " is " +
+                           std::to_string(scales[r]) + " (scales must be finite and >= 0)")
+          .WithDetails(StatusDetails::Tensor(scale.file, scale.name));
+    }
+  }
+  return Status::Ok();
+}
+
+// Rows [row0, row0 + count) of the int8 tensor `view`, read into q, must lie in [-max_abs, max_abs].
+Status CheckInt8Range(const TensorView& view, const int8_t* q, int64_t row0, int64_t count, int32_t max_abs) {
+  const int64_t cols = view.shape[1];
+  const int8_t* begin = q;
+  const int8_t* end = q + count * cols;
+  const int8_t* bad = std::find_if(begin, end, [max_abs](int8_t v) { return v < -max_abs || v > max_abs; });
+  if (bad != end) {
+    const std::string range = "[-" + std::to_string(max_abs) + ", " + std::to_string(max_abs) + "]";
+    return Status::BadCheckpoint("tensor '" + view.name + "': row " + std::to_string(row0 + (bad - q) / std::max<int64_t>(cols, 1)) +
+                         " holds " + std::to_string(*bad) + " (int8 " +
+                         (max_abs == kQ8WeightMax ? "linear weights are 7-bit, symmetric, in " : "weights are symmetric, in ") +
+                         range + ")")
+        .WithDetails(StatusDetails::Tensor(view.file, view.name));
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<WeightSource> WeightSource::Open(const FileStore& store, const SafetensorsLimits& limits) {
@@ -116,6 +146,12 @@ Result<const TensorView*> WeightSource::View(const std::string& name, const std:
   Note(name, &WeightUse::reads);
   const TensorView* view = Find(name);
   if (view == nullptr) return MissingTensor(name);
+  if (deferred_ && deferred_->name == name) {
+    return Status::Unsupported("progressive loading: tensor '" + name + "' (the word embeddings, whose rows download "
+                               "after the load) is also read whole at load (e.g. a masked-LM decoder tied to it); load "
+                               "this model once its weights file is complete")
+        .WithDetails(StatusDetails::Tensor(view->file, name));
+  }
   if (view->shape != shape) {
     return Status::BadCheckpoint("tensor '" + name + "' has shape " + ShapeString(view->shape) + " but the config implies " +
                          ShapeString(shape))
@@ -131,22 +167,12 @@ Result<std::vector<float>> WeightSource::Get(const std::string& name, const std:
   return values;
 }
 
-Status WeightSource::ReadInt8Rows(const TensorView& view, int64_t row0, int64_t count, int8_t* q, float* scales,
-                                  int32_t max_abs) const {
-  const std::string where = "tensor '" + view.name + "'";
-  if (view.dtype != DType::kI8 || view.shape.size() != 2) {
-    return Status::BadCheckpoint(where + " must be a 2-D I8 matrix to be read as int8 rows")
-        .WithDetails(StatusDetails::Tensor(view.file, view.name));
-  }
-  const int64_t rows = view.shape[0], cols = view.shape[1];
-  if (row0 < 0 || count < 0 || row0 + count > rows) {
-    return Status::Internal(where + ": rows [" + std::to_string(row0) + ", " + std::to_string(row0 + count) +
-                         ") are outside its " + std::to_string(rows));
-  }
+Result<const TensorView*> WeightSource::Int8Scales(const TensorView& view) const {
+  const int64_t rows = view.shape.empty() ? 0 : view.shape[0];
   const std::string scale_name = ScaleName(view.name);
   const TensorView* scale = Find(scale_name);
   if (scale == nullptr) {
-    return Status::BadCheckpoint(where + " is stored in int8 but its scales '" + scale_name + "' are missing")
+    return Status::BadCheckpoint("tensor '" + view.name + "' is stored in int8 but its scales '" + scale_name + "' are missing")
         .WithDetails(StatusDetails::Tensor(view.file, scale_name));
   }
   if (scale->dtype != DType::kF32) {
@@ -159,29 +185,27 @@ Status WeightSource::ReadInt8Rows(const TensorView& view, int64_t row0, int64_t 
                          "' has " + std::to_string(rows) + " rows: expected [" + std::to_string(rows) + "]")
         .WithDetails(StatusDetails::Tensor(scale->file, scale_name));
   }
+  return scale;
+}
+
+Status WeightSource::ReadInt8Rows(const TensorView& view, int64_t row0, int64_t count, int8_t* q, float* scales,
+                                  int32_t max_abs) const {
+  const std::string where = "tensor '" + view.name + "'";
+  if (view.dtype != DType::kI8 || view.shape.size() != 2) {
+    return Status::BadCheckpoint(where + " must be a 2-D I8 matrix to be read as int8 rows")
+        .WithDetails(StatusDetails::Tensor(view.file, view.name));
+  }
+  const int64_t rows = view.shape[0], cols = view.shape[1];
+  if (row0 < 0 || count < 0 || row0 + count > rows) {
+    return Status::Internal(where + ": rows [" + std::to_string(row0) + ", " + std::to_string(row0 + count) +
+                         ") are outside its " + std::to_string(rows));
+  }
+  BT_ASSIGN_OR_RETURN(const TensorView* scale, Int8Scales(view));
   BT_RETURN_IF_ERROR(view.source->Read(view.offset + static_cast<uint64_t>(row0 * cols), static_cast<size_t>(count * cols),
                                        reinterpret_cast<uint8_t*>(q))
                          .WithContext(view.name));
-  BT_RETURN_IF_ERROR(DecodeToFloat32(*scale, row0, count, scales));
-  for (int64_t r = 0; r < count; ++r) {
-    if (!std::isfinite(scales[r]) || scales[r] < 0.0f) {
-      return Status::BadCheckpoint("tensor '" + scale_name + "': the scale of row " + std::to_string(row0 + r) + " is " +
-                           std::to_string(scales[r]) + " (scales must be finite and >= 0)")
-          .WithDetails(StatusDetails::Tensor(scale->file, scale_name));
-    }
-  }
-  const int8_t* begin = q;
-  const int8_t* end = q + count * cols;
-  const int8_t* bad = std::find_if(begin, end, [max_abs](int8_t v) { return v < -max_abs || v > max_abs; });
-  if (bad != end) {
-    const std::string range = "[-" + std::to_string(max_abs) + ", " + std::to_string(max_abs) + "]";
-    return Status::BadCheckpoint(where + ": row " + std::to_string(row0 + (bad - q) / std::max<int64_t>(cols, 1)) +
-                         " holds " + std::to_string(*bad) + " (int8 " +
-                         (max_abs == kQ8WeightMax ? "linear weights are 7-bit, symmetric, in " : "weights are symmetric, in ") +
-                         range + ")")
-        .WithDetails(StatusDetails::Tensor(view.file, view.name));
-  }
-  return Status::Ok();
+  BT_RETURN_IF_ERROR(ReadScales(*scale, row0, count, scales));
+  return CheckInt8Range(view, q, row0, count, max_abs);
 }
 
 F32RowReader WeightSource::F32Rows(const std::vector<const TensorView*>& parts, int64_t k, Status* status) const {
@@ -272,10 +296,27 @@ Result<EmbeddingTable> WeightSource::Embeddings(const std::string& name, int64_t
                            "--dtype q8`): load the model with dtype 'q8'");
     }
     Note(name, &WeightUse::q8_embedding);
+    if (defer_embeddings_) {  // only the scales now (checked as a full load checks them), the rows later
+      EmbeddingTable table = EmbeddingTable::Pending(r32, w32, /*quantized=*/true);
+      BT_ASSIGN_OR_RETURN(const TensorView* scale, Int8Scales(*view));
+      BT_RETURN_IF_ERROR(ReadScales(*scale, 0, rows, table.scales()));
+      deferred_ = *view;
+      return table;
+    }
     std::vector<int8_t> q(static_cast<size_t>(rows * width));
     std::vector<float> scales(static_cast<size_t>(rows));
     BT_RETURN_IF_ERROR(ReadInt8Rows(*view, 0, rows, q.data(), scales.data(), 127));
     return EmbeddingTable::FromInt8(std::move(q), std::move(scales), r32, w32);
+  }
+  if (defer_embeddings_) {
+    // The dtype is checked now, as a full load would (DecodeToFloat32 refuses what it cannot decode).
+    const DType d = view->dtype;
+    if (d != DType::kF32 && d != DType::kF16 && d != DType::kBF16 && d != DType::kF64) {
+      BT_RETURN_IF_ERROR(DecodeToFloat32(*view, 0, 0, nullptr));  // its error for that dtype (reads nothing)
+    }
+    if (quantized_) Note(name, &WeightUse::q8_embedding);
+    deferred_ = *view;
+    return EmbeddingTable::Pending(r32, w32, quantized_);
   }
   // new float[] leaves the buffer uninitialised: the read below writes every element.
   std::unique_ptr<float[]> values(new float[static_cast<size_t>(rows * width)]);
@@ -299,6 +340,49 @@ Result<EmbeddingTable> WeightSource::Embeddings(const std::string& name, int64_t
     }
   }
   return EmbeddingTable::FromInt8(std::move(q), std::move(scales), r32, w32);
+}
+
+Status FillEmbeddingRows(const TensorView& view, int64_t first, int64_t count, EmbeddingTable* table) {
+  const int64_t rows = table->rows(), width = table->width();
+  if (first < 0 || count < 0 || first > rows || count > rows - first) {
+    return Status::InvalidArgument("fillWordEmbeddings: rows [" + std::to_string(first) + ", " + std::to_string(first + count) +
+                                   ") are outside the table's " + std::to_string(rows));
+  }
+  std::vector<float> floats;
+  constexpr int64_t kChunkRows = 256;  // float rows decoded at a time before they are quantised
+  for (int64_t r = first; r < first + count;) {
+    if (table->present(static_cast<int32_t>(r))) {
+      ++r;
+      continue;
+    }
+    int64_t n = 1;  // a run of pending rows
+    while (r + n < first + count && n < kChunkRows && !table->present(static_cast<int32_t>(r + n))) ++n;
+    const auto r32 = static_cast<int32_t>(r);
+    if (view.dtype == DType::kI8) {
+      int8_t* q = table->row_q8(r32);
+      BT_RETURN_IF_ERROR(view.source->Read(view.offset + static_cast<uint64_t>(r * width), static_cast<size_t>(n * width),
+                                           reinterpret_cast<uint8_t*>(q))
+                             .WithContext(view.name));
+      BT_RETURN_IF_ERROR(CheckInt8Range(view, q, r, n, 127));
+    } else if (!table->quantized()) {
+      BT_RETURN_IF_ERROR(DecodeToFloat32(view, r * width, n * width, table->row_f32(r32)));
+    } else {  // as Embeddings quantises a float table: QuantizeRow, whose scale is the F32 finite check
+      floats.resize(static_cast<size_t>(n * width));
+      BT_RETURN_IF_ERROR(DecodeToFloat32(view, r * width, n * width, floats.data(), /*f32_checked_by_caller=*/true));
+      for (int64_t i = 0; i < n; ++i) {
+        const float* row = floats.data() + static_cast<size_t>(i * width);
+        float* scale = table->scales() + r + i;
+        EmbeddingTable::QuantizeRow(row, static_cast<int32_t>(width), table->row_q8(static_cast<int32_t>(r + i)), scale);
+        if (CheckedByCaller(view) && !std::isfinite(*scale)) {
+          const int64_t bad = FirstNonFinite(row, width);
+          return NonFiniteError(view, (r + i) * width + bad, row[bad]);
+        }
+      }
+    }
+    table->MarkPresent(r32, static_cast<int32_t>(n));
+    r += n;
+  }
+  return Status::Ok();
 }
 
 std::vector<std::string> WeightSource::shard_names() const {

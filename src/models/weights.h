@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,11 @@ class WeightSource {
   // The format version of a `bertology convert --dtype q8` checkpoint (ModelConfig::stored_q8_format);
   // version 1 stored linears in 8 bits: Q8Rows narrows them to the 7-bit weight range as it reads them.
   void set_stored_q8_format(int version) { stored_q8_format_ = version; }
+  // Progressive loading: Embeddings() leaves the table's rows pending (storage allocated, nothing read
+  // but an int8 table's scales) and remembers the tensor (deferred()); FillEmbeddingRows reads them
+  // later. Any other read of that tensor (a decoder tied to it) is then an UNSUPPORTED error naming it.
+  void set_defer_embeddings(bool defer) { defer_embeddings_ = defer; }
+  const std::optional<TensorView>& deferred() const { return deferred_; }
   // Records every use of a tensor into `log` (null: no record).
   void set_use_log(WeightUseLog* log) { log_ = log; }
   // Records that a read of `name` (View) was consumed as the word-embedding table's int8 rows (a tied
@@ -97,10 +103,22 @@ class WeightSource {
   bool quantized_ = false;
   int stored_q8_format_ = 0;
   WeightUseLog* log_ = nullptr;
+  bool defer_embeddings_ = false;
+  mutable std::optional<TensorView> deferred_;
+
+  // The F32 [rows] scales of the stored int8 tensor `view`, checked for presence, dtype and shape.
+  Result<const TensorView*> Int8Scales(const TensorView& view) const;
 
   void Note(const std::string& name, int32_t WeightUse::*field) const {
     if (log_ != nullptr) ++((*log_)[name].*field);
   }
 };
+
+// Progressive loading: reads rows [first, first + count) of the word-embedding table `view` (the tensor
+// WeightSource::deferred() named, its source still alive) into the pending rows of `table`, converted,
+// quantised and validated exactly as WeightSource::Embeddings reads them in a full load (an I8 table's
+// scales are already in the table). Rows already present are left alone; on an error the rows not yet
+// marked stay pending. Marks the rows it filled present.
+Status FillEmbeddingRows(const TensorView& view, int64_t first, int64_t count, EmbeddingTable* table);
 
 }  // namespace bt
