@@ -18,6 +18,24 @@ export const OPTIONAL_FILES = ['tokenizer.json', 'tokenizer_config.json'];
  * @typedef {object} FileEntry
  * @property {number} size
  * @property {(offset: number, length: number, view: Uint8Array) => number} read
+ * @property {DeferredTensor} [deferred] only from a remote source, only when the consumer accepts it
+ *   (ACCEPT_DEFERRED): the word-embedding table is still downloading; `read` returns -1 for a range with
+ *   a byte not here yet (bytes outside [begin, end) are all here)
+ */
+
+/**
+ * A tensor a file is handed out without (progressive weights, ./progressive.js): the word-embedding
+ * table, the file's last data.
+ * @typedef {object} DeferredTensor
+ * @property {string} name safetensors tensor name (e.g. 'bert.embeddings.word_embeddings.weight')
+ * @property {number} begin absolute byte offset in the file of the tensor's first data byte
+ * @property {number} end absolute end offset (exclusive; the file's size)
+ * @property {number} rowBytes bytes per row (shape[1] × dtype size)
+ * @property {(begin: number, end: number) => boolean} has can `read` serve [begin, end) now?
+ * @property {(ranges: Array<[number, number]>) => Promise<void>} ensure absolute byte ranges inside
+ *   [begin, end): resolves once `read` can serve them all (from the stream, or HTTP Range requests);
+ *   rejects with a BertologyError (NETWORK, ABORTED, BAD_RESPONSE) naming the URL
+ * @property {Promise<void>} complete the whole file is readable (rejects like ensure; never unhandled)
  */
 
 /**
@@ -80,6 +98,18 @@ export const ON_CONFIG = Symbol('bertology.onConfig');
  * as soon as a remote source has them all and has asked for the weights (collectFiles `onTokenizerFiles`).
  */
 export const ON_TOKENIZER_FILES = Symbol('bertology.onTokenizerFiles');
+
+/**
+ * An internal load option (a symbol, like ON_CONFIG): the consumer handles FileEntry.deferred, so a
+ * remote source may hand out a weights file before its word-embedding table has downloaded (unless
+ * the load option `progressive` is false). Consumers that read every byte at once never set it.
+ */
+export const ACCEPT_DEFERRED = Symbol('bertology.acceptDeferred');
+
+/**
+ * An internal load option (tests): tuning of progressive weights (./progressive.js ProgressiveTuning).
+ */
+export const PROGRESSIVE_TUNING = Symbol('bertology.progressiveTuning');
 
 /**
  * The whole file as text (for small JSON files).
