@@ -29,7 +29,8 @@ const DEFERRABLE = { F32: 4, F16: 2, I8: 1 };
  * option PROGRESSIVE_TUNING, js/sources/common.js).
  * @typedef {object} ProgressiveTuning
  * @property {number} [soonBytes] wait for the stream when it is this close to a range's end (default:
- *   what it delivers in one request latency, 64 KiB to 4 MiB; 0 once it is held back)
+ *   what it delivered in the last request latency's time, up to 4 MiB: 0 while it is held back or stalls;
+ *   rows left to it are fetched after all if it has not brought them within two latencies)
  * @property {number} [gapBytes] ranges closer than this are fetched in one request (default 16 KiB)
  * @property {number} [maxRequests] at most this many requests per ensure() call: the closest requests
  *   are merged until there are no more (default 16)
@@ -245,7 +246,8 @@ async function deferredFile(reader, chunks, layout, headers, ctx) {
   let failure = null;
   let ended = false;
   let flowing = false;
-  let flowStart = { at: 0, bytes: 0 };
+  /** Recent stream progress, [time, streamed] (the last ~250 ms): its rate. @type {[number, number][]} */
+  let samples = [];
   let latencyMs = 20;
   const etag = headers.get('etag');
   // a server that says it has no ranges is not asked (one that ignores them answers 200: see fetchRange)
@@ -335,9 +337,13 @@ async function deferredFile(reader, chunks, layout, headers, ctx) {
   const soonBytes = () => {
     if (!flowing || rangeIgnored) return 0;
     if (tuning.soonBytes !== undefined) return tuning.soonBytes;
-    const elapsed = now() - flowStart.at;
-    const rate = elapsed > 5 ? (streamed - flowStart.bytes) / elapsed : 0; // bytes per ms
-    return Math.min(4 << 20, Math.max(64 << 10, rate * latencyMs));
+    const t = now();
+    samples = samples.filter(([at]) => t - at <= 250);
+    // a stream that brought nothing lately is not "about to" bring anything
+    if (samples.length < 2 || t - /** @type {[number, number]} */ (samples.at(-1))[0] > Math.max(latencyMs, 20)) return 0;
+    const [t0, s0] = samples[0];
+    const rate = (streamed - s0) / Math.max(t - t0, 1); // bytes per ms
+    return Math.min(4 << 20, rate * latencyMs);
   };
 
   /**
@@ -436,13 +442,31 @@ async function deferredFile(reader, chunks, layout, headers, ctx) {
     });
   };
 
-  /** @param {[number, number][]} ranges */
-  const schedule = (ranges) => {
+  /**
+   * Asks for what of `ranges` is missing: Range requests, except for what the stream is about to bring
+   * (`patient`: the default estimate, checked again after two latencies).
+   * @param {[number, number][]} ranges
+   * @param {boolean} [patient]
+   */
+  const schedule = (ranges, patient = true) => {
     if (rangeIgnored || failure) return;
-    const horizon = streamed + soonBytes();
+    const horizon = streamed + (patient ? soonBytes() : 0);
     /** @type {[number, number][]} */
-    let wanted = [];
-    for (const [a, b] of ranges) for (const gap of missing(a, b)) if (gap[1] > horizon) wanted.push(gap);
+    const wanted = [];
+    let left = false;
+    for (const [a, b] of ranges) {
+      for (const gap of missing(a, b)) {
+        if (gap[1] > horizon) wanted.push(gap);
+        else left = true;
+      }
+    }
+    if (left && tuning.soonBytes === undefined) {
+      // the stream may slow down or stall: what it has not brought by then is fetched
+      const timer = setTimeout(() => {
+        if (!ended && !failure && !ranges.every(([a, b]) => has(a, b))) schedule(ranges, false);
+      }, 2 * Math.max(latencyMs, 10));
+      /** @type {any} */ (timer).unref?.();
+    }
     if (!wanted.length) return;
     wanted.sort((x, y) => x[0] - y[0]);
     const gapBytes = tuning.gapBytes ?? 16 << 10;
@@ -512,7 +536,6 @@ async function deferredFile(reader, chunks, layout, headers, ctx) {
     await ctx.resume.catch(() => {});
     if (failure) return;
     flowing = true;
-    flowStart = { at: now(), bytes: streamed };
     for (;;) {
       let step;
       try {
@@ -523,6 +546,8 @@ async function deferredFile(reader, chunks, layout, headers, ctx) {
       if (failure) return;
       if (step.done) break;
       write(step.value);
+      samples.push([now(), streamed]);
+      if (samples.length > 64) samples = samples.slice(-32);
       settle();
     }
     if (streamed < size) throw sourceError(`download of ${url} ended after ${streamed} of ${size} bytes`, 'NETWORK', { url, file });

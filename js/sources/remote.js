@@ -168,7 +168,7 @@ export async function remoteFiles(baseUrl, options) {
   // the deferred tables stream once every file has been handed out
   const resume = new Promise((resolve) => { allIn = resolve; });
   /**
-   * The error for a deferred file's failed read or range request.
+   * The error for a failed body read or range request (BertologyErrors as they are).
    * @param {string} url @param {string} file
    * @returns {(cause: unknown) => BertologyError}
    */
@@ -248,19 +248,23 @@ export async function remoteFiles(baseUrl, options) {
     const reject = required ? undefined : looksLikeHtml;
     const want = expected[file]?.toLowerCase() ?? (fromCache ? null : linkedSha256(res.headers.get('x-linked-etag')));
     let bytes;
-    if (progressive && !want && !fromCache && file.endsWith('.safetensors') && typeof res.body?.getReader === 'function') {
-      const got = await streamWeights(res, {
-        url, file, onProgress, reject, signal: controller.signal, networkError: networkError(url, file), resume,
-        tuning: /** @type {any} */ (options)[PROGRESSIVE_TUNING],
-        fetchRange: (begin, end, signal) => fetchImpl(url, { headers: { ...headers, Range: `bytes=${begin}-${end - 1}` }, signal, cache: 'no-store' }),
-      });
-      if (got && 'entry' in got) {
-        start();
-        return got;
+    try {
+      if (progressive && !want && !fromCache && file.endsWith('.safetensors') && typeof res.body?.getReader === 'function') {
+        const got = await streamWeights(res, {
+          url, file, onProgress, reject, signal: controller.signal, networkError: networkError(url, file), resume,
+          tuning: /** @type {any} */ (options)[PROGRESSIVE_TUNING],
+          fetchRange: (begin, end, signal) => fetchImpl(url, { headers: { ...headers, Range: `bytes=${begin}-${end - 1}` }, signal, cache: 'no-store' }),
+        });
+        if (got && 'entry' in got) {
+          start();
+          return got;
+        }
+        bytes = got?.bytes ?? null;
+      } else {
+        bytes = await readBody(res, onProgress, url, reject);
       }
-      bytes = got?.bytes ?? null;
-    } else {
-      bytes = await readBody(res, onProgress, url, reject);
+    } catch (e) {
+      throw networkError(url, file)(e); // a body cut short or aborted: NETWORK / ABORTED naming the URL
     }
     if (!bytes || looksLikeHtml(bytes)) {
       if (!required) return null;

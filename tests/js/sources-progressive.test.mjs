@@ -254,6 +254,25 @@ test('ensure: rows the stream has cost nothing; rows it will reach soon are wait
   files.close();
 });
 
+test('ensure with the default tuning: a stream that brings nothing is not waited for (rows by Range)', { skip }, async () => {
+  server.reset();
+  const bytes = disk('q8', 'model.safetensors');
+  const { tensors, base } = header(bytes);
+  const begin = base + tensors[EMB].data_offsets[0];
+  const hold = server.hold('/m/q8/model.safetensors', begin);
+  const files = await openModelFiles(`${server.url}/m/q8/`, { [ACCEPT_DEFERRED]: true });
+  const entry = /** @type {import('../../js/sources/common.js').FileEntry} */ (files.files.get('model.safetensors'));
+  const d = /** @type {import('../../js/sources/common.js').DeferredTensor} */ (entry.deferred);
+  // rows right where the (held-back) stream stands, and far ones
+  const ranges = rowRanges(d, [0, 1, 101, 29000]);
+  await d.ensure(ranges);
+  for (const [a, b] of ranges) assert.deepEqual(read(entry, a, b), bytes.subarray(a, b));
+  assert.ok(rangeRequests('model.safetensors').length >= 1);
+  hold.release();
+  await d.complete;
+  files.close();
+});
+
 test('ensure: nearby rows are coalesced into few single-range requests, at most maxRequests', { skip }, async () => {
   server.reset();
   const bytes = disk('q8', 'model.safetensors');
@@ -330,13 +349,16 @@ for (const [status, code] of /** @type {const} */ ([[416, 'BAD_RESPONSE'], [404,
   });
 }
 
-test('a stream cut before the table fails the load; one cut inside the table fails complete and ensure (NETWORK)', { skip }, async () => {
+test('a body cut before the table fails the load; one cut inside the table fails complete and ensure (NETWORK)', { skip }, async () => {
   server.reset();
   const bytes = disk('q8', 'model.safetensors');
   const { tensors, base } = header(bytes);
   const begin = base + tensors[EMB].data_offsets[0];
-  server.truncate('/m/q8/model.safetensors', begin - 1000);
-  await rejectsWith(open('q8'), 'NETWORK', /model\.safetensors/);
+  for (const [file, at] of /** @type {const} */ ([['model.safetensors', begin - 1000], ['model.safetensors', 100], ['tokenizer.json', 1000]])) {
+    server.reset();
+    server.truncate(`/m/q8/${file}`, at); // inside the table's file before the table, inside its header, another file
+    await rejectsWith(open('q8'), 'NETWORK', new RegExp(`${file.replace('.', '\\.')} failed`));
+  }
   server.reset();
   const hold = server.hold('/m/q8/model.safetensors', begin + 10_000);
   const files = await open('q8', {}, { soonBytes: bytes.length });
