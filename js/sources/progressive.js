@@ -3,9 +3,10 @@
 // bert-mini float16 checkpoint: alone in its first shard) is read as a stream: its header is parsed
 // from the first bytes, and the file is handed out — a FileEntry with `deferred` (the contract:
 // docs/loading.md, "Progressive weights") — as soon as every byte before the table has arrived. The
-// rest streams into the same buffer in the background, once the load's other files are in (`resume`),
-// so that it never shares bandwidth with them. `deferred.ensure(ranges)` makes table rows readable:
-// rows the stream already has are served at once, rows it will reach very soon are waited for, the
+// rest is read into the same buffer in the background once the load's other files are in (`resume`;
+// Chromium was measured to keep receiving a body that is not being read, so a table alone in its
+// shard still shares bandwidth with the other shards there). `deferred.ensure(ranges)` makes table
+// rows readable: rows the stream already has are served at once, rows it will reach very soon are waited for, the
 // others are fetched with HTTP Range requests (nearby rows coalesced into few single-range requests,
 // a bounded number in flight). A server that ignores Range (200) is taken at its word: that response
 // is cancelled and every later row waits for the stream. Any failure (the stream, a range request,
