@@ -5,6 +5,7 @@
 
 import { BertologyError } from '../errors.js';
 import { collectModuleFiles } from './modules.js';
+import { WORD_EMBEDDINGS } from './progressive.js';
 
 export const CONFIG = 'config.json';
 export const WEIGHTS = 'model.safetensors';
@@ -155,8 +156,24 @@ export function shardNames(text, where) {
  * How a source gets one file: the entry, or null when the file does not exist (a missing required
  * file is the getter's own error, naming where it looked). `signal`: the file turned out not to be
  * needed (a remote source cancels its download; the promise may then reject, and nobody awaits it).
- * @typedef {(name: string, required: boolean, signal?: AbortSignal) => Promise<FileEntry | null>} FileGetter
+ * `hints.tableOnly`: a shard that holds the word-embedding table alone (the index says so): a remote
+ * source may hand it out from its header and download the rest later (./progressive.js).
+ * @typedef {(name: string, required: boolean, signal?: AbortSignal, hints?: {tableOnly?: boolean}) => Promise<FileEntry | null>} FileGetter
  */
+
+/**
+ * The shards of a model.safetensors.index.json that hold the word-embedding table and nothing else.
+ * @param {string} text the index (already checked by shardNames)
+ * @returns {Set<string>}
+ */
+function tableOnlyShards(text) {
+  /** @type {Map<string, string[]>} */
+  const byShard = new Map();
+  for (const [tensor, shard] of Object.entries(JSON.parse(text).weight_map)) {
+    byShard.set(/** @type {string} */ (shard), [...(byShard.get(/** @type {string} */ (shard)) ?? []), tensor]);
+  }
+  return new Set([...byShard].filter(([, tensors]) => tensors.length === 1 && WORD_EMBEDDINGS.test(tensors[0])).map(([shard]) => shard));
+}
 
 /**
  * Picks and gets the model's files the Hugging Face way: config.json (required), the optional
@@ -192,8 +209,10 @@ export async function collectFiles(get, missingWeights, where, { sentence_transf
   const weights = Promise.all([pending[0], pending[3]]).then(async ([, index]) => {
     if (index) {
       notSingle.abort();
-      const shards = shardNames(readText(index), where);
-      const asked = mapLimit(shards, 4, (s) => get(s, true));
+      const text = readText(index);
+      const shards = shardNames(text, where);
+      const tableOnly = tableOnlyShards(text);
+      const asked = mapLimit(shards, 4, (s) => get(s, true, undefined, { tableOnly: tableOnly.has(s) }));
       weightsAsked();
       const entries = await asked;
       return [[WEIGHTS_INDEX, index], ...shards.map((s, i) => /** @type {[string, FileEntry]} */ ([s, entries[i]]))];

@@ -3,10 +3,11 @@
 // bert-mini float16 checkpoint: alone in its first shard) is read as a stream: its header is parsed
 // from the first bytes, and the file is handed out — a FileEntry with `deferred` (the contract:
 // docs/loading.md, "Progressive weights") — as soon as every byte before the table has arrived. The
-// rest is read into the same buffer in the background once the load's other files are in (`resume`;
-// Chromium was measured to keep receiving a body that is not being read, so a table alone in its
-// shard still shares bandwidth with the other shards there). `deferred.ensure(ranges)` makes table
-// rows readable: rows the stream already has are served at once, rows it will reach very soon are waited for, the
+// rest is read into the same buffer in the background once the load's other files are in (`resume`).
+// A shard holding the table alone starts from a Range request for its first bytes instead, and its
+// body is asked for only then (deferredShard: Chromium keeps receiving a body that is not being read,
+// so an early stream would share bandwidth with the other shards). `deferred.ensure(ranges)` makes
+// table rows readable: rows the stream already has are served at once, rows it will reach very soon are waited for, the
 // others are fetched with HTTP Range requests (nearby rows coalesced into few single-range requests,
 // a bounded number in flight). A server that ignores Range (200) is taken at its word: that response
 // is cancelled and every later row waits for the stream. Any failure (the stream, a range request,
@@ -228,7 +229,67 @@ export async function streamWeights(res, ctx) {
 }
 
 /**
- * @param {ReadableStreamDefaultReader<Uint8Array>} reader
+ * The body's reader, or what stands for it (deferredShard: a body asked for later).
+ * @typedef {{read: () => Promise<ReadableStreamReadResult<Uint8Array>>, cancel: () => Promise<void>}} BodyReader
+ */
+
+/**
+ * A shard that holds only the word-embedding table, handed out from its first bytes (`prefix`: a Range
+ * answer for bytes 0..n that covers its header); the rest of its body is asked for (`openRest(from,
+ * signal)`: a GET, with `Range: bytes=from-` when the server honours it) only once `ctx.resume` settles —
+ * Chromium keeps receiving a body that is not being read, so the table would share bandwidth with the
+ * other shards. Resolves null when the prefix does not show such a layout (the caller reads the file
+ * as usual).
+ * @param {Uint8Array} prefix
+ * @param {Headers} headers the Range answer's
+ * @param {(from: number, signal: AbortSignal) => Promise<Response>} openRest
+ * @param {StreamContext} ctx
+ * @returns {Promise<StreamResult | null>}
+ */
+export async function deferredShard(prefix, headers, openRest, ctx) {
+  const found = findTable([prefix], prefix.byteLength);
+  const layout = 'layout' in found ? found.layout : null;
+  if (!layout || layout.begin > prefix.byteLength || prefix.byteLength >= layout.size) return null;
+  const stop = new AbortController();
+  /** @type {Promise<BodyReader> | null} */
+  let opened = null;
+  const open = async () => {
+    const from = prefix.byteLength;
+    const res = await openRest(from, AbortSignal.any([ctx.signal, stop.signal]));
+    const range = res.status === 206 ? /^bytes (\d+)-/.exec(res.headers.get('content-range') ?? `bytes ${from}-`) : null;
+    if ((res.status !== 200 && res.status !== 206) || (range && Number(range[1]) !== from) || !res.body) {
+      res.body?.cancel().catch(() => {});
+      throw sourceError(`cannot fetch ${ctx.url}: HTTP ${res.status} ${res.statusText}`, res.status === 206 ? 'BAD_RESPONSE' : 'NETWORK',
+        { url: ctx.url, status: res.status, file: ctx.file });
+    }
+    const reader = res.body.getReader();
+    let drop = res.status === 200 ? from : 0; // the whole file again: its first bytes are here already
+    return {
+      read: async () => {
+        for (;;) {
+          const step = await reader.read();
+          if (step.done || drop === 0) return step;
+          const value = step.value.subarray(Math.min(drop, step.value.byteLength));
+          drop -= step.value.byteLength - value.byteLength;
+          if (value.byteLength) return { done: false, value };
+        }
+      },
+      cancel: () => reader.cancel(),
+    };
+  };
+  /** @type {BodyReader} */
+  const later = {
+    read: async () => (await (opened ??= open())).read(),
+    cancel: async () => {
+      stop.abort();
+      if (opened) await (await opened.catch(() => null))?.cancel().catch(() => {});
+    },
+  };
+  return deferredFile(later, [prefix], layout, headers, ctx);
+}
+
+/**
+ * @param {BodyReader} reader
  * @param {Uint8Array[]} chunks the bytes read so far
  * @param {{name: string, begin: number, end: number, rowBytes: number, size: number}} layout
  * @param {Headers} headers the response's

@@ -15,7 +15,7 @@ import { BertologyError } from '../errors.js';
 import { ACCEPT_DEFERRED, bytesEntry, collectFiles, emit, ON_CONFIG, ON_TOKENIZER_FILES, PROGRESSIVE_TUNING, WEIGHTS_INDEX } from './common.js';
 import { env } from './env.js';
 import { mark } from '../runtime/host.js';
-import { readRest, sourceError as fail, streamWeights } from './progressive.js';
+import { deferredShard, readRest, sourceError as fail, streamWeights } from './progressive.js';
 
 /**
  * Options of remote sources (all optional; defaults from `env`).
@@ -213,6 +213,63 @@ export async function remoteFiles(baseUrl, options) {
   const HTML_PAGE = 'an HTML page (the server\'s page for unknown paths)';
 
   /**
+   * GETs of byte ranges of `url` (outside the browser's HTTP cache: no use keeping them, and no wait
+   * behind the whole file's cache entry).
+   * @param {string} url
+   * @returns {(begin: number, end: number, signal: AbortSignal) => Promise<Response>}
+   */
+  const rangeFetch = (url) => (begin, end, signal) =>
+    fetchImpl(url, { headers: { ...headers, Range: `bytes=${begin}-${end - 1}` }, signal, cache: 'no-store' });
+
+  /**
+   * A file's progress events: `start` (initiate, download; once), `onProgress` (starts them too).
+   * @param {string} file
+   */
+  const events = (file) => {
+    let started = false;
+    const start = () => {
+      if (started) return;
+      started = true;
+      emit(progress_callback, { status: 'initiate', name, file });
+      emit(progress_callback, { status: 'download', name, file });
+    };
+    const onProgress = typeof progress_callback === 'function' ? (/** @type {number} */ loaded, /** @type {number} */ total) => {
+      start();
+      emit(progress_callback, { status: 'progress', name, file, loaded, total, progress: total > 0 ? (loaded / total) * 100 : 0 });
+    } : null;
+    return { start, onProgress };
+  };
+
+  /**
+   * A shard that holds only the word-embedding table (the index says so): its first 64 KiB by a Range
+   * request, handed out from its header; its body asked for once the other files are in. Null when
+   * that does not apply (no 206, an X-Linked-Etag to check, another layout): the caller downloads it.
+   * @param {string} file
+   * @param {string} url
+   * @returns {Promise<{got: import('./progressive.js').DeferredResult, res: Response} | null>}
+   */
+  const tableShard = async (file, url) => {
+    let res;
+    let prefix;
+    try {
+      res = await fetchImpl(url, { headers: { ...headers, Range: 'bytes=0-65535' }, signal: controller.signal, cache: 'no-store' });
+      if (res.status !== 206 || isHtmlType(res.headers.get('content-type')) || linkedSha256(res.headers.get('x-linked-etag'))) {
+        res.body?.cancel().catch(() => {});
+        return null;
+      }
+      prefix = new Uint8Array(await res.arrayBuffer());
+    } catch (cause) {
+      throw networkError(url, file)(cause);
+    }
+    const { onProgress } = events(file);
+    const got = await deferredShard(prefix, res.headers,
+      (from, signal) => fetchImpl(url, { headers: { ...headers, Range: `bytes=${from}-` }, signal }),
+      { url, file, onProgress, reject: undefined, signal: controller.signal, networkError: networkError(url, file), resume,
+        tuning: /** @type {any} */ (options)[PROGRESSIVE_TUNING], fetchRange: rangeFetch(url) });
+    return got && 'entry' in got ? { got, res } : null;
+  };
+
+  /**
    * The file's bytes; null when an optional file turns out to be an HTML page.
    * @param {string} file
    * @param {Response} res
@@ -232,19 +289,9 @@ export async function remoteFiles(baseUrl, options) {
       throw fail(`${url} returned an HTML page (content-type: ${contentType}) instead of ${what}: check the URL or model id`,
         'BAD_RESPONSE', { url, status: res.status, file });
     }
-    let started = false;
-    const start = () => {
-      if (started) return;
-      started = true;
-      emit(progress_callback, { status: 'initiate', name, file });
-      emit(progress_callback, { status: 'download', name, file });
-    };
+    const { start, onProgress } = events(file);
     // An optional file's events start once its first bytes are known not to be an HTML page.
     if (required) start();
-    const onProgress = typeof progress_callback === 'function' ? (/** @type {number} */ loaded, /** @type {number} */ total) => {
-      start();
-      emit(progress_callback, { status: 'progress', name, file, loaded, total, progress: total > 0 ? (loaded / total) * 100 : 0 });
-    } : null;
     const reject = required ? undefined : looksLikeHtml;
     const want = expected[file]?.toLowerCase() ?? (fromCache ? null : linkedSha256(res.headers.get('x-linked-etag')));
     let bytes;
@@ -253,7 +300,7 @@ export async function remoteFiles(baseUrl, options) {
         const got = await streamWeights(res, {
           url, file, onProgress, reject, signal: controller.signal, networkError: networkError(url, file), resume,
           tuning: /** @type {any} */ (options)[PROGRESSIVE_TUNING],
-          fetchRange: (begin, end, signal) => fetchImpl(url, { headers: { ...headers, Range: `bytes=${begin}-${end - 1}` }, signal, cache: 'no-store' }),
+          fetchRange: rangeFetch(url),
         });
         if (got && 'entry' in got) {
           start();
@@ -295,8 +342,25 @@ export async function remoteFiles(baseUrl, options) {
       .catch(() => {});
   };
 
+  /**
+   * Hands out a deferred file: cancelled with the load, 'done' and the Cache API put when it completes.
+   * @param {string} file @param {string} url @param {Response} res
+   * @param {import('./progressive.js').DeferredResult} got
+   */
+  const handOut = (file, url, res, got) => {
+    cancels.push(got.cancel);
+    got.entry.deferred.complete.catch(deferredFailed);
+    got.whole.then(async (whole) => {
+      await store(url, res, whole);
+      emit(progress_callback, { status: 'done', name, file });
+      mark(`downloaded ${file}`);
+    }, () => {});
+    mark(`deferred ${file}`);
+    return got.entry;
+  };
+
   /** @type {import('./common.js').FileGetter} */
-  const get = async (file, required, unneeded) => {
+  const get = async (file, required, unneeded, hints) => {
     const url = new URL(file, baseUrl).href;
     let bytes = null;
     if (cache) {
@@ -314,6 +378,10 @@ export async function remoteFiles(baseUrl, options) {
       // asked for before knowing it is needed (model.safetensors beside the index): a cached index says it
       // is not (it wins), so a model in the cache costs no request
       if (unneeded && cache && await cache.match(new URL(WEIGHTS_INDEX, baseUrl).href).catch(() => undefined)) return null;
+      if (hints?.tableOnly && progressive && !expected[file]) {
+        const shard = await tableShard(file, url);
+        if (shard) return handOut(file, url, shard.res, shard.got);
+      }
       const res = await request(file, url, unneeded);
       if (!res) {
         absent.set(file, 'HTTP 404');
@@ -327,15 +395,7 @@ export async function remoteFiles(baseUrl, options) {
           got.cancel(new BertologyError(`download of ${url} cancelled: not needed`, { code: 'ABORTED' }));
           return null;
         }
-        cancels.push(got.cancel);
-        got.entry.deferred.complete.catch(deferredFailed);
-        got.whole.then(async (whole) => {
-          await store(url, res, whole);
-          emit(progress_callback, { status: 'done', name, file });
-          mark(`downloaded ${file}`);
-        }, () => {});
-        mark(`deferred ${file}`);
-        return got.entry;
+        return handOut(file, url, res, got);
       }
       bytes = got;
       if (unneeded?.aborted) return null; // downloaded before it turned out not to be needed: no events

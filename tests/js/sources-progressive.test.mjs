@@ -201,28 +201,39 @@ test('q8: handed out before the table arrives; rows by Range; the rest streams; 
   files.close();
 });
 
-test('sharded float16 as published: the table\'s shard from its header on, the other shard whole', { skip }, async () => {
+test('sharded float16 as published: the table-only shard from a Range for its header, its body after the other shard', { skip }, async () => {
   server.reset();
   const bytes = disk('fp16', SHARD1);
   const { base } = header(bytes);
-  const hold = server.hold(`/m/fp16/${SHARD1}`, base);
-  const files = await open('fp16');
-  const entry = /** @type {import('../../js/sources/common.js').FileEntry} */ (files.files.get(SHARD1));
-  assert.equal(files.files.get(SHARD2)?.deferred, undefined);
-  assert.deepEqual(read(/** @type {any} */ (files.files.get(SHARD2)), 0, disk('fp16', SHARD2).length), disk('fp16', SHARD2));
+  const other = server.hold(`/m/fp16/${SHARD2}`, 1 << 20);
+  const held = server.hold(`/m/fp16/${SHARD1}`, 65536 + 4096); // the table shard's body, once asked for
+  const opening = open('fp16');
+  const state = settled(opening);
+  await other.reached;
+  await turns();
+  // while the other shard downloads: only the table shard's first 64 KiB were asked for
+  assert.deepEqual(server.log.filter((l) => l.path.endsWith(SHARD1)).map((l) => `${l.range} ${l.status}`), ['bytes=0-65535 206']);
+  assert.equal(state.done, false);
+  other.release();
+  const loaded = await opening;
+  const entry = /** @type {import('../../js/sources/common.js').FileEntry} */ (loaded.files.get(SHARD1));
+  assert.equal(loaded.files.get(SHARD2)?.deferred, undefined);
+  assert.deepEqual(read(/** @type {any} */ (loaded.files.get(SHARD2)), 0, disk('fp16', SHARD2).length), disk('fp16', SHARD2));
   const d = /** @type {import('../../js/sources/common.js').DeferredTensor} */ (entry.deferred);
   assert.equal(d.name, EMB);
   assert.equal(d.begin, base, 'the table alone in its shard');
   assert.equal(d.rowBytes, 256 * 2);
-  await hold.reached;
-  assert.equal(server.log.find((l) => l.path.endsWith(SHARD1) && !l.range)?.sent, base, 'nothing of the table sent');
+  await held.reached; // the body was asked for (bytes=65536-) once the other files were in, and is held
+  const asked = server.log.filter((l) => l.path.endsWith(SHARD1)).map((l) => l.range);
+  assert.deepEqual(asked, ['bytes=0-65535', 'bytes=65536-']);
+  assert.deepEqual(read(entry, 0, 65536), bytes.subarray(0, 65536), 'the header and the first rows from the Range answer');
   const ranges = rowRanges(d, ROWS);
   await d.ensure(ranges);
   for (const [a, b] of ranges) assert.deepEqual(read(entry, a, b), bytes.subarray(a, b));
-  hold.release();
+  held.release();
   await d.complete;
   assert.deepEqual(read(entry, 0, bytes.length), bytes);
-  files.close();
+  loaded.close();
 });
 
 test('ensure: rows the stream has cost nothing; rows it will reach soon are waited for, not fetched', { skip }, async () => {
@@ -328,6 +339,26 @@ test('a server that ignores Range: its 200 is cancelled and ensure waits for the
   await d.complete;
   await d.ensure(rowRanges(d, [7, 7000]));
   assert.equal(rangeRequests('model.safetensors').length, asked.length, 'no more Range requests');
+  files.close();
+});
+
+test('the table-only shard on a server that ignores Range: streamed as one file, handed out from its header', { skip }, async () => {
+  server.reset();
+  server.state.ignoreRange = true;
+  const bytes = disk('fp16', SHARD1);
+  const { base } = header(bytes);
+  const hold = server.hold(`/m/fp16/${SHARD1}`, base + 4096);
+  const files = await open('fp16');
+  const entry = /** @type {import('../../js/sources/common.js').FileEntry} */ (files.files.get(SHARD1));
+  const d = /** @type {import('../../js/sources/common.js').DeferredTensor} */ (entry.deferred);
+  assert.ok(d);
+  const asked = server.log.filter((l) => l.path.endsWith(SHARD1));
+  assert.equal(asked[0].range, 'bytes=0-65535');
+  assert.equal(asked[0].status, 200, 'the header probe was answered with the whole file');
+  assert.ok(asked.slice(1).some((l) => !l.range), 'then the file as usual');
+  hold.release();
+  await d.complete;
+  assert.deepEqual(read(entry, 0, bytes.length), bytes);
   files.close();
 });
 

@@ -1,8 +1,9 @@
 // A static file server on 127.0.0.1 for progressive-weights tests that answers HTTP Range requests
 // the way ordinary static hosts do (one range: 206 + Content-Range, Accept-Ranges: bytes; past the
 // end: 416) and can misbehave on purpose, per file:
-//   hold(path, offset)   full GETs of `path` send bytes [0, offset) and then wait for `release()` (or `cut()`:
-//                        the connection is closed there)
+//   hold(path, offset)   answers for `path` that would send byte `offset` (full GETs, and ranges that start
+//                        before it and end after it) stop there until `release()` (or `cut()`: the
+//                        connection is closed there); ranges wholly after it are answered at once
 //   ignoreRange          every Range request is answered 200 with the whole file (a server without Range)
 //   rangeStatus(path, s) Range requests of `path` are answered with status s (404, 416, 500)
 //   truncate(path, n)    full GETs of `path` send n bytes and then close the connection
@@ -50,6 +51,10 @@ export async function startRangeServer(roots) {
     return null;
   };
 
+  /** X-Linked-Etag for a .safetensors file when `state.linkedEtag` (on every answer, ranges too) @param {string} file @param {Buffer} bytes */
+  const linked = (file, bytes) => (state.linkedEtag && file.endsWith('.safetensors')
+    ? { 'X-Linked-Etag': `"${createHash('sha256').update(bytes).digest('hex')}"` } : {});
+
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const pathname = decodeURIComponent(url.pathname);
@@ -80,30 +85,7 @@ export async function startRangeServer(roots) {
         return;
       }
     }
-    if (m) {
-      const start = Number(m[1]);
-      const end = m[2] === '' ? bytes.length - 1 : Math.min(Number(m[2]), bytes.length - 1);
-      if (start >= bytes.length || end < start) {
-        entry.status = 416;
-        res.writeHead(416, { 'Content-Range': `bytes */${bytes.length}` }).end();
-        return;
-      }
-      entry.status = 206;
-      entry.total = end + 1 - start;
-      res.writeHead(206, { 'Content-Type': type, 'Accept-Ranges': 'bytes', 'Content-Range': `bytes ${start}-${end}/${bytes.length}`,
-        'Content-Length': String(end + 1 - start) });
-      entry.sent = entry.total;
-      res.end(bytes.subarray(start, end + 1));
-      return;
-    }
-    entry.status = 200;
-    entry.total = bytes.length;
-    /** @type {Record<string, string>} */
-    const headers = { 'Content-Type': type, 'Accept-Ranges': 'bytes', 'Content-Length': String(bytes.length) };
-    if (state.linkedEtag && file.endsWith('.safetensors')) headers['X-Linked-Etag'] = `"${createHash('sha256').update(bytes).digest('hex')}"`;
-    res.writeHead(200, headers);
     const hold = holds.get(pathname);
-    const cut = truncated.get(pathname);
     /** @param {number} a @param {number} b */
     const send = async (a, b) => {
       for (let at = a; at < b && !res.destroyed; at += 1 << 16) {
@@ -118,23 +100,48 @@ export async function startRangeServer(roots) {
         }
       }
     };
+    /** sends [a, b), stopping at a hold inside it; false when the hold cut the connection @param {number} a @param {number} b */
+    const sendHeld = async (a, b) => {
+      if (!hold || hold.offset <= a || hold.offset >= b) {
+        await send(a, b);
+        return true;
+      }
+      await send(a, hold.offset);
+      hold.arrived();
+      if (!await hold.gate) {
+        res.destroy();
+        return false;
+      }
+      await send(hold.offset, b);
+      return true;
+    };
+    if (m) {
+      const start = Number(m[1]);
+      const end = m[2] === '' ? bytes.length - 1 : Math.min(Number(m[2]), bytes.length - 1);
+      if (start >= bytes.length || end < start) {
+        entry.status = 416;
+        res.writeHead(416, { 'Content-Range': `bytes */${bytes.length}` }).end();
+        return;
+      }
+      entry.status = 206;
+      entry.total = end + 1 - start;
+      res.writeHead(206, { 'Content-Type': type, 'Accept-Ranges': 'bytes', 'Content-Range': `bytes ${start}-${end}/${bytes.length}`,
+        'Content-Length': String(end + 1 - start), ...linked(file, bytes) });
+      if (await sendHeld(start, end + 1)) res.end();
+      return;
+    }
+    entry.status = 200;
+    entry.total = bytes.length;
+    /** @type {Record<string, string>} */
+    const headers = { 'Content-Type': type, 'Accept-Ranges': 'bytes', 'Content-Length': String(bytes.length) };
+    res.writeHead(200, { ...headers, ...linked(file, bytes) });
+    const cut = truncated.get(pathname);
     if (cut !== undefined) {
       await send(0, cut);
       res.destroy();
       return;
     }
-    if (hold) {
-      await send(0, hold.offset);
-      hold.arrived();
-      if (!await hold.gate) {
-        res.destroy();
-        return;
-      }
-      await send(hold.offset, bytes.length);
-    } else {
-      await send(0, bytes.length);
-    }
-    res.end();
+    if (await sendHeld(0, bytes.length)) res.end();
   });
   await new Promise((ok) => server.listen(0, '127.0.0.1', () => ok(undefined)));
   const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
