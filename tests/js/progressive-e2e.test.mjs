@@ -12,11 +12,12 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { convertModel, pipeline } from '../../js/index.js';
+import { BertologyModel, convertModel, pipeline } from '../../js/index.js';
 import { startRangeServer } from './helpers/range-server.js';
 import { SKIP_REASON, sharedPath } from './helpers/shared.js';
 
-const skip = SKIP_REASON;
+// the engine side of progressive loading (js/model.js: model.weightsComplete) must be there
+const skip = SKIP_REASON || ('weightsComplete' in BertologyModel.prototype ? false : 'no progressive loading in js/model.js');
 const EMB = 'bert.embeddings.word_embeddings.weight';
 const TEXTS = ['a great , moving film .', 'the plot is thin and the jokes fall flat .'];
 const MASKED = 'the capital of france is [MASK] .';
