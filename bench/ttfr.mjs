@@ -15,7 +15,12 @@
 // build); transformers.js isolated (onnxruntime-web's threads) and not. Networks: loopback, and
 // Chromium's throttling (CDP Network.emulateNetworkConditions) at 20 Mbit/s down and up, 20 ms RTT.
 // Rounds interleave every configuration; medians are reported. Bytes are counted by the server
-// (encoded body + headers per response), by kind: JS, wasm, model, other.
+// (encoded body + headers per response, Range responses included), by kind: JS, wasm, model, other;
+// and as Chromium received them before the first result (CDP Network.dataReceived up to the result's
+// time). The host answers Range requests as static hosts and Vite's servers do (one range: 206 with
+// Content-Range, Accept-Ranges: bytes; sirv, which serves Vite's public/ files in dev and `vite
+// preview`, does the same for uncompressed files), so our page fetches word-embedding rows it needs
+// before the table has downloaded (js/sources/progressive.js).
 //
 //   node bench/ttfr.mjs [--rounds N] [--networks loopback,20mbit] [--compression gzip|none]
 //                       [--ours-dist DIR] [--no-build] [--out-dir DIR] [--report-only]
@@ -71,12 +76,29 @@ const run = (cmd, args, options = {}) => execFileSync(cmd, args, { stdio: ['igno
 // ---------------------------------------------------------------------------------------------
 // Inputs: the weights and the two apps.
 
+/** Does the safetensors file end with its word-embedding table? */
+function tableLast(file) {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const head = Buffer.alloc(8);
+    fs.readSync(fd, head, 0, 8, 0);
+    const json = Buffer.alloc(Number(head.readBigUInt64LE(0)));
+    fs.readSync(fd, json, 0, json.length, 8);
+    const tensors = Object.entries(JSON.parse(json.toString('utf8'))).filter(([name]) => name !== '__metadata__');
+    const last = tensors.reduce((a, b) => (b[1].data_offsets[1] > a[1].data_offsets[1] ? b : a));
+    return /word_embeddings\.weight$/.test(last[0]);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 async function prepareModels(work) {
   const models = path.join(work, 'models');
   fs.mkdirSync(models, { recursive: true });
   const fp16 = path.join(SHARED, 'models', MODEL);
   const q8 = path.join(models, `${MODEL}-q8`);
-  if (!fs.existsSync(path.join(q8, 'model.safetensors'))) {
+  // converted again when missing or written before the converter stored the word-embedding table last
+  if (!fs.existsSync(path.join(q8, 'model.safetensors')) || !tableLast(path.join(q8, 'model.safetensors'))) {
     const { convertModel } = await import('../js/index.js');
     const r = await convertModel(fp16, { dtype: 'q8', outDir: q8, overwrite: true, threads: 1 });
     console.log(`[ttfr] ${MODEL} → q8: ${(r.output_bytes / 1e6).toFixed(2)} MB`);
@@ -151,7 +173,7 @@ function kindOf(pathname) {
 async function startHost({ mounts, isolation, compression }) {
   /** @type {Map<string, {plain: Buffer, gzip?: Buffer}>} */
   const cache = new Map();
-  const counts = { js: 0, wasm: 0, model: 0, other: 0, requests: [] };
+  const counts = { js: 0, wasm: 0, model: 0, other: 0, ranges: 0, rangeBytes: 0, requests: [] };
   const locate = (pathname) => {
     for (const [prefix, dir] of mounts) {
       if (!pathname.startsWith(prefix)) continue;
@@ -174,7 +196,11 @@ async function startHost({ mounts, isolation, compression }) {
       res.end(req.method === 'HEAD' ? undefined : body);
       const headerBytes = Object.entries(all).reduce((n, [k, v]) => n + k.length + String(v).length + 4, 20);
       counts[kindOf(pathname)] += body.length + headerBytes;
-      counts.requests.push({ path: pathname, status, bytes: body.length, encoding: h['Content-Encoding'] ?? 'identity' });
+      if (status === 206) {
+        counts.ranges += 1;
+        counts.rangeBytes += body.length + headerBytes;
+      }
+      counts.requests.push({ path: pathname, status, bytes: body.length, encoding: h['Content-Encoding'] ?? 'identity', range: req.headers.range ?? null });
     };
     if (!file) return send(404, { 'Content-Type': 'text/plain' }, Buffer.from('not found'));
     const ext = path.extname(file);
@@ -190,6 +216,17 @@ async function startHost({ mounts, isolation, compression }) {
       entry.gzip ??= zlib.gzipSync(entry.plain, { level: 9 });
       body = entry.gzip;
       h['Content-Encoding'] = 'gzip';
+      return send(200, h, body);
+    }
+    // uncompressed: one byte range on request (several ranges: the whole file, which HTTP allows)
+    h['Accept-Ranges'] = 'bytes';
+    const m = /^bytes=(\d*)-(\d*)$/.exec(String(req.headers.range ?? '').trim());
+    if (m && (m[1] !== '' || m[2] !== '')) {
+      const size = body.length;
+      const start = m[1] === '' ? Math.max(0, size - Number(m[2])) : Number(m[1]);
+      const end = m[1] === '' || m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
+      if (start >= size || end < start) return send(416, { 'Content-Range': `bytes */${size}` }, Buffer.alloc(0));
+      return send(206, { ...h, 'Content-Range': `bytes ${start}-${end}/${size}` }, body.subarray(start, end + 1));
     }
     send(200, h, body);
   });
@@ -197,7 +234,7 @@ async function startHost({ mounts, isolation, compression }) {
   const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
   return {
     url: `http://127.0.0.1:${port}/`, counts,
-    reset() { Object.assign(counts, { js: 0, wasm: 0, model: 0, other: 0, requests: [] }); },
+    reset() { Object.assign(counts, { js: 0, wasm: 0, model: 0, other: 0, ranges: 0, rangeBytes: 0, requests: [] }); },
     close: () => new Promise((ok) => server.close(ok)),
   };
 }
@@ -218,6 +255,18 @@ async function coldRun(chromium, host, pageUrl, network, timeoutMs) {
     page.on('console', (m) => log.push(m.text()));
     page.on('pageerror', (e) => log.push(`pageerror: ${e.message}`));
     const cdp = await context.newCDPSession(page);
+    // bytes Chromium received, by kind and time (monotonic seconds; wallTime - timestamp maps it to the wall clock);
+    /** @type {Map<string, string>} */
+    const kinds = new Map();
+    /** @type {[number, string, number][]} */
+    const received = [];
+    let clock = NaN;
+    cdp.on('Network.requestWillBeSent', (e) => {
+      kinds.set(e.requestId, kindOf(new URL(e.request.url).pathname));
+      if (Number.isNaN(clock) && e.wallTime) clock = e.wallTime - e.timestamp;
+    });
+    // encodedDataLength: bytes off the network (Chromium reports decoded and encoded bytes in separate events)
+    cdp.on('Network.dataReceived', (e) => received.push([e.timestamp, kinds.get(e.requestId) ?? 'other', e.encodedDataLength]));
     await cdp.send('Network.enable');
     if (NETWORKS[network]) {
       await cdp.send('Network.emulateNetworkConditions', NETWORKS[network]);
@@ -233,7 +282,7 @@ async function coldRun(chromium, host, pageUrl, network, timeoutMs) {
           if ((state === 'done' || state === 'error') && !(/** @type {any} */ (window)).__ttfr) {
             // examples/vite stamps data-ms = performance.now() when it shows the result; else now.
             const ms = el.dataset.ms ? Number(el.dataset.ms) : performance.now();
-            /** @type {any} */ (window).__ttfr = { ms, state, text: el.textContent };
+            /** @type {any} */ (window).__ttfr = { ms, wall: performance.timeOrigin + ms, state, text: el.textContent };
           }
         }).observe(el, { attributes: true, attributeFilter: ['data-state'] });
       };
@@ -243,15 +292,18 @@ async function coldRun(chromium, host, pageUrl, network, timeoutMs) {
     host.reset();
     await page.goto(pageUrl, { waitUntil: 'commit', timeout: timeoutMs });
     const handle = await page.waitForFunction(() => /** @type {any} */ (window).__ttfr, null, { timeout: timeoutMs, polling: 50 });
-    const seen = /** @type {{ms: number, state: string, text: string}} */ (await handle.jsonValue());
+    const seen = /** @type {{ms: number, wall: number, state: string, text: string}} */ (await handle.jsonValue());
     const isolated = await page.evaluate(() => globalThis.crossOriginIsolated === true);
-    const bytes = { js: host.counts.js, wasm: host.counts.wasm, model: host.counts.model, other: host.counts.other };
-    if (seen.state !== 'done') return { error: seen.text.slice(0, 300), bytes, log: log.slice(-5) };
+    const bytes = { js: host.counts.js, wasm: host.counts.wasm, model: host.counts.model, other: host.counts.other,
+      ranges: host.counts.ranges, range_bytes: host.counts.rangeBytes };
+    const before = { js: 0, wasm: 0, model: 0, other: 0 };
+    for (const [t, kind, n] of received) if ((t + clock) * 1000 <= seen.wall) before[kind] += n;
+    if (seen.state !== 'done') return { error: seen.text.slice(0, 300), bytes, before, log: log.slice(-5) };
     let parsed = {};
     try { parsed = JSON.parse(seen.text); } catch { /* not JSON */ }
     const info = /** @type {any} */ (parsed);
     return { ms: seen.ms, label: info.label, score: info.score, threads: info.runtime?.threads ?? info.threads ?? null, marks: info.marks,
-      build: info.runtime?.build ?? null, isolated, bytes, requests: host.counts.requests.length, log: log.slice(-5) };
+      build: info.runtime?.build ?? null, isolated, bytes, before, requests: host.counts.requests.length, log: log.slice(-5) };
   } finally {
     await context.close();
     fs.rmSync(profile, { recursive: true, force: true });
@@ -277,6 +329,7 @@ function summarize(runs) {
     const ok = g.filter((r) => typeof r.ms === 'number');
     const first = g[0];
     const bytes = Object.fromEntries(['js', 'wasm', 'model', 'other'].map((k) => [k, median(ok.map((r) => r.bytes[k]))]));
+    const before = Object.fromEntries(['js', 'wasm', 'model', 'other'].map((k) => [k, median(ok.map((r) => r.before?.[k] ?? NaN))]));
     return {
       kind: 'ttfr', env: 'chromium-ttfr', model: MODEL, engine: first.engine, wasm: first.wasm ?? null, page: first.page, precision: first.precision,
       weights: first.weights, network: first.network, runs: ok.length, failed: g.length - ok.length,
@@ -284,6 +337,9 @@ function summarize(runs) {
       ms: median(ok.map((r) => r.ms)), ms_min: Math.min(...ok.map((r) => r.ms)), ms_max: Math.max(...ok.map((r) => r.ms)),
       threads: first.threads ?? null, label: first.label ?? null,
       bytes, total_bytes: bytes.js + bytes.wasm + bytes.model + bytes.other,
+      // received by Chromium before the first result (bodies), and the Range requests answered
+      bytes_before_result: before, total_before_result: before.js + before.wasm + before.model + before.other,
+      range_requests: median(ok.map((r) => r.bytes.ranges ?? 0)),
     };
   });
 }
@@ -298,13 +354,14 @@ function report(rows, meta) {
     'in bench/ttfr/transformers-app (onnxruntime-web wasm files served locally). Server: a static host on 127.0.0.1 ' +
     `(${meta.compression === 'gzip' ? 'gzip for HTML/JS/JSON/wasm — what Chromium accepts over http —, model files as stored' : 'no compression'}; ` +
     'COOP/COEP on the isolated pages only). 20 Mbit/s = CDP Network.emulateNetworkConditions, 20 Mbit/s both ways, 20 ms RTT. ' +
-    'Bytes as sent by the server (encoded body + headers).' +
+    'Bytes as sent by the server (encoded body + headers; a streamed file counts whole); "before result": bodies ' +
+    'Chromium received before the first result (CDP Network.dataReceived); ranges: Range requests answered (206).' +
     (meta.loadavg ? ` Machine load (1/5/15-min load average) ${meta.loadavg.before.join('/')} before the run, ${meta.loadavg.after.join('/')} after.` : '') +
     ' To re-run: `npm run build && npm run bench:ttfr` (needs Debian\'s /usr/bin/chromium; about 15 min with 3 rounds; ' +
     '`-- --rounds 5`, `-- --networks loopback`, `-- --phases` for the breakdown of our page).');
   L.push('');
-  L.push('| network | weights | engine | page | time to first result (ms) | JS | wasm | model | total MB |');
-  L.push('|---|---|---|---|---|---|---|---|---|');
+  L.push('| network | weights | engine | page | time to first result (ms) | JS | wasm | model | total MB | before result MB (model) | ranges |');
+  L.push('|---|---|---|---|---|---|---|---|---|---|---|');
   const order = (r) => [r.network === 'loopback' ? 0 : 1, r.precision === 'q8' ? 1 : 0, r.engine === 'ours' ? 0 : r.wasm === 'plain' ? 1 : 2,
     r.page === 'isolated' ? 0 : 1];
   const sorted = [...rows].sort((a, b) => {
@@ -315,7 +372,8 @@ function report(rows, meta) {
   for (const r of sorted) {
     const ms = r.runs ? `${r.ms.toFixed(0)} (${r.ms_min.toFixed(0)}–${r.ms_max.toFixed(0)})` : `failed: ${r.errors.join('; ')}`;
     L.push(`| ${r.network} | ${r.weights} | ${r.engine === 'ours' ? 'Bertology' : `transformers.js (${r.wasm} wasm)`} | ${r.page}${r.threads ? `, ${r.threads} thr` : ''} | ${ms} | ` +
-      `${MB(r.bytes.js)} | ${MB(r.bytes.wasm)} | ${MB(r.bytes.model)} | ${MB(r.total_bytes)} |`);
+      `${MB(r.bytes.js)} | ${MB(r.bytes.wasm)} | ${MB(r.bytes.model)} | ${MB(r.total_bytes)} | ` +
+      `${Number.isNaN(r.total_before_result ?? NaN) ? '–' : `${MB(r.total_before_result)} (${MB(r.bytes_before_result.model)})`} | ${r.range_requests ?? '–'} |`);
   }
   L.push('');
   L.push('Ratios (ours / transformers.js at the same weight precision — fp16 as published vs its fp32 model.onnx, q8 vs ' +
@@ -364,6 +422,8 @@ async function phases(o) {
   const [iso, st] = await Promise.all(hosts);
   /** @type {Record<string, Record<string, number[]>>} */
   const marks = {};
+  /** @type {Record<string, {model: number, total: number, sent: number, ranges: number, rangeBytes: number}[]>} */
+  const volumes = {};
   for (let round = -1; round < o.rounds; round++) {
     for (const precision of ['q8', 'fp16']) {
       for (const [page, host] of /** @type {const} */ ([['isolated', iso], ['not isolated', st]])) {
@@ -373,6 +433,9 @@ async function phases(o) {
         const key = `${precision} ${page}`;
         marks[key] ??= {};
         for (const [k, v] of Object.entries(m)) (marks[key][k] ??= []).push(/** @type {number} */ (v));
+        const b = /** @type {any} */ (r);
+        (volumes[key] ??= []).push({ model: b.before.model, total: b.before.js + b.before.wasm + b.before.model + b.before.other,
+          sent: b.bytes.model, ranges: b.bytes.ranges, rangeBytes: b.bytes.range_bytes });
       }
     }
   }
@@ -389,6 +452,13 @@ async function phases(o) {
     `Machine load (1/5/15-min) ${loadBefore.map((x) => x.toFixed(1)).join('/')} before, ${os.loadavg().map((x) => x.toFixed(1)).join('/')} after.`, '',
     `| mark | ${Object.keys(marks).join(' | ')} |`, `|---|${Object.keys(marks).map(() => '---').join('|')}|`];
   for (const k of keys) L.push(`| ${k} | ${Object.values(marks).map((m) => (m[k] ? median(m[k]).toFixed(0) : '–')).join(' | ')} |`);
+  L.push('', 'Bytes (medians): received by Chromium before the first result (CDP Network.dataReceived, bodies), model files sent ' +
+    'by the server in all (a streamed file counts whole), Range requests answered (206) and their bytes.', '',
+    '| page | before result MB (model) | model sent MB | ranges | range kB |', '|---|---|---|---|---|');
+  for (const [key, v] of Object.entries(volumes)) {
+    const med = (/** @type {string} */ f) => median(v.map((x) => /** @type {any} */ (x)[f]));
+    L.push(`| ${key} | ${MB(med('total'))} (${MB(med('model'))}) | ${MB(med('sent'))} | ${med('ranges')} | ${(med('rangeBytes') / 1e3).toFixed(1)} |`);
+  }
   console.log(L.join('\n'));
   fs.writeFileSync(path.join(o.work, 'phases.json'), `${JSON.stringify(marks, null, 1)}\n`);
   fs.writeFileSync(path.join(o.outDir, 'ttfr-phases.md'), `${L.join('\n')}\n`);

@@ -5,6 +5,7 @@
 
 import { BertologyError } from '../errors.js';
 import { collectModuleFiles } from './modules.js';
+import { WORD_EMBEDDINGS } from './progressive.js';
 
 export const CONFIG = 'config.json';
 export const WEIGHTS = 'model.safetensors';
@@ -18,6 +19,24 @@ export const OPTIONAL_FILES = ['tokenizer.json', 'tokenizer_config.json'];
  * @typedef {object} FileEntry
  * @property {number} size
  * @property {(offset: number, length: number, view: Uint8Array) => number} read
+ * @property {DeferredTensor} [deferred] only from a remote source, only when the consumer accepts it
+ *   (ACCEPT_DEFERRED): the word-embedding table is still downloading; `read` returns -1 for a range with
+ *   a byte not here yet (bytes outside [begin, end) are all here)
+ */
+
+/**
+ * A tensor a file is handed out without (progressive weights, ./progressive.js): the word-embedding
+ * table, the file's last data.
+ * @typedef {object} DeferredTensor
+ * @property {string} name safetensors tensor name (e.g. 'bert.embeddings.word_embeddings.weight')
+ * @property {number} begin absolute byte offset in the file of the tensor's first data byte
+ * @property {number} end absolute end offset (exclusive; the file's size)
+ * @property {number} rowBytes bytes per row (shape[1] × dtype size)
+ * @property {(begin: number, end: number) => boolean} has can `read` serve [begin, end) now?
+ * @property {(ranges: Array<[number, number]>) => Promise<void>} ensure absolute byte ranges inside
+ *   [begin, end): resolves once `read` can serve them all (from the stream, or HTTP Range requests);
+ *   rejects with a BertologyError (NETWORK, ABORTED, BAD_RESPONSE) naming the URL
+ * @property {Promise<void>} complete the whole file is readable (rejects like ensure; never unhandled)
  */
 
 /**
@@ -82,6 +101,18 @@ export const ON_CONFIG = Symbol('bertology.onConfig');
 export const ON_TOKENIZER_FILES = Symbol('bertology.onTokenizerFiles');
 
 /**
+ * An internal load option (a symbol, like ON_CONFIG): the consumer handles FileEntry.deferred, so a
+ * remote source may hand out a weights file before its word-embedding table has downloaded (unless
+ * the load option `progressive` is false). Consumers that read every byte at once never set it.
+ */
+export const ACCEPT_DEFERRED = Symbol('bertology.acceptDeferred');
+
+/**
+ * An internal load option (tests): tuning of progressive weights (./progressive.js ProgressiveTuning).
+ */
+export const PROGRESSIVE_TUNING = Symbol('bertology.progressiveTuning');
+
+/**
  * The whole file as text (for small JSON files).
  * @param {FileEntry} entry
  * @returns {string}
@@ -125,8 +156,24 @@ export function shardNames(text, where) {
  * How a source gets one file: the entry, or null when the file does not exist (a missing required
  * file is the getter's own error, naming where it looked). `signal`: the file turned out not to be
  * needed (a remote source cancels its download; the promise may then reject, and nobody awaits it).
- * @typedef {(name: string, required: boolean, signal?: AbortSignal) => Promise<FileEntry | null>} FileGetter
+ * `hints.tableOnly`: a shard that holds the word-embedding table alone (the index says so): a remote
+ * source may hand it out from its header and download the rest later (./progressive.js).
+ * @typedef {(name: string, required: boolean, signal?: AbortSignal, hints?: {tableOnly?: boolean}) => Promise<FileEntry | null>} FileGetter
  */
+
+/**
+ * The shards of a model.safetensors.index.json that hold the word-embedding table and nothing else.
+ * @param {string} text the index (already checked by shardNames)
+ * @returns {Set<string>}
+ */
+function tableOnlyShards(text) {
+  /** @type {Map<string, string[]>} */
+  const byShard = new Map();
+  for (const [tensor, shard] of Object.entries(JSON.parse(text).weight_map)) {
+    byShard.set(/** @type {string} */ (shard), [...(byShard.get(/** @type {string} */ (shard)) ?? []), tensor]);
+  }
+  return new Set([...byShard].filter(([, tensors]) => tensors.length === 1 && WORD_EMBEDDINGS.test(tensors[0])).map(([shard]) => shard));
+}
 
 /**
  * Picks and gets the model's files the Hugging Face way: config.json (required), the optional
@@ -162,8 +209,10 @@ export async function collectFiles(get, missingWeights, where, { sentence_transf
   const weights = Promise.all([pending[0], pending[3]]).then(async ([, index]) => {
     if (index) {
       notSingle.abort();
-      const shards = shardNames(readText(index), where);
-      const asked = mapLimit(shards, 4, (s) => get(s, true));
+      const text = readText(index);
+      const shards = shardNames(text, where);
+      const tableOnly = tableOnlyShards(text);
+      const asked = mapLimit(shards, 4, (s) => get(s, true, undefined, { tableOnly: tableOnly.has(s) }));
       weightsAsked();
       const entries = await asked;
       return [[WEIGHTS_INDEX, index], ...shards.map((s, i) => /** @type {[string, FileEntry]} */ ([s, entries[i]]))];

@@ -24,6 +24,16 @@ const char* DTypeOptionName(ConvertDType dtype) {
   return "?";
 }
 
+// The word-embedding table, by the names the architectures read it under (architecture*.cc).
+bool IsWordEmbeddingTable(const std::string& name) {
+  for (const char* suffix : {"word_embeddings.weight", "tok_embeddings.weight", "word_embedding.weight"}) {
+    const size_t n = std::strlen(suffix);
+    if (name.size() < n || name.compare(name.size() - n, n, suffix) != 0) continue;
+    if (name.size() == n || name[name.size() - n - 1] == '.') return true;
+  }
+  return false;
+}
+
 // Rows per read when a tensor is converted row by row: about 1 MB of float32.
 int64_t RowChunk(int64_t cols) { return std::max<int64_t>(1, (int64_t{1} << 18) / std::max<int64_t>(cols, 1)); }
 
@@ -142,9 +152,13 @@ Status CheckpointConverter::Plan(const FileStore& files) {
                            "of that name beside '" + o.source->name + "')");
     }
   }
-  // Widest dtypes first, so every tensor's data is aligned to its element size.
+  // Widest dtypes first, so every tensor's data is aligned to its element size; the word-embedding table
+  // last among its width (the file's last data when it is the narrowest): a remote load can then start
+  // before the table has downloaded, fetching the rows it needs (js/sources/progressive.js).
   std::stable_sort(outputs_.begin(), outputs_.end(), [](const Output& a, const Output& b) {
-    return DTypeSize(a.entry.dtype) > DTypeSize(b.entry.dtype);
+    const size_t wa = DTypeSize(a.entry.dtype), wb = DTypeSize(b.entry.dtype);
+    if (wa != wb) return wa > wb;
+    return !IsWordEmbeddingTable(a.entry.name) && IsWordEmbeddingTable(b.entry.name);
   });
   std::vector<SafetensorsEntry> entries;
   for (const Output& o : outputs_) entries.push_back(o.entry);

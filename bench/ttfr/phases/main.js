@@ -37,6 +37,12 @@ try {
   for (const e of /** @type {PerformanceResourceTiming[]} */ (performance.getEntriesByType('resource'))) {
     const file = new URL(e.name).pathname.split('/').pop() ?? e.name;
     const key = /\.(js|mjs)$/.test(file) ? file.replace(/-[\w-]{8}\.(m?js)$/, '.$1') : file;
+    if (/** @type {any} */ (e).responseStatus === 206) {
+      // Range requests for word-embedding rows (first start, last end)
+      marks[`fetch ${key} ranges start`] = Math.min(marks[`fetch ${key} ranges start`] ?? Infinity, e.startTime);
+      marks[`fetch ${key} ranges end`] = Math.max(marks[`fetch ${key} ranges end`] ?? 0, e.responseEnd);
+      continue;
+    }
     marks[`fetch ${key} start`] = e.startTime;
     marks[`fetch ${key} end`] = e.responseEnd;
   }
