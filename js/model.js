@@ -119,8 +119,9 @@ function own(/** @type {any} */ a) {
  * (`dtype`), the engine's limits, plus the model source's options. `sentence_transformers: true` also
  * reads a sentence-transformers model's module files (modules.json, 1_Pooling/, 2_Dense/,
  * config_sentence_transformers.json; the feature-extraction pipeline sets it).
- * `progressive` (default true): from a URL or the hub, the first results need not wait for the whole
- * word-embedding table (see `weightsComplete`).
+ * `progressive` (default false here, true in `pipeline()`): from a URL or the hub, the model is ready
+ * before the whole word-embedding table has downloaded (see `weightsComplete`); the synchronous calls
+ * (`forward`, `classify`) then throw NOT_READY for rows not in yet, so a plain load waits for every byte.
  * @typedef {{threads?: number, dtype?: 'fp32' | 'q8', limits?: Record<string, number>, validate_weights?: boolean,
  *   sentence_transformers?: boolean, progressive?: boolean}
  *   & import('./sources/index.js').SourceOptions} LoadOptions
@@ -254,7 +255,7 @@ export class BertologyModel {
     const openOptions = {
       ...(options ?? {}),
       // Progressive loading: the model can take the weights before the word-embedding table has arrived.
-      ...(ACCEPT_DEFERRED && options?.progressive !== false ? { [ACCEPT_DEFERRED]: true } : {}),
+      ...(ACCEPT_DEFERRED && options?.progressive === true ? { [ACCEPT_DEFERRED]: true } : {}),
       [ON_CONFIG]: (/** @type {import('./sources/common.js').FileEntry} */ config) => {
         if (options?.dtype === undefined && isQ8Config(config)) warmInt8();
       },
@@ -309,6 +310,7 @@ export class BertologyModel {
     let extras;
     // Progressive loading: the source handed out the weights before the word-embedding table's bytes
     // (FileEntry.deferred); the engine loads with those rows pending, and the files stay open for them.
+    // (a source hands out such entries only when load() asked it to: progressive: true)
     let deferred = options?.progressive === false ? null : deferredTable(files);
     const engineOptions = { dtype: options?.dtype, limits: options?.limits, validate_weights: options?.validate_weights };
     try {

@@ -96,7 +96,9 @@ export async function pipeline(task, model, options = {}) {
   // Load options a task adds (feature-extraction: the sentence-transformers files); the caller's own
   // value of the same name (also a call option there) decides.
   const taskLoad = Object.fromEntries(Object.entries(spec.load ?? {}).map(([k, v]) => [k, options?.[k] ?? v]));
-  const loaded = owned ? await BertologyModel.load(/** @type {any} */ (model), { ...loadOptions, ...taskLoad }) : model;
+  // Pipelines call the model asynchronously, so they take it progressively (the first result does not wait
+  // for the whole word-embedding table) unless the caller says progressive: false.
+  const loaded = owned ? await BertologyModel.load(/** @type {any} */ (model), { progressive: true, ...loadOptions, ...taskLoad }) : model;
   try {
     const { head, model_type: type } = loaded.info;
     if (spec.heads && !spec.heads.includes(head)) {

@@ -194,7 +194,8 @@ export interface LoadOptions {
    * pipeline('feature-extraction') sets it. */
   sentence_transformers?: boolean;
   /**
-   * Progressive loading (default true): from a URL or the hub, the model is ready before the word-embedding
+   * Progressive loading (default true in pipeline(), false in BertologyModel.load(), whose synchronous calls
+   * need every row): from a URL or the hub, the model is ready before the word-embedding
    * table (most of a small model's bytes) has downloaded; calls fetch the rows their inputs need first
    * (HTTP Range requests when the stream has not brought them yet), the rest arrives in the background
    * (`model.weightsComplete`). Results are bitwise those of a full load. Not with `sha256` checks, cache hits,

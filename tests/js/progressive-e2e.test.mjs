@@ -17,7 +17,7 @@ import { startRangeServer } from './helpers/range-server.js';
 import { SKIP_REASON, sharedPath } from './helpers/shared.js';
 
 // the engine side of progressive loading (js/model.js: model.weightsComplete) must be there
-const skip = SKIP_REASON || ('weightsComplete' in BertologyModel.prototype ? false : 'no progressive loading in js/model.js');
+const skip = SKIP_REASON;
 const EMB = 'bert.embeddings.word_embeddings.weight';
 const TEXTS = ['a great , moving film .', 'the plot is thin and the jokes fall flat .'];
 const MASKED = 'the capital of france is [MASK] .';
@@ -110,4 +110,36 @@ test('fill-mask waits for the whole table (its decoder is tied to it), then equa
   hold.release();
   assert.deepEqual(await pending, want);
   await unmasker?.dispose();
+});
+
+test('BertologyModel.load() waits for every byte unless progressive: true (its forward/classify are synchronous)', { skip, timeout }, async () => {
+  server.reset();
+  const folder = 'bert-mini-sst2-q8';
+  const { begin } = tableBegin(join(root, folder, 'model.safetensors'));
+  const local = await BertologyModel.load(join(root, folder), { threads: 1 });
+  const want = local.classify(TEXTS);
+  local.dispose();
+  const url = `${server.url}/m/${folder}/`;
+
+  let hold = server.hold(`/m/${folder}/model.safetensors`, begin);
+  let loaded = false;
+  const whole = BertologyModel.load(url, { threads: 1 }).then((m) => { loaded = true; return m; });
+  await hold.reached;
+  await turns(50);
+  assert.equal(loaded, false, 'a plain load waits for the table');
+  hold.release();
+  const model = await whole;
+  assert.equal(model.weightsPending, 0);
+  assert.deepEqual(model.classify(TEXTS), want, 'synchronous classify right after load');
+  model.dispose();
+
+  server.reset();
+  hold = server.hold(`/m/${folder}/model.safetensors`, begin);
+  const early = await BertologyModel.load(url, { threads: 1, progressive: true });
+  assert.ok(early.weightsPending > 0, 'progressive: true resolves before the table');
+  assert.throws(() => early.classify(TEXTS), (e) => e instanceof Error && /** @type {any} */ (e).code === 'NOT_READY');
+  hold.release();
+  await early.weightsComplete;
+  assert.deepEqual(early.classify(TEXTS), want);
+  early.dispose();
 });
