@@ -13,7 +13,7 @@ import { idsInputs, int32Ids, padEncodings } from './batch.js';
 import { tensor } from './tensor.js';
 import { classify } from './classify.js';
 import { releaseExplainer } from './explain/index.js';
-import { ON_CONFIG, ON_TOKENIZER_FILES, readText } from './sources/common.js';
+import { ON_TOKENIZER_FILES, readText } from './sources/common.js';
 import { readSentenceTransformers } from './sentence-transformers.js';
 import { ProgressiveTable } from './progressive.js';
 import * as sourceCommon from './sources/common.js';
@@ -146,32 +146,30 @@ function readExtras(files) {
   return { config, sentence_transformers: readSentenceTransformers(files.files, files.label) };
 }
 
-/** Modules whose int8 kernel choice is made. @type {WeakSet<object>} */
-const int8Prepared = new WeakSet();
+/** Modules whose int8 kernel choice is made or scheduled. @type {WeakSet<object>} */
+const int8Chosen = new WeakSet();
 
 /**
- * Makes the runtime's int8 kernel choice now (a relaxed-SIMD build times its two int8 kernels once,
- * 10-60 ms; every choice gives bitwise the same results), instead of at the first int8 load.
+ * Makes the runtime's int8 kernel choice after the current task (a relaxed-SIMD build times its two
+ * int8 kernels once, 10-60 ms; every choice gives bitwise the same results, and dot_add runs until
+ * then): called after an int8 forward, so that the first result never waits for it. In a page, when
+ * the main thread is idle (after the result is painted); elsewhere in a later task.
  * @param {import('./runtime.js').Runtime} runtime
  */
-function prepareInt8Kernels(runtime) {
-  if (int8Prepared.has(runtime.module)) return;
-  int8Prepared.add(runtime.module);
-  runtime.module.kernels();
-  mark('int8-kernels');
-}
-
-/**
- * Whether config.json marks a folder converted to q8 (`bertology convert --dtype q8`).
- * @param {import('./sources/common.js').FileEntry} entry
- */
-function isQ8Config(entry) {
-  if (entry.size > 1 << 20) return false;
-  try {
-    return JSON.parse(readText(entry))?.quantization_config?.format === 'q8';
-  } catch {
-    return false; // the engine reports an unreadable config.json
-  }
+function chooseInt8KernelsLater(runtime) {
+  const module = runtime.module;
+  if (int8Chosen.has(module)) return;
+  int8Chosen.add(module);
+  const choose = () => {
+    try {
+      module.kernels();
+      mark('int8-kernels');
+    } catch {
+      // a runtime shut down meanwhile: nothing to choose
+    }
+  };
+  if (typeof requestIdleCallback === 'function') requestIdleCallback(choose, { timeout: 500 });
+  else /** @type {any} */ (setTimeout(choose, 0)).unref?.();
 }
 
 /**
@@ -242,12 +240,6 @@ export class BertologyModel {
     const { threads, progress_callback } = options ?? {};
     const pendingRuntime = getRuntime({ threads });
     let filesReady = false;
-    // An int8 load (dtype 'q8', or a folder converted to q8): a relaxed-SIMD build picks its int8
-    // kernel by timing two (10-60 ms, once per module) — done while the weights still download.
-    const warmInt8 = () => {
-      pendingRuntime.then((runtime) => { if (!filesReady) prepareInt8Kernels(runtime); }, () => {});
-    };
-    if (options?.dtype === 'q8') warmInt8();
     // A remote source has config.json and the tokenizer files well before the weights: the tokenizer
     // is built then (tens of ms for a BERT vocabulary), and loading the weights is all that is left.
     /** @type {import('./files.js').EarlyStore | null} */
@@ -256,9 +248,6 @@ export class BertologyModel {
       ...(options ?? {}),
       // Progressive loading: the model can take the weights before the word-embedding table has arrived.
       ...(ACCEPT_DEFERRED && options?.progressive === true ? { [ACCEPT_DEFERRED]: true } : {}),
-      [ON_CONFIG]: (/** @type {import('./sources/common.js').FileEntry} */ config) => {
-        if (options?.dtype === undefined && isQ8Config(config)) warmInt8();
-      },
       [ON_TOKENIZER_FILES]: (/** @type {Map<string, import('./sources/common.js').FileEntry>} */ tokenizerFiles) => {
         if (!tokenizerFiles.has('tokenizer.json')) return;
         pendingRuntime.then((runtime) => {
@@ -556,6 +545,8 @@ export class BertologyModel {
     if (this.#progressive && this.#progressive.pending > 0) this.#progressive.fillAvailable(this.#progressive.missing(ids));
     /** @type {Record<string, any>} the engine's EngineForwardOutput, read by name below */
     const r = unwrap(this.raw.forward(ids, typeIds, mask, b, seq, flags, positions, taskTypeIds), 'forward');
+    // A relaxed-SIMD build times its int8 kernels after the first int8 result, not before it.
+    if (this.#info.dtype === 'q8') chooseInt8KernelsLater(this.runtime);
     /** @type {ForwardOutput & Record<string, any>} */
     const out = {
       input_ids: tensor(ids, [b, seq]), attention_mask: tensor(mask, [b, seq]),

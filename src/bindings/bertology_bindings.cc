@@ -37,7 +37,8 @@ std::string HeapStats() {
 }
 
 // {"simd": "relaxed" | "simd128", "int8": kernel}: which instruction set this build uses and which
-// int8 GEMM kernel runs (the relaxed builds pick the faster of two on first use, ~6 ms).
+// int8 GEMM kernel runs. The relaxed builds time their two on the first call (10-60 ms, once) and keep
+// the faster; js/model.js calls it after the first int8 result (dot_add runs until then).
 std::string Kernels() {
   const std::string int8 = Q8KernelName();
   const bool relaxed = int8.find("relaxed") != std::string::npos;

@@ -6,6 +6,7 @@
 // past n are zero. Panels are contiguous, 16-byte aligned, panel_stride = 8 + 8*k floats.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 
@@ -139,15 +140,20 @@ class LinearUnits {
 
 // The kernels LinearForward uses for int8 on this build: the relaxed-SIMD c4 kernels when they are
 // linked in (relaxed wasm builds), else the c2 kernel (SIMD128, SSE2 or scalar). The relaxed builds
-// have two c4 kernels with identical results; the faster one here is picked once by timing both.
+// have two c4 kernels with identical results: dot_add runs until ChooseQ8Kernel() has timed both and
+// switched to the faster (bitwise the same results, so the switch may happen between any two calls).
 struct Q8Gemm {
-  int kr;                  // 2 or 4: the weight layout PackLinearQ8 writes on this build
-  Q8PpmmUkernelFn c2;      // the c2 kernel
-  Q8C4PpmmUkernelFn c4;    // the c4 kernel (the scalar reference where no relaxed kernel exists)
-  const char* c4_name;
+  int kr;                               // 2 or 4: the weight layout PackLinearQ8 writes on this build
+  Q8PpmmUkernelFn c2;                   // the c2 kernel
+  std::atomic<Q8C4PpmmUkernelFn> c4;    // the c4 kernel (the scalar reference where no relaxed kernel exists)
+  std::atomic<const char*> c4_name;
 };
 const Q8Gemm& BestQ8Gemm();
-// Which int8 kernel this build runs (e.g. "c2 wasmsimd dot16x2", "c4 wasmrelaxedsimd dot_add").
+// Times the relaxed c4 kernels once per process (10-60 ms; nothing on other builds) and keeps the
+// faster. Not on any load or forward path: the JS layer calls it (kernels()) after a first result.
+void ChooseQ8Kernel();
+// Which int8 kernel this build runs (e.g. "c2 wasmsimd dot16x2", "c4 wasmrelaxedsimd dot_add"), after
+// ChooseQ8Kernel().
 const char* Q8KernelName();
 
 class PackedLinearQ8 final : public PackedLinear {

@@ -62,7 +62,8 @@ double TimeC4(Q8C4PpmmUkernelFn kernel, const int8_t* a, const int8_t* w, int32_
 // code ranks the kernels differently. So the two alternate until both have become 1.5x faster than
 // in their first round (tiered up), then six rounds of >= 1 ms each (browsers coarsen timers to 5 or
 // 100 us) decide; if no tier-up shows within 60 ms (already optimised, or an engine without tiers),
-// the best rounds seen decide. About 10-20 ms, once per process (or page), at the first int8 use.
+// the best rounds seen decide. About 10-20 ms, once per process (or page), when ChooseQ8Kernel() is
+// called (the JS layer: after the first int8 result, off the load path; dot_add runs until then).
 // The faster wins: the gap is ~1.4x either way since dot16 widens once per two quads (until
 // 2026-12-05 dot16 led dot_add by only ~15 % in Node 22, and dot_add had to win by 1.25x so that a
 // probe on a busy machine would not misjudge that gap; with that margin, a probe under load 12-18
@@ -95,37 +96,64 @@ Q8C4PpmmUkernelFn PickRelaxed(const bt_relaxed_q8_kernels& k, const char** name)
   return pick_add ? k.dot_add : k.dot16;
 }
 
-Q8Gemm MakeQ8Gemm() {
-  Q8Gemm g{2, BestC2(), qd8_qc8w_ppmm_ukernel_4x8c4__scalar, "c4 scalar"};
-  const bt_relaxed_q8_kernels* relaxed = bt_relaxed_q8_kernels_get != nullptr ? bt_relaxed_q8_kernels_get() : nullptr;
-  if (relaxed != nullptr) {
-    g.kr = 4;
-    g.c4 = PickRelaxed(*relaxed, &g.c4_name);
+const bt_relaxed_q8_kernels* RelaxedKernels() {
+  return bt_relaxed_q8_kernels_get != nullptr ? bt_relaxed_q8_kernels_get() : nullptr;
+}
+
+// The layout and the kernels until ChooseQ8Kernel(): no timing (dot_add is the faster in Chromium and
+// Node 24, ~1.4x; in Node 22 dot16 is, until the choice is made).
+Q8Gemm& Gemm() {
+  static Q8Gemm gemm{2, BestC2(), {qd8_qc8w_ppmm_ukernel_4x8c4__scalar}, {"c4 scalar"}};
+  static bool made = false;  // callers hold BestQ8Gemm's lock until made
+  if (!made) {
+    if (const bt_relaxed_q8_kernels* relaxed = RelaxedKernels()) {
+      gemm.kr = 4;
+      gemm.c4.store(relaxed->dot_add, std::memory_order_relaxed);
+      gemm.c4_name.store("c4 wasmrelaxedsimd dot_add", std::memory_order_relaxed);
+    }
+    made = true;
   }
-  return g;
+  return gemm;
 }
 
 }  // namespace
 
 const Q8Gemm& BestQ8Gemm() {
-  // Made once, under a lock (emscripten compiles without thread-safe statics; std::mutex and these
-  // statics are constant-initialised). The layout is fixed per build; only the c4 pick is timed.
+  // Made once, under a lock (emscripten compiles without thread-safe statics; std::mutex is
+  // constant-initialised).
   static std::mutex mu;
   static std::atomic<bool> ready{false};
-  static Q8Gemm gemm{};
   if (!ready.load(std::memory_order_acquire)) {
     std::lock_guard<std::mutex> lock(mu);
     if (!ready.load(std::memory_order_relaxed)) {
-      gemm = MakeQ8Gemm();
+      (void)Gemm();
       ready.store(true, std::memory_order_release);
     }
   }
-  return gemm;
+  return Gemm();
+}
+
+void ChooseQ8Kernel() {
+  static std::mutex mu;
+  static std::atomic<bool> chosen{false};
+  if (chosen.load(std::memory_order_acquire)) return;
+  std::lock_guard<std::mutex> lock(mu);
+  if (chosen.load(std::memory_order_relaxed)) return;
+  const Q8Gemm& g = BestQ8Gemm();
+  const bt_relaxed_q8_kernels* relaxed = RelaxedKernels();
+  if (relaxed != nullptr && g.kr == 4) {
+    const char* name = nullptr;
+    const Q8C4PpmmUkernelFn fn = PickRelaxed(*relaxed, &name);
+    Gemm().c4_name.store(name, std::memory_order_relaxed);
+    Gemm().c4.store(fn, std::memory_order_release);
+  }
+  chosen.store(true, std::memory_order_release);
 }
 
 const char* Q8KernelName() {
+  ChooseQ8Kernel();
   const Q8Gemm& g = BestQ8Gemm();
-  return g.kr == 4 ? g.c4_name : BestC2Name();
+  return g.kr == 4 ? g.c4_name.load(std::memory_order_acquire) : BestC2Name();
 }
 
 size_t LinearScratchBytesQ8(const PackedLinearQ8& w, int32_t m) {
@@ -136,6 +164,8 @@ size_t LinearScratchBytesQ8(const PackedLinearQ8& w, int32_t m) {
 void LinearForwardQ8(const PackedLinearQ8& w, const float* x, int32_t m, Activation act, const float* residual,
                      float* y, const LinearColumns& columns, void* scratch, ThreadPool& pool) {
   const Q8Gemm& gemm = BestQ8Gemm();
+  // One kernel for the whole call (ChooseQ8Kernel may switch between calls; results are the same).
+  const Q8C4PpmmUkernelFn c4 = gemm.c4.load(std::memory_order_acquire);
   const int kr = w.kr();
   const int32_t k = w.k();
   const size_t padded_k = w.padded_k(), groups = w.k_groups();
@@ -170,7 +200,7 @@ void LinearForwardQ8(const PackedLinearQ8& w, const float* x, int32_t m, Activat
           gemm.c2(unit.nc(), groups, reinterpret_cast<const int16_t*>(a), w.weights(static_cast<size_t>(p0)),
                   w.panel_bytes(), tile, kLinearUnitCols);
         } else {
-          gemm.c4(unit.nc(), groups, reinterpret_cast<const int8_t*>(a), w.weights(static_cast<size_t>(p0)),
+          c4(unit.nc(), groups, reinterpret_cast<const int8_t*>(a), w.weights(static_cast<size_t>(p0)),
                   w.panel_bytes(), tile, kLinearUnitCols);
         }
         for (int64_t p = p0; p < p1; ++p) {
