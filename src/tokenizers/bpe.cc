@@ -86,9 +86,9 @@ Result<std::unique_ptr<SubwordModel>> Bpe::Create(Vocab vocab, const std::vector
   return std::unique_ptr<SubwordModel>(std::move(bpe));
 }
 
-Result<std::unique_ptr<SubwordModel>> Bpe::FromJson(const Json& config, const std::string& path) {
+Result<std::unique_ptr<SubwordModel>> Bpe::FromJson(const Json& config, const std::string& path, Vocab* preparsed) {
   BT_ASSIGN_OR_RETURN(const Json* vocab_json, RequiredField(config, path, "vocab"));
-  BT_ASSIGN_OR_RETURN(Vocab vocab, Vocab::FromJson(*vocab_json, path + ".vocab"));
+  BT_ASSIGN_OR_RETURN(Vocab vocab, Vocab::FromJsonOr(*vocab_json, path + ".vocab", preparsed));
   BT_ASSIGN_OR_RETURN(const Json* merges_json, RequiredField(config, path, "merges"));
   BT_ASSIGN_OR_RETURN(auto merges, ParseMerges(*merges_json, path + ".merges"));
   Options options;

@@ -21,7 +21,8 @@ class Bpe final : public SubwordModel {
   };
   static Result<std::unique_ptr<SubwordModel>> Create(Vocab vocab, const std::vector<std::pair<std::string, std::string>>& merges,
                                                Options options, const std::string& path);
-  static Result<std::unique_ptr<SubwordModel>> FromJson(const Json& config, const std::string& path);
+  // `vocab`: config["vocab"] already read (ModelFromJson), or null.
+  static Result<std::unique_ptr<SubwordModel>> FromJson(const Json& config, const std::string& path, Vocab* vocab = nullptr);
 
   Status Tokenize(std::u32string_view word, std::vector<ModelToken>* out) const override;
   int32_t TokenToId(std::string_view token) const override { return vocab_.Find(token); }

@@ -1,5 +1,6 @@
 #include "tokenizers/model.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "tokenizers/bpe.h"
@@ -30,12 +31,35 @@ Result<Vocab> Vocab::FromJson(const Json& object, const std::string& path) {
   return vocab;
 }
 
-Result<std::unique_ptr<SubwordModel>> ModelFromJson(const Json& config, const std::string& path) {
+Result<Vocab> Vocab::FromJsonOr(const Json& object, const std::string& path, Vocab* preparsed) {
+  if (preparsed) return std::move(*preparsed);
+  return FromJson(object, path);
+}
+
+bool VocabBuilder::Add(std::string token, int64_t id) {
+  // FromJson's range (ids index a dense table); the far-beyond check needs the final size: Finish.
+  if (id < 0 || id > (1 << 24)) return false;
+  if (static_cast<size_t>(id) >= used_.size()) used_.resize(static_cast<size_t>(id) + 1, false);
+  if (used_[static_cast<size_t>(id)]) return false;  // FromJson: the token later in key order wins the id
+  if (vocab_.token_to_id_.count(token) != 0) return false;  // the JSON tree keeps the last value
+  used_[static_cast<size_t>(id)] = true;
+  max_id_ = std::max(max_id_, id);
+  vocab_.Add(std::move(token), static_cast<int32_t>(id));
+  return true;
+}
+
+bool VocabBuilder::Finish(Vocab* out) {
+  if (max_id_ >= static_cast<int64_t>(vocab_.token_to_id_.size()) + 65536) return false;
+  *out = std::move(vocab_);
+  return true;
+}
+
+Result<std::unique_ptr<SubwordModel>> ModelFromJson(const Json& config, const std::string& path, Vocab* vocab) {
   BT_ASSIGN_OR_RETURN(std::string type, RequiredString(config, path, "type"));
-  if (type == "WordPiece") return WordPiece::FromJson(config, path);
-  if (type == "BPE") return Bpe::FromJson(config, path);
+  if (type == "WordPiece") return WordPiece::FromJson(config, path, vocab);
+  if (type == "BPE") return Bpe::FromJson(config, path, vocab);
   if (type == "Unigram") return Unigram::FromJson(config, path);
-  if (type == "WordLevel") return WordLevel::FromJson(config, path);
+  if (type == "WordLevel") return WordLevel::FromJson(config, path, vocab);
   return FieldError(path + ".type", "unsupported model '" + type + "'");
 }
 

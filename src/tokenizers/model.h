@@ -37,6 +37,9 @@ class Vocab {
  public:
   // From a JSON object {token: id}; ids may be sparse (gaps read as "").
   static Result<Vocab> FromJson(const Json& object, const std::string& path);
+  // `*preparsed` (taken) when tokenizer.json's reader already built this vocabulary from the file
+  // (VocabBuilder), else FromJson(object).
+  static Result<Vocab> FromJsonOr(const Json& object, const std::string& path, Vocab* preparsed);
   void Add(std::string token, int32_t id);
 
   int32_t Find(std::string_view token) const {
@@ -49,11 +52,28 @@ class Vocab {
   int32_t size() const { return static_cast<int32_t>(id_to_token_.size()); }
 
  private:
+  friend class VocabBuilder;
   std::unordered_map<std::string, int32_t> token_to_id_;
   std::vector<std::string> id_to_token_;
 };
 
-// Builds the model described by tokenizer.json's `model`.
-Result<std::unique_ptr<SubwordModel>> ModelFromJson(const Json& config, const std::string& path);
+// Builds a Vocab entry by entry, in file order, as FromJson would from the same {token: id} object —
+// for the regular case only: Add is false for an entry FromJson judges or orders differently (a token
+// or an id given twice, an id out of FromJson's range), and Finish is false for ids far beyond the
+// vocabulary's size. The caller then reads the object with FromJson (same vocabulary, same errors).
+class VocabBuilder {
+ public:
+  bool Add(std::string token, int64_t id);
+  bool Finish(Vocab* out);
+
+ private:
+  Vocab vocab_;
+  std::vector<bool> used_;  // ids given so far
+  int64_t max_id_ = -1;
+};
+
+// Builds the model described by tokenizer.json's `model`; `vocab`: its vocabulary already read by
+// VocabBuilder (WordPiece, BPE, WordLevel), or null.
+Result<std::unique_ptr<SubwordModel>> ModelFromJson(const Json& config, const std::string& path, Vocab* vocab);
 
 }  // namespace bt::tokenizers

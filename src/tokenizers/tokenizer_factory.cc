@@ -13,11 +13,12 @@ namespace bt {
 namespace tokenizers {
 namespace {
 
-Result<std::unique_ptr<Tokenizer>> FromParsedJson(const Json& root) {
+// `vocab`: model.vocab already read from the file (TreeWithoutVocab), or null.
+Result<std::unique_ptr<Tokenizer>> FromParsedJson(const Json& root, Vocab* vocab = nullptr) {
   if (!root.is_object()) return Status::BadCheckpoint("tokenizer.json: expected an object");
   PipelineParts parts;
   BT_ASSIGN_OR_RETURN(const Json* model, RequiredField(root, "tokenizer.json", "model"));
-  BT_ASSIGN_OR_RETURN(parts.model, ModelFromJson(*model, "model"));
+  BT_ASSIGN_OR_RETURN(parts.model, ModelFromJson(*model, "model", vocab));
   BT_ASSIGN_OR_RETURN(parts.normalizer, NormalizerFromJson(OptionalField(root, "normalizer"), "normalizer"));
   BT_ASSIGN_OR_RETURN(parts.pre_tokenizer,
                       PreTokenizerFromJson(OptionalField(root, "pre_tokenizer"), "pre_tokenizer"));
@@ -49,6 +50,95 @@ Result<std::unique_ptr<Tokenizer>> FromParsedJson(const Json& root) {
   return std::unique_ptr<Tokenizer>(std::make_unique<PipelineTokenizer>(std::move(parts)));
 }
 
+// tokenizer.json in one pass, model.vocab ({token: id}, 30k+ entries) read straight into a Vocab and
+// the rest into a JSON tree by nlohmann's own tree builder: building and freeing the vocabulary's tree
+// was most of a BERT tokenizer's load time. The tree gets an empty object in the vocabulary's place.
+// Only the regular case is taken: invalid JSON, nesting deeper than kMaxJsonDepth, "model" or its
+// "vocab" given twice, an entry that is not an integer id, or one VocabBuilder refuses stops the pass
+// (ok() false), and the caller reads the file the ordinary way — same tokenizer, same errors.
+class TreeWithoutVocab {
+ public:
+  using Builder = nlohmann::detail::json_sax_dom_parser<Json>;
+  explicit TreeWithoutVocab(Json* root) : tree_(*root, false) {}
+
+  bool null() { return Value() && tree_.null(); }
+  bool boolean(bool v) { return Value() && tree_.boolean(v); }
+  bool number_integer(Json::number_integer_t v) { return capturing_ ? Entry(v) : Value() && tree_.number_integer(v); }
+  bool number_unsigned(Json::number_unsigned_t v) {
+    if (capturing_) return v <= static_cast<Json::number_unsigned_t>(INT64_MAX) && Entry(static_cast<int64_t>(v));
+    return Value() && tree_.number_unsigned(v);
+  }
+  bool number_float(Json::number_float_t v, const Json::string_t& s) { return Value() && tree_.number_float(v, s); }
+  bool string(Json::string_t& v) { return Value() && tree_.string(v); }
+  bool binary(Json::binary_t& v) { return Value() && tree_.binary(v); }
+  bool start_object(std::size_t n) {
+    if (capturing_) return false;
+    const bool vocab = pending_vocab_;
+    if (!Value() || ++depth_ > kMaxJsonDepth) return false;
+    if (depth_ == 2 && root_key_ == kModel) model_open_ = true;
+    if (vocab) capturing_ = true;
+    return tree_.start_object(n);
+  }
+  bool key(Json::string_t& k) {
+    if (capturing_) {
+      key_ = std::move(k);
+      return true;
+    }
+    if (depth_ == 1) {
+      root_key_ = k == "model" ? kModel : kOther;
+      if (root_key_ == kModel && ++models_ > 1) return false;
+    } else if (depth_ == 2 && model_open_ && k == "vocab") {
+      if (++vocabs_ > 1) return false;
+      pending_vocab_ = true;
+    }
+    return tree_.key(k);
+  }
+  bool end_object() {
+    if (capturing_) {
+      capturing_ = false;
+      if (!builder_.Finish(&vocab_)) return false;
+      has_vocab_ = true;
+    }
+    if (depth_ == 2) model_open_ = false;
+    --depth_;
+    return tree_.end_object();
+  }
+  bool start_array(std::size_t n) {
+    if (capturing_ || !Value() || ++depth_ > kMaxJsonDepth) return false;
+    return tree_.start_array(n);
+  }
+  bool end_array() {
+    --depth_;
+    return tree_.end_array();
+  }
+  template <class Exception>
+  bool parse_error(std::size_t position, const std::string& token, const Exception& e) {
+    return tree_.parse_error(position, token, e);
+  }
+
+  bool ok() const { return !tree_.is_errored(); }
+  // The vocabulary read, or null when model.vocab was not an object.
+  Vocab* vocab() { return has_vocab_ ? &vocab_ : nullptr; }
+
+ private:
+  enum RootKey { kNone, kModel, kOther };
+  // A value other than a vocabulary entry: not inside the vocabulary, and it ends a pending "vocab".
+  bool Value() {
+    pending_vocab_ = false;
+    return !capturing_;
+  }
+  bool Entry(int64_t id) { return builder_.Add(std::move(key_), id); }
+
+  Builder tree_;
+  int depth_ = 0;
+  RootKey root_key_ = kNone;
+  int models_ = 0, vocabs_ = 0;
+  bool model_open_ = false, pending_vocab_ = false, capturing_ = false, has_vocab_ = false;
+  std::string key_;
+  VocabBuilder builder_;
+  Vocab vocab_;
+};
+
 // merges.txt: an optional "#version" line, then one "left right" pair per line.
 Result<Json> ParseMergesTxt(std::string_view text) {
   Json merges = Json::array();
@@ -75,6 +165,18 @@ Result<Json> ParseMergesTxt(std::string_view text) {
 
 Result<std::unique_ptr<Tokenizer>> Tokenizer::FromJson(std::string_view tokenizer_json) {
   tokenizers::unicode::PrepareTables();
+  {
+    Json tree;
+    tokenizers::TreeWithoutVocab reader(&tree);
+    if (Json::sax_parse(tokenizer_json.begin(), tokenizer_json.end(), &reader) && reader.ok()) {
+      // The vocabulary goes to the model types that read {token: id}; else the ordinary way.
+      const Json* model = OptionalField(tree, "model");
+      const Json* type = model ? OptionalField(*model, "type") : nullptr;
+      const bool vocab_model = type && type->is_string() &&
+                               (*type == "WordPiece" || *type == "BPE" || *type == "WordLevel");
+      if (!reader.vocab() || vocab_model) return tokenizers::FromParsedJson(tree, reader.vocab());
+    }
+  }
   const Json root = Json::parse(tokenizer_json.begin(), tokenizer_json.end(), nullptr, false);
   if (root.is_discarded()) return Status::BadCheckpoint("tokenizer.json: not valid JSON");
   if (JsonDepth(root) > kMaxJsonDepth) {

@@ -6,9 +6,9 @@
 
 namespace bt::tokenizers {
 
-Result<std::unique_ptr<SubwordModel>> WordLevel::FromJson(const Json& config, const std::string& path) {
+Result<std::unique_ptr<SubwordModel>> WordLevel::FromJson(const Json& config, const std::string& path, Vocab* preparsed) {
   BT_ASSIGN_OR_RETURN(const Json* vocab_json, RequiredField(config, path, "vocab"));
-  BT_ASSIGN_OR_RETURN(Vocab vocab, Vocab::FromJson(*vocab_json, path + ".vocab"));
+  BT_ASSIGN_OR_RETURN(Vocab vocab, Vocab::FromJsonOr(*vocab_json, path + ".vocab", preparsed));
   std::string unk_token = "<unk>";
   BT_RETURN_IF_ERROR(ReadString(config, path, "unk_token", &unk_token));
   return std::unique_ptr<SubwordModel>(std::make_unique<WordLevel>(std::move(vocab), std::move(unk_token)));

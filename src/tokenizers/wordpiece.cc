@@ -13,9 +13,9 @@ WordPiece::WordPiece(Vocab vocab, std::string unk_token, std::string continuing_
       prefix_(std::move(continuing_subword_prefix)),
       max_input_chars_per_word_(max_input_chars_per_word) {}
 
-Result<std::unique_ptr<SubwordModel>> WordPiece::FromJson(const Json& config, const std::string& path) {
+Result<std::unique_ptr<SubwordModel>> WordPiece::FromJson(const Json& config, const std::string& path, Vocab* preparsed) {
   BT_ASSIGN_OR_RETURN(const Json* vocab_json, RequiredField(config, path, "vocab"));
-  BT_ASSIGN_OR_RETURN(Vocab vocab, Vocab::FromJson(*vocab_json, path + ".vocab"));
+  BT_ASSIGN_OR_RETURN(Vocab vocab, Vocab::FromJsonOr(*vocab_json, path + ".vocab", preparsed));
   std::string unk_token = "[UNK]", prefix = "##";
   int64_t max_chars = 100;
   BT_RETURN_IF_ERROR(ReadString(config, path, "unk_token", &unk_token));

@@ -11,7 +11,8 @@ class WordPiece final : public SubwordModel {
  public:
   WordPiece(Vocab vocab, std::string unk_token, std::string continuing_subword_prefix,
             int32_t max_input_chars_per_word);
-  static Result<std::unique_ptr<SubwordModel>> FromJson(const Json& config, const std::string& path);
+  // `vocab`: config["vocab"] already read (ModelFromJson), or null.
+  static Result<std::unique_ptr<SubwordModel>> FromJson(const Json& config, const std::string& path, Vocab* vocab = nullptr);
 
   Status Tokenize(std::u32string_view word, std::vector<ModelToken>* out) const override;
   int32_t TokenToId(std::string_view token) const override { return vocab_.Find(token); }
