@@ -5,7 +5,8 @@
 // load + sentiment within 1e-4 of Hugging Face's scores (fp32), and q8 — the int8 numerics of every
 // build are the same, so the q8 logits of all 872 SST-2 dev sentences and of 150 CoNLL-03 test
 // sentences must be bitwise identical across builds, runtimes and thread counts (each relaxed runtime
-// runs the int8 kernel it timed fastest: both relaxed kernels get covered), and SST-2 q8 accuracy is
+// runs the int8 kernel it timed fastest: both relaxed kernels get covered; the first batch also runs
+// before that choice, on the default dot_add, and must give the same bytes), and SST-2 q8 accuracy is
 // within 0.5 points of fp32 (747/872) on every build. tests/js/quantized.test.mjs has the full
 // SST-2 and CoNLL-03 accuracy figures (through the CLI).
 import { test } from 'node:test';
@@ -53,6 +54,7 @@ test('builds: SIMD128 and relaxed SIMD, Node 20/22/24, 1 and 2 threads — senti
     assert.equal(out.fp32LabelMismatch, undefined, `${r.node} ${r.build}: fp32 label order`);
     assert.ok(out.fp32MaxDiff <= 1e-4, `${r.node} ${r.build}: fp32 scores ${out.fp32MaxDiff}`);
     assert.ok(Math.abs(out.sst2.correct - 747) / 872 <= 0.005, `${r.node} ${r.build}: q8 accuracy ${out.sst2.correct}/872`);
+    assert.equal(out.beforeChoiceEqual, true, `${r.node} ${r.build}: q8 logits before and after the int8 kernel choice`);
     results.push({ ...r, out });
   }
   const [first] = results;

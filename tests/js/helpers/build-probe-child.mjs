@@ -47,7 +47,11 @@ function logits(model, texts) {
 }
 
 const sst2 = await BertologyModel.load(sharedPath('models', 'bert-mini-sst2'), { threads, dtype: 'q8' });
+// The first batch before the int8 kernel choice (relaxed builds: dot_add until kernels() has timed
+// both; js/model.js makes the choice after a first result) and after it: the same bytes.
+const before = logits(sst2, ref.texts.slice(0, 16)).sha256;
 out.runtime = { ...sst2.runtime.toJSON(), kernels: sst2.runtime.kernels() };
+out.beforeChoiceEqual = before === logits(sst2, ref.texts.slice(0, 16)).sha256;
 const s = logits(sst2, ref.texts);
 out.sst2 = { sha256: s.sha256, correct: s.argmax.filter((p, i) => p === ref.labels[i]).length, total: ref.texts.length };
 sst2.dispose();
