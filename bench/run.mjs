@@ -367,7 +367,7 @@ function makeRow({ env, model, precision, threads, batch, seq, ours, peer, base,
   };
 }
 
-const rowKey = (r) => (r.kind === 'ttfr' ? `ttfr|${r.engine}|${r.page}|${r.precision}|${r.network}`
+const rowKey = (r) => (r.kind === 'ttfr' ? `ttfr|${r.engine}|${r.page}|${r.precision}|${r.network}|${r.wasm ?? ''}`
   : `${r.env}|${r.model}|${r.precision}|${r.threads}|${r.batch}x${r.seq}`);
 
 // ---------------------------------------------------------------------------------------------
