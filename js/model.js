@@ -13,17 +13,11 @@ import { idsInputs, int32Ids, padEncodings } from './batch.js';
 import { tensor } from './tensor.js';
 import { classify } from './classify.js';
 import { releaseExplainer } from './explain/index.js';
-import { ON_TOKENIZER_FILES, readText } from './sources/common.js';
+// ACCEPT_DEFERRED: remote sources hand out a weights entry with a `deferred` word-embedding table only to
+// a consumer that opts in with this symbol option (progressive loading)
+import { ACCEPT_DEFERRED, ON_TOKENIZER_FILES, readText } from './sources/common.js';
 import { readSentenceTransformers } from './sentence-transformers.js';
 import { ProgressiveTable } from './progressive.js';
-import * as sourceCommon from './sources/common.js';
-
-/**
- * Remote sources hand out a weights entry with a `deferred` word-embedding table only to a consumer that
- * opts in with this symbol option (js/sources/common.js ACCEPT_DEFERRED; read by name so that a tree
- * whose sources predate it still loads, whole).
- */
-const ACCEPT_DEFERRED = /** @type {symbol | undefined} */ (/** @type {any} */ (sourceCommon).ACCEPT_DEFERRED);
 
 /**
  * What `info()` reports (the engine's view of config.json and the tokenizer files).
@@ -182,7 +176,7 @@ export let loadFromFiles;
 /**
  * The deferred word-embedding table of a remote source's weights (FileEntry.deferred), or null.
  * @param {import('./sources/common.js').ModelFiles} files
- * @returns {import('./progressive.js').DeferredTensor | null}
+ * @returns {import('./sources/common.js').DeferredTensor | null}
  */
 function deferredTable(files) {
   for (const entry of files.files.values()) {
@@ -247,7 +241,7 @@ export class BertologyModel {
     const openOptions = {
       ...(options ?? {}),
       // Progressive loading: the model can take the weights before the word-embedding table has arrived.
-      ...(ACCEPT_DEFERRED && options?.progressive === true ? { [ACCEPT_DEFERRED]: true } : {}),
+      ...(options?.progressive === true ? { [ACCEPT_DEFERRED]: true } : {}),
       [ON_TOKENIZER_FILES]: (/** @type {Map<string, import('./sources/common.js').FileEntry>} */ tokenizerFiles) => {
         if (!tokenizerFiles.has('tokenizer.json')) return;
         pendingRuntime.then((runtime) => {

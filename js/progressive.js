@@ -13,16 +13,7 @@ import { BertologyError, unwrap } from './errors.js';
 /** Rows filled per engine call when the whole table has arrived (a yield to the event loop between). */
 const COMPLETE_CHUNK_ROWS = 4096;
 
-/**
- * @typedef {object} DeferredTensor
- * @property {string} name
- * @property {number} begin
- * @property {number} end
- * @property {number} rowBytes
- * @property {(begin: number, end: number) => boolean} has
- * @property {(ranges: Array<[number, number]>) => Promise<void>} ensure
- * @property {Promise<void>} complete
- */
+/** @typedef {import('./sources/common.js').DeferredTensor} DeferredTensor the source's side of the contract */
 
 export class ProgressiveTable {
   /**
