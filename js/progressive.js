@@ -9,6 +9,7 @@
 // filled. A failed fill leaves its rows pending in the engine (it stays exact) and rejects the call.
 
 import { BertologyError, unwrap } from './errors.js';
+import { mark } from './runtime/host.js';
 
 /** Rows filled per engine call when the whole table has arrived (a yield to the event loop between). */
 const COMPLETE_CHUNK_ROWS = 4096;
@@ -30,6 +31,8 @@ export class ProgressiveTable {
     this.pending = this.rows; // the engine starts with every row pending
     /** @type {Map<number, Promise<void>>} rows whose bytes a call is waiting for */
     this.inflight = new Map();
+    /** the first call that waits for rows sets the marks rows-wait and rows-ready (time to first result) */
+    this.marked = false;
     this.complete = this.#whenComplete(onSettled);
     this.complete.catch(() => {}); // a rejection is reported to callers that need the rows, never unhandled
   }
@@ -86,6 +89,11 @@ export class ProgressiveTable {
    */
   async ensure(ids) {
     let rows = this.fillAvailable(this.missing(ids));
+    const first = rows.length > 0 && !this.marked;
+    if (first) {
+      this.marked = true;
+      mark('rows-wait');
+    }
     while (rows.length > 0) {
       if (!this.handle()) throw disposed();
       const { begin, rowBytes } = this.deferred;
@@ -118,6 +126,7 @@ export class ProgressiveTable {
       }
       rows = still;
     }
+    if (first) mark('rows-ready');
   }
 
   /** @param {number} first @param {number} count */

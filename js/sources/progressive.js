@@ -15,16 +15,13 @@
 // with a BertologyError naming the URL; `complete` always has a handler attached.
 //
 // A file whose layout is not recognised (no single table at its end, a header that does not parse,
-// a Content-Length that disagrees with the header, a compressed body) is read whole, as before.
+// a Content-Length that disagrees with the header, a compressed body) is read whole, as before
+// (./table-layout.js finds the table from the first bytes).
 
 import { BertologyError } from '../errors.js';
-import { readHeader } from '../safetensors.js';
+import { findTable, WORD_EMBEDDINGS } from './table-layout.js';
 
-/** Tensor names the architectures read the word-embedding table under (src/models/architecture*.cc). */
-export const WORD_EMBEDDINGS = /(^|\.)(word_embeddings|tok_embeddings|word_embedding)\.weight$/;
-
-/** dtypes a deferred table may have, with their widths. @type {Record<string, number>} */
-const DEFERRABLE = { F32: 4, F16: 2, I8: 1 };
+export { WORD_EMBEDDINGS };
 
 /**
  * Tuning (the defaults suit loopback and ordinary networks; tests set them through the internal load
@@ -119,69 +116,6 @@ export async function readRest(reader, prefix, declared, onProgress, url) {
   }
   onProgress?.(loaded, loaded);
   return all;
-}
-
-/**
- * Where the deferred table is in a safetensors file, or null when the layout does not allow it.
- * @param {Uint8Array[]} chunks the first bytes of the file
- * @param {number} have their length
- * @returns {{need: number} | {layout: null} | {layout: {name: string, begin: number, end: number, rowBytes: number, size: number}}}
- *   `need`: the header is not complete yet (bytes needed)
- */
-function findTable(chunks, have) {
-  const head = concat(chunks, Math.min(have, 8));
-  if (have < 8) return { need: 8 };
-  const length = Number(new DataView(head.buffer, head.byteOffset, 8).getBigUint64(0, true));
-  if (length > 100_000_000) return { layout: null };
-  if (have < 8 + length) return { need: 8 + length };
-  const bytes = concat(chunks, 8 + length);
-  /** @type {FileEntry} */
-  const prefix = {
-    size: Number.MAX_SAFE_INTEGER,
-    read(offset, n, view) {
-      if (offset + n > bytes.byteLength) return -1;
-      view.set(bytes.subarray(offset, offset + n));
-      return n;
-    },
-  };
-  let parsed;
-  try {
-    parsed = readHeader(prefix, 'weights');
-  } catch {
-    return { layout: null }; // the engine reports what is wrong, on the whole file
-  }
-  const { tensors, base } = parsed;
-  const tables = [...tensors].filter(([name]) => WORD_EMBEDDINGS.test(name));
-  if (tables.length !== 1) return { layout: null };
-  const [name, t] = tables[0];
-  const width = DEFERRABLE[t.dtype];
-  if (!width || t.shape.length !== 2 || !(t.shape[0] > 0 && t.shape[1] > 0)) return { layout: null };
-  const [begin, end] = t.data_offsets;
-  let last = 0;
-  for (const [other, o] of tensors) {
-    if (other !== name && o.data_offsets[1] > begin && o.data_offsets[0] !== o.data_offsets[1]) return { layout: null };
-    last = Math.max(last, o.data_offsets[1]);
-  }
-  if (last !== end) return { layout: null };
-  return { layout: { name, begin: base + begin, end: base + end, rowBytes: t.shape[1] * width, size: base + end } };
-}
-
-/**
- * The first `n` bytes of `chunks`.
- * @param {Uint8Array[]} chunks
- * @param {number} n
- */
-function concat(chunks, n) {
-  if (chunks.length && chunks[0].byteLength >= n) return chunks[0].subarray(0, n);
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const c of chunks) {
-    if (at >= n) break;
-    const part = c.subarray(0, Math.min(c.byteLength, n - at));
-    out.set(part, at);
-    at += part.byteLength;
-  }
-  return out;
 }
 
 /** @param {string | null} etag */
@@ -291,7 +225,7 @@ export async function deferredShard(prefix, headers, openRest, ctx) {
 /**
  * @param {BodyReader} reader
  * @param {Uint8Array[]} chunks the bytes read so far
- * @param {{name: string, begin: number, end: number, rowBytes: number, size: number}} layout
+ * @param {import('./table-layout.js').TableLayout} layout
  * @param {Headers} headers the response's
  * @param {StreamContext} ctx
  * @returns {Promise<StreamResult>}

@@ -10,12 +10,55 @@
 //              (Chromium 156, this machine under load, 10-12 interleaved cold runs), i.e. most of the
 //              threaded page's gap to the single-threaded one is spent before the package is evaluated
 // plus every `bertology:*` performance mark the package sets (js/runtime/host.js mark(): wasm-compiled,
-// runtime-ready, files-ready, engine-load, engine-loaded; absent in older builds) and the
+// runtime-ready, files-ready, engine-load, engine-loaded, and rows-wait/rows-ready: the first call
+// that waited for word-embedding rows, from asking to filled; absent in older builds) and the
 // Resource Timing of each fetch (`fetch <file>`: start → end of its response).
+// Range requests (progressive weights: js/sources/progressive.js) are timed by a wrapper around fetch,
+// since Resource Timing has no entry for a request cancelled before its end (a row the table's stream
+// overtook) nor for one still running at the result (the table's body):
+//   table prefix / table body   the table-only shard's first 64 KiB and its body (`Range: bytes=N-`):
+//                               start (fetch called), headers (fetch resolved), end (prefix body read)
+//   rows                        the first row request's start, the last row response's headers and body
+//                               end; `rows requested (count)`/`rows cancelled (count)` count them (before the result)
 import { getRuntime, pipeline } from 'bertology';
 
 /** @type {Record<string, number>} */
 const marks = { module: performance.now() };
+const plainFetch = globalThis.fetch;
+globalThis.fetch = async (input, init) => {
+  const range = new Headers(init?.headers).get('range');
+  if (!range) return plainFetch(input, init);
+  const m = /^bytes=(\d+)-(\d*)$/.exec(range);
+  const kind = m && m[1] === '0' ? 'table prefix' : m && m[2] === '' ? 'table body' : 'rows';
+  const at = (/** @type {string} */ what, first = false) => {
+    const key = `${kind} ${what}`;
+    marks[key] = first ? Math.min(marks[key] ?? Infinity, performance.now()) : performance.now();
+  };
+  at('start', true);
+  if (kind === 'rows') marks['rows requested (count)'] = (marks['rows requested (count)'] ?? 0) + 1;
+  let res;
+  try {
+    res = await plainFetch(input, init);
+  } catch (e) {
+    if (kind === 'rows') marks['rows cancelled (count)'] = (marks['rows cancelled (count)'] ?? 0) + 1;
+    throw e;
+  }
+  at('headers');
+  if (kind !== 'table body') {
+    const body = res.arrayBuffer.bind(res);
+    res.arrayBuffer = async () => {
+      try {
+        const b = await body();
+        at('end');
+        return b;
+      } catch (e) {
+        if (kind === 'rows') marks['rows cancelled (count)'] = (marks['rows cancelled (count)'] ?? 0) + 1;
+        throw e;
+      }
+    };
+  }
+  return res;
+};
 const params = new URLSearchParams(location.search);
 const model = params.get('model') ?? '/models/bert-mini-sst2/';
 const result = /** @type {HTMLElement} */ (document.getElementById('result'));
