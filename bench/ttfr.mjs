@@ -22,9 +22,17 @@
 // preview`, does the same for uncompressed files), so our page fetches word-embedding rows it needs
 // before the table has downloaded (js/sources/progressive.js).
 //
+// Controls (issue 14: is the threaded page's extra time the browser's or ours?): on the same hosts,
+//   control           bench/ttfr/control, a page with one small module script: the time it is evaluated,
+//                     isolated vs not — what Chromium spends on cross-origin isolation before any app script
+//   ours, threads: 1  our app on the isolated page with `?threads=1` (examples/vite passes it to pipeline():
+//                     the package's documented setting), i.e. the single-threaded build on the threaded
+//                     page: threaded / single-threaded build with the browser's conditions equal
+//
 //   node bench/ttfr.mjs [--rounds N] [--networks loopback,20mbit] [--compression gzip|none]
-//                       [--ours-dist DIR] [--no-build] [--out-dir DIR] [--report-only]
+//                       [--precisions fp16,q8] [--ours-dist DIR] [--no-build] [--out-dir DIR] [--report-only]
 //                       [--phases]  (instead: where our page's time goes, threaded vs single-threaded)
+//                       [--trace DIR]  (--phases: a Chrome trace of every run, DIR/<page>-<round>.json)
 //                       [--tjs-wasm plain,asyncify]  (onnxruntime-web's wasm variants to run: asyncify
 //                                                      is transformers.js's default, plain its fastest here)
 //
@@ -50,8 +58,10 @@ const NETWORKS = {
   '20mbit': { offline: false, latency: 20, downloadThroughput: 20e6 / 8, uploadThroughput: 20e6 / 8 },
 };
 
+const PRECISIONS = ['fp16', 'q8'];
+
 function parseArgs(argv) {
-  const o = { phases: false, rounds: 3, networks: Object.keys(NETWORKS), compression: 'gzip', oursDist: null, build: true, tjsWasm: ['plain', 'asyncify'],
+  const o = { phases: false, precisions: PRECISIONS, trace: null, rounds: 3, networks: Object.keys(NETWORKS), compression: 'gzip', oursDist: null, build: true, tjsWasm: ['plain', 'asyncify'],
     outDir: path.join(ROOT, 'bench'), work: path.join(ROOT, 'bench', 'out', 'ttfr'), reportOnly: false, timeoutMs: 180_000 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -59,15 +69,21 @@ function parseArgs(argv) {
     if (a === '--rounds') o.rounds = Number(val());
     else if (a === '--networks') o.networks = val().split(',');
     else if (a === '--compression') o.compression = val();
-    else if (a === '--ours-dist') o.oursDist = path.resolve(val());
+    else if (a === '--ours-dist') {
+      o.oursDistList = val();
+      o.oursDist = path.resolve(o.oursDistList.split(',')[0].replace(/^[^=/]*=/, ''));
+    }
     else if (a === '--no-build') o.build = false;
     else if (a === '--out-dir') o.outDir = path.resolve(val());
     else if (a === '--report-only') o.reportOnly = true;
     else if (a === '--phases') o.phases = true;
     else if (a === '--tjs-wasm') o.tjsWasm = val().split(',');
+    else if (a === '--precisions') o.precisions = val().split(',');
+    else if (a === '--trace') o.trace = path.resolve(val());
     else throw new Error(`unknown option ${a}`);
   }
   for (const n of o.networks) if (!(n in NETWORKS)) throw new Error(`unknown network ${n} (${Object.keys(NETWORKS).join(', ')})`);
+  for (const p of o.precisions) if (!PRECISIONS.includes(p)) throw new Error(`unknown precision ${p} (${PRECISIONS.join(', ')})`);
   return o;
 }
 
@@ -242,12 +258,50 @@ async function startHost({ mounts, isolation, compression }) {
 // ---------------------------------------------------------------------------------------------
 // One cold run in a fresh browser profile.
 
-async function coldRun(chromium, host, pageUrl, network, timeoutMs) {
+/** The features playwright-core 1.65 disables by default (its chromiumSwitches). */
+const PLAYWRIGHT_DISABLED_FEATURES = ['AvoidUnnecessaryBeforeUnloadCheckSync', 'DestroyProfileOnBrowserClose', 'HttpsUpgrades',
+  'HttpsFirstBalancedModeAutoEnable', 'LensOverlay', 'MediaRouter', 'PaintHolding', 'ThirdPartyStoragePartitioning',
+  'AvoidCorsURLLoaderRestartOnRedirect', 'TcpPortRandomizationWin', 'OptimizationHints', 'NetworkTimeServiceQuerying', 'AimEnabled',
+  'PreconnectToSearch'];
+
+/** Chrome trace categories for --trace: tasks per thread, V8 (script compile, wasm compile and tiering), marks. */
+const TRACE_CATEGORIES = ['toplevel', 'devtools.timeline', 'disabled-by-default-devtools.timeline', 'blink.user_timing', 'loading',
+  'v8', 'v8.execute', 'v8.wasm', 'disabled-by-default-v8.wasm.detailed', 'disabled-by-default-v8.compile', '__metadata'];
+
+/**
+ * Records a Chrome trace of the page (CDP Tracing) until `stop()`, which writes it to `file`.
+ * @param {import('playwright-core').CDPSession} cdp
+ * @param {string} file
+ */
+async function startTrace(cdp, file) {
+  await cdp.send('Tracing.start', { transferMode: 'ReturnAsStream',
+    traceConfig: { recordMode: 'recordAsMuchAsPossible', includedCategories: TRACE_CATEGORIES } });
+  return async () => {
+    const complete = new Promise((ok) => cdp.once('Tracing.tracingComplete', ok));
+    await cdp.send('Tracing.end');
+    const { stream } = /** @type {any} */ (await complete);
+    const chunks = [];
+    for (;;) {
+      const { data, eof, base64Encoded } = await cdp.send('IO.read', { handle: stream, size: 1 << 20 });
+      chunks.push(base64Encoded ? Buffer.from(data, 'base64') : Buffer.from(data, 'utf8'));
+      if (eof) break;
+    }
+    await cdp.send('IO.close', { handle: stream });
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, Buffer.concat(chunks));
+  };
+}
+
+async function coldRun(chromium, host, pageUrl, network, timeoutMs, traceFile = null) {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'bertology-ttfr-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM, headless: true, ignoreDefaultArgs: ['--headless=new'],
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
+      '--disable-sync', '--no-first-run', '--disable-dev-shm-usage',
+      // headless Chromium 156 otherwise preloads a browser-UI page (chrome://omnibox-popup.top-chrome, its own renderer)
+      // while the app loads in 9 of 21 traced runs: 76-389 ms of CPU taken from either app at random (none in 59 runs with this)
+      // (one --disable-features switch counts: playwright-core's own list is repeated here)
+      `--disable-features=${[...PLAYWRIGHT_DISABLED_FEATURES, 'PreloadTopChromeWebUI', 'WebUIOmniboxPopup', 'WebUIOmniboxAimPopup', 'WebUIOmniboxFullPopup'].join(',')}`],
   });
   try {
     const page = context.pages()[0] ?? await context.newPage();
@@ -290,9 +344,11 @@ async function coldRun(chromium, host, pageUrl, network, timeoutMs) {
       else watch();
     });
     host.reset();
+    const stopTrace = traceFile ? await startTrace(cdp, traceFile) : null;
     await page.goto(pageUrl, { waitUntil: 'commit', timeout: timeoutMs });
     const handle = await page.waitForFunction(() => /** @type {any} */ (window).__ttfr, null, { timeout: timeoutMs, polling: 50 });
     const seen = /** @type {{ms: number, wall: number, state: string, text: string}} */ (await handle.jsonValue());
+    await stopTrace?.();
     const isolated = await page.evaluate(() => globalThis.crossOriginIsolated === true);
     const bytes = { js: host.counts.js, wasm: host.counts.wasm, model: host.counts.model, other: host.counts.other,
       ranges: host.counts.ranges, range_bytes: host.counts.rangeBytes };
@@ -358,12 +414,14 @@ function report(rows, meta) {
     'Chromium received before the first result (CDP Network.dataReceived); ranges: Range requests answered (206).' +
     (meta.loadavg ? ` Machine load (1/5/15-min load average) ${meta.loadavg.before.join('/')} before the run, ${meta.loadavg.after.join('/')} after.` : '') +
     ' To re-run: `npm run build && npm run bench:ttfr` (needs Debian\'s /usr/bin/chromium; about 15 min with 3 rounds; ' +
-    '`-- --rounds 5`, `-- --networks loopback`, `-- --phases` for the breakdown of our page).');
+    '`-- --rounds 5`, `-- --networks loopback`, `-- --phases` for the breakdown of our page, `-- --phases --trace DIR` for a Chrome ' +
+    'trace of each of its runs). Chromium runs with `--disable-features=…WebUIOmniboxPopup…`: otherwise headless Chromium 156 ' +
+    'renders its omnibox popup (a browser-UI page in its own renderer: 76–389 ms of CPU in 9 of 21 traced runs) while either app loads.');
   L.push('');
   L.push('| network | weights | engine | page | time to first result (ms) | JS | wasm | model | total MB | before result MB (model) | ranges |');
   L.push('|---|---|---|---|---|---|---|---|---|---|---|');
-  const order = (r) => [r.network === 'loopback' ? 0 : 1, r.precision === 'q8' ? 1 : 0, r.engine === 'ours' ? 0 : r.wasm === 'plain' ? 1 : 2,
-    r.page === 'isolated' ? 0 : 1];
+  const order = (r) => [r.network === 'loopback' ? 0 : 1, ['fp16', 'q8', 'control'].indexOf(r.precision),
+    r.engine === 'ours' ? 0 : r.engine === 'control' ? 3 : r.wasm === 'plain' ? 1 : 2, ['isolated', SINGLE_ON_ISOLATED, 'not isolated'].indexOf(r.page)];
   const sorted = [...rows].sort((a, b) => {
     const x = order(a), y = order(b);
     for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i] - y[i];
@@ -371,7 +429,8 @@ function report(rows, meta) {
   });
   for (const r of sorted) {
     const ms = r.runs ? `${r.ms.toFixed(0)} (${r.ms_min.toFixed(0)}–${r.ms_max.toFixed(0)})` : `failed: ${r.errors.join('; ')}`;
-    L.push(`| ${r.network} | ${r.weights} | ${r.engine === 'ours' ? 'Bertology' : `transformers.js (${r.wasm} wasm)`} | ${r.page}${r.threads ? `, ${r.threads} thr` : ''} | ${ms} | ` +
+    const engine = r.engine === 'ours' ? 'Bertology' : r.engine === 'control' ? 'control: one small module script (evaluated)' : `transformers.js (${r.wasm} wasm)`;
+    L.push(`| ${r.network} | ${r.weights} | ${engine} | ${r.page}${r.threads ? `, ${r.threads} thr` : ''} | ${ms} | ` +
       `${MB(r.bytes.js)} | ${MB(r.bytes.wasm)} | ${MB(r.bytes.model)} | ${MB(r.total_bytes)} | ` +
       `${Number.isNaN(r.total_before_result ?? NaN) ? '–' : `${MB(r.total_before_result)} (${MB(r.bytes_before_result.model)})`} | ${r.range_requests ?? '–'} |`);
   }
@@ -400,6 +459,7 @@ function report(rows, meta) {
     }
   }
   L.push('');
+  L.push(...controls(rows));
   // the breakdown of our page from the last --phases run, when there is one
   const phasesFile = path.join(meta.outDir ?? path.join(ROOT, 'bench'), 'ttfr-phases.md');
   if (fs.existsSync(phasesFile)) L.push(fs.readFileSync(phasesFile, 'utf8'));
@@ -407,46 +467,119 @@ function report(rows, meta) {
 }
 
 /**
- * --phases: examples/vite instrumented (bench/ttfr/phases/main.js), loopback, isolated vs not, medians of
- * the marks: module evaluated, runtime ready, files downloaded, model loaded, first result.
+ * The control table: the threaded page's extra time to first result over the single-threaded page, split into
+ * the browser's part (the same single-threaded build, isolated vs not; and the trivial page's) and ours (threaded
+ * vs single-threaded build, both on the isolated page).
+ * @param {any[]} rows
+ * @returns {string[]}
+ */
+function controls(rows) {
+  const ok = rows.filter((r) => r.runs);
+  const find = (network, precision, engine, page) => ok.find((r) => r.network === network && r.precision === precision && r.engine === engine && r.page === page);
+  const L = [];
+  for (const network of [...new Set(ok.map((r) => r.network))]) {
+    const ci = find(network, 'control', 'control', 'isolated');
+    const cn = find(network, 'control', 'control', 'not isolated');
+    for (const precision of ['fp16', 'q8']) {
+      const t = find(network, precision, 'ours', 'isolated');
+      const s1 = find(network, precision, 'ours', SINGLE_ON_ISOLATED);
+      const n = find(network, precision, 'ours', 'not isolated');
+      if (!t || !n) continue;
+      /** `a / b (+d ms)` @param {any} a @param {any} b */
+      const cmp = (a, b) => (a && b ? `${(a.ms / b.ms).toFixed(2)} (${a.ms - b.ms >= 0 ? '+' : '−'}${Math.abs(a.ms - b.ms).toFixed(0)} ms)` : '–');
+      L.push(`| ${network} | ${precision} | ${cmp(t, n)} | ${ci && cn ? `${ci.ms.toFixed(0)} / ${cn.ms.toFixed(0)} ms: ${cmp(ci, cn)}` : '–'} | ` +
+        `${cmp(s1, n)} | ${cmp(t, s1)} |`);
+    }
+  }
+  if (!L.length) return [];
+  return ['Controls (is the threaded page\'s extra time the browser\'s or ours?): the trivial page (bench/ttfr/control, one small ' +
+    'module script on the same hosts) gives what Chromium spends on cross-origin isolation before any script runs; our app with ' +
+    '`?threads=1` on the isolated page runs the single-threaded build (the package\'s `threads` option) where the threaded one ' +
+    'runs, so threaded / single-threaded build there is our threads\' cost with the browser\'s conditions equal, and the ' +
+    'single-threaded build isolated / not isolated is the browser\'s cost on our page.', '',
+    '| network | weights | threaded page / single-threaded page (ours) | control: module evaluated, isolated / not isolated | ' +
+    'browser: single-threaded build, isolated / not isolated page | ours: threaded / single-threaded build, both on the isolated page |',
+    '|---|---|---|---|---|---|', ...L, ''];
+}
+
+/** Our app on the isolated page with ?threads=1: the single-threaded build where the threaded one runs. */
+const SINGLE_ON_ISOLATED = 'isolated, threads: 1';
+
+/** The control page (bench/ttfr/control), mounted on every host of ours. */
+const CONTROL_MOUNT = /** @type {[string, string]} */ (['/control/', path.join(ROOT, 'bench', 'ttfr', 'control')]);
+
+/**
+ * --phases: examples/vite instrumented (bench/ttfr/phases/main.js), loopback, medians of the marks (module
+ * evaluated, runtime ready, files downloaded, model loaded, first result) on three pages: isolated (threaded
+ * build), isolated with `?threads=1` (the single-threaded build on the same page) and not isolated; plus
+ * the control page isolated and not. `--ours-dist A=DIR,B=DIR` compares app builds, interleaved.
  */
 async function phases(o) {
   const loadBefore = os.loadavg();
   const models = await prepareModels(o.work);
-  const dist = buildOursApp(o.work, { name: 'phases', main: path.join(ROOT, 'bench', 'ttfr', 'phases', 'main.js') }).dist;
+  /** @type {[string, string][]} variant name ('' for one) → app dist */
+  const apps = o.oursDist ? String(o.oursDistList).split(',').map((spec) => {
+    const at = spec.indexOf('=');
+    return /** @type {[string, string]} */ (at > 0 ? [`${spec.slice(0, at)} `, path.resolve(spec.slice(at + 1))] : ['', path.resolve(spec)]);
+  }) : [['', o.build ? buildOursApp(o.work, { name: 'phases', main: path.join(ROOT, 'bench', 'ttfr', 'phases', 'main.js') }).dist
+    : path.join(o.work, 'apps', 'phases')]];
   const modelsDir = path.dirname(models.ours[`${MODEL}-q8`]);
   const fp16Link = path.join(modelsDir, `${MODEL}-fp16`);
   if (!fs.existsSync(fp16Link)) fs.symlinkSync(models.ours[`${MODEL}-fp16`], fp16Link);
   const { chromium } = await import('playwright-core');
-  const hosts = [true, false].map((isolation) => startHost({ mounts: [['/models/', modelsDir], ['/', dist]], isolation, compression: o.compression }));
-  const [iso, st] = await Promise.all(hosts);
+  /** @type {{variant: string, iso: any, st: any}[]} */
+  const served = [];
+  for (const [variant, dist] of apps) {
+    const mounts = /** @type {[string, string][]} */ ([['/models/', modelsDir], CONTROL_MOUNT, ['/', dist]]);
+    served.push({ variant, iso: await startHost({ mounts, isolation: true, compression: o.compression }),
+      st: await startHost({ mounts, isolation: false, compression: o.compression }) });
+  }
   /** @type {Record<string, Record<string, number[]>>} */
   const marks = {};
   /** @type {Record<string, {model: number, total: number, sent: number, ranges: number, rangeBytes: number}[]>} */
   const volumes = {};
   for (let round = -1; round < o.rounds; round++) {
-    for (const precision of ['q8', 'fp16']) {
-      for (const [page, host] of /** @type {const} */ ([['isolated', iso], ['not isolated', st]])) {
-        const r = await coldRun(chromium, host, `${host.url}?model=${encodeURIComponent(`/models/${MODEL}-${precision}/`)}`, 'loopback', o.timeoutMs);
-        if (round < 0 || r.error) continue;
-        const m = /** @type {any} */ (r).marks ?? {};
-        const key = `${precision} ${page}`;
-        marks[key] ??= {};
-        for (const [k, v] of Object.entries(m)) (marks[key][k] ??= []).push(/** @type {number} */ (v));
-        const b = /** @type {any} */ (r);
-        (volumes[key] ??= []).push({ model: b.before.model, total: b.before.js + b.before.wasm + b.before.model + b.before.other,
-          sent: b.bytes.model, ranges: b.bytes.ranges, rangeBytes: b.bytes.range_bytes });
+    /** @type {{key: string, host: any, url: string}[]} */
+    const pages = [];
+    for (const precision of ['q8', 'fp16'].filter((p) => o.precisions.includes(p))) {
+      for (const [page, query] of [['isolated', ''], [SINGLE_ON_ISOLATED, '&threads=1'], ['not isolated', '']]) {
+        for (const { variant, iso, st } of served) {
+          const host = page === 'not isolated' ? st : iso;
+          pages.push({ key: `${variant}${precision} ${page}`, host, url: `${host.url}?model=${encodeURIComponent(`/models/${MODEL}-${precision}/`)}${query}` });
+        }
       }
     }
+    for (const page of ['isolated', 'not isolated']) {
+      const host = page === 'isolated' ? served[0].iso : served[0].st;
+      pages.push({ key: `control ${page}`, host, url: `${host.url}control/` });
+    }
+    for (const { key, host, url } of round % 2 ? pages.reverse() : pages) {
+      const trace = o.trace && round >= 0 ? path.join(o.trace, `${key.replace(/[^\w]+/g, '-')}-r${round + 1}.json`) : null;
+      const r = await coldRun(chromium, host, url, 'loopback', o.timeoutMs, trace);
+      if (round < 0 || r.error) {
+        if (r.error) console.log(`[ttfr] ${key}: ERROR ${r.error}`);
+        continue;
+      }
+      const m = /** @type {any} */ (r).marks ?? {};
+      marks[key] ??= {};
+      for (const [k, v] of Object.entries(m)) if (typeof v === 'number' && !Number.isNaN(v)) (marks[key][k] ??= []).push(v);
+      const b = /** @type {any} */ (r);
+      if (!key.startsWith('control')) (volumes[key] ??= []).push({ model: b.before.model, total: b.before.js + b.before.wasm + b.before.model + b.before.other,
+        sent: b.bytes.model, ranges: b.bytes.ranges, rangeBytes: b.bytes.range_bytes });
+    }
   }
-  await iso.close();
-  await st.close();
+  for (const { iso, st } of served) {
+    await iso.close();
+    await st.close();
+  }
   // every mark seen, in the order of its median time (navigation start = 0)
   const keys = [...new Set(Object.values(marks).flatMap((m) => Object.keys(m)))];
   const at = (k) => median(Object.values(marks).map((m) => (m[k] ? median(m[k]) : Infinity)));
   keys.sort((a, b) => at(a) - at(b));
   const L = [`### Where our page's time goes (\`npm run bench:ttfr -- --phases\`, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC)`, '',
-    `examples/vite reduced to its load path (bench/ttfr/phases/main.js), loopback, cold, median of ${o.rounds} rounds; ms from ` +
+    `examples/vite reduced to its load path (bench/ttfr/phases/main.js), loopback, cold, median of ${o.rounds} rounds, interleaved; ` +
+    'pages: isolated (threaded build), isolated with `?threads=1` (the single-threaded build on the same isolated page), not ' +
+    'isolated, and the control page (bench/ttfr/control: one small module script; `module` = when it was evaluated); ms from ' +
     'navigation start: the page\'s own marks (module evaluated, runtime ready, pipeline loaded, first result), the package\'s ' +
     '`bertology:*` performance marks and Resource Timing per fetch (start/end of the response). ' +
     `Machine load (1/5/15-min) ${loadBefore.map((x) => x.toFixed(1)).join('/')} before, ${os.loadavg().map((x) => x.toFixed(1)).join('/')} after.`, '',
@@ -479,7 +612,7 @@ async function main() {
       : { dist: path.join(o.work, 'apps', 'transformers'), ort: path.join(TJS_APP, 'node_modules', 'onnxruntime-web', 'dist'), version: '4.3.1' };
     const oursDist = o.oursDist ?? (o.build ? buildOursApp(o.work).dist : path.join(o.work, 'apps', 'ours'));
     const { chromium } = await import('playwright-core');
-    const oursMounts = [['/models/', path.dirname(models.ours[`${MODEL}-q8`])], ['/', oursDist]];
+    const oursMounts = [['/models/', path.dirname(models.ours[`${MODEL}-q8`])], CONTROL_MOUNT, ['/', oursDist]];
     // the published float16 folder under its own name
     const fp16Link = path.join(path.dirname(models.ours[`${MODEL}-q8`]), `${MODEL}-fp16`);
     if (!fs.existsSync(fp16Link)) fs.symlinkSync(models.ours[`${MODEL}-fp16`], fp16Link);
@@ -491,12 +624,19 @@ async function main() {
     };
     const configs = [];
     for (const network of o.networks) {
-      for (const precision of ['fp16', 'q8']) {
+      // the controls: the browser's isolation cost (a trivial page), and our single-threaded build on the isolated page
+      for (const page of ['isolated', 'not isolated']) {
+        const host = hosts[`ours|${page}`];
+        configs.push({ engine: 'control', page, precision: 'control', network, host, weights: '–', url: `${host.url}control/` });
+      }
+      for (const precision of o.precisions) {
         for (const [key, host] of Object.entries(hosts)) {
           const [engine, page] = key.split('|');
           if (engine === 'ours') {
             const weights = precision === 'q8' ? 'q8 conversion (model.safetensors)' : 'float16 shards as published';
-            configs.push({ engine, page, precision, network, host, weights, url: `${host.url}?model=${encodeURIComponent(`/models/${MODEL}-${precision}/`)}` });
+            const url = `${host.url}?model=${encodeURIComponent(`/models/${MODEL}-${precision}/`)}`;
+            configs.push({ engine, page, precision, network, host, weights, url });
+            if (page === 'isolated') configs.push({ engine, page: SINGLE_ON_ISOLATED, precision, network, host, weights, url: `${url}&threads=1` });
             continue;
           }
           for (const wasm of o.tjsWasm) {
@@ -526,7 +666,7 @@ async function main() {
         const row = { ...config, round, ...r };
         if (round >= 0) runs.push(row);
         console.log(`[ttfr] ${round < 0 ? 'warm-up' : `round ${round + 1}/${o.rounds}`} ${c.network} ${c.precision} ${c.engine}${c.wasm ? ` (${c.wasm})` : ''} ${c.page}: ` +
-          (r.error ? `ERROR ${r.error}` : `${r.ms.toFixed(0)} ms, ${r.label} ${r.threads ?? ''} JS ${MB(r.bytes.js)} wasm ${MB(r.bytes.wasm)} model ${MB(r.bytes.model)} MB`));
+          (r.error ? `ERROR ${r.error}` : `${r.ms.toFixed(0)} ms, ${r.label} ${r.threads ?? ''} ${r.build ?? ''} JS ${MB(r.bytes.js)} wasm ${MB(r.bytes.wasm)} model ${MB(r.bytes.model)} MB`));
       }
     }
     for (const h of Object.values(hosts)) await h.close();
@@ -545,4 +685,7 @@ async function main() {
   console.log(report(rows, meta));
 }
 
-await main();
+export { buildOursApp, coldRun, CONTROL_MOUNT, median, prepareModels, startHost };
+
+// `node bench/ttfr.mjs …` runs the benchmark; importing this module (scripts, A/B experiments) does not.
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main();

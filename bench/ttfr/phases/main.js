@@ -61,11 +61,13 @@ globalThis.fetch = async (input, init) => {
 };
 const params = new URLSearchParams(location.search);
 const model = params.get('model') ?? '/models/bert-mini-sst2/';
+// ?threads=N as in examples/vite (bench/ttfr.mjs: threads=1 runs the single-threaded build on the isolated page)
+const threads = params.has('threads') ? Number(params.get('threads')) : undefined;
 const result = /** @type {HTMLElement} */ (document.getElementById('result'));
-getRuntime().then(() => { marks.runtime = performance.now(); });
+getRuntime({ threads }).then(() => { marks.runtime = performance.now(); });
 try {
   // no progress_callback, like examples/vite (with one, bodies are read chunk by chunk)
-  const classifier = await pipeline('sentiment-analysis', model);
+  const classifier = await pipeline('sentiment-analysis', model, { threads });
   marks.loaded = performance.now();
   const [r] = await classifier('I loved the movie!');
   marks.result = performance.now();
