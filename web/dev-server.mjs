@@ -186,6 +186,11 @@ export async function startDevServer(options = {}) {
       res.end(String(/** @type {Error} */ (e)?.message ?? e));
     }
   });
+  // An idle keep-alive connection is closed by the client, never by this server: a client in the same
+  // process (the tests) whose event loop was busy past the server's keep-alive timeout (Node's default:
+  // 5 s; e.g. synchronous engine loads and forward passes) reuses the connection before either side's
+  // timer has run, and a server closing it then resets that request (ECONNRESET). close() ends them all.
+  server.keepAliveTimeout = 0;
   await new Promise((ok, fail) => {
     server.once('error', fail);
     server.listen(port, '127.0.0.1', () => ok(undefined));
