@@ -2,21 +2,17 @@
 
 import { BertologyError, check, unwrap } from './errors.js';
 import { FORWARD_FLAGS } from './engine-contract.js';
-import { checkLoadOptions, loadIntoEngine, openModelFiles, prepareTokenizer } from './files.js';
 import { getRuntime } from './runtime.js';
 import { mark } from './runtime/host.js';
 import { emit } from './sources/common.js';
 import { decodeUtf8, toUtf16Offsets } from './offsets.js';
 import { engineText } from './text.js';
-import { callLimits, checkLimitsOption, checkTextCount, checkTextLength } from './limits.js';
+import { callLimits, checkTextCount, checkTextLength } from './limits.js';
 import { idsInputs, int32Ids, padEncodings } from './batch.js';
 import { tensor } from './tensor.js';
 import { classify } from './classify.js';
 import { releaseExplainer } from './explain/index.js';
-// ACCEPT_DEFERRED: remote sources hand out a weights entry with a `deferred` word-embedding table only to
-// a consumer that opts in with this symbol option (progressive loading)
-import { ACCEPT_DEFERRED, ON_TOKENIZER_FILES, readText } from './sources/common.js';
-import { readSentenceTransformers } from './sentence-transformers.js';
+import { checkModelLoadOptions, loadEngine, openModelSource } from './model-load.js';
 import { ProgressiveTable } from './progressive.js';
 
 /**
@@ -121,25 +117,6 @@ function own(/** @type {any} */ a) {
  *   & import('./sources/index.js').SourceOptions} LoadOptions
  */
 
-/**
- * What the JS layer reads from a model's files besides the engine: config.json as written (for
- * fields the engine does not use, e.g. a cross-encoder's activation) and the sentence-transformers
- * configuration.
- * @param {import('./sources/common.js').ModelFiles} files
- * @returns {{config: Record<string, any>, sentence_transformers: import('./sentence-transformers.js').SentenceTransformersConfig | null}}
- */
-function readExtras(files) {
-  let config = {};
-  const entry = files.files.get('config.json');
-  try {
-    const parsed = entry ? JSON.parse(readText(entry)) : {};
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) config = parsed;
-  } catch {
-    // the engine reports an unreadable config.json
-  }
-  return { config, sentence_transformers: readSentenceTransformers(files.files, files.label) };
-}
-
 /** Modules whose int8 kernel choice is made or scheduled. @type {WeakSet<object>} */
 const int8Chosen = new WeakSet();
 
@@ -173,23 +150,10 @@ function chooseInt8KernelsLater(runtime) {
  */
 export let loadFromFiles;
 
-/**
- * The deferred word-embedding table of a remote source's weights (FileEntry.deferred), or null.
- * @param {import('./sources/common.js').ModelFiles} files
- * @returns {import('./sources/common.js').DeferredTensor | null}
- */
-function deferredTable(files) {
-  for (const entry of files.files.values()) {
-    const deferred = /** @type {any} */ (entry).deferred;
-    if (deferred) return deferred;
-  }
-  return null;
-}
-
 export class BertologyModel {
   /** @type {import('./engine-contract.js').EngineModel | null} */ #handle;
   /** @type {ModelInfo} */ #info;
-  /** @type {ReturnType<typeof readExtras>} */ #extras;
+  /** @type {import('./model-load.js').ModelExtras} */ #extras;
   /** @type {'left' | 'right' | undefined} */ #paddingSide;
   /** @type {import('./limits.js').CallLimits} */ #limits;
   /** @type {{source: import('./files.js').ModelSource, options: LoadOptions} | null} */ #origin = null;
@@ -198,7 +162,7 @@ export class BertologyModel {
   /**
    * @param {any} handle the engine's model
    * @param {import('./runtime.js').Runtime} runtime
-   * @param {ReturnType<typeof readExtras>} [extras] config.json and sentence-transformers files as read by load()
+   * @param {import('./model-load.js').ModelExtras} [extras] config.json and sentence-transformers files as read by load()
    * @param {Record<string, number>} [limits] the load option `limits` (its JS-checked part is kept here)
    */
   constructor(handle, runtime, extras = { config: {}, sentence_transformers: null }, limits = undefined) {
@@ -225,61 +189,15 @@ export class BertologyModel {
    * @returns {Promise<BertologyModel>}
    */
   static async load(source, options = {}) {
-    checkLoadOptions(options);
-    checkLimitsOption(options?.limits, 'BertologyModel.load');
-    check(options?.validate_weights === undefined || typeof options.validate_weights === 'boolean',
-      'BertologyModel.load: validate_weights must be a boolean');
-    check(options?.progressive === undefined || typeof options.progressive === 'boolean',
-      'BertologyModel.load: progressive must be a boolean');
-    const { threads, progress_callback } = options ?? {};
-    const pendingRuntime = getRuntime({ threads });
-    let filesReady = false;
-    // A remote source has config.json and the tokenizer files well before the weights: the tokenizer
-    // is built then (tens of ms for a BERT vocabulary), and loading the weights is all that is left.
-    /** @type {import('./files.js').EarlyStore | null} */
-    let early = null;
-    const openOptions = {
-      ...(options ?? {}),
-      // Progressive loading: the model can take the weights before the word-embedding table has arrived.
-      ...(options?.progressive === true ? { [ACCEPT_DEFERRED]: true } : {}),
-      [ON_TOKENIZER_FILES]: (/** @type {Map<string, import('./sources/common.js').FileEntry>} */ tokenizerFiles) => {
-        if (!tokenizerFiles.has('tokenizer.json')) return;
-        pendingRuntime.then((runtime) => {
-          if (filesReady || early) return;
-          early = prepareTokenizer(runtime, tokenizerFiles);
-          mark('tokenizer-built');
-        }, () => {});
-      },
-    };
-    const dropEarly = () => {
-      /** @type {import('./files.js').EarlyStore | null} */ (early)?.store.delete();
-      early = null;
-    };
-    let runtime;
-    let files;
-    try {
-      [runtime, files] = await Promise.all([pendingRuntime, openModelFiles(source, openOptions).finally(() => {
-        filesReady = true; // from now on, no early tokenizer (the load builds it, or has failed)
-      }).then((f) => {
-        mark('files-ready');
-        return f;
-      })]);
-    } catch (e) {
-      dropEarly();
-      throw e;
-    }
-    const handedOver = early;
-    early = null; // #fromFiles releases it
-    try {
-      return await BertologyModel.#fromFiles(runtime, files, handedOver, source, options);
-    } finally {
-      dropEarly();
-    }
+    checkModelLoadOptions(options);
+    const { runtime, files, early } = await openModelSource(source, options);
+    return BertologyModel.#fromFiles(runtime, files, early, source, options);
   }
 
   /**
-   * The rest of load() once the files are open: the engine load (progressive when the weights carry a
-   * deferred table), the model. Closes `files` (or hands them to the progressive table) and releases `early`.
+   * The rest of load() once the files are open: the engine load (js/model-load.js), the model, its
+   * progressive table when the weights carry a deferred one. Closes `files` (or hands them to the
+   * progressive table) and releases `early`.
    * @param {import('./runtime.js').Runtime} runtime
    * @param {import('./sources/common.js').ModelFiles} files
    * @param {import('./files.js').EarlyStore | null} early
@@ -288,33 +206,7 @@ export class BertologyModel {
    * @returns {Promise<BertologyModel>}
    */
   static async #fromFiles(runtime, files, early, source, options) {
-    const { progress_callback } = options ?? {};
-    let handle;
-    let extras;
-    // Progressive loading: the source handed out the weights before the word-embedding table's bytes
-    // (FileEntry.deferred); the engine loads with those rows pending, and the files stay open for them.
-    // (a source hands out such entries only when load() asked it to: progressive: true)
-    let deferred = options?.progressive === false ? null : deferredTable(files);
-    const engineOptions = { dtype: options?.dtype, limits: options?.limits, validate_weights: options?.validate_weights };
-    try {
-      extras = readExtras(files);
-      mark('engine-load');
-      const handedOver = early;
-      early = null; // loadIntoEngine releases it
-      try {
-        handle = loadIntoEngine(runtime, files, { ...engineOptions, defer_word_embeddings: Boolean(deferred) }, handedOver);
-      } catch (e) {
-        // A decoder tied to the table (fill-mask) needs it whole at load: load once it has arrived.
-        if (!deferred || !(e instanceof BertologyError) || e.code !== 'UNSUPPORTED' || e.field !== deferred.name) throw e;
-        await deferred.complete;
-        deferred = null;
-        handle = loadIntoEngine(runtime, files, engineOptions);
-      }
-      mark('engine-loaded');
-    } finally {
-      /** @type {import('./files.js').EarlyStore | null} */ (early)?.store.delete();
-      if (!deferred || !handle) files.close();
-    }
+    const { handle, extras, deferred } = await loadEngine(runtime, files, early, options);
     let model;
     try {
       model = new BertologyModel(handle, runtime, extras, options?.limits);
@@ -329,7 +221,7 @@ export class BertologyModel {
       const self = model;
       model.#progressive = new ProgressiveTable(() => self.#handle, deferred, () => files.close());
     }
-    emit(progress_callback, { status: 'ready', name: files.name, model: files.name });
+    emit(options?.progress_callback, { status: 'ready', name: files.name, model: files.name });
     return model;
   }
 

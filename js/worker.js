@@ -28,6 +28,7 @@
 // process.getBuiltinModule).
 
 import { BertologyModel } from './model.js';
+import { idsInputs } from './batch.js';
 import { pipeline } from './pipeline.js';
 import { getRuntime, isNode, nodeModule } from './runtime.js';
 import { env } from './sources/env.js';
@@ -120,7 +121,55 @@ const resolveModelArg = (x) => (x && typeof x === 'object' && typeof x.handle ==
   ? lookup(x.handle).value : x);
 
 /** BertologyModel methods that read word-embedding rows synchronously. */
-const WHOLE_TABLE_METHODS = new Set(['forward', 'forwardEncodings', 'classify']);
+const ROW_METHODS = new Set(['forward', 'forwardEncodings', 'classify']);
+
+/**
+ * The token ids a synchronous model call will run the engine on, tokenized as the call does it
+ * (BertologyModel.forward: truncation default true, max_length; classify: truncation true; pairs), so
+ * that their word-embedding rows can be fetched first (progressive loading). Throws what the call would
+ * throw for bad arguments.
+ * @param {BertologyModel} model
+ * @param {string} method one of ROW_METHODS
+ * @param {any[]} args
+ * @returns {Array<ArrayLike<number>>}
+ */
+function callIds(model, method, args) {
+  const [inputs, options] = args;
+  if (method === 'forwardEncodings') return inputs.map((/** @type {any} */ e) => e.ids);
+  if (method === 'forward' && !(typeof inputs === 'string' || Array.isArray(inputs))) return [idsInputs(inputs, model.info).ids];
+  const texts = typeof inputs === 'string' ? [inputs] : inputs;
+  const pairs = options?.pairs == null ? null : typeof options.pairs === 'string' ? [options.pairs] : options.pairs;
+  const tokenizeOptions = method === 'classify' ? { truncation: true }
+    : { truncation: options?.truncation ?? true, max_length: options?.max_length };
+  return texts.map((/** @type {any} */ t, /** @type {number} */ i) => model.tokenize(t, pairs ? pairs[i] : null, tokenizeOptions).ids);
+}
+
+/**
+ * Progressive loading: a synchronous call on a model whose word-embedding table is still downloading
+ * waits for the rows of its token ids (model.ensureWeights, as the pipelines do), not for the whole
+ * table. Arguments the call would reject are left to it (it answers at once); a call that still finds
+ * a row missing (NOT_READY: ids read otherwise than callIds reads them) is run again once the table is
+ * complete — the same results either way, as the engine stays exact on NOT_READY.
+ * @param {BertologyModel} model @param {string} method @param {any[]} args
+ */
+async function callWithRows(model, method, args) {
+  const member = /** @type {any} */ (model)[method];
+  /** @type {Array<ArrayLike<number>> | null} */
+  let ids = null;
+  try {
+    ids = callIds(model, method, args);
+  } catch {
+    // bad arguments: the call reports them
+  }
+  if (ids) await model.ensureWeights(ids);
+  try {
+    return member.apply(model, args);
+  } catch (e) {
+    if (/** @type {any} */ (e)?.code !== 'NOT_READY' || model.weightsPending === 0) throw e;
+    await model.weightsComplete;
+    return member.apply(model, args);
+  }
+}
 
 /**
  * A pipeline's or model's method (or the pipeline itself, '()') on `args`.
@@ -133,9 +182,10 @@ async function callMember(target, method, args, id) {
     return reply(id, await fn.apply(target, args));
   }
   const member = target[method];
-  // Progressive loading: the model's synchronous calls on texts or ids wait for the whole word-embedding
-  // table here (the pipelines in the worker fetch just the rows they need).
-  if (target instanceof BertologyModel && WHOLE_TABLE_METHODS.has(method) && target.weightsPending > 0) await target.weightsComplete;
+  // Progressive loading: the model's synchronous calls on texts or ids wait for their rows here.
+  if (target instanceof BertologyModel && ROW_METHODS.has(method) && target.weightsPending > 0) {
+    return reply(id, await callWithRows(target, method, args));
+  }
   if (typeof member === 'function') return reply(id, await member.apply(target, args));
   if (member && typeof member.then === 'function') return reply(id, await member);  // e.g. weightsComplete
   if (member === undefined) throw Object.assign(new Error(`no method ${method}`), { code: 'INVALID_ARGUMENT' });

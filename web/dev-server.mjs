@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // A tiny static file server for tests and the demo: 127.0.0.1 only, correct MIME types (including
-// application/wasm and text/javascript for .mjs), optional cross-origin isolation headers.
+// application/wasm and text/javascript for .mjs), optional cross-origin isolation headers, and HTTP
+// Range requests as static hosts answer them (progressive weights fetch word-embedding rows by Range).
 //
 //   node web/dev-server.mjs [--port 8080] [--no-coi] [--root /=.] [--root /models/=../shared/models]
 //
@@ -13,6 +14,11 @@
 // With `coi: true` every response carries Cross-Origin-Opener-Policy: same-origin and
 // Cross-Origin-Embedder-Policy: require-corp, so pages are cross-origin isolated
 // (`crossOriginIsolated === true`, SharedArrayBuffer available → the threaded wasm build).
+//
+// Range (RFC 9110 §14) on files: one range (`bytes=a-b`, `bytes=a-`, `bytes=-n`) → 206 with Content-Range;
+// an unsatisfiable one (starting at or past the end, `bytes=-0`) → 416 with `Content-Range: bytes */size`;
+// several ranges or a header that does not parse → the whole file (200), as a server may ignore Range.
+// Every file answer says `Accept-Ranges: bytes`.
 
 import { createServer } from 'node:http';
 import { createReadStream, promises as fsp } from 'node:fs';
@@ -40,6 +46,29 @@ export const MIME_TYPES = {
   '.bin': 'application/octet-stream',
   '.onnx': 'application/octet-stream',
 };
+
+/**
+ * What a `Range` header asks of a file of `size` bytes: [first, last] (inclusive) for one satisfiable
+ * byte range, 'unsatisfiable', or null to answer with the whole file (no Range, several ranges, another
+ * unit, a malformed header).
+ * @param {string | undefined} header
+ * @param {number} size
+ * @returns {[number, number] | 'unsatisfiable' | null}
+ */
+function byteRange(header, size) {
+  if (typeof header !== 'string') return null;
+  const m = /^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$/i.exec(header);
+  if (!m || (m[1] === '' && m[2] === '')) return null;
+  if (m[1] === '') { // the last n bytes (satisfiable for n > 0; of an empty file: the empty file, 200)
+    const n = Number(m[2]);
+    if (n === 0) return 'unsatisfiable';
+    return size === 0 ? null : [Math.max(0, size - n), size - 1];
+  }
+  const first = Number(m[1]);
+  if (m[2] !== '' && Number(m[2]) < first) return null; // not a valid range: ignored
+  if (first >= size) return 'unsatisfiable';
+  return [first, m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1)];
+}
 
 /**
  * @typedef {object} DevServerOptions
@@ -137,17 +166,31 @@ export async function startDevServer(options = {}) {
         return;
       }
       const type = MIME_TYPES[/** @type {keyof MIME_TYPES} */ (extname(file).toLowerCase())] ?? 'application/octet-stream';
-      res.writeHead(200, { 'Content-Type': type, 'Content-Length': String(stat.size) });
-      if (req.method === 'HEAD') {
+      const range = byteRange(req.headers.range, stat.size);
+      if (range === 'unsatisfiable') {
+        res.writeHead(416, { 'Accept-Ranges': 'bytes', 'Content-Range': `bytes */${stat.size}` }).end();
+        return;
+      }
+      const [first, last] = range ?? [0, stat.size - 1];
+      /** @type {Record<string, string>} */
+      const head = { 'Content-Type': type, 'Accept-Ranges': 'bytes', 'Content-Length': String(last + 1 - first) };
+      if (range) head['Content-Range'] = `bytes ${first}-${last}/${stat.size}`;
+      res.writeHead(range ? 206 : 200, head);
+      if (req.method === 'HEAD' || last < first) { // HEAD, or an empty file
         res.end();
         return;
       }
-      createReadStream(file).on('error', () => res.destroy()).pipe(res);
+      createReadStream(file, { start: first, end: last }).on('error', () => res.destroy()).pipe(res);
     } catch (e) {
       if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
       res.end(String(/** @type {Error} */ (e)?.message ?? e));
     }
   });
+  // An idle keep-alive connection is closed by the client, never by this server: a client in the same
+  // process (the tests) whose event loop was busy past the server's keep-alive timeout (Node's default:
+  // 5 s; e.g. synchronous engine loads and forward passes) reuses the connection before either side's
+  // timer has run, and a server closing it then resets that request (ECONNRESET). close() ends them all.
+  server.keepAliveTimeout = 0;
   await new Promise((ok, fail) => {
     server.once('error', fail);
     server.listen(port, '127.0.0.1', () => ok(undefined));

@@ -90,18 +90,13 @@ export function bytesEntry(bytes) {
 
 /**
  * An internal load option (a symbol: never an option users can pass or see): called with config.json
- * as soon as a remote source has it (collectFiles `onConfig`).
- */
-export const ON_CONFIG = Symbol('bertology.onConfig');
-
-/**
- * An internal load option, like ON_CONFIG: called with config.json and the tokenizer files that exist
- * as soon as a remote source has them all and has asked for the weights (collectFiles `onTokenizerFiles`).
+ * and the tokenizer files that exist as soon as a remote source has them all and has asked for the
+ * weights (collectFiles `onTokenizerFiles`).
  */
 export const ON_TOKENIZER_FILES = Symbol('bertology.onTokenizerFiles');
 
 /**
- * An internal load option (a symbol, like ON_CONFIG): the consumer handles FileEntry.deferred, so a
+ * An internal load option (a symbol, like ON_TOKENIZER_FILES): the consumer handles FileEntry.deferred, so a
  * remote source may hand out a weights file before its word-embedding table has downloaded (unless
  * the load option `progressive` is false). Consumers that read every byte at once never set it.
  */
@@ -183,15 +178,13 @@ function tableOnlyShards(text) {
  * @param {FileGetter} get
  * @param {(what: string) => BertologyError} missingWeights error when neither weights form exists
  * @param {string} where for messages
- * @param {{sentence_transformers?: boolean, onConfig?: (config: FileEntry) => void,
- *   onTokenizerFiles?: (files: Map<string, FileEntry>) => void}} [options]
- *   `sentence_transformers`: also get a sentence-transformers model's files; `onConfig`: called with
- *   config.json as soon as it is there, `onTokenizerFiles` with config.json and the tokenizer files that
- *   exist once they all are and the weights have been asked for (the loader prepares the engine while
- *   the weights download)
+ * @param {{sentence_transformers?: boolean, onTokenizerFiles?: (files: Map<string, FileEntry>) => void}} [options]
+ *   `sentence_transformers`: also get a sentence-transformers model's files; `onTokenizerFiles`: called
+ *   with config.json and the tokenizer files that exist once they all are and the weights have been
+ *   asked for (the loader builds the tokenizer while the weights download)
  * @returns {Promise<Map<string, FileEntry>>}
  */
-export async function collectFiles(get, missingWeights, where, { sentence_transformers = false, onConfig, onTokenizerFiles } = {}) {
+export async function collectFiles(get, missingWeights, where, { sentence_transformers = false, onTokenizerFiles } = {}) {
   // config.json, the tokenizer files, the weights index and model.safetensors are asked for at once:
   // most checkpoints are one model.safetensors, whose download then starts without waiting for the
   // index's answer (an HTML page or a 404). A sharded checkpoint's index cancels it: the shards are
@@ -224,15 +217,6 @@ export async function collectFiles(get, missingWeights, where, { sentence_transf
   });
   weights.catch(() => notSingle.abort()); // another file failed: the single file is not needed either
   for (const p of [...pending, single, weights]) p.catch(() => {}); // awaited below: never an unhandled rejection
-  if (onConfig) {
-    pending[0].then((config) => {
-      try {
-        if (config) onConfig(config);
-      } catch {
-        // a hint only: the load goes on as without it
-      }
-    }, () => {});
-  }
   if (onTokenizerFiles) {
     Promise.all([...pending.slice(0, 3), weightsRequested]).then(([config, tokenizer, tokenizerConfig]) => {
       /** @type {Map<string, FileEntry>} */

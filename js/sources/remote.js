@@ -12,7 +12,7 @@
 // file answered with HTML is a BAD_RESPONSE error.
 
 import { BertologyError } from '../errors.js';
-import { ACCEPT_DEFERRED, bytesEntry, collectFiles, emit, ON_CONFIG, ON_TOKENIZER_FILES, PROGRESSIVE_TUNING, WEIGHTS_INDEX } from './common.js';
+import { ACCEPT_DEFERRED, bytesEntry, collectFiles, emit, ON_TOKENIZER_FILES, PROGRESSIVE_TUNING, WEIGHTS_INDEX } from './common.js';
 import { env } from './env.js';
 import { mark } from '../runtime/host.js';
 import { deferredShard, readRest, sourceError as fail, streamWeights } from './progressive.js';
@@ -418,7 +418,7 @@ export async function remoteFiles(baseUrl, options) {
       const why = (/** @type {string} */ f) => absent.get(f) ?? 'HTTP 404';
       return fail(`model weights not found in ${where}: neither ${new URL(index, baseUrl).href} (${why(index)}) ` +
         `nor ${url} (${why('model.safetensors')}) exists`, 'FILE_NOT_FOUND', { url, status: 404, file: 'model.safetensors' });
-    }, where, { sentence_transformers: options.sentence_transformers, onConfig: /** @type {any} */ (options)[ON_CONFIG],
+    }, where, { sentence_transformers: options.sentence_transformers,
       onTokenizerFiles: /** @type {any} */ (options)[ON_TOKENIZER_FILES] });
     collected.catch(() => {}); // awaited in the race below
     const files = await Promise.race([collected, /** @type {Promise<never>} */ (failedEarly)]);

@@ -8,8 +8,6 @@ import { createServer } from 'node:net';
 import { BertologyError, BertologyModel, env } from '../../js/index.js';
 import { SKIP_REASON, sharedPath } from './helpers/shared.js';
 import { modelFilePath, modelFileSizes, sha256File, startHubServer } from './helpers/hf-server.js';
-import { openModelFiles } from '../../js/sources/index.js';
-import { ON_CONFIG, readText } from '../../js/sources/common.js';
 
 const TEXTS = ['a great , moving film .', 'the plot is dull and the acting is worse .', 'it is a movie .'];
 const skip = SKIP_REASON;
@@ -237,38 +235,4 @@ test('http: two models loaded concurrently, used interleaved; dispose then reuse
   assertSameScores(again.classify(TEXTS));
   again.dispose();
   mlm.dispose();
-});
-
-test('config.json reaches the loader (ON_CONFIG) before the weights are downloaded', { skip }, async () => {
-  // The loader prepares the engine (int8 kernel choice) while the weights download: the weights'
-  // responses are held here until config.json has been handed over, so this only settles if it is.
-  /** @type {any} */
-  let seen = null;
-  /** @type {() => void} */
-  let handed = () => {};
-  const configHanded = new Promise((resolve) => { handed = () => resolve(undefined); });
-  /** @type {ReturnType<typeof setTimeout> | undefined} */
-  let timer;
-  const stuck = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error('config.json was not handed over while the weights were pending')), 20_000);
-  });
-  /** @type {typeof fetch} */
-  const held = async (url, init) => {
-    if (/\.safetensors$/.test(String(url))) await Promise.race([configHanded, stuck]);
-    return fetch(url, init);
-  };
-  try {
-    const files = await openModelFiles(`${hub.url}shared/bert-mini-sst2/resolve/main/`, {
-      fetch: held,
-      [ON_CONFIG]: (/** @type {any} */ entry) => {
-        seen = JSON.parse(readText(entry));
-        handed();
-      },
-    });
-    assert.equal(seen?.model_type, 'bert');
-    assert.ok([...files.files.keys()].some((f) => f.endsWith('.safetensors')));
-    files.close();
-  } finally {
-    clearTimeout(timer);
-  }
 });

@@ -143,6 +143,9 @@ export async function startRangeServer(roots) {
     }
     if (await sendHeld(0, bytes.length)) res.end();
   });
+  // idle keep-alive connections are the client's to close (web/dev-server.mjs says why: no ECONNRESET
+  // when the test's event loop was busy past a server-side timeout)
+  server.keepAliveTimeout = 0;
   await new Promise((ok) => server.listen(0, '127.0.0.1', () => ok(undefined)));
   const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
   return {
