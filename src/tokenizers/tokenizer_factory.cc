@@ -1,5 +1,6 @@
 // The Tokenizer factories: tokenizer.json, vocab.json + merges.txt (expressed as the
 // tokenizer.json they stand for) and SentencePiece models.
+#include <optional>
 #include <utility>
 
 #include "io/json_util.h"
@@ -7,6 +8,7 @@
 #include "tokenizers/sentencepiece_model.h"
 #include "tokenizers/tokenizer.h"
 #include "tokenizers/unicode.h"
+#include "tokenizers/vocab_json.h"
 
 namespace bt {
 
@@ -56,10 +58,13 @@ Result<std::unique_ptr<Tokenizer>> FromParsedJson(const Json& root, Vocab* vocab
 // Only the regular case is taken: invalid JSON, nesting deeper than kMaxJsonDepth, "model" or its
 // "vocab" given twice, an entry that is not an integer id, or one VocabBuilder refuses stops the pass
 // (ok() false), and the caller reads the file the ordinary way — same tokenizer, same errors.
+// `builder`: the vocabulary already read by ReadVocabObject (vocab_json.h) when the text given to the
+// pass has "{}" in its place (then the pass must capture exactly that empty object: sax_entries() 0).
 class TreeWithoutVocab {
  public:
   using Builder = nlohmann::detail::json_sax_dom_parser<Json>;
-  explicit TreeWithoutVocab(Json* root) : tree_(*root, false) {}
+  explicit TreeWithoutVocab(Json* root, VocabBuilder builder = VocabBuilder())
+      : tree_(*root, false), builder_(std::move(builder)) {}
 
   bool null() { return Value() && tree_.null(); }
   bool boolean(bool v) { return Value() && tree_.boolean(v); }
@@ -119,6 +124,8 @@ class TreeWithoutVocab {
   bool ok() const { return !tree_.is_errored(); }
   // The vocabulary read, or null when model.vocab was not an object.
   Vocab* vocab() { return has_vocab_ ? &vocab_ : nullptr; }
+  // Vocabulary entries this pass read itself.
+  size_t sax_entries() const { return sax_entries_; }
 
  private:
   enum RootKey { kNone, kModel, kOther };
@@ -127,7 +134,10 @@ class TreeWithoutVocab {
     pending_vocab_ = false;
     return !capturing_;
   }
-  bool Entry(int64_t id) { return builder_.Add(std::move(key_), id); }
+  bool Entry(int64_t id) {
+    ++sax_entries_;
+    return builder_.Add(key_, id);
+  }
 
   Builder tree_;
   int depth_ = 0;
@@ -135,9 +145,44 @@ class TreeWithoutVocab {
   int models_ = 0, vocabs_ = 0;
   bool model_open_ = false, pending_vocab_ = false, capturing_ = false, has_vocab_ = false;
   std::string key_;
+  size_t sax_entries_ = 0;
   VocabBuilder builder_;
   Vocab vocab_;
 };
+
+// tokenizer.json through TreeWithoutVocab; nullopt when the pass stops (or, with a `builder` from
+// ReadVocabObject, does not capture exactly the empty object in the vocabulary's place).
+std::optional<Result<std::unique_ptr<Tokenizer>>> FromJsonWithoutVocabTree(std::string_view text,
+                                                                             std::optional<VocabBuilder> builder = {}) {
+  const bool prefilled = builder.has_value();
+  Json tree;
+  TreeWithoutVocab reader(&tree, prefilled ? std::move(*builder) : VocabBuilder());
+  if (!Json::sax_parse(text.begin(), text.end(), &reader) || !reader.ok()) return std::nullopt;
+  if (prefilled && (!reader.vocab() || reader.sax_entries() != 0)) return std::nullopt;
+  // The vocabulary goes to the model types that read {token: id}; else the ordinary way.
+  const Json* model = OptionalField(tree, "model");
+  const Json* type = model ? OptionalField(*model, "type") : nullptr;
+  const bool vocab_model = type && type->is_string() && (*type == "WordPiece" || *type == "BPE" || *type == "WordLevel");
+  if (reader.vocab() && !vocab_model) return std::nullopt;
+  return FromParsedJson(tree, reader.vocab());
+}
+
+}  // namespace
+
+// tokenizer.json as one JSON tree: the reference path, which every file the shortcuts above do not
+// take goes through (and the differential fuzz target compares them with).
+Result<std::unique_ptr<Tokenizer>> FromJsonTree(std::string_view tokenizer_json) {
+  tokenizers::unicode::PrepareTables();
+  const Json root = Json::parse(tokenizer_json.begin(), tokenizer_json.end(), nullptr, false);
+  if (root.is_discarded()) return Status::BadCheckpoint("tokenizer.json: not valid JSON");
+  if (JsonDepth(root) > kMaxJsonDepth) {
+    return Status::BadCheckpoint("tokenizer.json: nested more than " + std::to_string(kMaxJsonDepth) +
+                         " levels deep");
+  }
+  return FromParsedJson(root);
+}
+
+namespace {
 
 // merges.txt: an optional "#version" line, then one "left right" pair per line.
 Result<Json> ParseMergesTxt(std::string_view text) {
@@ -165,25 +210,21 @@ Result<Json> ParseMergesTxt(std::string_view text) {
 
 Result<std::unique_ptr<Tokenizer>> Tokenizer::FromJson(std::string_view tokenizer_json) {
   tokenizers::unicode::PrepareTables();
-  {
-    Json tree;
-    tokenizers::TreeWithoutVocab reader(&tree);
-    if (Json::sax_parse(tokenizer_json.begin(), tokenizer_json.end(), &reader) && reader.ok()) {
-      // The vocabulary goes to the model types that read {token: id}; else the ordinary way.
-      const Json* model = OptionalField(tree, "model");
-      const Json* type = model ? OptionalField(*model, "type") : nullptr;
-      const bool vocab_model = type && type->is_string() &&
-                               (*type == "WordPiece" || *type == "BPE" || *type == "WordLevel");
-      if (!reader.vocab() || vocab_model) return tokenizers::FromParsedJson(tree, reader.vocab());
+  // The vocabulary by its own scanner, the rest (with "{}" in its place) by the JSON library.
+  const size_t open = tokenizers::FindVocabObject(tokenizer_json);
+  if (open != std::string_view::npos) {
+    tokenizers::VocabBuilder builder;
+    const size_t close = tokenizers::ReadVocabObject(tokenizer_json, open, &builder);
+    if (close != std::string_view::npos) {
+      std::string rest;
+      rest.reserve(tokenizer_json.size() - (close - open) + 2);
+      rest.append(tokenizer_json.substr(0, open)).append("{}").append(tokenizer_json.substr(close));
+      auto tokenizer = tokenizers::FromJsonWithoutVocabTree(rest, std::move(builder));
+      if (tokenizer) return std::move(*tokenizer);
     }
   }
-  const Json root = Json::parse(tokenizer_json.begin(), tokenizer_json.end(), nullptr, false);
-  if (root.is_discarded()) return Status::BadCheckpoint("tokenizer.json: not valid JSON");
-  if (JsonDepth(root) > kMaxJsonDepth) {
-    return Status::BadCheckpoint("tokenizer.json: nested more than " + std::to_string(kMaxJsonDepth) +
-                         " levels deep");
-  }
-  return tokenizers::FromParsedJson(root);
+  if (auto tokenizer = tokenizers::FromJsonWithoutVocabTree(tokenizer_json)) return std::move(*tokenizer);
+  return tokenizers::FromJsonTree(tokenizer_json);
 }
 
 Result<std::unique_ptr<Tokenizer>> Tokenizer::FromBpeFiles(std::string_view vocab_json, std::string_view merges_txt) {

@@ -22,6 +22,7 @@
 #include "models/convert.h"
 #include "models/model.h"
 #include "tokenizers/tokenizer.h"
+#include "tokenizers/vocab_json.h"
 
 namespace bt::fuzz {
 namespace {
@@ -560,7 +561,28 @@ int FuzzConfig(const uint8_t* data, size_t size) {
 
 int FuzzTokenizerJson(const uint8_t* data, size_t size) {
   auto tokenizer = Tokenizer::FromJson(AsText(data, size));
-  if (tokenizer.ok()) ExerciseLoaded(*tokenizer.value());
+  // Differential: FromJson's shortcuts (the vocabulary's own scanner, tokenizers/vocab_json.h) build
+  // what the whole file as one JSON tree builds, or fail with the same error.
+  auto tree = tokenizers::FromJsonTree(AsText(data, size));
+  if (tokenizer.ok() != tree.ok() ||
+      (!tree.ok() && (tokenizer.status().code() != tree.status().code() ||
+                      tokenizer.status().message() != tree.status().message()))) {
+    FuzzFail("tokenizer.json: FromJson and FromJsonTree disagree: " +
+             (tokenizer.ok() ? tree.status().message() : tokenizer.status().message()));
+  }
+  if (!tokenizer.ok()) return 0;
+  const Tokenizer& a = *tokenizer.value();
+  const Tokenizer& b = *tree.value();
+  if (a.vocab_size() != b.vocab_size() || a.pad_id() != b.pad_id() || a.mask_id() != b.mask_id()) {
+    FuzzFail("tokenizer.json: FromJson and FromJsonTree build different vocabularies");
+  }
+  for (int32_t id = 0; id < b.vocab_size(); ++id) {
+    const std::string token = b.IdToToken(id);
+    if (a.IdToToken(id) != token || a.TokenToId(token) != b.TokenToId(token)) {
+      FuzzFail("tokenizer.json: FromJson and FromJsonTree differ at id " + std::to_string(id));
+    }
+  }
+  ExerciseLoaded(a);
   return 0;
 }
 
