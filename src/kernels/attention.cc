@@ -10,6 +10,7 @@
 #include "kernels/dot.h"
 #include "kernels/gemm_internal.h"
 #include "kernels/norm.h"
+#include "kernels/vmath.h"
 
 namespace bt {
 namespace {
@@ -47,6 +48,33 @@ void UniformRow(const AttentionShape& s, const float* v, float* out, float* prow
   if (prow != nullptr) std::fill(prow, prow + s.seq, p);
 }
 
+// One K^T panel of 8 keys (rows[j]: key j's hd values): dst[d*8 + j] = rows[j][d].
+void PackKeyPanel(const float* const rows[kNR], int32_t hd, float* dst) {
+  using vmath::v4f;
+  int32_t d = 0;
+  for (; d + 4 <= hd; d += 4, dst += 4 * kNR) {
+    const v4f a0 = vmath::Load(rows[0] + d), a1 = vmath::Load(rows[1] + d);
+    const v4f a2 = vmath::Load(rows[2] + d), a3 = vmath::Load(rows[3] + d);
+    const v4f b0 = vmath::Load(rows[4] + d), b1 = vmath::Load(rows[5] + d);
+    const v4f b2 = vmath::Load(rows[6] + d), b3 = vmath::Load(rows[7] + d);
+    const v4f a01l = __builtin_shufflevector(a0, a1, 0, 4, 1, 5), a01h = __builtin_shufflevector(a0, a1, 2, 6, 3, 7);
+    const v4f a23l = __builtin_shufflevector(a2, a3, 0, 4, 1, 5), a23h = __builtin_shufflevector(a2, a3, 2, 6, 3, 7);
+    const v4f b01l = __builtin_shufflevector(b0, b1, 0, 4, 1, 5), b01h = __builtin_shufflevector(b0, b1, 2, 6, 3, 7);
+    const v4f b23l = __builtin_shufflevector(b2, b3, 0, 4, 1, 5), b23h = __builtin_shufflevector(b2, b3, 2, 6, 3, 7);
+    vmath::Store(dst, __builtin_shufflevector(a01l, a23l, 0, 1, 4, 5));
+    vmath::Store(dst + 4, __builtin_shufflevector(b01l, b23l, 0, 1, 4, 5));
+    vmath::Store(dst + 8, __builtin_shufflevector(a01l, a23l, 2, 3, 6, 7));
+    vmath::Store(dst + 12, __builtin_shufflevector(b01l, b23l, 2, 3, 6, 7));
+    vmath::Store(dst + 16, __builtin_shufflevector(a01h, a23h, 0, 1, 4, 5));
+    vmath::Store(dst + 20, __builtin_shufflevector(b01h, b23h, 0, 1, 4, 5));
+    vmath::Store(dst + 24, __builtin_shufflevector(a01h, a23h, 2, 3, 6, 7));
+    vmath::Store(dst + 28, __builtin_shufflevector(b01h, b23h, 2, 3, 6, 7));
+  }
+  for (; d < hd; ++d, dst += kNR) {
+    for (int32_t j = 0; j < kNR; ++j) dst[j] = rows[j][d];
+  }
+}
+
 // qpos: null (query row i is position i) or the position of each of the nq query rows (a subset).
 void AttendHead(const AttentionShape& s, const float* q, int32_t q_stride, int32_t nq, const int32_t* qpos,
                 const float* k, const float* v, const int32_t* valid, int32_t nv, float scale, float* ctx,
@@ -70,6 +98,12 @@ void AttendHead(const AttentionShape& s, const float* q, int32_t q_stride, int32
   // K^T panels: panel p holds keys valid[8p..8p+7] as columns, kp[p*hd*8 + d*8 + j]; padding keys 0.
   for (int32_t p = 0; p < nv8 / kNR; ++p) {
     float* dst = kp + static_cast<size_t>(p) * hd * kNR;
+    if (p * kNR + kNR <= nv) {  // 8 keys: 4x4 transposes, 4 dims at a time
+      const float* rows[kNR];
+      for (int32_t j = 0; j < kNR; ++j) rows[j] = k + static_cast<size_t>(valid[p * kNR + j]) * s.k_stride;
+      PackKeyPanel(rows, hd, dst);
+      continue;
+    }
     for (int32_t j = 0; j < kNR; ++j) {
       const int32_t t = p * kNR + j;
       if (t < nv) {
@@ -84,6 +118,14 @@ void AttendHead(const AttentionShape& s, const float* q, int32_t q_stride, int32
   for (int32_t p = 0; p < hd8 / kNR; ++p) {
     float* dst = vp + static_cast<size_t>(p) * nv * kNR;
     const int32_t d0 = p * kNR, width = std::min(kNR, hd - d0);
+    if (width == kNR) {
+      for (int32_t t = 0; t < nv; ++t) {
+        const float* vt = v + static_cast<size_t>(valid[t]) * s.v_stride + d0;
+        vmath::Store(dst + t * kNR, vmath::Load(vt));
+        vmath::Store(dst + t * kNR + 4, vmath::Load(vt + 4));
+      }
+      continue;
+    }
     for (int32_t t = 0; t < nv; ++t) {
       const float* vt = v + static_cast<size_t>(valid[t]) * s.v_stride + d0;
       for (int32_t j = 0; j < width; ++j) dst[t * kNR + j] = vt[j];

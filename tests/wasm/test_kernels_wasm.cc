@@ -14,6 +14,7 @@
 #include "kernels/gemm_internal.h"
 #include "kernels/gemm_q8.h"
 #include "kernels/norm.h"
+#include "kernels/vmath.h"
 #include "../native/nonfinite_checks.h"
 
 // The relaxed-SIMD c4 kernels: linked into the relaxed test programs only.
@@ -78,6 +79,24 @@ void CheckScaledSoftmaxPack4() {
       float inv[4];
       bt::ScaledSoftmaxPack4(mr, static_cast<int32_t>(n), 0.17677669f, got_rows.data(), stride, got.data(), inv);
       Check(std::memcmp(want.data(), got.data(), sizeof(float) * want.size()) == 0, "ScaledSoftmaxPack4", mr, 0, n);
+    }
+  }
+}
+
+// vmath::Min/Max are f32x4.pmin/pmax here: the compare + select they stand for, bitwise, on every
+// pair of special values (NaN, signed zeros, infinities) and random ones.
+void CheckMinMax() {
+  using bt::vmath::v4f;
+  const float nan = std::nanf(""), inf = INFINITY;
+  std::vector<float> xs = {0.0f, -0.0f, nan, -nan, inf, -inf, 1.0f, -1.0f, 1e-40f, -87.5f};
+  const auto r = Random(64, 3);
+  xs.insert(xs.end(), r.begin(), r.end());
+  for (float a : xs) {
+    for (float b : xs) {
+      const v4f va = bt::vmath::Splat(a), vb = bt::vmath::Splat(b);
+      const float mx = bt::vmath::Max(va, vb)[1], mn = bt::vmath::Min(va, vb)[2];
+      const float want_mx = a > b ? a : b, want_mn = a < b ? a : b;
+      Check(std::memcmp(&mx, &want_mx, 4) == 0 && std::memcmp(&mn, &want_mn, 4) == 0, "vmath Min/Max = compare + select", 0, 0, 0);
     }
   }
 }
@@ -238,6 +257,7 @@ int main() {
 #if defined(__wasm_simd128__)
   CheckF32();
   CheckScaledSoftmaxPack4();
+  CheckMinMax();
   const bool relaxed = bt_relaxed_q8_kernels_get != nullptr;
 #if defined(BT_EXPECT_RELAXED)
   if (!relaxed) {
