@@ -22,9 +22,12 @@ import { env } from './sources/env.js';
  * @property {boolean} crossOriginIsolated
  */
 
-/** The model methods forwarded by name (any other: `model.invoke(name, ...args)`). */
+/**
+ * The BertologyModel methods forwarded by name (any other: `model.invoke(name, ...args)`); tasks such as
+ * fill-mask or question answering are pipelines (`client.pipeline(task, model)`), not model methods.
+ */
 const MODEL_METHODS = ['classify', 'forward', 'forwardEncodings', 'tokenize', 'tokenizeWindows', 'decode',
-  'idToToken', 'tokenToId', 'fillMask', 'tokenClassification', 'questionAnswering', 'featureExtraction', 'embed', 'ensureWeights'];
+  'idToToken', 'tokenToId', 'ensureWeights'];
 
 /**
  * @param {any} e serialized error

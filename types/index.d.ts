@@ -923,8 +923,12 @@ export class RemoteModel {
   invoke(method: string, ...args: unknown[]): Promise<any>;
   classify(...args: unknown[]): Promise<any>;
   forward(...args: unknown[]): Promise<any>;
+  forwardEncodings(...args: unknown[]): Promise<any>;
   tokenize(...args: unknown[]): Promise<any>;
+  tokenizeWindows(...args: unknown[]): Promise<any>;
   decode(...args: unknown[]): Promise<string>;
+  idToToken(id: number): Promise<string>;
+  tokenToId(token: string): Promise<number>;
   /** Progressive loading: the worker's model has its whole word-embedding table (see BertologyModel.weightsComplete). */
   readonly weightsComplete: Promise<void>;
   ensureWeights(ids: ArrayLike<number> | ArrayLike<number>[]): Promise<void>;

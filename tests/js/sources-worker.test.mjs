@@ -38,6 +38,12 @@ test('worker: load by hub id with forwarded progress, classify, forward, dispose
   const model = await client.load('shared/bert-mini-sst2', { host: hub.url, threads: 2, progress_callback: (e) => events.push(e) });
   assert.equal(model.runtime.variant, 'threads');
   assert.equal(model.runtime.threads, 2);
+  // every method the client forwards by name is a BertologyModel method (none answers "no method")
+  const forwarded = Object.getOwnPropertyNames(model).filter((n) => typeof (/** @type {any} */ (model))[n] === 'function');
+  assert.ok(forwarded.includes('classify') && forwarded.includes('ensureWeights'), forwarded.join());
+  for (const name of forwarded) assert.equal(typeof (/** @type {any} */ (BertologyModel.prototype))[name], 'function', `RemoteModel.${name}`);
+  assert.equal(await model.tokenToId('[CLS]'), 101);
+  assert.equal(await model.idToToken(101), '[CLS]');
   assert.equal(model.info.head, 'sequence_classification');
   assert.ok(events.some((e) => e.status === 'progress' && e.file === 'model-00001-of-00002.safetensors' && e.progress === 100));
   assert.equal(events.at(-1).status, 'ready');
