@@ -15,21 +15,10 @@ size_t DecodeAt(std::string_view text, size_t i, char32_t* cp, size_t* bad_lengt
     *cp = lead;
     return 1;
   }
-  size_t length;
-  unsigned char low = 0x80, high = 0xBF;  // range of the second byte
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    length = 2;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    length = 3;
-    if (lead == 0xE0) low = 0xA0;
-    if (lead == 0xED) high = 0x9F;
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    length = 4;
-    if (lead == 0xF0) low = 0x90;
-    if (lead == 0xF4) high = 0x8F;
-  } else {
-    return 0;
-  }
+  const Utf8Lead lead_info = ClassifyUtf8Lead(lead);
+  const size_t length = lead_info.length;
+  const unsigned char low = lead_info.low, high = lead_info.high;  // range of the second byte
+  if (length == 0) return 0;
   char32_t value = lead & (0x7F >> length);
   for (size_t k = 1; k < length; ++k) {
     if (i + k >= text.size()) return 0;

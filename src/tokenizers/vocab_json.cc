@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <string>
 
+#include "tokenizers/utf8.h"
+
 namespace bt::tokenizers {
 namespace {
 
@@ -23,23 +25,10 @@ constexpr PlainBytes kPlain;
 // Length of the well-formed UTF-8 sequence (2..4 bytes, Unicode Table 3-7, as nlohmann's lexer checks
 // it) that starts at p[0] >= 0x80, or 0.
 size_t Utf8Length(const unsigned char* p, const unsigned char* end) {
-  const unsigned char c = p[0];
-  unsigned char lo = 0x80, hi = 0xBF;  // the second byte's range
-  size_t length;
-  if (c >= 0xC2 && c <= 0xDF) {
-    length = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    length = 3;
-    if (c == 0xE0) lo = 0xA0;
-    if (c == 0xED) hi = 0x9F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    length = 4;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;
-  } else {
-    return 0;
-  }
-  if (static_cast<size_t>(end - p) < length || p[1] < lo || p[1] > hi) return 0;
+  const Utf8Lead lead = ClassifyUtf8Lead(p[0]);
+  const size_t length = lead.length;
+  if (length == 0) return 0;
+  if (static_cast<size_t>(end - p) < length || p[1] < lead.low || p[1] > lead.high) return 0;
   for (size_t k = 2; k < length; ++k) {
     if (p[k] < 0x80 || p[k] > 0xBF) return 0;
   }
