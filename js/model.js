@@ -428,9 +428,17 @@ export class BertologyModel {
     }
     // Progressive loading: rows whose bytes have arrived are filled now; a row still downloading makes
     // the engine answer NOT_READY (the pipelines await ensureWeights first).
-    if (this.#progressive && this.#progressive.pending > 0) this.#progressive.fillAvailable(this.#progressive.missing(ids));
+    // Such an error carries `rows`: the token ids still pending (what ensureWeights needs for this call).
+    const pendingRows = this.#progressive && this.#progressive.pending > 0
+      ? this.#progressive.fillAvailable(this.#progressive.missing(ids)) : [];
     /** @type {Record<string, any>} the engine's EngineForwardOutput, read by name below */
-    const r = unwrap(this.raw.forward(ids, typeIds, mask, b, seq, flags, positions, taskTypeIds), 'forward');
+    let r;
+    try {
+      r = unwrap(this.raw.forward(ids, typeIds, mask, b, seq, flags, positions, taskTypeIds), 'forward');
+    } catch (e) {
+      if (/** @type {any} */ (e)?.code === 'NOT_READY' && pendingRows.length > 0) /** @type {any} */ (e).rows = pendingRows;
+      throw e;
+    }
     // A relaxed-SIMD build times its int8 kernels after the first int8 result, not before it.
     if (this.#info.dtype === 'q8') chooseInt8KernelsLater(this.runtime);
     /** @type {ForwardOutput & Record<string, any>} */

@@ -28,7 +28,6 @@
 // process.getBuiltinModule).
 
 import { BertologyModel } from './model.js';
-import { idsInputs } from './batch.js';
 import { pipeline } from './pipeline.js';
 import { getRuntime, isNode, nodeModule } from './runtime.js';
 import { env } from './sources/env.js';
@@ -124,50 +123,24 @@ const resolveModelArg = (x) => (x && typeof x === 'object' && typeof x.handle ==
 const ROW_METHODS = new Set(['forward', 'forwardEncodings', 'classify']);
 
 /**
- * The token ids a synchronous model call will run the engine on, tokenized as the call does it
- * (BertologyModel.forward: truncation default true, max_length; classify: truncation true; pairs), so
- * that their word-embedding rows can be fetched first (progressive loading). Throws what the call would
- * throw for bad arguments.
- * @param {BertologyModel} model
- * @param {string} method one of ROW_METHODS
- * @param {any[]} args
- * @returns {Array<ArrayLike<number>>}
- */
-function callIds(model, method, args) {
-  const [inputs, options] = args;
-  if (method === 'forwardEncodings') return inputs.map((/** @type {any} */ e) => e.ids);
-  if (method === 'forward' && !(typeof inputs === 'string' || Array.isArray(inputs))) return [idsInputs(inputs, model.info).ids];
-  const texts = typeof inputs === 'string' ? [inputs] : inputs;
-  const pairs = options?.pairs == null ? null : typeof options.pairs === 'string' ? [options.pairs] : options.pairs;
-  const tokenizeOptions = method === 'classify' ? { truncation: true }
-    : { truncation: options?.truncation ?? true, max_length: options?.max_length };
-  return texts.map((/** @type {any} */ t, /** @type {number} */ i) => model.tokenize(t, pairs ? pairs[i] : null, tokenizeOptions).ids);
-}
-
-/**
  * Progressive loading: a synchronous call on a model whose word-embedding table is still downloading
- * waits for the rows of its token ids (model.ensureWeights, as the pipelines do), not for the whole
- * table. Arguments the call would reject are left to it (it answers at once); a call that still finds
- * a row missing (NOT_READY: ids read otherwise than callIds reads them) is run again once the table is
- * complete — the same results either way, as the engine stays exact on NOT_READY.
+ * runs; if it needs rows not in yet, the model's NOT_READY error names them (`rows`), so the call waits
+ * for those rows (model.ensureWeights, as the pipelines do), not for the whole table, and runs again —
+ * the same results, as the engine stays exact on NOT_READY. After a few rounds (rows filled by then
+ * unless the download failed) it waits for the whole table instead.
  * @param {BertologyModel} model @param {string} method @param {any[]} args
  */
 async function callWithRows(model, method, args) {
   const member = /** @type {any} */ (model)[method];
-  /** @type {Array<ArrayLike<number>> | null} */
-  let ids = null;
-  try {
-    ids = callIds(model, method, args);
-  } catch {
-    // bad arguments: the call reports them
-  }
-  if (ids) await model.ensureWeights(ids);
-  try {
-    return member.apply(model, args);
-  } catch (e) {
-    if (/** @type {any} */ (e)?.code !== 'NOT_READY' || model.weightsPending === 0) throw e;
-    await model.weightsComplete;
-    return member.apply(model, args);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return member.apply(model, args);
+    } catch (e) {
+      const err = /** @type {any} */ (e);
+      if (err?.code !== 'NOT_READY' || model.weightsPending === 0) throw e;
+      if (Array.isArray(err.rows) && err.rows.length > 0 && attempt < 3) await model.ensureWeights(err.rows);
+      else await model.weightsComplete;
+    }
   }
 }
 
