@@ -168,31 +168,6 @@ const TensorView* SafetensorsFile::Find(const std::string& name) const {
   return it == tensors_.end() ? nullptr : &it->second;
 }
 
-float HalfToFloat(uint16_t half) {
-  const uint32_t sign = static_cast<uint32_t>(half & 0x8000u) << 16;
-  const uint32_t exponent = (half >> 10) & 0x1fu;
-  uint32_t mantissa = half & 0x3ffu;
-  uint32_t bits;
-  if (exponent == 0) {
-    if (mantissa == 0) {
-      bits = sign;
-    } else {  // subnormal: renormalise
-      int shift = 0;
-      while ((mantissa & 0x400u) == 0) {
-        mantissa <<= 1;
-        ++shift;
-      }
-      mantissa &= 0x3ffu;
-      bits = sign | (static_cast<uint32_t>(127 - 15 - shift + 1) << 23) | (mantissa << 13);
-    }
-  } else if (exponent == 0x1f) {
-    bits = sign | 0x7f800000u | (mantissa << 13);
-  } else {
-    bits = sign | ((exponent + 127 - 15) << 23) | (mantissa << 13);
-  }
-  return __builtin_bit_cast(float, bits);
-}
-
 uint16_t FloatToHalf(float value) {
   const uint32_t bits = __builtin_bit_cast(uint32_t, value);
   const uint32_t sign = (bits >> 16) & 0x8000u;
@@ -438,6 +413,12 @@ Status DecodeToFloat32(const TensorView& tensor, int64_t first, int64_t count, f
     BT_ASSIGN_OR_RETURN(Bytes raw, Bytes::Allocate(bytes));
     BT_RETURN_IF_ERROR(tensor.source->Read(offset, bytes, raw.data()).WithContext(tensor.name));
     const uint8_t* src = raw.data();
+    if (tensor.dtype == DType::kF16) {
+      const auto n = static_cast<size_t>(count);
+      const size_t bad = ConvertF16ToF32(src, n, out);
+      if (tensor.check_finite && bad < n) return NonFiniteError(tensor, first + static_cast<int64_t>(bad), out[bad]);
+      return Status::Ok();
+    }
     for (int64_t i = 0; i < count; ++i) {
       if (tensor.dtype == DType::kF64) {
         double v;
@@ -450,10 +431,9 @@ Status DecodeToFloat32(const TensorView& tensor, int64_t first, int64_t count, f
       } else {
         uint16_t v;
         std::memcpy(&v, src + 2 * i, 2);
-        out[i] = tensor.dtype == DType::kF16 ? HalfToFloat(v) : BFloat16ToFloat(v);
+        out[i] = BFloat16ToFloat(v);
         // exponent bits all ones: NaN or ±Inf (checked here, in the pass that decodes anyway)
-        const uint16_t exponent = tensor.dtype == DType::kF16 ? 0x7c00 : 0x7f80;
-        if (tensor.check_finite && (v & exponent) == exponent) return NonFiniteError(tensor, first + i, out[i]);
+        if (tensor.check_finite && (v & 0x7f80) == 0x7f80) return NonFiniteError(tensor, first + i, out[i]);
       }
     }
   }

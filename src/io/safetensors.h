@@ -12,6 +12,7 @@
 
 #include "core/status.h"
 #include "io/file_store.h"
+#include "kernels/decode.h"  // HalfToFloat
 
 namespace bt {
 
@@ -71,7 +72,6 @@ Status DecodeToFloat32(const TensorView& tensor, int64_t first, int64_t count, f
 // BAD_CHECKPOINT "<file>: tensor '<name>' holds NaN at element 37 (index [1, 5]); weights must be
 // finite ... validate_weights: false skips this check", with the file and the tensor in its details.
 Status NonFiniteError(const TensorView& tensor, int64_t flat, double value);
-float HalfToFloat(uint16_t half);
 // The index of the first NaN / ±Inf among x[0, n), or -1 (4-wide, memory-bound).
 int64_t FirstNonFinite(const float* x, int64_t n);
 float BFloat16ToFloat(uint16_t bf16);

@@ -77,11 +77,20 @@ void PlaceQ8Row(const int8_t* q, float scale, const float* bias, int32_t col, in
   const_cast<float*>(packed.scale(p))[j] = scale;
   int8_t* pw = const_cast<int8_t*>(packed.weights(p));
   int32_t sum = 0;
-  for (int32_t kk = 0; kk < k; ++kk) {
-    pw[PackedLinearQ8::WeightOffset(packed.kr(), j, kk)] = q[kk];
-    sum += q[kk];
-  }
+  for (int32_t kk = 0; kk < k; ++kk) sum += q[kk];
   const_cast<int32_t*>(packed.column_sums(p))[j] = sum;
+  // A group of kr consecutive k is contiguous in the panel (WeightOffset): one kr-byte copy per group,
+  // groups kGemmNR * kr bytes apart.
+  const int kr = packed.kr();
+  const int32_t groups = k / kr;
+  int8_t* dst = pw + PackedLinearQ8::WeightOffset(kr, j, 0);
+  const size_t stride = static_cast<size_t>(kGemmNR) * kr;
+  if (kr == 4) {  // constant sizes: one 32-bit (16-bit) load and store, not a memcpy call
+    for (int32_t g = 0; g < groups; ++g) std::memcpy(dst + g * stride, q + 4 * g, 4);
+  } else {
+    for (int32_t g = 0; g < groups; ++g) std::memcpy(dst + g * stride, q + 2 * g, 2);
+  }
+  for (int32_t kk = groups * kr; kk < k; ++kk) pw[PackedLinearQ8::WeightOffset(kr, j, kk)] = q[kk];
 }
 
 // Quantises rows [row0, row0 + count) of W (given as w [count, k]) into their panels.

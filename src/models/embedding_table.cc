@@ -40,6 +40,10 @@ EmbeddingTable::EmbeddingTable(std::vector<float> values, int32_t rows, int32_t 
   }
 }
 
+EmbeddingTable::~EmbeddingTable() = default;
+EmbeddingTable::EmbeddingTable(EmbeddingTable&&) noexcept = default;
+EmbeddingTable& EmbeddingTable::operator=(EmbeddingTable&&) noexcept = default;
+
 EmbeddingTable EmbeddingTable::FromF32(std::unique_ptr<float[]> values, int32_t rows, int32_t width) {
   EmbeddingTable table;
   table.rows_ = rows;
@@ -48,13 +52,12 @@ EmbeddingTable EmbeddingTable::FromF32(std::unique_ptr<float[]> values, int32_t 
   return table;
 }
 
-EmbeddingTable EmbeddingTable::FromInt8(std::vector<int8_t> q, std::vector<float> scales, int32_t rows,
-                                        int32_t width) {
+EmbeddingTable EmbeddingTable::Int8Rows(int32_t rows, int32_t width) {
   EmbeddingTable table;
   table.rows_ = rows;
   table.width_ = width;
-  table.q8_ = std::move(q);
-  table.scales_ = std::move(scales);
+  table.q8_.resize(static_cast<size_t>(rows) * width);
+  table.scales_.resize(static_cast<size_t>(rows));
   return table;
 }
 

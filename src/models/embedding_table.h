@@ -18,13 +18,19 @@ namespace bt {
 class EmbeddingTable {
  public:
   EmbeddingTable() = default;
+  // Out of line, in code compiled at -O3 (at -Os, destroying the int8 rows loops over every byte).
+  ~EmbeddingTable();
+  EmbeddingTable(EmbeddingTable&&) noexcept;
+  EmbeddingTable& operator=(EmbeddingTable&&) noexcept;
   EmbeddingTable(std::vector<float> values, int32_t rows, int32_t width, bool quantize);
   // float32 rows as read from a checkpoint, in a buffer allocated without the zero fill a std::vector
   // would do (a 94 MB table is then written once, by the read).
   static EmbeddingTable FromF32(std::unique_ptr<float[]> values, int32_t rows, int32_t width);
-  // Rows already quantised by QuantizeRow (e.g. read from a converted checkpoint): q [rows, width],
-  // scales [rows]. Sizes are the caller's to check.
-  static EmbeddingTable FromInt8(std::vector<int8_t> q, std::vector<float> scales, int32_t rows, int32_t width);
+  // Storage for int8 rows [rows, width] and their scales, every row present, for the caller to fill
+  // (row_q8, scales: QuantizeRow, or the rows of a converted checkpoint). Allocated here, in code
+  // compiled at -O3: the loader is compiled for size, where a vector's zero fill is a byte loop
+  // (~12 ms for BERT's 7.8 MB table in wasm).
+  static EmbeddingTable Int8Rows(int32_t rows, int32_t width);
   // Storage for [rows, width] (int8 + scales when `quantized`, else float32), every row pending.
   static EmbeddingTable Pending(int32_t rows, int32_t width, bool quantized);
 

@@ -6,6 +6,7 @@
 
 #include "io/config.h"
 #include "io/json_util.h"
+#include "kernels/decode.h"
 
 namespace bt {
 namespace {
@@ -81,10 +82,10 @@ Status ReadScales(const TensorView& scale, int64_t row0, int64_t count, float* s
 // Rows [row0, row0 + count) of the int8 tensor `view`, read into q, must lie in [-max_abs, max_abs].
 Status CheckInt8Range(const TensorView& view, const int8_t* q, int64_t row0, int64_t count, int32_t max_abs) {
   const int64_t cols = view.shape[1];
-  const int8_t* begin = q;
-  const int8_t* end = q + count * cols;
-  const int8_t* bad = std::find_if(begin, end, [max_abs](int8_t v) { return v < -max_abs || v > max_abs; });
-  if (bad != end) {
+  const auto n = static_cast<size_t>(count * cols);
+  const size_t at = FindInt8OutOfRange(q, n, max_abs);
+  if (at < n) {
+    const int8_t* bad = q + at;
     const std::string range = "[-" + std::to_string(max_abs) + ", " + std::to_string(max_abs) + "]";
     return Status::BadCheckpoint("tensor '" + view.name + "': row " + std::to_string(row0 + (bad - q) / std::max<int64_t>(cols, 1)) +
                          " holds " + std::to_string(*bad) + " (int8 " +
@@ -303,10 +304,9 @@ Result<EmbeddingTable> WeightSource::Embeddings(const std::string& name, int64_t
       deferred_ = *view;
       return table;
     }
-    std::vector<int8_t> q(static_cast<size_t>(rows * width));
-    std::vector<float> scales(static_cast<size_t>(rows));
-    BT_RETURN_IF_ERROR(ReadInt8Rows(*view, 0, rows, q.data(), scales.data(), 127));
-    return EmbeddingTable::FromInt8(std::move(q), std::move(scales), r32, w32);
+    EmbeddingTable table = EmbeddingTable::Int8Rows(r32, w32);
+    BT_RETURN_IF_ERROR(ReadInt8Rows(*view, 0, rows, table.row_q8(0), table.scales(), 127));
+    return table;
   }
   if (defer_embeddings_) {
     // The dtype is checked now, as a full load would (DecodeToFloat32 refuses what it cannot decode).
@@ -329,17 +329,17 @@ Result<EmbeddingTable> WeightSource::Embeddings(const std::string& name, int64_t
   // int8 rows: the quantiser's scale is the finite check of an F32 row (NaN for NaN or ±Inf).
   Note(name, &WeightUse::q8_embedding);
   BT_RETURN_IF_ERROR(DecodeToFloat32(*view, 0, rows * width, values.get(), /*f32_checked_by_caller=*/true));
-  std::vector<int8_t> q(static_cast<size_t>(rows * width));
-  std::vector<float> scales(static_cast<size_t>(rows));
+  EmbeddingTable table = EmbeddingTable::Int8Rows(r32, w32);
   for (int64_t r = 0; r < rows; ++r) {
     const float* row = values.get() + static_cast<size_t>(r * width);
-    EmbeddingTable::QuantizeRow(row, w32, q.data() + static_cast<size_t>(r * width), &scales[static_cast<size_t>(r)]);
-    if (CheckedByCaller(*view) && !std::isfinite(scales[static_cast<size_t>(r)])) {
+    float* scale = table.scales() + r;
+    EmbeddingTable::QuantizeRow(row, w32, table.row_q8(static_cast<int32_t>(r)), scale);
+    if (CheckedByCaller(*view) && !std::isfinite(*scale)) {
       const int64_t bad = FirstNonFinite(row, width);
       return NonFiniteError(*view, r * width + bad, row[bad]);
     }
   }
-  return EmbeddingTable::FromInt8(std::move(q), std::move(scales), r32, w32);
+  return table;
 }
 
 Status FillEmbeddingRows(const TensorView& view, int64_t first, int64_t count, EmbeddingTable* table) {

@@ -15,6 +15,7 @@
 #include "kernels/gemm_q8.h"
 #include "kernels/norm.h"
 #include "kernels/vmath.h"
+#include "../native/decode_checks.h"
 #include "../native/nonfinite_checks.h"
 
 // The relaxed-SIMD c4 kernels: linked into the relaxed test programs only.
@@ -271,6 +272,7 @@ int main() {
   CheckPackW8();
   CheckLinearQ8Layouts();
   CheckQuantize();
+  failures += bt::decode_checks::CheckAll();  // binary16 → float32 and the int8 range check
   failures += bt::nonfinite::CheckAll();  // NaN/±Inf lanes through vmath, GELU, softmax, LayerNorm
   std::printf("%s: wasm SIMD kernels vs scalar references (%s; int8 kernel in use: %s)\n", failures == 0 ? "PASS" : "FAIL",
               relaxed ? "relaxed SIMD: dot_add and dot16 checked" : "SIMD128", bt::Q8KernelName());
