@@ -685,6 +685,13 @@ const opts = parseArgs(process.argv.slice(2));
 function reportOnly() {
   const rows = JSON.parse(fs.readFileSync(path.join(opts.outDir, 'results.json'), 'utf8'));
   const newest = rows.filter((r) => r.kind !== 'ttfr').sort((a, b) => String(b.measured_at).localeCompare(String(a.measured_at)))[0];
+  if (!newest) {
+    // bench/ttfr.mjs adds its rows to results.json; RESULTS.md is built around the engine rows
+    console.error(`[bench] ${path.relative(ROOT, path.join(opts.outDir, 'results.json'))} has no engine rows ` +
+      '(only time-to-first-result rows, whose table is ttfr.md): run `npm run bench` first');
+    process.exitCode = 1;
+    return;
+  }
   const sizes = Object.fromEntries(Object.entries(newest).filter(([k]) => /_bytes$/.test(k) && k !== 'ours_weight_bytes'));
   const gemmCache = path.join(OUT, 'gemm.json');
   const prev = fs.existsSync(path.join(OUT, 'last-run.json')) ? JSON.parse(fs.readFileSync(path.join(OUT, 'last-run.json'), 'utf8')) : {};
