@@ -57,18 +57,13 @@ void PackKeyPanel(const float* const rows[kNR], int32_t hd, float* dst) {
     const v4f a2 = vmath::Load(rows[2] + d), a3 = vmath::Load(rows[3] + d);
     const v4f b0 = vmath::Load(rows[4] + d), b1 = vmath::Load(rows[5] + d);
     const v4f b2 = vmath::Load(rows[6] + d), b3 = vmath::Load(rows[7] + d);
-    const v4f a01l = __builtin_shufflevector(a0, a1, 0, 4, 1, 5), a01h = __builtin_shufflevector(a0, a1, 2, 6, 3, 7);
-    const v4f a23l = __builtin_shufflevector(a2, a3, 0, 4, 1, 5), a23h = __builtin_shufflevector(a2, a3, 2, 6, 3, 7);
-    const v4f b01l = __builtin_shufflevector(b0, b1, 0, 4, 1, 5), b01h = __builtin_shufflevector(b0, b1, 2, 6, 3, 7);
-    const v4f b23l = __builtin_shufflevector(b2, b3, 0, 4, 1, 5), b23h = __builtin_shufflevector(b2, b3, 2, 6, 3, 7);
-    vmath::Store(dst, __builtin_shufflevector(a01l, a23l, 0, 1, 4, 5));
-    vmath::Store(dst + 4, __builtin_shufflevector(b01l, b23l, 0, 1, 4, 5));
-    vmath::Store(dst + 8, __builtin_shufflevector(a01l, a23l, 2, 3, 6, 7));
-    vmath::Store(dst + 12, __builtin_shufflevector(b01l, b23l, 2, 3, 6, 7));
-    vmath::Store(dst + 16, __builtin_shufflevector(a01h, a23h, 0, 1, 4, 5));
-    vmath::Store(dst + 20, __builtin_shufflevector(b01h, b23h, 0, 1, 4, 5));
-    vmath::Store(dst + 24, __builtin_shufflevector(a01h, a23h, 2, 3, 6, 7));
-    vmath::Store(dst + 28, __builtin_shufflevector(b01h, b23h, 2, 3, 6, 7));
+    v4f ta[4], tb[4];  // keys 0-3 and 4-7, dims d..d+3
+    vmath::Transpose4x4(a0, a1, a2, a3, ta);
+    vmath::Transpose4x4(b0, b1, b2, b3, tb);
+    for (int i = 0; i < 4; ++i) {
+      vmath::Store(dst + 8 * i, ta[i]);
+      vmath::Store(dst + 8 * i + 4, tb[i]);
+    }
   }
   for (; d < hd; ++d, dst += kNR) {
     for (int32_t j = 0; j < kNR; ++j) dst[j] = rows[j][d];

@@ -67,12 +67,9 @@ void ScaledSoftmaxPack4(size_t mr, int32_t n, float scale, float* s, size_t stri
   for (; t < n4; t += 4, packed += 16) {  // normalise 4 x 4 and transpose (f32_pack_a4's layout)
     const v4f r0 = vmath::Load(rows[0] + t) * i0, r1 = vmath::Load(rows[1] + t) * i1;
     const v4f r2 = vmath::Load(rows[2] + t) * i2, r3 = vmath::Load(rows[3] + t) * i3;
-    const v4f t01l = __builtin_shufflevector(r0, r1, 0, 4, 1, 5), t01h = __builtin_shufflevector(r0, r1, 2, 6, 3, 7);
-    const v4f t23l = __builtin_shufflevector(r2, r3, 0, 4, 1, 5), t23h = __builtin_shufflevector(r2, r3, 2, 6, 3, 7);
-    vmath::Store(packed, __builtin_shufflevector(t01l, t23l, 0, 1, 4, 5));
-    vmath::Store(packed + 4, __builtin_shufflevector(t01l, t23l, 2, 3, 6, 7));
-    vmath::Store(packed + 8, __builtin_shufflevector(t01h, t23h, 0, 1, 4, 5));
-    vmath::Store(packed + 12, __builtin_shufflevector(t01h, t23h, 2, 3, 6, 7));
+    v4f tr[4];
+    vmath::Transpose4x4(r0, r1, r2, r3, tr);
+    for (int i = 0; i < 4; ++i) vmath::Store(packed + 4 * i, tr[i]);
   }
   for (; t < n; ++t, packed += 4) {
     for (int r = 0; r < 4; ++r) packed[r] = rows[r][t] * inv[r];
