@@ -127,10 +127,7 @@ size_t FindInt8OutOfRange(const int8_t* q, size_t n, int32_t max_abs) {
     }
     if (vmath::AnyTrue((vmath::v4i)outside)) return FindInt8OutOfRangeReference(q, n, max_abs);
   }
-  for (; i < n; ++i) {
-    if (q[i] < -max_abs || q[i] > max_abs) return i;
-  }
-  return n;
+  return i + FindInt8OutOfRangeReference(q + i, n - i, max_abs);  // the tail
 }
 
 }  // namespace bt

@@ -59,9 +59,6 @@ inline v4f PMax(v4f a, v4f b) {
   return Select(a < b, b, a);
 #endif
 }
-// Min(a, b) = a < b ? a : b, Max(a, b) = a > b ? a : b: they give b when a is NaN, so clamps built
-// from them map NaN to a bound, and a function that clamps must put NaN lanes back itself (Exp, Erf
-// do). NaN in -> NaN out everywhere in this file.
 // The 4x4 transpose of rows r0..r3: t[i] holds lane i of every row (four shuffles into pairs, four out).
 inline void Transpose4x4(v4f r0, v4f r1, v4f r2, v4f r3, v4f t[4]) {
   const v4f r01l = __builtin_shufflevector(r0, r1, 0, 4, 1, 5), r01h = __builtin_shufflevector(r0, r1, 2, 6, 3, 7);
@@ -71,6 +68,9 @@ inline void Transpose4x4(v4f r0, v4f r1, v4f r2, v4f r3, v4f t[4]) {
   t[2] = __builtin_shufflevector(r01h, r23h, 0, 1, 4, 5);
   t[3] = __builtin_shufflevector(r01h, r23h, 2, 3, 6, 7);
 }
+// Min(a, b) = a < b ? a : b, Max(a, b) = a > b ? a : b: they give b when a is NaN, so clamps built
+// from them map NaN to a bound, and a function that clamps must put NaN lanes back itself (Exp, Erf
+// do). NaN in -> NaN out everywhere in this file.
 inline v4f Min(v4f a, v4f b) { return PMin(b, a); }
 inline v4f Max(v4f a, v4f b) { return PMax(b, a); }
 inline float HorizontalSum(v4f v) { return (v[0] + v[2]) + (v[1] + v[3]); }

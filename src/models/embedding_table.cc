@@ -62,16 +62,8 @@ EmbeddingTable EmbeddingTable::Int8Rows(int32_t rows, int32_t width) {
 }
 
 EmbeddingTable EmbeddingTable::Pending(int32_t rows, int32_t width, bool quantized) {
-  EmbeddingTable table;
-  table.rows_ = rows;
-  table.width_ = width;
-  const size_t n = static_cast<size_t>(rows) * width;
-  if (quantized) {
-    table.q8_.resize(n);
-    table.scales_.resize(static_cast<size_t>(rows));
-  } else {
-    table.f32_.reset(new float[n]);
-  }
+  EmbeddingTable table = quantized ? Int8Rows(rows, width)
+                                   : FromF32(std::unique_ptr<float[]>(new float[static_cast<size_t>(rows) * width]), rows, width);
   table.present_.assign(static_cast<size_t>(rows), 0);
   table.pending_ = rows;
   return table;

@@ -85,10 +85,9 @@ Status CheckInt8Range(const TensorView& view, const int8_t* q, int64_t row0, int
   const auto n = static_cast<size_t>(count * cols);
   const size_t at = FindInt8OutOfRange(q, n, max_abs);
   if (at < n) {
-    const int8_t* bad = q + at;
     const std::string range = "[-" + std::to_string(max_abs) + ", " + std::to_string(max_abs) + "]";
-    return Status::BadCheckpoint("tensor '" + view.name + "': row " + std::to_string(row0 + (bad - q) / std::max<int64_t>(cols, 1)) +
-                         " holds " + std::to_string(*bad) + " (int8 " +
+    return Status::BadCheckpoint("tensor '" + view.name + "': row " + std::to_string(row0 + static_cast<int64_t>(at) / std::max<int64_t>(cols, 1)) +
+                         " holds " + std::to_string(q[at]) + " (int8 " +
                          (max_abs == kQ8WeightMax ? "linear weights are 7-bit, symmetric, in " : "weights are symmetric, in ") +
                          range + ")")
         .WithDetails(StatusDetails::Tensor(view.file, view.name));
